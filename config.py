@@ -1,0 +1,81 @@
+"""Settings, read once from the environment.
+
+Every setting has a development default so that `make run` works on a fresh machine;
+ProductionConfig refuses to start with the default secret key.
+"""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = Path(os.environ.get("JOURNAL_INSTANCE_PATH", ROOT / "instance"))
+DEFAULT_SECRET_KEY = "development-only-secret-key-change-me"
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'journal.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    STORAGE_URL = os.environ.get("STORAGE_URL", (INSTANCE / "storage").as_uri())
+    # smtp://user:password@host:587?starttls=true or smtps://…; unset: mails are logged and kept.
+    MAIL_URL = os.environ.get("MAIL_URL", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "IDSEA Journals <no-reply@journals.idsea.example>")
+    MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
+    MAIL_RETRY_BASE_SECONDS = _int("MAIL_RETRY_BASE_SECONDS", 60)
+    # Links in mails are built from this, never from the request's Host header.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    PLATFORM_NAME = os.environ.get("PLATFORM_NAME", "IDSEA Journals")
+    MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 100) * 1024 * 1024
+    DOWNLOAD_URL_SECONDS = _int("DOWNLOAD_URL_SECONDS", 300)
+    EMAIL_TOKEN_HOURS = _int("EMAIL_TOKEN_HOURS", 48)
+    PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
+    PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)
+    REMEMBER_COOKIE_DAYS = _int("REMEMBER_COOKIE_DAYS", 30)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    FORCE_HTTPS = False
+    WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still submits; the token is bound to the session
+    RATELIMIT_STORAGE_URL = os.environ.get("RATELIMIT_STORAGE_URL", "memory://")
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    FORCE_HTTPS = os.environ.get("FORCE_HTTPS", "1") == "1"
+
+    @classmethod
+    def check(cls) -> None:
+        if cls.SECRET_KEY == DEFAULT_SECRET_KEY or len(cls.SECRET_KEY) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    WTF_CSRF_ENABLED = False
+    MAIL_URL = ""
+    PASSWORD_HASH_FAST = True  # argon2 with small costs: the suite runs hundreds of logins
+
+
+CONFIGS = {"development": Config, "production": ProductionConfig, "test": TestConfig}
+
+
+def from_environment() -> type[Config]:
+    name = os.environ.get("JOURNAL_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"JOURNAL_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None

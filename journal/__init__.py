@@ -1,0 +1,65 @@
+"""The journal system's application factory."""
+
+import logging
+from collections.abc import Mapping
+
+from flask import Flask
+from flask_talisman import Talisman
+
+from config import INSTANCE, ProductionConfig, from_environment
+from journal.extensions import csrf, db, login_manager, migrate
+from journal.storage import storage_from_url
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def create_app(config: type | Mapping | None = None) -> Flask:
+    """Build the app. `config` is a settings class, or a mapping applied over the environment's."""
+    app = Flask(__name__, template_folder="../templates", instance_path=str(INSTANCE))
+    if config is None or isinstance(config, Mapping):
+        app.config.from_object(from_environment())
+        app.config.update(config or {})
+    else:
+        app.config.from_object(config)
+    if app.config.get("ENV_NAME") == "production":
+        ProductionConfig.check()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    Talisman(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        session_cookie_samesite="Lax",
+        frame_options="DENY",
+        content_security_policy=CSP,
+        referrer_policy="strict-origin-when-cross-origin",
+        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
+    )
+    if app.config["STORAGE_URL"].startswith("file://"):
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+    app.extensions["journal.storage"] = storage_from_url(app.config["STORAGE_URL"], app.config["SECRET_KEY"])
+
+    from journal import auth_setup, cli, web
+    from journal.templating import setup_templating
+
+    auth_setup.init_app(app)
+    setup_templating(app)
+    web.register(app)
+    cli.register(app)
+    return app

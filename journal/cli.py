@@ -1,0 +1,92 @@
+"""`flask journal …` commands."""
+
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from journal.extensions import db
+
+group = AppGroup("journal", help="Journal system commands.")
+
+
+@group.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has users already.")
+def seed_demo_command(if_empty: bool) -> None:
+    """Create the demo journal JDSE with its editors, reviewers and authors."""
+    from journal.models import User
+    from journal.seed import DEMO_PASSWORD, seed_demo
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(User)):
+        click.echo("The database has users already; demo seed skipped.")
+        return
+    people = seed_demo()
+    click.echo("Demo journal created: Journal of Deep Space Exploration (JDSE). Logins (password for all: "
+               f"{DEMO_PASSWORD}):")
+    for role, email in people:
+        click.echo(f"  {role:<22} {email}")
+
+
+@group.command("create-admin")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--given-name", default="Platform")
+@click.option("--family-name", default="Administrator")
+def create_admin_command(email: str, password: str, given_name: str, family_name: str) -> None:
+    """Create a platform administrator (or make an existing account one)."""
+    from journal.services.admin import make_platform_admin
+    from journal.services.errors import DomainError
+
+    try:
+        user = make_platform_admin(email=email, password=password, given_name=given_name, family_name=family_name)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{user.email} is a platform administrator.")
+
+
+@group.command("send-mail")
+@click.option("--once", is_flag=True, help="Send what is due now and stop.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between polls when looping.")
+@click.option("--batch", default=50, show_default=True)
+def send_mail_command(once: bool, interval: float, batch: int) -> None:
+    """Deliver queued mails over SMTP (MAIL_URL), with retries and exponential backoff."""
+    from journal.mail import send_due_mail
+
+    if not current_app.config["MAIL_URL"]:
+        raise click.ClickException("MAIL_URL is not set; mails stay in the outbox (Admin → Outbox).")
+    while True:
+        counts = send_due_mail(batch)
+        if counts["sent"] or counts["failed"]:
+            click.echo(f"sent {counts['sent']}, failed {counts['failed']}")
+        if once and counts["sent"] + counts["failed"] < batch:
+            return
+        if not once and counts["sent"] + counts["failed"] == 0:
+            time.sleep(interval)
+
+
+@group.command("check-storage")
+@click.option("--no-checksums", is_flag=True, help="Only compare keys; do not read every object.")
+def check_storage_command(no_checksums: bool) -> None:
+    """Report rows without objects, objects without rows and checksum mismatches (exit 1 if any)."""
+    from journal.services.storage_check import check_storage
+    from journal.storage import get_storage
+
+    report = check_storage(get_storage(), verify_checksums=not no_checksums)
+    click.echo(f"Checked {report.rows_checked} file rows and {report.objects_seen} stored objects.")
+    for file_id, key in report.missing_objects:
+        click.echo(f"MISSING OBJECT  file {file_id}: {key}")
+    for key in report.orphan_objects:
+        click.echo(f"ORPHAN OBJECT   {key}")
+    for file_id, key, want, got in report.checksum_mismatches:
+        click.echo(f"CHECKSUM        file {file_id}: {key} expected {want}, found {got}")
+    if report.ok:
+        click.echo("Storage and database agree.")
+    else:
+        sys.exit(1)
+
+
+def register(app) -> None:
+    app.cli.add_command(group)

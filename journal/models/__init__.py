@@ -1,0 +1,27 @@
+"""All ORM classes, importable from one place."""
+
+from journal.models.accounts import User
+from journal.models.audit import AuditEvent
+from journal.models.base import utcnow
+from journal.models.files import FileKind, SubmissionFile
+from journal.models.journals import Journal, Membership, ReviewMode, Role, Section
+from journal.models.mail import OutboxMessage, OutboxStatus
+from journal.models.submissions import Contributor, Submission, SubmissionStatus
+
+__all__ = [
+    "AuditEvent",
+    "Contributor",
+    "FileKind",
+    "Journal",
+    "Membership",
+    "OutboxMessage",
+    "OutboxStatus",
+    "ReviewMode",
+    "Role",
+    "Section",
+    "Submission",
+    "SubmissionFile",
+    "SubmissionStatus",
+    "User",
+    "utcnow",
+]

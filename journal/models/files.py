@@ -1,0 +1,39 @@
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from journal.extensions import db
+from journal.models.base import LabelledEnum, UTCDateTime, enum_column, utcnow
+
+
+class FileKind(LabelledEnum):
+    MANUSCRIPT = "manuscript", "Manuscript"
+    ANONYMIZED_MANUSCRIPT = "anonymized_manuscript", "Anonymized manuscript"
+    SUPPLEMENT = "supplement", "Supplementary file"
+    RESPONSE_LETTER = "response_letter", "Response to reviewers"
+    REVIEW_ATTACHMENT = "review_attachment", "Review attachment"
+    GALLEY = "galley", "Galley"
+
+
+class SubmissionFile(db.Model):
+    """One stored object. Never overwritten: a new version is a new row and a new object."""
+
+    __tablename__ = "submission_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[FileKind] = mapped_column(enum_column(FileKind, "file_kind"))
+    storage_key: Mapped[str] = mapped_column(String(255), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(127))
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped["Submission"] = relationship(back_populates="files")  # noqa: F821
+    uploaded_by: Mapped["User | None"] = relationship()  # noqa: F821

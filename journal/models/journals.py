@@ -1,0 +1,92 @@
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from journal.extensions import db
+from journal.models.base import LabelledEnum, UTCDateTime, enum_column, utcnow
+
+
+class ReviewMode(LabelledEnum):
+    SINGLE_ANONYMOUS = "single_anonymous", "Single anonymous (reviewers see authors)"
+    DOUBLE_ANONYMOUS = "double_anonymous", "Double anonymous"
+    TRIPLE_ANONYMOUS = "triple_anonymous", "Triple anonymous (handling editor anonymous too)"
+    OPEN = "open", "Open review"
+
+
+class Role(LabelledEnum):
+    MANAGING_EDITOR = "managing_editor", "Managing editor"
+    EDITOR = "editor", "Editor"
+    REVIEWER = "reviewer", "Reviewer"
+
+
+class Journal(db.Model):
+    __tablename__ = "journals"
+    __table_args__ = (
+        CheckConstraint("review_days between 1 and 365", name="review_days_range"),
+        CheckConstraint("response_days between 1 and 90", name="response_days_range"),
+        CheckConstraint("reviews_required between 0 and 10", name="reviews_required_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(255))
+    abbreviation: Mapped[str] = mapped_column(String(40), default="")
+    # Prefix of submission reference numbers: JDSE-2026-0042.
+    reference_prefix: Mapped[str] = mapped_column(String(12))
+    issn_print: Mapped[str | None] = mapped_column(String(9))
+    issn_online: Mapped[str | None] = mapped_column(String(9))
+    description: Mapped[str] = mapped_column(Text, default="")
+    author_guidelines: Mapped[str] = mapped_column(Text, default="")
+    publisher: Mapped[str] = mapped_column(String(255), default="")
+    doi_prefix: Mapped[str | None] = mapped_column(String(40))
+    review_mode: Mapped[ReviewMode] = mapped_column(
+        enum_column(ReviewMode, "review_mode"), default=ReviewMode.DOUBLE_ANONYMOUS
+    )
+    review_days: Mapped[int] = mapped_column(Integer, default=28)
+    response_days: Mapped[int] = mapped_column(Integer, default=7)
+    reviews_required: Mapped[int] = mapped_column(Integer, default=2)
+    licence: Mapped[str] = mapped_column(String(40), default="CC-BY-4.0")
+    accepting_submissions: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    sections: Mapped[list["Section"]] = relationship(
+        back_populates="journal", order_by="Section.position", cascade="all, delete-orphan"
+    )
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="journal", cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Journal {self.slug}>"
+
+
+class Section(db.Model):
+    """An article type of one journal: Research Article, Review, Letter, Mission Report…"""
+
+    __tablename__ = "sections"
+    __table_args__ = (UniqueConstraint("journal_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    abbreviation: Mapped[str] = mapped_column(String(20), default="")
+    policy: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    journal: Mapped[Journal] = relationship(back_populates="sections")
+
+
+class Membership(db.Model):
+    """A user's role in one journal. Authors and readers need none."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "journal_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped["User"] = relationship(back_populates="memberships")  # noqa: F821
+    journal: Mapped[Journal] = relationship(back_populates="memberships")

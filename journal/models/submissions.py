@@ -1,0 +1,97 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from journal.extensions import db
+from journal.models.base import LabelledEnum, UTCDateTime, enum_column, utcnow
+
+
+class SubmissionStatus(LabelledEnum):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    UNDER_REVIEW = "under_review", "Under review"
+    REVISION_REQUESTED = "revision_requested", "Revision requested"
+    ACCEPTED = "accepted", "Accepted"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHED = "published", "Published"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Submission(db.Model):
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"), index=True)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"))
+    submitter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    handling_editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Given at first submission: JDSE-2026-0042.
+    reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    cover_letter: Mapped[str] = mapped_column(Text, default="")
+    competing_interests: Mapped[str] = mapped_column(Text, default="")
+    funding: Mapped[str] = mapped_column(Text, default="")
+    data_availability: Mapped[str] = mapped_column(Text, default="")
+    suggested_reviewers: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    opposed_reviewers: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    status: Mapped[SubmissionStatus] = mapped_column(
+        enum_column(SubmissionStatus, "submission_status"), default=SubmissionStatus.DRAFT, index=True
+    )
+    current_round: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optimistic locking: two editors acting at once, one wins, the other is told.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    journal: Mapped["Journal"] = relationship()  # noqa: F821
+    section: Mapped["Section | None"] = relationship()  # noqa: F821
+    submitter: Mapped["User"] = relationship(foreign_keys=[submitter_id])  # noqa: F821
+    handling_editor: Mapped["User | None"] = relationship(foreign_keys=[handling_editor_id])  # noqa: F821
+    contributors: Mapped[list["Contributor"]] = relationship(
+        back_populates="submission", order_by="Contributor.position", cascade="all, delete-orphan"
+    )
+    files: Mapped[list["SubmissionFile"]] = relationship(  # noqa: F821
+        back_populates="submission", order_by="SubmissionFile.id"
+    )
+
+    @property
+    def display_reference(self) -> str:
+        return self.reference or f"Draft {self.id}"
+
+
+class Contributor(db.Model):
+    """One author of a submission, in byline order."""
+
+    __tablename__ = "contributors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    affiliation: Mapped[str] = mapped_column(String(255), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    orcid: Mapped[str | None] = mapped_column(String(19))
+    is_corresponding: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    submission: Mapped[Submission] = relationship(back_populates="contributors")
+    user: Mapped["User | None"] = relationship()  # noqa: F821
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()

@@ -1,0 +1,145 @@
+"""Who may do what: the one place that answers it.
+
+`can(user, action, obj)` is asked by views (through `permission(...)` and `require(...)`)
+and by templates (a Jinja global), so the menu never offers what the server refuses.
+Every route is wrapped by `permission`; a test walks the URL map to prove it.
+"""
+
+import functools
+from collections import defaultdict
+from collections.abc import Callable
+
+from flask import abort, g, has_request_context
+from flask_login import current_user
+from sqlalchemy import select
+
+from journal.extensions import db, login_manager
+from journal.models import Journal, Membership, Role, Submission
+
+
+def _roles(user) -> dict[int, set[Role]]:
+    """The user's roles by journal id, one query per request."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    cache = g.setdefault("_journal_roles", {}) if has_request_context() else {}
+    if user.id not in cache:
+        roles: dict[int, set[Role]] = defaultdict(set)
+        for journal_id, role in db.session.execute(
+            select(Membership.journal_id, Membership.role).where(Membership.user_id == user.id)
+        ):
+            roles[journal_id].add(role)
+        cache[user.id] = dict(roles)
+    return cache[user.id]
+
+
+def forget_roles() -> None:
+    """Drop the per-request cache after a membership changed."""
+    if has_request_context():
+        g.pop("_journal_roles", None)
+
+
+def _authenticated(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def _admin(user) -> bool:
+    return _authenticated(user) and user.is_platform_admin
+
+
+def has_role(user, journal: Journal | int, *roles: Role) -> bool:
+    journal_id = journal if isinstance(journal, int) else journal.id
+    return bool(_roles(user).get(journal_id, set()) & set(roles))
+
+
+def _any_role(user, *roles: Role) -> bool:
+    return any(r & set(roles) for r in _roles(user).values())
+
+
+def _manages(user, journal: Journal) -> bool:
+    return _admin(user) or has_role(user, journal, Role.MANAGING_EDITOR)
+
+
+def _edits(user, journal: Journal) -> bool:
+    return has_role(user, journal, Role.MANAGING_EDITOR, Role.EDITOR)
+
+
+def _sees_submission(user, submission: Submission) -> bool:
+    if not _authenticated(user):
+        return False
+    if submission.submitter_id == user.id or any(c.user_id == user.id for c in submission.contributors):
+        return True
+    return _edits(user, submission.journal)
+
+
+RULES: dict[str, Callable] = {
+    # Anyone, logged in or not.
+    "public": lambda user, obj: True,
+    # Pages only a visitor who is not logged in needs (login, register).
+    "anonymous": lambda user, obj: not _authenticated(user),
+    # One's own account, submissions and review invitations.
+    "account": lambda user, obj: _authenticated(user),
+    "admin": lambda user, obj: _admin(user),
+    "journal.manage": lambda user, obj: _manages(user, obj),
+    "journal.editorial": lambda user, obj: _edits(user, obj),
+    "journal.review": lambda user, obj: has_role(user, obj, Role.REVIEWER),
+    "journal.submit": lambda user, obj: _authenticated(user) and obj.accepting_submissions,
+    "submission.view": lambda user, obj: _sees_submission(user, obj),
+    # Menu entries: shown when the user may use at least one journal's page behind them.
+    "menu.editorial": lambda user, obj: _any_role(user, Role.MANAGING_EDITOR, Role.EDITOR),
+    "menu.review": lambda user, obj: _any_role(user, Role.REVIEWER),
+    "menu.manage": lambda user, obj: _admin(user) or _any_role(user, Role.MANAGING_EDITOR),
+}
+
+
+def can(user, action: str, obj=None) -> bool:
+    try:
+        rule = RULES[action]
+    except KeyError:
+        raise KeyError(f"unknown permission action {action!r}") from None
+    if user is not None and _authenticated(user) and not user.is_active:
+        return action == "public"
+    return bool(rule(user, obj))
+
+
+def deny(*, hide: bool = False):
+    """401 (to the login page) for visitors, else 403, or 404 where existence must not leak."""
+    if not _authenticated(current_user):
+        return login_manager.unauthorized()
+    abort(404 if hide else 403)
+
+
+def require(action: str, obj=None, *, hide: bool = False) -> None:
+    """For checks inside a view, after it loaded a further object."""
+    if not can(current_user, action, obj):
+        response = deny(hide=hide)
+        abort(response)
+
+
+def permission(action: str, *, load: Callable[[dict], object] | None = None, hide: bool = False):
+    """Guard a view. `load` takes the URL arguments (popping those it uses) and returns the
+    object the rule is about (aborting 404 when there is none); the view receives it first."""
+    RULES[action]  # an unknown action fails at import time, not at request time
+
+    def decorator(view):
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            obj = load(kwargs) if load else None
+            require(action, obj, hide=hide)
+            return view(obj, *args, **kwargs) if load else view(*args, **kwargs)
+
+        guarded.permission_action = action
+        return guarded
+
+    return decorator
+
+
+def journal_from_slug(kwargs: dict) -> Journal:
+    slug = kwargs.pop("slug")
+    journal = db.session.scalar(select(Journal).where(Journal.slug == slug))
+    if journal is None:
+        abort(404, description=f"There is no journal at “{slug}”. The journals of this site are listed on the home page.")
+    return journal
+
+
+def template_globals() -> dict:
+    return {"can": lambda action, obj=None: can(current_user, action, obj)}

@@ -1,0 +1,246 @@
+"""Accounts: registration, email verification, login, password reset, profile."""
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from journal.audit import audit
+from journal.extensions import db
+from journal.identifiers import normalize_orcid, parse_keywords
+from journal.mail import external_url, queue_mail
+from journal.models import User, utcnow
+from journal.services.errors import DomainError
+from journal.services.unit import transactional
+
+COMMON_PASSWORDS = {
+    "password", "password1", "password123", "1234567890", "12345678910", "qwertyuiop", "123456789a",
+    "iloveyou12", "letmein123", "administrator", "passw0rd123", "welcome123", "abcdefghij",
+}
+PROFILE_FIELDS = ("given_name", "family_name", "affiliation", "country", "orcid", "expertise_keywords",
+                  "biography", "timezone")
+
+
+def _hasher() -> PasswordHasher:
+    if current_app.config.get("PASSWORD_HASH_FAST"):
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return PasswordHasher()  # argon2id with the library's current recommended costs
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def check_password_strength(password: str, email: str = "") -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise DomainError(f"Use at least {minimum} characters; a few words together make a strong, "
+                          "memorable password.", "password")
+    if len(password) > 256:
+        raise DomainError("Use at most 256 characters.", "password")
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or len(set(password)) < 4:
+        raise DomainError("This password is too easy to guess; please choose another.", "password")
+    local = normalize_email(email).split("@")[0]
+    if local and len(local) >= 4 and local in lowered:
+        raise DomainError("Your password must not contain your email address.", "password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"journal.{purpose}")
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def _check_orcid(orcid: str | None, user: User | None = None) -> str | None:
+    try:
+        orcid = normalize_orcid(orcid)
+    except ValueError as exc:
+        raise DomainError(str(exc), "orcid") from None
+    if orcid:
+        owner = db.session.scalar(select(User.id).where(User.orcid == orcid))
+        if owner is not None and (user is None or owner != user.id):
+            raise DomainError("This ORCID iD belongs to another account. If it is yours, reset that "
+                              "account's password or write to the editorial office.", "orcid")
+    return orcid
+
+
+def _queue_verification(user: User) -> None:
+    token = _serializer("verify").dumps({"u": user.id, "e": user.email})
+    queue_mail(user, "verify_email", subject="Confirm your email address", related=user,
+               link=external_url("auth.verify_email", token=token),
+               hours=current_app.config["EMAIL_TOKEN_HOURS"])
+
+
+@transactional
+def register_user(*, email: str, password: str, given_name: str, family_name: str, affiliation: str = "",
+                  country: str = "", orcid: str | None = None) -> User:
+    """A new account, unverified until the emailed link is followed."""
+    email = normalize_email(email)
+    if find_user_by_email(email) is not None:
+        raise DomainError("An account with this email address exists already. Log in, or use “Forgot "
+                          "your password?” to set a new password.", "email")
+    check_password_strength(password, email)
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        given_name=given_name.strip(),
+        family_name=family_name.strip(),
+        affiliation=affiliation.strip(),
+        country=country or "",
+        orcid=_check_orcid(orcid),
+        expertise_keywords=[],
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit(user, "user.registered", user)
+    _queue_verification(user)
+    return user
+
+
+@transactional
+def resend_verification(user: User) -> None:
+    if user.email_verified:
+        raise DomainError("Your email address is confirmed already.")
+    audit(user, "user.verification_sent", user)
+    _queue_verification(user)
+
+
+@transactional
+def verify_email(token: str) -> User:
+    max_age = current_app.config["EMAIL_TOKEN_HOURS"] * 3600
+    try:
+        data = _serializer("verify").loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise DomainError("This confirmation link has expired. Log in and ask for a new one.") from None
+    except BadSignature:
+        raise DomainError("This confirmation link is not valid. Copy the whole link from the mail, or "
+                          "log in and ask for a new one.") from None
+    user = db.session.get(User, data["u"])
+    if user is None or user.email != data["e"]:
+        raise DomainError("This confirmation link belongs to an address that is no longer on the account. "
+                          "Log in and ask for a new link.")
+    if not user.email_verified:
+        user.email_verified_at = utcnow()
+        audit(user, "user.email_verified", user, email=user.email)
+    return user
+
+
+@transactional
+def authenticate(email: str, password: str) -> User:
+    """The user whose email and password these are; one vague message for every failure."""
+    user = find_user_by_email(email)
+    failure = DomainError("The email address or the password is not right.")
+    if user is None:
+        _hasher().hash(password)  # spend the same time, so timing does not tell which accounts exist
+        raise failure
+    try:
+        _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        audit(None, "user.login_failed", user)
+        db.session.commit()  # keep the failed attempt on record although we raise
+        raise failure from None
+    if not user.active:
+        raise DomainError("This account has been deactivated. Write to the editorial office if you "
+                          "think this is a mistake.")
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    audit(user, "user.logged_in", user)
+    return user
+
+
+@transactional
+def request_password_reset(email: str) -> None:
+    """Mail a time-limited reset link if the account exists; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    token = _serializer("reset").dumps({"u": user.id, "v": user.session_version})
+    audit(None, "user.password_reset_requested", user)
+    queue_mail(user, "reset_password", subject="Set a new password", related=user,
+               link=external_url("auth.reset_password", token=token),
+               minutes=current_app.config["PASSWORD_RESET_MINUTES"])
+
+
+def user_for_reset_token(token: str) -> User:
+    max_age = current_app.config["PASSWORD_RESET_MINUTES"] * 60
+    try:
+        data = _serializer("reset").loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise DomainError("This password reset link has expired. Ask for a new one below.") from None
+    except BadSignature:
+        raise DomainError("This password reset link is not valid. Ask for a new one below.") from None
+    user = db.session.get(User, data["u"])
+    if user is None or user.session_version != data["v"] or not user.active:
+        raise DomainError("This password reset link has been used already. Ask for a new one below.")
+    return user
+
+
+def _set_password(user: User, password: str) -> None:
+    check_password_strength(password, user.email)
+    user.password_hash = hash_password(password)
+    user.session_version += 1  # ends every other session and remember-me cookie
+    queue_mail(user, "password_changed", subject="Your password was changed", related=user)
+
+
+@transactional
+def reset_password(token: str, password: str) -> User:
+    user = user_for_reset_token(token)
+    _set_password(user, password)
+    if not user.email_verified:
+        user.email_verified_at = utcnow()  # the reset link proved the address
+    audit(user, "user.password_reset", user)
+    return user
+
+
+@transactional
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    try:
+        _hasher().verify(user.password_hash, current_password)
+    except (VerificationError, InvalidHashError):
+        raise DomainError("Your current password is not right.", "current_password") from None
+    _set_password(user, new_password)
+    audit(user, "user.password_changed", user)
+
+
+@transactional
+def update_profile(actor: User, user: User, *, email: str | None = None, **fields) -> list[str]:
+    """Change the profile; a new email address must be confirmed again. Returns the changed fields."""
+    if actor.id != user.id and not actor.is_platform_admin:
+        raise DomainError("You may change only your own profile.")
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    if "orcid" in fields:
+        fields["orcid"] = _check_orcid(fields["orcid"], user)
+    if "expertise_keywords" in fields:
+        try:
+            fields["expertise_keywords"] = parse_keywords(fields["expertise_keywords"])
+        except ValueError as exc:
+            raise DomainError(str(exc), "expertise_keywords") from None
+    for name in ("given_name", "family_name"):
+        if name in fields and not fields[name].strip():
+            raise DomainError("Please give your name.", name)
+    changed = [name for name, value in fields.items() if getattr(user, name) != value]
+    for name in changed:
+        setattr(user, name, fields[name].strip() if isinstance(fields[name], str) else fields[name])
+    new_email = normalize_email(email) if email is not None else user.email
+    if new_email != user.email:
+        other = db.session.scalar(select(func.count()).select_from(User).where(User.email == new_email))
+        if other:
+            raise DomainError("Another account uses this email address.", "email")
+        user.email = new_email
+        user.email_verified_at = None
+        changed.append("email")
+        _queue_verification(user)
+    if changed:
+        audit(actor, "user.profile_updated", user, fields=changed)
+    return changed

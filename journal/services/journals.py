@@ -1,0 +1,207 @@
+"""Journals, their sections and settings, and who holds which role in them."""
+
+import re
+
+from sqlalchemy import func, select
+
+from journal.audit import audit
+from journal.extensions import db
+from journal.identifiers import normalize_doi_prefix, normalize_issn
+from journal.mail import external_url, queue_mail
+from journal.models import Journal, Membership, ReviewMode, Role, Section, User
+from journal.permissions import can, forget_roles
+from journal.services.accounts import find_user_by_email
+from journal.services.errors import DomainError, NotFound, PermissionDenied
+from journal.services.unit import transactional
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+RESERVED_SLUGS = {"admin", "account", "auth", "manage", "editorial", "review", "submit", "files", "static",
+                  "healthz", "oai", "search", "api", "my"}
+SETTINGS = ("title", "abbreviation", "reference_prefix", "issn_print", "issn_online", "description",
+            "author_guidelines", "publisher", "doi_prefix", "review_mode", "review_days", "response_days",
+            "reviews_required", "licence", "accepting_submissions")
+DEFAULT_SECTIONS = ("Research Article", "Review", "Letter")
+
+
+def journal_by_slug(slug: str) -> Journal:
+    journal = db.session.scalar(select(Journal).where(Journal.slug == slug))
+    if journal is None:
+        raise NotFound(f"There is no journal at “{slug}”.")
+    return journal
+
+
+def _clean_settings(values: dict, journal: Journal | None = None) -> dict:
+    unknown = set(values) - set(SETTINGS)
+    if unknown:
+        raise ValueError(f"not journal settings: {sorted(unknown)}")
+    clean = dict(values)
+    for field in ("issn_print", "issn_online"):
+        if field in clean:
+            try:
+                clean[field] = normalize_issn(clean[field])
+            except ValueError as exc:
+                raise DomainError(str(exc), field) from None
+    if "doi_prefix" in clean:
+        try:
+            clean["doi_prefix"] = normalize_doi_prefix(clean["doi_prefix"])
+        except ValueError as exc:
+            raise DomainError(str(exc), "doi_prefix") from None
+    if "title" in clean and not clean["title"].strip():
+        raise DomainError("A journal needs a title.", "title")
+    if "reference_prefix" in clean:
+        clean["reference_prefix"] = clean["reference_prefix"].strip().upper()
+        if not re.fullmatch(r"[A-Z][A-Z0-9]{1,11}", clean["reference_prefix"]):
+            raise DomainError("Use 2 to 12 capital letters or digits, starting with a letter (e.g. JDSE).",
+                              "reference_prefix")
+    if "review_mode" in clean:
+        clean["review_mode"] = ReviewMode(clean["review_mode"])
+    limits = {"review_days": (1, 365), "response_days": (1, 90), "reviews_required": (0, 10)}
+    for field, (low, high) in limits.items():
+        if field in clean and not low <= int(clean[field]) <= high:
+            raise DomainError(f"Choose a number from {low} to {high}.", field)
+    return {k: v.strip() if isinstance(v, str) else v for k, v in clean.items()}
+
+
+@transactional
+def create_journal(actor: User, *, slug: str, title: str, reference_prefix: str,
+                   sections: tuple[str, ...] = DEFAULT_SECTIONS, **settings) -> Journal:
+    """A platform admin opens a new journal with its default sections."""
+    if not can(actor, "admin"):
+        raise PermissionDenied("Only platform administrators create journals.")
+    slug = (slug or "").strip().lower()
+    if not SLUG.match(slug) or slug in RESERVED_SLUGS:
+        raise DomainError("Use lower-case letters, digits and hyphens (e.g. jdse), not a reserved word.", "slug")
+    if db.session.scalar(select(func.count()).select_from(Journal).where(Journal.slug == slug)):
+        raise DomainError(f"The address “{slug}” is taken by another journal.", "slug")
+    values = _clean_settings({"title": title, "reference_prefix": reference_prefix, **settings})
+    journal = Journal(slug=slug, **values)
+    journal.sections = [Section(title=name, position=i) for i, name in enumerate(sections)]
+    db.session.add(journal)
+    db.session.flush()
+    audit(actor, "journal.created", journal, slug=slug, title=journal.title)
+    return journal
+
+
+@transactional
+def update_journal_settings(actor: User, journal: Journal, **settings) -> list[str]:
+    """A managing editor (or platform admin) changes the journal's settings; returns what changed."""
+    if not can(actor, "journal.manage", journal):
+        raise PermissionDenied("Only the journal's managing editors change its settings.")
+    values = _clean_settings(settings, journal)
+    changed = {name: value for name, value in values.items() if getattr(journal, name) != value}
+    for name, value in changed.items():
+        setattr(journal, name, value)
+    if changed:
+        audit(actor, "journal.settings_changed", journal,
+              changes={k: str(v) for k, v in changed.items() if k not in ("description", "author_guidelines")},
+              fields=sorted(changed))
+    return sorted(changed)
+
+
+def _check_section_title(journal: Journal, title: str, section: Section | None = None) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("A section needs a title.", "title")
+    for other in journal.sections:
+        if other is not section and other.title.casefold() == title.casefold():
+            raise DomainError(f"The journal has a section “{other.title}” already.", "title")
+    return title
+
+
+@transactional
+def add_section(actor: User, journal: Journal, *, title: str, abbreviation: str = "", policy: str = "") -> Section:
+    if not can(actor, "journal.manage", journal):
+        raise PermissionDenied("Only the journal's managing editors change its sections.")
+    title = _check_section_title(journal, title)
+    position = max((s.position for s in journal.sections), default=-1) + 1
+    section = Section(journal=journal, title=title, abbreviation=abbreviation.strip(), policy=policy.strip(),
+                      position=position)
+    db.session.add(section)
+    db.session.flush()
+    audit(actor, "section.added", journal, section_id=section.id, title=title)
+    return section
+
+
+@transactional
+def update_section(actor: User, section: Section, *, title: str, abbreviation: str = "", policy: str = "",
+                   active: bool = True) -> None:
+    journal = section.journal
+    if not can(actor, "journal.manage", journal):
+        raise PermissionDenied("Only the journal's managing editors change its sections.")
+    section.title = _check_section_title(journal, title, section)
+    section.abbreviation = abbreviation.strip()
+    section.policy = policy.strip()
+    if not active and section.active and sum(1 for s in journal.sections if s.active) <= 1:
+        raise DomainError("A journal needs at least one open section for submissions.", "active")
+    section.active = active
+    audit(actor, "section.updated", journal, section_id=section.id, title=section.title, active=active)
+
+
+@transactional
+def move_section(actor: User, section: Section, offset: int) -> None:
+    journal = section.journal
+    if not can(actor, "journal.manage", journal):
+        raise PermissionDenied("Only the journal's managing editors change its sections.")
+    ordered = sorted(journal.sections, key=lambda s: (s.position, s.id))
+    index = ordered.index(section)
+    target = max(0, min(len(ordered) - 1, index + offset))
+    ordered.insert(target, ordered.pop(index))
+    for position, item in enumerate(ordered):
+        item.position = position
+    audit(actor, "section.moved", journal, section_id=section.id, position=target)
+
+
+def members_of(journal: Journal) -> list[Membership]:
+    from sqlalchemy.orm import joinedload
+
+    return list(db.session.scalars(
+        select(Membership).where(Membership.journal_id == journal.id)
+        .options(joinedload(Membership.user))
+        .join(Membership.user).order_by(Membership.role, User.family_name, User.given_name)
+    ))
+
+
+@transactional
+def add_member(actor: User, journal: Journal, *, email: str, role: Role | str) -> Membership:
+    """Give an existing user a role in the journal; they are told by mail."""
+    role = Role(role)
+    if not can(actor, "journal.manage", journal):
+        raise PermissionDenied("Only the journal's managing editors change its members.")
+    if role is Role.MANAGING_EDITOR and not can(actor, "admin"):
+        raise PermissionDenied("Only platform administrators appoint managing editors.")
+    user = find_user_by_email(email)
+    if user is None:
+        raise DomainError("No account uses this email address. Ask the person to register first, then "
+                          "add them here.", "email")
+    exists = db.session.scalar(select(Membership).where(
+        Membership.journal_id == journal.id, Membership.user_id == user.id, Membership.role == role))
+    if exists is not None:
+        raise DomainError(f"{user.full_name} is {role.label.lower()} of this journal already.", "email")
+    membership = Membership(user=user, journal=journal, role=role)
+    db.session.add(membership)
+    db.session.flush()
+    forget_roles()
+    audit(actor, "member.added", journal, user_id=user.id, user=user.full_name, role=role.value)
+    queue_mail(user, "role_granted", subject=f"You are now {role.label.lower()} of {journal.title}",
+               related=journal, journal=journal, role=role, link=external_url("public.journal_home",
+                                                                             slug=journal.slug))
+    return membership
+
+
+@transactional
+def remove_member(actor: User, membership: Membership) -> None:
+    journal = membership.journal
+    if not can(actor, "journal.manage", journal):
+        raise PermissionDenied("Only the journal's managing editors change its members.")
+    if membership.role is Role.MANAGING_EDITOR:
+        if not can(actor, "admin"):
+            raise PermissionDenied("Only platform administrators remove managing editors.")
+        others = db.session.scalar(select(func.count()).select_from(Membership).where(
+            Membership.journal_id == journal.id, Membership.role == Role.MANAGING_EDITOR,
+            Membership.id != membership.id))
+        if not others:
+            raise DomainError("A journal keeps at least one managing editor: appoint another one first.")
+    audit(actor, "member.removed", journal, user_id=membership.user_id, user=membership.user.full_name,
+          role=membership.role.value)
+    db.session.delete(membership)
+    forget_roles()

@@ -1,0 +1,51 @@
+"""Compare the file rows with the stored objects."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from journal.extensions import db
+from journal.models import SubmissionFile
+from journal.storage import Storage, StorageError
+from journal.storage.base import sha256_of
+
+
+@dataclass
+class StorageReport:
+    rows_checked: int = 0
+    objects_seen: int = 0
+    missing_objects: list[tuple[int, str]] = field(default_factory=list)  # (file id, key)
+    orphan_objects: list[str] = field(default_factory=list)
+    checksum_mismatches: list[tuple[int, str, str, str]] = field(default_factory=list)  # id, key, want, got
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing_objects or self.orphan_objects or self.checksum_mismatches)
+
+
+def check_storage(storage: Storage, *, verify_checksums: bool = True, prefix: str = "submissions/") -> StorageReport:
+    """Rows without objects, objects without rows, and (streaming each object) checksum mismatches."""
+    report = StorageReport()
+    stored = set(storage.keys(prefix))
+    report.objects_seen = len(stored)
+    known = set()
+    rows = db.session.execute(
+        select(SubmissionFile.id, SubmissionFile.storage_key, SubmissionFile.sha256).order_by(SubmissionFile.id)
+    )
+    for file_id, key, sha256 in rows:
+        report.rows_checked += 1
+        known.add(key)
+        if key not in stored and not storage.exists(key):
+            report.missing_objects.append((file_id, key))
+            continue
+        if verify_checksums:
+            try:
+                with storage.open(key) as stream:
+                    actual, _size = sha256_of(stream)
+            except StorageError:
+                report.missing_objects.append((file_id, key))
+                continue
+            if actual != sha256:
+                report.checksum_mismatches.append((file_id, key, sha256, actual))
+    report.orphan_objects = sorted(k for k in stored - known)
+    return report

@@ -1,0 +1,50 @@
+"""Jinja filters and globals: dates in the reader's zone, country names, permissions."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pycountry
+from flask import current_app
+from flask_login import current_user
+
+from journal.permissions import template_globals
+
+
+def _zone() -> ZoneInfo:
+    name = getattr(current_user, "timezone", None) or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def format_datetime(value: datetime | None, with_time: bool = True) -> str:
+    """UTC in the database, shown in the reader's zone with the zone named."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(_zone())
+    if not with_time:
+        return local.strftime("%-d %B %Y")
+    return local.strftime("%-d %B %Y, %H:%M ") + (local.tzname() or "UTC")
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return ""
+    country = pycountry.countries.get(alpha_2=code)
+    return country.name if country else code
+
+
+def setup_templating(app) -> None:
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["date"] = lambda v: format_datetime(v, with_time=False)
+    app.jinja_env.filters["country"] = country_name
+    app.jinja_env.globals.update(template_globals())
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def site():
+        return {"platform_name": current_app.config["PLATFORM_NAME"]}

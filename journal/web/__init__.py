@@ -1,0 +1,87 @@
+"""Blueprints by who uses them, the error pages and /healthz."""
+
+import logging
+
+from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from journal.extensions import db
+from journal.permissions import permission
+from journal.storage import get_storage
+
+log = logging.getLogger(__name__)
+
+ERROR_TITLES = {
+    400: "The request could not be understood",
+    401: "Please log in",
+    403: "You may not open this page",
+    404: "Page not found",
+    405: "That action is not available here",
+    413: "The upload is too large",
+    429: "Too many attempts",
+    500: "Something went wrong on our side",
+}
+
+
+def register(app) -> None:
+    from journal.web.account.views import bp as account
+    from journal.web.admin.views import bp as admin
+    from journal.web.auth.views import bp as auth
+    from journal.web.author.views import bp as author
+    from journal.web.editorial.views import bp as editorial
+    from journal.web.files.views import bp as files
+    from journal.web.manage.views import bp as manage
+    from journal.web.public.views import bp as public
+    from journal.web.review.views import bp as review
+
+    for blueprint in (public, auth, account, author, review, editorial, manage, admin, files):
+        app.register_blueprint(blueprint)
+
+    def render_error(code: int, message: str | None = None):
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(error=ERROR_TITLES.get(code, "Error"), message=message), code
+        return render_template("errors/error.html", code=code, title=ERROR_TITLES.get(code, "Error"),
+                               message=message), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, "The form had expired or came from another site. Go back, reload the page "
+                                 "and send it again; what you typed is still in the form.")
+
+    @app.errorhandler(413)
+    def too_large(error):
+        limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return render_error(413, f"Files of up to {limit_mb} MB can be uploaded here. Make the file smaller "
+                                 "(for example compress its images) and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        description = error.description if error.description and not error.description.startswith(
+            ("The requested URL", "You don't have", "The server", "The browser")) else None
+        return render_error(error.code or 500, description)
+
+    @app.errorhandler(Exception)
+    def server_error(error):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return render_error(500, "The error has been logged. Nothing you sent was saved; please try again "
+                                 "in a moment.")
+
+    @app.get("/healthz")
+    @permission("public")
+    def healthz():
+        checks = {}
+        try:
+            db.session.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # report, don't raise: the load balancer reads the status
+            checks["database"] = f"error: {exc.__class__.__name__}"
+        try:
+            get_storage().check()
+            checks["storage"] = "ok"
+        except Exception as exc:
+            checks["storage"] = f"error: {exc}"
+        healthy = all(v == "ok" for v in checks.values())
+        return jsonify(status="ok" if healthy else "error", **checks), 200 if healthy else 503

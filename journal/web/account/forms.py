@@ -1,0 +1,30 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import EqualTo, InputRequired, Length, Optional
+
+from journal.web.auth.forms import EMAIL
+from journal.web.choices import countries, timezones
+
+
+class ProfileForm(FlaskForm):
+    given_name = StringField("Given name", [InputRequired("Please give your given name."), Length(max=100)],
+                             render_kw={"autocomplete": "given-name"})
+    family_name = StringField("Family name", [InputRequired("Please give your family name."), Length(max=100)],
+                              render_kw={"autocomplete": "family-name"})
+    email = EmailField("Email address", EMAIL, render_kw={"autocomplete": "email"})
+    affiliation = StringField("Affiliation", [Optional(), Length(max=255)], render_kw={"autocomplete": "organization"})
+    country = SelectField("Country", choices=countries(), render_kw={"autocomplete": "country"})
+    orcid = StringField("ORCID iD", [Optional(), Length(max=60)], render_kw={"placeholder": "0000-0002-1825-0097"})
+    expertise_keywords = StringField("Expertise keywords", [Optional(), Length(max=1500)])
+    biography = TextAreaField("Short biography", [Optional(), Length(max=3000)], render_kw={"rows": 4})
+    timezone = SelectField("Time zone", choices=timezones())
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", [InputRequired("Please give your current password.")],
+                                     render_kw={"autocomplete": "current-password"})
+    password = PasswordField("New password", [InputRequired("Please choose a new password.")],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Repeat the new password", [InputRequired("Please repeat the new password."),
+                                                        EqualTo("password", "The two passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})

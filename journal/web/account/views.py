@@ -1,0 +1,58 @@
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user
+
+from journal.audit import history
+from journal.permissions import permission
+from journal.services import accounts
+from journal.services.errors import DomainError
+from journal.web.account.forms import ChangePasswordForm, ProfileForm
+from journal.web.helpers import show_error
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@permission("account")
+def profile():
+    form = ProfileForm(obj=current_user)
+    if request.method == "GET":
+        form.expertise_keywords.data = ", ".join(current_user.expertise_keywords or [])
+    if form.validate_on_submit():
+        try:
+            changed = accounts.update_profile(
+                current_user, current_user, email=form.email.data,
+                **{name: getattr(form, name).data or "" for name in accounts.PROFILE_FIELDS},
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            if "email" in changed:
+                flash(f"Profile saved. We sent a link to {current_user.email} to confirm the new address.",
+                      "success")
+            else:
+                flash("Profile saved." if changed else "Nothing had changed.", "success")
+            return redirect(url_for("account.profile"))
+    return render_template("account/profile.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@permission("account")
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.password.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            login_user(current_user._get_current_object())  # the session carries the new session version
+            flash("Your password is changed; other devices have been logged out.", "success")
+            return redirect(url_for("account.profile"))
+    return render_template("account/password.html", form=form,
+                           password_minimum=current_app.config["PASSWORD_MIN_LENGTH"])
+
+
+@bp.get("/activity")
+@permission("account")
+def activity():
+    return render_template("account/activity.html", events=list(reversed(history(current_user, limit=100))))

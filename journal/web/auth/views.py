@@ -1,0 +1,118 @@
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_user, logout_user
+
+from journal.permissions import permission
+from journal.services import accounts
+from journal.services.errors import DomainError
+from journal.web.auth.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
+from journal.web.helpers import safe_next, show_error
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@permission("anonymous")
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_user(
+                email=form.email.data, password=form.password.data, given_name=form.given_name.data,
+                family_name=form.family_name.data, affiliation=form.affiliation.data or "",
+                country=form.country.data or "", orcid=form.orcid.data,
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            login_user(user)
+            flash(f"Welcome, {user.given_name}. We sent a link to {user.email}: follow it to confirm your "
+                  "address.", "success")
+            return redirect(url_for("account.profile"))
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    return render_template("auth/register.html", form=form, password_minimum=minimum)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@permission("public")
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next())
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            login_user(user, remember=form.remember.data)
+            flash(f"Welcome back, {user.given_name}.", "success")
+            return redirect(safe_next())
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@permission("public")
+def logout():
+    logout_user()
+    flash("You are logged out.", "success")
+    return redirect(url_for("public.home"))
+
+
+@bp.get("/verify/<token>")
+@permission("public")
+def verify_email(token: str):
+    try:
+        user = accounts.verify_email(token)
+    except DomainError as error:
+        return render_template("auth/message.html", title="Confirmation failed", message=error.message,
+                               ok=False), 400
+    flash(f"Thank you: {user.email} is confirmed.", "success")
+    return redirect(url_for("account.profile") if current_user.is_authenticated else url_for("auth.login"))
+
+
+@bp.post("/verify/resend")
+@permission("account")
+def resend_verification():
+    try:
+        accounts.resend_verification(current_user)
+    except DomainError as error:
+        flash(error.message, "info")
+    else:
+        flash(f"We sent a new confirmation link to {current_user.email}.", "success")
+    return redirect(safe_next("account.profile"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@permission("public")
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+        return render_template("auth/message.html", title="Check your mail", ok=True,
+                               message=f"If an account uses {form.email.data}, a link to set a new password is "
+                                       f"on its way. It works for {minutes} minutes, once.")
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@permission("public")
+def reset_password(token: str):
+    try:
+        accounts.user_for_reset_token(token)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.reset_password(token, form.password.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            logout_user()
+            login_user(user)
+            flash("Your new password is set; other devices have been logged out.", "success")
+            return redirect(url_for("account.profile"))
+    return render_template("auth/reset.html", form=form,
+                           password_minimum=current_app.config["PASSWORD_MIN_LENGTH"])

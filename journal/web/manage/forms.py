@@ -1,0 +1,44 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from journal.models import ReviewMode, Role
+from journal.web.auth.forms import EMAIL
+
+LICENCES = [
+    ("CC-BY-4.0", "Creative Commons Attribution 4.0 (CC BY 4.0)"),
+    ("CC-BY-SA-4.0", "Creative Commons Attribution-ShareAlike 4.0 (CC BY-SA 4.0)"),
+    ("CC-BY-NC-4.0", "Creative Commons Attribution-NonCommercial 4.0 (CC BY-NC 4.0)"),
+    ("CC0-1.0", "CC0 1.0 public domain dedication"),
+    ("all-rights-reserved", "All rights reserved"),
+]
+
+
+class JournalSettingsForm(FlaskForm):
+    title = StringField("Title", [InputRequired("A journal needs a title."), Length(max=255)])
+    abbreviation = StringField("Abbreviated title", [Optional(), Length(max=40)])
+    reference_prefix = StringField("Reference prefix", [InputRequired("Please give a prefix."), Length(max=12)])
+    issn_print = StringField("Print ISSN", [Optional(), Length(max=9)])
+    issn_online = StringField("Online ISSN", [Optional(), Length(max=9)])
+    publisher = StringField("Publisher", [Optional(), Length(max=255)])
+    doi_prefix = StringField("DOI prefix", [Optional(), Length(max=40)], render_kw={"placeholder": "10.12345"})
+    licence = SelectField("Licence of published articles", choices=LICENCES)
+    review_mode = SelectField("Review mode", choices=ReviewMode.choices())
+    review_days = IntegerField("Days a reviewer has for a review", [InputRequired(), NumberRange(1, 365)])
+    response_days = IntegerField("Days to answer an invitation", [InputRequired(), NumberRange(1, 90)])
+    reviews_required = IntegerField("Reviews required before a decision", [InputRequired(), NumberRange(0, 10)])
+    accepting_submissions = BooleanField("Open for new submissions")
+    description = TextAreaField("Description", [Optional(), Length(max=5000)], render_kw={"rows": 5})
+    author_guidelines = TextAreaField("Author guidelines", [Optional(), Length(max=20000)], render_kw={"rows": 6})
+
+
+class SectionForm(FlaskForm):
+    title = StringField("Section title", [InputRequired("A section needs a title."), Length(max=120)])
+    abbreviation = StringField("Abbreviation", [Optional(), Length(max=20)])
+    policy = TextAreaField("Policy shown to authors", [Optional(), Length(max=3000)], render_kw={"rows": 3})
+    active = BooleanField("Open for submissions", default=True)
+
+
+class MemberForm(FlaskForm):
+    email = EmailField("Email address of the account", EMAIL)
+    role = SelectField("Role", choices=Role.choices())

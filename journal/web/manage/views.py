@@ -1,0 +1,135 @@
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from journal.audit import history as audit_history
+from journal.extensions import db
+from journal.models import Journal, Membership, Role, Section
+from journal.permissions import can, journal_from_slug, permission
+from journal.services import journals as journal_service
+from journal.services.errors import DomainError
+from journal.web.helpers import show_error
+from journal.web.manage.forms import JournalSettingsForm, MemberForm, SectionForm
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+
+@bp.get("/")
+@permission("menu.manage")
+def index():
+    query = select(Journal).order_by(Journal.title)
+    if not current_user.is_platform_admin:
+        query = query.join(Membership).where(Membership.user_id == current_user.id,
+                                             Membership.role == Role.MANAGING_EDITOR)
+    journals = db.session.scalars(query).all()
+    if len(journals) == 1:
+        return redirect(url_for("manage.settings", slug=journals[0].slug))
+    return render_template("manage/index.html", journals=journals)
+
+
+@bp.route("/<slug>/settings", methods=["GET", "POST"])
+@permission("journal.manage", load=journal_from_slug)
+def settings(journal: Journal):
+    form = JournalSettingsForm(obj=journal)
+    if form.validate_on_submit():
+        values = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+        try:
+            changed = journal_service.update_journal_settings(current_user, journal, **values)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash("Settings saved." if changed else "Nothing had changed.", "success")
+            return redirect(url_for("manage.settings", slug=journal.slug))
+    return render_template("manage/settings.html", journal=journal, form=form)
+
+
+@bp.route("/<slug>/sections", methods=["GET", "POST"])
+@permission("journal.manage", load=journal_from_slug)
+def sections(journal: Journal):
+    form = SectionForm()
+    if form.validate_on_submit():
+        try:
+            journal_service.add_section(current_user, journal, title=form.title.data,
+                                        abbreviation=form.abbreviation.data or "", policy=form.policy.data or "")
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(f"Section “{form.title.data.strip()}” added.", "success")
+            return redirect(url_for("manage.sections", slug=journal.slug))
+    return render_template("manage/sections.html", journal=journal, form=form)
+
+
+def _section(journal: Journal, section_id: int) -> Section:
+    section = db.session.get(Section, section_id)
+    if section is None or section.journal_id != journal.id:
+        abort(404)
+    return section
+
+
+@bp.route("/<slug>/sections/<int:section_id>", methods=["GET", "POST"])
+@permission("journal.manage", load=journal_from_slug)
+def edit_section(journal: Journal, section_id: int):
+    section = _section(journal, section_id)
+    form = SectionForm(obj=section)
+    if form.validate_on_submit():
+        try:
+            journal_service.update_section(current_user, section, title=form.title.data,
+                                           abbreviation=form.abbreviation.data or "",
+                                           policy=form.policy.data or "", active=form.active.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash("Section saved.", "success")
+            return redirect(url_for("manage.sections", slug=journal.slug))
+    return render_template("manage/section_edit.html", journal=journal, section=section, form=form)
+
+
+@bp.post("/<slug>/sections/<int:section_id>/move/<direction>")
+@permission("journal.manage", load=journal_from_slug)
+def move_section(journal: Journal, section_id: int, direction: str):
+    if direction not in ("up", "down"):
+        abort(404)
+    journal_service.move_section(current_user, _section(journal, section_id), -1 if direction == "up" else 1)
+    return redirect(url_for("manage.sections", slug=journal.slug))
+
+
+@bp.route("/<slug>/members", methods=["GET", "POST"])
+@permission("journal.manage", load=journal_from_slug)
+def members(journal: Journal):
+    form = MemberForm()
+    if not can(current_user, "admin"):
+        form.role.choices = [c for c in form.role.choices if c[0] != Role.MANAGING_EDITOR.value]
+    if form.validate_on_submit():
+        try:
+            membership = journal_service.add_member(current_user, journal, email=form.email.data,
+                                                    role=form.role.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(f"{membership.user.full_name} is now {membership.role.label.lower()} of {journal.title}; "
+                  "we told them by mail.", "success")
+            return redirect(url_for("manage.members", slug=journal.slug))
+    return render_template("manage/members.html", journal=journal, form=form,
+                           members=journal_service.members_of(journal))
+
+
+@bp.post("/<slug>/members/<int:membership_id>/remove")
+@permission("journal.manage", load=journal_from_slug)
+def remove_member(journal: Journal, membership_id: int):
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.journal_id != journal.id:
+        abort(404)
+    name, role = membership.user.full_name, membership.role.label.lower()
+    try:
+        journal_service.remove_member(current_user, membership)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"{name} is no longer {role} of {journal.title}.", "success")
+    return redirect(url_for("manage.members", slug=journal.slug))
+
+
+@bp.get("/<slug>/history")
+@permission("journal.manage", load=journal_from_slug)
+def history(journal: Journal):
+    return render_template("manage/history.html", journal=journal, events=list(reversed(audit_history(journal))))

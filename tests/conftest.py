@@ -1,0 +1,176 @@
+"""Fixtures: the app on every enabled database, a client, builders that read like the domain.
+
+Databases: SQLite always; PostgreSQL too when JOURNAL_TEST_POSTGRES holds a server URL
+(`.ci/run` sets it). Each backend gets a fresh database, migrated once with Alembic;
+rows are deleted after every test.
+"""
+
+import itertools
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from config import TestConfig
+from journal import create_app
+from journal.extensions import db
+from journal.models import Journal, Membership, OutboxMessage, Role, Section, User, utcnow
+from journal.services.accounts import hash_password
+
+POSTGRES_SERVER = os.environ.get("JOURNAL_TEST_POSTGRES", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_SERVER else [])
+PASSWORD = "correct horse battery"
+
+
+def pytest_report_header(config):
+    lines = [f"database backends: {', '.join(BACKENDS)}"]
+    if not POSTGRES_SERVER:
+        lines.append("PostgreSQL NOT tested: set JOURNAL_TEST_POSTGRES=postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    return lines
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """A fresh, migrated database for the session, one per backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        drop = None
+    else:
+        name = f"journal_test_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = re.sub(r"/[^/]*$", f"/{name}", POSTGRES_SERVER)
+
+        def drop():
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+    app = create_app(make_config(url, tmp_path_factory.mktemp("storage")))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    yield url
+    if drop:
+        drop()
+
+
+def make_config(database_url: str, storage_dir, **extra) -> type:
+    return type("Config", (TestConfig,), {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "STORAGE_URL": storage_dir.as_uri(),
+        "BASE_URL": "http://journal.test",
+        **extra,
+    })
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    """Settings for this test's app; a test may override this fixture to change them."""
+    return make_config(database_url, tmp_path / "storage")
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(app):
+    def make(email=None, *, password=PASSWORD, given_name="Ada", family_name=None, roles=None, admin=False,
+             verified=True, active=True, affiliation="Institute of Space Science", **fields) -> User:
+        n = next(_counter)
+        user = User(
+            email=(email or f"user{n}@example.org").lower(),
+            password_hash=hash_password(password),
+            given_name=given_name,
+            family_name=family_name or f"Tester{n}",
+            affiliation=affiliation,
+            expertise_keywords=fields.pop("expertise_keywords", []),
+            email_verified_at=utcnow() if verified else None,
+            is_platform_admin=admin,
+            active=active,
+            **fields,
+        )
+        db.session.add(user)
+        for journal, journal_roles in (roles or {}).items():
+            for role in ([journal_roles] if isinstance(journal_roles, Role) else journal_roles):
+                db.session.add(Membership(user=user, journal=journal, role=role))
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_journal(app):
+    def make(slug=None, *, title=None, sections=("Research Article", "Letter"), **fields) -> Journal:
+        n = next(_counter)
+        slug = slug or f"journal{n}"
+        journal = Journal(slug=slug, title=title or f"Journal {n}", reference_prefix=fields.pop(
+            "reference_prefix", f"J{n}"), **fields)
+        journal.sections = [Section(title=t, position=i) for i, t in enumerate(sections)]
+        db.session.add(journal)
+        db.session.commit()
+        return journal
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Log a user in through the real login form."""
+
+    def do(user: User, password: str = PASSWORD, remember: bool = False):
+        response = client.post("/login", data={"email": user.email, "password": password,
+                                               "remember": "y" if remember else ""})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return response
+
+    return do
+
+
+@pytest.fixture
+def outbox(app):
+    """The mails queued so far, oldest first."""
+
+    def read(to: str | None = None) -> list[OutboxMessage]:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        if to:
+            query = query.where(OutboxMessage.recipient == to.lower())
+        db.session.expire_all()
+        return list(db.session.scalars(query))
+
+    return read
+
+
+def link_in(body: str) -> str:
+    """The first link in a mail body, as a path the test client can open."""
+    match = re.search(r"http://journal\.test(/\S+)", body)
+    assert match, f"no link in mail:\n{body}"
+    return match.group(1)
