@@ -19,6 +19,8 @@ from journal.extensions import db
 from journal.models import Journal, Membership, OutboxMessage, Role, Section, User, utcnow
 from journal.services.accounts import hash_password
 
+pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.smtp"]
+
 POSTGRES_SERVER = os.environ.get("JOURNAL_TEST_POSTGRES", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_SERVER else [])
 PASSWORD = "correct horse battery"
