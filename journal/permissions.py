@@ -74,8 +74,6 @@ def _sees_submission(user, submission: Submission) -> bool:
 RULES: dict[str, Callable] = {
     # Anyone, logged in or not.
     "public": lambda user, obj: True,
-    # Pages only a visitor who is not logged in needs (login, register).
-    "anonymous": lambda user, obj: not _authenticated(user),
     # One's own account, submissions and review invitations.
     "account": lambda user, obj: _authenticated(user),
     "admin": lambda user, obj: _admin(user),

@@ -11,6 +11,8 @@ import re
 import uuid
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 
 from config import TestConfig
@@ -77,9 +79,22 @@ def app_config(database_url, tmp_path):
     return make_config(database_url, tmp_path / "storage")
 
 
+class RequestIsolatingClient(FlaskClient):
+    """Each request gets its own app context (its own `g` and database session), as in production,
+    although the test itself holds an app context for its builders and queries."""
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
 @pytest.fixture
 def app(app_config):
     app = create_app(app_config)
+    app.test_client_class = RequestIsolatingClient
     with app.app_context():
         yield app
         db.session.remove()

@@ -3,6 +3,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from journal.models import ReviewMode
+from journal.web.choices import select_choices
 
 
 class JournalCreateForm(FlaskForm):
@@ -11,7 +12,7 @@ class JournalCreateForm(FlaskForm):
                        render_kw={"placeholder": "jdse"})
     reference_prefix = StringField("Reference prefix", [InputRequired("Please give a prefix."), Length(max=12)],
                                    render_kw={"placeholder": "JDSE"})
-    review_mode = SelectField("Review mode", choices=ReviewMode.choices(), default=ReviewMode.DOUBLE_ANONYMOUS.value)
+    review_mode = SelectField("Review mode", choices=select_choices(ReviewMode.choices()), default=ReviewMode.DOUBLE_ANONYMOUS.value)
     publisher = StringField("Publisher", [Optional(), Length(max=255)],
                             default="International Deep Space Exploration Association")
     description = TextAreaField("Description", [Optional(), Length(max=5000)], render_kw={"rows": 4})

@@ -11,8 +11,11 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@permission("anonymous")
+@permission("public")
 def register():
+    if current_user.is_authenticated:
+        flash(f"You are logged in as {current_user.email}; log out first to create another account.", "info")
+        return redirect(url_for("account.profile"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:

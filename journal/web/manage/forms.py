@@ -4,14 +4,15 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from journal.models import ReviewMode, Role
 from journal.web.auth.forms import EMAIL
+from journal.web.choices import select_choices
 
-LICENCES = [
+LICENCES = select_choices([
     ("CC-BY-4.0", "Creative Commons Attribution 4.0 (CC BY 4.0)"),
     ("CC-BY-SA-4.0", "Creative Commons Attribution-ShareAlike 4.0 (CC BY-SA 4.0)"),
     ("CC-BY-NC-4.0", "Creative Commons Attribution-NonCommercial 4.0 (CC BY-NC 4.0)"),
     ("CC0-1.0", "CC0 1.0 public domain dedication"),
     ("all-rights-reserved", "All rights reserved"),
-]
+])
 
 
 class JournalSettingsForm(FlaskForm):
@@ -23,7 +24,7 @@ class JournalSettingsForm(FlaskForm):
     publisher = StringField("Publisher", [Optional(), Length(max=255)])
     doi_prefix = StringField("DOI prefix", [Optional(), Length(max=40)], render_kw={"placeholder": "10.12345"})
     licence = SelectField("Licence of published articles", choices=LICENCES)
-    review_mode = SelectField("Review mode", choices=ReviewMode.choices())
+    review_mode = SelectField("Review mode", choices=select_choices(ReviewMode.choices()))
     review_days = IntegerField("Days a reviewer has for a review", [InputRequired(), NumberRange(1, 365)])
     response_days = IntegerField("Days to answer an invitation", [InputRequired(), NumberRange(1, 90)])
     reviews_required = IntegerField("Reviews required before a decision", [InputRequired(), NumberRange(0, 10)])
@@ -41,4 +42,4 @@ class SectionForm(FlaskForm):
 
 class MemberForm(FlaskForm):
     email = EmailField("Email address of the account", EMAIL)
-    role = SelectField("Role", choices=Role.choices())
+    role = SelectField("Role", choices=select_choices(Role.choices()))

@@ -98,7 +98,7 @@ def move_section(journal: Journal, section_id: int, direction: str):
 def members(journal: Journal):
     form = MemberForm()
     if not can(current_user, "admin"):
-        form.role.choices = [c for c in form.role.choices if c[0] != Role.MANAGING_EDITOR.value]
+        form.role.choices = [c for c in form.role.choices if c.value != Role.MANAGING_EDITOR.value]
     if form.validate_on_submit():
         try:
             membership = journal_service.add_member(current_user, journal, email=form.email.data,
