@@ -7,6 +7,49 @@ from journal.extensions import db
 from journal.models import AuditEvent, User
 
 
+ACTION_LABELS = {
+    "user.registered": "Account created",
+    "user.email_verified": "Email address confirmed",
+    "user.verification_sent": "Confirmation link sent again",
+    "user.logged_in": "Logged in",
+    "user.login_failed": "Failed login attempt",
+    "user.password_reset_requested": "Password reset requested",
+    "user.password_reset": "Password set through a reset link",
+    "user.password_changed": "Password changed",
+    "user.profile_updated": "Profile updated",
+    "user.made_platform_admin": "Made platform administrator",
+    "user.flags_changed": "Account status changed",
+    "journal.created": "Journal created",
+    "journal.settings_changed": "Settings changed",
+    "section.added": "Section added",
+    "section.updated": "Section changed",
+    "section.moved": "Section moved",
+    "member.added": "Member added",
+    "member.removed": "Member removed",
+    "outbox.retried": "Mail queued again",
+    "file.uploaded": "File uploaded",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action) or action.split(".")[-1].replace("_", " ").capitalize()
+
+
+def event_details(event: AuditEvent) -> list[str]:
+    """The payload as short readable phrases: 'review days: 35', 'role: editor'."""
+    phrases = []
+    for key, value in (event.payload or {}).items():
+        if key == "fields" and "changes" in event.payload:
+            continue
+        if isinstance(value, dict):
+            phrases.extend(f"{k.replace('_', ' ')}: {v}" for k, v in value.items())
+        elif isinstance(value, list):
+            phrases.append(f"{key.replace('_', ' ')}: {', '.join(str(v).replace('_', ' ') for v in value)}")
+        elif not key.endswith("_id"):
+            phrases.append(f"{key.replace('_', ' ')}: {str(value).replace('_', ' ')}")
+    return phrases
+
+
 def subject_of(obj) -> tuple[str, int]:
     return obj.__tablename__.removesuffix("s"), obj.id
 
