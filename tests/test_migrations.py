@@ -1,0 +1,50 @@
+"""The Alembic migrations and the models describe the same schema, on every backend."""
+
+import re
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+
+from journal import create_app
+from journal.extensions import db
+from tests.conftest import POSTGRES_SERVER, make_config
+
+
+def test_models_and_migrations_agree(app):
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+@pytest.fixture
+def empty_database_url(database_url, tmp_path):
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    name = f"journal_mig_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield re.sub(r"/[^/]*$", f"/{name}", POSTGRES_SERVER)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_upgrade_from_empty_downgrade_and_upgrade_again(empty_database_url, tmp_path):
+    app = create_app(make_config(empty_database_url, tmp_path / "storage"))
+    with app.app_context():
+        upgrade()
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"users", "journals", "sections", "memberships", "submissions", "contributors", "submission_files",
+                "audit_events", "outbox_messages"} <= tables
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        assert "users" in inspect(db.engine).get_table_names()
+        db.engine.dispose()

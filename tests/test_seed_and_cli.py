@@ -1,0 +1,37 @@
+"""`flask journal seed-demo` and `create-admin`."""
+
+from sqlalchemy import select
+
+from journal.extensions import db
+from journal.models import Journal, Membership, Role, User
+from journal.seed import DEMO_PASSWORD
+
+
+def test_seed_demo_creates_jdse_with_its_people_and_prints_their_logins(runner, client):
+    result = runner.invoke(args=["journal", "seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert "Journal of Deep Space Exploration" in result.output and DEMO_PASSWORD in result.output
+    jdse = db.session.scalar(select(Journal).where(Journal.slug == "jdse"))
+    assert [s.title for s in jdse.sections] == ["Research Article", "Review", "Letter", "Mission Report"]
+    roles = [m.role for m in db.session.scalars(select(Membership).where(Membership.journal_id == jdse.id))]
+    assert roles.count(Role.MANAGING_EDITOR) == 1 and roles.count(Role.EDITOR) == 2 and roles.count(Role.REVIEWER) == 6
+    reviewers = db.session.scalars(select(User).join(Membership).where(Membership.role == Role.REVIEWER)).all()
+    assert all(r.expertise_keywords for r in reviewers)
+    assert result.output.count("author") >= 3
+
+    response = client.post("/login", data={"email": "managing.editor@idsea.example", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/manage/jdse/settings").status_code == 200
+
+    again = runner.invoke(args=["journal", "seed-demo", "--if-empty"])
+    assert "skipped" in again.output
+    assert db.session.scalar(select(db.func.count()).select_from(Journal)) == 2
+
+
+def test_create_admin_makes_a_platform_administrator(runner, client):
+    result = runner.invoke(args=["journal", "create-admin", "root@example.org", "--password", "a long admin secret"])
+    assert result.exit_code == 0, result.output
+    client.post("/login", data={"email": "root@example.org", "password": "a long admin secret"})
+    assert client.get("/admin/").status_code == 200
+    weak = runner.invoke(args=["journal", "create-admin", "other@example.org", "--password", "short"])
+    assert weak.exit_code != 0 and "at least 10 characters" in weak.output
