@@ -44,6 +44,10 @@ class Config:
     FORCE_HTTPS = False
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still submits; the token is bound to the session
     RATELIMIT_STORAGE_URL = os.environ.get("RATELIMIT_STORAGE_URL", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Attempts per client address on login, registration and password-reset forms.
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute;60 per hour")
+    PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
 
 
 class ProductionConfig(Config):
@@ -68,6 +72,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     MAIL_URL = ""
     PASSWORD_HASH_FAST = True  # argon2 with small costs: the suite runs hundreds of logins
+    RATELIMIT_ENABLED = False  # switched on by the tests of the limits themselves
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "test": TestConfig}

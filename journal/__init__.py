@@ -7,7 +7,9 @@ from flask import Flask
 from flask_talisman import Talisman
 
 from config import INSTANCE, ProductionConfig, from_environment
-from journal.extensions import csrf, db, login_manager, migrate
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from journal.extensions import csrf, db, limiter, login_manager, migrate
 from journal.storage import storage_from_url
 
 CSP = {
@@ -35,7 +37,14 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         ProductionConfig.check()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    if app.config["PROXY_FIX_HOPS"]:
+        # Behind a load balancer: trust that many X-Forwarded-For/-Proto hops for client address and scheme.
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE_URL"])
+
     db.init_app(app)
+    limiter.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -1,5 +1,7 @@
 """Flask extensions, created here and initialised in create_app(). Imports nothing from journal/."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -25,3 +27,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Limits on login, registration and reset mails; Redis when RATELIMIT_STORAGE_URL is set.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

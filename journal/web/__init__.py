@@ -56,6 +56,11 @@ def register(app) -> None:
         return render_error(413, f"Files of up to {limit_mb} MB can be uploaded here. Make the file smaller "
                                  "(for example compress its images) and try again.")
 
+    @app.errorhandler(429)
+    def too_many(error):
+        return render_error(429, "There were too many attempts from your network in a short time. Please wait "
+                                 "a few minutes, then try again.")
+
     @app.errorhandler(HTTPException)
     def http_error(error):
         description = error.description if error.description and not error.description.startswith(

@@ -1,6 +1,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_user, logout_user
 
+from journal.extensions import limiter
 from journal.permissions import permission
 from journal.services import accounts
 from journal.services.errors import DomainError
@@ -10,8 +11,17 @@ from journal.web.helpers import safe_next, show_error
 bp = Blueprint("auth", __name__)
 
 
+def auth_limit():
+    return current_app.config["AUTH_RATE_LIMIT"]
+
+
+# Guessing passwords and flooding mailboxes cost a client address dearly; page views are free.
+limited = limiter.limit(auth_limit, methods=["POST"])
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @permission("public")
+@limited
 def register():
     if current_user.is_authenticated:
         flash(f"You are logged in as {current_user.email}; log out first to create another account.", "info")
@@ -37,6 +47,7 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 @permission("public")
+@limited
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next())
@@ -75,6 +86,7 @@ def verify_email(token: str):
 
 @bp.post("/verify/resend")
 @permission("account")
+@limited
 def resend_verification():
     try:
         accounts.resend_verification(current_user)
@@ -87,6 +99,7 @@ def resend_verification():
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @permission("public")
+@limited
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -100,6 +113,7 @@ def forgot_password():
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @permission("public")
+@limited
 def reset_password(token: str):
     try:
         accounts.user_for_reset_token(token)
