@@ -50,20 +50,31 @@ def create_admin_command(email: str, password: str, given_name: str, family_name
 @group.command("send-mail")
 @click.option("--once", is_flag=True, help="Send what is due now and stop.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls when looping.")
-@click.option("--batch", default=50, show_default=True)
+@click.option("--batch", default=50, show_default=True, type=click.IntRange(min=1))
 def send_mail_command(once: bool, interval: float, batch: int) -> None:
     """Deliver queued mails over SMTP (MAIL_URL), with retries and exponential backoff."""
     from journal.mail import send_due_mail
+    from journal.models import utcnow
 
     if not current_app.config["MAIL_URL"]:
         raise click.ClickException("MAIL_URL is not set; mails stay in the outbox (Admin → Outbox).")
+    # --once sends what was due when it started: a message whose attempt failed in this run is
+    # due again later (backoff), never retried in the same run however many batches there are.
+    started = utcnow()
+    unreachable = False
     while True:
-        counts = send_due_mail(batch)
-        if counts["sent"] or counts["failed"]:
-            click.echo(f"sent {counts['sent']}, failed {counts['failed']}")
-        if once and counts["sent"] + counts["failed"] < batch:
+        result = send_due_mail(batch, due_by=started if once else None)
+        if result.sent or result.failed:
+            click.echo(f"sent {result.sent}, failed {result.failed}")
+        if result.connection_error:
+            click.echo(f"{result.connection_error} (the mails stay queued)", err=True)
+            unreachable = True
+        if once and result.claimed < batch:
+            # A cron job learns that the server is unreachable; refused recipients are the mails' business.
+            if unreachable:
+                sys.exit(1)
             return
-        if not once and counts["sent"] + counts["failed"] == 0:
+        if not once and (result.claimed == 0 or result.connection_error):
             time.sleep(interval)
 
 

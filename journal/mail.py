@@ -8,12 +8,13 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
+from jinja2 import TemplateNotFound
 from sqlalchemy import select
 
 from journal.extensions import db
@@ -22,6 +23,7 @@ from journal.models import OutboxMessage, OutboxStatus, User, utcnow
 log = logging.getLogger(__name__)
 
 BACKOFF_CAP = timedelta(hours=12)
+SUBJECT_MAX = 255  # OutboxMessage.subject is String(255); PostgreSQL refuses longer values
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -31,6 +33,18 @@ def external_url(endpoint: str, **values) -> str:
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def _clean_subject(subject: str) -> str:
+    """One line, so that a title with a line break cannot add headers; short enough for the column."""
+    subject = " ".join(str(subject).split())
+    return subject if len(subject) <= SUBJECT_MAX else subject[: SUBJECT_MAX - 1] + "…"
+
+
+def _check_address(address: str) -> str:
+    if not address or any(c in address for c in "\r\n\0") or "@" not in parseaddr(address)[1]:
+        raise ValueError(f"not a mail address: {address!r}")
+    return address
 
 
 def queue_mail(
@@ -44,22 +58,27 @@ def queue_mail(
 ) -> OutboxMessage:
     """Render templates/mail/<template>.txt (and .html if present) and add it to the outbox.
 
-    Runs inside the caller's transaction: nothing is committed here.
+    Runs inside the caller's transaction: nothing is committed here. The subject is made one
+    line (a journal or submission title may hold a line break); a bad address raises ValueError.
     """
     user = to if isinstance(to, User) else None
-    address = user.email if user else to
+    address = _check_address(user.email if user else to)
+    cc = [_check_address(a) for a in cc or []]
+    subject = _clean_subject(subject)
     context.update(recipient=user, platform_name=current_app.config["PLATFORM_NAME"], subject=subject)
     body_text = render_template(f"mail/{template}.txt", **context)
     try:
-        body_html = render_template(f"mail/{template}.html", **context)
-    except Exception as exc:  # an HTML body is optional
-        if exc.__class__.__name__ != "TemplateNotFound":
+        html_template = current_app.jinja_env.get_template(f"mail/{template}.html")
+    except TemplateNotFound as exc:  # an HTML body is optional; a missing include inside one is not
+        if exc.name != f"mail/{template}.html":
             raise
         body_html = None
+    else:
+        body_html = render_template(html_template, **context)
     message = OutboxMessage(
         recipient=address,
         recipient_user_id=user.id if user else None,
-        cc=", ".join(cc or []),
+        cc=", ".join(cc),
         subject=subject,
         body_text=body_text,
         body_html=body_html,
@@ -67,6 +86,8 @@ def queue_mail(
         subject_type=related.__tablename__.removesuffix("s") if related is not None else None,
         subject_id=related.id if related is not None else None,
         status=OutboxStatus.QUEUED,
+        attempts=0,
+        last_error="",
         next_attempt_at=utcnow(),
     )
     db.session.add(message)
@@ -110,8 +131,10 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     if message.cc:
         email["Cc"] = message.cc
     email["Subject"] = message.subject
-    email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(idstring=f"outbox.{message.id}")
+    email["Date"] = format_datetime(utcnow())
+    # The sender's domain, not socket.getfqdn(): no DNS lookup per mail, and an ID that names us.
+    domain = parseaddr(sender)[1].rpartition("@")[2] or None
+    email["Message-ID"] = make_msgid(idstring=f"outbox.{message.id}", domain=domain)
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
@@ -124,19 +147,70 @@ def _connect(settings: SMTPSettings) -> smtplib.SMTP:
                                 context=ssl.create_default_context())
     else:
         smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        if settings.starttls:
+    try:
+        if settings.starttls and not settings.ssl:
             smtp.starttls(context=ssl.create_default_context())
-    if settings.username:
-        smtp.login(settings.username, settings.password or "")
+        if settings.username:
+            smtp.login(settings.username, settings.password or "")
+    except BaseException:
+        smtp.close()
+        raise
     return smtp
 
 
-def _claim_due(limit: int) -> list[OutboxMessage]:
+class _ConnectError(Exception):
+    """The mail server cannot be reached or refuses our login: no message can go now."""
+
+
+class _Connection:
+    """One SMTP session for a batch, opened when first needed and opened again once when
+    the server drops it (servers close sessions after some messages or when idle)."""
+
+    def __init__(self, settings: SMTPSettings):
+        self.settings = settings
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, email: EmailMessage) -> dict:
+        for attempt in (1, 2):
+            if self.smtp is None:
+                try:
+                    self.smtp = _connect(self.settings)
+                except (OSError, smtplib.SMTPException) as exc:
+                    raise _ConnectError(f"cannot connect to {self.settings.host}:{self.settings.port}: "
+                                        f"{exc.__class__.__name__}: {exc}") from exc
+            try:
+                return self.smtp.send_message(email)
+            except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException) as exc:
+                closed = isinstance(exc, smtplib.SMTPServerDisconnected) or exc.smtp_code == 421
+                if not closed:
+                    raise
+                self.close()
+                if attempt == 2:
+                    raise
+            except smtplib.SMTPRecipientsRefused:
+                raise  # the session stays usable: smtplib reset it
+            except (OSError, smtplib.SMTPException):
+                self.close()
+                raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
+            self.smtp = None
+
+
+def _claim_due(limit: int, due_by: datetime) -> list[OutboxMessage]:
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= utcnow())
+        .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= due_by)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
+        # Rows this session loaded earlier are read again: their status may have changed.
+        .execution_options(populate_existing=True)
     )
     if db.engine.dialect.name == "postgresql":
         # Several workers share the queue: each takes rows the others have not locked.
@@ -144,68 +218,79 @@ def _claim_due(limit: int) -> list[OutboxMessage]:
     return list(db.session.scalars(query))
 
 
-def _record_failure(message: OutboxMessage, error: str, max_attempts: int, base_seconds: int) -> None:
+def _record_failure(message: OutboxMessage, error: str, max_attempts: int, base_seconds: int,
+                    *, permanent: bool = False) -> None:
     message.attempts += 1
     message.last_error = error[:2000]
-    if message.attempts >= max_attempts:
+    if permanent or message.attempts >= max_attempts:
         message.status = OutboxStatus.FAILED
     else:
         delay = min(timedelta(seconds=base_seconds * 2 ** (message.attempts - 1)), BACKOFF_CAP)
         message.next_attempt_at = utcnow() + delay
 
 
-def send_due_mail(limit: int = 50) -> dict[str, int]:
-    """Deliver one batch of due messages; returns counts of sent and failed attempts.
+@dataclass
+class SendResult:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    connection_error: str = ""  # set when the server could not be reached: the batch waits
+
+
+def send_due_mail(limit: int = 50, *, due_by: datetime | None = None) -> SendResult:
+    """Deliver one batch of messages due by `due_by` (default: now).
 
     The batch is locked (PostgreSQL) until its outcome is committed, so no two workers send
     the same message. A refused recipient or an unreachable server leaves the message
-    queued with its error and a later next attempt (exponential backoff).
+    queued with its error and a later next attempt (exponential backoff); after
+    MAIL_MAX_ATTEMPTS it is marked failed and stays in the outbox for an administrator.
     """
     config = current_app.config
     if not config["MAIL_URL"]:
         raise RuntimeError("MAIL_URL is not set: mails stay in the outbox (see the admin's Outbox page).")
     settings = SMTPSettings.from_url(config["MAIL_URL"])
-    batch = _claim_due(limit)
-    counts = {"sent": 0, "failed": 0}
-    if not batch:
-        db.session.commit()
-        return counts
-    smtp = None
+    max_attempts, base_seconds = config["MAIL_MAX_ATTEMPTS"], config["MAIL_RETRY_BASE_SECONDS"]
+    batch = _claim_due(limit, due_by or utcnow())
+    result = SendResult(claimed=len(batch))
+    connection = _Connection(settings)
     try:
-        smtp = _connect(settings)
-    except (OSError, smtplib.SMTPException) as exc:
-        for message in batch:
-            _record_failure(message, f"cannot connect to {settings.host}:{settings.port}: {exc}",
-                            config["MAIL_MAX_ATTEMPTS"], config["MAIL_RETRY_BASE_SECONDS"])
-            counts["failed"] += 1
-        db.session.commit()
-        return counts
-    try:
-        for message in batch:
+        for index, message in enumerate(batch):
             try:
-                smtp.send_message(build_email(message, config["MAIL_FROM"]))
+                email = build_email(message, config["MAIL_FROM"])
+            except (ValueError, TypeError) as exc:  # bad stored data: trying again cannot help
+                _record_failure(message, f"cannot build the message: {exc}", max_attempts, base_seconds,
+                                permanent=True)
+                result.failed += 1
+                continue
+            try:
+                refused = connection.send(email)
+            except _ConnectError as exc:
+                # Nothing can go now: every message left in the batch waits for its next attempt.
+                for waiting in batch[index:]:
+                    _record_failure(waiting, str(exc), max_attempts, base_seconds)
+                    result.failed += 1
+                result.connection_error = str(exc)
+                break
             except (OSError, smtplib.SMTPException) as exc:
-                _record_failure(message, f"{exc.__class__.__name__}: {exc}",
-                                config["MAIL_MAX_ATTEMPTS"], config["MAIL_RETRY_BASE_SECONDS"])
-                counts["failed"] += 1
-                if isinstance(exc, smtplib.SMTPServerDisconnected):
-                    break
+                _record_failure(message, f"{exc.__class__.__name__}: {exc}", max_attempts, base_seconds)
+                result.failed += 1
             else:
                 message.status = OutboxStatus.SENT
                 message.sent_at = utcnow()
                 message.attempts += 1
-                message.last_error = ""
-                counts["sent"] += 1
+                # Some copy recipients may be refused while the main one accepted: keep a note.
+                message.last_error = (f"refused recipients: {refused}"[:2000]) if refused else ""
+                result.sent += 1
     finally:
+        connection.close()
         db.session.commit()
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            pass
-    return counts
+    return result
 
 
 def retry_message(message: OutboxMessage) -> None:
-    """Put a failed message back in the queue, due now (an admin's action)."""
+    """Put a failed message back in the queue, due now (an admin's action).
+
+    Its attempts are kept as history, so it gets one more try: failing again marks it failed again.
+    """
     message.status = OutboxStatus.QUEUED
     message.next_attempt_at = utcnow()
