@@ -52,10 +52,13 @@ def set_user_flags(actor: User, user: User, *, active: bool | None = None, is_pl
 
 @transactional
 def retry_outbox_message(actor: User, message: OutboxMessage) -> None:
+    """A message the worker gave up on goes back in the queue, due at once, for one more try."""
     if not can(actor, "admin"):
         raise PermissionDenied("Only platform administrators manage the outbox.")
     if message.status is OutboxStatus.SENT:
         raise DomainError("This message was sent already.")
+    if message.status is not OutboxStatus.FAILED:
+        raise DomainError("This message is still queued; the mail worker tries it again by itself.")
     retry_message(message)
     audit(actor, "outbox.retried", message, recipient=message.recipient)
 
