@@ -1,6 +1,7 @@
 """The storage interface: two backends, one signature."""
 
 import hashlib
+import re
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -9,6 +10,8 @@ from typing import BinaryIO
 from urllib.parse import quote
 
 CHUNK = 1024 * 1024
+MAX_KEY_LENGTH = 255  # submission_files.storage_key
+_KEY_SEGMENT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
 
 class StorageError(Exception):
@@ -23,7 +26,12 @@ class StoredObject:
 
 
 class HashingReader:
-    """Wraps a stream; counts and hashes what passes through, so memory stays flat."""
+    """Wraps a stream; counts and hashes what passes through, so memory stays flat.
+
+    read(n) returns n bytes unless the stream ends, as a file does, even when the wrapped
+    stream (a socket, a generator) hands out less per call: boto3 and S3 take a short
+    read for the end of the data.
+    """
 
     def __init__(self, stream: BinaryIO, max_size: int | None = None):
         self._stream = stream
@@ -31,8 +39,20 @@ class HashingReader:
         self.size = 0
         self.max_size = max_size
 
-    def read(self, n: int = -1) -> bytes:
-        data = self._stream.read(CHUNK if n is None or n < 0 else n)
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int | None = -1) -> bytes:
+        if n is None or n < 0:
+            return b"".join(iter(lambda: self.read(CHUNK), b""))
+        data = self._stream.read(n) if n else b""
+        if data and len(data) < n:
+            pieces, got = [data], len(data)
+            while got < n and (more := self._stream.read(n - got)):
+                pieces.append(more)
+                got += len(more)
+            data = b"".join(pieces)
+            del pieces
         self._hash.update(data)
         self.size += len(data)
         if self.max_size is not None and self.size > self.max_size:
@@ -44,15 +64,25 @@ class HashingReader:
         return self._hash.hexdigest()
 
 
+def check_key(key: str) -> str:
+    """Refuse keys that could leave the storage root or mean different things to the two backends."""
+    if (not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH
+            or not all(_KEY_SEGMENT.fullmatch(segment) for segment in key.split("/"))):
+        raise StorageError(f"invalid storage key {key!r}")
+    return key
+
+
 def new_key(prefix: str) -> str:
     """A random object key under a prefix; a user's file name never becomes a key."""
-    return f"{prefix.strip('/')}/{uuid.uuid4().hex}"
+    prefix = prefix.strip("/")
+    return f"{prefix}/{uuid.uuid4().hex}" if prefix else uuid.uuid4().hex
 
 
 def content_disposition(filename: str, inline: bool = False) -> str:
-    """RFC 6266 header value with an ASCII fallback and the UTF-8 name."""
+    """RFC 6266 header value: a quoted ASCII fallback that cannot break out of its quotes (and that no
+    browser percent-decodes), then the exact name as RFC 5987 UTF-8 in filename*."""
     kind = "inline" if inline else "attachment"
-    ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;' else "_" for c in filename) or "download"
+    ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;%/' else "_" for c in filename) or "download"
     header = f'{kind}; filename="{ascii_name}"'
     if ascii_name != filename:
         header += f"; filename*=UTF-8''{quote(filename, safe='')}"
@@ -74,7 +104,10 @@ class Storage(ABC):
     @abstractmethod
     def put(self, key: str, stream: BinaryIO, *, media_type: str = "application/octet-stream",
             max_size: int | None = None) -> StoredObject:
-        """Store the stream under key, hashing on the way. Refuses to overwrite an existing key."""
+        """Store the stream under key, hashing on the way, never holding it whole in memory.
+
+        Raises StorageError when the key exists (objects are never overwritten), is invalid
+        (see check_key), or the stream passes max_size bytes; nothing is left behind then."""
 
     @abstractmethod
     def open(self, key: str) -> BinaryIO:

@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from itsdangerous import URLSafeTimedSerializer
 
-from journal.storage.base import CHUNK, HashingReader, Storage, StorageError, StoredObject
+from journal.storage.base import CHUNK, HashingReader, Storage, StorageError, StoredObject, check_key
+
+TEMP_PREFIX = ".upload-"  # valid keys never have a segment starting with a dot
 
 
 class LocalStorage(Storage):
@@ -21,8 +23,9 @@ class LocalStorage(Storage):
         self._signer = URLSafeTimedSerializer(secret_key, salt="local-storage-download")
 
     def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if not key or self.root not in path.parents:
+        path = self.root / check_key(key)
+        # A symlink planted inside the root must not lead out of it either.
+        if self.root not in path.resolve().parents:
             raise StorageError(f"invalid storage key {key!r}")
         return path
 
@@ -30,44 +33,68 @@ class LocalStorage(Storage):
         path = self._path(key)
         if path.exists():
             raise StorageError(f"object {key!r} exists; stored files are never overwritten")
-        path.parent.mkdir(parents=True, exist_ok=True)
         reader = HashingReader(stream, max_size)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
+        except OSError as exc:
+            raise StorageError(f"could not store {key!r}: {exc}") from exc
         try:
             with os.fdopen(fd, "wb") as out:
                 while chunk := reader.read(CHUNK):
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            os.link(tmp, path)  # fails if another writer won the key
+            os.link(tmp, path)  # atomic, and fails if another writer won the key
+        except FileExistsError:
+            raise StorageError(f"object {key!r} exists; stored files are never overwritten") from None
+        except OSError as exc:
+            raise StorageError(f"could not store {key!r}: {exc}") from exc
         finally:
             os.unlink(tmp)
+        _fsync_directory(path.parent)
         return StoredObject(key=key, size=reader.size, sha256=reader.sha256)
 
     def open(self, key: str) -> BinaryIO:
         try:
             return self._path(key).open("rb")
-        except FileNotFoundError:
+        except OSError:  # missing, or a directory rather than an object
             raise StorageError(f"object {key!r} is missing") from None
 
     def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        path = self._path(key)
+        try:
+            path.unlink(missing_ok=True)
+        except IsADirectoryError:  # a directory is not an object: nothing to delete
+            pass
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 
     def keys(self, prefix: str = "") -> Iterator[str]:
-        for dirpath, _dirs, files in os.walk(self.root):
-            for name in files:
-                if name.startswith(".upload-"):
-                    continue
+        # Walk only the directory the prefix names, not the whole tree.
+        directory = prefix.rpartition("/")[0]
+        try:
+            top = self._path(directory) if directory else self.root
+        except StorageError:
+            return
+        for dirpath, dirs, files in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.startswith("."):
+                    continue  # an upload in progress
                 key = Path(dirpath, name).relative_to(self.root).as_posix()
                 if key.startswith(prefix):
                     yield key
 
     def download_url(self, key, *, filename, media_type, inline=False, expires_in=300) -> str:
+        """The signed route /files/<token>: a path within a request, an absolute BASE_URL link outside one."""
+        check_key(key)
         token = self._signer.dumps({"k": key, "f": filename, "t": media_type, "i": inline, "e": expires_in})
-        return url_for("files.download", token=token)
+        if has_request_context():
+            return url_for("files.download", token=token)
+        path = current_app.url_map.bind("localhost").build("files.download", {"token": token})
+        return current_app.config["BASE_URL"].rstrip("/") + path
 
     def read_token(self, token: str) -> dict:
         """The download a signed token allows; raises itsdangerous errors when expired or tampered."""
@@ -78,3 +105,17 @@ class LocalStorage(Storage):
     def check(self) -> None:
         if not os.access(self.root, os.W_OK):
             raise StorageError(f"storage directory {self.root} is not writable")
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the new directory entry durable, as the file's bytes already are."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,5 +1,6 @@
 """Objects in any S3-compatible server (AWS S3, SeaweedFS, MinIO) through boto3."""
 
+import contextlib
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -7,20 +8,33 @@ import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from journal.storage.base import HashingReader, Storage, StorageError, StoredObject, content_disposition
+from journal.storage.base import HashingReader, Storage, StorageError, StoredObject, check_key, content_disposition
+
+# One part in memory at a time; S3 wants parts of at least 5 MiB (except the last) and at most 10,000 of them.
+PART_SIZE = 8 * 1024 * 1024
+EXISTS_CODES = {"PreconditionFailed", "412", "ConditionalRequestConflict"}
+MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 class S3Storage(Storage):
     name = "s3"
 
     def __init__(self, bucket: str, *, endpoint_url: str | None = None, region: str | None = None,
-                 prefix: str = "", create_bucket: bool = False):
+                 prefix: str = "", create_bucket: bool = False, access_key: str | None = None,
+                 secret_key: str | None = None):
+        """Credentials default to boto3's usual sources (AWS_ACCESS_KEY_ID, …, instance roles)."""
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.client = boto3.client(
             "s3",
             endpoint_url=endpoint_url,
             region_name=region or "us-east-1",
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
             config=BotoConfig(signature_version="s3v4", s3={"addressing_style": "path"},
                               retries={"max_attempts": 3, "mode": "standard"}),
         )
@@ -34,39 +48,78 @@ class S3Storage(Storage):
             self.client.create_bucket(Bucket=self.bucket)
 
     def _key(self, key: str) -> str:
-        if not key or key.startswith("/") or ".." in key.split("/"):
-            raise StorageError(f"invalid storage key {key!r}")
-        return self.prefix + key
+        return self.prefix + check_key(key)
 
     def put(self, key, stream, *, media_type="application/octet-stream", max_size=None) -> StoredObject:
-        if self.exists(key):
+        name = self._key(key)
+        if self.exists(key):  # fail before reading the stream; the conditional write below is the real guard
             raise StorageError(f"object {key!r} exists; stored files are never overwritten")
         reader = HashingReader(stream, max_size)
         try:
-            # The reader has no seek(): boto3 streams it part by part, in order, never whole in memory.
-            self.client.upload_fileobj(reader, self.bucket, self._key(key), ExtraArgs={"ContentType": media_type})
-        except (BotoCoreError, ClientError) as exc:
-            self.delete(key)
+            first = reader.read(PART_SIZE)
+            if len(first) < PART_SIZE:
+                self.client.put_object(Bucket=self.bucket, Key=name, Body=first, ContentType=media_type,
+                                       IfNoneMatch="*")
+            else:
+                pending = [first]
+                del first  # the part list owns it, so it is freed once uploaded
+                self._put_multipart(name, reader, pending, media_type)
+        except ClientError as exc:
+            if _code(exc) in EXISTS_CODES:
+                raise StorageError(f"object {key!r} exists; stored files are never overwritten") from exc
+            raise StorageError(f"could not store {key!r}: {exc}") from exc
+        except BotoCoreError as exc:
             raise StorageError(f"could not store {key!r}: {exc}") from exc
         return StoredObject(key=key, size=reader.size, sha256=reader.sha256)
+
+    def _put_multipart(self, name: str, reader: HashingReader, pending: list[bytes], media_type: str) -> None:
+        """Parts one after another, in order, so at most one part is in memory; aborted on any failure."""
+        upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=name,
+                                                        ContentType=media_type)["UploadId"]
+        try:
+            parts, part = [], pending.pop()
+            while part:
+                number = len(parts) + 1
+                etag = self.client.upload_part(Bucket=self.bucket, Key=name, UploadId=upload_id,
+                                               PartNumber=number, Body=part)["ETag"]
+                parts.append({"PartNumber": number, "ETag": etag})
+                part = None  # free this part before reading the next
+                part = reader.read(PART_SIZE)
+            self.client.complete_multipart_upload(Bucket=self.bucket, Key=name, UploadId=upload_id,
+                                                  MultipartUpload={"Parts": parts}, IfNoneMatch="*")
+        except BaseException:
+            with contextlib.suppress(BotoCoreError, ClientError):
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=name, UploadId=upload_id)
+            raise
 
     def open(self, key: str) -> BinaryIO:
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
         except ClientError as exc:
-            raise StorageError(f"object {key!r} is missing: {exc}") from exc
+            if _code(exc) in MISSING_CODES:
+                raise StorageError(f"object {key!r} is missing") from exc
+            raise StorageError(f"could not read {key!r}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"could not read {key!r}: {exc}") from exc
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        except (BotoCoreError, ClientError) as exc:
+            if isinstance(exc, ClientError) and _code(exc) in MISSING_CODES:
+                return
+            raise StorageError(f"could not delete {key!r}: {exc}") from exc
 
     def exists(self, key: str) -> bool:
         try:
             self.client.head_object(Bucket=self.bucket, Key=self._key(key))
             return True
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            if _code(exc) in MISSING_CODES:
                 return False
-            raise
+            raise StorageError(f"could not look up {key!r}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"could not look up {key!r}: {exc}") from exc
 
     def keys(self, prefix: str = "") -> Iterator[str]:
         paginator = self.client.get_paginator("list_objects_v2")
