@@ -84,7 +84,7 @@ def content_disposition(filename: str, inline: bool = False) -> str:
     kind = "inline" if inline else "attachment"
     ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;%/' else "_" for c in filename) or "download"
     header = f'{kind}; filename="{ascii_name}"'
-    if ascii_name != filename:
+    if filename and ascii_name != filename:
         header += f"; filename*=UTF-8''{quote(filename, safe='')}"
     return header
 

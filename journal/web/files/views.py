@@ -1,5 +1,9 @@
 """Downloads from local storage through short-lived signed links (S3 uses presigned URLs)."""
 
+import contextlib
+import io
+import os
+
 from flask import Blueprint, abort, current_app, send_file
 from itsdangerous import BadSignature, SignatureExpired
 
@@ -8,8 +12,34 @@ from journal.storage import StorageError, content_disposition, get_storage
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 
+# A stored file is never a page of this site: no scripts, no subresources, its own sandboxed origin.
+DOWNLOAD_CSP = "default-src 'none'; sandbox"
+
+
+def talisman_options(**options):
+    """flask-talisman's per-view options: what its `@talisman(...)` decorator sets on a view, usable
+    without the Talisman instance that create_app keeps to itself."""
+
+    def decorator(view):
+        view.talisman_view_options = options
+        return view
+
+    return decorator
+
+
+@bp.after_request
+def error_pages_keep_site_policy(response):
+    """Talisman leaves this route's CSP to the view (it would replace the sandbox with the site's policy);
+    responses that are not a served file, such as the "link expired" page, get the site's policy."""
+    if "Content-Security-Policy" not in response.headers:
+        from journal import CSP
+
+        response.headers["Content-Security-Policy"] = "; ".join(f"{name} {value}" for name, value in CSP.items())
+    return response
+
 
 @bp.get("/<token>")
+@talisman_options(content_security_policy=None)  # set by the view below
 @permission("public")  # the signed, expiring token is the permission, checked below
 def download(token: str):
     storage = get_storage()
@@ -27,10 +57,12 @@ def download(token: str):
     except StorageError:
         current_app.logger.error("download of missing object %s", data["k"])
         abort(404, description="The file is missing from storage; the editorial office has been told.")
-    response = send_file(stream, mimetype=data["t"], as_attachment=not data["i"], download_name=data["f"],
-                         max_age=0, conditional=False, etag=False)
+    # The name goes only through content_disposition(): Werkzeug's own header refuses some names (a 500).
+    response = send_file(stream, mimetype=data["t"], max_age=0, conditional=False, etag=False)
+    with contextlib.suppress(AttributeError, OSError, io.UnsupportedOperation):
+        response.content_length = os.fstat(stream.fileno()).st_size  # lets the browser show progress
     response.headers["Content-Disposition"] = content_disposition(data["f"], data["i"])
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = DOWNLOAD_CSP
     response.headers["Cache-Control"] = "private, no-store"
     return response
