@@ -1,0 +1,103 @@
+"""`flask journal check-storage`: storage and database must agree, on both backends."""
+
+import io
+from pathlib import Path
+
+import pytest
+
+from journal.extensions import db
+from journal.models import FileKind, Submission
+from journal.services.files import add_submission_file
+from journal.services.storage_check import check_storage
+
+
+@pytest.fixture
+def submission(make_journal, make_user):
+    submission = Submission(journal=make_journal(), submitter=make_user(), title="Tidal heating of Europa")
+    db.session.add(submission)
+    db.session.commit()
+    return submission
+
+
+def upload(submission, content: bytes, name: str = "manuscript.pdf"):
+    return add_submission_file(submission.submitter, submission, kind=FileKind.MANUSCRIPT, stream=io.BytesIO(content),
+                               original_name=name, media_type="application/pdf")
+
+
+def replace_behind_its_back(storage, key: str, content: bytes) -> None:
+    """Change an object without going through the storage interface, which never overwrites."""
+    if storage.name == "local":
+        Path(storage.root, key).write_bytes(content)
+    else:
+        storage.client.put_object(Bucket=storage.bucket, Key=storage.prefix + key, Body=content)
+
+
+def check(runner, *options):
+    return runner.invoke(args=["journal", "check-storage", *options])
+
+
+def test_check_storage_reports_agreement(runner, app_storage, submission):
+    upload(submission, b"first")
+    upload(submission, b"second", "supplement.csv")
+
+    result = check(runner)
+
+    assert result.exit_code == 0, result.output
+    assert "Checked 2 file rows and 2 stored objects." in result.output
+    assert "Storage and database agree." in result.output
+
+
+def test_check_storage_with_nothing_stored_agrees(runner, app_storage):
+    result = check(runner)
+
+    assert result.exit_code == 0, result.output
+    assert "Storage and database agree." in result.output
+
+
+def test_check_storage_reports_missing_orphan_and_corrupt_objects_by_key(runner, app_storage, submission):
+    intact = upload(submission, b"intact manuscript")
+    lost = upload(submission, b"lost manuscript")
+    corrupt = upload(submission, b"original bytes")
+    orphan = f"submissions/{submission.id}/0123456789abcdef0123456789abcdef"
+    app_storage.delete(lost.storage_key)
+    app_storage.put(orphan, io.BytesIO(b"an object no row knows"))
+    replace_behind_its_back(app_storage, corrupt.storage_key, b"altered bytes")
+
+    result = check(runner)
+
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    assert "Checked 3 file rows and 3 stored objects." in lines
+    assert f"MISSING OBJECT  file {lost.id}: {lost.storage_key}" in lines
+    assert f"ORPHAN OBJECT   {orphan}" in lines
+    assert any(line.startswith(f"CHECKSUM        file {corrupt.id}: {corrupt.storage_key} expected {corrupt.sha256}")
+               for line in lines)
+    assert intact.storage_key not in result.output
+    assert "agree" not in result.output
+
+
+def test_check_storage_without_checksums_only_compares_keys(runner, app_storage, submission):
+    corrupt = upload(submission, b"original bytes")
+    replace_behind_its_back(app_storage, corrupt.storage_key, b"altered bytes")
+
+    assert check(runner, "--no-checksums").exit_code == 0
+    assert check(runner).exit_code == 1
+
+
+def test_check_storage_report_lists_each_problem(app_storage, submission):
+    lost = upload(submission, b"lost")
+    corrupt = upload(submission, b"original")
+    app_storage.delete(lost.storage_key)
+    replace_behind_its_back(app_storage, corrupt.storage_key, b"changed")
+    app_storage.put("submissions/999/orphan", io.BytesIO(b"x"))
+    app_storage.put("galleys/1/outside-the-checked-prefix", io.BytesIO(b"x"))
+
+    report = check_storage(app_storage)
+
+    assert not report.ok
+    assert (report.rows_checked, report.objects_seen) == (2, 2)
+    assert report.missing_objects == [(lost.id, lost.storage_key)]
+    assert report.orphan_objects == ["submissions/999/orphan"]
+    [(file_id, key, want, got)] = report.checksum_mismatches
+    assert (file_id, key, want) == (corrupt.id, corrupt.storage_key, corrupt.sha256)
+    assert got != want and len(got) == 64
