@@ -7,6 +7,7 @@ import os
 from flask import Blueprint, abort, current_app, send_file
 from itsdangerous import BadSignature, SignatureExpired
 
+from journal import CSP
 from journal.permissions import permission
 from journal.storage import StorageError, content_disposition, get_storage
 
@@ -32,8 +33,6 @@ def error_pages_keep_site_policy(response):
     """Talisman leaves this route's CSP to the view (it would replace the sandbox with the site's policy);
     responses that are not a served file, such as the "link expired" page, get the site's policy."""
     if "Content-Security-Policy" not in response.headers:
-        from journal import CSP
-
         response.headers["Content-Security-Policy"] = "; ".join(f"{name} {value}" for name, value in CSP.items())
     return response
 
