@@ -66,15 +66,15 @@ def test_weak_passwords_are_refused_with_a_reason(client, password, message):
     assert db.session.scalar(select(User)) is None
 
 
-def test_mismatched_passwords_and_wrong_orcid_checksum_are_shown_beside_their_fields(client):
-    response = register(client, confirm="something else entirely", orcid="0000-0002-1825-0098")
+def test_every_error_of_a_failed_registration_is_shown_at_once_beside_its_field(client):
+    response = register(client, password="short", confirm="something else entirely", orcid="0000-0002-1825-0098")
     page = response.get_data(as_text=True)
+    assert "Please check these 3 fields" in page
     assert "The two passwords differ." in page
-    assert db.session.scalar(select(User)) is None
-    response = register(client, orcid="0000-0002-1825-0098")
-    page = response.get_data(as_text=True)
+    assert "Use at least 10 characters" in page
     assert "check digit does not match" in page
     assert 'value="0000-0002-1825-0098"' in page
+    assert page.count('aria-invalid="true"') == 3
     assert db.session.scalar(select(User)) is None
 
 

@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
-from journal.web.auth.forms import EMAIL
+from journal.web.auth.forms import EMAIL, strong_password, valid_orcid
 from journal.web.choices import countries, timezones
 
 
@@ -14,7 +14,7 @@ class ProfileForm(FlaskForm):
     email = EmailField("Email address", EMAIL, render_kw={"autocomplete": "email"})
     affiliation = StringField("Affiliation", [Optional(), Length(max=255)], render_kw={"autocomplete": "organization"})
     country = SelectField("Country", choices=countries(), render_kw={"autocomplete": "country"})
-    orcid = StringField("ORCID iD", [Optional(), Length(max=60)], render_kw={"placeholder": "0000-0002-1825-0097"})
+    orcid = StringField("ORCID iD", [Optional(), Length(max=60), valid_orcid], render_kw={"placeholder": "0000-0002-1825-0097"})
     expertise_keywords = StringField("Expertise keywords", [Optional(), Length(max=1500)])
     biography = TextAreaField("Short biography", [Optional(), Length(max=3000)], render_kw={"rows": 4})
     timezone = SelectField("Time zone", choices=timezones())
@@ -23,7 +23,7 @@ class ProfileForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("Current password", [InputRequired("Please give your current password.")],
                                      render_kw={"autocomplete": "current-password"})
-    password = PasswordField("New password", [InputRequired("Please choose a new password.")],
+    password = PasswordField("New password", [InputRequired("Please choose a new password."), strong_password],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Repeat the new password", [InputRequired("Please repeat the new password."),
                                                         EqualTo("password", "The two passwords differ.")],

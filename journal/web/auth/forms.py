@@ -1,8 +1,28 @@
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
+from journal.identifiers import normalize_orcid
+from journal.services.accounts import check_password_strength
+from journal.services.errors import DomainError
 from journal.web.choices import countries
+
+
+def strong_password(form, field):
+    """The service's password rule, checked with the other fields so that every error shows at once."""
+    email = form.email.data if "email" in form else getattr(current_user, "email", "")
+    try:
+        check_password_strength(field.data or "", email or "")
+    except DomainError as error:
+        raise ValidationError(error.message) from None
+
+
+def valid_orcid(form, field):
+    try:
+        normalize_orcid(field.data)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
 
 EMAIL = [InputRequired("Please give your email address."),
          Email("This does not look like an email address.", check_deliverability=False), Length(max=254)]
@@ -14,7 +34,7 @@ class RegisterForm(FlaskForm):
     family_name = StringField("Family name", [InputRequired("Please give your family name."), Length(max=100)],
                               render_kw={"autocomplete": "family-name"})
     email = EmailField("Email address", EMAIL, render_kw={"autocomplete": "email"})
-    password = PasswordField("Password", [InputRequired("Please choose a password.")],
+    password = PasswordField("Password", [InputRequired("Please choose a password."), strong_password],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Repeat the password", [InputRequired("Please repeat the password."),
                                                     EqualTo("password", "The two passwords differ.")],
@@ -23,7 +43,8 @@ class RegisterForm(FlaskForm):
                               render_kw={"autocomplete": "organization"})
     country = SelectField("Country", choices=countries(), validate_choice=True,
                           render_kw={"autocomplete": "country"})
-    orcid = StringField("ORCID iD", [Optional(), Length(max=60)], render_kw={"placeholder": "0000-0002-1825-0097"})
+    orcid = StringField("ORCID iD", [Optional(), Length(max=60), valid_orcid],
+                        render_kw={"placeholder": "0000-0002-1825-0097"})
 
 
 class LoginForm(FlaskForm):
@@ -38,7 +59,7 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField("New password", [InputRequired("Please choose a password.")],
+    password = PasswordField("New password", [InputRequired("Please choose a password."), strong_password],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Repeat the new password", [InputRequired("Please repeat the password."),
                                                         EqualTo("password", "The two passwords differ.")],
