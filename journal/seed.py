@@ -71,6 +71,6 @@ def seed_demo() -> list[tuple[str, str]]:
         db.session.add(user)
         if isinstance(role, Role):
             db.session.add(Membership(user=user, journal=jdse, role=role))
-        printed.append(("platform admin" if role == "admin" else (role.label if role else "author"), email))
+        printed.append(("Platform admin" if role == "admin" else (role.label if role else "Author"), email))
     db.session.commit()
     return printed

@@ -17,7 +17,7 @@ def test_seed_demo_creates_jdse_with_its_people_and_prints_their_logins(runner, 
     assert roles.count(Role.MANAGING_EDITOR) == 1 and roles.count(Role.EDITOR) == 2 and roles.count(Role.REVIEWER) == 6
     reviewers = db.session.scalars(select(User).join(Membership).where(Membership.role == Role.REVIEWER)).all()
     assert all(r.expertise_keywords for r in reviewers)
-    assert result.output.count("author") >= 3
+    assert result.output.count("Author") >= 3
 
     response = client.post("/login", data={"email": "managing.editor@idsea.example", "password": DEMO_PASSWORD})
     assert response.status_code == 302
