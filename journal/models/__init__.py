@@ -6,7 +6,7 @@ from journal.models.base import utcnow
 from journal.models.files import FileKind, SubmissionFile
 from journal.models.journals import Journal, Membership, ReviewMode, Role, Section
 from journal.models.mail import OutboxMessage, OutboxStatus
-from journal.models.submissions import Contributor, Submission, SubmissionStatus
+from journal.models.submissions import Contributor, ReferenceCounter, ReviewRound, Submission, SubmissionStatus
 
 __all__ = [
     "AuditEvent",
@@ -16,6 +16,8 @@ __all__ = [
     "Membership",
     "OutboxMessage",
     "OutboxStatus",
+    "ReferenceCounter",
+    "ReviewRound",
     "ReviewMode",
     "Role",
     "Section",

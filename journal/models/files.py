@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
@@ -32,8 +32,13 @@ class SubmissionFile(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     media_type: Mapped[str] = mapped_column(String(127))
     page_count: Mapped[int | None] = mapped_column(Integer)
+    # What the PDF check found: risky features, where contributor names appear, empty text.
+    pdf_report: Mapped[dict | None] = mapped_column(JSON)
+    # The reviewers' copy points to the manuscript it was made from.
+    derived_from_id: Mapped[int | None] = mapped_column(ForeignKey("submission_files.id"))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     submission: Mapped["Submission"] = relationship(back_populates="files")  # noqa: F821
     uploaded_by: Mapped["User | None"] = relationship()  # noqa: F821
+    derived_from: Mapped["SubmissionFile | None"] = relationship(remote_side=[id])

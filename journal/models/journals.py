@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
@@ -26,6 +26,7 @@ class Journal(db.Model):
         CheckConstraint("review_days between 1 and 365", name="review_days_range"),
         CheckConstraint("response_days between 1 and 90", name="response_days_range"),
         CheckConstraint("reviews_required between 0 and 10", name="reviews_required_range"),
+        CheckConstraint("page_limit between 1 and 2000", name="page_limit_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +49,10 @@ class Journal(db.Model):
     reviews_required: Mapped[int] = mapped_column(Integer, default=2)
     licence: Mapped[str] = mapped_column(String(40), default="CC-BY-4.0")
     accepting_submissions: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Most pages a manuscript PDF may have.
+    page_limit: Mapped[int] = mapped_column(Integer, default=60)
+    # Statements every author ticks before submitting ("The manuscript has not been published elsewhere").
+    submission_checklist: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sections: Mapped[list["Section"]] = relationship(

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
@@ -51,6 +51,10 @@ class Submission(db.Model):
     rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checklist_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The author saw what the anonymity check found in the manuscript and chose to keep it.
+    anonymity_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdraw_reason: Mapped[str] = mapped_column(Text, default="")
     # Optimistic locking: two editors acting at once, one wins, the other is told.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -65,6 +69,9 @@ class Submission(db.Model):
     )
     files: Mapped[list["SubmissionFile"]] = relationship(  # noqa: F821
         back_populates="submission", order_by="SubmissionFile.id"
+    )
+    rounds: Mapped[list["ReviewRound"]] = relationship(
+        back_populates="submission", order_by="ReviewRound.number", cascade="all, delete-orphan"
     )
 
     @property
@@ -88,6 +95,9 @@ class Contributor(db.Model):
     orcid: Mapped[str | None] = mapped_column(String(19))
     is_corresponding: Mapped[bool] = mapped_column(Boolean, default=False)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # A co-author who should not be on the list says so through the link in the acknowledgement mail.
+    objected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    objection: Mapped[str] = mapped_column(Text, default="")
 
     submission: Mapped[Submission] = relationship(back_populates="contributors")
     user: Mapped["User | None"] = relationship()  # noqa: F821
@@ -95,3 +105,29 @@ class Contributor(db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
+
+
+class ReviewRound(db.Model):
+    """One round of a submission: the first submission opens round 1, each resubmission the next."""
+
+    __tablename__ = "review_rounds"
+    __table_args__ = (UniqueConstraint("submission_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The authors' response to the previous round's reviews (rounds 2 and later).
+    author_response: Mapped[str] = mapped_column(Text, default="")
+
+    submission: Mapped[Submission] = relationship(back_populates="rounds")
+
+
+class ReferenceCounter(db.Model):
+    """The last reference number given per journal and year: JDSE-2026-0042."""
+
+    __tablename__ = "reference_counters"
+
+    journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
