@@ -63,10 +63,23 @@ def _edits(user, journal: Journal) -> bool:
     return has_role(user, journal, Role.MANAGING_EDITOR, Role.EDITOR)
 
 
+def _is_contributor(user, submission: Submission) -> bool:
+    return submission.submitter_id == user.id or any(c.user_id == user.id for c in submission.contributors)
+
+
+def _decides(user, submission: Submission) -> bool:
+    """The handling editor or a managing editor, never one of the paper's own authors."""
+    if not _authenticated(user) or _is_contributor(user, submission):
+        return False
+    if has_role(user, submission.journal_id, Role.MANAGING_EDITOR):
+        return True
+    return submission.handling_editor_id == user.id and has_role(user, submission.journal_id, Role.EDITOR)
+
+
 def _sees_submission(user, submission: Submission) -> bool:
     if not _authenticated(user):
         return False
-    if submission.submitter_id == user.id or any(c.user_id == user.id for c in submission.contributors):
+    if _is_contributor(user, submission):
         return True
     return _edits(user, submission.journal)
 
@@ -82,6 +95,11 @@ RULES: dict[str, Callable] = {
     "journal.review": lambda user, obj: has_role(user, obj, Role.REVIEWER),
     "journal.submit": lambda user, obj: _authenticated(user) and obj.accepting_submissions,
     "submission.view": lambda user, obj: _sees_submission(user, obj),
+    # The submitter edits drafts and revisions, submits, withdraws; co-authors only read.
+    "submission.author": lambda user, obj: _authenticated(user) and obj.submitter_id == user.id,
+    "submission.decide": lambda user, obj: _decides(user, obj),
+    "submission.produce": lambda user, obj: has_role(user, obj.journal_id, Role.MANAGING_EDITOR)
+    and not _is_contributor(user, obj),
     # Menu entries: shown when the user may use at least one journal's page behind them.
     "menu.editorial": lambda user, obj: _any_role(user, Role.MANAGING_EDITOR, Role.EDITOR),
     "menu.review": lambda user, obj: _any_role(user, Role.REVIEWER),

@@ -52,3 +52,37 @@ def add_submission_file(actor: User | None, submission: Submission, *, kind: Fil
             log.exception("could not delete %s after a failed commit", stored.key)
         raise
     return file
+
+
+class StagedObjects:
+    """Objects written during one service call; deleted again if its transaction does not commit.
+
+        with StagedObjects() as staged:
+            stored = staged.put(f"submissions/{id}", stream, media_type="application/pdf")
+            ... add rows ...
+            db.session.commit()
+    """
+
+    def __init__(self):
+        self.storage = get_storage()
+        self.keys: list[str] = []
+
+    def put(self, prefix: str, stream: BinaryIO, *, media_type: str, max_size: int | None = None):
+        key = new_key(prefix)
+        stored = self.storage.put(key, stream, media_type=media_type,
+                                  max_size=max_size or current_app.config.get("MAX_CONTENT_LENGTH"))
+        self.keys.append(stored.key)
+        return stored
+
+    def __enter__(self) -> "StagedObjects":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            return
+        db.session.rollback()
+        for key in self.keys:
+            try:
+                self.storage.delete(key)
+            except StorageError:
+                log.exception("could not delete %s after a failed commit", key)
