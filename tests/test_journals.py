@@ -11,7 +11,7 @@ SETTINGS = {
     "issn_print": "", "issn_online": "2049-3630", "publisher": "IDSEA", "doi_prefix": "10.59999",
     "licence": "CC-BY-4.0", "review_mode": "double_anonymous", "review_days": "28", "response_days": "7",
     "reviews_required": "2", "accepting_submissions": "y", "description": "Missions beyond Earth orbit.",
-    "author_guidelines": "PDF only.",
+    "author_guidelines": "PDF only.", "page_limit": "60", "submission_checklist": "",
 }
 
 
@@ -52,11 +52,16 @@ def test_journal_addresses_must_be_unique_and_well_formed(client, login, make_us
 def test_managing_editor_changes_settings_and_the_change_is_in_the_history(client, login, make_user, make_journal):
     journal = make_journal("jdse")
     login(make_user(roles={journal: Role.MANAGING_EDITOR}))
-    response = client.post("/manage/jdse/settings", data={**SETTINGS, "review_days": "35", "reviews_required": "3"})
+    response = client.post("/manage/jdse/settings", data={
+        **SETTINGS, "review_days": "35", "reviews_required": "3", "page_limit": "40",
+        "submission_checklist": "Not published elsewhere.\n\n  All authors   agree.  \n"})
     assert response.status_code == 302
     db.session.expire_all()
     assert (journal.review_days, journal.reviews_required, journal.issn_online, journal.doi_prefix) == \
         (35, 3, "2049-3630", "10.59999")
+    assert journal.page_limit == 40
+    assert journal.submission_checklist == ["Not published elsewhere.", "All authors agree."]
+    assert "All authors agree." in client.get("/manage/jdse/settings").get_data(as_text=True)
     [event] = [e for e in history(journal) if e.action == "journal.settings_changed"]
     assert event.payload["changes"]["review_days"] == "35"
     page = client.get("/manage/jdse/history").get_data(as_text=True)

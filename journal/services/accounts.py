@@ -4,7 +4,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from journal.audit import audit
 from journal.extensions import db
@@ -130,7 +130,16 @@ def verify_email(token: str) -> User:
     if not user.email_verified:
         user.email_verified_at = utcnow()
         audit(user, "user.email_verified", user, email=user.email)
+        _link_contributions(user)
     return user
+
+
+def _link_contributions(user: User) -> None:
+    """Papers that list this (now confirmed) address as an author become visible to the account."""
+    from journal.models import Contributor
+
+    db.session.execute(update(Contributor).where(Contributor.email == user.email, Contributor.user_id.is_(None))
+                       .values(user_id=user.id))
 
 
 @transactional

@@ -19,7 +19,7 @@ RESERVED_SLUGS = {"admin", "account", "auth", "manage", "editorial", "review", "
                   "healthz", "oai", "search", "api", "my"}
 SETTINGS = ("title", "abbreviation", "reference_prefix", "issn_print", "issn_online", "description",
             "author_guidelines", "publisher", "doi_prefix", "review_mode", "review_days", "response_days",
-            "reviews_required", "licence", "accepting_submissions")
+            "reviews_required", "licence", "accepting_submissions", "page_limit", "submission_checklist")
 DEFAULT_SECTIONS = ("Research Article", "Review", "Letter")
 
 
@@ -55,7 +55,11 @@ def _clean_settings(values: dict, journal: Journal | None = None) -> dict:
                               "reference_prefix")
     if "review_mode" in clean:
         clean["review_mode"] = ReviewMode(clean["review_mode"])
-    limits = {"review_days": (1, 365), "response_days": (1, 90), "reviews_required": (0, 10)}
+    if "submission_checklist" in clean:
+        items = clean["submission_checklist"]
+        lines = items.splitlines() if isinstance(items, str) else items
+        clean["submission_checklist"] = [" ".join(line.split()) for line in lines if line.strip()][:20]
+    limits = {"review_days": (1, 365), "response_days": (1, 90), "reviews_required": (0, 10), "page_limit": (1, 2000)}
     for field, (low, high) in limits.items():
         if field in clean and not low <= int(clean[field]) <= high:
             raise DomainError(f"Choose a number from {low} to {high}.", field)
@@ -93,7 +97,8 @@ def update_journal_settings(actor: User, journal: Journal, **settings) -> list[s
         setattr(journal, name, value)
     if changed:
         audit(actor, "journal.settings_changed", journal,
-              changes={k: str(v) for k, v in changed.items() if k not in ("description", "author_guidelines")},
+              changes={k: str(v) for k, v in changed.items()
+                       if k not in ("description", "author_guidelines", "submission_checklist")},
               fields=sorted(changed))
     return sorted(changed)
 

@@ -29,6 +29,8 @@ class JournalSettingsForm(FlaskForm):
     response_days = IntegerField("Days to answer an invitation", [InputRequired(), NumberRange(1, 90)])
     reviews_required = IntegerField("Reviews required before a decision", [InputRequired(), NumberRange(0, 10)])
     accepting_submissions = BooleanField("Open for new submissions")
+    page_limit = IntegerField("Most pages a manuscript may have", [InputRequired(), NumberRange(1, 2000)])
+    submission_checklist = TextAreaField("Submission checklist", [Optional(), Length(max=5000)], render_kw={"rows": 4})
     description = TextAreaField("Description", [Optional(), Length(max=5000)], render_kw={"rows": 5})
     author_guidelines = TextAreaField("Author guidelines", [Optional(), Length(max=20000)], render_kw={"rows": 6})
 

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -31,6 +31,8 @@ def index():
 @permission("journal.manage", load=journal_from_slug)
 def settings(journal: Journal):
     form = JournalSettingsForm(obj=journal)
+    if request.method == "GET":
+        form.submission_checklist.data = "\n".join(journal.submission_checklist or [])
     if form.validate_on_submit():
         values = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
         try:
