@@ -18,7 +18,7 @@ group = AppGroup("journal", help="Journal system commands.")
 def seed_demo_command(if_empty: bool) -> None:
     """Create the demo journal JDSE with its editors, reviewers and authors."""
     from journal.models import User
-    from journal.seed import DEMO_PASSWORD, seed_demo
+    from journal.seed import DEMO_PASSWORD, seed_demo, seed_submissions
 
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
         click.echo("The database has users already; demo seed skipped.")
@@ -28,6 +28,8 @@ def seed_demo_command(if_empty: bool) -> None:
                f"{DEMO_PASSWORD}):")
     for role, email in people:
         click.echo(f"  {role:<22} {email}")
+    for line in seed_submissions():
+        click.echo(f"  submission {line}")
 
 
 @group.command("create-admin")

@@ -95,6 +95,9 @@ RULES: dict[str, Callable] = {
     "journal.review": lambda user, obj: has_role(user, obj, Role.REVIEWER),
     "journal.submit": lambda user, obj: _authenticated(user) and obj.accepting_submissions,
     "submission.view": lambda user, obj: _sees_submission(user, obj),
+    # The author pages: the submitter and the co-authors linked to their accounts, never the editors
+    # (in triple-anonymous journals the handling editor must not see who wrote the paper).
+    "submission.contributor": lambda user, obj: _authenticated(user) and _is_contributor(user, obj),
     # The submitter edits drafts and revisions, submits, withdraws; co-authors only read.
     "submission.author": lambda user, obj: _authenticated(user) and obj.submitter_id == user.id,
     "submission.decide": lambda user, obj: _decides(user, obj),

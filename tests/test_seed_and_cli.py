@@ -23,6 +23,12 @@ def test_seed_demo_creates_jdse_with_its_people_and_prints_their_logins(runner, 
     assert response.status_code == 302
     assert client.get("/manage/jdse/settings").status_code == 200
 
+    from journal.models import Submission, SubmissionStatus
+
+    statuses = sorted(s.status.value for s in db.session.scalars(select(Submission)))
+    assert statuses == ["draft", "revision_requested", "submitted"]
+    assert all(s.files for s in db.session.scalars(select(Submission)))
+
     again = runner.invoke(args=["journal", "seed-demo", "--if-empty"])
     assert "skipped" in again.output
     assert db.session.scalar(select(db.func.count()).select_from(Journal)) == 2

@@ -302,7 +302,7 @@ def set_corresponding(actor: User, submission: Submission, contributor_id: int) 
     audit(actor, "contributor.corresponding", submission, name=chosen.full_name)
 
 
-def _spool(stream: BinaryIO, limit: int) -> tempfile.SpooledTemporaryFile:
+def _spool(stream: BinaryIO, limit: int, field: str = "manuscript"):
     """Copy an upload to a temporary file in bounded memory, refusing it past the limit."""
     spooled = tempfile.TemporaryFile()
     size = 0
@@ -310,7 +310,7 @@ def _spool(stream: BinaryIO, limit: int) -> tempfile.SpooledTemporaryFile:
         size += len(chunk)
         if size > limit:
             spooled.close()
-            raise DomainError(f"The file is larger than {limit // (1024 * 1024)} MB.", "manuscript")
+            raise DomainError(f"The file is larger than {limit // (1024 * 1024)} MB.", field)
         spooled.write(chunk)
     spooled.seek(0)
     return spooled
@@ -392,7 +392,7 @@ def add_supplement(actor: User, submission: Submission, stream: BinaryIO, origin
     if not description:
         raise DomainError("Describe the supplementary file (what it contains).", "description")
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    with _spool(stream, limit) as spooled:
+    with _spool(stream, limit, "supplement") as spooled:
         head = spooled.read(1024)
         spooled.seek(0)
         media_type = mimetypes.guess_type(original_name or "")[0] or "application/octet-stream"
@@ -512,6 +512,13 @@ def _managing_editors(journal: Journal) -> list[User]:
     ))
 
 
+def _check_version(actor: User, submission: Submission, name: str, expected_version: int | None) -> None:
+    """Compare with the version the form showed before changing anything: any query may flush
+    the service's own changes, which bumps the version."""
+    if expected_version is not None and expected_version != submission.version:
+        transition(actor, submission, name, expected_version=expected_version)  # raises SubmissionChanged
+
+
 def objection_token(contributor: Contributor) -> str:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="journal.contributor-objection").dumps(
         {"c": contributor.id, "e": contributor.email})
@@ -521,6 +528,7 @@ def objection_token(contributor: Contributor) -> str:
 def submit(actor: User, submission: Submission, *, expected_version: int | None = None) -> None:
     """Draft → submitted: a reference number, round 1, and the mails that acknowledge it."""
     _require_author(actor, submission, editable=False)
+    _check_version(actor, submission, "submit", expected_version)
     missing = missing_items(submission)
     if missing:
         raise DomainError("The submission is not complete yet: " + " ".join(m.message for m in missing))
@@ -531,7 +539,7 @@ def submit(actor: User, submission: Submission, *, expected_version: int | None 
     for file in submission.files:
         if file.kind is FileKind.ANONYMIZED_MANUSCRIPT:
             file.original_name = neutral_name(submission, file.round)
-    transition(actor, submission, "submit", expected_version=expected_version, reference=submission.reference)
+    transition(actor, submission, "submit", reference=submission.reference)
     link = external_url("author.submission", submission_id=submission.id)
     queue_mail(actor, "submission_received", subject=f"{submission.reference} received: {submission.title}",
                related=submission, submission=submission, link=link)
@@ -551,6 +559,7 @@ def submit(actor: User, submission: Submission, *, expected_version: int | None 
 def resubmit(actor: User, submission: Submission, *, response: str, expected_version: int | None = None) -> None:
     """Revision requested → submitted: the next round opens with the authors' response."""
     _require_author(actor, submission, editable=False)
+    _check_version(actor, submission, "resubmit", expected_version)
     if submission.status is not S.REVISION_REQUESTED:
         transition(actor, submission, "resubmit")  # raises the clear "cannot be resubmitted now"
     missing = missing_items(submission)
@@ -562,7 +571,7 @@ def resubmit(actor: User, submission: Submission, *, response: str, expected_ver
         raise DomainError("The revision is not complete yet: " + " ".join(m.message for m in missing))
     submission.current_round += 1
     submission.rounds.append(ReviewRound(number=submission.current_round, author_response=response))
-    transition(actor, submission, "resubmit", expected_version=expected_version, round=submission.current_round)
+    transition(actor, submission, "resubmit", round=submission.current_round)
     queue_mail(actor, "revision_received",
                subject=f"{submission.reference}: revision received (round {submission.current_round})",
                related=submission, submission=submission, link=external_url("author.submission",
@@ -579,7 +588,7 @@ def add_response_letter(actor: User, submission: Submission, stream: BinaryIO, o
     if submission.status is not S.REVISION_REQUESTED:
         raise DomainError("A response to the reviewers belongs to a revision.")
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    with _spool(stream, limit) as spooled:
+    with _spool(stream, limit, "response_letter") as spooled:
         head = spooled.read(1024)
         spooled.seek(0)
         media_type = "application/pdf" if b"%PDF-" in head else "application/octet-stream"
@@ -605,8 +614,9 @@ def withdraw(actor: User, submission: Submission, *, reason: str, expected_versi
     if not reason:
         raise DomainError("Please say why you withdraw the submission.", "reason")
     _require_author(actor, submission, editable=False)
+    _check_version(actor, submission, "withdraw", expected_version)
     submission.withdraw_reason = reason
-    transition(actor, submission, "withdraw", expected_version=expected_version, reason=reason)
+    transition(actor, submission, "withdraw", reason=reason)
     editors = {e.id: e for e in _managing_editors(submission.journal)}
     if submission.handling_editor:
         editors[submission.handling_editor.id] = submission.handling_editor

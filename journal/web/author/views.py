@@ -41,7 +41,7 @@ def submission_from_url(kwargs: dict) -> Submission:
 def submitter_only(view):
     """Strangers get 404 (not even the submission's existence leaks); co-authors, who may read it, 403."""
 
-    @permission("submission.view", load=submission_from_url, hide=True)
+    @permission("submission.contributor", load=submission_from_url, hide=True)
     @functools.wraps(view)
     def guarded(submission: Submission, *args, **kwargs):
         require("submission.author", submission)
@@ -313,7 +313,7 @@ def remove_supplement(submission: Submission, file_id: int):
 
 
 @bp.get("/submissions/<int:submission_id>/files/<int:file_id>")
-@permission("submission.view", load=submission_from_url, hide=True)
+@permission("submission.contributor", load=submission_from_url, hide=True)
 def download(submission: Submission, file_id: int):
     file = next((f for f in submission.files if f.id == file_id and f.kind in AUTHOR_FILE_KINDS), None)
     if file is None:
@@ -404,7 +404,7 @@ def submit_draft(submission: Submission):
 # --- the submission page, deleting, withdrawing ---------------------------------------------------
 
 @bp.get("/submissions/<int:submission_id>")
-@permission("submission.view", load=submission_from_url, hide=True)
+@permission("submission.contributor", load=submission_from_url, hide=True)
 def submission(submission: Submission):
     rounds: dict[int, list] = {}
     for file in submission.files:

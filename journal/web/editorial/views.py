@@ -14,12 +14,9 @@ bp = Blueprint("editorial", __name__, url_prefix="/editorial")
 @bp.get("/")
 @permission("menu.editorial")
 def index():
-    journals = db.session.scalars(
-        select(Journal).join(Membership)
-        .where(Membership.user_id == current_user.id,
-               Membership.role.in_([Role.MANAGING_EDITOR, Role.EDITOR]))
-        .distinct().order_by(Journal.title)
-    ).all()
+    mine = select(Membership.journal_id).where(Membership.user_id == current_user.id,
+                                               Membership.role.in_([Role.MANAGING_EDITOR, Role.EDITOR]))
+    journals = db.session.scalars(select(Journal).where(Journal.id.in_(mine)).order_by(Journal.title)).all()
     counts = dict(db.session.execute(
         select(Submission.journal_id, func.count()).where(
             Submission.journal_id.in_([j.id for j in journals]), Submission.status != SubmissionStatus.DRAFT)
