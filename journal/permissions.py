@@ -84,6 +84,18 @@ def _sees_submission(user, submission: Submission) -> bool:
     return _edits(user, submission.journal)
 
 
+def _sees_authors(user, submission: Submission) -> bool:
+    """Who wrote the paper: hidden from reviewers by the journal's mode, and in triple-anonymous
+    journals from the handling editors too (managing editors always see it)."""
+    if not _authenticated(user):
+        return False
+    if _is_contributor(user, submission) or has_role(user, submission.journal_id, Role.MANAGING_EDITOR):
+        return True
+    from journal.models import ReviewMode
+
+    return submission.journal.review_mode is not ReviewMode.TRIPLE_ANONYMOUS and _edits(user, submission.journal)
+
+
 RULES: dict[str, Callable] = {
     # Anyone, logged in or not.
     "public": lambda user, obj: True,
@@ -101,6 +113,7 @@ RULES: dict[str, Callable] = {
     # The submitter edits drafts and revisions, submits, withdraws; co-authors only read.
     "submission.author": lambda user, obj: _authenticated(user) and obj.submitter_id == user.id,
     "submission.decide": lambda user, obj: _decides(user, obj),
+    "submission.see_authors": lambda user, obj: _sees_authors(user, obj),
     "submission.produce": lambda user, obj: has_role(user, obj.journal_id, Role.MANAGING_EDITOR)
     and not _is_contributor(user, obj),
     # Menu entries: shown when the user may use at least one journal's page behind them.
