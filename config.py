@@ -32,6 +32,9 @@ class Config:
     PLATFORM_NAME = os.environ.get("PLATFORM_NAME", "IDSEA Journals")
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 100) * 1024 * 1024
     DOWNLOAD_URL_SECONDS = _int("DOWNLOAD_URL_SECONDS", 300)
+    # A PDF is parsed in a child process with these limits on memory and wall-clock time.
+    PDF_MEMORY_MB = _int("PDF_MEMORY_MB", 1024)
+    PDF_SECONDS = _int("PDF_SECONDS", 30)
     EMAIL_TOKEN_HOURS = _int("EMAIL_TOKEN_HOURS", 48)
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
     PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)

@@ -3,6 +3,7 @@
 import mimetypes
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -37,6 +38,14 @@ SAFE_SUPPLEMENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/x-tex",
 }
 STEPS = ("start", "metadata", "files", "declarations", "review")
+# Each PDF check may use up to PDF_MEMORY_MB in its own process: at most two at once per app process.
+_pdf_slots = threading.BoundedSemaphore(2)
+
+
+def _pdf_limits() -> dict:
+    config = current_app.config
+    return {"max_bytes": config["MAX_CONTENT_LENGTH"], "memory_limit": config["PDF_MEMORY_MB"] * 1024 * 1024,
+            "time_limit": config["PDF_SECONDS"]}
 
 
 @dataclass(frozen=True)
@@ -343,8 +352,9 @@ def upload_manuscript(actor: User, submission: Submission, stream: BinaryIO, ori
     round_number = upload_round(submission)
     with _spool(stream, limit) as spooled:
         try:
-            report = pdf.inspect_pdf(spooled, max_pages=journal.page_limit, names_to_find=names_to_find(submission),
-                                     max_bytes=limit)
+            with _pdf_slots:
+                report = pdf.inspect_pdf(spooled, max_pages=journal.page_limit,
+                                         names_to_find=names_to_find(submission), **_pdf_limits())
         except pdf.PdfRejected as exc:
             raise DomainError(exc.reason, "manuscript") from None
         report_data = {
@@ -366,7 +376,8 @@ def upload_manuscript(actor: User, submission: Submission, stream: BinaryIO, ori
                 with tempfile.TemporaryFile() as copy:
                     spooled.seek(0)
                     try:
-                        pdf.make_reviewer_copy(spooled, copy, max_pages=journal.page_limit, max_bytes=limit)
+                        with _pdf_slots:
+                            pdf.make_reviewer_copy(spooled, copy, max_pages=journal.page_limit, **_pdf_limits())
                     except pdf.PdfRejected as exc:
                         raise DomainError(exc.reason, "manuscript") from None
                     copy.seek(0)
