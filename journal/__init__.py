@@ -64,11 +64,12 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         INSTANCE.mkdir(parents=True, exist_ok=True)
     app.extensions["journal.storage"] = storage_from_url(app.config["STORAGE_URL"], app.config["SECRET_KEY"])
 
-    from journal import auth_setup, cli, web
+    from journal import auth_setup, cli, markup, web
     from journal.templating import setup_templating
 
     auth_setup.init_app(app)
     setup_templating(app)
+    markup.init_app(app)
     web.register(app)
     cli.register(app)
     return app
