@@ -31,6 +31,7 @@ class Config:
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     PLATFORM_NAME = os.environ.get("PLATFORM_NAME", "IDSEA Journals")
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 100) * 1024 * 1024
+    UPLOAD_FILE_MAX_MB = _int("UPLOAD_FILE_MAX_MB", 50)
     DOWNLOAD_URL_SECONDS = _int("DOWNLOAD_URL_SECONDS", 300)
     # A PDF is parsed in a child process with these limits on memory and wall-clock time.
     PDF_MEMORY_MB = _int("PDF_MEMORY_MB", 1024)

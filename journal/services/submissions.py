@@ -42,9 +42,16 @@ STEPS = ("start", "metadata", "files", "declarations", "review")
 _pdf_slots = threading.BoundedSemaphore(2)
 
 
+def _file_limit() -> int:
+    """Largest single file, below the request limit, so that a too-large file is refused on the form
+    (with everything else kept) rather than by the server's 413 page."""
+    config = current_app.config
+    return min(config["UPLOAD_FILE_MAX_MB"] * 1024 * 1024, config["MAX_CONTENT_LENGTH"])
+
+
 def _pdf_limits() -> dict:
     config = current_app.config
-    return {"max_bytes": config["MAX_CONTENT_LENGTH"], "memory_limit": config["PDF_MEMORY_MB"] * 1024 * 1024,
+    return {"max_bytes": _file_limit(), "memory_limit": config["PDF_MEMORY_MB"] * 1024 * 1024,
             "time_limit": config["PDF_SECONDS"]}
 
 
@@ -319,7 +326,8 @@ def _spool(stream: BinaryIO, limit: int, field: str = "manuscript"):
         size += len(chunk)
         if size > limit:
             spooled.close()
-            raise DomainError(f"The file is larger than {limit // (1024 * 1024)} MB.", field)
+            raise DomainError(f"The file is larger than the limit of {limit // (1024 * 1024)} MB. Make it smaller "
+                              "(for example compress its images) and upload it again.", field)
         spooled.write(chunk)
     spooled.seek(0)
     return spooled
@@ -348,7 +356,7 @@ def upload_manuscript(actor: User, submission: Submission, stream: BinaryIO, ori
     and the author must upload a cleaned file or confirm before submitting."""
     _require_author(actor, submission)
     journal = submission.journal
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    limit = _file_limit()
     round_number = upload_round(submission)
     with _spool(stream, limit) as spooled:
         try:
@@ -402,7 +410,7 @@ def add_supplement(actor: User, submission: Submission, stream: BinaryIO, origin
     description = (description or "").strip()
     if not description:
         raise DomainError("Describe the supplementary file (what it contains).", "description")
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    limit = _file_limit()
     with _spool(stream, limit, "supplement") as spooled:
         head = spooled.read(1024)
         spooled.seek(0)
@@ -598,7 +606,7 @@ def add_response_letter(actor: User, submission: Submission, stream: BinaryIO, o
     _require_author(actor, submission)
     if submission.status is not S.REVISION_REQUESTED:
         raise DomainError("A response to the reviewers belongs to a revision.")
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    limit = _file_limit()
     with _spool(stream, limit, "response_letter") as spooled:
         head = spooled.read(1024)
         spooled.seek(0)
