@@ -57,13 +57,19 @@ def available(user: User | None, submission: Submission) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if submission.status in t.sources and can(user, t.permission, submission)]
 
 
+def check_version(submission: Submission, expected_version: int | None) -> None:
+    """Refuse a form that showed an older version. Services call this before changing anything:
+    any query flushes their own changes, which bumps the version."""
+    if expected_version is not None and expected_version != submission.version:
+        raise SubmissionChanged(f"{submission.display_reference} was changed by someone else a moment ago; it is "
+                                f"now “{submission.status.label}”. Please look at it again before you act.")
+
+
 def transition(actor: User | None, submission: Submission, name: str, *, target: SubmissionStatus | None = None,
                expected_version: int | None = None, **payload) -> None:
     """Move the submission along one transition and record it; the caller commits."""
     spec = TRANSITIONS[name]
-    if expected_version is not None and expected_version != submission.version:
-        raise SubmissionChanged(f"{submission.display_reference} was changed by someone else a moment ago; it is "
-                                f"now “{submission.status.label}”. Please look at it again before you act.")
+    check_version(submission, expected_version)
     if submission.status not in spec.sources:
         allowed = ", ".join(sorted(t.label.lower() for t in TRANSITIONS.values() if submission.status in t.sources))
         raise IllegalTransition(f"{submission.display_reference} is “{submission.status.label}”, so it cannot "

@@ -6,11 +6,14 @@ from journal.models.base import utcnow
 from journal.models.files import FileKind, SubmissionFile
 from journal.models.journals import Journal, Membership, ReviewMode, Role, Section
 from journal.models.mail import OutboxMessage, OutboxStatus
-from journal.models.submissions import Contributor, ReferenceCounter, ReviewRound, Submission, SubmissionStatus
+from journal.models.submissions import (Contributor, Decision, DecisionKind, ReferenceCounter, ReviewRound, Submission,
+                                        SubmissionStatus)
 
 __all__ = [
     "AuditEvent",
     "Contributor",
+    "Decision",
+    "DecisionKind",
     "FileKind",
     "Journal",
     "Membership",

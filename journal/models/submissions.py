@@ -73,6 +73,9 @@ class Submission(db.Model):
     rounds: Mapped[list["ReviewRound"]] = relationship(
         back_populates="submission", order_by="ReviewRound.number", cascade="all, delete-orphan"
     )
+    decisions: Mapped[list["Decision"]] = relationship(
+        back_populates="submission", order_by="Decision.id", cascade="all, delete-orphan"
+    )
 
     @property
     def display_reference(self) -> str:
@@ -131,3 +134,28 @@ class ReferenceCounter(db.Model):
     journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id", ondelete="CASCADE"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DecisionKind(LabelledEnum):
+    DESK_REJECT = "desk_reject", "Rejected without review"
+    ACCEPT = "accept", "Accept"
+    MINOR_REVISION = "minor_revision", "Minor revision"
+    MAJOR_REVISION = "major_revision", "Major revision"
+    REJECT = "reject", "Reject"
+
+
+class Decision(db.Model):
+    """An editor's decision on one round, with the letter as it was sent."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[DecisionKind] = mapped_column(enum_column(DecisionKind, "decision_kind"))
+    letter: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="decisions")
+    editor: Mapped["User | None"] = relationship()  # noqa: F821

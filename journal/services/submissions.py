@@ -25,7 +25,7 @@ from journal.services.accounts import normalize_email
 from journal.services.errors import DomainError, NotFound, PermissionDenied
 from journal.services.files import StagedObjects
 from journal.services.unit import transactional
-from journal.workflow import transition
+from journal.workflow import check_version, transition
 
 S = SubmissionStatus
 ANONYMIZING_MODES = {ReviewMode.DOUBLE_ANONYMOUS, ReviewMode.TRIPLE_ANONYMOUS}
@@ -531,13 +531,6 @@ def _managing_editors(journal: Journal) -> list[User]:
     ))
 
 
-def _check_version(actor: User, submission: Submission, name: str, expected_version: int | None) -> None:
-    """Compare with the version the form showed before changing anything: any query may flush
-    the service's own changes, which bumps the version."""
-    if expected_version is not None and expected_version != submission.version:
-        transition(actor, submission, name, expected_version=expected_version)  # raises SubmissionChanged
-
-
 def objection_token(contributor: Contributor) -> str:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="journal.contributor-objection").dumps(
         {"c": contributor.id, "e": contributor.email})
@@ -547,7 +540,7 @@ def objection_token(contributor: Contributor) -> str:
 def submit(actor: User, submission: Submission, *, expected_version: int | None = None) -> None:
     """Draft → submitted: a reference number, round 1, and the mails that acknowledge it."""
     _require_author(actor, submission, editable=False)
-    _check_version(actor, submission, "submit", expected_version)
+    check_version(submission, expected_version)
     missing = missing_items(submission)
     if missing:
         raise DomainError("The submission is not complete yet: " + " ".join(m.message for m in missing))
@@ -578,7 +571,7 @@ def submit(actor: User, submission: Submission, *, expected_version: int | None 
 def resubmit(actor: User, submission: Submission, *, response: str, expected_version: int | None = None) -> None:
     """Revision requested → submitted: the next round opens with the authors' response."""
     _require_author(actor, submission, editable=False)
-    _check_version(actor, submission, "resubmit", expected_version)
+    check_version(submission, expected_version)
     if submission.status is not S.REVISION_REQUESTED:
         transition(actor, submission, "resubmit")  # raises the clear "cannot be resubmitted now"
     missing = missing_items(submission)
@@ -633,7 +626,7 @@ def withdraw(actor: User, submission: Submission, *, reason: str, expected_versi
     if not reason:
         raise DomainError("Please say why you withdraw the submission.", "reason")
     _require_author(actor, submission, editable=False)
-    _check_version(actor, submission, "withdraw", expected_version)
+    check_version(submission, expected_version)
     submission.withdraw_reason = reason
     transition(actor, submission, "withdraw", reason=reason)
     editors = {e.id: e for e in _managing_editors(submission.journal)}

@@ -1,6 +1,9 @@
 """The editorial office. Screening, reviewer invitations and decisions arrive with issue 4."""
 
-from flask import Blueprint, abort, redirect, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.validators import InputRequired
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -9,8 +12,11 @@ from journal.models import Journal, Membership, Role, Submission, SubmissionStat
 from journal.audit import history
 from journal.models import FileKind
 from journal.permissions import can, journal_from_slug, permission, require
+from journal.services import editorial as editorial_service
 from journal.services import submissions as submission_service
-from journal.services.errors import NotFound
+from journal.web.helpers import show_error
+from journal.workflow import available
+from journal.services.errors import DomainError, NotFound
 from journal.storage import get_storage
 
 bp = Blueprint("editorial", __name__, url_prefix="/editorial")
@@ -64,8 +70,17 @@ def submission(journal: Journal, submission_id: int):
     submission = _editorial_submission(journal, submission_id)
     sees_authors = can(current_user, "submission.see_authors", submission)
     events = history(submission) if sees_authors else []
+    actions = {t.name for t in available(current_user, submission)}
+    assign_form = None
+    if can(current_user, "journal.manage", journal) and can(current_user, "submission.produce", submission) \
+            and submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW,
+                                      SubmissionStatus.REVISION_REQUESTED):
+        assign_form = AssignForm(version=str(submission.version), editor_id=submission.handling_editor_id)
+        assign_form.editor_id.choices = [(u.id, u.full_name)
+                                         for u in editorial_service.eligible_handling_editors(submission)]
     return render_template("editorial/submission.html", journal=journal, submission=submission,
-                           sees_authors=sees_authors, files=_visible_files(submission), events=list(reversed(events)))
+                           sees_authors=sees_authors, files=_visible_files(submission), events=list(reversed(events)),
+                           actions=actions, assign_form=assign_form, screen_form=ScreenForm(version=str(submission.version)))
 
 
 @bp.get("/<slug>/submissions/<int:submission_id>/files/<int:file_id>")
@@ -78,3 +93,84 @@ def download(journal: Journal, submission_id: int, file_id: int):
     return redirect(get_storage().download_url(file.storage_key, filename=file.original_name,
                                                media_type=file.media_type,
                                                inline=file.media_type == "application/pdf"))
+
+
+class AssignForm(FlaskForm):
+    editor_id = SelectField("Handling editor", coerce=int)
+    version = HiddenField()
+
+
+class DeskRejectForm(FlaskForm):
+    letter = TextAreaField("Letter to the authors", [InputRequired("Write the letter to the authors.")],
+                           render_kw={"rows": 14})
+    version = HiddenField()
+
+
+class ScreenForm(FlaskForm):
+    version = HiddenField()
+
+
+def _version(form) -> int | None:
+    try:
+        return int(form.version.data)
+    except (TypeError, ValueError):
+        return None
+
+
+def _to_page(journal: Journal, submission: Submission):
+    return redirect(url_for("editorial.submission", slug=journal.slug, submission_id=submission.id))
+
+
+@bp.post("/<slug>/submissions/<int:submission_id>/assign")
+@permission("journal.manage", load=journal_from_slug)
+def assign(journal: Journal, submission_id: int):
+    submission = _editorial_submission(journal, submission_id)
+    form = AssignForm()
+    form.editor_id.choices = [(u.id, u.full_name) for u in editorial_service.eligible_handling_editors(submission)]
+    if form.validate_on_submit():
+        try:
+            editor = editorial_service.assign_handling_editor(current_user, submission, form.editor_id.data,
+                                                              expected_version=_version(form))
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"{editor.full_name} now handles {submission.reference} and has been told by mail.", "success")
+    else:
+        flash("Choose one of the journal's editors.", "error")
+    return _to_page(journal, submission)
+
+
+@bp.post("/<slug>/submissions/<int:submission_id>/send-to-review")
+@permission("journal.editorial", load=journal_from_slug)
+def send_to_review(journal: Journal, submission_id: int):
+    submission = _editorial_submission(journal, submission_id)
+    form = ScreenForm()
+    if form.validate_on_submit():
+        try:
+            editorial_service.send_to_review(current_user, submission, expected_version=_version(form))
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"{submission.reference} is sent to review. Invite reviewers next.", "success")
+    return _to_page(journal, submission)
+
+
+@bp.route("/<slug>/submissions/<int:submission_id>/desk-reject", methods=["GET", "POST"])
+@permission("journal.editorial", load=journal_from_slug)
+def desk_reject(journal: Journal, submission_id: int):
+    submission = _editorial_submission(journal, submission_id)
+    require("submission.decide", submission)
+    form = DeskRejectForm()
+    if request.method == "GET":
+        form.letter.data = editorial_service.default_desk_reject_letter(submission)
+        form.version.data = str(submission.version)
+    if form.validate_on_submit():
+        try:
+            editorial_service.desk_reject(current_user, submission, letter=form.letter.data,
+                                          expected_version=_version(form))
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(f"{submission.reference} is rejected; the letter has been sent to the authors.", "success")
+            return _to_page(journal, submission)
+    return render_template("editorial/desk_reject.html", journal=journal, submission=submission, form=form)

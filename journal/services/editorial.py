@@ -1,0 +1,92 @@
+"""The editorial office's first steps: assign a handling editor, then screen (desk reject or send to review).
+
+Invitations, reviews and decisions after review come with the peer-review services.
+"""
+
+from flask import render_template
+from sqlalchemy import select
+
+from journal.audit import audit
+from journal.extensions import db
+from journal.mail import external_url, queue_mail
+from journal.models import Decision, DecisionKind, Membership, ReviewRound, Role, Submission, SubmissionStatus, User
+from journal.permissions import can
+from journal.services.errors import DomainError, PermissionDenied
+from journal.services.unit import transactional
+from journal.workflow import check_version, transition
+
+S = SubmissionStatus
+
+
+def eligible_handling_editors(submission: Submission) -> list[User]:
+    """The journal's editors and managing editors, except the paper's own authors."""
+    authors = {submission.submitter_id} | {c.user_id for c in submission.contributors if c.user_id}
+    editor_ids = select(Membership.user_id).where(Membership.journal_id == submission.journal_id,
+                                                  Membership.role.in_([Role.EDITOR, Role.MANAGING_EDITOR]))
+    users = db.session.scalars(  # no DISTINCT over users: PostgreSQL cannot compare its JSON columns
+        select(User).where(User.id.in_(editor_ids), User.active.is_(True)).order_by(User.family_name, User.given_name)
+    )
+    return [u for u in users if u.id not in authors]
+
+
+@transactional
+def assign_handling_editor(actor: User, submission: Submission, editor_id: int,
+                           expected_version: int | None = None) -> User:
+    """A managing editor gives the paper to an editor, who is told by mail."""
+    if not can(actor, "journal.manage", submission.journal) or not can(actor, "submission.produce", submission):
+        raise PermissionDenied("Only the journal's managing editors assign handling editors.")
+    check_version(submission, expected_version)
+    if submission.status in (S.DRAFT, S.REJECTED, S.WITHDRAWN, S.PUBLISHED):
+        raise DomainError(f"{submission.display_reference} is “{submission.status.label}”; it needs no handling "
+                          "editor now.")
+    editor = next((u for u in eligible_handling_editors(submission) if u.id == editor_id), None)
+    if editor is None:
+        raise DomainError("Choose one of the journal's editors who is not an author of this paper.", "editor_id")
+    if submission.handling_editor_id == editor.id:
+        raise DomainError(f"{editor.full_name} handles this paper already.", "editor_id")
+    previous = submission.handling_editor
+    submission.handling_editor = editor
+    audit(actor, "submission.editor_assigned", submission, editor=editor.full_name,
+          previous=previous.full_name if previous else None)
+    queue_mail(editor, "editor_assigned", subject=f"Please handle {submission.reference}", related=submission,
+               submission=submission, link=external_url("editorial.submission", slug=submission.journal.slug,
+                                                        submission_id=submission.id))
+    return editor
+
+
+def default_desk_reject_letter(submission: Submission) -> str:
+    corresponding = next((c for c in submission.contributors if c.is_corresponding), None)
+    return render_template("mail/letters/desk_reject.txt", submission=submission, corresponding=corresponding)
+
+
+def _corresponding_and_coauthors(submission: Submission) -> tuple[str, list[str]]:
+    corresponding = next((c for c in submission.contributors if c.is_corresponding), None)
+    to = corresponding.email if corresponding else submission.submitter.email
+    return to, sorted({c.email for c in submission.contributors} - {to})
+
+
+@transactional
+def desk_reject(actor: User, submission: Submission, *, letter: str, expected_version: int | None = None) -> Decision:
+    """Reject without review; the letter goes to the corresponding author, copied to the co-authors."""
+    check_version(submission, expected_version)
+    letter = (letter or "").strip()
+    if len(letter) < 20:
+        raise DomainError("Write the letter to the authors (why the paper is not sent to review).", "letter")
+    transition(actor, submission, "desk_reject")
+    decision = Decision(submission=submission, round=max(submission.current_round, 1), editor=actor,
+                        kind=DecisionKind.DESK_REJECT, letter=letter)
+    db.session.add(decision)
+    to, cc = _corresponding_and_coauthors(submission)
+    queue_mail(to, "decision", subject=f"Decision on {submission.reference}: {submission.title}", related=submission,
+               cc=cc, submission=submission, letter=letter,
+               link=external_url("author.submission", submission_id=submission.id))
+    return decision
+
+
+@transactional
+def send_to_review(actor: User, submission: Submission, *, expected_version: int | None = None) -> None:
+    """Screening passed: the paper goes out for peer review in its current round."""
+    check_version(submission, expected_version)
+    transition(actor, submission, "send_to_review", round=submission.current_round)
+    if not any(r.number == submission.current_round for r in submission.rounds):
+        submission.rounds.append(ReviewRound(number=submission.current_round))
