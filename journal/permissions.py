@@ -116,6 +116,8 @@ RULES: dict[str, Callable] = {
     "submission.see_authors": lambda user, obj: _sees_authors(user, obj),
     "submission.produce": lambda user, obj: has_role(user, obj.journal_id, Role.MANAGING_EDITOR)
     and not _is_contributor(user, obj),
+    # The reviewer's own assignment (its review page); anyone else gets 404.
+    "assignment.review": lambda user, obj: _authenticated(user) and obj.reviewer_id == user.id,
     # Menu entries: shown when the user may use at least one journal's page behind them.
     "menu.editorial": lambda user, obj: _any_role(user, Role.MANAGING_EDITOR, Role.EDITOR),
     "menu.review": lambda user, obj: _any_role(user, Role.REVIEWER),

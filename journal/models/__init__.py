@@ -6,10 +6,18 @@ from journal.models.base import utcnow
 from journal.models.files import FileKind, SubmissionFile
 from journal.models.journals import Journal, Membership, ReviewMode, Role, Section
 from journal.models.mail import OutboxMessage, OutboxStatus
+from journal.models.reviews import (CRITERIA, AssignmentStatus, Criterion, Recommendation, Review,
+                                    ReviewAssignment)
 from journal.models.submissions import (Contributor, Decision, DecisionKind, ReferenceCounter, ReviewRound, Submission,
                                         SubmissionStatus)
 
 __all__ = [
+    "AssignmentStatus",
+    "CRITERIA",
+    "Criterion",
+    "Recommendation",
+    "Review",
+    "ReviewAssignment",
     "AuditEvent",
     "Contributor",
     "Decision",

@@ -179,6 +179,16 @@ def request_password_reset(email: str) -> None:
                minutes=current_app.config["PASSWORD_RESET_MINUTES"])
 
 
+def queue_set_password(user: User, **context) -> None:
+    """Mail a new account (made for someone else's action, e.g. a reviewer accepting) a link to choose a password;
+    in the caller's transaction."""
+    token = _serializer("reset").dumps({"u": user.id, "v": user.session_version})
+    queue_mail(user, "set_password", subject="Choose a password for your account", related=user,
+               link=external_url("auth.reset_password", token=token),
+               forgot_link=external_url("auth.forgot_password"),
+               minutes=current_app.config["PASSWORD_RESET_MINUTES"], **context)
+
+
 def user_for_reset_token(token: str) -> User:
     max_age = current_app.config["PASSWORD_RESET_MINUTES"] * 60
     try:

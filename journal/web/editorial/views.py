@@ -80,7 +80,8 @@ def submission(journal: Journal, submission_id: int):
                                          for u in editorial_service.eligible_handling_editors(submission)]
     return render_template("editorial/submission.html", journal=journal, submission=submission,
                            sees_authors=sees_authors, files=_visible_files(submission), events=list(reversed(events)),
-                           actions=actions, assign_form=assign_form, screen_form=ScreenForm(version=str(submission.version)))
+                           actions=actions, assign_form=assign_form, screen_form=ScreenForm(version=str(submission.version)),
+                           **reviewers.page_context(submission))
 
 
 @bp.get("/<slug>/submissions/<int:submission_id>/files/<int:file_id>")
@@ -174,3 +175,6 @@ def desk_reject(journal: Journal, submission_id: int):
             flash(f"{submission.reference} is rejected; the letter has been sent to the authors.", "success")
             return _to_page(journal, submission)
     return render_template("editorial/desk_reject.html", journal=journal, submission=submission, form=form)
+
+
+from journal.web.editorial import reviewers  # noqa: E402  (registers its routes on bp)

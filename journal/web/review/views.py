@@ -1,21 +1,153 @@
-"""The reviewer's pages. Invitations and review forms arrive with issue 4."""
+"""The reviewer's pages: answering an invitation through its mailed link, "My reviews", the review form."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from journal.extensions import db
-from journal.models import Journal, Membership, Role
+from journal.models import CRITERIA, AssignmentStatus, ReviewMode
 from journal.permissions import permission
+from journal.services import reviews as review_service
+from journal.services import submissions as submission_service
+from journal.services.errors import DomainError, NotFound
+from journal.storage import get_storage
+from journal.web.helpers import show_error
+from journal.web.review.forms import AcceptForm, DeclineForm, ReviewForm
 
 bp = Blueprint("review", __name__, url_prefix="/review")
+
+A = AssignmentStatus
+SHOWS_AUTHORS = (ReviewMode.SINGLE_ANONYMOUS, ReviewMode.OPEN)
 
 
 @bp.get("/")
 @permission("menu.review")
 def index():
-    journals = db.session.scalars(
-        select(Journal).join(Membership)
-        .where(Membership.user_id == current_user.id, Membership.role == Role.REVIEWER).order_by(Journal.title)
-    ).all()
-    return render_template("review/index.html", journals=journals)
+    assignments = review_service.my_assignments(current_user)
+    return render_template(
+        "review/index.html",
+        invited=[a for a in assignments if a.status is A.INVITED],
+        in_progress=[a for a in assignments if a.status is A.ACCEPTED],
+        completed=[a for a in assignments if a.status is A.SUBMITTED],
+    )
+
+
+# --- The invitation, opened from the mail without logging in: the token is the permission -----------------------
+
+def _invitation_page(token: str, accept_form=None, decline_form=None, status=200):
+    try:
+        assignment = review_service.invitation_for_token(token)
+    except DomainError as error:
+        return render_template("review/invitation_closed.html", message=error.message), \
+            404 if isinstance(error, NotFound) else 410
+    if assignment.status is not A.INVITED:
+        return render_template("review/invitation_answered.html", assignment=assignment, new_account=False)
+    submission = assignment.submission
+    return render_template(
+        "review/invitation.html", token=token, assignment=assignment, submission=submission,
+        journal=submission.journal,
+        authors=submission.contributors if submission.journal.review_mode in SHOWS_AUTHORS else None,
+        accept_form=accept_form or AcceptForm(), decline_form=decline_form or DeclineForm(),
+    ), status
+
+
+@bp.get("/invitations/<token>")
+@permission("public")
+def invitation(token: str):
+    return _invitation_page(token)
+
+
+@bp.post("/invitations/<token>/accept")
+@permission("public")
+def accept(token: str):
+    form = AcceptForm()
+    if not form.validate_on_submit():
+        return _invitation_page(token, accept_form=form, status=400)
+    try:
+        had_account = review_service.invitation_for_token(token).reviewer_id is not None
+        assignment = review_service.accept_invitation(token, proposed_due_at=form.proposed_due_at.data)
+    except DomainError as error:
+        if error.field:
+            show_error(form, error)
+            return _invitation_page(token, accept_form=form, status=400)
+        return render_template("review/invitation_closed.html", message=error.message), 410
+    return render_template("review/invitation_answered.html", assignment=assignment, new_account=not had_account)
+
+
+@bp.post("/invitations/<token>/decline")
+@permission("public")
+def decline(token: str):
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        return _invitation_page(token, decline_form=form, status=400)
+    try:
+        assignment = review_service.decline_invitation(token, reason=form.reason.data or "",
+                                                       alternatives=form.alternatives.data or "")
+    except DomainError as error:
+        return render_template("review/invitation_closed.html", message=error.message), 410
+    return render_template("review/invitation_answered.html", assignment=assignment, new_account=False)
+
+
+# --- The review page: the assigned reviewer only; anyone else sees 404 ------------------------------------------
+
+def _my_assignment(kwargs: dict):
+    try:
+        assignment = review_service.get_assignment(kwargs.pop("assignment_id"))
+    except NotFound:
+        abort(404)
+    if assignment.status not in (A.ACCEPTED, A.SUBMITTED):
+        abort(404)
+    return assignment
+
+
+def _fill(form: ReviewForm, review) -> None:
+    if review is None:
+        return
+    for criterion in CRITERIA:
+        value = (review.scores or {}).get(criterion.key)
+        getattr(form, f"score_{criterion.key}").data = str(value) if value else None
+    form.recommendation.data = review.recommendation.value if review.recommendation else None
+    form.comments_to_authors.data = review.comments_to_authors
+    form.confidential_comments.data = review.confidential_comments
+
+
+@bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
+@permission("assignment.review", load=_my_assignment, hide=True)
+def assignment(assignment):
+    submission = assignment.submission
+    manuscript = submission_service.reviewer_copy_of(submission, assignment.round.number)
+    form = ReviewForm()
+    if request.method == "GET" or assignment.status is A.SUBMITTED:
+        _fill(form, assignment.review)
+    elif form.validate_on_submit():
+        try:
+            review_service.save_review(
+                current_user, assignment,
+                scores={c.key: getattr(form, f"score_{c.key}").data for c in CRITERIA},
+                recommendation=form.recommendation.data or "", comments_to_authors=form.comments_to_authors.data or "",
+                confidential_comments=form.confidential_comments.data or "")
+            if request.form.get("action") == "submit":
+                if not form.finished.data:
+                    raise DomainError("Tick “I have finished my review” to submit it; it cannot be changed "
+                                      "afterwards.", "finished")
+                review_service.submit_review(current_user, assignment)
+                flash("Thank you: your review is submitted and the editor has been told.", "success")
+            else:
+                flash("Your draft is saved. Submit it when you have finished.", "success")
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            return redirect(url_for("review.assignment", assignment_id=assignment.id))
+    return render_template("review/assignment.html", assignment=assignment, submission=submission,
+                           review=assignment.review, manuscript=manuscript, form=form, criteria=CRITERIA,
+                           read_only=assignment.status is A.SUBMITTED)
+
+
+@bp.get("/assignments/<int:assignment_id>/manuscript")
+@permission("assignment.review", load=_my_assignment, hide=True)
+def manuscript(assignment):
+    submission = assignment.submission
+    file = submission_service.reviewer_copy_of(submission, assignment.round.number)
+    if file is None:
+        abort(404)
+    name = f"{submission.reference}-v{assignment.round.number}.pdf"
+    return redirect(get_storage().download_url(file.storage_key, filename=name, media_type=file.media_type,
+                                               inline=file.media_type == "application/pdf"))

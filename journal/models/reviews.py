@@ -1,0 +1,136 @@
+"""Peer review: a reviewer's assignment to one round of a submission, and the review written for it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from journal.extensions import db
+from journal.models.base import LabelledEnum, UTCDateTime, enum_column, utcnow
+
+
+class AssignmentStatus(LabelledEnum):
+    INVITED = "invited", "Invited"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    SUBMITTED = "submitted", "Review submitted"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# An invitation still counts (blocks a second one in the round, adds to the reviewer's load).
+OPEN_STATUSES = (AssignmentStatus.INVITED, AssignmentStatus.ACCEPTED)
+ENDED_STATUSES = (AssignmentStatus.DECLINED, AssignmentStatus.CANCELLED)
+
+
+class Recommendation(LabelledEnum):
+    ACCEPT = "accept", "Accept"
+    MINOR_REVISION = "minor_revision", "Minor revision"
+    MAJOR_REVISION = "major_revision", "Major revision"
+    REJECT = "reject", "Reject"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: str
+    label: str
+    description: str
+
+
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion("originality", "Originality", "Is the question, method or result new, beyond what is published?"),
+    Criterion("significance", "Significance", "Does the result matter to the field; will others build on it?"),
+    Criterion("soundness", "Soundness", "Are the methods, data and reasoning right, and do they support the "
+                                        "conclusions?"),
+    Criterion("clarity", "Clarity", "Is the paper well organised and clearly written, with adequate figures "
+                                    "and references?"),
+)
+SCORES = {1: "1 – poor", 2: "2 – fair", 3: "3 – good", 4: "4 – very good", 5: "5 – excellent"}
+
+
+class ReviewAssignment(db.Model):
+    """One person asked to review one round: invited, then accepted or declined, then the review submitted."""
+
+    __tablename__ = "review_assignments"
+    __table_args__ = (
+        # One live invitation per reviewer and round; declined and cancelled ones may be followed by another.
+        Index("uq_review_assignments_round_reviewer_open", "round_id", "reviewer_id", unique=True,
+              sqlite_where=text("status NOT IN ('declined', 'cancelled')"),
+              postgresql_where=text("status NOT IN ('declined', 'cancelled')")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("review_rounds.id", ondelete="CASCADE"), index=True)
+    # Denormalised from the round, for per-submission queries.
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    # Empty for someone without an account until they accept.
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    invitee_email: Mapped[str] = mapped_column(String(254))
+    invitee_name: Mapped[str] = mapped_column(String(200), default="")
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[AssignmentStatus] = mapped_column(
+        enum_column(AssignmentStatus, "assignment_status"), default=AssignmentStatus.INVITED, index=True
+    )
+    # sha256 hex of the invitation link's token; the token itself is only in the mail.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    respond_by: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # "Reviewer 2": the same person keeps the number in every round of the submission.
+    label_number: Mapped[int] = mapped_column(Integer)
+    decline_reason: Mapped[str] = mapped_column(Text, default="")
+    suggested_alternatives: Mapped[str] = mapped_column(Text, default="")
+    # The reviewer asked for another due date on accepting; the editor extends it or not.
+    proposed_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    round: Mapped["ReviewRound"] = relationship()  # noqa: F821
+    submission: Mapped["Submission"] = relationship()  # noqa: F821
+    reviewer: Mapped["User | None"] = relationship(foreign_keys=[reviewer_id])  # noqa: F821
+    invited_by: Mapped["User | None"] = relationship(foreign_keys=[invited_by_id])  # noqa: F821
+    review: Mapped["Review | None"] = relationship(back_populates="assignment", uselist=False,
+                                                   cascade="all, delete-orphan")
+
+    @property
+    def label(self) -> str:
+        return f"Reviewer {self.label_number}"
+
+    @property
+    def reviewer_name(self) -> str:
+        return self.reviewer.full_name if self.reviewer else self.invitee_name or self.invitee_email
+
+    @property
+    def reviewer_email(self) -> str:
+        return self.reviewer.email if self.reviewer else self.invitee_email
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class Review(db.Model):
+    """What a reviewer wrote: a draft until submitted, then read-only."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("review_assignments.id", ondelete="CASCADE"),
+                                               unique=True)
+    # {criterion key: 1..5}
+    scores: Mapped[dict] = mapped_column(JSON, default=dict)
+    recommendation: Mapped[Recommendation | None] = mapped_column(enum_column(Recommendation, "recommendation"))
+    comments_to_authors: Mapped[str] = mapped_column(Text, default="")
+    # Never shown to the authors.
+    confidential_comments: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    assignment: Mapped[ReviewAssignment] = relationship(back_populates="review")
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None

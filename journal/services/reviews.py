@@ -1,0 +1,412 @@
+"""Peer review: inviting reviewers, their answers through the mailed link, and the reviews they write.
+
+The invitation link carries a random token; only its SHA-256 is stored, so a database copy opens no invitation.
+Mails and audit events never name the paper's authors to a reviewer, nor a reviewer to the authors.
+"""
+
+import hashlib
+import secrets
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+from journal.audit import audit
+from journal.extensions import db
+from journal.mail import external_url, queue_mail
+from journal.models import (CRITERIA, AssignmentStatus, Membership, Recommendation, Review, ReviewAssignment,
+                            ReviewRound, Role, Submission, SubmissionStatus, User, utcnow)
+from journal.models.reviews import ENDED_STATUSES, OPEN_STATUSES
+from journal.permissions import can
+from journal.services.accounts import find_user_by_email, hash_password, normalize_email, queue_set_password
+from journal.services.errors import DomainError, NotFound, PermissionDenied
+from journal.services.unit import transactional
+
+A = AssignmentStatus
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _as_deadline(value: date | datetime | None) -> datetime | None:
+    """A date means the end of that day (UTC); a datetime is kept."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(23, 59, 59), tzinfo=UTC)
+
+
+def _author_ids(submission: Submission) -> set[int]:
+    return {submission.submitter_id} | {c.user_id for c in submission.contributors if c.user_id}
+
+
+def _author_emails(submission: Submission) -> set[str]:
+    return {normalize_email(c.email) for c in submission.contributors} | {submission.submitter.email}
+
+
+def reviewer_pool(submission: Submission) -> list[tuple[User, int]]:
+    """The journal's active reviewers, except the paper's authors, each with their open assignments (any journal)."""
+    load = (select(ReviewAssignment.reviewer_id, func.count().label("open"))
+            .where(ReviewAssignment.status.in_(OPEN_STATUSES), ReviewAssignment.reviewer_id.is_not(None))
+            .group_by(ReviewAssignment.reviewer_id).subquery())
+    reviewer_ids = select(Membership.user_id).where(Membership.journal_id == submission.journal_id,
+                                                    Membership.role == Role.REVIEWER)
+    rows = db.session.execute(
+        select(User, func.coalesce(load.c.open, 0)).outerjoin(load, load.c.reviewer_id == User.id)
+        .where(User.id.in_(reviewer_ids), User.active.is_(True)).order_by(User.family_name, User.given_name)
+    ).all()
+    authors, emails = _author_ids(submission), _author_emails(submission)
+    return [(user, count) for user, count in rows if user.id not in authors and user.email not in emails]
+
+
+def assignments_of(submission: Submission) -> list[ReviewAssignment]:
+    """Every assignment of every round, by round and label."""
+    from sqlalchemy.orm import selectinload
+
+    return list(db.session.scalars(
+        select(ReviewAssignment).join(ReviewRound).where(ReviewAssignment.submission_id == submission.id)
+        .options(selectinload(ReviewAssignment.reviewer), selectinload(ReviewAssignment.review),
+                 selectinload(ReviewAssignment.round))
+        .order_by(ReviewRound.number, ReviewAssignment.label_number, ReviewAssignment.id)
+    ))
+
+
+def current_round(submission: Submission) -> ReviewRound | None:
+    return next((r for r in submission.rounds if r.number == submission.current_round), None)
+
+
+def _label_number(submission: Submission, user: User | None, email: str) -> int:
+    """The number this person had on the paper before, or the next free one."""
+    rows = db.session.execute(
+        select(ReviewAssignment.reviewer_id, ReviewAssignment.invitee_email, ReviewAssignment.label_number)
+        .where(ReviewAssignment.submission_id == submission.id)
+    ).all()
+    for reviewer_id, invitee_email, number in rows:
+        if (user is not None and reviewer_id == user.id) or invitee_email == email:
+            return number
+    return max((number for *_, number in rows), default=0) + 1
+
+
+def _editors_to_tell(submission: Submission) -> list[User]:
+    """The handling editor, or the managing editors while there is none."""
+    if submission.handling_editor is not None:
+        return [submission.handling_editor]
+    managers = db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.journal_id == submission.journal_id, Membership.role == Role.MANAGING_EDITOR,
+               User.active.is_(True))
+    ).all()
+    authors = _author_ids(submission)
+    return [m for m in managers if m.id not in authors]
+
+
+def _editor_link(submission: Submission) -> str:
+    return external_url("editorial.submission", slug=submission.journal.slug, submission_id=submission.id)
+
+
+def _check_decides(actor: User, submission: Submission) -> None:
+    if not can(actor, "submission.decide", submission):
+        raise PermissionDenied("Only the handling editor or a managing editor manages this paper's reviewers.")
+
+
+@transactional
+def invite_reviewer(actor: User, submission: Submission, *, user_id: int | None = None, email: str | None = None,
+                    name: str | None = None, respond_by: date | datetime | None = None,
+                    due_at: date | datetime | None = None) -> tuple[ReviewAssignment, str]:
+    """Ask a reviewer (an account, or a new person by name and email) to review the current round.
+
+    Returns the assignment and the invitation token (mailed; not stored)."""
+    _check_decides(actor, submission)
+    if submission.status is not SubmissionStatus.UNDER_REVIEW:
+        raise DomainError(f"{submission.display_reference} is “{submission.status.label}”; reviewers are invited "
+                          "while it is under review.")
+    round_ = current_round(submission)
+    if round_ is None:
+        raise DomainError("This submission has no open review round.")
+    user: User | None = None
+    name = (name or "").strip()
+    if user_id:
+        user = db.session.get(User, user_id)
+        if user is None or not user.active:
+            raise DomainError("Choose one of the journal's reviewers.", "reviewer_id")
+    else:
+        email = normalize_email(email or "")
+        if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+            raise DomainError("Enter the new reviewer's email address.", "email")
+        user = find_user_by_email(email)
+        if user is None and not name:
+            raise DomainError("Enter the new reviewer's name.", "name")
+        if user is not None and not user.active:
+            raise DomainError("This person's account is deactivated; they cannot be invited.", "email")
+    address = user.email if user else email
+    field = "reviewer_id" if user_id else "email"
+    if (user is not None and user.id in _author_ids(submission)) or address in _author_emails(submission):
+        raise DomainError("This person is an author of the paper and cannot review it.", field)
+    for other in db.session.scalars(select(ReviewAssignment).where(ReviewAssignment.round_id == round_.id)):
+        same = (user is not None and other.reviewer_id == user.id) or other.invitee_email == address
+        if same and other.status not in ENDED_STATUSES:
+            raise DomainError(f"{other.reviewer_name} has been invited in this round already "
+                              f"({other.status.label.lower()}).", field)
+
+    now = utcnow()
+    journal = submission.journal
+    respond_by = _as_deadline(respond_by) or now + timedelta(days=journal.response_days)
+    due_at = _as_deadline(due_at) or max(now + timedelta(days=journal.review_days), respond_by + timedelta(days=1))
+    if respond_by <= now:
+        raise DomainError("The respond-by date must lie in the future.", "respond_by")
+    if due_at <= respond_by:
+        raise DomainError("The review must be due after the respond-by date.", "due_at")
+
+    token = secrets.token_urlsafe(32)
+    assignment = ReviewAssignment(
+        round=round_, submission_id=submission.id, reviewer=user, invitee_email=address,
+        invitee_name=user.full_name if user else name, invited_by=actor, status=A.INVITED,
+        token_hash=hash_token(token), respond_by=respond_by, due_at=due_at,
+        label_number=_label_number(submission, user, address), decline_reason="", suggested_alternatives="",
+        reminders_sent=0,
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    audit(actor, "review.invited", submission, reviewer=assignment.label, round=round_.number,
+          respond_by=respond_by.date().isoformat(), due=due_at.date().isoformat())
+    queue_mail(user or address, "review_invitation", subject=f"Invitation to review for {journal.title}",
+               related=submission, submission=submission, journal=journal, assignment=assignment,
+               name=assignment.reviewer_name, link=external_url("review.invitation", token=token))
+    return assignment, token
+
+
+def invitation_for_token(token: str) -> ReviewAssignment:
+    """The invitation this link opens; a readable error when it no longer does."""
+    assignment = db.session.scalar(select(ReviewAssignment).where(ReviewAssignment.token_hash == hash_token(token or "")))
+    if assignment is None:
+        raise NotFound("This invitation link is not valid. Copy the whole link from the mail, or write to the "
+                       "editorial office.")
+    if assignment.status is A.CANCELLED:
+        raise DomainError("This invitation was cancelled by the editors: your review is no longer needed. "
+                          "Thank you all the same.")
+    if assignment.status is A.INVITED and utcnow() > assignment.respond_by:
+        raise DomainError("This invitation has expired: its answer was due by "
+                          f"{assignment.respond_by:%-d %B %Y}. Write to the editorial office if you would still "
+                          "like to review.")
+    return assignment
+
+
+def _open_invitation(token: str) -> ReviewAssignment:
+    assignment = invitation_for_token(token)
+    if assignment.status is not A.INVITED:
+        raise DomainError(f"You have answered this invitation already ({assignment.status.label.lower()}).")
+    if assignment.submission.status is not SubmissionStatus.UNDER_REVIEW:
+        raise DomainError("This paper is no longer under review; your review is not needed. Thank you all the same.")
+    return assignment
+
+
+def _tell_editors(assignment: ReviewAssignment, *, accepted: bool) -> None:
+    submission = assignment.submission
+    for editor in _editors_to_tell(submission):
+        queue_mail(editor, "review_invitation_answered",
+                   subject=f"{submission.reference}: {assignment.label} {'accepted' if accepted else 'declined'}",
+                   related=submission, submission=submission, assignment=assignment, accepted=accepted,
+                   reviewer_name=assignment.reviewer_name, link=_editor_link(submission))
+
+
+def _split_name(name: str, email: str) -> tuple[str, str]:
+    parts = name.split()
+    if not parts:
+        return email.split("@")[0], ""
+    return (" ".join(parts[:-1]) or parts[0], parts[-1] if len(parts) > 1 else "")
+
+
+@transactional
+def accept_invitation(token: str, *, proposed_due_at: date | datetime | None = None) -> ReviewAssignment:
+    """The invitee agrees to review. Someone without an account gets one (the link proved the address) and a
+    mail to choose a password; either way they become a reviewer of the journal."""
+    assignment = _open_invitation(token)
+    proposed = _as_deadline(proposed_due_at)
+    if proposed is not None and proposed <= utcnow():
+        raise DomainError("A proposed due date must lie in the future.", "proposed_due_at")
+    new_account = False
+    if assignment.reviewer is None:
+        user = find_user_by_email(assignment.invitee_email)
+        if user is None:
+            given, family = _split_name(assignment.invitee_name, assignment.invitee_email)
+            user = User(email=assignment.invitee_email, password_hash=hash_password(secrets.token_urlsafe(32)),
+                        given_name=given, family_name=family, expertise_keywords=[], email_verified_at=utcnow())
+            db.session.add(user)
+            db.session.flush()
+            audit(user, "user.registered", user, via="review invitation")
+            new_account = True
+        assignment.reviewer = user
+    user = assignment.reviewer
+    submission = assignment.submission
+    if not db.session.scalar(select(Membership.id).where(Membership.user_id == user.id,
+                                                         Membership.journal_id == submission.journal_id,
+                                                         Membership.role == Role.REVIEWER)):
+        db.session.add(Membership(user_id=user.id, journal_id=submission.journal_id, role=Role.REVIEWER))
+    if new_account:
+        queue_set_password(user, reason=f"because you agreed to review for {submission.journal.title}")
+    assignment.status = A.ACCEPTED
+    assignment.responded_at = utcnow()
+    assignment.proposed_due_at = proposed if proposed and proposed != assignment.due_at else None
+    audit(user, "review.accepted", submission, reviewer=assignment.label,
+          **({"proposed_due": proposed.date().isoformat()} if assignment.proposed_due_at else {}))
+    _tell_editors(assignment, accepted=True)
+    return assignment
+
+
+@transactional
+def decline_invitation(token: str, *, reason: str = "", alternatives: str = "") -> ReviewAssignment:
+    """The invitee says no, with an optional reason and people to ask instead."""
+    assignment = _open_invitation(token)
+    assignment.status = A.DECLINED
+    assignment.responded_at = utcnow()
+    assignment.decline_reason = (reason or "").strip()[:5000]
+    assignment.suggested_alternatives = (alternatives or "").strip()[:5000]
+    audit(assignment.reviewer, "review.declined", assignment.submission, reviewer=assignment.label)
+    _tell_editors(assignment, accepted=False)
+    return assignment
+
+
+def _reviewer_link(assignment: ReviewAssignment) -> str:
+    return external_url("review.index")
+
+
+@transactional
+def cancel_invitation(actor: User, assignment: ReviewAssignment) -> None:
+    """The editor withdraws an invitation or an accepted request; the reviewer is told."""
+    submission = assignment.submission
+    _check_decides(actor, submission)
+    if assignment.status not in OPEN_STATUSES:
+        raise DomainError(f"{assignment.label}'s assignment is “{assignment.status.label}”; only open invitations "
+                          "and reviews in progress can be cancelled.")
+    assignment.status = A.CANCELLED
+    assignment.cancelled_at = utcnow()
+    audit(actor, "review.cancelled", submission, reviewer=assignment.label)
+    queue_mail(assignment.reviewer or assignment.invitee_email, "review_cancelled",
+               subject=f"Review no longer needed: {submission.journal.title}", related=submission,
+               submission=submission, journal=submission.journal, name=assignment.reviewer_name)
+
+
+@transactional
+def extend_due_date(actor: User, assignment: ReviewAssignment, due_at: date | datetime) -> None:
+    """The editor moves the review's due date (e.g. granting the date the reviewer proposed)."""
+    submission = assignment.submission
+    _check_decides(actor, submission)
+    if assignment.status not in OPEN_STATUSES:
+        raise DomainError(f"{assignment.label}'s assignment is “{assignment.status.label}”; its due date cannot "
+                          "change.")
+    due_at = _as_deadline(due_at)
+    if due_at is None or due_at <= utcnow():
+        raise DomainError("The new due date must lie in the future.", "due_at")
+    if due_at <= assignment.respond_by:
+        raise DomainError("The review must be due after the respond-by date.", "due_at")
+    previous = assignment.due_at
+    assignment.due_at = due_at
+    assignment.proposed_due_at = None
+    audit(actor, "review.due_date_changed", submission, reviewer=assignment.label,
+          previous=previous.date().isoformat(), due=due_at.date().isoformat())
+    queue_mail(assignment.reviewer or assignment.invitee_email, "review_due_changed",
+               subject=f"New due date for your review: {submission.journal.title}", related=submission,
+               submission=submission, journal=submission.journal, assignment=assignment,
+               name=assignment.reviewer_name, link=_reviewer_link(assignment))
+
+
+def get_assignment(assignment_id: int) -> ReviewAssignment:
+    assignment = db.session.get(ReviewAssignment, assignment_id)
+    if assignment is None:
+        raise NotFound("There is no such review assignment.")
+    return assignment
+
+
+def my_assignments(user: User) -> list[ReviewAssignment]:
+    """The reviewer's assignments, newest first, with their papers."""
+    from sqlalchemy.orm import selectinload
+
+    return list(db.session.scalars(
+        select(ReviewAssignment).where(ReviewAssignment.reviewer_id == user.id)
+        .options(selectinload(ReviewAssignment.submission).selectinload(Submission.journal),
+                 selectinload(ReviewAssignment.review), selectinload(ReviewAssignment.round))
+        .order_by(ReviewAssignment.due_at.desc(), ReviewAssignment.id.desc())
+    ))
+
+
+# --- The review -----------------------------------------------------------------------------------------------
+
+CRITERION_KEYS = tuple(c.key for c in CRITERIA)
+
+
+def _check_reviewer(actor: User, assignment: ReviewAssignment) -> Review:
+    if not can(actor, "assignment.review", assignment):
+        raise PermissionDenied("This review is not yours.")
+    if assignment.status is A.SUBMITTED:
+        raise DomainError("This review has been submitted; it can no longer be changed.")
+    if assignment.status is not A.ACCEPTED:
+        raise DomainError(f"This assignment is “{assignment.status.label}”; there is no review to write.")
+    if assignment.review is None:
+        assignment.review = Review(scores={}, comments_to_authors="", confidential_comments="")
+    return assignment.review
+
+
+def _clean_scores(scores: dict | None) -> dict[str, int]:
+    cleaned = {}
+    for key, value in (scores or {}).items():
+        if key not in CRITERION_KEYS or value in (None, ""):
+            continue
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            raise DomainError(f"Scores are whole numbers from 1 to 5.", key) from None
+        if not 1 <= number <= 5:
+            raise DomainError("Scores are whole numbers from 1 to 5.", key)
+        cleaned[key] = number
+    return cleaned
+
+
+@transactional
+def save_review(actor: User, assignment: ReviewAssignment, *, scores: dict | None = None,
+                recommendation: str | Recommendation | None = None, comments_to_authors: str | None = None,
+                confidential_comments: str | None = None) -> Review:
+    """Keep the reviewer's draft; nothing is checked for completeness until submitting."""
+    review = _check_reviewer(actor, assignment)
+    if scores is not None:
+        review.scores = _clean_scores(scores)
+    if recommendation is not None:
+        try:
+            review.recommendation = Recommendation(recommendation) if recommendation else None
+        except ValueError:
+            raise DomainError("Choose one of the recommendations.", "recommendation") from None
+    if comments_to_authors is not None:
+        review.comments_to_authors = comments_to_authors.strip()[:100_000]
+    if confidential_comments is not None:
+        review.confidential_comments = confidential_comments.strip()[:100_000]
+    review.updated_at = utcnow()
+    return review
+
+
+@transactional
+def submit_review(actor: User, assignment: ReviewAssignment) -> Review:
+    """Hand in the review: every criterion scored, a recommendation, comments to the authors. Then read-only;
+    the editors are told."""
+    review = _check_reviewer(actor, assignment)
+    missing = [c.label for c in CRITERIA if c.key not in (review.scores or {})]
+    if missing:
+        raise DomainError(f"Score every criterion before submitting (missing: {', '.join(missing)}).", "scores")
+    if review.recommendation is None:
+        raise DomainError("Choose your recommendation before submitting.", "recommendation")
+    if len(review.comments_to_authors.strip()) < 20:
+        raise DomainError("Write your comments to the authors before submitting.", "comments_to_authors")
+    if assignment.submission.status is not SubmissionStatus.UNDER_REVIEW:
+        raise DomainError("This paper is no longer under review; the editors have decided already.")
+    now = utcnow()
+    review.submitted_at = now
+    assignment.status = A.SUBMITTED
+    assignment.completed_at = now
+    submission = assignment.submission
+    audit(actor, "review.submitted", submission, reviewer=assignment.label, recommendation=review.recommendation.value)
+    db.session.flush()
+    submitted_count = db.session.scalar(select(func.count()).select_from(ReviewAssignment).where(
+        ReviewAssignment.round_id == assignment.round_id, ReviewAssignment.status == A.SUBMITTED))
+    for editor in _editors_to_tell(submission):
+        queue_mail(editor, "review_submitted", subject=f"{submission.reference}: {assignment.label} submitted a review",
+                   related=submission, submission=submission, assignment=assignment, review=review,
+                   reviewer_name=assignment.reviewer_name, submitted_count=submitted_count,
+                   link=_editor_link(submission))
+    return review

@@ -1,0 +1,36 @@
+"""The reviewer's forms: answering an invitation, writing the review."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from journal.models import CRITERIA, Recommendation
+from journal.models.reviews import SCORES
+
+
+class AcceptForm(FlaskForm):
+    proposed_due_at = DateField("Propose another due date (optional)", validators=[Optional()])
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField("Reason (optional)", validators=[Optional(), Length(max=5000)], render_kw={"rows": 4})
+    alternatives = TextAreaField("Who could review it instead? (optional)", validators=[Optional(), Length(max=5000)],
+                                 render_kw={"rows": 3})
+
+
+class ReviewForm(FlaskForm):
+    """Scores are checked by the service when submitting, so a draft may leave any of them empty."""
+
+    recommendation = RadioField("Recommendation", choices=Recommendation.choices(), validators=[Optional()],
+                                validate_choice=False)
+    comments_to_authors = TextAreaField("Comments to the authors", validators=[Length(max=100_000)],
+                                        render_kw={"rows": 14})
+    confidential_comments = TextAreaField("Confidential comments to the editor",
+                                          validators=[Length(max=100_000)], render_kw={"rows": 6})
+    finished = BooleanField("I have finished my review: submit it (it cannot be changed afterwards)")
+
+
+for _criterion in CRITERIA:
+    setattr(ReviewForm, f"score_{_criterion.key}",
+            RadioField(_criterion.label, choices=[(str(n), label) for n, label in SCORES.items()],
+                       validators=[Optional()], validate_choice=False))

@@ -1,0 +1,260 @@
+"""Reviewer invitations: the editor invites, the invitee answers through the mailed link without logging in."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from journal.extensions import db
+from journal.models import AssignmentStatus, Membership, ReviewAssignment, ReviewMode, Role, User, utcnow
+from journal.services import editorial
+from journal.services import reviews as review_service
+from journal.services import submissions as service
+from journal.services.errors import DomainError
+from tests.conftest import link_in
+from tests.data.pdf.make_samples import text_page_pdf
+
+A = AssignmentStatus
+
+
+@pytest.fixture
+def build_paper(make_journal, make_user):
+    """A paper under review in round 1, in a journal of the given review mode."""
+
+    def build(mode=ReviewMode.DOUBLE_ANONYMOUS, slug="jdse"):
+        journal = make_journal(slug, reference_prefix=slug.upper(), review_mode=mode)
+        author = make_user(f"mei@{slug}.example.org", given_name="Mei", family_name="Chen")
+        people = {
+            "author": author,
+            "manager": make_user(roles={journal: Role.MANAGING_EDITOR}),
+            "editor": make_user(f"ada@{slug}.example.org", given_name="Ada", family_name="Okafor",
+                                roles={journal: Role.EDITOR}),
+            "reviewer": make_user(f"rosa@{slug}.example.org", given_name="Rosa", family_name="Lindqvist",
+                                  roles={journal: Role.REVIEWER}),
+            "reviewer2": make_user(f"tomas@{slug}.example.org", given_name="Tomas", family_name="Berg",
+                                   roles={journal: Role.REVIEWER}),
+        }
+        submission = service.start_submission(author, journal, section_id=journal.sections[0].id,
+                                              checklist_confirmed=True)
+        service.update_metadata(author, submission, title="Regolith heat flow", keywords="moon",
+                                abstract="Heat flow through the *lunar regolith* over three lunar nights.")
+        service.add_contributor(author, submission, given_name="Kenji", family_name="Watanabe",
+                                email=f"kenji@{slug}.example.org", affiliation="Kyoto Space Lab")
+        service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([["Regolith heat flow"]])), "m.pdf")
+        service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
+                                    data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
+        service.submit(author, submission)
+        editorial.assign_handling_editor(people["manager"], submission, people["editor"].id)
+        editorial.send_to_review(people["editor"], submission)
+        return journal, submission, people
+
+    return build
+
+
+@pytest.fixture
+def paper(build_paper):
+    return build_paper()
+
+
+def page_of(submission):
+    return f"/editorial/{submission.journal.slug}/submissions/{submission.id}"
+
+
+def invitation_mail(outbox, address):
+    [mail] = [m for m in outbox(address) if m.template == "review_invitation"]
+    return mail
+
+
+AUTHOR_TRACES = ("Mei", "Chen", "Kenji", "Watanabe", "Kyoto Space Lab", "mei@", "kenji@")
+
+
+def test_editor_invites_an_existing_reviewer_from_the_form_and_the_link_works_without_login(client, login, paper,
+                                                                                           outbox):
+    _journal, submission, people = paper
+    login(people["editor"])
+    page = client.get(page_of(submission)).get_data(as_text=True)
+    assert 'id="reviewers-title"' in page and "Rosa Lindqvist" in page and "0 open" in page
+    assert "Mei Chen ·" not in page  # authors are not offered
+    respond_by = (utcnow() + timedelta(days=5)).date().isoformat()
+    due = (utcnow() + timedelta(days=30)).date().isoformat()
+    response = client.post(f"{page_of(submission)}/reviewers/invite", data={
+        "reviewer_id": people["reviewer"].id, "respond_by": respond_by, "due_at": due}, follow_redirects=True)
+    assert "is invited as Reviewer 1" in response.get_data(as_text=True)
+    [assignment] = db.session.scalars(select(ReviewAssignment)).all()
+    assert assignment.status is A.INVITED and assignment.reviewer_id == people["reviewer"].id
+    assert assignment.respond_by.date().isoformat() == respond_by and len(assignment.token_hash) == 64
+
+    mail = invitation_mail(outbox, "rosa@jdse.example.org")
+    client.post("/logout")
+    page = client.get(link_in(mail.body_text))
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Regolith heat flow" in text and "<em>lunar regolith</em>" in text and "Accept the invitation" in text
+
+
+def test_double_anonymous_invitation_mail_and_page_name_no_author(client, paper, outbox):
+    _journal, submission, people = paper
+    review_service.invite_reviewer(people["editor"], submission, email="new.person@example.net", name="Noor Haddad")
+    mail = invitation_mail(outbox, "new.person@example.net")
+    page = client.get(link_in(mail.body_text)).get_data(as_text=True)
+    for trace in AUTHOR_TRACES:
+        assert trace not in mail.body_text and trace not in mail.subject, trace
+        assert trace not in page, trace
+    assert "Dear Noor Haddad" in mail.body_text and "Regolith heat flow" in page
+
+
+def test_single_anonymous_invitation_page_shows_the_authors(client, build_paper, outbox):
+    _journal, submission, people = build_paper(ReviewMode.SINGLE_ANONYMOUS, slug="jsa")
+    review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    page = client.get(link_in(invitation_mail(outbox, "rosa@jsa.example.org").body_text)).get_data(as_text=True)
+    assert "Mei Chen" in page and "Kenji Watanabe" in page
+
+
+def test_accepting_creates_the_account_for_a_new_email_and_mails_a_password_link(client, paper, outbox):
+    _journal, submission, people = paper
+    review_service.invite_reviewer(people["editor"], submission, email="Noor@Example.net", name="Noor Haddad")
+    link = link_in(invitation_mail(outbox, "noor@example.net").body_text)
+    proposed = (utcnow() + timedelta(days=60)).date().isoformat()
+    response = client.post(f"{link}/accept", data={"proposed_due_at": proposed})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Thank you for agreeing" in text and "choose your password" in text
+    user = db.session.scalar(select(User).where(User.email == "noor@example.net"))
+    assert user.given_name == "Noor" and user.family_name == "Haddad" and user.email_verified
+    assert db.session.scalar(select(Membership).where(Membership.user_id == user.id)).role is Role.REVIEWER
+    db.session.expire_all()
+    [assignment] = db.session.scalars(select(ReviewAssignment)).all()
+    assert assignment.status is A.ACCEPTED and assignment.reviewer_id == user.id
+    assert assignment.proposed_due_at.date().isoformat() == proposed
+    [password_mail] = [m for m in outbox("noor@example.net") if m.template == "set_password"]
+    set_password = client.get(link_in(password_mail.body_text))
+    assert set_password.status_code == 200
+    [told] = [m for m in outbox("ada@jdse.example.org") if m.template == "review_invitation_answered"]
+    assert "accepted" in told.body_text and "Noor Haddad" in told.body_text
+    # The link now says it was answered; no one was logged in.
+    again = client.get(link).get_data(as_text=True)
+    assert "Thank you for agreeing" in again
+    assert client.get("/review/").status_code == 302
+
+
+def test_declining_records_the_reason_and_tells_the_editor(client, paper, outbox):
+    _journal, submission, people = paper
+    review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    link = link_in(invitation_mail(outbox, "rosa@jdse.example.org").body_text)
+    response = client.post(f"{link}/decline", data={"reason": "On a field campaign until March.",
+                                                    "alternatives": "Ines Duarte <ines@example.net>"})
+    assert "You have declined" in response.get_data(as_text=True)
+    db.session.expire_all()
+    [assignment] = db.session.scalars(select(ReviewAssignment)).all()
+    assert assignment.status is A.DECLINED and assignment.decline_reason == "On a field campaign until March."
+    assert assignment.suggested_alternatives == "Ines Duarte <ines@example.net>"
+    [told] = [m for m in outbox("ada@jdse.example.org") if m.template == "review_invitation_answered"]
+    assert "declined" in told.body_text and "field campaign" in told.body_text and "ines@example.net" in told.body_text
+    # A declined reviewer may be invited again in the same round.
+    again, _ = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    assert again.label_number == assignment.label_number
+
+
+def test_an_expired_invitation_says_so(client, paper, outbox):
+    _journal, submission, people = paper
+    assignment, token = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    assignment.respond_by = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    response = client.get(f"/review/invitations/{token}")
+    assert response.status_code == 410 and "This invitation has expired" in response.get_data(as_text=True)
+    assert "has expired" in client.post(f"/review/invitations/{token}/accept").get_data(as_text=True)
+    db.session.expire_all()
+    assert assignment.status is A.INVITED
+
+
+def test_a_cancelled_invitation_says_so_and_the_reviewer_is_told(client, login, paper, outbox):
+    _journal, submission, people = paper
+    assignment, token = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    login(people["editor"])
+    client.post(f"{page_of(submission)}/reviewers/{assignment.id}/cancel")
+    db.session.expire_all()
+    assert assignment.status is A.CANCELLED
+    assert [m.template for m in outbox("rosa@jdse.example.org")] == ["review_invitation", "review_cancelled"]
+    client.post("/logout")
+    response = client.get(f"/review/invitations/{token}")
+    assert response.status_code == 410 and "cancelled" in response.get_data(as_text=True)
+    assert client.get("/review/invitations/not-a-token").status_code == 404
+
+
+def test_the_editor_extends_a_due_date_and_the_reviewer_is_told(client, login, paper, outbox):
+    _journal, submission, people = paper
+    assignment, _ = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    login(people["editor"])
+    new_due = (utcnow() + timedelta(days=50)).date()
+    client.post(f"{page_of(submission)}/reviewers/{assignment.id}/due-date", data={"due_at": new_due.isoformat()})
+    db.session.expire_all()
+    assert assignment.due_at.date() == new_due
+    assert outbox("rosa@jdse.example.org")[-1].template == "review_due_changed"
+
+
+def test_authors_cannot_be_invited(paper):
+    _journal, submission, people = paper
+    with pytest.raises(DomainError, match="author of the paper"):
+        review_service.invite_reviewer(people["editor"], submission, user_id=people["author"].id)
+    with pytest.raises(DomainError, match="author of the paper"):
+        review_service.invite_reviewer(people["editor"], submission, email="KENJI@jdse.example.org", name="K W")
+
+
+def test_a_second_invitation_in_the_same_round_is_refused(client, login, paper, outbox):
+    _journal, submission, people = paper
+    review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    with pytest.raises(DomainError, match="invited in this round already"):
+        review_service.invite_reviewer(people["editor"], submission, email="rosa@jdse.example.org")
+    login(people["editor"])
+    response = client.post(f"{page_of(submission)}/reviewers/invite", data={
+        "reviewer_id": people["reviewer"].id, "respond_by": (utcnow() + timedelta(days=5)).date().isoformat(),
+        "due_at": (utcnow() + timedelta(days=30)).date().isoformat()}, follow_redirects=True)
+    assert "invited in this round already" in response.get_data(as_text=True)
+
+
+def test_dates_are_checked(paper):
+    _journal, submission, people = paper
+    with pytest.raises(DomainError, match="future"):
+        review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id,
+                                       respond_by=(utcnow() - timedelta(days=2)).date())
+    with pytest.raises(DomainError, match="due after"):
+        review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id,
+                                       respond_by=(utcnow() + timedelta(days=9)).date(),
+                                       due_at=(utcnow() + timedelta(days=3)).date())
+
+
+def test_only_the_deciding_editors_invite_and_other_journals_see_nothing(client, login, paper, make_journal,
+                                                                         make_user):
+    _journal, submission, people = paper
+    other = make_journal("other")
+    outsider = make_user(roles={other: [Role.MANAGING_EDITOR, Role.EDITOR]})
+    login(outsider)
+    url = f"{page_of(submission)}/reviewers/invite"
+    assert client.post(url, data={"reviewer_id": people["reviewer"].id}).status_code in (403, 404)
+    assert client.get(page_of(submission)).status_code in (403, 404)
+    client.post("/logout")
+    login(people["reviewer"])
+    assert client.post(url, data={"reviewer_id": people["reviewer"].id}).status_code in (403, 404)
+    with pytest.raises(DomainError):
+        review_service.invite_reviewer(people["reviewer2"], submission, user_id=people["reviewer"].id)
+    assert db.session.scalars(select(ReviewAssignment)).all() == []
+
+
+def test_labels_are_stable_per_submission(paper):
+    _journal, submission, people = paper
+    first, _ = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    second, _ = review_service.invite_reviewer(people["editor"], submission, email="noor@example.net", name="Noor H")
+    third, _ = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer2"].id)
+    assert [first.label, second.label, third.label] == ["Reviewer 1", "Reviewer 2", "Reviewer 3"]
+    review_service.cancel_invitation(people["editor"], first)
+    again, _ = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    assert again.label == "Reviewer 1"
+
+
+def test_reviewer_pool_counts_open_assignments_and_leaves_out_authors(paper, make_user):
+    journal, submission, people = paper
+    review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    db.session.add(Membership(user_id=people["author"].id, journal_id=journal.id, role=Role.REVIEWER))
+    db.session.commit()
+    pool = {user.email: count for user, count in review_service.reviewer_pool(submission)}
+    assert pool == {"rosa@jdse.example.org": 1, "tomas@jdse.example.org": 0}
