@@ -8,11 +8,12 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from journal.models import Journal, Submission, SubmissionStatus, utcnow
+from journal.models import CRITERIA, Journal, Submission, SubmissionStatus, utcnow
 from journal.models.reviews import ReviewAssignment
 from journal.permissions import can, journal_from_slug, permission, require
 from journal.services import reviews as review_service
 from journal.services.errors import DomainError
+from journal.web.choices import select_choices
 from journal.web.editorial.views import _editorial_submission, bp
 
 
@@ -31,10 +32,10 @@ class DueDateForm(FlaskForm):
 
 def invite_form(submission: Submission, formdata=None) -> InviteForm:
     form = InviteForm(formdata=formdata) if formdata is not None else InviteForm()
-    form.reviewer_id.choices = [(0, "— choose —")] + [
+    form.reviewer_id.choices = select_choices([(0, "— choose —")] + [
         (user.id, f"{user.full_name} · {user.affiliation or 'no affiliation'} · {count} open")
         for user, count in review_service.reviewer_pool(submission)
-    ]
+    ])
     if formdata is None:
         today = utcnow().date()
         journal = submission.journal
@@ -50,6 +51,7 @@ def page_context(submission: Submission) -> dict:
     inviting = manages and submission.status is SubmissionStatus.UNDER_REVIEW
     return {
         "assignments": review_service.assignments_of(submission),
+        "criteria": CRITERIA,
         "manages_reviewers": manages,
         "invite_form": invite_form(submission) if inviting else None,
         "due_form": DueDateForm() if manages else None,

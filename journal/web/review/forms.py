@@ -6,6 +6,7 @@ from wtforms.validators import Length, Optional
 
 from journal.models import CRITERIA, Recommendation
 from journal.models.reviews import SCORES
+from journal.web.choices import select_choices
 
 
 class AcceptForm(FlaskForm):
@@ -21,7 +22,7 @@ class DeclineForm(FlaskForm):
 class ReviewForm(FlaskForm):
     """Scores are checked by the service when submitting, so a draft may leave any of them empty."""
 
-    recommendation = RadioField("Recommendation", choices=Recommendation.choices(), validators=[Optional()],
+    recommendation = RadioField("Recommendation", choices=select_choices(Recommendation.choices()), validators=[Optional()],
                                 validate_choice=False)
     comments_to_authors = TextAreaField("Comments to the authors", validators=[Length(max=100_000)],
                                         render_kw={"rows": 14})
@@ -32,5 +33,5 @@ class ReviewForm(FlaskForm):
 
 for _criterion in CRITERIA:
     setattr(ReviewForm, f"score_{_criterion.key}",
-            RadioField(_criterion.label, choices=[(str(n), label) for n, label in SCORES.items()],
+            RadioField(_criterion.label, choices=select_choices((str(n), label) for n, label in SCORES.items()),
                        validators=[Optional()], validate_choice=False))

@@ -148,6 +148,6 @@ def manuscript(assignment):
     file = submission_service.reviewer_copy_of(submission, assignment.round.number)
     if file is None:
         abort(404)
-    name = f"{submission.reference}-v{assignment.round.number}.pdf"
+    name = submission_service.neutral_name(submission, assignment.round.number)  # never the author's file name
     return redirect(get_storage().download_url(file.storage_key, filename=name, media_type=file.media_type,
                                                inline=file.media_type == "application/pdf"))
