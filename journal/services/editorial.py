@@ -9,7 +9,8 @@ from sqlalchemy import select
 from journal.audit import audit
 from journal.extensions import db
 from journal.mail import external_url, queue_mail
-from journal.models import Decision, DecisionKind, Membership, ReviewRound, Role, Submission, SubmissionStatus, User
+from journal.models import (Decision, DecisionKind, Membership, ReviewRound, Role, Submission, SubmissionStatus, User,
+                            utcnow)
 from journal.permissions import can
 from journal.services.errors import DomainError, PermissionDenied
 from journal.services.unit import transactional
@@ -90,3 +91,77 @@ def send_to_review(actor: User, submission: Submission, *, expected_version: int
     transition(actor, submission, "send_to_review", round=submission.current_round)
     if not any(r.number == submission.current_round for r in submission.rounds):
         submission.rounds.append(ReviewRound(number=submission.current_round))
+
+
+DECISION_TARGETS = {
+    DecisionKind.ACCEPT: S.ACCEPTED,
+    DecisionKind.MINOR_REVISION: S.REVISION_REQUESTED,
+    DecisionKind.MAJOR_REVISION: S.REVISION_REQUESTED,
+    DecisionKind.REJECT: S.REJECTED,
+}
+
+
+def submitted_reviews(submission: Submission, round_number: int | None = None) -> list:
+    """The round's submitted reviews, by reviewer label."""
+    from journal.models import AssignmentStatus
+    from journal.services.reviews import assignments_of
+
+    number = submission.current_round if round_number is None else round_number
+    return [a for a in assignments_of(submission)
+            if a.round.number == number and a.status is AssignmentStatus.SUBMITTED and a.review is not None]
+
+
+def default_decision_letter(submission: Submission, kind: DecisionKind) -> str:
+    """The journal's letter with each review's comments to the authors under its label, never a name."""
+    corresponding = next((c for c in submission.contributors if c.is_corresponding), None)
+    return render_template("mail/letters/decision.txt", submission=submission, corresponding=corresponding,
+                           kind=kind, reviews=submitted_reviews(submission))
+
+
+@transactional
+def decide(actor: User, submission: Submission, *, kind: DecisionKind | str, letter: str,
+           override_reason: str = "", expected_version: int | None = None) -> Decision:
+    """Accept, request a minor or major revision, or reject after review.
+
+    Guard: the journal's required number of submitted reviews in this round, or an explicit
+    override with a reason, which is recorded. The letter goes to the corresponding author,
+    copied to the co-authors; the round's reviewers are thanked and told the decision, and
+    invitations still open in the round are cancelled."""
+    from journal.models import AssignmentStatus
+
+    check_version(submission, expected_version)
+    kind = DecisionKind(kind)
+    if kind is DecisionKind.DESK_REJECT:
+        raise DomainError("A paper under review is rejected with “Reject”, not without review.", "kind")
+    letter, override_reason = (letter or "").strip(), (override_reason or "").strip()
+    if len(letter) < 20:
+        raise DomainError("Write the decision letter to the authors.", "letter")
+    reviews = submitted_reviews(submission)
+    required = submission.journal.reviews_required
+    if len(reviews) < required and not override_reason:
+        raise DomainError(f"This round has {len(reviews)} submitted review{'s' if len(reviews) != 1 else ''}; the "
+                          f"journal asks for {required}. Wait for the reviews, or give the reason for deciding now.",
+                          "override_reason")
+    transition(actor, submission, "decide", target=DECISION_TARGETS[kind], decision=kind.value,
+               reviews=len(reviews), override=override_reason or None)
+    decision = Decision(submission=submission, round=submission.current_round, editor=actor, kind=kind, letter=letter)
+    db.session.add(decision)
+    to, cc = _corresponding_and_coauthors(submission)
+    queue_mail(to, "decision", subject=f"Decision on {submission.reference}: {submission.title}", related=submission,
+               cc=cc, submission=submission, letter=letter,
+               link=external_url("author.submission", submission_id=submission.id))
+    from journal.services.reviews import assignments_of
+
+    for assignment in assignments_of(submission):
+        if assignment.round.number != submission.current_round:
+            continue
+        if assignment.status is AssignmentStatus.SUBMITTED and assignment.reviewer is not None:
+            queue_mail(assignment.reviewer, "review_thanks", subject=f"Thank you for reviewing {submission.reference}",
+                       related=submission, submission=submission, assignment=assignment, kind=kind)
+        elif assignment.status in (AssignmentStatus.INVITED, AssignmentStatus.ACCEPTED):
+            assignment.status = AssignmentStatus.CANCELLED
+            assignment.cancelled_at = utcnow()
+            queue_mail(assignment.reviewer or assignment.invitee_email, "review_no_longer_needed",
+                       subject=f"{submission.reference}: your review is no longer needed", related=submission,
+                       submission=submission, assignment=assignment)
+    return decision

@@ -40,7 +40,7 @@ def start_form(journal: Journal, submission: Submission | None = None) -> StartF
         ticked = submission.checklist_confirmed_at is not None
         data = {"section_id": submission.section_id, **{f"check_{i}": ticked for i in range(len(checklist))}}
     form = JournalStartForm(data=data)
-    form.section_id.choices = [(s.id, s.title) for s in journal.sections if s.active]
+    form.section_id.choices = select_choices((s.id, s.title) for s in journal.sections if s.active)
     return form
 
 

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 from journal.extensions import db
 from journal.models import Journal, Membership, Role, Submission, SubmissionStatus
 from journal.audit import history
-from journal.models import FileKind
+from journal.models import DecisionKind, FileKind
 from journal.permissions import can, journal_from_slug, permission, require
 from journal.services import editorial as editorial_service
 from journal.services import submissions as submission_service
+from journal.web.choices import select_choices
 from journal.web.helpers import show_error
 from journal.workflow import available
 from journal.services.errors import DomainError, NotFound
@@ -76,8 +77,8 @@ def submission(journal: Journal, submission_id: int):
             and submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW,
                                       SubmissionStatus.REVISION_REQUESTED):
         assign_form = AssignForm(version=str(submission.version), editor_id=submission.handling_editor_id)
-        assign_form.editor_id.choices = [(u.id, u.full_name)
-                                         for u in editorial_service.eligible_handling_editors(submission)]
+        assign_form.editor_id.choices = select_choices(
+            (u.id, u.full_name) for u in editorial_service.eligible_handling_editors(submission))
     return render_template("editorial/submission.html", journal=journal, submission=submission,
                            sees_authors=sees_authors, files=_visible_files(submission), events=list(reversed(events)),
                            actions=actions, assign_form=assign_form, screen_form=ScreenForm(version=str(submission.version)),
@@ -127,7 +128,8 @@ def _to_page(journal: Journal, submission: Submission):
 def assign(journal: Journal, submission_id: int):
     submission = _editorial_submission(journal, submission_id)
     form = AssignForm()
-    form.editor_id.choices = [(u.id, u.full_name) for u in editorial_service.eligible_handling_editors(submission)]
+    form.editor_id.choices = select_choices(
+        (u.id, u.full_name) for u in editorial_service.eligible_handling_editors(submission))
     if form.validate_on_submit():
         try:
             editor = editorial_service.assign_handling_editor(current_user, submission, form.editor_id.data,
@@ -175,6 +177,48 @@ def desk_reject(journal: Journal, submission_id: int):
             flash(f"{submission.reference} is rejected; the letter has been sent to the authors.", "success")
             return _to_page(journal, submission)
     return render_template("editorial/desk_reject.html", journal=journal, submission=submission, form=form)
+
+
+
+
+DECISION_CHOICES = [(k.value, k.label) for k in editorial_service.DECISION_TARGETS]  # (value, label) for links
+
+
+class DecisionForm(FlaskForm):
+    kind = RadioField("Decision", choices=select_choices(DECISION_CHOICES), validators=[InputRequired("Choose the decision.")])
+    letter = TextAreaField("Letter to the authors", [InputRequired("Write the decision letter to the authors.")],
+                           render_kw={"rows": 18})
+    override_reason = TextAreaField("Reason for deciding with fewer reviews than the journal asks", render_kw={"rows": 2})
+    version = HiddenField()
+
+
+@bp.route("/<slug>/submissions/<int:submission_id>/decide", methods=["GET", "POST"])
+@permission("journal.editorial", load=journal_from_slug)
+def decide(journal: Journal, submission_id: int):
+    submission = _editorial_submission(journal, submission_id)
+    require("submission.decide", submission)
+    form = DecisionForm()
+    if request.method == "GET":
+        kind = request.args.get("kind", "minor_revision")
+        if kind not in dict(DECISION_CHOICES):
+            kind = "minor_revision"
+        form.kind.data = kind
+        form.letter.data = editorial_service.default_decision_letter(submission, DecisionKind(kind))
+        form.version.data = str(submission.version)
+    if form.validate_on_submit():
+        try:
+            decision = editorial_service.decide(current_user, submission, kind=form.kind.data, letter=form.letter.data,
+                                                override_reason=form.override_reason.data or "",
+                                                expected_version=_version(form))
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(f"Decision on {submission.reference}: {decision.kind.label}. The letter has been sent to the authors "
+                  "and the reviewers have been thanked.", "success")
+            return _to_page(journal, submission)
+    reviews = editorial_service.submitted_reviews(submission)
+    return render_template("editorial/decide.html", journal=journal, submission=submission, form=form,
+                           reviews=reviews, choices=DECISION_CHOICES)
 
 
 from journal.web.editorial import reviewers  # noqa: E402  (registers its routes on bp)
