@@ -44,7 +44,9 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
        "submission.author", "withdrawn_at"),
     _t("desk_reject", "Reject without review", {S.SUBMITTED}, {S.REJECTED}, "submission.decide", "rejected_at"),
     _t("send_to_review", "Send to review", {S.SUBMITTED}, {S.UNDER_REVIEW}, "submission.decide"),
-    _t("decide", "Decide", {S.UNDER_REVIEW}, {S.REVISION_REQUESTED, S.ACCEPTED, S.REJECTED}, "submission.decide"),
+    # From "submitted" only for a revision (round 2 or later) that the editor decides without review.
+    _t("decide", "Decide", {S.UNDER_REVIEW, S.SUBMITTED}, {S.REVISION_REQUESTED, S.ACCEPTED, S.REJECTED},
+       "submission.decide"),
     _t("schedule", "Schedule into an issue", {S.ACCEPTED}, {S.SCHEDULED}, "submission.produce"),
     _t("publish", "Publish", {S.SCHEDULED}, {S.PUBLISHED}, "submission.produce", "published_at"),
 ]}
@@ -54,7 +56,8 @@ MILESTONES_BY_TARGET = {S.ACCEPTED: "accepted_at", S.REJECTED: "rejected_at"}
 
 def available(user: User | None, submission: Submission) -> list[Transition]:
     """The transitions this user may take now (for buttons and for error messages)."""
-    return [t for t in TRANSITIONS.values() if submission.status in t.sources and can(user, t.permission, submission)]
+    return [t for t in TRANSITIONS.values() if submission.status in t.sources and can(user, t.permission, submission)
+            and not (t.name == "decide" and submission.status is S.SUBMITTED and submission.current_round < 2)]
 
 
 def check_version(submission: Submission, expected_version: int | None) -> None:

@@ -70,3 +70,68 @@ def test_an_accepted_paper_and_the_authors_see_the_letter_but_no_reviewer(client
     assert "accepted, congratulations" in page
     for secret in ("Rosa", "Lindqvist", "Tomas", "Berg", "Between us"):
         assert secret not in page
+
+
+def test_a_revision_goes_back_to_the_same_reviewers_who_see_their_review_and_the_response(client, login, reviewed,
+                                                                                         outbox):
+    import io
+
+    from journal.services import editorial
+    from journal.services import submissions as service
+    from tests.pdfs import manuscript_pdf
+
+    submission, people, [first, second] = reviewed
+    submit_review(people, "reviewer", first)
+    submit_review(people, "reviewer2", second, comments="Please add the error bars to figure 2, then it is fine.")
+    editorial.decide(people["editor"], submission, kind="major_revision", letter="Dear Mei Chen, please revise.")
+    service.upload_manuscript(people["author"], submission, io.BytesIO(manuscript_pdf(["Regolith heat flow, revised"])),
+                              "revised.pdf")
+    if service.needs_anonymity_decision(submission):
+        service.confirm_anonymity(people["author"], submission)
+    service.resubmit(people["author"], submission, response="We added the conductivity profile (Reviewer 1) and "
+                                                              "error bars (Reviewer 2).")
+    login(people["editor"])
+    page = client.get(f"/editorial/jdse/submissions/{submission.id}").get_data(as_text=True)
+    assert "Send to the same reviewers" in page
+    response = client.post(f"/editorial/jdse/submissions/{submission.id}/send-to-previous-reviewers",
+                           data={"version": submission.version}, follow_redirects=True)
+    assert "2 reviewers of the previous round invited again" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert submission.status is S.UNDER_REVIEW and submission.current_round == 2
+    round_two = [a for a in review_service.assignments_of(submission) if a.round.number == 2]
+    assert sorted(a.label for a in round_two) == ["Reviewer 1", "Reviewer 2"]  # labels kept
+    assert [m.template for m in outbox("rosa@example.org")][-1] == "review_invitation"
+
+    token_link = [m for m in outbox("rosa@example.org") if m.template == "review_invitation"][-1].body_text
+    from tests.conftest import link_in
+
+    client.post("/logout")
+    client.post(link_in(token_link) + "/accept", data={})
+    db.session.expire_all()
+    mine = next(a for a in round_two if a.reviewer_id == people["reviewer"].id)
+    login(people["reviewer"])
+    review_page = client.get(f"/review/assignments/{mine.id}").get_data(as_text=True)
+    assert "Your review of round 1" in review_page and "thermal conductivity change with depth" in review_page
+    assert "We added the conductivity profile" in review_page
+    assert "error bars to figure 2" not in review_page  # the other reviewer's review is not shown here
+
+
+def test_a_minor_revision_can_be_decided_without_another_review(reviewed, outbox):
+    import io
+
+    from journal.services import editorial
+    from journal.services import submissions as service
+    from tests.pdfs import manuscript_pdf
+
+    submission, people, [first, second] = reviewed
+    submit_review(people, "reviewer", first)
+    submit_review(people, "reviewer2", second)
+    editorial.decide(people["editor"], submission, kind="minor_revision", letter="Dear Mei Chen, small changes please.")
+    service.upload_manuscript(people["author"], submission, io.BytesIO(manuscript_pdf(["Revised"])), "r.pdf")
+    if service.needs_anonymity_decision(submission):
+        service.confirm_anonymity(people["author"], submission)
+    service.resubmit(people["author"], submission, response="Typos fixed.")
+    editorial.decide(people["editor"], submission, kind="accept", letter="Dear Mei Chen, accepted without further review.")
+    assert submission.status is S.ACCEPTED
+    thanks = [m for m in outbox() if m.template == "review_thanks"]
+    assert len(thanks) == 2  # from round 1 only; nobody reviewed round 2

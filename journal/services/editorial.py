@@ -136,14 +136,17 @@ def decide(actor: User, submission: Submission, *, kind: DecisionKind | str, let
     letter, override_reason = (letter or "").strip(), (override_reason or "").strip()
     if len(letter) < 20:
         raise DomainError("Write the decision letter to the authors.", "letter")
-    reviews = submitted_reviews(submission)
+    without_review = submission.status is S.SUBMITTED
+    if without_review and submission.current_round < 2:
+        raise DomainError("A first submission is sent to review or rejected without review before any decision.")
+    reviews = [] if without_review else submitted_reviews(submission)
     required = submission.journal.reviews_required
-    if len(reviews) < required and not override_reason:
+    if not without_review and len(reviews) < required and not override_reason:
         raise DomainError(f"This round has {len(reviews)} submitted review{'s' if len(reviews) != 1 else ''}; the "
                           f"journal asks for {required}. Wait for the reviews, or give the reason for deciding now.",
                           "override_reason")
     transition(actor, submission, "decide", target=DECISION_TARGETS[kind], decision=kind.value,
-               reviews=len(reviews), override=override_reason or None)
+               reviews=len(reviews), override=override_reason or None, without_review=without_review or None)
     decision = Decision(submission=submission, round=submission.current_round, editor=actor, kind=kind, letter=letter)
     db.session.add(decision)
     to, cc = _corresponding_and_coauthors(submission)
@@ -153,7 +156,7 @@ def decide(actor: User, submission: Submission, *, kind: DecisionKind | str, let
     from journal.services.reviews import assignments_of
 
     for assignment in assignments_of(submission):
-        if assignment.round.number != submission.current_round:
+        if without_review or assignment.round.number != submission.current_round:
             continue
         if assignment.status is AssignmentStatus.SUBMITTED and assignment.reviewer is not None:
             queue_mail(assignment.reviewer, "review_thanks", subject=f"Thank you for reviewing {submission.reference}",

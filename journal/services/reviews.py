@@ -108,10 +108,9 @@ def _check_decides(actor: User, submission: Submission) -> None:
         raise PermissionDenied("Only the handling editor or a managing editor manages this paper's reviewers.")
 
 
-@transactional
-def invite_reviewer(actor: User, submission: Submission, *, user_id: int | None = None, email: str | None = None,
-                    name: str | None = None, respond_by: date | datetime | None = None,
-                    due_at: date | datetime | None = None) -> tuple[ReviewAssignment, str]:
+def _invite(actor: User, submission: Submission, *, user_id: int | None = None, email: str | None = None,
+            name: str | None = None, respond_by: date | datetime | None = None,
+            due_at: date | datetime | None = None) -> tuple[ReviewAssignment, str]:
     """Ask a reviewer (an account, or a new person by name and email) to review the current round.
 
     Returns the assignment and the invitation token (mailed; not stored)."""
@@ -172,6 +171,43 @@ def invite_reviewer(actor: User, submission: Submission, *, user_id: int | None 
                related=submission, submission=submission, journal=journal, assignment=assignment,
                name=assignment.reviewer_name, link=external_url("review.invitation", token=token))
     return assignment, token
+
+
+# One invitation, one transaction; _invite is also used inside larger services (re-inviting a round).
+invite_reviewer = transactional(_invite)
+
+
+def earlier_reviews_by(assignment: ReviewAssignment) -> list[tuple[ReviewAssignment, str]]:
+    """In round 2 and later: this reviewer's own submitted reviews of earlier rounds, each with the
+    authors' response that came with the next round."""
+    if assignment.reviewer_id is None:
+        return []
+    responses = {r.number: r.author_response for r in assignment.submission.rounds}
+    return [(a, responses.get(a.round.number + 1, "")) for a in assignments_of(assignment.submission)
+            if a.reviewer_id == assignment.reviewer_id and a.round.number < assignment.round.number
+            and a.status is A.SUBMITTED and a.review is not None]
+
+
+def previous_reviewers(submission: Submission) -> list[User]:
+    """The reviewers who submitted a review in the previous round, by label."""
+    number = submission.current_round - 1
+    return [a.reviewer for a in assignments_of(submission)
+            if a.round.number == number and a.status is A.SUBMITTED and a.reviewer is not None and a.reviewer.active]
+
+
+@transactional
+def send_to_previous_reviewers(actor: User, submission: Submission, *, expected_version: int | None = None) -> int:
+    """A revision goes back to review and the previous round's reviewers are invited again, in one step."""
+    from journal.workflow import check_version, transition
+
+    check_version(submission, expected_version)
+    reviewers = previous_reviewers(submission)
+    if not reviewers:
+        raise DomainError("No reviewer finished a review in the previous round; invite reviewers one by one.")
+    transition(actor, submission, "send_to_review", round=submission.current_round)
+    for reviewer in reviewers:
+        _invite(actor, submission, user_id=reviewer.id)
+    return len(reviewers)
 
 
 def invitation_for_token(token: str) -> ReviewAssignment:

@@ -72,6 +72,10 @@ def submission(journal: Journal, submission_id: int):
     sees_authors = can(current_user, "submission.see_authors", submission)
     events = history(submission) if sees_authors else []
     actions = {t.name for t in available(current_user, submission)}
+    from journal.services.reviews import previous_reviewers
+
+    if "send_to_review" in actions and submission.current_round > 1 and previous_reviewers(submission):
+        actions.add("send_to_previous_reviewers")
     assign_form = None
     if can(current_user, "journal.manage", journal) and can(current_user, "submission.produce", submission) \
             and submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW,
@@ -219,6 +223,24 @@ def decide(journal: Journal, submission_id: int):
     reviews = editorial_service.submitted_reviews(submission)
     return render_template("editorial/decide.html", journal=journal, submission=submission, form=form,
                            reviews=reviews, choices=DECISION_CHOICES)
+
+
+@bp.post("/<slug>/submissions/<int:submission_id>/send-to-previous-reviewers")
+@permission("journal.editorial", load=journal_from_slug)
+def send_to_previous_reviewers(journal: Journal, submission_id: int):
+    from journal.services import reviews as review_service
+
+    submission = _editorial_submission(journal, submission_id)
+    form = ScreenForm()
+    if form.validate_on_submit():
+        try:
+            count = review_service.send_to_previous_reviewers(current_user, submission, expected_version=_version(form))
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(f"Round {submission.current_round} is under review; {count} reviewer{'s' if count != 1 else ''} of "
+                  "the previous round invited again.", "success")
+    return _to_page(journal, submission)
 
 
 from journal.web.editorial import reviewers  # noqa: E402  (registers its routes on bp)

@@ -138,7 +138,8 @@ def assignment(assignment):
             return redirect(url_for("review.assignment", assignment_id=assignment.id))
     return render_template("review/assignment.html", assignment=assignment, submission=submission,
                            review=assignment.review, manuscript=manuscript, form=form, criteria=CRITERIA,
-                           read_only=assignment.status is A.SUBMITTED)
+                           read_only=assignment.status is A.SUBMITTED,
+                           earlier=review_service.earlier_reviews_by(assignment))
 
 
 @bp.get("/assignments/<int:assignment_id>/manuscript")
