@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from journal.audit import audit
 from journal.models import Submission, SubmissionStatus, User, utcnow
 from journal.permissions import can
-from journal.services.errors import DomainError, PermissionDenied
+from journal.services.errors import ConcurrentChange, DomainError, PermissionDenied
 
 S = SubmissionStatus
 
@@ -19,7 +19,7 @@ class IllegalTransition(DomainError):
     pass
 
 
-class SubmissionChanged(DomainError):
+class SubmissionChanged(ConcurrentChange):
     """Someone else changed the submission since the form was loaded."""
 
 

@@ -114,3 +114,51 @@ def test_two_editors_acting_on_the_same_version_one_is_told_it_changed(client, l
     db.session.expire_all()
     assert submission.status is S.UNDER_REVIEW
     assert [m for m in outbox() if m.template == "decision"] == []
+
+
+def test_two_editors_acting_at_the_same_moment_one_wins_and_no_mail_is_doubled(app, paper, outbox, database_url):
+    """Two real connections on PostgreSQL: both read the same version; the second commit finds it changed."""
+    import threading
+
+    from journal.models import Submission, User
+    from journal.services import editorial as editorial_service
+    from journal.services.errors import ConcurrentChange
+
+    if database_url.startswith("sqlite"):
+        pytest.skip("two concurrent writers need PostgreSQL; SQLite serialises every write anyway")
+    _journal, submission, people = paper
+    manager_id, submission_id = people["manager"].id, submission.id  # read here: sessions are not shared by threads
+    barrier, results = threading.Barrier(2, timeout=20), {}
+
+    def act(name, call):
+        with app.app_context():
+            actor = db.session.get(User, manager_id)
+            mine = db.session.get(Submission, submission_id)
+            mine.contributors, mine.journal  # load before the race
+            barrier.wait()
+            try:
+                call(actor, mine)
+                results[name] = "done"
+            except ConcurrentChange as error:
+                results[name] = error.message
+
+    letter = "Dear Mei Chen,\n\nthe paper is outside the scope of the journal."
+    threads = [
+        threading.Thread(target=act, args=("review", lambda a, s: editorial_service.send_to_review(a, s))),
+        threading.Thread(target=act, args=("reject", lambda a, s: editorial_service.desk_reject(a, s, letter=letter))),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results.values(), key=len)[0] == "done"
+    assert list(results.values()).count("done") == 1, results
+    loser = next(v for v in results.values() if v != "done")
+    assert "changed this a moment ago" in loser or "changed by someone else" in loser
+    db.session.expire_all()
+    final = db.session.get(Submission, submission_id)
+    decisions = [m for m in outbox() if m.template == "decision"]
+    if results["reject"] == "done":
+        assert final.status is S.REJECTED and len(decisions) == 1
+    else:
+        assert final.status is S.UNDER_REVIEW and decisions == []

@@ -13,3 +13,7 @@ class NotFound(DomainError):
 
 class PermissionDenied(DomainError):
     pass
+
+
+class ConcurrentChange(DomainError):
+    """Someone else changed the same thing first; nothing of this attempt was kept."""

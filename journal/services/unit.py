@@ -2,7 +2,10 @@
 
 import functools
 
+from sqlalchemy.orm.exc import StaleDataError
+
 from journal.extensions import db
+from journal.services.errors import ConcurrentChange
 
 
 def transactional(fn):
@@ -14,6 +17,11 @@ def transactional(fn):
             result = fn(*args, **kwargs)
             db.session.commit()
             return result
+        except StaleDataError:
+            # Optimistic locking: another request committed a newer version of the same row first.
+            db.session.rollback()
+            raise ConcurrentChange("Someone else changed this a moment ago, so nothing was saved. Please look at "
+                                   "it again before you act.") from None
         except BaseException:
             db.session.rollback()
             raise
