@@ -417,20 +417,26 @@ def add_supplement(actor: User, submission: Submission, stream: BinaryIO, origin
         media_type = mimetypes.guess_type(original_name or "")[0] or "application/octet-stream"
         if media_type not in SAFE_SUPPLEMENT_TYPES or (media_type == "application/pdf" and b"%PDF-" not in head):
             media_type = "application/octet-stream"
-        with StagedObjects() as staged:
-            stored = staged.put(f"submissions/{submission.id}", spooled, media_type=media_type)
-            if stored.size == 0:
-                raise DomainError("The file is empty.", "supplement")
-            file = SubmissionFile(
-                submission=submission, round=upload_round(submission), kind=FileKind.SUPPLEMENT,
-                storage_key=stored.key, original_name=(original_name or "supplement")[:255], description=description,
-                size=stored.size, sha256=stored.sha256, media_type=media_type, uploaded_by=actor,
-            )
-            db.session.add(file)
-            db.session.flush()
-            audit(actor, "file.uploaded", submission, kind=FileKind.SUPPLEMENT.value, name=file.original_name,
-                  round=file.round)
-            db.session.commit()
+        return _store_file(actor, submission, spooled, kind=FileKind.SUPPLEMENT, media_type=media_type,
+                           original_name=original_name or "supplement", description=description, field="supplement")
+
+
+def _store_file(actor: User, submission: Submission, spooled: BinaryIO, *, kind: FileKind, media_type: str,
+                original_name: str, field: str, description: str = "") -> SubmissionFile:
+    """Store a checked upload and its row in one go; the object is deleted again if the commit fails."""
+    with StagedObjects() as staged:
+        stored = staged.put(f"submissions/{submission.id}", spooled, media_type=media_type)
+        if stored.size == 0:
+            raise DomainError("The file is empty.", field)
+        file = SubmissionFile(
+            submission=submission, round=upload_round(submission), kind=kind, storage_key=stored.key,
+            original_name=original_name[:255], description=description, size=stored.size, sha256=stored.sha256,
+            media_type=media_type, uploaded_by=actor,
+        )
+        db.session.add(file)
+        db.session.flush()
+        audit(actor, "file.uploaded", submission, kind=kind.value, name=file.original_name, round=file.round)
+        db.session.commit()
     return file
 
 
@@ -604,19 +610,8 @@ def add_response_letter(actor: User, submission: Submission, stream: BinaryIO, o
         head = spooled.read(1024)
         spooled.seek(0)
         media_type = "application/pdf" if b"%PDF-" in head else "application/octet-stream"
-        with StagedObjects() as staged:
-            stored = staged.put(f"submissions/{submission.id}", spooled, media_type=media_type)
-            file = SubmissionFile(
-                submission=submission, round=upload_round(submission), kind=FileKind.RESPONSE_LETTER,
-                storage_key=stored.key, original_name=(original_name or "response")[:255], size=stored.size,
-                sha256=stored.sha256, media_type=media_type, uploaded_by=actor,
-            )
-            db.session.add(file)
-            db.session.flush()
-            audit(actor, "file.uploaded", submission, kind=FileKind.RESPONSE_LETTER.value, name=file.original_name,
-                  round=file.round)
-            db.session.commit()
-    return file
+        return _store_file(actor, submission, spooled, kind=FileKind.RESPONSE_LETTER, media_type=media_type,
+                           original_name=original_name or "response", field="response_letter")
 
 
 @transactional
