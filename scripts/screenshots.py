@@ -27,7 +27,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = ROOT / ".venv" / "bin" / "flask"
-PYTHON = ROOT / ".venv" / "bin" / "python"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -35,42 +34,9 @@ PASSWORD = "deep-space-demo"
 ADMIN = "admin@idsea.example"
 MANAGING_EDITOR = "managing.editor@idsea.example"
 REVIEWER = "reviewer.sara@idsea.example"
-AUTHOR = "author.mei@idsea.example"
-
-# Submissions in every status, so that tables and status badges show real rows. They are written
-# straight into the throw-away database: the screenshots are about looks, not the workflow.
-SAMPLE_SUBMISSIONS = r'''
-from datetime import timedelta
-from journal import create_app
-from journal.extensions import db
-from journal.models import Journal, User, utcnow
-from journal.models.submissions import Submission, SubmissionStatus
-
-TITLES = [
-    "Thermal inertia of lunar regolith at the Chang'e-6 landing site",
-    "Solar wind proton flux at 1 AU during the 2025 maximum",
-    "A low-thrust transfer to Kamo'oalewa with a lunar gravity assist",
-    "Radio occultation of the Venusian ionosphere",
-    "Dust devils and albedo change in Jezero crater",
-    "Cubesat radiation tolerance beyond the Van Allen belts",
-    "Plasma waves near the heliospheric current sheet",
-    "Calibrating a thermal infrared imager for a Jupiter flyby",
-    "Sample handling for a Mars sample return cache",
-]
-app = create_app()
-with app.app_context():
-    journal = db.session.scalar(db.select(Journal).filter_by(slug="jdse"))
-    author = db.session.scalar(db.select(User).filter_by(email="author.mei@idsea.example"))
-    now = utcnow()
-    for number, (status, title) in enumerate(zip(SubmissionStatus, TITLES), start=1):
-        when = now - timedelta(days=3 * number)
-        db.session.add(Submission(
-            journal=journal, submitter=author, title=title, status=status, status_changed_at=when,
-            updated_at=when, reference=None if status is SubmissionStatus.DRAFT else f"JDSE-2026-{number:04d}",
-        ))
-    db.session.commit()
-'''
-
+AUTHOR = "author.mei@idsea.example"              # has a draft (from seed-demo) and submits a new paper here
+SUBMITTED_AUTHOR = "author.john@idsea.example"   # has a submitted paper
+REVISING_AUTHOR = "author.elena@idsea.example"   # has a paper with a revision requested
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -101,16 +67,14 @@ def app_environment(instance: Path) -> dict[str, str]:
     return env
 
 
-def prepare(instance: Path, env: dict[str, str], sample: bool) -> None:
+def prepare(env: dict[str, str]) -> None:
+    """The database and the demo: journals, people, and submissions in draft, submitted and
+    revision-requested states (made by `seed-demo` through the services, with their files)."""
     for command in (["db", "upgrade"], ["journal", "seed-demo"]):
-        subprocess.run([str(FLASK), *command], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
-    if sample:
-        done = subprocess.run([str(PYTHON), "-c", SAMPLE_SUBMISSIONS], cwd=ROOT, env=env,
-                              capture_output=True, text=True)
-        if done.returncode:
-            print("Note: sample submissions not added (tables stay empty):",
-                  done.stderr.strip().splitlines()[-1:], file=sys.stderr)
+        done = subprocess.run([str(FLASK), *command], cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode:  # the seed's mails and migration notes are shown only when it fails
+            sys.stderr.write(done.stdout + done.stderr)
+            raise SystemExit(f"`flask {' '.join(command)}` failed (exit code {done.returncode}).")
 
 
 class Shooter:
@@ -149,15 +113,32 @@ class Shooter:
                 prepare(page)
             page.wait_for_load_state("load")
             if response is not None and status is not None and response.status != status:
-                self.problems.append(f"{name}: HTTP {response.status} at {path}")
-            scroll_width = page.evaluate("document.documentElement.scrollWidth")
-            if scroll_width > width:
-                self.overflowing.append(f"{name} at {width} px: scrollWidth {scroll_width}")
-            target = self.out / f"{name}-{width}.png"
-            page.screenshot(path=str(target), full_page=True)
-            self.saved.append(target)
+                self.problems.append(f"{name}: unexpected HTTP {response.status} at {path}")
+            self.save(page, name, width)
             if after:
                 after(page)
+
+    def capture(self, page, name: str) -> None:
+        """Save the page as it is now (e.g. the answer to a form, with its one-time message) at
+        each width, by resizing the window instead of loading the page again."""
+        if self.wanted(name):
+            for width in self.widths:
+                page.set_viewport_size({"width": width, "height": 900})
+                self.save(page, name, width)
+        page.set_viewport_size({"width": self.widths[0], "height": 900})
+
+    def save(self, page, name: str, width: int) -> None:
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            self.overflowing.append(f"{name} at {width} px: scrollWidth {scroll_width}")
+        target = self.out / f"{name}-{width}.png"
+        page.screenshot(path=str(target), full_page=True)
+        self.saved.append(target)
+
+    def expect(self, page, name: str, text: str) -> None:
+        """Note a step of the walk through the wizard that did not end where it should."""
+        if not page.get_by_text(text, exact=False).count():
+            self.problems.append(f"{name}: “{text}” not on the page ({page.url})")
 
 
 def fill_register(page, *, email: str, confirm: str, orcid: str) -> None:
@@ -182,7 +163,7 @@ def run(args) -> int:
     base = f"http://127.0.0.1:{port}"
     server = None
     try:
-        prepare(instance, env, sample=not args.no_sample)
+        prepare(env)
         log = open(instance / "server.log", "w")
         server = subprocess.Popen([str(FLASK), "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"],
                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -206,7 +187,7 @@ def run(args) -> int:
 
     print(f"{len(shooter.saved)} screenshots")
     for problem in shooter.problems:
-        print(f"UNEXPECTED STATUS {problem}")
+        print(f"PROBLEM {problem}")
     for item in shooter.overflowing:
         print(f"OVERFLOW {item}")
     if not shooter.overflowing:
@@ -264,10 +245,10 @@ def shoot_all(s: Shooter) -> None:
     s.shoot(page, "password-errors", "/account/password", prepare=wrong_password)
     s.shoot(page, "activity", "/account/activity")
     s.shoot(page, "submit", "/submit")
-    s.shoot(page, "submit-to", "/j/jdse/submit")
-    s.shoot(page, "my-submissions", "/my/submissions")
     s.shoot(page, "forbidden", "/admin/", status=403)
     context.close()
+
+    shoot_author_pages(s)
 
     context, page = s.context(REVIEWER)
     s.shoot(page, "review", "/review/")
@@ -315,13 +296,168 @@ def shoot_all(s: Shooter) -> None:
     context.close()
 
 
+# The author's pages. Mei Chen submits a new paper through every step of the wizard, with the
+# real forms; John Mbeki (submitted) and Elena Petrova (revision requested) have the papers that
+# `seed-demo` made. Long names, addresses and file names on purpose: they must wrap at 375 px.
+NEW_TITLE = ("Grain-size distribution of the Chang'e-5 returned regolith and its effect on the "
+             "thermal conductivity of the lunar surface")
+NEW_ABSTRACT = (
+    "We measured the grain-size distribution of **42 regolith samples** returned by Chang'e-5 and "
+    "derived their thermal conductivity in vacuum between 90 K and 380 K.\n\n"
+    "The conductivity follows $k(T) = k_0 + B T^3$ with $k_0$ = 0.9 mW m⁻¹ K⁻¹, lower than the "
+    "Apollo values, which we explain by the finer grains of the young mare basalt."
+)
+CO_AUTHORS = [
+    dict(given_name="Hannah", family_name="Okonkwo-Bernstein",
+         email="hannah.okonkwo-bernstein@planetologie.uni-muenster.example",
+         affiliation="Institut für Planetologie, Westfälische Wilhelms-Universität Münster", country="DE",
+         orcid="0000-0002-1825-0097"),
+    dict(given_name="Wei", family_name="Li", email="li.wei@ustc.example",
+         affiliation="University of Science and Technology of China", country="CN", orcid=""),
+]
+MANUSCRIPT_NAME = "Chen_et_al_2026_regolith_grain_size_thermal_conductivity_manuscript_v3_final.pdf"
+SUPPLEMENT_NAME = "regolith_grain_size_distributions_all_42_samples_2026-03-14.csv"
+CHECKLIST = ("The manuscript has not been published and is not under consideration elsewhere.\n"
+             "All authors have approved the manuscript and agree to its submission.\n"
+             "The manuscript file does not name its authors.")
+WIZARD_PAGES = [
+    "wizard-1-start", "wizard-1-start-saved", "wizard-2-metadata", "wizard-2-contributor",
+    "wizard-3-files", "wizard-3-files-refused", "wizard-3-files-anonymity", "wizard-3-files-confirmed",
+    "wizard-4-declarations", "wizard-5-review-missing", "wizard-5-review", "submitted", "my-submissions",
+    "submission-draft", "delete-draft", "my-submissions-john", "submission-john", "withdraw",
+    "withdraw-errors", "submission-elena", "revise-elena",
+]
+
+
+def click(page, selector: str) -> None:
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def link_to(page, list_path: str, text: str) -> str:
+    """The address of the first link in `list_path`'s main area whose text contains `text`."""
+    page.goto(list_path)
+    return page.locator("main a", has_text=text).first.get_attribute("href")
+
+
+def shoot_author_pages(s: Shooter) -> None:
+    if not any(s.wanted(name) for name in WIZARD_PAGES):
+        return
+    sys.path.insert(0, str(ROOT))
+    from journal.seed import demo_pdf
+
+    # The journal asks for a checklist, set by its managing editor on the settings page.
+    context, page = s.context(MANAGING_EDITOR)
+    page.goto(s.base + "/manage/jdse/settings")
+    page.fill("#submission_checklist", CHECKLIST)
+    click(page, "main form:has(#submission_checklist) button[type=submit]")
+    context.close()
+
+    context, page = s.context(AUTHOR)
+    draft_url = link_to(page, s.base + "/my/submissions", "Thermal inertia")
+    s.shoot(page, "submission-draft", draft_url)
+    s.shoot(page, "delete-draft", draft_url + "/delete")
+
+    # Step 1: the section and the checklist; the draft exists from here on.
+    s.shoot(page, "wizard-1-start", "/j/jdse/submit")
+    page.goto(s.base + "/j/jdse/submit")
+    page.check("main input[name=section_id] >> nth=0")
+    for box in page.locator("main .wizard-checklist input[type=checkbox]").all():
+        box.check()
+    click(page, "main button:has-text('Start the submission')")
+    s.expect(page, "wizard-1-start", "Your draft is saved")
+    submission_url = page.url.rsplit("/", 1)[0]  # …/submissions/<id>
+    s.shoot(page, "wizard-1-start-saved", submission_url.removeprefix(s.base) + "/start")
+
+    # Step 2: title, abstract, keywords, and two co-authors added with the form.
+    page.goto(submission_url + "/metadata")
+    page.fill("#title", NEW_TITLE)
+    page.fill("#abstract", NEW_ABSTRACT)
+    page.fill("#keywords", "lunar regolith, thermal conductivity, Chang'e-5, returned samples, grain size")
+    for author in CO_AUTHORS:
+        for name, value in author.items():
+            if name == "country":
+                page.select_option("#author-country", value)
+            else:
+                page.fill(f"#author-{name}", value)
+        click(page, "main button[value=add_author]")
+        s.expect(page, "wizard-2-metadata", f"{author['given_name']} {author['family_name']} added")
+    s.capture(page, "wizard-2-metadata")
+    edit = page.locator("main a[href*='/contributors/']", has_text="Okonkwo-Bernstein").first.get_attribute("href")
+    s.shoot(page, "wizard-2-contributor", edit)
+
+    # Step 3: a refused upload, then a manuscript that names Mei Chen, a supplement, the confirmation.
+    page.goto(submission_url + "/metadata")
+    click(page, "main button[value=continue]")
+    s.capture(page, "wizard-3-files")
+    page.set_input_files("#manuscript", files=[{
+        "name": "manuscript.pdf", "mimeType": "application/pdf",
+        "buffer": b"<!DOCTYPE html><html><body><h1>Not a PDF</h1><script>alert(1)</script></body></html>"}])
+    click(page, "main form:has(#manuscript) button[type=submit]")
+    s.expect(page, "wizard-3-files-refused", "Please check")
+    s.capture(page, "wizard-3-files-refused")
+
+    pdf = demo_pdf([NEW_TITLE[:80], "Mei Chen, Hannah Okonkwo-Bernstein and Wei Li", "1. Introduction",
+                    "As Mei Chen showed in 2024, the regolith at the Chang'e-5 site is young."], author="Mei Chen")
+    page.set_input_files("#manuscript", files=[{"name": MANUSCRIPT_NAME, "mimeType": "application/pdf",
+                                                "buffer": pdf}])
+    click(page, "main form:has(#manuscript) button[type=submit]")
+    s.expect(page, "wizard-3-files-anonymity", "names its authors")
+    page.set_input_files("#supplement", files=[{"name": SUPPLEMENT_NAME, "mimeType": "text/csv",
+                                                "buffer": b"sample,d50_um,k_mW\nCE5C0400,48,0.91\n"}])
+    page.fill("#description", "Grain-size distributions and conductivity of all 42 samples, CSV")
+    click(page, "main form:has(#supplement) button[type=submit]")
+    s.capture(page, "wizard-3-files-anonymity")
+    click(page, "main button:has-text('I confirm the names may stay')")
+    s.expect(page, "wizard-3-files-confirmed", "You confirmed on")
+    s.capture(page, "wizard-3-files-confirmed")
+
+    # Step 4 shown empty, step 5 with what is still missing, then the declarations filled in.
+    click(page, "main .wizard-nav a:has-text('Continue')")
+    s.capture(page, "wizard-4-declarations")
+    page.goto(submission_url + "/review")
+    s.expect(page, "wizard-5-review-missing", "Still to do before you can submit")
+    s.capture(page, "wizard-5-review-missing")
+    page.goto(submission_url + "/declarations")
+    page.fill("#cover_letter", "Dear Editor,\n\nWe submit our measurements of the returned Chang'e-5 regolith, "
+                               "which we believe suit the journal's readers in lunar science.\n\nMei Chen")
+    page.fill("#competing_interests", "None")
+    page.fill("#funding", "National Natural Science Foundation of China, grant 42241104; IDSEA early-career grant.")
+    page.fill("#data_availability", "All grain-size and conductivity data are in the supplementary file.")
+    page.fill("#suggested_reviewers-0-name", "Kenji Watanabe")
+    page.fill("#suggested_reviewers-0-email", "reviewer.kenji@idsea.example")
+    page.fill("#suggested_reviewers-0-reason", "Laboratory work on returned samples of small bodies")
+    click(page, "main button[value=continue]")
+    s.expect(page, "wizard-5-review", "gives the paper its reference number")
+    s.capture(page, "wizard-5-review")
+    click(page, "main .wizard-submit button[type=submit]")
+    s.expect(page, "submitted", "has received your submission")
+    s.capture(page, "submitted")
+    s.shoot(page, "my-submissions", "/my/submissions")
+    context.close()
+
+    context, page = s.context(SUBMITTED_AUTHOR)
+    s.shoot(page, "my-submissions-john", "/my/submissions")
+    john_url = link_to(page, s.base + "/my/submissions", "CubeSat")
+    s.shoot(page, "submission-john", john_url)
+    s.shoot(page, "withdraw", john_url + "/withdraw")
+    s.shoot(page, "withdraw-errors", john_url + "/withdraw", status=None,
+            prepare=lambda p: click(p, "main button:has-text('Withdraw the submission')"))
+    context.close()
+
+    context, page = s.context(REVISING_AUTHOR)
+    elena_url = link_to(page, s.base + "/my/submissions", "Venus")
+    s.shoot(page, "submission-elena", elena_url)
+    s.shoot(page, "revise-elena", elena_url + "/revise")
+    context.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "tests" / "e2e" / "artifacts" / "screenshots"),
                         help="folder for the PNG files (default: %(default)s)")
     parser.add_argument("--widths", type=int, nargs="+", default=[1280, 375], help="viewport widths in px")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="only these pages, e.g. home profile")
-    parser.add_argument("--no-sample", action="store_true", help="do not add sample submissions")
     parser.add_argument("--keep-instance", action="store_true", help="keep the temporary instance folder")
     return run(parser.parse_args())
 
