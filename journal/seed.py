@@ -51,7 +51,7 @@ def seed_demo() -> list[tuple[str, str]]:
                           "and affiliations from the manuscript.",
         publisher="International Deep Space Exploration Association", doi_prefix="10.59999",
         review_mode=ReviewMode.DOUBLE_ANONYMOUS, review_days=28, response_days=7, reviews_required=2,
-        licence="CC-BY-4.0",
+        licence="CC-BY-4.0", page_limit=40,
         sections=[Section(title=t, position=i) for i, t in
                   enumerate(["Research Article", "Review", "Letter", "Mission Report"])],
     )

@@ -266,7 +266,8 @@ def upload_manuscript(submission: Submission):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"Manuscript “{manuscript.original_name}” uploaded ({manuscript.page_count} pages).", "success")
+            pages = f"{manuscript.page_count} page{'' if manuscript.page_count == 1 else 's'}"
+            flash(f"Manuscript “{manuscript.original_name}” uploaded ({pages}).", "success")
             return _back_to_uploads(submission, "manuscript-section")
     return _upload_page(submission, manuscript_form=form)
 
