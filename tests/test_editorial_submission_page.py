@@ -79,3 +79,18 @@ def test_drafts_and_other_journals_submissions_are_not_found(client, login, peop
     login(outsider)
     assert client.get(f"/editorial/jdse/submissions/{draft.id}").status_code == 403
     assert client.get(f"/editorial/pil/submissions/{draft.id}").status_code == 404
+
+
+def test_a_triple_anonymous_handling_editor_gets_letters_that_do_not_name_the_authors(client, login, people):
+    submission = submitted_paper(people["journal"], people["author"], manuscript_pdf(["Dust devils on Mars"]))
+    submission.handling_editor = people["editor"]
+    db.session.commit()
+    login(people["editor"])
+    page = client.get(f"/editorial/jdse/submissions/{submission.id}/desk-reject").get_data(as_text=True)
+    assert "Dear author," in page
+    for secret in ("Amira", "Haddad", "amira@example.org"):
+        assert secret not in page
+    client.post("/logout")
+    login(people["manager"])
+    assert "Dear Amira Haddad," in client.get(f"/editorial/jdse/submissions/{submission.id}/desk-reject").get_data(
+        as_text=True)

@@ -55,9 +55,12 @@ def assign_handling_editor(actor: User, submission: Submission, editor_id: int,
     return editor
 
 
-def default_desk_reject_letter(submission: Submission) -> str:
+def default_desk_reject_letter(submission: Submission, *, show_names: bool = True) -> str:
+    """The journal's template; `show_names` is false for a triple-anonymous handling editor, whose
+    letter then greets the author without naming them."""
     corresponding = next((c for c in submission.contributors if c.is_corresponding), None)
-    return render_template("mail/letters/desk_reject.txt", submission=submission, corresponding=corresponding)
+    return render_template("mail/letters/desk_reject.txt", submission=submission, corresponding=corresponding,
+                           show_names=show_names)
 
 
 def _corresponding_and_coauthors(submission: Submission) -> tuple[str, list[str]]:
@@ -111,11 +114,11 @@ def submitted_reviews(submission: Submission, round_number: int | None = None) -
             if a.round.number == number and a.status is AssignmentStatus.SUBMITTED and a.review is not None]
 
 
-def default_decision_letter(submission: Submission, kind: DecisionKind) -> str:
+def default_decision_letter(submission: Submission, kind: DecisionKind, *, show_names: bool = True) -> str:
     """The journal's letter with each review's comments to the authors under its label, never a name."""
     corresponding = next((c for c in submission.contributors if c.is_corresponding), None)
     return render_template("mail/letters/decision.txt", submission=submission, corresponding=corresponding,
-                           kind=kind, reviews=submitted_reviews(submission))
+                           kind=kind, reviews=submitted_reviews(submission), show_names=show_names)
 
 
 @transactional

@@ -169,7 +169,8 @@ def desk_reject(journal: Journal, submission_id: int):
     require("submission.decide", submission)
     form = DeskRejectForm()
     if request.method == "GET":
-        form.letter.data = editorial_service.default_desk_reject_letter(submission)
+        form.letter.data = editorial_service.default_desk_reject_letter(
+            submission, show_names=can(current_user, "submission.see_authors", submission))
         form.version.data = str(submission.version)
     if form.validate_on_submit():
         try:
@@ -207,7 +208,8 @@ def decide(journal: Journal, submission_id: int):
         if kind not in dict(DECISION_CHOICES):
             kind = "minor_revision"
         form.kind.data = kind
-        form.letter.data = editorial_service.default_decision_letter(submission, DecisionKind(kind))
+        form.letter.data = editorial_service.default_decision_letter(
+            submission, DecisionKind(kind), show_names=can(current_user, "submission.see_authors", submission))
         form.version.data = str(submission.version)
     if form.validate_on_submit():
         try:
