@@ -7,8 +7,9 @@ from journal.models.files import FileKind, SubmissionFile
 from journal.models.journals import Journal, Membership, ReviewMode, Role, Section
 from journal.models.mail import OutboxMessage, OutboxStatus
 from journal.models.reviews import (CRITERIA, AssignmentStatus, Criterion, Recommendation, Review,
-                                    ReviewAssignment)
-from journal.models.submissions import (Contributor, Decision, DecisionKind, ReferenceCounter, ReviewRound, Submission,
+                                    ReviewAssignment, SentReminder)
+from journal.models.submissions import (Contributor, Decision, DecisionKind, EditorRecommendation,
+                                        RecommendationStatus, ReferenceCounter, ReviewRound, Submission,
                                         SubmissionStatus)
 
 __all__ = [
@@ -21,6 +22,9 @@ __all__ = [
     "AuditEvent",
     "Contributor",
     "Decision",
+    "EditorRecommendation",
+    "RecommendationStatus",
+    "SentReminder",
     "DecisionKind",
     "FileKind",
     "Journal",

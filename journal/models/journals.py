@@ -20,6 +20,10 @@ class Role(LabelledEnum):
     REVIEWER = "reviewer", "Reviewer"
 
 
+def default_reminder_days() -> dict[str, list[int]]:
+    return {"respond_by": [-2, 2], "due": [-7, -1, 3, 10]}
+
+
 class Journal(db.Model):
     __tablename__ = "journals"
     __table_args__ = (
@@ -53,6 +57,13 @@ class Journal(db.Model):
     page_limit: Mapped[int] = mapped_column(Integer, default=60)
     # Statements every author ticks before submitting ("The manuscript has not been published elsewhere").
     submission_checklist: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Editors record a recommendation with reasons; a managing editor confirms or changes it.
+    editors_recommend_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # After the decision, a round's reviewers see the other reviews (under their labels).
+    reviewers_see_reviews: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Days before (-) and after (+) each deadline on which `flask journal send-reminders` writes:
+    # {"respond_by": [-2, 2], "due": [-7, -1, 3, 10]}.
+    reminder_days: Mapped[dict] = mapped_column(JSON, default=lambda: default_reminder_days())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sections: Mapped[list["Section"]] = relationship(

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
@@ -53,6 +53,8 @@ class ReviewAssignment(db.Model):
 
     __tablename__ = "review_assignments"
     __table_args__ = (
+        CheckConstraint("rating_timeliness between 1 and 5", name="rating_timeliness_range"),
+        CheckConstraint("rating_quality between 1 and 5", name="rating_quality_range"),
         # One live invitation per reviewer and round; declined and cancelled ones may be followed by another.
         Index("uq_review_assignments_round_reviewer_open", "round_id", "reviewer_id", unique=True,
               sqlite_where=text("status NOT IN ('declined', 'cancelled')"),
@@ -82,6 +84,14 @@ class ReviewAssignment(db.Model):
     # The reviewer asked for another due date on accepting; the editor extends it or not.
     proposed_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # The editor sent a submitted review back with a request; the reviewer edits and submits again.
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_request: Mapped[str] = mapped_column(Text, default="")
+    # The editor's private rating of the finished review (1–5), for later reviewer searches.
+    rating_timeliness: Mapped[int | None] = mapped_column(Integer)
+    rating_quality: Mapped[int | None] = mapped_column(Integer)
+    rated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -91,6 +101,7 @@ class ReviewAssignment(db.Model):
     submission: Mapped["Submission"] = relationship()  # noqa: F821
     reviewer: Mapped["User | None"] = relationship(foreign_keys=[reviewer_id])  # noqa: F821
     invited_by: Mapped["User | None"] = relationship(foreign_keys=[invited_by_id])  # noqa: F821
+    rated_by: Mapped["User | None"] = relationship(foreign_keys=[rated_by_id])  # noqa: F821
     review: Mapped["Review | None"] = relationship(back_populates="assignment", uselist=False,
                                                    cascade="all, delete-orphan")
 
@@ -128,9 +139,41 @@ class Review(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the authors may see: the editor shares the comments (never the confidential ones) or not.
+    shared_with_authors: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The editor's corrected copy of the comments to the authors; the reviewer's original stays above.
+    corrected_comments: Mapped[str | None] = mapped_column(Text)
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Open review: the reviewer agrees to be named to the authors after the decision.
+    consent_to_name: Mapped[bool] = mapped_column(Boolean, default=False)
 
     assignment: Mapped[ReviewAssignment] = relationship(back_populates="review")
+    corrected_by: Mapped["User | None"] = relationship(foreign_keys=[corrected_by_id])  # noqa: F821
+
+    @property
+    def comments_for_authors(self) -> str:
+        """The text the authors get: the editor's corrected copy where there is one."""
+        return self.corrected_comments if self.corrected_comments is not None else self.comments_to_authors
 
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
+
+
+class SentReminder(db.Model):
+    """One reminder or digest that `flask journal send-reminders` sent; its unique key makes the run idempotent.
+
+    The key names what the reminder is about and the deadline it counts from
+    (`due:+3:assignment:12:2026-12-01`), so a moved deadline arms its reminders again."""
+
+    __tablename__ = "sent_reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("review_assignments.id", ondelete="CASCADE"),
+                                                      index=True)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

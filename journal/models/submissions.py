@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
@@ -21,6 +21,10 @@ class SubmissionStatus(LabelledEnum):
 
 class Submission(db.Model):
     __tablename__ = "submissions"
+    __table_args__ = (
+        # The editorial queue: a journal's submissions by status, oldest in status first.
+        Index("ix_submissions_queue", "journal_id", "status", "status_changed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id"), index=True)
@@ -92,7 +96,7 @@ class Contributor(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str] = mapped_column(String(254), index=True)
     affiliation: Mapped[str] = mapped_column(String(255), default="")
     country: Mapped[str] = mapped_column(String(2), default="")
     orcid: Mapped[str | None] = mapped_column(String(19))
@@ -159,3 +163,38 @@ class Decision(db.Model):
 
     submission: Mapped[Submission] = relationship(back_populates="decisions")
     editor: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class RecommendationStatus(LabelledEnum):
+    PENDING = "pending", "Waiting for the managing editor"
+    CONFIRMED = "confirmed", "Confirmed"
+    CHANGED = "changed", "Changed by the managing editor"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class EditorRecommendation(db.Model):
+    """In a recommend-only journal, the handling editor's recommended decision; a managing editor
+    confirms it (the decision is taken as recommended) or changes it (another decision is taken)."""
+
+    __tablename__ = "editor_recommendations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[DecisionKind] = mapped_column(enum_column(DecisionKind, "decision_kind"))
+    reasons: Mapped[str] = mapped_column(Text)
+    # The letter the editor drafted; the managing editor starts from it.
+    letter: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[RecommendationStatus] = mapped_column(
+        enum_column(RecommendationStatus, "recommendation_status"), default=RecommendationStatus.PENDING, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id", ondelete="SET NULL"))
+
+    submission: Mapped[Submission] = relationship()
+    editor: Mapped["User | None"] = relationship(foreign_keys=[editor_id])  # noqa: F821
+    resolved_by: Mapped["User | None"] = relationship(foreign_keys=[resolved_by_id])  # noqa: F821
+    decision: Mapped[Decision | None] = relationship()
