@@ -1,13 +1,16 @@
 """Peer review: inviting reviewers, their answers through the mailed link, and the reviews they write.
 
-The invitation link carries a random token; only its SHA-256 is stored, so a database copy opens no invitation.
+The invitation link carries a token derived from the assignment with the app's secret key (HMAC), so reminders can
+repeat the same link; only the token's SHA-256 is stored, so a database copy alone opens no invitation.
 Mails and audit events never name the paper's authors to a reviewer, nor a reviewer to the authors.
 """
 
 import hashlib
+import hmac
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from journal.audit import audit
@@ -26,6 +29,13 @@ A = AssignmentStatus
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_token(assignment: ReviewAssignment) -> str:
+    """The personal link's token: the same for the invitation mail and every reminder."""
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"review-invitation:{assignment.id}:{assignment.invitee_email}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def _as_deadline(value: date | datetime | None) -> datetime | None:
@@ -155,16 +165,17 @@ def _invite(actor: User, submission: Submission, *, user_id: int | None = None, 
     if due_at <= respond_by:
         raise DomainError("The review must be due after the respond-by date.", "due_at")
 
-    token = secrets.token_urlsafe(32)
     assignment = ReviewAssignment(
         round=round_, submission_id=submission.id, reviewer=user, invitee_email=address,
         invitee_name=user.full_name if user else name, invited_by=actor, status=A.INVITED,
-        token_hash=hash_token(token), respond_by=respond_by, due_at=due_at,
+        token_hash=hash_token(secrets.token_urlsafe(32)), respond_by=respond_by, due_at=due_at,
         label_number=_label_number(submission, user, address), decline_reason="", suggested_alternatives="",
         reminders_sent=0,
     )
     db.session.add(assignment)
-    db.session.flush()
+    db.session.flush()  # the id, which the token is derived from
+    token = invitation_token(assignment)
+    assignment.token_hash = hash_token(token)
     audit(actor, "review.invited", submission, reviewer=assignment.label, round=round_.number,
           respond_by=respond_by.date().isoformat(), due=due_at.date().isoformat())
     queue_mail(user or address, "review_invitation", subject=f"Invitation to review for {journal.title}",
