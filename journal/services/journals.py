@@ -9,6 +9,7 @@ from journal.extensions import db
 from journal.identifiers import normalize_doi_prefix, normalize_issn
 from journal.mail import external_url, queue_mail
 from journal.models import Journal, Membership, ReviewMode, Role, Section, User
+from journal.models.journals import default_reminder_days
 from journal.permissions import can, forget_roles
 from journal.services.accounts import find_user_by_email
 from journal.services.errors import DomainError, NotFound, PermissionDenied
@@ -19,7 +20,12 @@ RESERVED_SLUGS = {"admin", "account", "auth", "manage", "editorial", "review", "
                   "healthz", "oai", "search", "api", "my"}
 SETTINGS = ("title", "abbreviation", "reference_prefix", "issn_print", "issn_online", "description",
             "author_guidelines", "publisher", "doi_prefix", "review_mode", "review_days", "response_days",
-            "reviews_required", "licence", "accepting_submissions", "page_limit", "submission_checklist")
+            "reviews_required", "licence", "accepting_submissions", "page_limit", "submission_checklist",
+            "editors_recommend_only", "reviewers_see_reviews", "reminder_days")
+# Reminder offsets: days relative to a deadline (negative = before), a few per deadline.
+REMINDER_KINDS = {"respond_by": "answer by", "due": "review due"}
+REMINDER_MAX_DAYS = 60
+REMINDER_MAX_COUNT = 6
 DEFAULT_SECTIONS = ("Research Article", "Review", "Letter")
 
 
@@ -28,6 +34,36 @@ def journal_by_slug(slug: str) -> Journal:
     if journal is None:
         raise NotFound(f"There is no journal at “{slug}”.")
     return journal
+
+
+def parse_reminder_days(value: str | list | None, field: str) -> list[int]:
+    """"-2, 2" (or a list) as sorted distinct whole days from -60 to 60, at most six; a readable error otherwise."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        # A typographic minus or dash pasted from a document counts as a minus.
+        items = [i for i in re.split(r"[,;\s]+", value.replace("\u2212", "-").replace("\u2013", "-")) if i]
+    else:
+        items = list(value)
+    days = set()
+    for item in items:
+        try:
+            number = int(item)
+        except (TypeError, ValueError):
+            raise DomainError(f"“{item}” is not a whole number of days. Write days before (−) and after (+) the "
+                              "date, separated by commas, e.g. “-2, 2”.", field) from None
+        if not -REMINDER_MAX_DAYS <= number <= REMINDER_MAX_DAYS:
+            raise DomainError(f"{number} days is too far: use days from −{REMINDER_MAX_DAYS} to "
+                              f"{REMINDER_MAX_DAYS}.", field)
+        days.add(number)
+    if len(days) > REMINDER_MAX_COUNT:
+        raise DomainError(f"At most {REMINDER_MAX_COUNT} reminders per date, please (you gave {len(days)}).", field)
+    return sorted(days)
+
+
+def format_reminder_days(days: list[int]) -> str:
+    """[-2, 2] as "-2, +2" (the form's text and the history's wording)."""
+    return ", ".join(f"{d:+d}" if d else "0" for d in days)
 
 
 def _clean_settings(values: dict, journal: Journal | None = None) -> dict:
@@ -59,6 +95,15 @@ def _clean_settings(values: dict, journal: Journal | None = None) -> dict:
         items = clean["submission_checklist"]
         lines = items.splitlines() if isinstance(items, str) else items
         clean["submission_checklist"] = [" ".join(line.split()) for line in lines if line.strip()][:20]
+    if "reminder_days" in clean:
+        given = clean["reminder_days"] or {}
+        current = (journal.reminder_days if journal is not None else None) or default_reminder_days()
+        # A deadline left out keeps its reminders; an empty value means none.
+        clean["reminder_days"] = {kind: parse_reminder_days(given[kind], f"reminder_days_{kind}") if kind in given
+                                  else list(current.get(kind, [])) for kind in REMINDER_KINDS}
+    for flag in ("accepting_submissions", "editors_recommend_only", "reviewers_see_reviews"):
+        if flag in clean:
+            clean[flag] = bool(clean[flag])
     limits = {"review_days": (1, 365), "response_days": (1, 90), "reviews_required": (0, 10), "page_limit": (1, 2000)}
     for field, (low, high) in limits.items():
         if field in clean and not low <= int(clean[field]) <= high:
@@ -97,10 +142,19 @@ def update_journal_settings(actor: User, journal: Journal, **settings) -> list[s
         setattr(journal, name, value)
     if changed:
         audit(actor, "journal.settings_changed", journal,
-              changes={k: str(v) for k, v in changed.items()
+              changes={k: _describe_setting(k, v) for k, v in changed.items()
                        if k not in ("description", "author_guidelines", "submission_checklist")},
               fields=sorted(changed))
     return sorted(changed)
+
+
+def _describe_setting(name: str, value) -> str:
+    if name == "reminder_days":
+        return "; ".join(f"{label}: {format_reminder_days(value[kind]) or 'none'}"
+                         for kind, label in REMINDER_KINDS.items())
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _check_section_title(journal: Journal, title: str, section: Section | None = None) -> str:

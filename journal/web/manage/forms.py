@@ -28,6 +28,13 @@ class JournalSettingsForm(FlaskForm):
     review_days = IntegerField("Days a reviewer has for a review", [InputRequired(), NumberRange(1, 365)])
     response_days = IntegerField("Days to answer an invitation", [InputRequired(), NumberRange(1, 90)])
     reviews_required = IntegerField("Reviews required before a decision", [InputRequired(), NumberRange(0, 10)])
+    # Checked by the service (journal.services.journals.parse_reminder_days), which names the field in its error.
+    reminder_days_respond_by = StringField("Reminders about answering an invitation", [Optional(), Length(max=100)],
+                                           render_kw={"placeholder": "-2, 2", "inputmode": "text"})
+    reminder_days_due = StringField("Reminders about the review due date", [Optional(), Length(max=100)],
+                                    render_kw={"placeholder": "-7, -1, 3, 10", "inputmode": "text"})
+    editors_recommend_only = BooleanField("Editors recommend; managing editors decide")
+    reviewers_see_reviews = BooleanField("After the decision, reviewers see the other reviews")
     accepting_submissions = BooleanField("Open for new submissions")
     page_limit = IntegerField("Most pages a manuscript may have", [InputRequired(), NumberRange(1, 2000)])
     submission_checklist = TextAreaField("Submission checklist", [Optional(), Length(max=5000)], render_kw={"rows": 4})

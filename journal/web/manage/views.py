@@ -33,8 +33,14 @@ def settings(journal: Journal):
     form = JournalSettingsForm(obj=journal)
     if request.method == "GET":
         form.submission_checklist.data = "\n".join(journal.submission_checklist or [])
+        reminders = journal.reminder_days or {}
+        form.reminder_days_respond_by.data = journal_service.format_reminder_days(reminders.get("respond_by", []))
+        form.reminder_days_due.data = journal_service.format_reminder_days(reminders.get("due", []))
     if form.validate_on_submit():
-        values = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+        values = {name: field.data for name, field in form._fields.items()
+                  if name != "csrf_token" and not name.startswith("reminder_days_")}
+        values["reminder_days"] = {"respond_by": form.reminder_days_respond_by.data or "",
+                                   "due": form.reminder_days_due.data or ""}
         try:
             changed = journal_service.update_journal_settings(current_user, journal, **values)
         except DomainError as error:
