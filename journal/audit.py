@@ -28,6 +28,9 @@ ACTION_LABELS = {
     "member.removed": "Member removed",
     "outbox.retried": "Mail queued again",
     "file.uploaded": "File uploaded",
+    "submission.recommended": "Decision recommended",
+    "submission.recommendation_confirmed": "Recommendation confirmed",
+    "submission.recommendation_changed": "Recommendation changed by the managing editor",
 }
 
 

@@ -76,6 +76,21 @@ def _decides(user, submission: Submission) -> bool:
     return submission.handling_editor_id == user.id and has_role(user, submission.journal_id, Role.EDITOR)
 
 
+def _takes_decisions(user, submission: Submission) -> bool:
+    """Final decisions (accept, revise, reject): managing editors, and the handling editor unless the
+    journal makes its editors recommend-only."""
+    if not _decides(user, submission):
+        return False
+    return not submission.journal.editors_recommend_only or has_role(user, submission.journal_id,
+                                                                     Role.MANAGING_EDITOR)
+
+
+def _recommends(user, submission: Submission) -> bool:
+    """In a recommend-only journal, the handling editor records a recommendation instead of deciding."""
+    return (_decides(user, submission) and submission.journal.editors_recommend_only
+            and not has_role(user, submission.journal_id, Role.MANAGING_EDITOR))
+
+
 def _sees_submission(user, submission: Submission) -> bool:
     if not _authenticated(user):
         return False
@@ -112,7 +127,12 @@ RULES: dict[str, Callable] = {
     "submission.contributor": lambda user, obj: _authenticated(user) and _is_contributor(user, obj),
     # The submitter edits drafts and revisions, submits, withdraws; co-authors only read.
     "submission.author": lambda user, obj: _authenticated(user) and obj.submitter_id == user.id,
+    # Handles the paper: screening, reviewers, letters. The handling editor or a managing editor.
     "submission.decide": lambda user, obj: _decides(user, obj),
+    # Takes the final decision (accept, revise, reject, reject without review).
+    "submission.final_decision": lambda user, obj: _takes_decisions(user, obj),
+    # Recommends a decision that a managing editor confirms or changes (recommend-only journals).
+    "submission.recommend": lambda user, obj: _recommends(user, obj),
     "submission.see_authors": lambda user, obj: _sees_authors(user, obj),
     "submission.produce": lambda user, obj: has_role(user, obj.journal_id, Role.MANAGING_EDITOR)
     and not _is_contributor(user, obj),

@@ -42,11 +42,12 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
     _t("resubmit", "Submit the revision", {S.REVISION_REQUESTED}, {S.SUBMITTED}, "submission.author"),
     _t("withdraw", "Withdraw", {S.SUBMITTED, S.UNDER_REVIEW, S.REVISION_REQUESTED}, {S.WITHDRAWN},
        "submission.author", "withdrawn_at"),
-    _t("desk_reject", "Reject without review", {S.SUBMITTED}, {S.REJECTED}, "submission.decide", "rejected_at"),
+    _t("desk_reject", "Reject without review", {S.SUBMITTED}, {S.REJECTED}, "submission.final_decision",
+       "rejected_at"),
     _t("send_to_review", "Send to review", {S.SUBMITTED}, {S.UNDER_REVIEW}, "submission.decide"),
     # From "submitted" only for a revision (round 2 or later) that the editor decides without review.
     _t("decide", "Decide", {S.UNDER_REVIEW, S.SUBMITTED}, {S.REVISION_REQUESTED, S.ACCEPTED, S.REJECTED},
-       "submission.decide"),
+       "submission.final_decision"),
     _t("schedule", "Schedule into an issue", {S.ACCEPTED}, {S.SCHEDULED}, "submission.produce"),
     _t("publish", "Publish", {S.SCHEDULED}, {S.PUBLISHED}, "submission.produce", "published_at"),
 ]}

@@ -164,6 +164,7 @@ def login(client):
     """Log a user in through the real login form."""
 
     def do(user: User, password: str = PASSWORD, remember: bool = False):
+        client.post("/logout")  # the login page sends a logged-in user away, keeping the old session
         response = client.post("/login", data={"email": user.email, "password": password,
                                                "remember": "y" if remember else ""})
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from journal.audit import audit
 from journal.extensions import db
 from journal.mail import external_url, queue_mail
-from journal.models import (Decision, DecisionKind, Membership, ReviewRound, Role, Submission, SubmissionStatus, User,
-                            utcnow)
+from journal.models import (Decision, DecisionKind, EditorRecommendation, Membership, RecommendationStatus, ReviewRound,
+                            Role, Submission, SubmissionStatus, User, utcnow)
 from journal.permissions import can
 from journal.services.errors import DomainError, PermissionDenied
 from journal.services.unit import transactional
@@ -80,6 +80,7 @@ def desk_reject(actor: User, submission: Submission, *, letter: str, expected_ve
     decision = Decision(submission=submission, round=max(submission.current_round, 1), editor=actor,
                         kind=DecisionKind.DESK_REJECT, letter=letter)
     db.session.add(decision)
+    _resolve_recommendation(actor, submission, decision)
     to, cc = _corresponding_and_coauthors(submission)
     queue_mail(to, "decision", subject=f"Decision on {submission.reference}: {submission.title}", related=submission,
                cc=cc, submission=submission, letter=letter,
@@ -152,6 +153,7 @@ def decide(actor: User, submission: Submission, *, kind: DecisionKind | str, let
                reviews=len(reviews), override=override_reason or None, without_review=without_review or None)
     decision = Decision(submission=submission, round=submission.current_round, editor=actor, kind=kind, letter=letter)
     db.session.add(decision)
+    _resolve_recommendation(actor, submission, decision)
     to, cc = _corresponding_and_coauthors(submission)
     queue_mail(to, "decision", subject=f"Decision on {submission.reference}: {submission.title}", related=submission,
                cc=cc, submission=submission, letter=letter,
@@ -171,3 +173,107 @@ def decide(actor: User, submission: Submission, *, kind: DecisionKind | str, let
                        subject=f"{submission.reference}: your review is no longer needed", related=submission,
                        submission=submission, assignment=assignment)
     return decision
+
+
+# --- Recommend-only journals ------------------------------------------------------------------------------------
+
+def recommendation_kinds(submission: Submission) -> list[DecisionKind]:
+    """What the handling editor may recommend now: rejection without review at screening, else a decision."""
+    if submission.status is S.SUBMITTED and submission.current_round < 2:
+        return [DecisionKind.DESK_REJECT]
+    if submission.status in (S.UNDER_REVIEW, S.SUBMITTED):
+        return list(DECISION_TARGETS)
+    return []
+
+
+def pending_recommendation(submission: Submission) -> EditorRecommendation | None:
+    """The handling editor's recommendation waiting for a managing editor, in the current round."""
+    return db.session.scalar(
+        select(EditorRecommendation).where(EditorRecommendation.submission_id == submission.id,
+                                           EditorRecommendation.round == max(submission.current_round, 1),
+                                           EditorRecommendation.status == RecommendationStatus.PENDING)
+        .order_by(EditorRecommendation.id.desc())
+    )
+
+
+def recommendations_of(submission: Submission) -> list[EditorRecommendation]:
+    return list(db.session.scalars(select(EditorRecommendation).where(
+        EditorRecommendation.submission_id == submission.id).order_by(EditorRecommendation.id)))
+
+
+def _managing_editors(submission: Submission) -> list[User]:
+    authors = {submission.submitter_id} | {c.user_id for c in submission.contributors if c.user_id}
+    managers = db.session.scalars(
+        select(User).where(User.id.in_(select(Membership.user_id).where(
+            Membership.journal_id == submission.journal_id, Membership.role == Role.MANAGING_EDITOR)),
+            User.active.is_(True)).order_by(User.id)
+    ).all()
+    return [m for m in managers if m.id not in authors]
+
+
+@transactional
+def recommend(actor: User, submission: Submission, *, kind: DecisionKind | str, reasons: str, letter: str = "",
+              expected_version: int | None = None) -> EditorRecommendation:
+    """The handling editor of a recommend-only journal recommends a decision, with reasons and a draft
+    letter; the managing editors are told and confirm it or decide otherwise."""
+    check_version(submission, expected_version)
+    if not can(actor, "submission.recommend", submission):
+        raise PermissionDenied("Only the handling editor of a journal whose editors recommend records a "
+                               "recommendation; managing editors decide.")
+    try:
+        kind = DecisionKind(kind)
+    except ValueError:
+        raise DomainError("Choose the decision you recommend.", "kind") from None
+    allowed = recommendation_kinds(submission)
+    if not allowed:
+        raise DomainError(f"{submission.display_reference} is “{submission.status.label}”; there is no decision "
+                          "to recommend now.")
+    if kind not in allowed:
+        raise DomainError("At screening you may recommend rejection without review, or send the paper to review "
+                          "yourself." if allowed == [DecisionKind.DESK_REJECT]
+                          else "A paper under review is recommended for acceptance, revision or rejection.", "kind")
+    reasons = (reasons or "").strip()
+    if len(reasons) < 10:
+        raise DomainError("Give the reasons for your recommendation: the managing editor reads them.", "reasons")
+    previous = pending_recommendation(submission)
+    if previous is not None:
+        previous.status = RecommendationStatus.WITHDRAWN
+        previous.resolved_at = utcnow()
+        previous.resolved_by = actor
+    recommendation = EditorRecommendation(submission=submission, round=max(submission.current_round, 1),
+                                          editor=actor, kind=kind, reasons=reasons[:20_000],
+                                          letter=(letter or "").strip()[:100_000],
+                                          status=RecommendationStatus.PENDING)
+    db.session.add(recommendation)
+    audit(actor, "submission.recommended", submission, recommendation=kind.value,
+          replaces=previous.kind.value if previous else None)
+    link = external_url("editorial.decide", slug=submission.journal.slug, submission_id=submission.id,
+                        kind=kind.value) if kind is not DecisionKind.DESK_REJECT else external_url(
+        "editorial.desk_reject", slug=submission.journal.slug, submission_id=submission.id)
+    for manager in _managing_editors(submission):
+        queue_mail(manager, "recommendation_made", subject=f"{submission.reference}: recommendation to confirm "
+                   f"({kind.label.lower()})", related=submission, submission=submission, recommendation=recommendation,
+                   editor_name=actor.full_name, link=link)
+    return recommendation
+
+
+def _resolve_recommendation(actor: User, submission: Submission, decision: Decision) -> None:
+    """A decision settles the round's pending recommendation: confirmed when it is what was recommended,
+    changed otherwise. The recommending editor is told."""
+    recommendation = pending_recommendation(submission)
+    if recommendation is None:
+        return
+    same = recommendation.kind is decision.kind
+    recommendation.status = RecommendationStatus.CONFIRMED if same else RecommendationStatus.CHANGED
+    recommendation.resolved_at = utcnow()
+    recommendation.resolved_by = actor
+    recommendation.decision = decision
+    audit(actor, "submission.recommendation_confirmed" if same else "submission.recommendation_changed", submission,
+          recommendation=recommendation.kind.value, decision=decision.kind.value)
+    if recommendation.editor is not None and recommendation.editor.id != actor.id:
+        queue_mail(recommendation.editor, "recommendation_resolved",
+                   subject=f"{submission.reference}: your recommendation was "
+                           f"{'confirmed' if same else 'changed'}", related=submission,
+                   submission=submission, recommendation=recommendation, decision=decision,
+                   link=external_url("editorial.submission", slug=submission.journal.slug,
+                                     submission_id=submission.id))

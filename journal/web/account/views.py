@@ -1,10 +1,13 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
 from journal.audit import history
+from journal.certificates import review_certificate
+from journal.models import utcnow
 from journal.permissions import permission
-from journal.services import accounts
-from journal.services.errors import DomainError
+from journal.services import accounts, credit
+from journal.services import reviews as review_service
+from journal.services.errors import DomainError, NotFound
 from journal.web.account.forms import ChangePasswordForm, ProfileForm
 from journal.web.helpers import show_error
 
@@ -56,3 +59,48 @@ def change_password():
 @permission("account")
 def activity():
     return render_template("account/activity.html", events=list(reversed(history(current_user, limit=100))))
+
+
+# --- Review credit: the user's own completed reviews and their certificates -------------------------------------
+
+@bp.get("/reviews")
+@permission("account")
+def reviews():
+    groups = credit.credit_by_journal_and_year(current_user)
+    return render_template("account/reviews.html", groups=groups, total=sum(g.count for g in groups))
+
+
+def _certificate_response(group: credit.CreditGroup, filename: str):
+    body = review_certificate(current_user, group, issued=utcnow().date())
+    response = current_app.response_class(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/reviews/certificates/<slug>/<int:year>")
+@permission("account")
+def review_certificate_for_year(slug: str, year: int):
+    """Only the logged-in reviewer's own reviews: the URL names no person, so nobody else's can be asked for."""
+    try:
+        group = credit.credit_for_certificate(current_user, slug, year)
+    except NotFound:
+        abort(404)
+    return _certificate_response(group, f"review-certificate-{group.journal.slug}-{year}.pdf")
+
+
+def _own_assignment(kwargs: dict):
+    try:
+        return review_service.get_assignment(kwargs.pop("assignment_id"))
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/reviews/<int:assignment_id>/certificate")
+@permission("assignment.review", load=_own_assignment, hide=True)
+def review_certificate_for_review(assignment):
+    try:
+        group = credit.credit_for_review(current_user, assignment)
+    except NotFound:
+        abort(404)
+    return _certificate_response(group, f"review-certificate-{group.journal.slug}-{assignment.id}.pdf")

@@ -76,6 +76,8 @@ def submission(journal: Journal, submission_id: int):
 
     if "send_to_review" in actions and submission.current_round > 1 and previous_reviewers(submission):
         actions.add("send_to_previous_reviewers")
+    if can(current_user, "submission.recommend", submission) and editorial_service.recommendation_kinds(submission):
+        actions.add("recommend")
     assign_form = None
     if can(current_user, "journal.manage", journal) and can(current_user, "submission.produce", submission) \
             and submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW,
@@ -86,6 +88,7 @@ def submission(journal: Journal, submission_id: int):
     return render_template("editorial/submission.html", journal=journal, submission=submission,
                            sees_authors=sees_authors, files=_visible_files(submission), events=list(reversed(events)),
                            actions=actions, assign_form=assign_form, screen_form=ScreenForm(version=str(submission.version)),
+                           recommendations=editorial_service.recommendations_of(submission),
                            **reviewers.page_context(submission))
 
 
@@ -166,11 +169,15 @@ def send_to_review(journal: Journal, submission_id: int):
 @permission("journal.editorial", load=journal_from_slug)
 def desk_reject(journal: Journal, submission_id: int):
     submission = _editorial_submission(journal, submission_id)
-    require("submission.decide", submission)
+    require("submission.final_decision", submission)
     form = DeskRejectForm()
+    recommendation = editorial_service.pending_recommendation(submission)
     if request.method == "GET":
-        form.letter.data = editorial_service.default_desk_reject_letter(
-            submission, show_names=can(current_user, "submission.see_authors", submission))
+        if recommendation is not None and recommendation.kind is DecisionKind.DESK_REJECT and recommendation.letter:
+            form.letter.data = recommendation.letter
+        else:
+            form.letter.data = editorial_service.default_desk_reject_letter(
+                submission, show_names=can(current_user, "submission.see_authors", submission))
         form.version.data = str(submission.version)
     if form.validate_on_submit():
         try:
@@ -181,7 +188,8 @@ def desk_reject(journal: Journal, submission_id: int):
         else:
             flash(f"{submission.reference} is rejected; the letter has been sent to the authors.", "success")
             return _to_page(journal, submission)
-    return render_template("editorial/desk_reject.html", journal=journal, submission=submission, form=form)
+    return render_template("editorial/desk_reject.html", journal=journal, submission=submission, form=form,
+                           recommendation=recommendation)
 
 
 
@@ -201,15 +209,22 @@ class DecisionForm(FlaskForm):
 @permission("journal.editorial", load=journal_from_slug)
 def decide(journal: Journal, submission_id: int):
     submission = _editorial_submission(journal, submission_id)
-    require("submission.decide", submission)
+    require("submission.final_decision", submission)
     form = DecisionForm()
+    recommendation = editorial_service.pending_recommendation(submission)
+    if recommendation is not None and recommendation.kind is DecisionKind.DESK_REJECT:
+        recommendation = None  # shown on the rejection page
     if request.method == "GET":
-        kind = request.args.get("kind", "minor_revision")
+        default = recommendation.kind.value if recommendation is not None else "minor_revision"
+        kind = request.args.get("kind", default)
         if kind not in dict(DECISION_CHOICES):
-            kind = "minor_revision"
+            kind = default
         form.kind.data = kind
-        form.letter.data = editorial_service.default_decision_letter(
-            submission, DecisionKind(kind), show_names=can(current_user, "submission.see_authors", submission))
+        if recommendation is not None and recommendation.kind.value == kind and recommendation.letter:
+            form.letter.data = recommendation.letter
+        else:
+            form.letter.data = editorial_service.default_decision_letter(
+                submission, DecisionKind(kind), show_names=can(current_user, "submission.see_authors", submission))
         form.version.data = str(submission.version)
     if form.validate_on_submit():
         try:
@@ -224,7 +239,53 @@ def decide(journal: Journal, submission_id: int):
             return _to_page(journal, submission)
     reviews = editorial_service.submitted_reviews(submission)
     return render_template("editorial/decide.html", journal=journal, submission=submission, form=form,
-                           reviews=reviews, choices=DECISION_CHOICES)
+                           reviews=reviews, choices=DECISION_CHOICES, recommendation=recommendation)
+
+class RecommendationForm(FlaskForm):
+    kind = RadioField("Recommended decision", validators=[InputRequired("Choose the decision you recommend.")])
+    reasons = TextAreaField("Reasons, for the managing editor",
+                            [InputRequired("Give the reasons for your recommendation.")], render_kw={"rows": 6})
+    letter = TextAreaField("Draft letter to the authors", render_kw={"rows": 16})
+    version = HiddenField()
+
+
+@bp.route("/<slug>/submissions/<int:submission_id>/recommend", methods=["GET", "POST"])
+@permission("journal.editorial", load=journal_from_slug)
+def recommend(journal: Journal, submission_id: int):
+    """Recommend-only journals: the handling editor recommends; a managing editor confirms or changes it."""
+    submission = _editorial_submission(journal, submission_id)
+    require("submission.recommend", submission)
+    kinds = editorial_service.recommendation_kinds(submission)
+    if not kinds:
+        flash(f"{submission.reference} is “{submission.status.label}”; there is no decision to recommend now.", "error")
+        return _to_page(journal, submission)
+    form = RecommendationForm()
+    form.kind.choices = select_choices((k.value, k.label) for k in kinds)
+    show_names = can(current_user, "submission.see_authors", submission)
+    if request.method == "GET":
+        kind = request.args.get("kind", kinds[0].value)
+        if kind not in {k.value for k in kinds}:
+            kind = kinds[0].value
+        form.kind.data = kind
+        form.letter.data = (editorial_service.default_desk_reject_letter(submission, show_names=show_names)
+                            if kind == DecisionKind.DESK_REJECT.value else
+                            editorial_service.default_decision_letter(submission, DecisionKind(kind),
+                                                                      show_names=show_names))
+        form.version.data = str(submission.version)
+    if form.validate_on_submit():
+        try:
+            recommendation = editorial_service.recommend(current_user, submission, kind=form.kind.data,
+                                                         reasons=form.reasons.data, letter=form.letter.data or "",
+                                                         expected_version=_version(form))
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(f"Your recommendation ({recommendation.kind.label.lower()}) has been sent to the managing "
+                  "editors, who confirm it or decide otherwise.", "success")
+            return _to_page(journal, submission)
+    return render_template("editorial/recommend.html", journal=journal, submission=submission, form=form,
+                           kinds=kinds, reviews=editorial_service.submitted_reviews(submission),
+                           pending=editorial_service.pending_recommendation(submission))
 
 
 @bp.post("/<slug>/submissions/<int:submission_id>/send-to-previous-reviewers")
