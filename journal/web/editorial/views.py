@@ -14,6 +14,9 @@ from journal.models import DecisionKind, FileKind
 from journal.permissions import can, journal_from_slug, permission, require
 from journal.services import editorial as editorial_service
 from journal.services import submissions as submission_service
+from journal.services import queue as queue_service
+from journal.permissions import has_role
+from wtforms import BooleanField, Form, SearchField
 from journal.web.choices import select_choices
 from journal.web.helpers import show_error
 from journal.workflow import available
@@ -29,22 +32,55 @@ def index():
     mine = select(Membership.journal_id).where(Membership.user_id == current_user.id,
                                                Membership.role.in_([Role.MANAGING_EDITOR, Role.EDITOR]))
     journals = db.session.scalars(select(Journal).where(Journal.id.in_(mine)).order_by(Journal.title)).all()
-    counts = dict(db.session.execute(
-        select(Submission.journal_id, func.count()).where(
-            Submission.journal_id.in_([j.id for j in journals]), Submission.status != SubmissionStatus.DRAFT)
-        .group_by(Submission.journal_id)
-    ).all())
-    return render_template("editorial/index.html", journals=journals, counts=counts)
+    return render_template("editorial/index.html", journals=journals,
+                           summaries=queue_service.journal_summaries(current_user, journals))
+
+
+class QueueFilterForm(Form):
+    """The queue's filters, read from the query string: a GET form that changes nothing, so no CSRF token."""
+
+    q = SearchField("Reference or title")
+    section = SelectField("Section")
+    editor = SelectField("Handling editor")
+    sort = SelectField("Order", choices=select_choices(queue_service.SORTS.items()))
+    needs_action = BooleanField("Needs my action")
+    overdue = BooleanField("Overdue reviews")
+
+
+def _queue_filters(form: QueueFilterForm) -> queue_service.QueueFilters:
+    """What the query string asks for; a value that is not one of the choices (an old link) is the default."""
+
+    def choice(f, default=""):
+        if f is None:
+            return default
+        f.data = f.data if f.data in {c.value for c in f.choices} else default
+        return f.data
+
+    status = request.args.get("status", "active")
+    if status not in {value for value, _label in queue_service.STATUS_TABS}:
+        status = "active"
+    section = choice(form.section)
+    return queue_service.QueueFilters(
+        status=status, section_id=int(section) if section else None, editor=choice(getattr(form, "editor", None)),
+        needs_action=bool(form.needs_action.data), overdue=bool(form.overdue.data),
+        q=(form.q.data or "").strip()[:200], sort=choice(form.sort, "oldest"),
+        page=request.args.get("page", 1, type=int))
 
 
 @bp.get("/<slug>/")
 @permission("journal.editorial", load=journal_from_slug)
 def queue(journal: Journal):
-    submissions = db.session.scalars(
-        select(Submission).where(Submission.journal_id == journal.id, Submission.status != SubmissionStatus.DRAFT)
-        .order_by(Submission.status_changed_at).limit(200)
-    ).all()
-    return render_template("editorial/queue.html", journal=journal, submissions=submissions)
+    managing = has_role(current_user, journal, Role.MANAGING_EDITOR)
+    form = QueueFilterForm(request.args)
+    form.section.choices = select_choices([("", "All sections"), *((str(s.id), s.title) for s in journal.sections)])
+    if managing:
+        form.editor.choices = select_choices([("", "Anyone"), ("none", "Unassigned"), *(
+            (str(user_id), name) for user_id, name in queue_service.editor_choices(journal))])
+    else:
+        del form.editor
+    page = queue_service.queue_page(current_user, journal, _queue_filters(form))
+    return render_template("editorial/queue.html", journal=journal, form=form, page=page, filters=page.filters,
+                           tabs=queue_service.STATUS_TABS, sorts=queue_service.SORTS)
 
 
 def _editorial_submission(journal: Journal, submission_id: int) -> Submission:
