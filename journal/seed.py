@@ -104,31 +104,88 @@ def demo_pdf(lines: list[str], *, author: str = "") -> bytes:
 
 
 DEMO_PAPERS = [
-    # (author email, title, keywords, status)
+    # (author email, title, keywords, state) — each state reached through the services, as editors would
     ("author.mei@idsea.example", "Thermal inertia of the lunar regolith at the Chang'e-6 landing site",
      "lunar regolith, thermal inertia, Chang'e-6", "draft"),
     ("author.john@idsea.example", "A 6U CubeSat radio beacon for cislunar navigation",
      "cubesats, navigation, cislunar space", "submitted"),
     ("author.elena@idsea.example", "Sulfuric acid cloud variability from Venus Express limb spectra",
      "venus, clouds, spectroscopy", "revision_requested"),
+    ("author.mei@idsea.example", "Boulder distributions at the Chang'e-4 landing site from Yutu-2 panoramas",
+     "planetary geology, landing sites, lunar exploration", "under_review"),
+    ("author.john@idsea.example", "Low-energy transfers to Earth-Moon L2 halo orbits for a relay satellite",
+     "astrodynamics, trajectory optimisation, cislunar space", "reviewed"),
+    ("author.elena@idsea.example", "Solar wind proton flux at 1 AU during the 2025 solar maximum",
+     "heliophysics, solar wind, space weather", "accepted"),
+    ("author.john@idsea.example", "An ion thruster powered by ambient cosmic rays",
+     "propulsion, cosmic rays", "rejected"),
 ]
+
+REVIEW_TEXTS = {
+    "accept": "A careful, well-argued paper. The data support the conclusions; the figures are clear. I have only "
+              "small suggestions on the wording of the abstract.",
+    "minor_revision": "The method is sound and the result useful. Please state the uncertainties of the fitted "
+                      "parameters in the second table, and discuss the calibration drift over the mission.",
+    "major_revision": "The central claim needs stronger support: the model ignores the temperature dependence of "
+                      "the conductivity, and the comparison with earlier measurements is missing. Please add both.",
+}
+
+
+def _person(email: str) -> User:
+    from sqlalchemy import select
+
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def _review(reviewer: User, assignment, recommendation: str, *, submit: bool = True) -> None:
+    from journal.services import reviews as review_service
+
+    scores = {"accept": 5, "minor_revision": 4, "major_revision": 3}[recommendation]
+    review_service.save_review(
+        reviewer, assignment, scores={"originality": scores, "significance": scores - 1, "soundness": scores,
+                                      "clarity": min(5, scores + 1)},
+        recommendation=recommendation, comments_to_authors=REVIEW_TEXTS[recommendation],
+        confidential_comments="No concerns about the integrity of the work." if submit else "")
+    if submit:
+        review_service.submit_review(reviewer, assignment)
+
+
+def _invite_and_accept(editor: User, submission, reviewer_email: str):
+    from journal.services import reviews as review_service
+
+    _assignment, token = review_service.invite_reviewer(editor, submission, user_id=_person(reviewer_email).id)
+    return review_service.accept_invitation(token)
+
+
+def _reviewed(manager: User, editor: User, submission, reviewers: list[tuple[str, str]]) -> None:
+    """Assign, send to review, and have each (reviewer, recommendation) accept and submit a review."""
+    from journal.services import editorial
+
+    if submission.handling_editor_id != editor.id:
+        editorial.assign_handling_editor(manager, submission, editor.id)
+    if submission.status.value == "submitted":
+        editorial.send_to_review(editor, submission)
+    for email, recommendation in reviewers:
+        _review(_person(email), _invite_and_accept(editor, submission, email), recommendation)
 
 
 def seed_submissions() -> list[str]:
-    """Demo submissions in draft, submitted and revision-requested states, made through the services."""
+    """Demo submissions in every editorial state, with reviews and decisions, made through the services."""
     import io
 
     from sqlalchemy import select
 
-    from journal.models import SubmissionStatus
+    from journal.models import DecisionKind
+    from journal.services import editorial
+    from journal.services import reviews as review_service
     from journal.services import submissions as service
-    from journal.workflow import transition
 
     jdse = db.session.scalar(select(Journal).where(Journal.slug == "jdse"))
-    manager = db.session.scalar(select(User).where(User.email == "managing.editor@idsea.example"))
+    manager = _person("managing.editor@idsea.example")
+    ada, marco = _person("editor.ada@idsea.example"), _person("editor.marco@idsea.example")
     made = []
-    for email, title, keywords, status in DEMO_PAPERS:
-        author = db.session.scalar(select(User).where(User.email == email))
+    for email, title, keywords, state in DEMO_PAPERS:
+        author = _person(email)
         submission = service.start_submission(author, jdse, section_id=jdse.sections[0].id, checklist_confirmed=True)
         service.update_metadata(
             author, submission, title=title, keywords=keywords,
@@ -140,11 +197,40 @@ def seed_submissions() -> list[str]:
         service.update_declarations(author, submission, cover_letter="", competing_interests="None",
                                     funding="IDSEA early-career grant", data_availability="Data on request.",
                                     suggested_reviewers=[], opposed_reviewers=[])
-        if status != "draft":
+        if state != "draft":
             service.submit(author, submission)
-        if status == "revision_requested":
-            transition(manager, submission, "send_to_review")
-            transition(manager, submission, "decide", target=SubmissionStatus.REVISION_REQUESTED)
-            db.session.commit()
-        made.append(f"{submission.display_reference}: {status}")
+        if state == "revision_requested":
+            _reviewed(manager, ada, submission, [("reviewer.priya@idsea.example", "major_revision"),
+                                                 ("reviewer.sara@idsea.example", "minor_revision")])
+            editorial.decide(ada, submission, kind=DecisionKind.MAJOR_REVISION,
+                             letter=editorial.default_decision_letter(submission, DecisionKind.MAJOR_REVISION))
+        elif state == "under_review":
+            _reviewed(manager, ada, submission, [])
+            _review(_person("reviewer.amira@idsea.example"),
+                    _invite_and_accept(ada, submission, "reviewer.amira@idsea.example"), "minor_revision", submit=False)
+            review_service.invite_reviewer(ada, submission, user_id=_person("reviewer.kenji@idsea.example").id)
+            _assignment, token = review_service.invite_reviewer(ada, submission,
+                                                                user_id=_person("reviewer.tom@idsea.example").id)
+            review_service.decline_invitation(token, reason="On a field campaign until March.",
+                                              alternatives="Diego Ferreira knows the Yutu-2 data well.")
+        elif state == "reviewed":
+            _reviewed(manager, marco, submission, [("reviewer.tom@idsea.example", "minor_revision"),
+                                                   ("reviewer.diego@idsea.example", "accept")])
+        elif state == "accepted":
+            _reviewed(manager, marco, submission, [("reviewer.sara@idsea.example", "minor_revision"),
+                                                   ("reviewer.diego@idsea.example", "minor_revision")])
+            editorial.decide(marco, submission, kind=DecisionKind.MINOR_REVISION,
+                             letter=editorial.default_decision_letter(submission, DecisionKind.MINOR_REVISION))
+            service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([title, "Anonymous authors",
+                                                                               "1. Introduction (revised)"])),
+                                      "manuscript-revised.pdf")
+            service.resubmit(author, submission, response="We added the uncertainties to the second table and a "
+                                                          "paragraph on the calibration drift.")
+            editorial.decide(marco, submission, kind=DecisionKind.ACCEPT,
+                             letter=editorial.default_decision_letter(submission, DecisionKind.ACCEPT))
+        elif state == "rejected":
+            editorial.assign_handling_editor(manager, submission, marco.id)
+            editorial.desk_reject(marco, submission, letter=editorial.default_desk_reject_letter(submission))
+        made.append(f"{submission.display_reference}: {submission.status.label.lower()}"
+                    + (" (two reviews in, decision waiting)" if state == "reviewed" else ""))
     return made

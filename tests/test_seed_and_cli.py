@@ -26,8 +26,21 @@ def test_seed_demo_creates_jdse_with_its_people_and_prints_their_logins(runner, 
     from journal.models import Submission, SubmissionStatus
 
     statuses = sorted(s.status.value for s in db.session.scalars(select(Submission)))
-    assert statuses == ["draft", "revision_requested", "submitted"]
+    assert statuses == ["accepted", "draft", "rejected", "revision_requested", "submitted", "under_review",
+                        "under_review"]
     assert all(s.files for s in db.session.scalars(select(Submission)))
+    # Made through the services: reviews submitted and drafted, a declined invitation, decisions with letters.
+    from journal.models import AssignmentStatus, Decision, DecisionKind, Review, ReviewAssignment
+
+    assignments = db.session.scalars(select(ReviewAssignment)).all()
+    states = sorted(a.status.value for a in assignments)
+    assert states.count(AssignmentStatus.SUBMITTED.value) == 6 and AssignmentStatus.DECLINED.value in states
+    assert AssignmentStatus.INVITED.value in states and AssignmentStatus.ACCEPTED.value in states
+    assert db.session.scalar(select(db.func.count()).select_from(Review).where(Review.submitted_at.is_(None))) == 1
+    kinds = sorted(d.kind.value for d in db.session.scalars(select(Decision)))
+    assert kinds == sorted([DecisionKind.MAJOR_REVISION.value, DecisionKind.MINOR_REVISION.value,
+                            DecisionKind.ACCEPT.value, DecisionKind.DESK_REJECT.value])
+    assert "Reviewer 1" in db.session.scalar(select(Decision).where(Decision.kind == DecisionKind.MAJOR_REVISION)).letter
 
     again = runner.invoke(args=["journal", "seed-demo", "--if-empty"])
     assert "skipped" in again.output
