@@ -6,6 +6,7 @@ from journal.models.base import utcnow
 from journal.models.files import FileKind, SubmissionFile
 from journal.models.journals import Journal, Membership, ReviewMode, Role, Section
 from journal.models.mail import OutboxMessage, OutboxStatus
+from journal.models.publishing import Article, ArticleStatus, ArticleVersion, DoiCounter, Issue, IssueStatus
 from journal.models.reviews import (CRITERIA, AssignmentStatus, Criterion, Recommendation, Review,
                                     ReviewAssignment, SentReminder)
 from journal.models.submissions import (Contributor, Decision, DecisionKind, EditorRecommendation,
@@ -13,6 +14,12 @@ from journal.models.submissions import (Contributor, Decision, DecisionKind, Edi
                                         SubmissionStatus)
 
 __all__ = [
+    "Article",
+    "ArticleStatus",
+    "ArticleVersion",
+    "DoiCounter",
+    "Issue",
+    "IssueStatus",
     "AssignmentStatus",
     "CRITERIA",
     "Criterion",
