@@ -116,10 +116,12 @@ def submitted_reviews(submission: Submission, round_number: int | None = None) -
 
 
 def default_decision_letter(submission: Submission, kind: DecisionKind, *, show_names: bool = True) -> str:
-    """The journal's letter with each review's comments to the authors under its label, never a name."""
+    """The journal's letter with the comments of each review shared with the authors under its label, never a
+    name: the editor's corrected text where there is one, never the confidential comments."""
     corresponding = next((c for c in submission.contributors if c.is_corresponding), None)
+    shared = [a for a in submitted_reviews(submission) if a.review.shared_with_authors]
     return render_template("mail/letters/decision.txt", submission=submission, corresponding=corresponding,
-                           kind=kind, reviews=submitted_reviews(submission), show_names=show_names)
+                           kind=kind, reviews=shared, show_names=show_names)
 
 
 @transactional

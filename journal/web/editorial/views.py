@@ -343,3 +343,4 @@ def send_to_previous_reviewers(journal: Journal, submission_id: int):
 
 
 from journal.web.editorial import reviewers  # noqa: E402  (registers its routes on bp)
+from journal.web.editorial import review_handling  # noqa: E402,F401  (registers its routes on bp)
