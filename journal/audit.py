@@ -28,6 +28,8 @@ ACTION_LABELS = {
     "member.removed": "Member removed",
     "outbox.retried": "Mail queued again",
     "file.uploaded": "File uploaded",
+    "review.attachment_added": "Review attachment added",
+    "review.attachment_removed": "Review attachment removed",
     # What the editor does with reviews (journal/services/reviews.py)
     "review.resubmitted": "Review resubmitted after the editor's request",
     "review.shared": "Review shared with the authors",

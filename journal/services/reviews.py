@@ -417,7 +417,7 @@ def _clean_scores(scores: dict | None) -> dict[str, int]:
 @transactional
 def save_review(actor: User, assignment: ReviewAssignment, *, scores: dict | None = None,
                 recommendation: str | Recommendation | None = None, comments_to_authors: str | None = None,
-                confidential_comments: str | None = None) -> Review:
+                confidential_comments: str | None = None, consent_to_name: bool | None = None) -> Review:
     """Keep the reviewer's draft; nothing is checked for completeness until submitting."""
     review = _check_reviewer(actor, assignment)
     if scores is not None:
@@ -431,6 +431,10 @@ def save_review(actor: User, assignment: ReviewAssignment, *, scores: dict | Non
         review.comments_to_authors = comments_to_authors.strip()[:100_000]
     if confidential_comments is not None:
         review.confidential_comments = confidential_comments.strip()[:100_000]
+    if consent_to_name is not None:  # open review only: agreeing to be named to the authors after the decision
+        from journal.models import ReviewMode
+        review.consent_to_name = (bool(consent_to_name)
+                                  and assignment.submission.journal.review_mode is ReviewMode.OPEN)
     review.updated_at = utcnow()
     return review
 
@@ -468,6 +472,89 @@ def submit_review(actor: User, assignment: ReviewAssignment) -> Review:
                    reviewer_name=assignment.reviewer_name, submitted_count=submitted_count,
                    resubmitted=resubmitted, link=_editor_link(submission))
     return review
+
+
+# --- The reviewer's attachment ----------------------------------------------------------------------------------
+# SubmissionFile has no assignment column (and no migration may add one): a review's attachment is the
+# REVIEW_ATTACHMENT file of the assignment's round uploaded by its reviewer, so (round, uploaded_by) identifies the
+# assignment; a reviewer has one live assignment per round. Its stored name is neutral ("Reviewer 2 – attachment.pdf").
+REVIEW_ATTACHMENT_TYPES = {".pdf": "application/pdf", ".txt": "text/plain", ".csv": "text/csv"}
+REVIEW_ATTACHMENT_MAX_PAGES = 100
+
+
+def add_review_attachment(actor: User, assignment: ReviewAssignment, stream, filename: str):
+    """Attach a file to the draft review, replacing the one before. A PDF is checked in the sandbox like a
+    manuscript and only a copy without its document properties (which name whoever wrote it) is kept; plain text
+    must be UTF-8. Other formats (Word's among them) keep their author in the file, so they are refused."""
+    import codecs
+    import tempfile
+    from pathlib import PurePath
+
+    from journal import pdf
+    from journal.models import FileKind, SubmissionFile
+    from journal.services.files import StagedObjects
+    from journal.services.submissions import _file_limit, _pdf_limits, _pdf_slots, _spool
+    from journal.storage import StorageError, get_storage
+
+    _check_reviewer(actor, assignment)
+    suffix = PurePath(filename or "").suffix.lower()
+    media_type = REVIEW_ATTACHMENT_TYPES.get(suffix)
+    if media_type is None:
+        raise DomainError("Attach a PDF (or a plain-text .txt or .csv file). Save a Word document as PDF first: the "
+                          "PDF's document properties, which name you, are then removed.", "attachment")
+    submission = assignment.submission
+    with _spool(stream, _file_limit(), "attachment") as spooled, tempfile.TemporaryFile() as copy:
+        report = None
+        if media_type == "application/pdf":
+            try:
+                with _pdf_slots:
+                    report = pdf.inspect_pdf(spooled, max_pages=REVIEW_ATTACHMENT_MAX_PAGES,
+                                             names_to_find=[actor.full_name, actor.email], **_pdf_limits())
+                    spooled.seek(0)
+                    pdf.make_reviewer_copy(spooled, copy, max_pages=REVIEW_ATTACHMENT_MAX_PAGES, **_pdf_limits())
+            except pdf.PdfRejected as exc:
+                reason = "This file is not a PDF." if exc.reason == pdf.NOT_PDF else exc.reason
+                raise DomainError(reason.replace("your manuscript", "the attachment"), "attachment") from None
+            stored_from = copy
+        else:
+            decoder = codecs.getincrementaldecoder("utf-8")()
+            try:
+                while chunk := spooled.read(1024 * 1024):
+                    if b"\0" in chunk:
+                        raise UnicodeDecodeError("utf-8", chunk, 0, 1, "NUL byte")
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise DomainError("This file is not plain text (UTF-8). Attach a PDF instead.", "attachment") from None
+            stored_from = spooled
+        stored_from.seek(0)
+        previous = list(db.session.scalars(select(SubmissionFile).where(
+            SubmissionFile.submission_id == submission.id, SubmissionFile.kind == FileKind.REVIEW_ATTACHMENT,
+            SubmissionFile.round == assignment.round.number, SubmissionFile.uploaded_by_id == actor.id)))
+        with StagedObjects() as staged:
+            stored = staged.put(f"submissions/{submission.id}", stored_from, media_type=media_type)
+            if stored.size == 0:
+                raise DomainError("The file is empty.", "attachment")
+            file = SubmissionFile(
+                submission=submission, round=assignment.round.number, kind=FileKind.REVIEW_ATTACHMENT,
+                storage_key=stored.key, original_name=f"{assignment.label} – attachment{suffix}", size=stored.size,
+                sha256=stored.sha256, media_type=media_type, uploaded_by=actor,
+                page_count=report.page_count if report else None,
+                pdf_report={"page_count": report.page_count, "found": [list(hit) for hit in report.found]}
+                if report else None,
+            )
+            db.session.add(file)
+            for old in previous:
+                db.session.delete(old)
+            audit(actor, "review.attachment_added", submission, reviewer=assignment.label,
+                  round=assignment.round.number, name=file.original_name, size=stored.size)
+            db.session.commit()
+    for old in previous:  # the replaced draft attachment: its row is gone, so its object goes too
+        try:
+            get_storage().delete(old.storage_key)
+        except StorageError:  # check-storage lists the orphan
+            current_app.logger.exception("could not delete %s after replacing it", old.storage_key)
+    return file
 
 
 # --- What the editor does with the reviews ---------------------------------------------------------------------

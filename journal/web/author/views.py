@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from journal.extensions import db
 from journal.models import FileKind, Journal, Submission, SubmissionStatus
 from journal.permissions import can, journal_from_slug, permission, require
+from journal.services import shared_reviews
 from journal.services import submissions as service
 from journal.services.errors import DomainError, NotFound
 from journal.storage import StorageError, get_storage
@@ -419,7 +420,23 @@ def submission(submission: Submission):
         actions={t.name for t in available(current_user, submission)},
         file_rounds=sorted(rounds.items(), reverse=True),
         markdown_ready="markdown" in current_app.jinja_env.filters,
-        continue_url=_step_url(submission, first_missing.step if first_missing else "review"))
+        continue_url=_step_url(submission, first_missing.step if first_missing else "review"),
+        # After each decision: the reviews the editor shares with the authors, under their labels.
+        reviews_by_round={number: (decision.id, reviews)
+                          for number, decision, reviews in shared_reviews.reviews_for_authors(submission)})
+
+
+@bp.get("/submissions/<int:submission_id>/reviews/files/<int:file_id>")
+@permission("submission.contributor", load=submission_from_url, hide=True)
+def review_attachment(submission: Submission, file_id: int):
+    """A reviewer's attachment, once the round is decided and the editor shares the review; under its neutral name."""
+    try:
+        file = shared_reviews.shared_attachment(submission, file_id)
+    except NotFound:
+        abort(404)
+    return redirect(get_storage().download_url(
+        file.storage_key, filename=file.original_name, media_type=file.media_type,
+        inline=file.media_type == "application/pdf", expires_in=current_app.config["DOWNLOAD_URL_SECONDS"]))
 
 
 @bp.route("/submissions/<int:submission_id>/delete", methods=["GET", "POST"])

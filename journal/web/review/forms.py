@@ -1,6 +1,7 @@
 """The reviewer's forms: answering an invitation, writing the review."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -28,6 +29,10 @@ class ReviewForm(FlaskForm):
                                         render_kw={"rows": 14})
     confidential_comments = TextAreaField("Confidential comments to the editor",
                                           validators=[Length(max=100_000)], render_kw={"rows": 6})
+    attachment = FileField("Attachment (optional)")
+    remove_attachment = BooleanField("Remove the attachment")
+    # Shown in open-review journals only (the service ignores it elsewhere).
+    consent_to_name = BooleanField("I agree that my name is shown to the authors with my review after the decision")
     finished = BooleanField("I have finished my review: submit it (it cannot be changed afterwards)")
 
 

@@ -1,11 +1,12 @@
 """The reviewer's pages: answering an invitation through its mailed link, "My reviews", the review form."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from journal.models import CRITERIA, AssignmentStatus, ReviewMode
+from journal.models import CRITERIA, AssignmentStatus, ReviewMode, utcnow
 from journal.permissions import permission
 from journal.services import reviews as review_service
+from journal.services import shared_reviews
 from journal.services import submissions as submission_service
 from journal.services.errors import DomainError, NotFound
 from journal.storage import get_storage
@@ -22,11 +23,16 @@ SHOWS_AUTHORS = (ReviewMode.SINGLE_ANONYMOUS, ReviewMode.OPEN)
 @permission("menu.review")
 def index():
     assignments = review_service.my_assignments(current_user)
+    invited = [a for a in assignments if a.status is A.INVITED]
     return render_template(
         "review/index.html",
-        invited=[a for a in assignments if a.status is A.INVITED],
+        invited=invited,
         in_progress=[a for a in assignments if a.status is A.ACCEPTED],
         completed=[a for a in assignments if a.status is A.SUBMITTED],
+        # The personal link of the invitation mail, so the reviewer can answer from here too.
+        answer_links={a.id: url_for("review.invitation", token=review_service.invitation_token(a)) for a in invited},
+        decisions=shared_reviews.decisions_for(assignments),
+        now=utcnow(),
     )
 
 
@@ -107,6 +113,34 @@ def _fill(form: ReviewForm, review) -> None:
     form.recommendation.data = review.recommendation.value if review.recommendation else None
     form.comments_to_authors.data = review.comments_to_authors
     form.confidential_comments.data = review.confidential_comments
+    form.consent_to_name.data = review.consent_to_name
+
+
+def _save(assignment, form: ReviewForm, action: str) -> str:
+    """Save the draft, then add or remove the attachment, then submit if asked; returns the message to show.
+    Each step commits, so what was typed and a file that passed its checks are kept when a later step fails."""
+    open_review = assignment.submission.journal.review_mode is ReviewMode.OPEN
+    review_service.save_review(
+        current_user, assignment,
+        scores={c.key: getattr(form, f"score_{c.key}").data for c in CRITERIA},
+        recommendation=form.recommendation.data or "", comments_to_authors=form.comments_to_authors.data or "",
+        confidential_comments=form.confidential_comments.data or "",
+        consent_to_name=bool(form.consent_to_name.data) if open_review else None)
+    messages = []
+    upload = form.attachment.data
+    if upload and getattr(upload, "filename", ""):
+        file = review_service.add_review_attachment(current_user, assignment, upload.stream, upload.filename)
+        messages.append(f"The attachment is saved as “{file.original_name}”.")
+    elif form.remove_attachment.data:
+        shared_reviews.remove_review_attachment(current_user, assignment)
+        messages.append("The attachment is removed.")
+    if action == "submit":
+        if not form.finished.data:
+            raise DomainError("Tick “I have finished my review” to submit it; it cannot be changed "
+                              "afterwards.", "finished")
+        review_service.submit_review(current_user, assignment)
+        return "Thank you: your review is submitted and the editor has been told."
+    return " ".join(["Your draft is saved. Submit it when you have finished.", *messages])
 
 
 @bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
@@ -115,31 +149,41 @@ def assignment(assignment):
     submission = assignment.submission
     manuscript = submission_service.reviewer_copy_of(submission, assignment.round.number)
     form = ReviewForm()
+    status = 200
     if request.method == "GET" or assignment.status is A.SUBMITTED:
         _fill(form, assignment.review)
     elif form.validate_on_submit():
         try:
-            review_service.save_review(
-                current_user, assignment,
-                scores={c.key: getattr(form, f"score_{c.key}").data for c in CRITERIA},
-                recommendation=form.recommendation.data or "", comments_to_authors=form.comments_to_authors.data or "",
-                confidential_comments=form.confidential_comments.data or "")
-            if request.form.get("action") == "submit":
-                if not form.finished.data:
-                    raise DomainError("Tick “I have finished my review” to submit it; it cannot be changed "
-                                      "afterwards.", "finished")
-                review_service.submit_review(current_user, assignment)
-                flash("Thank you: your review is submitted and the editor has been told.", "success")
-            else:
-                flash("Your draft is saved. Submit it when you have finished.", "success")
+            message = _save(assignment, form, request.form.get("action", "save"))
         except DomainError as error:
             show_error(form, error)
+            status = 400
         else:
+            flash(message, "success")
             return redirect(url_for("review.assignment", assignment_id=assignment.id))
+    else:
+        status = 400
+    read_only = assignment.status is A.SUBMITTED
     return render_template("review/assignment.html", assignment=assignment, submission=submission,
                            review=assignment.review, manuscript=manuscript, form=form, criteria=CRITERIA,
-                           read_only=assignment.status is A.SUBMITTED,
-                           earlier=review_service.earlier_reviews_by(assignment))
+                           read_only=read_only, open_review=submission.journal.review_mode is ReviewMode.OPEN,
+                           attachment=shared_reviews.attachment_of(assignment),
+                           returned=assignment.returned_at is not None and not read_only,
+                           after_decision=shared_reviews.after_decision(assignment),
+                           earlier=review_service.earlier_reviews_by(assignment)), status
+
+
+@bp.get("/assignments/<int:assignment_id>/attachments/<int:file_id>")
+@permission("assignment.review", load=_my_assignment, hide=True)
+def attachment(assignment, file_id: int):
+    """The reviewer's own attachment, or after the decision one shared with another review of the round."""
+    try:
+        file = shared_reviews.attachment_for_reviewer(assignment, file_id)
+    except NotFound:
+        abort(404)
+    return redirect(get_storage().download_url(
+        file.storage_key, filename=file.original_name, media_type=file.media_type,
+        inline=file.media_type == "application/pdf", expires_in=current_app.config["DOWNLOAD_URL_SECONDS"]))
 
 
 @bp.get("/assignments/<int:assignment_id>/manuscript")

@@ -1,0 +1,159 @@
+"""What each side sees of the reviews: the reviewer's attachment while drafting, and after the editors' decision
+the reviews shared with the authors (and, where the journal allows it, with the round's other reviewers).
+
+Nothing here hands out a confidential comment. A reviewer is named beside a review only in open journals, after
+the decision, and only where they agreed (Review.consent_to_name); otherwise the label ("Reviewer 2") stands alone.
+A review attachment is found by (round, uploader): see add_review_attachment in journal/services/reviews.py.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from journal.audit import audit
+from journal.extensions import db
+from journal.models import (AssignmentStatus, Decision, FileKind, ReviewAssignment, ReviewMode, Submission,
+                            SubmissionFile)
+from journal.services.errors import DomainError, NotFound
+from journal.services.reviews import _check_reviewer, assignments_of
+from journal.services.unit import transactional
+from journal.storage import StorageError, get_storage
+
+A = AssignmentStatus
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SharedReview:
+    """One review as the authors (or the other reviewers) read it."""
+
+    label: str
+    comments: str
+    attachment: SubmissionFile | None
+    # Open journals, after the decision, with the reviewer's consent; None otherwise.
+    reviewer_name: str | None
+
+
+def _attachments(submission: Submission) -> dict[tuple[int, int | None], SubmissionFile]:
+    """The newest review attachment per (round, uploader)."""
+    files = db.session.scalars(select(SubmissionFile).where(
+        SubmissionFile.submission_id == submission.id, SubmissionFile.kind == FileKind.REVIEW_ATTACHMENT
+    ).order_by(SubmissionFile.id))
+    return {(f.round, f.uploaded_by_id): f for f in files}
+
+
+def attachment_of(assignment: ReviewAssignment) -> SubmissionFile | None:
+    if assignment.reviewer_id is None:
+        return None
+    return _attachments(assignment.submission).get((assignment.round.number, assignment.reviewer_id))
+
+
+@transactional
+def remove_review_attachment(actor, assignment: ReviewAssignment) -> None:
+    """The reviewer takes the attachment off the draft review (never off a submitted one)."""
+    _check_reviewer(actor, assignment)
+    file = attachment_of(assignment)
+    if file is None:
+        raise DomainError("There is no attachment to remove.", "attachment")
+    key = file.storage_key
+    audit(actor, "review.attachment_removed", assignment.submission, reviewer=assignment.label,
+          round=assignment.round.number)
+    db.session.delete(file)
+    db.session.commit()
+    try:
+        get_storage().delete(key)
+    except StorageError:  # check-storage lists the orphan
+        log.exception("could not delete %s after removing its row", key)
+
+
+def decisions_by_round(submission: Submission) -> dict[int, Decision]:
+    """The decision on each round (the last one, should there be more)."""
+    return {d.round: d for d in sorted(submission.decisions, key=lambda d: d.id)}
+
+
+def _named(assignment: ReviewAssignment) -> str | None:
+    if assignment.submission.journal.review_mode is ReviewMode.OPEN and assignment.review.consent_to_name \
+            and assignment.reviewer is not None:
+        return assignment.reviewer.full_name
+    return None
+
+
+def _shared(assignments: list[ReviewAssignment], attachments: dict) -> list[SharedReview]:
+    """The submitted reviews the editor shares with the authors, by label."""
+    return [
+        SharedReview(label=a.label, comments=a.review.comments_for_authors,
+                     attachment=attachments.get((a.round.number, a.reviewer_id)) if a.reviewer_id else None,
+                     reviewer_name=_named(a))
+        for a in assignments
+        if a.status is A.SUBMITTED and a.review is not None and a.review.is_submitted and a.review.shared_with_authors
+    ]
+
+
+def reviews_for_authors(submission: Submission) -> list[tuple[int, Decision, list[SharedReview]]]:
+    """Per decided round, newest first: the decision and the reviews shared with the authors.
+
+    A round's reviews reach the authors only once the round is decided."""
+    decided = decisions_by_round(submission)
+    if not decided:
+        return []
+    by_round: dict[int, list[ReviewAssignment]] = {}
+    for assignment in assignments_of(submission):
+        by_round.setdefault(assignment.round.number, []).append(assignment)
+    attachments = _attachments(submission)
+    return [(number, decided[number], _shared(by_round.get(number, []), attachments))
+            for number in sorted(decided, reverse=True)]
+
+
+def shared_attachment(submission: Submission, file_id: int) -> SubmissionFile:
+    """A review attachment the authors may download: of a submitted, shared review in a decided round."""
+    for _number, _decision, reviews in reviews_for_authors(submission):
+        for review in reviews:
+            if review.attachment is not None and review.attachment.id == file_id:
+                return review.attachment
+    raise NotFound("There is no such file.")
+
+
+@dataclass(frozen=True)
+class AfterDecision:
+    """What a reviewer sees once their round is decided."""
+
+    decision: Decision
+    # The round's other submitted reviews, where the journal lets reviewers read each other's; else None.
+    other_reviews: list[SharedReview] | None
+
+
+def after_decision(assignment: ReviewAssignment) -> AfterDecision | None:
+    """The decision on the reviewer's round and, where the journal allows it, the other reviews shared with the
+    authors (their comments to the authors only, under their labels). None before the decision."""
+    submission = assignment.submission
+    decision = decisions_by_round(submission).get(assignment.round.number)
+    if decision is None or assignment.status is not A.SUBMITTED:
+        return None
+    if not submission.journal.reviewers_see_reviews:
+        return AfterDecision(decision=decision, other_reviews=None)
+    others = [a for a in assignments_of(submission)
+              if a.round_id == assignment.round_id and a.id != assignment.id]
+    return AfterDecision(decision=decision, other_reviews=_shared(others, _attachments(submission)))
+
+
+def attachment_for_reviewer(assignment: ReviewAssignment, file_id: int) -> SubmissionFile:
+    """The reviewer's own attachment, or after the decision another shared review's attachment of the round."""
+    own = attachment_of(assignment)
+    if own is not None and own.id == file_id:
+        return own
+    seen = after_decision(assignment)
+    for review in (seen.other_reviews or []) if seen else []:
+        if review.attachment is not None and review.attachment.id == file_id:
+            return review.attachment
+    raise NotFound("There is no such file.")
+
+
+def decisions_for(assignments: list[ReviewAssignment]) -> dict[tuple[int, int], Decision]:
+    """The decision on each assignment's round, keyed by (submission id, round number), in one query."""
+    submission_ids = {a.submission_id for a in assignments}
+    if not submission_ids:
+        return {}
+    decisions = db.session.scalars(select(Decision).where(Decision.submission_id.in_(submission_ids))
+                                   .order_by(Decision.id))
+    return {(d.submission_id, d.round): d for d in decisions}
