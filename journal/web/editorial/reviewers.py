@@ -1,8 +1,9 @@
-"""The editor's side of peer review on the submission page: invite reviewers, cancel, extend due dates."""
+"""The editor's side of peer review on the submission page: invite reviewers, cancel, extend due dates;
+and the page to find reviewers for a submission."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, StringField
@@ -11,6 +12,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from journal.models import CRITERIA, Journal, Submission, SubmissionStatus, utcnow
 from journal.models.reviews import ReviewAssignment
 from journal.permissions import can, journal_from_slug, permission, require
+from journal.services import reviewer_search
 from journal.services import reviews as review_service
 from journal.services.errors import DomainError
 from journal.web.choices import select_choices
@@ -123,3 +125,38 @@ def extend_due_date(journal: Journal, submission_id: int, assignment_id: int):
         flash(f"{assignment.label}'s review is now due {assignment.due_at:%-d %B %Y}; the reviewer has been told.",
               "success")
     return _to_page(journal, submission)
+
+
+def _invitation_dates(submission: Submission, args) -> tuple[date, date, bool]:
+    """The dates the editor chose on the find page, else the journal's defaults (and whether the choice was refused)."""
+    journal = submission.journal
+    today = utcnow().date()
+    respond_by = today + timedelta(days=journal.response_days)
+    due_at = max(today + timedelta(days=journal.review_days), respond_by + timedelta(days=1))
+    if not args.get("respond_by") and not args.get("due_at"):
+        return respond_by, due_at, False
+    try:
+        chosen = date.fromisoformat(args.get("respond_by", "")), date.fromisoformat(args.get("due_at", ""))
+    except ValueError:
+        return respond_by, due_at, True
+    if today < chosen[0] < chosen[1]:
+        return *chosen, False
+    return respond_by, due_at, True
+
+
+@bp.get("/<slug>/submissions/<int:submission_id>/reviewers/find")
+@permission("journal.editorial", load=journal_from_slug, hide=True)
+def find_reviewers(journal: Journal, submission_id: int):
+    submission = _editorial_submission(journal, submission_id)
+    require("submission.decide", submission)
+    respond_by, due_at, dates_refused = _invitation_dates(submission, request.args)
+    query = {"q": " ".join(request.args.get("q", "").split())[:200],
+             "scope": request.args.get("scope") if request.args.get("scope") in reviewer_search.SCOPES
+             else reviewer_search.SCOPE_JOURNAL,
+             "respond_by": respond_by.isoformat(), "due_at": due_at.isoformat()}
+    result = reviewer_search.find_reviewers(current_user, submission, text=query["q"], scope=query["scope"],
+                                            page=request.args.get("page", 1, type=int))
+    return render_template("editorial/find_reviewers.html", journal=journal, submission=submission, result=result,
+                           query=query, scopes=reviewer_search.SCOPES, dates_refused=dates_refused,
+                           dates={"respond_by": respond_by, "due_at": due_at},
+                           inviting=submission.status is SubmissionStatus.UNDER_REVIEW)

@@ -1,0 +1,557 @@
+"""Find reviewers: search the journal's reviewer pool (or everyone with an account) for a submission, ranked by how
+well each person's expertise and past reviews match the paper, with their load, record and conflicts of interest.
+
+Ranking is a plain weighted overlap, shown to the editor term by term:
+- each of the candidate's expertise keywords scores 3 when it is one of the paper's keywords, 2 when it appears in
+  the paper's title or abstract (or inside one of its keywords), 1 when one of its words is a word of the paper's
+  keywords or title;
+- each other paper the candidate reviewed (review submitted) scores 2 when it shares a keyword with this paper, 1 when
+  its keywords or title contain a word of this paper's keywords; papers add at most PAPER_POINTS_CAP together.
+Words are compared case-insensitively, without accents, punctuation, common English words or a plural "s".
+
+Conflicts of interest, each shown with its reason:
+- an author of the paper (account or email address): listed but not invitable;
+- shares an affiliation with an author: the institution part of each affiliation (the first comma-separated part
+  that does not name a department, faculty or school), compared as a set of words without accents, punctuation
+  and the words "the", "of", "university" (in several languages), "and", "at", "for", "de"…;
+- opposed by the authors: their email address, or the same words in their full name;
+- co-authored another paper in this system (not a draft) with one of this paper's authors.
+
+Every figure is computed for all candidates at once, in a fixed number of queries whatever their number.
+In a triple-anonymous journal an editor who may not see the authors gets the flags without names, affiliations or
+the authors' reasons, and the paper's authors are left out of the results altogether.
+"""
+
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import aliased
+
+from journal.extensions import db
+from journal.models import (AssignmentStatus, Contributor, Membership, ReviewAssignment, Role, Submission,
+                            SubmissionStatus, User)
+from journal.models.reviews import ENDED_STATUSES, OPEN_STATUSES
+from journal.permissions import can
+from journal.services.accounts import normalize_email
+from journal.services.errors import PermissionDenied
+from journal.services.reviews import current_round
+
+SCOPE_JOURNAL = "journal"
+SCOPE_EVERYONE = "everyone"
+SCOPES = {SCOPE_JOURNAL: "This journal's reviewers", SCOPE_EVERYONE: "Everyone with an account"}
+# Searching everyone needs this many characters typed, so the page never lists the whole user base.
+EVERYONE_MIN_CHARS = 2
+PER_PAGE = 25
+# At most this many people are ranked per search; beyond it the editor is asked to narrow the search.
+CANDIDATE_CAP = 1000
+MAX_SEARCH_WORDS = 8
+PAPER_POINTS_CAP = 6
+
+KEYWORD_POINTS = {"keyword": 3, "text": 2, "partial": 1}
+KEYWORD_HOW = {"keyword": "one of the paper's keywords", "text": "in the title or abstract",
+               "partial": "partly"}
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be been before being below between both but by
+can could did do does doing down during each few for from further had has have having he her here hers him his how
+i if in into is it its itself just may me might more most must my no nor not now of off on once only or other our
+ours out over own same she should so some such than that the their theirs them then there these they this those
+through to too under until up upon use used using very via was we were what when where which while who whom why
+will with within without would you your new based study studies paper result results show shows towards toward
+""".split())
+
+# Words that say what kind of institution, not which one.
+AFFILIATION_NOISE = frozenset("""
+the of and at for de di du des der den la le el y en university universities univ uni universitat universiteit
+universite universita universidad universidade universitet uniwersytet
+""".split())
+DEPARTMENT_WORDS = frozenset("department dept faculty school division chair group section".split())
+
+_TEX = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\[a-zA-Z]+", re.S)
+_WORDS = re.compile(r"[^\W_]+")
+
+
+# --- normalising words -----------------------------------------------------------------------------------------
+
+def _fold(text: str) -> str:
+    """Lower case without accents: "Mößbauer" and "mossbauer" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _singular(word: str) -> str:
+    """A light plural strip: craters → crater, bodies → body, fluxes → flux; analysis and gas stay."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """The meaningful words of a text, normalised, in order."""
+    return [_singular(w) for w in _WORDS.findall(_fold(_TEX.sub(" ", text or "")))
+            if len(w) > 1 and w not in STOPWORDS]
+
+
+def phrase(keyword: str) -> tuple[str, ...]:
+    return tuple(words(keyword))
+
+
+def _contains(haystack: tuple[str, ...] | list[str], needle: tuple[str, ...]) -> bool:
+    n = len(needle)
+    return n > 0 and any(tuple(haystack[i:i + n]) == needle for i in range(len(haystack) - n + 1))
+
+
+def institution(affiliation: str) -> frozenset[str]:
+    """Which institution an affiliation names, as a set of words ("Dept. of Physics, University of Oslo" → {oslo})."""
+    for part in re.split(r"[,;]", affiliation or ""):
+        tokens = [w for w in _WORDS.findall(_fold(part.replace("&", " and ")))]
+        if not tokens or DEPARTMENT_WORDS & set(tokens):
+            continue
+        significant = frozenset(tokens) - AFFILIATION_NOISE
+        if significant:
+            return significant
+    return frozenset()
+
+
+def _name_words(name: str) -> frozenset[str]:
+    return frozenset(_WORDS.findall(_fold(name or "")))
+
+
+# --- what the paper is about ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PaperTerms:
+    keyword_phrases: frozenset[tuple[str, ...]]
+    keyword_words: frozenset[str]
+    title_words: tuple[str, ...]
+    abstract_words: tuple[str, ...]
+
+    @classmethod
+    def of(cls, title: str, abstract: str, keywords: list[str]) -> "PaperTerms":
+        phrases = frozenset(p for p in (phrase(k) for k in keywords or []) if p)
+        return cls(phrases, frozenset(w for p in phrases for w in p), tuple(words(title)), tuple(words(abstract)))
+
+
+@dataclass(frozen=True)
+class KeywordMatch:
+    keyword: str
+    how: str  # "keyword" | "text" | "partial"
+
+    @property
+    def points(self) -> int:
+        return KEYWORD_POINTS[self.how]
+
+    @property
+    def explanation(self) -> str:
+        return KEYWORD_HOW[self.how]
+
+
+def match_keyword(keyword: str, paper: PaperTerms) -> KeywordMatch | None:
+    p = phrase(keyword)
+    if not p:
+        return None
+    if p in paper.keyword_phrases:
+        return KeywordMatch(keyword, "keyword")
+    if _contains(paper.title_words, p) or _contains(paper.abstract_words, p) \
+            or any(_contains(k, p) for k in paper.keyword_phrases):
+        return KeywordMatch(keyword, "text")
+    if set(p) & (paper.keyword_words | set(paper.title_words)):
+        return KeywordMatch(keyword, "partial")
+    return None
+
+
+def paper_points(paper: PaperTerms, other_title: str, other_keywords: list[str]) -> int:
+    """How closely another paper the candidate reviewed matches this paper's keywords: 2, 1 or 0."""
+    other = PaperTerms.of(other_title, "", other_keywords)
+    if paper.keyword_phrases & other.keyword_phrases:
+        return 2
+    if paper.keyword_words & (other.keyword_words | set(other.title_words)):
+        return 1
+    return 0
+
+
+# --- results -----------------------------------------------------------------------------------------------------
+
+CONFLICT_SHORT = {"author": "an author of this paper", "affiliation": "shares an affiliation with an author",
+                  "opposed": "opposed by the authors", "coauthor": "co-authored with an author"}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    kind: str  # "author" | "affiliation" | "opposed" | "coauthor"
+    text: str
+
+    @property
+    def short(self) -> str:
+        """The reason beside an "Invite anyway" button."""
+        return CONFLICT_SHORT[self.kind]
+
+    @property
+    def blocks(self) -> bool:
+        """An author cannot review the paper; the other conflicts leave the choice to the editor."""
+        return self.kind == "author"
+
+
+@dataclass(eq=False)
+class Candidate:
+    """One person the editor might invite, with why they rank where they do."""
+
+    name: str
+    email: str
+    user: User | None = None
+    in_pool: bool = False
+    keyword_matches: list[KeywordMatch] = field(default_factory=list)
+    matching_papers: int = 0
+    paper_points: int = 0
+    open_assignments: int = 0
+    completed_reviews: int = 0
+    last_review_at: datetime | None = None
+    turnaround_days: float | None = None
+    rating_timeliness: float | None = None
+    rating_quality: float | None = None
+    ratings: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+    # The status of a live invitation in the current round ("Invited", "Accepted", "Review submitted").
+    invited: str | None = None
+
+    @property
+    def keyword_points(self) -> int:
+        return sum(m.points for m in self.keyword_matches)
+
+    @property
+    def score(self) -> int:
+        return self.keyword_points + self.paper_points
+
+    @property
+    def matched(self) -> set[str]:
+        return {m.keyword for m in self.keyword_matches}
+
+    @property
+    def blocked(self) -> bool:
+        return any(c.blocks for c in self.conflicts)
+
+    @property
+    def invitable(self) -> bool:
+        return not self.blocked and self.invited is None
+
+
+@dataclass
+class Suggestion:
+    """A reviewer the authors suggested, with their reason; `candidate` carries the figures and conflicts."""
+
+    name: str
+    email: str
+    reason: str
+    candidate: Candidate
+    has_account: bool
+
+
+@dataclass
+class SearchResult:
+    candidates: list[Candidate]
+    suggestions: list[Suggestion]
+    total: int
+    page: int
+    pages: int
+    truncated: bool = False
+    message: str | None = None
+    paper_keywords: list[str] = field(default_factory=list)
+    # False for a triple-anonymous journal's handling editor: flags without names, no authors' reasons.
+    sees_authors: bool = True
+
+    @property
+    def first_rank(self) -> int:
+        return (self.page - 1) * PER_PAGE + 1
+
+
+# --- the search --------------------------------------------------------------------------------------------------
+
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _case_variants(word: str) -> set[str]:
+    """The typed word as the database's lower() may hold it. SQLite lowers only ASCII letters, and JSON keeps
+    non-ASCII letters as \\u escapes, so accented letters are tried in lower case, upper case and capitalised."""
+    lower = word.lower()
+    if lower.isascii():
+        return {lower}
+    upper_rest = "".join(c.upper() if not c.isascii() else c for c in lower)
+    return {lower, upper_rest, upper_rest[:1] + lower[1:], lower[:1].upper() + lower[1:]}
+
+
+def _text_filter(text: str):
+    """Every typed word must occur in the person's name, email address or expertise keywords."""
+    conditions = []
+    keywords = func.lower(cast(User.expertise_keywords, String))
+    for word in text.split()[:MAX_SEARCH_WORDS]:
+        matches = []
+        for variant in _case_variants(word):
+            like = _like(variant)
+            matches += [func.lower(User.given_name).like(like, escape="\\"),
+                        func.lower(User.family_name).like(like, escape="\\"),
+                        User.email.like(like, escape="\\"), keywords.like(like, escape="\\")]
+            # Keywords are stored as JSON, where non-ASCII letters are \u-escaped.
+            escaped = json.dumps(variant)[1:-1]
+            if escaped != variant:
+                matches.append(keywords.like(_like(escaped), escape="\\"))
+        conditions.append(or_(*matches))
+    return conditions
+
+
+def _candidates(journal_id: int, text: str, scope: str) -> tuple[list[tuple[User, bool]], bool]:
+    pool = select(Membership.user_id).where(Membership.journal_id == journal_id, Membership.role == Role.REVIEWER)
+    query = (select(User, User.id.in_(pool)).where(User.active.is_(True), *_text_filter(text))
+             .order_by(User.family_name, User.given_name, User.id).limit(CANDIDATE_CAP + 1))
+    if scope == SCOPE_JOURNAL:
+        query = query.where(User.id.in_(pool))
+    rows = [(user, bool(in_pool)) for user, in_pool in db.session.execute(query).all()]
+    return rows[:CANDIDATE_CAP], len(rows) > CANDIDATE_CAP
+
+
+def _review_records(candidates: list[Candidate], submission: Submission, paper: PaperTerms) -> None:
+    """Completed reviews, last review, turnaround, this journal's ratings and matching papers: one query."""
+    by_id = {c.user.id: c for c in candidates if c.user is not None}
+    if not by_id:
+        return
+    rows = db.session.execute(
+        select(ReviewAssignment.reviewer_id, ReviewAssignment.submission_id, ReviewAssignment.created_at,
+               ReviewAssignment.completed_at, ReviewAssignment.rating_timeliness, ReviewAssignment.rating_quality,
+               Submission.journal_id, Submission.title, Submission.keywords)
+        .join(Submission, Submission.id == ReviewAssignment.submission_id)
+        .where(ReviewAssignment.status == AssignmentStatus.SUBMITTED, ReviewAssignment.reviewer_id.in_(list(by_id)))
+    ).all()
+    turnarounds: dict[int, list[float]] = defaultdict(list)
+    timeliness: dict[int, list[int]] = defaultdict(list)
+    quality: dict[int, list[int]] = defaultdict(list)
+    rated: dict[int, int] = defaultdict(int)
+    papers: dict[int, dict[int, int]] = defaultdict(dict)
+    for reviewer_id, submission_id, invited_at, completed_at, timely, good, journal_id, title, keywords in rows:
+        candidate = by_id[reviewer_id]
+        candidate.completed_reviews += 1
+        if completed_at is not None:
+            if candidate.last_review_at is None or completed_at > candidate.last_review_at:
+                candidate.last_review_at = completed_at
+            turnarounds[reviewer_id].append((completed_at - invited_at).total_seconds() / 86400)
+        if journal_id == submission.journal_id:
+            if timely is not None:
+                timeliness[reviewer_id].append(timely)
+            if good is not None:
+                quality[reviewer_id].append(good)
+            if timely is not None or good is not None:
+                rated[reviewer_id] += 1
+        if submission_id != submission.id:
+            points = paper_points(paper, title or "", keywords or [])
+            papers[reviewer_id][submission_id] = max(points, papers[reviewer_id].get(submission_id, 0))
+    for reviewer_id, candidate in by_id.items():
+        if turnarounds[reviewer_id]:
+            candidate.turnaround_days = sum(turnarounds[reviewer_id]) / len(turnarounds[reviewer_id])
+        if timeliness[reviewer_id]:
+            candidate.rating_timeliness = sum(timeliness[reviewer_id]) / len(timeliness[reviewer_id])
+        if quality[reviewer_id]:
+            candidate.rating_quality = sum(quality[reviewer_id]) / len(quality[reviewer_id])
+        candidate.ratings = rated[reviewer_id]
+        matching = [p for p in papers[reviewer_id].values() if p > 0]
+        candidate.matching_papers = len(matching)
+        candidate.paper_points = min(sum(matching), PAPER_POINTS_CAP)
+
+
+def _loads(candidates: list[Candidate]) -> None:
+    """Open assignments (invited or accepted, any journal) per person: one grouped query."""
+    by_id = {c.user.id: c for c in candidates if c.user is not None}
+    if not by_id:
+        return
+    rows = db.session.execute(
+        select(ReviewAssignment.reviewer_id, func.count()).where(ReviewAssignment.status.in_(OPEN_STATUSES),
+                                                                 ReviewAssignment.reviewer_id.in_(list(by_id)))
+        .group_by(ReviewAssignment.reviewer_id)
+    ).all()
+    for reviewer_id, count in rows:
+        by_id[reviewer_id].open_assignments = count
+
+
+def _coauthors(candidates: list[Candidate], submission: Submission) -> dict[int, tuple[set[int], set[int]]]:
+    """For each candidate (by position in the list): this paper's contributors they co-authored another paper with,
+    and those papers. One query over Contributor rows of other, non-draft submissions."""
+    contributors = submission.contributors
+    author_emails = {c.email for c in contributors}
+    author_ids = {c.user_id for c in contributors if c.user_id}
+    ids = {c.user.id for c in candidates if c.user is not None}
+    emails = {c.email for c in candidates}
+    mine, theirs = aliased(Contributor), aliased(Contributor)
+    rows = db.session.execute(
+        select(mine.user_id, mine.email, theirs.user_id, theirs.email, mine.submission_id)
+        .join(theirs, theirs.submission_id == mine.submission_id)
+        .join(Submission, Submission.id == mine.submission_id)
+        .where(mine.submission_id != submission.id, Submission.status != SubmissionStatus.DRAFT, theirs.id != mine.id,
+               or_(mine.user_id.in_(ids), mine.email.in_(emails)),
+               or_(theirs.email.in_(author_emails), theirs.user_id.in_(author_ids)))
+    ).all()
+    found: dict[int, tuple[set[int], set[int]]] = {}
+    positions_by_id = defaultdict(list)
+    positions_by_email = defaultdict(list)
+    for position, candidate in enumerate(candidates):
+        if candidate.user is not None:
+            positions_by_id[candidate.user.id].append(position)
+        positions_by_email[candidate.email].append(position)
+    for my_user_id, my_email, their_user_id, their_email, other_paper in rows:
+        coauthors = {c.id for c in contributors
+                     if c.email == their_email or (their_user_id and c.user_id == their_user_id)}
+        for position in set(positions_by_id.get(my_user_id, [])) | set(positions_by_email.get(my_email, [])):
+            people, papers = found.setdefault(position, (set(), set()))
+            people |= coauthors
+            papers.add(other_paper)
+    return found
+
+
+def _conflicts(candidates: list[Candidate], submission: Submission, sees_authors: bool) -> None:
+    contributors = submission.contributors
+    author_ids = {submission.submitter_id} | {c.user_id for c in contributors if c.user_id}
+    author_emails = {c.email for c in contributors} | {submission.submitter.email}
+    institutions = [(c, institution(c.affiliation)) for c in contributors]
+    opposed = [(normalize_email(o.get("email") or ""), _name_words(o.get("name") or ""), o.get("reason") or "")
+               for o in submission.opposed_reviewers or []]
+    coauthored = _coauthors(candidates, submission)
+    by_id = {c.id: c for c in contributors}
+    for position, candidate in enumerate(candidates):
+        user = candidate.user
+        if (user is not None and user.id in author_ids) or candidate.email in author_emails:
+            candidate.conflicts.append(Conflict("author", "An author of this paper: cannot review it."))
+            continue
+        mine = institution(user.affiliation) if user is not None else frozenset()
+        sharing = [c for c, theirs in institutions if mine and mine == theirs]
+        if sharing:
+            candidate.conflicts.append(Conflict("affiliation", (
+                "Shares an affiliation with " + "; ".join(f"{c.full_name} ({c.affiliation})" for c in sharing) + "."
+            ) if sees_authors else "Shares an affiliation with an author of this paper."))
+        name = _name_words(candidate.name)
+        for email, opposed_name, reason in opposed:
+            if email == candidate.email or (opposed_name and opposed_name == name):
+                if sees_authors:
+                    text = "Opposed by the authors" + (f": “{reason}”" if reason else ".")
+                else:
+                    text = "The authors asked that this person not review the paper."
+                candidate.conflicts.append(Conflict("opposed", text))
+                break
+        if position in coauthored:
+            people, papers = coauthored[position]
+            if sees_authors:
+                names = ", ".join(by_id[i].full_name for i in sorted(people, key=lambda i: by_id[i].position))
+                count = f"{len(papers)} other paper{'s' if len(papers) != 1 else ''}"
+                text = f"Co-authored {count} in this system with {names}."
+            else:
+                text = "Co-authored another paper in this system with an author of this paper."
+            candidate.conflicts.append(Conflict("coauthor", text))
+
+
+def _invitations(candidates: list[Candidate], submission: Submission) -> None:
+    """Who has a live invitation in the current round already: one query."""
+    round_ = current_round(submission)
+    if round_ is None:
+        return
+    rows = db.session.execute(
+        select(ReviewAssignment.reviewer_id, ReviewAssignment.invitee_email, ReviewAssignment.status)
+        .where(ReviewAssignment.round_id == round_.id, ReviewAssignment.status.not_in(ENDED_STATUSES))
+    ).all()
+    by_id = {reviewer_id: status for reviewer_id, _email, status in rows if reviewer_id}
+    by_email = {email: status for _id, email, status in rows}
+    for candidate in candidates:
+        status = (by_id.get(candidate.user.id) if candidate.user is not None else None) or by_email.get(candidate.email)
+        if status is not None:
+            candidate.invited = status.label
+
+
+def _suggestions(submission: Submission, known: dict[int, Candidate]) -> list[Suggestion]:
+    """The authors' suggested reviewers, each with an account (found by email) or as a new person: one query."""
+    listed = [(r.get("name") or "", normalize_email(r.get("email") or ""), r.get("reason") or "")
+              for r in submission.suggested_reviewers or []]
+    if not listed:
+        return []
+    pool = select(Membership.user_id).where(Membership.journal_id == submission.journal_id,
+                                            Membership.role == Role.REVIEWER)
+    accounts = {user.email: (user, bool(in_pool)) for user, in_pool in db.session.execute(
+        select(User, User.id.in_(pool)).where(User.email.in_({email for _n, email, _r in listed}),
+                                              User.active.is_(True))).all()}
+    suggestions = []
+    for name, email, reason in listed:
+        if email in accounts:
+            user, in_pool = accounts[email]
+            candidate = known.get(user.id) or Candidate(name=user.full_name, email=user.email, user=user,
+                                                        in_pool=in_pool)
+        else:
+            candidate = Candidate(name=name, email=email)
+        suggestions.append(Suggestion(name=name, email=email, reason=reason, candidate=candidate,
+                                      has_account=candidate.user is not None))
+    return suggestions
+
+
+def _rank_key(candidate: Candidate):
+    """Best match first; among equals the less loaded; the paper's own authors last (they cannot review it)."""
+    user = candidate.user
+    return (candidate.blocked, -candidate.score, candidate.open_assignments, _fold(user.family_name),
+            _fold(user.given_name), user.id)
+
+
+def find_reviewers(actor: User, submission: Submission, *, text: str = "", scope: str = SCOPE_JOURNAL,
+                   page: int = 1) -> SearchResult:
+    """The people an editor might invite to review the paper, best match first, with the authors' suggestions.
+
+    With no text, the journal's reviewer pool, ranked; with text, only people whose name, email address or
+    expertise keywords contain every typed word. Searching everyone with an account needs two characters."""
+    if not can(actor, "submission.decide", submission):
+        raise PermissionDenied("Only the handling editor or a managing editor looks for this paper's reviewers.")
+    sees_authors = can(actor, "submission.see_authors", submission)
+    text = " ".join((text or "").split())[:200]
+    scope = scope if scope in SCOPES else SCOPE_JOURNAL
+    paper = PaperTerms.of(submission.title, submission.abstract, submission.keywords)
+
+    message = None
+    if scope == SCOPE_EVERYONE and len(text) < EVERYONE_MIN_CHARS:
+        rows, truncated = [], False
+        message = (f"To search everyone with an account, type at least {EVERYONE_MIN_CHARS} characters of a name, "
+                   "email address or keyword.")
+    else:
+        rows, truncated = _candidates(submission.journal_id, text, scope)
+    candidates = []
+    for user, in_pool in rows:
+        matches = [m for m in (match_keyword(k, paper) for k in user.expertise_keywords or []) if m]
+        candidates.append(Candidate(name=user.full_name, email=user.email, user=user, in_pool=in_pool,
+                                    keyword_matches=matches))
+    suggestions = _suggestions(submission, {c.user.id: c for c in candidates})
+    listed, extra = {id(c) for c in candidates}, []
+    for suggestion in suggestions:
+        if id(suggestion.candidate) not in listed:
+            listed.add(id(suggestion.candidate))
+            extra.append(suggestion.candidate)
+    for candidate in extra:
+        if candidate.user is not None:
+            candidate.keyword_matches = [m for m in (match_keyword(k, paper)
+                                                     for k in candidate.user.expertise_keywords or []) if m]
+    everyone = candidates + extra
+    _review_records(everyone, submission, paper)
+    _loads(everyone)
+    _conflicts(everyone, submission, sees_authors)
+    _invitations(everyone, submission)
+
+    if not sees_authors:
+        # The paper's authors are not offered at all: a flag on a named person would tell who wrote it.
+        candidates = [c for c in candidates if not c.blocked]
+        suggestions = [s for s in suggestions if not s.candidate.blocked]
+        for suggestion in suggestions:
+            suggestion.reason = ""
+    candidates.sort(key=_rank_key)
+    pages = max(1, -(-len(candidates) // PER_PAGE))
+    page = min(max(page, 1), pages)
+    return SearchResult(candidates=candidates[(page - 1) * PER_PAGE:page * PER_PAGE], suggestions=suggestions,
+                        total=len(candidates), page=page, pages=pages, truncated=truncated, message=message,
+                        paper_keywords=list(submission.keywords or []), sees_authors=sees_authors)
