@@ -101,5 +101,28 @@ def check_storage_command(no_checksums: bool) -> None:
         sys.exit(1)
 
 
+@group.command("send-reminders")
+@click.option("--now", "now_text", metavar="YYYY-MM-DDTHH:MM",
+              help="Act as if it were this moment (UTC), e.g. 2026-12-01T08:00; default: now.")
+def send_reminders_command(now_text: str | None) -> None:
+    """Remind reviewers of their dates and send each editor a digest of what is stalled (run daily; idempotent)."""
+    from datetime import UTC, datetime
+
+    from journal.services.reminders import send_reminders
+
+    now = None
+    if now_text:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError:
+            raise click.BadParameter("write it as 2026-12-01T08:00", param_hint="--now") from None
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    report = send_reminders(now)
+    for line in report.lines():
+        click.echo(line)
+    if report.failed:
+        sys.exit(1)  # cron tells someone; what could be sent was sent
+
+
 def register(app) -> None:
     app.cli.add_command(group)
