@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "user.flags_changed": "Account status changed",
     "journal.created": "Journal created",
     "journal.settings_changed": "Settings changed",
+    "review.reminder_sent": "Reminder sent to a reviewer",
     "section.added": "Section added",
     "section.updated": "Section changed",
     "section.moved": "Section moved",

@@ -263,7 +263,7 @@ def test_reminders_show_in_the_editors_history_and_never_in_the_authors(client, 
 
     login(journal_office.manager)
     page = client.get(f"/editorial/jdse/submissions/{submission.id}").get_data(as_text=True)
-    assert "Reminder sent" in page
+    assert "Reminder sent to a reviewer" in page
     assert (f"reviewer: Reviewer 1; kind: review; deadline: {assignment.due_at.date().isoformat()}; "
             "reminder: 3 days after") in page
 
