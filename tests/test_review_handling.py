@@ -474,3 +474,65 @@ def test_a_triple_anonymous_handling_editor_handles_reviews_without_seeing_the_a
         assert trace not in page
     db.session.expire_all()
     assert first.status is A.ACCEPTED
+
+
+def attach(submission, assignment, body=b"Annotated figure 2: the error bars are missing.\n"):
+    """A review attachment as the reviewer's upload stores it: round and uploader link it to the assignment."""
+    import io
+
+    from journal.models import FileKind, SubmissionFile
+    from journal.storage import get_storage
+
+    stored = get_storage().put(f"submissions/{submission.id}/{assignment.id}-{len(body)}", io.BytesIO(body),
+                               media_type="text/plain")
+    file = SubmissionFile(submission=submission, round=assignment.round.number, kind=FileKind.REVIEW_ATTACHMENT,
+                          storage_key=stored.key, original_name=f"{assignment.label} – attachment.txt",
+                          size=stored.size, sha256=stored.sha256, media_type="text/plain",
+                          uploaded_by_id=assignment.reviewer_id)
+    db.session.add(file)
+    db.session.commit()
+    return file
+
+
+def test_a_review_attachment_is_listed_and_downloaded_by_the_editors_of_the_paper_only(client, login, build,
+                                                                                     make_journal, make_user):
+    _journal, submission, people, [first, second] = build(ReviewMode.TRIPLE_ANONYMOUS)
+    file = attach(submission, second)
+    url = review_url(submission, second, f"attachments/{file.id}")
+    login(people["editor"])  # the handling editor of a triple-anonymous journal: the file is the reviewer's
+    page = client.get(page_of(submission)).get_data(as_text=True)
+    section = page.split(f'id="review-{second.id}"')[1].split("</details>")[0]
+    assert "Reviewer 2 – attachment.txt" in section and url in section
+    assert "attachment.txt" not in page.split(f'id="review-{first.id}"')[1].split("</details>")[0]
+    response = client.get(url)
+    assert response.status_code == 302
+    assert client.get(response.headers["Location"]).data.startswith(b"Annotated figure 2")
+    assert client.get(review_url(submission, first, f"attachments/{file.id}")).status_code == 404  # not Reviewer 1's
+    client.post("/logout")
+    for who in (people["author"], people["reviewer"], make_user(roles={make_journal("other"): Role.EDITOR})):
+        login(who)
+        assert client.get(url).status_code == 404, who.email
+        client.post("/logout")
+    review_service.return_review(people["editor"], second, "Please also annotate figure 3.")
+    login(people["editor"])
+    assert client.get(url).status_code == 404  # a review being revised shows no attachment
+
+
+def test_the_history_names_each_step_without_the_corrected_text(client, login, paper):
+    _journal, submission, people, [first, second] = paper
+    review_service.set_shared_with_authors(people["editor"], first, False)
+    review_service.correct_review(people["editor"], second, "Figure 2 lacks error bars.")
+    review_service.rate_review(people["editor"], second, 4, 4)
+    review_service.return_review(people["editor"], first, "Please look at section 4 again.")
+    login(people["manager"])
+    page = client.get(page_of(submission)).get_data(as_text=True)
+    history = page.split(">History</h2>")[1]
+    for label in ("Review no longer shared with the authors", "Review text corrected for the authors",
+                  "Review rated (private to the editors)", "Review returned to the reviewer"):
+        assert label in history, label
+    assert "Figure 2 lacks error bars." not in history and "Signed" not in history
+    client.post("/logout")
+    login(people["author"])
+    page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    for label in ("Review text corrected", "Review rated", "Review returned", "no longer shared", "section 4 again"):
+        assert label not in page, label
