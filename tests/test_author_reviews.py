@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from journal.extensions import db
 from journal.models import Contributor, ReviewMode
+from journal.services import reviews as review_service
 from tests.pdfs import manuscript_pdf
 from tests.test_reviewer_after_decision import (SECOND_COMMENTS, SECOND_CONFIDENTIAL, decide, paper_in_review,
                                                 write_review)
@@ -85,9 +86,8 @@ def test_an_unshared_review_and_its_attachment_stay_with_the_editors(client, log
     submission, people, [first, second] = reviewed
     write_review(people, "reviewer", first, COMMENTS, CONFIDENTIAL, attachment=NOTES)
     write_review(people, "reviewer2", second, SECOND_COMMENTS, SECOND_CONFIDENTIAL)
-    first.review.shared_with_authors = False
-    second.review.corrected_comments = "Please compare section 3 with the Apollo 15 probes."
-    db.session.commit()
+    review_service.set_shared_with_authors(people["editor"], first, False)
+    review_service.correct_review(people["editor"], second, "Please compare section 3 with the Apollo 15 probes.")
     decide(people, submission)
     login(people["author"])
     page = page_of(client, submission)

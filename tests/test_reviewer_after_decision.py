@@ -131,9 +131,9 @@ def test_a_review_the_editor_did_not_share_stays_hidden_from_the_other_reviewers
     submission, people, [first, second] = reviewed
     write_review(people, "reviewer", first, COMMENTS, CONFIDENTIAL)
     write_review(people, "reviewer2", second, SECOND_COMMENTS, SECOND_CONFIDENTIAL)
-    second.review.shared_with_authors = False
-    first.review.corrected_comments = "The heat-flow model needs the change of conductivity with depth."
-    db.session.commit()
+    review_service.set_shared_with_authors(people["editor"], second, False)
+    review_service.correct_review(people["editor"], first,
+                                  "The heat-flow model needs the change of conductivity with depth.")
     decide(people, submission)
     login(people["reviewer2"])
     page = client.get(review_url(second)).get_data(as_text=True)
@@ -181,32 +181,24 @@ def test_no_consent_can_be_recorded_in_an_anonymous_journal(client, login, revie
     assert first.review.consent_to_name is False
 
 
-def returned(assignment, request="Please discuss the error bars of figure 3 as well."):
-    """The state the editor's 'return' leaves: accepted again, the submission of the review undone."""
-    assignment.status = A.ACCEPTED
-    assignment.completed_at = None
-    assignment.returned_at = utcnow()
-    assignment.return_request = request
-    assignment.review.submitted_at = None
-    db.session.commit()
-
-
 def test_a_returned_review_shows_the_request_and_can_be_changed_and_submitted_again(client, login, reviewed):
     _submission, people, [first, _] = reviewed
-    write_review(people, "reviewer", first, COMMENTS, CONFIDENTIAL)
-    returned(first)
+    write_review(people, "reviewer", first, COMMENTS, CONFIDENTIAL, attachment=manuscript_pdf("First notes."))
+    review_service.return_review(people["editor"], first, "Please discuss the error bars of figure 3 as well.")
     login(people["reviewer"])
     page = client.get(review_url(first)).get_data(as_text=True)
     assert "The editor returned your review on" in page and "error bars of figure 3" in page
-    assert "<textarea" in page and COMMENTS in page
+    assert "<textarea" in page and COMMENTS in page and "Remove the attachment" in page
     assert "Returned with a request" in client.get("/review/").get_data(as_text=True)
     response = client.post(review_url(first), data={
         **SCORES, "recommendation": "major_revision", "comments_to_authors": COMMENTS + " Figure 3 too.",
-        "finished": "y", "action": "submit"}, follow_redirects=True)
+        "attachment": (io.BytesIO(b"Revised notes on figure 3."), "notes.txt"),
+        "finished": "y", "action": "submit"}, content_type="multipart/form-data", follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "your review is submitted" in page and "The editor returned your review" not in page
     db.session.expire_all()
     assert first.status is A.SUBMITTED and first.review.comments_to_authors.endswith("Figure 3 too.")
+    assert "Reviewer 1 – attachment.txt" in page and "Reviewer 1 – attachment.pdf" not in page
 
 
 def test_my_reviews_lists_invitations_reviews_in_progress_and_completed_ones(client, login, reviewed, make_user):
