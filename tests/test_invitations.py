@@ -258,3 +258,17 @@ def test_reviewer_pool_counts_open_assignments_and_leaves_out_authors(paper, mak
     db.session.commit()
     pool = {user.email: count for user, count in review_service.reviewer_pool(submission)}
     assert pool == {"rosa@jdse.example.org": 1, "tomas@jdse.example.org": 0}
+
+
+def test_a_declined_invitation_leaves_no_gap_in_the_labels_the_authors_read(paper):
+    _journal, submission, people = paper
+    first, _ = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    second, second_token = review_service.invite_reviewer(people["editor"], submission, email="noor@example.net",
+                                                          name="Noor H")
+    third, third_token = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer2"].id)
+    review_service.decline_invitation(second_token)
+    review_service.accept_invitation(third_token)
+    assert third.label == "Reviewer 1"  # the first to agree
+    assert first.label != "Reviewer 1"  # still invited: its provisional number moved on
+    review_service.accept_invitation(review_service.invitation_token(first))
+    assert sorted([first.label, third.label]) == ["Reviewer 1", "Reviewer 2"]
