@@ -22,6 +22,7 @@ In a triple-anonymous journal an editor who may not see the authors gets the fla
 the authors' reasons, and the paper's authors are left out of the results altogether.
 """
 
+import functools
 import json
 import re
 import unicodedata
@@ -80,6 +81,8 @@ _WORDS = re.compile(r"[^\W_]+")
 
 def _fold(text: str) -> str:
     """Lower case without accents: "Mößbauer" and "mossbauer" compare equal."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -95,14 +98,22 @@ def _singular(word: str) -> str:
     return word
 
 
-def words(text: str) -> list[str]:
-    """The meaningful words of a text, normalised, in order."""
-    return [_singular(w) for w in _WORDS.findall(_fold(_TEX.sub(" ", text or "")))
-            if len(w) > 1 and w not in STOPWORDS]
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_singular(w) for w in _WORDS.findall(_fold(_TEX.sub(" ", text or "")))
+                 if len(w) > 1 and w not in STOPWORDS)
+
+
+_short_words = functools.lru_cache(maxsize=8192)(_words)
+
+
+def words(text: str) -> tuple[str, ...]:
+    """The meaningful words of a text, normalised, in order. Keywords and titles recur across people and
+    papers, so short texts are cached."""
+    return _short_words(text) if len(text or "") <= 300 else _words(text)
 
 
 def phrase(keyword: str) -> tuple[str, ...]:
-    return tuple(words(keyword))
+    return words(keyword)
 
 
 def _contains(haystack: tuple[str, ...] | list[str], needle: tuple[str, ...]) -> bool:
@@ -138,7 +149,7 @@ class PaperTerms:
     @classmethod
     def of(cls, title: str, abstract: str, keywords: list[str]) -> "PaperTerms":
         phrases = frozenset(p for p in (phrase(k) for k in keywords or []) if p)
-        return cls(phrases, frozenset(w for p in phrases for w in p), tuple(words(title)), tuple(words(abstract)))
+        return cls(phrases, frozenset(w for p in phrases for w in p), words(title), words(abstract))
 
 
 @dataclass(frozen=True)
