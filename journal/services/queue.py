@@ -7,11 +7,12 @@ one page of rows (section and handling editor joined), one aggregate over the pa
 The queue shows no author names, so a triple-anonymous handling editor can use it.
 """
 
+import functools
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, exists, false, func, literal, not_, or_, select, true
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from journal.extensions import db
 from journal.models import (AssignmentStatus, Contributor, EditorRecommendation, Journal, Membership,
@@ -105,114 +106,95 @@ class QueuePage:
 # ---- The rules, as SQL ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class _Rules:
-    """The queue's rules for one user. `managing`, `required` and `recommend_only` are SQL expressions, so the
-    same rules serve one journal (constants) and the start page's several journals (columns of `journals`)."""
+    """The queue's rules for one user at one moment. `managing`, `required` and `recommend_only` are SQL
+    expressions, so the same rules serve one journal (constants) and the start page's several journals (columns
+    of `journals`). Each part is built once and reused: building SQL expressions is most of a page's Python time."""
 
-    user_id: int
-    managing: ColumnElement
-    required: ColumnElement
-    recommend_only: ColumnElement
+    def __init__(self, user_id: int, managing: ColumnElement, required: ColumnElement,
+                 recommend_only: ColumnElement, now: datetime):
+        self.user_id, self.managing, self.required, self.recommend_only = user_id, managing, required, recommend_only
+        # Counts shown on each row (current round); "invited" leaves out declined and cancelled invitations.
+        self.submitted = self._in_current_round(ReviewAssignment.status == A.SUBMITTED)
+        self.invited = self._in_current_round(ReviewAssignment.status.in_((A.INVITED, A.ACCEPTED, A.SUBMITTED)))
+        late = or_(and_(ReviewAssignment.status == A.ACCEPTED, ReviewAssignment.due_at < now),
+                   and_(ReviewAssignment.status == A.INVITED, ReviewAssignment.respond_by < now))
+        self.overdue_count = self._in_current_round(late)
+        # Under review, with a reviewer late to review (accepted, past due) or to answer (invited, past respond-by).
+        self.overdue = and_(Submission.status == S.UNDER_REVIEW, self._any_in_current_round(late))
+        self.visible = and_(Submission.status != S.DRAFT,
+                            or_(managing, Submission.handling_editor_id == user_id))
 
-    def _in_current_round(self, *conditions):
+    @staticmethod
+    def _in_current_round(*conditions):
         return (select(func.count(ReviewAssignment.id))
                 .join(ReviewRound, ReviewRound.id == ReviewAssignment.round_id)
                 .where(ReviewAssignment.submission_id == Submission.id,
                        ReviewRound.number == Submission.current_round, *conditions)
                 .correlate(Submission).scalar_subquery())
 
-    def _any_in_current_round(self, *conditions):
+    @staticmethod
+    def _any_in_current_round(*conditions):
         return exists(select(ReviewAssignment.id)
                       .join(ReviewRound, ReviewRound.id == ReviewAssignment.round_id)
                       .where(ReviewAssignment.submission_id == Submission.id,
                              ReviewRound.number == Submission.current_round, *conditions)
                       .correlate(Submission))
 
-    # Counts shown on each row (current round).
-    def submitted(self):
-        return self._in_current_round(ReviewAssignment.status == A.SUBMITTED)
-
-    def invited(self):
-        return self._in_current_round(ReviewAssignment.status.in_((A.INVITED, A.ACCEPTED, A.SUBMITTED)))
-
-    def _open(self):
-        return self._in_current_round(ReviewAssignment.status.in_((A.INVITED, A.ACCEPTED)))
-
-    def _late(self, now: datetime):
-        return or_(and_(ReviewAssignment.status == A.ACCEPTED, ReviewAssignment.due_at < now),
-                   and_(ReviewAssignment.status == A.INVITED, ReviewAssignment.respond_by < now))
-
-    def overdue_count(self, now: datetime):
-        return self._in_current_round(self._late(now))
-
-    def overdue(self, now: datetime) -> ColumnElement[bool]:
-        """Under review, with a reviewer late to review (accepted, past due) or to answer (invited, past respond-by)."""
-        return and_(Submission.status == S.UNDER_REVIEW, self._any_in_current_round(self._late(now)))
-
-    # Who acts.
-    def _not_author(self) -> ColumnElement[bool]:
-        return and_(Submission.submitter_id != self.user_id,
-                    not_(exists(select(Contributor.id).where(Contributor.submission_id == Submission.id,
-                                                             Contributor.user_id == self.user_id)
-                                .correlate(Submission))))
-
-    def _mine(self) -> ColumnElement[bool]:
-        """I handle it, or I am a managing editor and nobody does; never a paper I wrote."""
-        return and_(or_(Submission.handling_editor_id == self.user_id,
-                        and_(self.managing, Submission.handling_editor_id.is_(None))), self._not_author())
-
-    def _pending_recommendation(self) -> ColumnElement[bool]:
-        return exists(select(EditorRecommendation.id)
-                      .where(EditorRecommendation.submission_id == Submission.id,
-                             EditorRecommendation.status == RecommendationStatus.PENDING)
-                      .correlate(Submission))
-
-    def visible(self) -> ColumnElement[bool]:
-        return and_(Submission.status != S.DRAFT,
-                    or_(self.managing, Submission.handling_editor_id == self.user_id))
-
+    @functools.cached_property
     def reasons(self) -> list[tuple[str, ColumnElement[bool]]]:
         """Each thing the user should do, as (label, condition). Cheap column tests come first in each
         condition: both databases stop there for most rows before any subquery runs."""
+        not_author = and_(Submission.submitter_id != self.user_id,
+                          not_(exists(select(Contributor.id).where(Contributor.submission_id == Submission.id,
+                                                                   Contributor.user_id == self.user_id)
+                                      .correlate(Submission))))
+        # I handle it, or I am a managing editor and nobody does; never a paper I wrote.
+        mine = and_(or_(Submission.handling_editor_id == self.user_id,
+                        and_(self.managing, Submission.handling_editor_id.is_(None))), not_author)
+        pending = exists(select(EditorRecommendation.id)
+                         .where(EditorRecommendation.submission_id == Submission.id,
+                                EditorRecommendation.status == RecommendationStatus.PENDING)
+                         .correlate(Submission))
         decides = or_(not_(self.recommend_only), self.managing)
-        waiting = not_(self._pending_recommendation())
         revision = and_(Submission.status == S.SUBMITTED, Submission.current_round >= 2)
         reviewing = Submission.status == S.UNDER_REVIEW
-        submitted = self.submitted()
+        early = Submission.status.in_((S.SUBMITTED, S.UNDER_REVIEW))
+        open_ = self._in_current_round(ReviewAssignment.status.in_((A.INVITED, A.ACCEPTED)))
+        due_request = self._any_in_current_round(ReviewAssignment.status.in_((A.INVITED, A.ACCEPTED)),
+                                                 ReviewAssignment.proposed_due_at.is_not(None))
+        enough = self.submitted >= self.required
         return [
-            ("Assign an editor", and_(self.managing, Submission.handling_editor_id.is_(None),
-                                      Submission.status.in_((S.SUBMITTED, S.UNDER_REVIEW)), self._not_author())),
-            ("Screen", and_(Submission.status == S.SUBMITTED, Submission.current_round <= 1, self._mine())),
-            ("Decide on the revision", and_(revision, decides, self._mine(), waiting)),
-            ("Recommend a decision on the revision", and_(revision, not_(decides), self._mine(), waiting)),
-            ("Decide", and_(reviewing, decides, self._mine(), submitted >= self.required, waiting)),
-            ("Recommend a decision", and_(reviewing, not_(decides), self._mine(), submitted >= self.required,
-                                          waiting)),
-            ("Invite reviewers", and_(reviewing, self._mine(), submitted < self.required,
-                                      submitted + self._open() < self.required)),
-            ("Answer a due-date request", and_(reviewing, self._mine(), self._any_in_current_round(
-                ReviewAssignment.status.in_((A.INVITED, A.ACCEPTED)), ReviewAssignment.proposed_due_at.is_not(None)))),
-            ("Confirm the recommendation", and_(self.managing, Submission.status.in_((S.SUBMITTED, S.UNDER_REVIEW)),
-                                                self._not_author(), self._pending_recommendation())),
+            ("Assign an editor", and_(self.managing, Submission.handling_editor_id.is_(None), early, not_author)),
+            ("Screen", and_(Submission.status == S.SUBMITTED, Submission.current_round <= 1, mine)),
+            ("Decide on the revision", and_(revision, decides, mine, not_(pending))),
+            ("Recommend a decision on the revision", and_(revision, not_(decides), mine, not_(pending))),
+            ("Decide", and_(reviewing, decides, mine, enough, not_(pending))),
+            ("Recommend a decision", and_(reviewing, not_(decides), mine, enough, not_(pending))),
+            ("Invite reviewers", and_(reviewing, mine, not_(enough), self.submitted + open_ < self.required)),
+            ("Answer a due-date request", and_(reviewing, mine, due_request)),
+            ("Confirm the recommendation", and_(self.managing, early, not_author, pending)),
         ]
 
+    @functools.cached_property
     def needs_action(self) -> ColumnElement[bool]:
-        return or_(*(condition for _label, condition in self.reasons()))
+        # Every reason needs one of these two statuses: said once up front, the index finds the few such rows.
+        return and_(Submission.status.in_((S.SUBMITTED, S.UNDER_REVIEW)),
+                    or_(*(condition for _label, condition in self.reasons)))
 
 
-def _rules_for(user: User, journal: Journal) -> _Rules:
+def _rules_for(user: User, journal: Journal, now: datetime) -> _Rules:
     managing = has_role(user, journal, Role.MANAGING_EDITOR)
     return _Rules(user.id, true() if managing else false(), literal(journal.reviews_required),
-                  true() if journal.editors_recommend_only else false())
+                  true() if journal.editors_recommend_only else false(), now)
 
 
 # ---- The queue page ----------------------------------------------------------------------------------------------
 
 
-def _filtered(journal: Journal, rules: _Rules, filters: QueueFilters, now: datetime) -> list[ColumnElement[bool]]:
+def _filtered(journal: Journal, rules: _Rules, filters: QueueFilters) -> list[ColumnElement[bool]]:
     """Every condition but the status one (the status tabs count under the other filters)."""
-    conditions = [Submission.journal_id == journal.id, rules.visible()]
+    conditions = [Submission.journal_id == journal.id, rules.visible]
     if filters.section_id:
         conditions.append(Submission.section_id == filters.section_id)
     if filters.editor == "none":
@@ -224,10 +206,16 @@ def _filtered(journal: Journal, rules: _Rules, filters: QueueFilters, now: datet
         conditions.append(or_(func.lower(Submission.reference).contains(text, autoescape=True),
                               func.lower(Submission.title).contains(text, autoescape=True)))
     if filters.overdue:
-        conditions.append(rules.overdue(now))
+        conditions.append(rules.overdue)
     if filters.needs_action:
-        conditions.append(rules.needs_action())
+        conditions.append(rules.needs_action)
     return conditions
+
+
+# What a row shows; the long texts and JSON lists of a submission stay in the database.
+_ROW_COLUMNS = (Submission.journal_id, Submission.section_id, Submission.handling_editor_id, Submission.submitter_id,
+                Submission.reference, Submission.title, Submission.status, Submission.current_round,
+                Submission.status_changed_at, Submission.submitted_at, Submission.version)
 
 
 def _order(sort: str) -> list:
@@ -244,8 +232,9 @@ def queue_page(actor: User, journal: Journal, filters: QueueFilters) -> QueuePag
     managing = has_role(actor, journal, Role.MANAGING_EDITOR)
     if not managing:
         filters = replace(filters, editor="")  # an editor sees only their own papers anyway
-    rules, now = _rules_for(actor, journal), utcnow()
-    conditions = _filtered(journal, rules, filters, now)
+    now = utcnow()
+    rules = _rules_for(actor, journal, now)
+    conditions = _filtered(journal, rules, filters)
 
     by_status = dict(db.session.execute(
         select(Submission.status, func.count(Submission.id)).where(*conditions).group_by(Submission.status)
@@ -259,23 +248,27 @@ def queue_page(actor: User, journal: Journal, filters: QueueFilters) -> QueuePag
     page = min(max(1, filters.page), pages)
     filters = replace(filters, page=page)
 
+    # The page's ids are found on the narrow index entries; only those fifty rows are read whole and joined.
+    page_ids = (select(Submission.id).where(*conditions, Submission.status.in_(statuses))
+                .order_by(*_order(filters.sort)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).subquery())
     submissions = db.session.scalars(
-        select(Submission).where(*conditions, Submission.status.in_(statuses))
-        .options(joinedload(Submission.section), joinedload(Submission.handling_editor))
-        .order_by(*_order(filters.sort)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        select(Submission).join(page_ids, page_ids.c.id == Submission.id)
+        .options(load_only(*_ROW_COLUMNS), joinedload(Submission.section),
+                 joinedload(Submission.handling_editor).load_only(User.given_name, User.family_name))
+        .order_by(*_order(filters.sort))
     ).all()
     rows = [QueueRow(s, max(0, (now - s.status_changed_at).days)) for s in submissions]
-    _add_figures(rows, rules, now)
+    _add_figures(rows, rules)
     return QueuePage(rows=rows, total=total, page=page, pages=pages, counts=counts, managing=managing,
                      filters=filters)
 
 
-def _add_figures(rows: list[QueueRow], rules: _Rules, now: datetime) -> None:
+def _add_figures(rows: list[QueueRow], rules: _Rules) -> None:
     """Review counts, overdue reviews and what needs the user's action, for the page's rows in one query."""
     if not rows:
         return
-    reasons = rules.reasons()
-    query = select(Submission.id, rules.submitted(), rules.invited(), rules.overdue_count(now),
+    reasons = rules.reasons
+    query = select(Submission.id, rules.submitted, rules.invited, rules.overdue_count,
                    *(case((condition, 1), else_=0) for _label, condition in reasons)
                    ).where(Submission.id.in_([r.submission.id for r in rows]))
     figures = {row[0]: row[1:] for row in db.session.execute(query)}
@@ -312,13 +305,12 @@ def journal_summaries(actor: User, journals: list[Journal]) -> dict[int, Journal
         return {}
     managed = [j.id for j in journals if has_role(actor, j, Role.MANAGING_EDITOR)]
     rules = _Rules(actor.id, Submission.journal_id.in_(managed) if managed else false(), Journal.reviews_required,
-                   Journal.editors_recommend_only)
-    now = utcnow()
+                   Journal.editors_recommend_only, utcnow())
     rows = db.session.execute(
         select(Submission.journal_id, func.count(Submission.id),
-               func.sum(case((rules.needs_action(), 1), else_=0)), func.sum(case((rules.overdue(now), 1), else_=0)))
+               func.sum(case((rules.needs_action, 1), else_=0)), func.sum(case((rules.overdue, 1), else_=0)))
         .join(Journal, Journal.id == Submission.journal_id)
-        .where(Submission.journal_id.in_([j.id for j in journals]), rules.visible(),
+        .where(Submission.journal_id.in_([j.id for j in journals]), rules.visible,
                Submission.status.in_(ACTIVE_STATUSES))
         .group_by(Submission.journal_id)
     ).all()
