@@ -37,6 +37,10 @@ REVIEWER = "reviewer.sara@idsea.example"
 AUTHOR = "author.mei@idsea.example"              # has a draft (from seed-demo) and submits a new paper here
 SUBMITTED_AUTHOR = "author.john@idsea.example"   # has a submitted paper
 REVISING_AUTHOR = "author.elena@idsea.example"   # has a paper with a revision requested
+HANDLING_EDITOR = "editor.ada@idsea.example"     # handles the paper under review (seed-demo)
+DECIDING_EDITOR = "editor.marco@idsea.example"   # handles the reviewed paper waiting for a decision
+DRAFTING_REVIEWER = "reviewer.amira@idsea.example"  # has a review in progress
+INVITED_REVIEWER = "reviewer.kenji@idsea.example"   # has an invitation to answer
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -171,6 +175,7 @@ def run(args) -> int:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             shooter = Shooter(browser, base, out, args.widths, set(args.only or []))
+            shooter.instance = instance
             shoot_all(shooter)
             browser.close()
     finally:
@@ -252,7 +257,10 @@ def shoot_all(s: Shooter) -> None:
 
     context, page = s.context(REVIEWER)
     s.shoot(page, "review", "/review/")
+    s.shoot(page, "account-reviews", "/account/reviews")
     context.close()
+
+    shoot_peer_review_pages(s)
 
     context, page = s.context(MANAGING_EDITOR)
     s.shoot(page, "editorial", "/editorial/")
@@ -449,6 +457,67 @@ def shoot_author_pages(s: Shooter) -> None:
     elena_url = link_to(page, s.base + "/my/submissions", "Venus")
     s.shoot(page, "submission-elena", elena_url)
     s.shoot(page, "revise-elena", elena_url + "/revise")
+    context.close()
+
+
+def row_link(page, list_path: str, text: str) -> str:
+    """The first link in the table row (or card) of `list_path` that mentions `text`."""
+    page.goto(list_path)
+    return page.locator("main tr, main article, main li", has_text=text).first.locator("a").first.get_attribute("href")
+
+
+def invitation_path(s: Shooter, email: str) -> str:
+    """The personal link of the newest invitation mailed to `email`, read from the demo's outbox."""
+    import re
+    import sqlite3
+
+    with sqlite3.connect(s.instance / "journal.sqlite3") as db:
+        (body,) = db.execute("SELECT body_text FROM outbox_messages WHERE recipient = ? AND template = "
+                             "'review_invitation' ORDER BY id DESC LIMIT 1", (email,)).fetchone()
+    return re.search(r"https?://[^/\s]+(/review/invitations/\S+)", body).group(1)
+
+
+def shoot_peer_review_pages(s: Shooter) -> None:
+    """The editorial office and the reviewer's side on the demo's papers under review."""
+    context, page = s.context(MANAGING_EDITOR)
+    s.shoot(page, "editorial-queue-needs-action", "/editorial/jdse/?needs_action=y")
+    s.shoot(page, "editorial-queue-filtered", "/editorial/jdse/?status=under_review&sort=newest")
+    reviewed = row_link(page, s.base + "/editorial/jdse/?status=under_review", "Low-energy transfers")
+    s.shoot(page, "editorial-submission-reviewed", reviewed)
+    s.shoot(page, "decide", reviewed + "/decide?kind=minor_revision")
+    s.shoot(page, "decide-errors", reviewed + "/decide", status=None, prepare=lambda p: [
+        p.fill("#letter", ""), click(p, "main form button[type=submit]")])
+    under_review = row_link(page, s.base + "/editorial/jdse/?status=under_review", "Boulder distributions")
+    s.shoot(page, "find-reviewers", under_review + "/reviewers/find")
+    s.shoot(page, "find-reviewers-search", under_review + "/reviewers/find?q=geology&scope=everyone")
+    if s.wanted("review-return") or s.wanted("review-correct"):
+        page.goto(s.base + reviewed)
+        links = page.locator("main a[href$='/correct']")
+        if links.count():
+            correct = links.first.get_attribute("href")
+            s.shoot(page, "review-correct", correct)
+            s.shoot(page, "review-return", correct.removesuffix("/correct") + "/return")
+        else:
+            s.problems.append("review-correct: no 'correct' link on the reviewed paper's page")
+    context.close()
+
+    context, page = s.context(HANDLING_EDITOR)
+    s.shoot(page, "editorial-queue-editor", "/editorial/jdse/")
+    under_review = row_link(page, s.base + "/editorial/jdse/", "Boulder distributions")
+    s.shoot(page, "editorial-submission-under-review", under_review)
+    context.close()
+
+    context, page = s.context()
+    invitation = invitation_path(s, INVITED_REVIEWER)
+    s.shoot(page, "review-invitation", invitation)
+    context.close()
+
+    context, page = s.context(DRAFTING_REVIEWER)
+    s.shoot(page, "review-mine", "/review/")
+    draft = row_link(page, s.base + "/review/", "Boulder distributions")
+    s.shoot(page, "review-form", draft)
+    s.shoot(page, "review-form-errors", draft, status=None,
+            prepare=lambda p: click(p, "main button[value=submit]"))
     context.close()
 
 
