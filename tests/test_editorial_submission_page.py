@@ -57,6 +57,8 @@ def test_a_triple_anonymous_handling_editor_sees_no_author_identity(client, logi
     assert response.status_code == 200 and "Dust devils on Mars" in page
     for secret in ("Amira", "Haddad", "amira@example.org", "mars.pdf"):
         assert secret not in page
+    history = page.split("<h2>History</h2>")[1]
+    assert "<td>The authors</td>" in history and "<td>Submit</td>" in history  # the history, without who the authors are
     original = next(f for f in submission.files if f.kind is FileKind.MANUSCRIPT)
     copy = next(f for f in submission.files if f.kind is FileKind.ANONYMIZED_MANUSCRIPT)
     assert client.get(f"/editorial/jdse/submissions/{submission.id}/files/{original.id}").status_code == 404

@@ -279,3 +279,29 @@ def _resolve_recommendation(actor: User, submission: Submission, decision: Decis
                    submission=submission, recommendation=recommendation, decision=decision,
                    link=external_url("editorial.submission", slug=submission.journal.slug,
                                      submission_id=submission.id))
+
+
+# --- History for editors who may not know the authors --------------------------------------------------------
+
+# What the authors did is shown as theirs without a name; their payloads (file names, fields typed) are left out,
+# since a file name or a title change may name them.
+AUTHOR_ACTOR = "The authors"
+
+
+def history_without_authors(submission: Submission) -> list:
+    """The submission's history for a triple-anonymous handling editor: every event, but the authors' own
+    acts under "The authors" and without details, and no payload naming a contributor."""
+    from types import SimpleNamespace
+
+    from journal.audit import history
+
+    authors = {submission.submitter_id} | {c.user_id for c in submission.contributors if c.user_id}
+    names = [n for c in submission.contributors for n in (c.full_name, c.family_name, c.email) if n]
+    rows = []
+    for event in history(submission):
+        by_author = event.actor_id in authors
+        payload = {} if by_author else {k: v for k, v in (event.payload or {}).items()
+                                        if not any(n.lower() in str(v).lower() for n in names)}
+        actor = SimpleNamespace(full_name=AUTHOR_ACTOR) if by_author else event.actor
+        rows.append(SimpleNamespace(created_at=event.created_at, action=event.action, actor=actor, payload=payload))
+    return rows

@@ -106,7 +106,7 @@ def _visible_files(submission: Submission) -> list:
 def submission(journal: Journal, submission_id: int):
     submission = _editorial_submission(journal, submission_id)
     sees_authors = can(current_user, "submission.see_authors", submission)
-    events = history(submission) if sees_authors else []
+    events = history(submission) if sees_authors else editorial_service.history_without_authors(submission)
     actions = {t.name for t in available(current_user, submission)}
     from journal.services.reviews import previous_reviewers
 
