@@ -55,6 +55,7 @@ PAGES = [
     ("queue: all statuses, page 100", "/editorial/bench/?status=all&page=100"),
     ("queue: one editor, newest submitted", "/editorial/bench/?status=all&editor={editor}&sort=submitted"),
     ("editorial start page (counts)", "/editorial/"),
+    ("app baseline: home page, logged in", "/"),
 ]
 
 

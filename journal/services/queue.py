@@ -1,9 +1,15 @@
 """The editorial queue: which submissions an editor sees, what needs whose action, where reviews are overdue.
 
-Every rule is one SQL expression correlated with `submissions`, so the "needs my action" and "overdue"
-filters, the reasons shown on each row and the counts on the editorial start page are the same rule, and
-a page costs the same few queries at fifty or fifty thousand submissions: one count per status (GROUP BY),
-one page of rows (section and handling editor joined), one aggregate over the page's ids.
+Each rule is one SQL expression over `submissions` and a few per-submission facts (the current round's
+review counts, late reviewers, due-date requests, a pending recommendation) that grouped joins compute for
+the submissions in question. So the "needs my action" and "overdue" filters, the reasons shown on each row
+and the counts on the editorial start page are the same rule, and a page costs the same few queries at fifty
+or fifty thousand submissions: one count per status (GROUP BY), one page of rows (section and handling editor
+joined), one query of figures for the page's ids. No correlated subquery runs once per row: on PostgreSQL
+those also push a plan's cost past the JIT threshold, which then compiles for seconds.
+
+The statements are built once per shape (which filters, managing or not) with named parameters (:me, :now,
+:required, …) and kept: building these SQL expressions costs more than running them.
 The queue shows no author names, so a triple-anonymous handling editor can use it.
 """
 
@@ -11,13 +17,14 @@ import functools
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, literal, not_, or_, select, true
+from sqlalchemy import ColumnElement, Integer, String, and_, bindparam, case, false, func, not_, or_, select, true
 from sqlalchemy.orm import joinedload, load_only
 
 from journal.extensions import db
 from journal.models import (AssignmentStatus, Contributor, EditorRecommendation, Journal, Membership,
                             RecommendationStatus, ReviewAssignment, ReviewRound, Role, Submission, SubmissionStatus,
                             User, utcnow)
+from journal.models.base import UTCDateTime
 from journal.permissions import has_role
 
 S = SubmissionStatus
@@ -103,127 +110,199 @@ class QueuePage:
         return (self.page - 1) * PAGE_SIZE + len(self.rows)
 
 
-# ---- The rules, as SQL ------------------------------------------------------------------------------------------
+# ---- The rules, as SQL with named parameters ------------------------------------------------------------------
+
+ME = bindparam("me", type_=Integer)  # the user looking at the queue
+NOW = bindparam("now", type_=UTCDateTime())
+REQUIRED = bindparam("required", type_=Integer)  # the journal's reviews required per round
+JOURNAL_IDS = bindparam("journal_ids", expanding=True)
+IDS = bindparam("ids", expanding=True)  # the page's submissions
+
+
+def _visible(managing: ColumnElement) -> ColumnElement[bool]:
+    """Managing editors see every submission but drafts, editors those they handle."""
+    return and_(Submission.status != S.DRAFT, or_(managing, Submission.handling_editor_id == ME))
+
+
+def _handled_by_me(managing: ColumnElement) -> ColumnElement[bool]:
+    """I handle it, or I am a managing editor and nobody does."""
+    return or_(Submission.handling_editor_id == ME, and_(managing, Submission.handling_editor_id.is_(None)))
+
+
+def _number(condition) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+class _Facts:
+    """Per submission: the current round's reviews submitted, invitations not declined or cancelled, open ones,
+    late ones and due-date requests (for the submissions `scope` selects), and whether a recommendation waits for
+    a managing editor (for those `pending_scope` selects). Grouped joins, outer-joined by submission id; the
+    scopes (conditions on `submissions`) keep them to the few submissions a page can ask about."""
+
+    def __init__(self, scope: list[ColumnElement[bool]], pending_scope: list[ColumnElement[bool]]):
+        ra = ReviewAssignment
+        open_ = ra.status.in_((A.INVITED, A.ACCEPTED))
+        late = or_(and_(ra.status == A.ACCEPTED, ra.due_at < NOW), and_(ra.status == A.INVITED, ra.respond_by < NOW))
+        self.reviews = (
+            select(ra.submission_id.label("submission_id"),
+                   _number(ra.status == A.SUBMITTED).label("submitted"),
+                   _number(ra.status.in_((A.INVITED, A.ACCEPTED, A.SUBMITTED))).label("invited"),
+                   _number(open_).label("open"),
+                   _number(late).label("late"),
+                   _number(and_(open_, ra.proposed_due_at.is_not(None))).label("due_requests"))
+            .join(ReviewRound, ReviewRound.id == ra.round_id)
+            .join(Submission, and_(Submission.id == ra.submission_id, ReviewRound.number == Submission.current_round))
+            .where(*scope).group_by(ra.submission_id).subquery("round_facts"))
+        self.pending = (
+            select(EditorRecommendation.submission_id.label("submission_id"))
+            .join(Submission, Submission.id == EditorRecommendation.submission_id)
+            .where(*pending_scope, EditorRecommendation.status == RecommendationStatus.PENDING)
+            .group_by(EditorRecommendation.submission_id).subquery("pending_recommendations"))
+        c = self.reviews.c
+        self.submitted, self.invited, self.open = (func.coalesce(c.submitted, 0), func.coalesce(c.invited, 0),
+                                                   func.coalesce(c.open, 0))
+        self.late, self.due_requests = func.coalesce(c.late, 0), func.coalesce(c.due_requests, 0)
+        self.has_pending = self.pending.c.submission_id.is_not(None)
+
+    @classmethod
+    def of_journals(cls, managing: ColumnElement, *, overdue: bool = True) -> "_Facts":
+        """For filters and counts over whole journals: review counts matter under review only, and for actions
+        only on the papers I handle (`overdue=False`: no late reviews asked about); a recommendation waits on a
+        submitted or under-review paper."""
+        journals = Submission.journal_id.in_(JOURNAL_IDS)
+        return cls([journals, Submission.status == S.UNDER_REVIEW,
+                    _visible(managing) if overdue else _handled_by_me(managing)],
+                   [journals, Submission.status.in_((S.SUBMITTED, S.UNDER_REVIEW))])
+
+    @classmethod
+    def of_page(cls) -> "_Facts":
+        page = Submission.id.in_(IDS)
+        return cls([page], [page])
+
+    def join(self, query):
+        return (query.outerjoin(self.reviews, self.reviews.c.submission_id == Submission.id)
+                .outerjoin(self.pending, self.pending.c.submission_id == Submission.id))
 
 
 class _Rules:
-    """The queue's rules for one user at one moment. `managing`, `required` and `recommend_only` are SQL
-    expressions, so the same rules serve one journal (constants) and the start page's several journals (columns
-    of `journals`). Each part is built once and reused: building SQL expressions is most of a page's Python time."""
+    """What needs the user's action and which reviews are overdue, over one set of facts. `managing`, `required`
+    and `recommend_only` are SQL expressions: constants for one journal, columns of `journals` (and a list of
+    managed journals) for the start page's several journals."""
 
-    def __init__(self, user_id: int, managing: ColumnElement, required: ColumnElement,
-                 recommend_only: ColumnElement, now: datetime):
-        self.user_id, self.managing, self.required, self.recommend_only = user_id, managing, required, recommend_only
-        # Counts shown on each row (current round); "invited" leaves out declined and cancelled invitations.
-        self.submitted = self._in_current_round(ReviewAssignment.status == A.SUBMITTED)
-        self.invited = self._in_current_round(ReviewAssignment.status.in_((A.INVITED, A.ACCEPTED, A.SUBMITTED)))
-        late = or_(and_(ReviewAssignment.status == A.ACCEPTED, ReviewAssignment.due_at < now),
-                   and_(ReviewAssignment.status == A.INVITED, ReviewAssignment.respond_by < now))
-        self.overdue_count = self._in_current_round(late)
+    def __init__(self, facts: _Facts, managing: ColumnElement, required: ColumnElement,
+                 recommend_only: ColumnElement):
+        self.facts = facts
         # Under review, with a reviewer late to review (accepted, past due) or to answer (invited, past respond-by).
-        self.overdue = and_(Submission.status == S.UNDER_REVIEW, self._any_in_current_round(late))
-        self.visible = and_(Submission.status != S.DRAFT,
-                            or_(managing, Submission.handling_editor_id == user_id))
-
-    @staticmethod
-    def _in_current_round(*conditions):
-        return (select(func.count(ReviewAssignment.id))
-                .join(ReviewRound, ReviewRound.id == ReviewAssignment.round_id)
-                .where(ReviewAssignment.submission_id == Submission.id,
-                       ReviewRound.number == Submission.current_round, *conditions)
-                .correlate(Submission).scalar_subquery())
-
-    @staticmethod
-    def _any_in_current_round(*conditions):
-        return exists(select(ReviewAssignment.id)
-                      .join(ReviewRound, ReviewRound.id == ReviewAssignment.round_id)
-                      .where(ReviewAssignment.submission_id == Submission.id,
-                             ReviewRound.number == Submission.current_round, *conditions)
-                      .correlate(Submission))
-
-    @functools.cached_property
-    def reasons(self) -> list[tuple[str, ColumnElement[bool]]]:
-        """Each thing the user should do, as (label, condition). Cheap column tests come first in each
-        condition: both databases stop there for most rows before any subquery runs."""
-        not_author = and_(Submission.submitter_id != self.user_id,
-                          not_(exists(select(Contributor.id).where(Contributor.submission_id == Submission.id,
-                                                                   Contributor.user_id == self.user_id)
-                                      .correlate(Submission))))
-        # I handle it, or I am a managing editor and nobody does; never a paper I wrote.
-        mine = and_(or_(Submission.handling_editor_id == self.user_id,
-                        and_(self.managing, Submission.handling_editor_id.is_(None))), not_author)
-        pending = exists(select(EditorRecommendation.id)
-                         .where(EditorRecommendation.submission_id == Submission.id,
-                                EditorRecommendation.status == RecommendationStatus.PENDING)
-                         .correlate(Submission))
-        decides = or_(not_(self.recommend_only), self.managing)
+        self.overdue = and_(Submission.status == S.UNDER_REVIEW, facts.late > 0)
+        written = select(Contributor.submission_id).where(Contributor.user_id == ME)  # run once, not per row
+        not_author = and_(Submission.submitter_id != ME, Submission.id.not_in(written))
+        mine = and_(_handled_by_me(managing), not_author)  # never a paper I wrote
+        decides = or_(not_(recommend_only), managing)
         revision = and_(Submission.status == S.SUBMITTED, Submission.current_round >= 2)
         reviewing = Submission.status == S.UNDER_REVIEW
         early = Submission.status.in_((S.SUBMITTED, S.UNDER_REVIEW))
-        open_ = self._in_current_round(ReviewAssignment.status.in_((A.INVITED, A.ACCEPTED)))
-        due_request = self._any_in_current_round(ReviewAssignment.status.in_((A.INVITED, A.ACCEPTED)),
-                                                 ReviewAssignment.proposed_due_at.is_not(None))
-        enough = self.submitted >= self.required
-        return [
-            ("Assign an editor", and_(self.managing, Submission.handling_editor_id.is_(None), early, not_author)),
+        enough = facts.submitted >= required
+        waiting = not_(facts.has_pending)
+        self.reasons: list[tuple[str, ColumnElement[bool]]] = [
+            ("Assign an editor", and_(managing, Submission.handling_editor_id.is_(None), early, not_author)),
             ("Screen", and_(Submission.status == S.SUBMITTED, Submission.current_round <= 1, mine)),
-            ("Decide on the revision", and_(revision, decides, mine, not_(pending))),
-            ("Recommend a decision on the revision", and_(revision, not_(decides), mine, not_(pending))),
-            ("Decide", and_(reviewing, decides, mine, enough, not_(pending))),
-            ("Recommend a decision", and_(reviewing, not_(decides), mine, enough, not_(pending))),
-            ("Invite reviewers", and_(reviewing, mine, not_(enough), self.submitted + open_ < self.required)),
-            ("Answer a due-date request", and_(reviewing, mine, due_request)),
-            ("Confirm the recommendation", and_(self.managing, early, not_author, pending)),
+            ("Decide on the revision", and_(revision, decides, mine, waiting)),
+            ("Recommend a decision on the revision", and_(revision, not_(decides), mine, waiting)),
+            ("Decide", and_(reviewing, decides, mine, enough, waiting)),
+            ("Recommend a decision", and_(reviewing, not_(decides), mine, enough, waiting)),
+            ("Invite reviewers", and_(reviewing, mine, not_(enough), facts.submitted + facts.open < required)),
+            ("Answer a due-date request", and_(reviewing, mine, facts.due_requests > 0)),
+            ("Confirm the recommendation", and_(managing, early, not_author, facts.has_pending)),
         ]
-
-    @functools.cached_property
-    def needs_action(self) -> ColumnElement[bool]:
         # Every reason needs one of these two statuses: said once up front, the index finds the few such rows.
-        return and_(Submission.status.in_((S.SUBMITTED, S.UNDER_REVIEW)),
-                    or_(*(condition for _label, condition in self.reasons)))
+        self.needs_action = and_(early, or_(*(condition for _label, condition in self.reasons)))
 
 
-def _rules_for(user: User, journal: Journal, now: datetime) -> _Rules:
-    managing = has_role(user, journal, Role.MANAGING_EDITOR)
-    return _Rules(user.id, true() if managing else false(), literal(journal.reviews_required),
-                  true() if journal.editors_recommend_only else false(), now)
+def _constant(value: bool) -> ColumnElement[bool]:
+    return true() if value else false()
 
 
 # ---- The queue page ----------------------------------------------------------------------------------------------
-
-
-def _filtered(journal: Journal, rules: _Rules, filters: QueueFilters) -> list[ColumnElement[bool]]:
-    """Every condition but the status one (the status tabs count under the other filters)."""
-    conditions = [Submission.journal_id == journal.id, rules.visible]
-    if filters.section_id:
-        conditions.append(Submission.section_id == filters.section_id)
-    if filters.editor == "none":
-        conditions.append(Submission.handling_editor_id.is_(None))
-    elif filters.editor.isdigit():
-        conditions.append(Submission.handling_editor_id == int(filters.editor))
-    if filters.q.strip():
-        text = filters.q.strip().lower()
-        conditions.append(or_(func.lower(Submission.reference).contains(text, autoescape=True),
-                              func.lower(Submission.title).contains(text, autoescape=True)))
-    if filters.overdue:
-        conditions.append(rules.overdue)
-    if filters.needs_action:
-        conditions.append(rules.needs_action)
-    return conditions
-
 
 # What a row shows; the long texts and JSON lists of a submission stay in the database.
 _ROW_COLUMNS = (Submission.journal_id, Submission.section_id, Submission.handling_editor_id, Submission.submitter_id,
                 Submission.reference, Submission.title, Submission.status, Submission.current_round,
                 Submission.status_changed_at, Submission.submitted_at, Submission.version)
+_ORDERS = {
+    "oldest": (Submission.status_changed_at, Submission.id),
+    "newest": (Submission.status_changed_at.desc(), Submission.id.desc()),
+    "submitted": (Submission.submitted_at.desc(), Submission.id.desc()),
+}
 
 
-def _order(sort: str) -> list:
-    if sort == "newest":
-        return [Submission.status_changed_at.desc(), Submission.id.desc()]
-    if sort == "submitted":
-        return [Submission.submitted_at.desc(), Submission.id.desc()]
-    return [Submission.status_changed_at, Submission.id]
+@dataclass(frozen=True)
+class _Shape:
+    """What decides a queue statement's SQL; everything else is a parameter."""
+
+    managing: bool
+    recommend_only: bool
+    section: bool
+    editor: str  # "", "none" or "id"
+    search: bool
+    needs_action: bool
+    overdue: bool
+    sort: str
+
+
+@functools.lru_cache(maxsize=256)
+def _queue_statements(shape: _Shape):
+    """The count per status and the page's rows, for one shape of filters. Parameters: me, now, required,
+    journal_ids, section_id, editor_id, q, statuses, limit, offset."""
+    managing = _constant(shape.managing)
+    facts = _Facts.of_journals(managing, overdue=shape.overdue)
+    rules = _Rules(facts, managing, REQUIRED, _constant(shape.recommend_only))
+    conditions = [Submission.journal_id.in_(JOURNAL_IDS), _visible(managing)]
+    if shape.section:
+        conditions.append(Submission.section_id == bindparam("section_id", type_=Integer))
+    if shape.editor == "none":
+        conditions.append(Submission.handling_editor_id.is_(None))
+    elif shape.editor == "id":
+        conditions.append(Submission.handling_editor_id == bindparam("editor_id", type_=Integer))
+    if shape.search:
+        text = bindparam("q", type_=String)  # lower-cased, with LIKE's wildcards escaped by "/"
+        conditions.append(or_(func.lower(Submission.reference).contains(text, escape="/"),
+                              func.lower(Submission.title).contains(text, escape="/")))
+    if shape.overdue:
+        conditions.append(rules.overdue)
+    if shape.needs_action:
+        conditions.append(rules.needs_action)
+
+    def from_submissions(*columns):
+        query = select(*columns).select_from(Submission)
+        return facts.join(query) if shape.needs_action or shape.overdue else query
+
+    counts = (from_submissions(Submission.status, func.count(Submission.id)).where(*conditions)
+              .group_by(Submission.status))
+    # The page's ids come from the narrow index entries; only those fifty rows are read whole and joined.
+    order = _ORDERS[shape.sort]
+    page_ids = (from_submissions(Submission.id)
+                .where(*conditions, Submission.status.in_(bindparam("statuses", expanding=True)))
+                .order_by(*order).limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
+                .subquery("page"))
+    page = (select(Submission).join(page_ids, page_ids.c.id == Submission.id)
+            .options(load_only(*_ROW_COLUMNS), joinedload(Submission.section),
+                     joinedload(Submission.handling_editor).load_only(User.given_name, User.family_name))
+            .order_by(*order))
+    return counts, page
+
+
+@functools.lru_cache(maxsize=8)
+def _figures_statement(managing: bool, recommend_only: bool):
+    """Review counts, late reviews and one flag per reason, for the page's submissions (:ids)."""
+    facts = _Facts.of_page()
+    rules = _Rules(facts, _constant(managing), REQUIRED, _constant(recommend_only))
+    return facts.join(select(Submission.id, facts.submitted, facts.invited, facts.late,
+                             *(case((condition, 1), else_=0) for _label, condition in rules.reasons))
+                      .select_from(Submission)).where(Submission.id.in_(IDS)), [label for label, _ in rules.reasons]
+
+
+def _like_text(q: str) -> str:
+    return q.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
 def queue_page(actor: User, journal: Journal, filters: QueueFilters) -> QueuePage:
@@ -232,13 +311,17 @@ def queue_page(actor: User, journal: Journal, filters: QueueFilters) -> QueuePag
     managing = has_role(actor, journal, Role.MANAGING_EDITOR)
     if not managing:
         filters = replace(filters, editor="")  # an editor sees only their own papers anyway
+    editor = filters.editor if filters.editor in ("", "none") else "id" if filters.editor.isdigit() else ""
+    shape = _Shape(managing, journal.editors_recommend_only, bool(filters.section_id), editor,
+                   bool(filters.q.strip()), filters.needs_action, filters.overdue,
+                   filters.sort if filters.sort in _ORDERS else "oldest")
+    counts_query, page_query = _queue_statements(shape)
     now = utcnow()
-    rules = _rules_for(actor, journal, now)
-    conditions = _filtered(journal, rules, filters)
+    params = {"me": actor.id, "now": now, "required": journal.reviews_required, "journal_ids": [journal.id],
+              "section_id": filters.section_id, "editor_id": int(filters.editor) if editor == "id" else None,
+              "q": _like_text(filters.q.strip())}
 
-    by_status = dict(db.session.execute(
-        select(Submission.status, func.count(Submission.id)).where(*conditions).group_by(Submission.status)
-    ).all())
+    by_status = dict(db.session.execute(counts_query, params).all())
     counts = {s.value: by_status.get(s, 0) for s in QUEUE_STATUSES}
     counts["active"] = sum(counts[s.value] for s in ACTIVE_STATUSES)
     counts["all"] = sum(counts[s.value] for s in QUEUE_STATUSES)
@@ -248,35 +331,20 @@ def queue_page(actor: User, journal: Journal, filters: QueueFilters) -> QueuePag
     page = min(max(1, filters.page), pages)
     filters = replace(filters, page=page)
 
-    # The page's ids are found on the narrow index entries; only those fifty rows are read whole and joined.
-    page_ids = (select(Submission.id).where(*conditions, Submission.status.in_(statuses))
-                .order_by(*_order(filters.sort)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE).subquery())
-    submissions = db.session.scalars(
-        select(Submission).join(page_ids, page_ids.c.id == Submission.id)
-        .options(load_only(*_ROW_COLUMNS), joinedload(Submission.section),
-                 joinedload(Submission.handling_editor).load_only(User.given_name, User.family_name))
-        .order_by(*_order(filters.sort))
-    ).all()
+    submissions = db.session.scalars(page_query, {**params, "statuses": [s.value for s in statuses],
+                                                  "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}).all()
     rows = [QueueRow(s, max(0, (now - s.status_changed_at).days)) for s in submissions]
-    _add_figures(rows, rules)
+    if rows:
+        figures_query, labels = _figures_statement(managing, journal.editors_recommend_only)
+        figures = {row[0]: row[1:] for row in db.session.execute(figures_query, {
+            "me": actor.id, "now": now, "required": journal.reviews_required, "ids": [r.submission.id for r in rows]})}
+        for row in rows:
+            submitted, invited, late, *flags = figures[row.submission.id]
+            row.reviews_submitted, row.reviews_invited = submitted, invited
+            row.reviews_overdue = late if row.submission.status is S.UNDER_REVIEW else 0
+            row.actions = [label for label, flag in zip(labels, flags) if flag]
     return QueuePage(rows=rows, total=total, page=page, pages=pages, counts=counts, managing=managing,
                      filters=filters)
-
-
-def _add_figures(rows: list[QueueRow], rules: _Rules) -> None:
-    """Review counts, overdue reviews and what needs the user's action, for the page's rows in one query."""
-    if not rows:
-        return
-    reasons = rules.reasons
-    query = select(Submission.id, rules.submitted, rules.invited, rules.overdue_count,
-                   *(case((condition, 1), else_=0) for _label, condition in reasons)
-                   ).where(Submission.id.in_([r.submission.id for r in rows]))
-    figures = {row[0]: row[1:] for row in db.session.execute(query)}
-    for row in rows:
-        submitted, invited, overdue, *flags = figures[row.submission.id]
-        row.reviews_submitted, row.reviews_invited = submitted or 0, invited or 0
-        row.reviews_overdue = overdue if row.submission.status is S.UNDER_REVIEW else 0
-        row.actions = [label for (label, _condition), flag in zip(reasons, flags) if flag]
 
 
 def editor_choices(journal: Journal) -> list[tuple[int, str]]:
@@ -298,22 +366,28 @@ class JournalSummary:
     overdue: int = 0
 
 
+@functools.lru_cache(maxsize=2)
+def _summary_statement(manages_any: bool):
+    """Per journal (:journal_ids): active submissions, those needing my action, those with overdue reviews.
+    :managed lists the journals I manage."""
+    managing = Submission.journal_id.in_(bindparam("managed", expanding=True)) if manages_any else false()
+    facts = _Facts.of_journals(managing)
+    rules = _Rules(facts, managing, Journal.reviews_required, Journal.editors_recommend_only)
+    return (facts.join(select(Submission.journal_id, func.count(Submission.id), _number(rules.needs_action),
+                              _number(rules.overdue))
+                       .select_from(Submission).join(Journal, Journal.id == Submission.journal_id))
+            .where(Submission.journal_id.in_(JOURNAL_IDS), _visible(managing), Submission.status.in_(ACTIVE_STATUSES))
+            .group_by(Submission.journal_id))
+
+
 def journal_summaries(actor: User, journals: list[Journal]) -> dict[int, JournalSummary]:
     """Per journal, what the user's queue holds: active submissions, those needing the user's action, those with
     overdue reviews. One query for all journals."""
     if not journals:
         return {}
     managed = [j.id for j in journals if has_role(actor, j, Role.MANAGING_EDITOR)]
-    rules = _Rules(actor.id, Submission.journal_id.in_(managed) if managed else false(), Journal.reviews_required,
-                   Journal.editors_recommend_only, utcnow())
-    rows = db.session.execute(
-        select(Submission.journal_id, func.count(Submission.id),
-               func.sum(case((rules.needs_action, 1), else_=0)), func.sum(case((rules.overdue, 1), else_=0)))
-        .join(Journal, Journal.id == Submission.journal_id)
-        .where(Submission.journal_id.in_([j.id for j in journals]), rules.visible,
-               Submission.status.in_(ACTIVE_STATUSES))
-        .group_by(Submission.journal_id)
-    ).all()
+    rows = db.session.execute(_summary_statement(bool(managed)), {
+        "me": actor.id, "now": utcnow(), "journal_ids": [j.id for j in journals], "managed": managed}).all()
     summaries = {j.id: JournalSummary(j.id in managed) for j in journals}
     for journal_id, active, needs_action, overdue in rows:
         summaries[journal_id] = JournalSummary(journal_id in managed, active, needs_action or 0, overdue or 0)
