@@ -6,9 +6,9 @@
 Creates a fresh SQLite file in a temporary folder (and, with --postgres, a scratch database on that
 server, dropped afterwards), migrates it, and fills one journal with N submissions in every status,
 their review rounds and review assignments (some late, some with a due-date request), by bulk inserts.
-Then it logs in as the journal's managing editor through the real login form and GETs the queue pages
-through the Flask test client, R times each after one warm-up, and prints the median and 95th
-percentile in milliseconds and the number of SQL statements per request. A bare Flask app rendering
+Then it logs in as the journal's managing editor and as one of its editors through the real login
+form, GETs the queue pages through the Flask test client, R times each after one warm-up, and prints
+the median and 95th percentile in milliseconds and the number of SQL statements per request. A bare Flask app rendering
 a small template is measured in the same run, as the baseline. `--analyze` runs SQLite's ANALYZE
 first (PostgreSQL is always analysed, as its autovacuum would do).
 """
@@ -46,16 +46,19 @@ STATUS_MIX = [("draft", 3), ("submitted", 4), ("under_review", 10), ("revision_r
               ("scheduled", 1), ("published", 33), ("rejected", 37), ("withdrawn", 5)]
 WORDS = ("plasma", "regolith", "orbit", "comet", "dust", "magnetosphere", "lander", "thermal", "spectra", "ion",
          "asteroid", "solar", "wind", "crater", "radar", "ice", "probe", "trajectory", "Jupiter", "Mars")
-PAGES = [
-    ("queue: default (active, oldest first)", "/editorial/bench/"),
-    ("queue: needs my action", "/editorial/bench/?needs_action=y"),
-    ("queue: overdue reviews", "/editorial/bench/?overdue=y"),
-    ("queue: status = rejected", "/editorial/bench/?status=rejected"),
-    ("queue: text search 'plasma'", "/editorial/bench/?status=all&q=plasma"),
-    ("queue: all statuses, page 100", "/editorial/bench/?status=all&page=100"),
-    ("queue: one editor, newest submitted", "/editorial/bench/?status=all&editor={editor}&sort=submitted"),
-    ("editorial start page (counts)", "/editorial/"),
-    ("app baseline: home page, logged in", "/"),
+PAGES = [  # (who, label, path)
+    ("manager", "queue: default (active, oldest first)", "/editorial/bench/"),
+    ("manager", "queue: needs my action", "/editorial/bench/?needs_action=y"),
+    ("manager", "queue: overdue reviews", "/editorial/bench/?overdue=y"),
+    ("manager", "queue: status = rejected", "/editorial/bench/?status=rejected"),
+    ("manager", "queue: text search 'plasma', all statuses", "/editorial/bench/?status=all&q=plasma"),
+    ("manager", "queue: all statuses, page 100", "/editorial/bench/?status=all&page=100"),
+    ("manager", "queue: one editor's, newest submitted", "/editorial/bench/?status=all&editor={editor}&sort=submitted"),
+    ("manager", "editorial start page (counts)", "/editorial/"),
+    ("editor", "editor's own queue: default", "/editorial/bench/"),
+    ("editor", "editor's own queue: needs my action", "/editorial/bench/?needs_action=y&status=all"),
+    ("editor", "editor's start page (counts)", "/editorial/"),
+    ("manager", "app baseline: home page, logged in", "/"),
 ]
 
 
@@ -198,18 +201,20 @@ def run(backend: str, url: str, args, workdir: Path) -> None:
         statements: list[str] = []
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         db.session.remove()
-    client = app.test_client()
-    response = client.post("/login", data={"email": "manager@bench.example", "password": PASSWORD})
-    assert response.status_code == 302, response.status_code
+    clients = {}
+    for who, email in (("manager", "manager@bench.example"), ("editor", "editor0@bench.example")):
+        clients[who] = app.test_client()
+        response = clients[who].post("/login", data={"email": email, "password": PASSWORD})
+        assert response.status_code == 302, response.status_code
     print(f"\n{backend}: {facts['submissions']} submissions, {facts['rounds']} rounds, {facts['assignments']} "
           f"review assignments, seeded in {seconds:.1f} s{' (ANALYZE run)' if backend == 'postgresql' or args.analyze else ''}")
     print("  statuses: " + ", ".join(f"{s} {c}" for s, c in facts["statuses"].items()))
-    print(f"  {'page':44} {'median ms':>9} {'p95 ms':>8} {'SQL':>4} {'rows':>5}")
-    for label, path in PAGES:
-        median, p95, count, rows = timed(client, path.format(editor=facts["editor"]), args.repeat, statements)
-        print(f"  {label:44} {median:9.1f} {p95:8.1f} {count:4d} {rows:5d}")
+    print(f"  {'page':46} {'median ms':>9} {'p95 ms':>8} {'SQL':>4} {'rows':>5}")
+    for who, label, path in PAGES:
+        median, p95, count, rows = timed(clients[who], path.format(editor=facts["editor"]), args.repeat, statements)
+        print(f"  {label:46} {median:9.1f} {p95:8.1f} {count:4d} {rows:5d}")
     median, p95 = bare_flask(args.repeat)
-    print(f"  {'bare Flask, small template (baseline)':44} {median:9.2f} {p95:8.2f} {0:4d}")
+    print(f"  {'bare Flask, small template (baseline)':46} {median:9.2f} {p95:8.2f} {0:4d}")
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

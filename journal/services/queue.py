@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Integer, String, and_, bindparam, case, false, func, not_, or_, select, true
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import aliased, joinedload, load_only
 
 from journal.extensions import db
 from journal.models import (AssignmentStatus, Contributor, EditorRecommendation, Journal, Membership,
@@ -165,13 +165,10 @@ class _Facts:
         self.has_pending = self.pending.c.submission_id.is_not(None)
 
     @classmethod
-    def of_journals(cls, managing: ColumnElement, *, overdue: bool = True) -> "_Facts":
-        """For filters and counts over whole journals: review counts matter under review only, and for actions
-        only on the papers I handle (`overdue=False`: no late reviews asked about); a recommendation waits on a
-        submitted or under-review paper."""
-        journals = Submission.journal_id.in_(JOURNAL_IDS)
-        return cls([journals, Submission.status == S.UNDER_REVIEW,
-                    _visible(managing) if overdue else _handled_by_me(managing)],
+    def of_journals(cls, managing: ColumnElement, journals: ColumnElement[bool]) -> "_Facts":
+        """For the needs-my-action filter and counts over whole journals: review counts matter for actions only
+        under review and on the papers I handle; a recommendation waits on a submitted or under-review paper."""
+        return cls([journals, Submission.status == S.UNDER_REVIEW, _handled_by_me(managing)],
                    [journals, Submission.status.in_((S.SUBMITTED, S.UNDER_REVIEW))])
 
     @classmethod
@@ -192,8 +189,6 @@ class _Rules:
     def __init__(self, facts: _Facts, managing: ColumnElement, required: ColumnElement,
                  recommend_only: ColumnElement):
         self.facts = facts
-        # Under review, with a reviewer late to review (accepted, past due) or to answer (invited, past respond-by).
-        self.overdue = and_(Submission.status == S.UNDER_REVIEW, facts.late > 0)
         written = select(Contributor.submission_id).where(Contributor.user_id == ME)  # run once, not per row
         not_author = and_(Submission.submitter_id != ME, Submission.id.not_in(written))
         mine = and_(_handled_by_me(managing), not_author)  # never a paper I wrote
@@ -220,6 +215,26 @@ class _Rules:
 
 def _constant(value: bool) -> ColumnElement[bool]:
     return true() if value else false()
+
+
+def _overdue() -> ColumnElement[bool]:
+    """Under review, with a reviewer late to review (accepted, past due) or to answer (invited, past respond-by)
+    in the current round. Found from the few open invitations (their status is indexed), not per submission."""
+    ra, paper = ReviewAssignment, aliased(Submission)
+    late = (select(ra.submission_id)
+            .join(ReviewRound, ReviewRound.id == ra.round_id)
+            .join(paper, and_(paper.id == ra.submission_id, ReviewRound.number == paper.current_round))
+            .where(ra.status.in_((A.INVITED, A.ACCEPTED)),
+                   or_(and_(ra.status == A.ACCEPTED, ra.due_at < NOW), and_(ra.status == A.INVITED, ra.respond_by < NOW)),
+                   paper.status == S.UNDER_REVIEW, paper.journal_id.in_(JOURNAL_IDS)))
+    return and_(Submission.status == S.UNDER_REVIEW, Submission.id.in_(late))
+
+
+def _in_journals(by_editor: bool) -> ColumnElement[bool]:
+    """The journal condition. When the rows are one editor's, it is written so that no index serves it: SQLite
+    without ANALYZE statistics would otherwise walk the journal's whole queue index instead of the editor's few
+    rows (ix_submissions_handling_editor_id)."""
+    return (Submission.journal_id + 0).in_(JOURNAL_IDS) if by_editor else Submission.journal_id.in_(JOURNAL_IDS)
 
 
 # ---- The queue page ----------------------------------------------------------------------------------------------
@@ -254,9 +269,10 @@ def _queue_statements(shape: _Shape):
     """The count per status and the page's rows, for one shape of filters. Parameters: me, now, required,
     journal_ids, section_id, editor_id, q, statuses, limit, offset."""
     managing = _constant(shape.managing)
-    facts = _Facts.of_journals(managing, overdue=shape.overdue)
+    by_editor = not shape.managing or shape.editor == "id"
+    facts = _Facts.of_journals(managing, _in_journals(by_editor))
     rules = _Rules(facts, managing, REQUIRED, _constant(shape.recommend_only))
-    conditions = [Submission.journal_id.in_(JOURNAL_IDS), _visible(managing)]
+    conditions = [_in_journals(by_editor), _visible(managing)]
     if shape.section:
         conditions.append(Submission.section_id == bindparam("section_id", type_=Integer))
     if shape.editor == "none":
@@ -268,13 +284,13 @@ def _queue_statements(shape: _Shape):
         conditions.append(or_(func.lower(Submission.reference).contains(text, escape="/"),
                               func.lower(Submission.title).contains(text, escape="/")))
     if shape.overdue:
-        conditions.append(rules.overdue)
+        conditions.append(_overdue())
     if shape.needs_action:
         conditions.append(rules.needs_action)
 
     def from_submissions(*columns):
         query = select(*columns).select_from(Submission)
-        return facts.join(query) if shape.needs_action or shape.overdue else query
+        return facts.join(query) if shape.needs_action else query
 
     counts = (from_submissions(Submission.status, func.count(Submission.id)).where(*conditions)
               .group_by(Submission.status))
@@ -371,12 +387,12 @@ def _summary_statement(manages_any: bool):
     """Per journal (:journal_ids): active submissions, those needing my action, those with overdue reviews.
     :managed lists the journals I manage."""
     managing = Submission.journal_id.in_(bindparam("managed", expanding=True)) if manages_any else false()
-    facts = _Facts.of_journals(managing)
+    facts = _Facts.of_journals(managing, _in_journals(not manages_any))
     rules = _Rules(facts, managing, Journal.reviews_required, Journal.editors_recommend_only)
     return (facts.join(select(Submission.journal_id, func.count(Submission.id), _number(rules.needs_action),
-                              _number(rules.overdue))
+                              _number(_overdue()))
                        .select_from(Submission).join(Journal, Journal.id == Submission.journal_id))
-            .where(Submission.journal_id.in_(JOURNAL_IDS), _visible(managing), Submission.status.in_(ACTIVE_STATUSES))
+            .where(_in_journals(not manages_any), _visible(managing), Submission.status.in_(ACTIVE_STATUSES))
             .group_by(Submission.journal_id))
 
 
