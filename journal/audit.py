@@ -44,6 +44,22 @@ ACTION_LABELS = {
     "submission.recommended": "Decision recommended",
     "submission.recommendation_confirmed": "Recommendation confirmed",
     "submission.recommendation_changed": "Recommendation changed by the managing editor",
+    # Production and issues (journal/services/production.py, issues.py)
+    "article.production_started": "Production started",
+    "article.galley_uploaded": "Galley uploaded",
+    "article.metadata_confirmed": "Metadata confirmed",
+    "article.proofs_outdated": "Proofs outdated by a change",
+    "article.proofs_requested": "Proofs sent to the author",
+    "article.proofs_approved": "Proofs approved by the author",
+    "article.proof_corrections_sent": "Corrections to the proofs sent by the author",
+    "article.scheduled": "Scheduled in an issue",
+    "article.published": "Published",
+    "article.corrected": "Corrected (new version)",
+    "article.retracted": "Retracted",
+    "issue.created": "Issue created",
+    "issue.updated": "Issue details changed",
+    "issue.toc_changed": "Table of contents reordered",
+    "issue.published": "Issue published",
 }
 
 

@@ -111,6 +111,11 @@ def _sees_authors(user, submission: Submission) -> bool:
     return submission.journal.review_mode is not ReviewMode.TRIPLE_ANONYMOUS and _edits(user, submission.journal)
 
 
+def _answers_proofs(user, submission: Submission) -> bool:
+    return submission.submitter_id == user.id or any(c.is_corresponding and c.user_id == user.id
+                                                     for c in submission.contributors)
+
+
 RULES: dict[str, Callable] = {
     # Anyone, logged in or not.
     "public": lambda user, obj: True,
@@ -136,6 +141,13 @@ RULES: dict[str, Callable] = {
     "submission.see_authors": lambda user, obj: _sees_authors(user, obj),
     "submission.produce": lambda user, obj: has_role(user, obj.journal_id, Role.MANAGING_EDITOR)
     and not _is_contributor(user, obj),
+    # Production and issues (journal/services/production.py, issues.py): the managing editors, never on
+    # their own paper. The journal's production area, its issues, and one article in production.
+    "journal.production": lambda user, obj: has_role(user, obj, Role.MANAGING_EDITOR),
+    "issue.manage": lambda user, obj: has_role(user, obj.journal_id, Role.MANAGING_EDITOR),
+    "article.produce": lambda user, obj: RULES["submission.produce"](user, obj.submission),
+    # Approves the proofs or sends corrections: the corresponding author or the submitter.
+    "submission.proofs": lambda user, obj: _authenticated(user) and _answers_proofs(user, obj),
     # The reviewer's own assignment (its review page); anyone else gets 404.
     "assignment.review": lambda user, obj: _authenticated(user) and obj.reviewer_id == user.id,
     # Menu entries: shown when the user may use at least one journal's page behind them.

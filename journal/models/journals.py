@@ -73,6 +73,13 @@ class Journal(db.Model):
     )
     memberships: Mapped[list["Membership"]] = relationship(back_populates="journal", cascade="all, delete-orphan")
 
+    @property
+    def doi_example(self) -> str:
+        """What the DOI pattern gives for an example article (journal/doi.py), for the settings page."""
+        from journal.doi import example_doi
+
+        return example_doi(self.doi_prefix, self.doi_pattern)
+
     def __repr__(self) -> str:
         return f"<Journal {self.slug}>"
 

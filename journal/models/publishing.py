@@ -9,7 +9,7 @@ Public pages show an article when `published_at` is set (a retracted one too, ma
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from journal.extensions import db
 from journal.models.base import LabelledEnum, UTCDateTime, enum_column, utcnow
@@ -108,8 +108,11 @@ class Article(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retraction_notice: Mapped[str] = mapped_column(Text, default="")
+    # The two tables point at each other: the pointer is added after both tables (use_alter), and deleting the
+    # versions empties it (SET NULL), so rows can be removed in either order.
     current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("article_versions.id", use_alter=True, name="fk_articles_current_version_id_article_versions"))
+        ForeignKey("article_versions.id", use_alter=True, name="fk_articles_current_version_id_article_versions",
+                   ondelete="SET NULL"))
     # Bumped with a single UPDATE (never through the ORM), so counting never conflicts with an editor's change.
     download_count: Mapped[int] = mapped_column(Integer, default=0)
     view_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -120,7 +123,8 @@ class Article(db.Model):
 
     __mapper_args__ = {"version_id_col": lock_version}
 
-    submission: Mapped["Submission"] = relationship()  # noqa: F821
+    # `submission.article` too (None until production starts), for pages that start from the submission.
+    submission: Mapped["Submission"] = relationship(backref=backref("article", uselist=False))  # noqa: F821
     journal: Mapped["Journal"] = relationship()  # noqa: F821
     issue: Mapped[Issue | None] = relationship(back_populates="articles")
     section: Mapped["Section | None"] = relationship()  # noqa: F821

@@ -6,10 +6,12 @@ from sqlalchemy import func, select
 
 from journal.audit import audit
 from journal.extensions import db
+from journal.doi import check_doi_pattern
 from journal.identifiers import normalize_doi_prefix, normalize_issn
 from journal.mail import external_url, queue_mail
 from journal.models import Journal, Membership, ReviewMode, Role, Section, User
 from journal.models.journals import default_reminder_days
+from journal.models.publishing import DEFAULT_DOI_PATTERN
 from journal.permissions import can, forget_roles
 from journal.services.accounts import find_user_by_email
 from journal.services.errors import DomainError, NotFound, PermissionDenied
@@ -21,7 +23,7 @@ RESERVED_SLUGS = {"admin", "account", "auth", "manage", "editorial", "review", "
 SETTINGS = ("title", "abbreviation", "reference_prefix", "issn_print", "issn_online", "description",
             "author_guidelines", "publisher", "doi_prefix", "review_mode", "review_days", "response_days",
             "reviews_required", "licence", "accepting_submissions", "page_limit", "submission_checklist",
-            "editors_recommend_only", "reviewers_see_reviews", "reminder_days")
+            "editors_recommend_only", "reviewers_see_reviews", "reminder_days", "doi_pattern")
 # Reminder offsets: days relative to a deadline (negative = before), a few per deadline.
 REMINDER_KINDS = {"respond_by": "answer by", "due": "review due"}
 REMINDER_MAX_DAYS = 60
@@ -82,6 +84,11 @@ def _clean_settings(values: dict, journal: Journal | None = None) -> dict:
             clean["doi_prefix"] = normalize_doi_prefix(clean["doi_prefix"])
         except ValueError as exc:
             raise DomainError(str(exc), "doi_prefix") from None
+    if "doi_pattern" in clean:  # journal/doi.py: an empty field means the default pattern
+        try:
+            clean["doi_pattern"] = check_doi_pattern(clean["doi_pattern"] or DEFAULT_DOI_PATTERN)
+        except ValueError as exc:
+            raise DomainError(str(exc), "doi_pattern") from None
     if "title" in clean and not clean["title"].strip():
         raise DomainError("A journal needs a title.", "title")
     if "reference_prefix" in clean:

@@ -124,7 +124,7 @@ def upgrade():
     # articles and article_versions point at each other: the article's pointer to its current version comes last.
     with op.batch_alter_table('articles', schema=None) as batch_op:
         batch_op.create_foreign_key('fk_articles_current_version_id_article_versions', 'article_versions',
-                                    ['current_version_id'], ['id'])
+                                    ['current_version_id'], ['id'], ondelete='SET NULL')
 
     with op.batch_alter_table('journals', schema=None) as batch_op:
         batch_op.add_column(sa.Column('doi_pattern', sa.String(length=100), nullable=False,

@@ -558,3 +558,6 @@ def object_to_listing(token: str):
             return redirect(url_for("author.object_to_listing", token=token))
     return render_template("author/object.html", contributor=contributor, submission=contributor.submission,
                            journal=contributor.submission.journal, form=form)
+
+
+from journal.web.author import proofs  # noqa: E402,F401  (registers the proofs pages on bp)

@@ -23,6 +23,8 @@ class JournalSettingsForm(FlaskForm):
     issn_online = StringField("Online ISSN", [Optional(), Length(max=9)])
     publisher = StringField("Publisher", [Optional(), Length(max=255)])
     doi_prefix = StringField("DOI prefix", [Optional(), Length(max=40)], render_kw={"placeholder": "10.12345"})
+    doi_pattern = StringField("DOI pattern", [Optional(), Length(max=100)],
+                              render_kw={"placeholder": "{slug}.{year}.{number:04d}"})
     licence = SelectField("Licence of published articles", choices=LICENCES)
     review_mode = SelectField("Review mode", choices=select_choices(ReviewMode.choices()))
     review_days = IntegerField("Days a reviewer has for a review", [InputRequired(), NumberRange(1, 365)])

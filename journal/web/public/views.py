@@ -19,3 +19,6 @@ def home():
 @permission("public", load=journal_from_slug)
 def journal_home(journal: Journal):
     return render_template("public/journal.html", journal=journal)
+
+
+from journal.web.public import articles  # noqa: E402,F401  (registers the article and issue pages on bp)

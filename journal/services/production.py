@@ -1,0 +1,568 @@
+"""Production: an accepted paper becomes an article, with its galley, confirmed metadata and approved proofs;
+after publication, corrections (a new version with a dated note) and retraction.
+
+A managing editor starts production explicitly (the "Start production" action): nothing happens to an
+accepted paper behind the editors' backs, and the decision service stays as it is. Version 1 of the
+article is prepared here and frozen when its issue is published (journal/services/issues.py).
+"""
+
+import re
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from journal import pdf
+from journal.audit import audit
+from journal.extensions import db
+from journal.identifiers import normalize_orcid, parse_keywords
+from journal.mail import external_url, queue_mail
+from journal.models import (Article, ArticleStatus, ArticleVersion, Contributor, FileKind, Membership, Role, Submission,
+                            SubmissionFile, SubmissionStatus, User, utcnow)
+from journal.permissions import can
+from journal.services.errors import ConcurrentChange, DomainError, NotFound, PermissionDenied
+from journal.services.files import StagedObjects
+from journal.services.submissions import _file_limit, _pdf_limits, _pdf_slots
+from journal.services.unit import transactional
+from journal.workflow import check_version
+
+A = ArticleStatus
+S = SubmissionStatus
+GALLEY_MAX_PAGES = 2000
+METADATA_FIELDS = ("title", "abstract", "keywords", "language", "contributors", "funding", "competing_interests",
+                   "data_availability", "licence")
+CONTRIBUTOR_FIELDS = ("given_name", "family_name", "orcid", "affiliation", "country", "email")
+# States in which proofs went out: a changed galley or metadata sends the article back to production.
+PROOF_STATES = {A.PROOFS_REQUESTED, A.CORRECTIONS_SENT, A.PROOFS_APPROVED}
+
+
+# --- loading and rules ------------------------------------------------------------------------------
+
+def article_of(submission: Submission) -> Article | None:
+    return db.session.scalar(select(Article).where(Article.submission_id == submission.id))
+
+
+def get_article(article_id: int) -> Article:
+    article = db.session.scalar(
+        select(Article).where(Article.id == article_id)
+        .options(selectinload(Article.versions), selectinload(Article.submission).selectinload(Submission.contributors))
+    )
+    if article is None:
+        raise NotFound("There is no such article.")
+    return article
+
+
+def check_article_version(article: Article, expected_version: int | None) -> None:
+    """Refuse a form that showed an older state of the article (proofs sent again, a new galley)."""
+    if expected_version is not None and expected_version != article.lock_version:
+        raise ConcurrentChange(f"{article.submission.display_reference} changed a moment ago (it is now "
+                               f"“{article.status.label}”). Please look at it again before you act.")
+
+
+def _require_producer(actor: User, article: Article) -> None:
+    if not can(actor, "article.produce", article):
+        raise PermissionDenied("Only the journal's managing editors work on production, and not on their own "
+                               "paper.")
+
+
+def _require_in_production(article: Article) -> None:
+    if article.is_public:
+        raise DomainError("The article is published: change it with a correction (a new version with a note), "
+                          "not in production.")
+
+
+def missing_for_publication(article: Article) -> list[str]:
+    """What still stops the article from being published, in the words of the production list."""
+    missing = []
+    version = article.current_version
+    if version is None or version.galley_file_id is None:
+        missing.append("no galley")
+    if article.metadata_confirmed_at is None:
+        missing.append("metadata not confirmed")
+    if article.status is not A.PROOFS_APPROVED:
+        missing.append({
+            A.IN_PRODUCTION: "proofs not approved (not sent to the author yet)",
+            A.PROOFS_REQUESTED: "proofs not approved (waiting for the author)",
+            A.CORRECTIONS_SENT: "proofs not approved (the author sent corrections)",
+        }.get(article.status, "proofs not approved"))
+    if article.issue_id is None:
+        missing.append("not in an issue")
+    if article.first_page is None:
+        missing.append("no pages")
+    return missing
+
+
+def page_warning(article: Article) -> str | None:
+    """The page range and the galley disagree (a hint, not a rule: some journals count cover pages)."""
+    version = article.current_version
+    galley = version.galley if version is not None else None
+    if article.first_page is None or galley is None or not galley.page_count:
+        return None
+    span = article.last_page - article.first_page + 1
+    if span != galley.page_count:
+        return (f"The page range {article.pages} has {span} page{'s' if span != 1 else ''}; the galley has "
+                f"{galley.page_count}.")
+    return None
+
+
+# --- metadata -----------------------------------------------------------------------------------------
+
+def metadata_from_submission(submission: Submission) -> dict:
+    """The submission's metadata as version 1 starts from it; only the corresponding author's email is kept."""
+    return {
+        "title": submission.title, "abstract": submission.abstract, "keywords": list(submission.keywords or []),
+        "language": submission.language or "en", "funding": submission.funding,
+        "competing_interests": submission.competing_interests, "data_availability": submission.data_availability,
+        "licence": submission.journal.licence,
+        "contributors": [{
+            "given_name": c.given_name, "family_name": c.family_name, "orcid": c.orcid or "",
+            "affiliation": c.affiliation, "country": c.country, "corresponding": c.is_corresponding,
+            "email": c.email if c.is_corresponding else "",
+        } for c in submission.contributors],
+    }
+
+
+def metadata_of(version: ArticleVersion) -> dict:
+    return {name: getattr(version, name) for name in METADATA_FIELDS}
+
+
+def _clean_contributors(rows: list[dict]) -> list[dict]:
+    clean = []
+    for row in rows:
+        values = {name: " ".join(str(row.get(name) or "").split()) for name in CONTRIBUTOR_FIELDS}
+        if not any(values[name] for name in ("given_name", "family_name", "orcid", "affiliation", "email")):
+            continue  # an empty row of the form
+        number = len(clean) + 1
+        if not values["family_name"]:
+            raise DomainError(f"Author {number}: give the family name.", "contributors")
+        try:
+            values["orcid"] = normalize_orcid(values["orcid"]) or ""
+        except ValueError as exc:
+            raise DomainError(f"Author {number} ({values['family_name']}): {exc}", "contributors") from None
+        values["country"] = values["country"].upper()
+        if values["country"] and not re.fullmatch(r"[A-Z]{2}", values["country"]):
+            raise DomainError(f"Author {number}: choose the country from the list.", "contributors")
+        values["corresponding"] = bool(row.get("corresponding"))
+        values["email"] = values["email"].lower() if values["corresponding"] else ""
+        if values["corresponding"] and ("@" not in values["email"] or len(values["email"]) > 254):
+            raise DomainError(f"Author {number} is the corresponding author: give their email address, which "
+                              "readers will see.", "contributors")
+        if len(values["given_name"]) > 100 or len(values["family_name"]) > 100 or len(values["affiliation"]) > 255:
+            raise DomainError(f"Author {number}: the name or affiliation is too long.", "contributors")
+        clean.append(values)
+    if not clean:
+        raise DomainError("List the authors.", "contributors")
+    if sum(1 for c in clean if c["corresponding"]) != 1:
+        raise DomainError("Mark exactly one author as the corresponding author.", "contributors")
+    return clean
+
+
+def clean_metadata(*, title: str, abstract: str, keywords: str | list[str], contributors: list[dict],
+                   funding: str = "", competing_interests: str = "", data_availability: str = "",
+                   licence: str = "", language: str = "en") -> dict:
+    """The metadata as it will be published, checked (ORCID iDs by their check digit); DomainError names the
+    field."""
+    title = " ".join((title or "").split())
+    if not title:
+        raise DomainError("Give the title.", "title")
+    if len(title) > 500:
+        raise DomainError("Please keep the title under 500 characters.", "title")
+    abstract = (abstract or "").strip()
+    if not abstract:
+        raise DomainError("Give the abstract.", "abstract")
+    try:
+        keywords = parse_keywords(keywords, limit=20)
+    except ValueError as exc:
+        raise DomainError(str(exc), "keywords") from None
+    licence = (licence or "").strip()
+    if not licence or len(licence) > 40:
+        raise DomainError("Choose the licence.", "licence")
+    return {
+        "title": title, "abstract": abstract, "keywords": keywords, "language": (language or "en")[:8],
+        "contributors": _clean_contributors(contributors), "funding": (funding or "").strip(),
+        "competing_interests": (competing_interests or "").strip(),
+        "data_availability": (data_availability or "").strip(), "licence": licence,
+    }
+
+
+def _back_to_production(actor: User, article: Article, reason: str) -> None:
+    """Proofs that went out no longer show the article: the author must see the new ones."""
+    if article.status in PROOF_STATES:
+        article.status = A.IN_PRODUCTION
+        article.proofs_approved_at = None
+        article.proofs_approved_by = None
+        audit(actor, "article.proofs_outdated", article, reason=reason)
+
+
+# --- production ------------------------------------------------------------------------------------
+
+@transactional
+def start_production(actor: User, submission: Submission, *, expected_version: int | None = None) -> Article:
+    """An accepted paper enters production: the article and its version 1, prefilled from the submission."""
+    check_version(submission, expected_version)
+    if not can(actor, "submission.produce", submission):
+        raise PermissionDenied("Only the journal's managing editors start production, and not on their own paper.")
+    if submission.status not in (S.ACCEPTED, S.SCHEDULED):
+        raise DomainError(f"{submission.display_reference} is “{submission.status.label}”: only an accepted paper "
+                          "goes into production.")
+    if article_of(submission) is not None:
+        raise DomainError(f"{submission.reference} is in production already.")
+    metadata = metadata_from_submission(submission)
+    article = Article(journal_id=submission.journal_id, section_id=submission.section_id, status=A.IN_PRODUCTION,
+                      proof_corrections="", retraction_notice="", download_count=0, view_count=0)
+    db.session.add(article)
+    article.submission = submission
+    version = ArticleVersion(number=1, created_by=actor, change_note="", **metadata)
+    db.session.add(version)
+    version.article = article
+    try:
+        db.session.flush()
+    except IntegrityError:  # another managing editor started it at the same moment
+        raise DomainError(f"{submission.reference} is in production already.") from None
+    article.current_version = version
+    audit(actor, "article.production_started", article, reference=submission.reference)
+    return article
+
+
+@contextmanager
+def _spooled(stream: BinaryIO, limit: int):
+    """The upload in a named temporary file, refused past the limit. The PDF check gets its path: given a
+    buffered stream it shares with the child, a file the reader refuses can end in OSError instead of
+    PdfRejected (journal/pdf.py _opened; reported)."""
+    with tempfile.NamedTemporaryFile(prefix="galley-", suffix=".pdf") as spooled:
+        size = 0
+        while chunk := stream.read(1024 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise DomainError(f"The file is larger than the limit of {limit // (1024 * 1024)} MB.", "galley")
+            spooled.write(chunk)
+        spooled.flush()
+        spooled.seek(0)
+        yield spooled
+
+
+def _inspect_galley(spooled) -> pdf.PdfReport:
+    try:
+        with _pdf_slots:
+            report = pdf.inspect_pdf(spooled.name, max_pages=GALLEY_MAX_PAGES, **_pdf_limits())
+    except pdf.PdfRejected as exc:
+        raise DomainError(exc.reason, "galley") from None
+    if report.risky_features:
+        raise DomainError("This PDF contains: " + "; ".join(report.risky_features) + ". Readers download the galley "
+                          "as it is, so it must carry none of these: export it again without them.", "galley")
+    return report
+
+
+def _store_galley(actor: User, article: Article, stream: BinaryIO, original_name: str, then) -> SubmissionFile:
+    """Check the PDF in the sandbox, store it as a new galley file, let `then(file)` record what it is for, commit.
+
+    A refused file changes nothing; a failed commit deletes the stored object again."""
+    submission = article.submission
+    with _spooled(stream, _file_limit()) as spooled:
+        report = _inspect_galley(spooled)
+        try:
+            with StagedObjects() as staged:
+                spooled.seek(0)
+                stored = staged.put(f"submissions/{submission.id}", spooled, media_type="application/pdf")
+                galley = SubmissionFile(
+                    submission=submission, round=submission.current_round, kind=FileKind.GALLEY,
+                    storage_key=stored.key, original_name=(original_name or "galley.pdf")[:255], size=stored.size,
+                    sha256=stored.sha256, media_type="application/pdf", page_count=report.page_count,
+                    uploaded_by=actor, description="",
+                    pdf_report={"page_count": report.page_count, "risky_features": [], "warnings": report.warnings,
+                                "text_empty": report.text_empty},
+                )
+                db.session.add(galley)
+                db.session.flush()
+                then(galley)
+                db.session.commit()
+        except StaleDataError:
+            raise ConcurrentChange("Someone else changed this article a moment ago, so the galley was not saved. "
+                                   "Please look at it again and upload the file once more.") from None
+    return galley
+
+
+def upload_galley(actor: User, article: Article, stream: BinaryIO, original_name: str) -> SubmissionFile:
+    """The final PDF readers will download, checked like any PDF (sandboxed, no scripts, actions or attachments).
+
+    Proofs that went out before show the old galley: the article goes back to production."""
+    _require_producer(actor, article)
+    _require_in_production(article)
+
+    def record(galley: SubmissionFile) -> None:
+        article.current_version.galley = galley
+        audit(actor, "article.galley_uploaded", article, file_id=galley.id, name=galley.original_name,
+              pages=galley.page_count)
+        _back_to_production(actor, article, "new galley")
+
+    return _store_galley(actor, article, stream, original_name, record)
+
+
+@transactional
+def confirm_metadata(actor: User, article: Article, *, expected_version: int | None = None, **values) -> list[str]:
+    """The editor confirms the metadata as it will be published (edited where needed); returns what changed.
+
+    A change after the proofs went out sends the article back to production."""
+    check_article_version(article, expected_version)
+    _require_producer(actor, article)
+    _require_in_production(article)
+    clean = clean_metadata(**values)
+    version = article.current_version
+    changed = sorted(name for name, value in clean.items() if getattr(version, name) != value)
+    for name in changed:
+        setattr(version, name, clean[name])
+    article.metadata_confirmed_at = utcnow()
+    article.metadata_confirmed_by = actor
+    audit(actor, "article.metadata_confirmed", article, **({"changed": changed} if changed else {}))
+    if changed:
+        _back_to_production(actor, article, "metadata changed")
+    return changed
+
+
+def _corresponding_address(submission: Submission) -> tuple[str, str]:
+    """(email, name) of the corresponding author; the submitter if none is marked."""
+    corresponding = next((c for c in submission.contributors if c.is_corresponding), None)
+    if corresponding is not None:
+        return corresponding.email, corresponding.full_name
+    return submission.submitter.email, submission.submitter.full_name
+
+
+def authors_addresses(submission: Submission) -> tuple[str, list[str], str]:
+    """(to, cc, name): the corresponding author, copied to the co-authors."""
+    to, name = _corresponding_address(submission)
+    cc = sorted({c.email for c in submission.contributors} - {to})
+    return to, cc, name
+
+
+@transactional
+def request_proofs(actor: User, article: Article, *, expected_version: int | None = None) -> None:
+    """Send the proofs (galley and metadata) to the corresponding author, who approves them or sends corrections."""
+    check_article_version(article, expected_version)
+    _require_producer(actor, article)
+    _require_in_production(article)
+    missing = [m for m in missing_for_publication(article) if m in ("no galley", "metadata not confirmed")]
+    if missing:
+        raise DomainError("Before the proofs go out: " + "; ".join(
+            {"no galley": "upload the galley", "metadata not confirmed": "confirm the metadata"}[m] for m in missing)
+            + ".")
+    article.status = A.PROOFS_REQUESTED
+    article.proofs_requested_at = utcnow()
+    article.proofs_requested_by = actor
+    article.proofs_approved_at = None
+    article.proofs_approved_by = None
+    submission = article.submission
+    to, name = _corresponding_address(submission)
+    audit(actor, "article.proofs_requested", article)
+    queue_mail(to, "proofs_requested", subject=f"Proofs of {submission.reference}: please check and approve",
+               related=article, submission=submission, article=article, name=name,
+               link=external_url("author.proofs", submission_id=submission.id))
+
+
+def _require_proofs_waiting(actor: User, article: Article) -> None:
+    if not can(actor, "submission.proofs", article.submission):
+        raise PermissionDenied("Only the corresponding author approves the proofs or sends corrections.")
+    if article.status is not A.PROOFS_REQUESTED:
+        raise DomainError({
+            A.PROOFS_APPROVED: "You have approved these proofs already.",
+            A.CORRECTIONS_SENT: "Your corrections are with the editorial office; new proofs will follow.",
+        }.get(article.status, "The proofs are not waiting for your answer now: the editorial office is still "
+                              "working on the article."))
+
+
+def _production_editors(article: Article) -> list[User]:
+    """Who hears the author's answer: the editor who sent the proofs, else the journal's managing editors."""
+    requester = article.proofs_requested_by
+    if requester is not None and requester.active and can(requester, "article.produce", article):
+        return [requester]
+    authors = {article.submission.submitter_id} | {c.user_id for c in article.submission.contributors if c.user_id}
+    managers = db.session.scalars(select(User).where(User.id.in_(select(Membership.user_id).where(
+        Membership.journal_id == article.journal_id, Membership.role == Role.MANAGING_EDITOR)),
+        User.active.is_(True)).order_by(User.id))
+    return [m for m in managers if m.id not in authors]
+
+
+@transactional
+def approve_proofs(actor: User, article: Article, *, expected_version: int | None = None) -> None:
+    """The corresponding author approves the proofs as shown; the article may then be published."""
+    check_article_version(article, expected_version)
+    _require_proofs_waiting(actor, article)
+    article.status = A.PROOFS_APPROVED
+    article.proofs_approved_at = utcnow()
+    article.proofs_approved_by = actor
+    audit(actor, "article.proofs_approved", article)
+    submission = article.submission
+    for editor in _production_editors(article):
+        queue_mail(editor, "proofs_approved", subject=f"{submission.reference}: proofs approved", related=article,
+                   submission=submission, article=article,
+                   link=external_url("production.article", slug=submission.journal.slug, submission_id=submission.id))
+
+
+@transactional
+def send_proof_corrections(actor: User, article: Article, *, corrections: str,
+                           expected_version: int | None = None) -> None:
+    """The corresponding author sends corrections as text; the editor corrects and sends new proofs."""
+    check_article_version(article, expected_version)
+    _require_proofs_waiting(actor, article)
+    corrections = (corrections or "").strip()
+    if len(corrections) < 5:
+        raise DomainError("Write the corrections (page, line, what should change).", "corrections")
+    if len(corrections) > 20_000:
+        raise DomainError("Please keep the corrections under 20,000 characters, or send the longest ones as a "
+                          "list of the pages concerned.", "corrections")
+    article.status = A.CORRECTIONS_SENT
+    article.proof_corrections = corrections
+    article.proof_corrections_at = utcnow()
+    audit(actor, "article.proof_corrections_sent", article, corrections=corrections[:2000])
+    submission = article.submission
+    for editor in _production_editors(article):
+        queue_mail(editor, "proof_corrections", subject=f"{submission.reference}: corrections to the proofs",
+                   related=article, submission=submission, article=article, corrections=corrections,
+                   link=external_url("production.article", slug=submission.journal.slug, submission_id=submission.id))
+
+
+# --- after publication: corrections and retraction ------------------------------------------------------
+
+def _require_published(article: Article) -> None:
+    if not article.is_public:
+        raise DomainError("The article is not published yet: change it in production.")
+    if article.is_retracted:
+        raise DomainError("The article is retracted; it is not corrected any more.")
+
+
+def _change_note(note: str) -> str:
+    note = (note or "").strip()
+    if len(note) < 10:
+        raise DomainError("Say what was corrected and why: readers see this note with the date.", "change_note")
+    if len(note) > 5000:
+        raise DomainError("Please keep the note under 5,000 characters.", "change_note")
+    return note
+
+
+def _new_version(actor: User, article: Article, *, change_note: str, **changes) -> ArticleVersion:
+    current = article.current_version
+    values = {**metadata_of(current), "galley_file_id": current.galley_file_id, **changes}
+    version = ArticleVersion(article=article, number=current.number + 1, change_note=change_note, created_by=actor,
+                             published_at=utcnow(), **values)
+    db.session.add(version)
+    db.session.flush()
+    article.current_version = version
+    return version
+
+
+def _tell_authors(article: Article, template: str, subject: str, **context) -> None:
+    submission = article.submission
+    to, cc, name = authors_addresses(submission)
+    queue_mail(to, template, subject=subject, related=article, cc=cc, submission=submission, article=article,
+               name=name, link=external_url("public.article", slug=submission.journal.slug, article_id=article.id),
+               **context)
+
+
+@transactional
+def correct_metadata(actor: User, article: Article, *, change_note: str, expected_version: int | None = None,
+                     **values) -> ArticleVersion:
+    """A published article's metadata corrected: a new version with a dated note; the old one stays readable
+    and the DOI stays the same."""
+    check_article_version(article, expected_version)
+    _require_producer(actor, article)
+    _require_published(article)
+    note = _change_note(change_note)
+    clean = clean_metadata(**values)
+    changed = sorted(name for name, value in clean.items() if getattr(article.current_version, name) != value)
+    if not changed:
+        raise DomainError("Nothing differs from the published version; change the metadata to correct it.")
+    version = _new_version(actor, article, change_note=note, **clean)
+    audit(actor, "article.corrected", article, version=version.number, fields=changed, note=note)
+    _tell_authors(article, "article_corrected", f"{article.current_version.title}: corrected version "
+                  f"{version.number}", version=version)
+    return version
+
+
+def correct_galley(actor: User, article: Article, stream: BinaryIO, original_name: str, *,
+                   change_note: str) -> ArticleVersion:
+    """A published article's PDF replaced: a new version with a dated note; the old PDF stays downloadable."""
+    _require_producer(actor, article)
+    _require_published(article)
+    note = _change_note(change_note)
+    created = []
+
+    def record(galley: SubmissionFile) -> None:
+        version = _new_version(actor, article, change_note=note, galley_file_id=galley.id)
+        created.append(version)
+        audit(actor, "article.corrected", article, version=version.number, fields=["galley"], note=note)
+        _tell_authors(article, "article_corrected", f"{version.title}: corrected version {version.number}",
+                      version=version)
+
+    _store_galley(actor, article, stream, original_name, record)
+    return created[0]
+
+
+@transactional
+def retract(actor: User, article: Article, *, notice: str, expected_version: int | None = None) -> None:
+    """Retract a published article with a notice: it stays reachable, marked as retracted, with the notice."""
+    check_article_version(article, expected_version)
+    _require_producer(actor, article)
+    _require_published(article)
+    notice = (notice or "").strip()
+    if len(notice) < 20:
+        raise DomainError("Write the retraction notice readers will see: what is retracted, why, and at whose "
+                          "request.", "notice")
+    if len(notice) > 20_000:
+        raise DomainError("Please keep the notice under 20,000 characters.", "notice")
+    article.status = A.RETRACTED
+    article.retracted_at = utcnow()
+    article.retraction_notice = notice
+    audit(actor, "article.retracted", article, notice=notice[:2000])
+    _tell_authors(article, "article_retracted", f"Retraction: {article.current_version.title}", notice=notice)
+
+
+# --- counting readers ---------------------------------------------------------------------------------------
+
+def count_view(article: Article) -> None:
+    """One more view: a single UPDATE, committed at once (no optimistic-lock conflict with editors)."""
+    db.session.execute(update(Article).where(Article.id == article.id)
+                       .values(view_count=Article.view_count + 1).execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def count_download(article: Article) -> None:
+    db.session.execute(update(Article).where(Article.id == article.id)
+                       .values(download_count=Article.download_count + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+# --- the production list --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProductionOverview:
+    waiting: list[Submission]  # accepted, production not started
+    in_production: list[Article]
+    published: list[Article]  # the latest, newest first
+
+
+def overview(actor: User, journal) -> ProductionOverview:
+    """The journal's production area in a fixed number of queries, whatever its size; never the actor's own
+    papers (another managing editor produces those)."""
+    started = select(Article.submission_id).where(Article.journal_id == journal.id)
+    own = select(Contributor.submission_id).where(Contributor.user_id == actor.id)
+    mine = or_(Submission.submitter_id == actor.id, Submission.id.in_(own))
+    waiting = db.session.scalars(
+        select(Submission).where(Submission.journal_id == journal.id,
+                                 Submission.status.in_([S.ACCEPTED, S.SCHEDULED]), Submission.id.not_in(started),
+                                 ~mine)
+        .order_by(Submission.accepted_at, Submission.id)).all()
+    not_mine = Article.submission_id.not_in(select(Submission.id).where(mine))
+    options = (selectinload(Article.submission), selectinload(Article.issue),
+               selectinload(Article.current_version).selectinload(ArticleVersion.galley))
+    in_production = db.session.scalars(
+        select(Article).where(Article.journal_id == journal.id, Article.published_at.is_(None), not_mine)
+        .options(*options).order_by(Article.created_at, Article.id)).all()
+    published = db.session.scalars(
+        select(Article).where(Article.journal_id == journal.id, Article.published_at.is_not(None), not_mine)
+        .options(*options).order_by(Article.published_at.desc(), Article.id.desc()).limit(50)).all()
+    return ProductionOverview(list(waiting), list(in_production), list(published))
