@@ -8,15 +8,18 @@ server, dropped afterwards), migrates it, and fills one journal with N submissio
 their review rounds and review assignments (some late, some with a due-date request), by bulk inserts.
 Then it logs in as the journal's managing editor and as one of its editors through the real login
 form, GETs the queue pages through the Flask test client, R times each after one warm-up, and prints
-the median and 95th percentile in milliseconds and the number of SQL statements per request. A bare Flask app rendering
-a small template is measured in the same run, as the baseline. `--analyze` runs SQLite's ANALYZE
-first (PostgreSQL is always analysed, as its autovacuum would do).
+the median and 95th percentile in milliseconds, the median CPU time of this process (the app, and for
+SQLite the database too: what a request costs apart from other processes sharing the cores) and the
+number of SQL statements per request. A bare Flask app rendering a small template is measured in the
+same run, as the baseline. `--analyze` runs SQLite's ANALYZE first (PostgreSQL is always analysed, as
+its autovacuum would do).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import random
 import re
 import statistics
@@ -143,20 +146,23 @@ def seed(n: int, rng: random.Random) -> dict:
             "statuses": {s: statuses.count(s) for s, _ in STATUS_MIX}}
 
 
-def timed(client, url: str, repeat: int, statements: list) -> tuple[float, float, int, int]:
+def timed(client, url: str, repeat: int, statements: list) -> tuple[float, float, float, int, int]:
+    """Median and 95th percentile wall time, median CPU time of this process (the app and, for SQLite, the
+    database: it shows the cost of a request apart from other processes sharing the cores), statements, rows."""
     response = client.get(url)  # warm-up: templates compiled, caches filled
     assert response.status_code == 200, (url, response.status_code)
     statements.clear()
     client.get(url)
     count = len(statements)
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
         assert response.status_code == 200
     rows = response.get_data(as_text=True).count("<tr>") - (1 if "<thead>" in response.get_data(as_text=True) else 0)
-    return statistics.median(times), percentile(times, 95), count, rows
+    return statistics.median(times), percentile(times, 95), statistics.median(cpu), count, rows
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -164,7 +170,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def bare_flask(repeat: int) -> tuple[float, float]:
+def bare_flask(repeat: int) -> tuple[float, float, float]:
     app = Flask("bare")
     template = "<!doctype html><title>{{ title }}</title><ul>{% for i in items %}<li>{{ i }}</li>{% endfor %}</ul>"
 
@@ -174,12 +180,13 @@ def bare_flask(repeat: int) -> tuple[float, float]:
 
     client = app.test_client()
     client.get("/")
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         client.get("/")
         times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), percentile(times, 95)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return statistics.median(times), percentile(times, 95), statistics.median(cpu)
 
 
 def run(backend: str, url: str, args, workdir: Path) -> None:
@@ -209,12 +216,14 @@ def run(backend: str, url: str, args, workdir: Path) -> None:
     print(f"\n{backend}: {facts['submissions']} submissions, {facts['rounds']} rounds, {facts['assignments']} "
           f"review assignments, seeded in {seconds:.1f} s{' (ANALYZE run)' if backend == 'postgresql' or args.analyze else ''}")
     print("  statuses: " + ", ".join(f"{s} {c}" for s, c in facts["statuses"].items()))
-    print(f"  {'page':46} {'median ms':>9} {'p95 ms':>8} {'SQL':>4} {'rows':>5}")
+    print(f"  {'page':46} {'median ms':>9} {'p95 ms':>8} {'CPU ms':>7} {'SQL':>4} {'rows':>5}")
     for who, label, path in PAGES:
-        median, p95, count, rows = timed(clients[who], path.format(editor=facts["editor"]), args.repeat, statements)
-        print(f"  {label:46} {median:9.1f} {p95:8.1f} {count:4d} {rows:5d}")
-    median, p95 = bare_flask(args.repeat)
-    print(f"  {'bare Flask, small template (baseline)':46} {median:9.2f} {p95:8.2f} {0:4d}")
+        median, p95, cpu, count, rows = timed(clients[who], path.format(editor=facts["editor"]), args.repeat,
+                                              statements)
+        print(f"  {label:46} {median:9.1f} {p95:8.1f} {cpu:7.1f} {count:4d} {rows:5d}")
+    median, p95, cpu = bare_flask(args.repeat)
+    print(f"  {'bare Flask, small template (baseline)':46} {median:9.2f} {p95:8.2f} {cpu:7.2f} {0:4d}")
+    print(f"  load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -238,6 +238,22 @@ def test_overdue_reviews(client, login, office, make_paper, reviews, earlier, ov
     assert ("1 with overdue reviews" in summary) if overdue else ("No overdue reviews" in summary)
 
 
+def test_an_editor_filters_only_their_own_papers_by_overdue_and_needs_action(client, login, office, make_paper):
+    journal, people = office
+    late = [("accepted", {"due_at": utcnow() - timedelta(days=2)}), ("submitted", {})]
+    mine_late = make_paper(S.UNDER_REVIEW, editor=people["editor"], reviews=late)
+    mine_screen = make_paper(editor=people["editor"])
+    theirs_late = make_paper(S.UNDER_REVIEW, editor=people["other_editor"], reviews=late)
+    login(people["editor"])
+    assert refs(queue(client, overdue="y")) == [mine_late.reference]
+    assert refs(queue(client, needs_action="y")) == [mine_screen.reference]
+    assert refs(queue(client, needs_action="y", overdue="y")) == []
+    assert theirs_late.reference not in queue(client, status="all")
+    summary = client.get("/editorial/").get_data(as_text=True)
+    assert "2 active submissions you handle" in summary and "1 needs your action" in summary
+    assert "1 with overdue reviews" in summary
+
+
 def _pending_recommendation(paper, editor):
     db.session.add(EditorRecommendation(submission=paper, round=paper.current_round, editor=editor,
                                         kind=DecisionKind.ACCEPT, reasons="Two positive reviews."))
