@@ -1,0 +1,141 @@
+"""What the scholarly outputs share (OAI-PMH, Crossref deposits, JATS): loading published articles with
+everything their metadata needs, absolute links built from BASE_URL, licences as URLs, names split for
+"Family, Given".
+
+Only published articles ever leave through these outputs: `published_articles()` is the one query they use.
+Nothing here reads review data; the outputs take their metadata from the frozen `ArticleVersion`.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+from sqlalchemy.orm import joinedload
+
+from journal.extensions import db
+from journal.models import Article, ArticleVersion, Issue, Journal
+
+# The licences a journal can choose (journal/web/manage/forms.py), as the URLs metadata schemas expect.
+LICENCE_URLS = {
+    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
+    "CC-BY-NC-4.0": "https://creativecommons.org/licenses/by-nc/4.0/",
+    "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
+}
+LICENCE_NAMES = {
+    "CC-BY-4.0": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
+    "CC-BY-SA-4.0": "Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)",
+    "CC-BY-NC-4.0": "Creative Commons Attribution-NonCommercial 4.0 International (CC BY-NC 4.0)",
+    "CC0-1.0": "CC0 1.0 Universal public domain dedication",
+    "all-rights-reserved": "All rights reserved",
+}
+
+
+def licence_url(code: str | None) -> str | None:
+    """The licence's URL, or None for "all rights reserved" (and codes this system does not know)."""
+    return LICENCE_URLS.get(code or "")
+
+
+def licence_name(code: str | None) -> str:
+    return LICENCE_NAMES.get(code or "", code or "")
+
+
+def published_articles(*where, order_by=None) -> list[Article]:
+    """Published articles (retracted ones included: they stay readable, marked) with their current version,
+    issue, section and journal, in one query."""
+    query = (select(Article).where(Article.published_at.is_not(None), *where)
+             .options(joinedload(Article.current_version), joinedload(Article.issue),
+                      joinedload(Article.section), joinedload(Article.journal)))
+    if order_by is not None:
+        query = query.order_by(*order_by)
+    return list(db.session.scalars(query).unique())
+
+
+def issue_articles(issue: Issue) -> list[Article]:
+    """The issue's published articles in table-of-contents order (section order, then position)."""
+    articles = published_articles(Article.issue_id == issue.id)
+
+    def toc_key(article: Article):
+        section = article.section
+        return (section.position if section is not None else 10**6, article.section_id or 0, article.position,
+                article.id)
+
+    return sorted(articles, key=toc_key)
+
+
+class Links:
+    """Absolute links to public pages, from BASE_URL (never the request's Host); the URL map is bound once,
+    so a page of a hundred records costs one binding."""
+
+    def __init__(self):
+        base = urlsplit(current_app.config["BASE_URL"])
+        self.host = base.hostname or "localhost"
+        self._adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                                 url_scheme=base.scheme or "https")
+
+    def build(self, endpoint: str, fallback: str | None = None, **values) -> str:
+        try:
+            return self._adapter.build(endpoint, values, force_external=True)
+        except BuildError:
+            if fallback is None:
+                raise
+            # The public article pages' agreed addresses, should their routes be renamed.
+            return current_app.config["BASE_URL"].rstrip("/") + fallback
+
+    def article(self, article: Article) -> str:
+        return self.build("public.article", f"/j/{article.journal.slug}/articles/{article.id}",
+                          slug=article.journal.slug, article_id=article.id)
+
+    def jats(self, article: Article) -> str:
+        return self.build("oai.article_jats", slug=article.journal.slug, article_id=article.id)
+
+    def pdf(self, article: Article) -> str:
+        return self.build("public.article_pdf", f"/j/{article.journal.slug}/articles/{article.id}/pdf",
+                          slug=article.journal.slug, article_id=article.id)
+
+
+@dataclass(frozen=True)
+class Person:
+    given_name: str
+    family_name: str
+    orcid: str
+    affiliation: str
+    country: str
+    corresponding: bool
+    email: str
+
+    @property
+    def inverted(self) -> str:
+        """'Chen, Mei' (Dublin Core's creator form); a one-part name stays as it is."""
+        if self.given_name and self.family_name:
+            return f"{self.family_name}, {self.given_name}"
+        return self.family_name or self.given_name
+
+
+def people(version: ArticleVersion) -> list[Person]:
+    """The byline of the version as frozen at publication, in order."""
+    result = []
+    for c in version.contributors or []:
+        result.append(Person(given_name=(c.get("given_name") or "").strip(),
+                             family_name=(c.get("family_name") or "").strip(),
+                             orcid=(c.get("orcid") or "").strip(), affiliation=(c.get("affiliation") or "").strip(),
+                             country=(c.get("country") or "").strip().upper(),
+                             corresponding=bool(c.get("corresponding")),
+                             email=(c.get("email") or "").strip() if c.get("corresponding") else ""))
+    return result
+
+
+def publisher_name(journal: Journal) -> str:
+    return journal.publisher or current_app.config.get("PLATFORM_NAME", "")
+
+
+def utc(value: datetime) -> datetime:
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def iso_seconds(value: datetime) -> str:
+    """2026-11-21T07:42:28Z: the OAI-PMH datestamp form (UTC, seconds)."""
+    return utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,58 @@
+"""Machine-readable metadata: the OAI-PMH endpoint (/oai, GET and POST), each published article's JATS front
+matter, and the Crossref deposit of a published issue for its managing editors.
+
+The protocol and the XML are built in journal/oai.py, journal/jats.py and journal/crossref.py.
+"""
+
+from flask import Blueprint, Response, abort, request
+from sqlalchemy import select
+
+from journal import crossref, jats, oai
+from journal.extensions import csrf, db
+from journal.models import Issue, Journal
+from journal.permissions import journal_from_slug, permission
+
+bp = Blueprint("oai", __name__)
+XML = "text/xml; charset=utf-8"
+
+
+@bp.route("/oai", methods=["GET", "POST"])
+@permission("public")
+@csrf.exempt  # harvesters POST form-encoded requests without a session (OAI-PMH 2.0, section 3.1.1.2)
+def endpoint():
+    args = request.form if request.method == "POST" else request.args
+    response = Response(oai.respond(args), mimetype="text/xml")
+    response.headers["Content-Type"] = XML
+    return response
+
+
+@bp.get("/j/<slug>/articles/<int:article_id>/jats.xml")
+@permission("public", load=journal_from_slug)
+def article_jats(journal: Journal, article_id: int):
+    article = oai.published_article(article_id)
+    if article is None or article.journal_id != journal.id:
+        abort(404)
+    response = Response(jats.front_xml(article), mimetype="application/xml")
+    response.headers["Content-Type"] = "application/jats+xml; charset=utf-8"
+    response.headers["Content-Disposition"] = f'inline; filename="{_base_name(article)}.xml"'
+    return response
+
+
+def _base_name(article) -> str:
+    return (article.doi.split("/", 1)[1] if article.doi else f"{article.journal.slug}-{article.id}").replace("/", "-")
+
+
+@bp.get("/production/<slug>/issues/<int:issue_id>/crossref.xml")
+@permission("journal.production", load=journal_from_slug, hide=True)
+def issue_crossref(journal: Journal, issue_id: int):
+    issue = db.session.scalar(select(Issue).where(Issue.id == issue_id, Issue.journal_id == journal.id))
+    if issue is None:
+        abort(404)
+    try:
+        body = crossref.deposit_xml(issue)
+    except crossref.NotDepositable as exc:
+        abort(409, description=f"{exc} Publish the issue first; then download its Crossref deposit.")
+    response = Response(body, mimetype="application/xml")
+    response.headers["Content-Type"] = "application/xml; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{crossref.file_name(issue)}"'
+    return response
