@@ -124,5 +124,29 @@ def send_reminders_command(now_text: str | None) -> None:
         sys.exit(1)  # cron tells someone; what could be sent was sent
 
 
+@group.command("crossref-xml")
+@click.argument("issue")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
+              help="Write the XML to this file instead of standard output.")
+def crossref_xml_command(issue: str, output: str | None) -> None:
+    """Write the Crossref deposit XML of a published issue. ISSUE is the issue's id, or JOURNAL/VOLUME/NUMBER
+    such as jdse/3/2. Upload the file to Crossref; depositing it again updates the metadata."""
+    from journal import crossref
+
+    try:
+        found = crossref.find_issue(issue)
+        body = crossref.deposit_xml(found)
+    except crossref.NotDepositable as exc:
+        raise click.ClickException(str(exc)) from None
+    for warning in crossref.warnings(found):
+        click.echo(f"Warning: {warning}", err=True)
+    if output:
+        with open(output, "wb") as handle:
+            handle.write(body)
+        click.echo(f"Wrote {output}: {found.journal.title}, {found.label}.", err=True)
+    else:
+        click.echo(body.decode("utf-8"), nl=False)
+
+
 def register(app) -> None:
     app.cli.add_command(group)

@@ -1,0 +1,184 @@
+"""Crossref metadata deposit (schema 5.4.0) for a published issue: the journal, the issue and each of its
+articles with contributors (ORCID, affiliations), abstract as JATS, publication date, pages, licence, DOI
+and the article's address. A managing editor downloads it from the issue, or runs
+`flask journal crossref-xml ISSUE`, and uploads it to Crossref (depositing it again updates the metadata).
+
+The depositor is CROSSREF_DEPOSITOR_NAME / CROSSREF_DEPOSITOR_EMAIL when set, else the platform's name and
+its mail sender address; the registrant is the journal's publisher.
+"""
+
+from datetime import UTC, datetime
+from email.utils import parseaddr
+
+import pycountry
+from flask import current_app
+from lxml import etree
+from sqlalchemy import select
+
+from journal.extensions import db
+from journal.jats import abstract_into, clean_text
+from journal.models import Article, Issue, Journal
+from journal.scholarly import Links, issue_articles, licence_url, people, publisher_name, utc
+
+VERSION = "5.4.0"
+CROSSREF_NS = f"http://www.crossref.org/schema/{VERSION}"
+JATS_NS = "http://www.ncbi.nlm.nih.gov/JATS1"
+AI_NS = "http://www.crossref.org/AccessIndicators.xsd"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+SCHEMA_LOCATION = f"{CROSSREF_NS} https://www.crossref.org/schemas/crossref{VERSION}.xsd"
+
+
+class NotDepositable(Exception):
+    """The issue cannot be deposited (not published, or no article has a DOI)."""
+
+
+def _sub(parent, name: str, text: str | None = None, **attrib):
+    element = etree.SubElement(parent, f"{{{CROSSREF_NS}}}{name}",
+                               {k: v for k, v in attrib.items() if v is not None})
+    if text is not None:
+        element.text = clean_text(text)
+    return element
+
+
+def _date(parent, value: datetime) -> None:
+    value = utc(value)
+    node = _sub(parent, "publication_date", media_type="online")
+    _sub(node, "month", f"{value.month:02d}")
+    _sub(node, "day", f"{value.day:02d}")
+    _sub(node, "year", str(value.year))
+
+
+def depositor() -> tuple[str, str]:
+    config = current_app.config
+    name = config.get("CROSSREF_DEPOSITOR_NAME") or config.get("PLATFORM_NAME") or "Journals"
+    email = config.get("CROSSREF_DEPOSITOR_EMAIL") or parseaddr(config.get("MAIL_FROM", ""))[1]
+    return name, email or "admin@example.org"
+
+
+def find_issue(text: str) -> Issue:
+    """An issue by its id ("17") or by journal, volume and number ("jdse/3/2")."""
+    parts = text.strip().strip("/").split("/")
+    query = None
+    if len(parts) == 1 and parts[0].isdigit():
+        query = select(Issue).where(Issue.id == int(parts[0]))
+    elif len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        query = (select(Issue).join(Journal, Journal.id == Issue.journal_id)
+                 .where(Journal.slug == parts[0].lower(), Issue.volume == int(parts[1]),
+                        Issue.number == int(parts[2])))
+    if query is None:
+        raise NotDepositable(f"Give the issue as its id (17) or as JOURNAL/VOLUME/NUMBER (jdse/3/2), not “{text}”.")
+    issue = db.session.scalar(query)
+    if issue is None:
+        raise NotDepositable(f"There is no issue {text}.")
+    return issue
+
+
+def warnings(issue: Issue) -> list[str]:
+    """What Crossref would refuse although the schema allows it, for the editor to fix before depositing."""
+    journal = issue.journal
+    found = []
+    if not (journal.issn_print or journal.issn_online):
+        found.append(f"{journal.title} has no ISSN: Crossref registers journal articles under the journal's ISSN.")
+    if not current_app.config.get("CROSSREF_DEPOSITOR_EMAIL"):
+        found.append("CROSSREF_DEPOSITOR_EMAIL is not set: Crossref mails the deposit's result to "
+                     f"{depositor()[1]}.")
+    return found
+
+
+def deposit(issue: Issue, *, now: datetime | None = None, links: Links | None = None):
+    """The <doi_batch> element for the issue's published articles (those with a DOI)."""
+    if not issue.is_published:
+        raise NotDepositable(f"{issue.label} is not published: its articles get their DOIs at publication.")
+    articles = [a for a in issue_articles(issue) if a.doi]
+    if not articles:
+        raise NotDepositable(f"{issue.label} has no article with a DOI.")
+    links = links or Links()
+    now = now or datetime.now(UTC)
+    journal = issue.journal
+    root = etree.Element(f"{{{CROSSREF_NS}}}doi_batch", {"version": VERSION},
+                         nsmap={None: CROSSREF_NS, "xsi": XSI_NS, "jats": JATS_NS, "ai": AI_NS})
+    root.set(f"{{{XSI_NS}}}schemaLocation", SCHEMA_LOCATION)
+
+    head = _sub(root, "head")
+    _sub(head, "doi_batch_id", f"{journal.slug}-{issue.volume}-{issue.number}-{now:%Y%m%d%H%M%S}")
+    # Crossref keeps the deposit with the highest timestamp: milliseconds, so a second deposit wins.
+    _sub(head, "timestamp", f"{now:%Y%m%d%H%M%S}{now.microsecond // 1000:03d}")
+    name, email = depositor()
+    who = _sub(head, "depositor")
+    _sub(who, "depositor_name", name)
+    _sub(who, "email_address", email)
+    _sub(head, "registrant", publisher_name(journal))
+
+    body = _sub(_sub(root, "body"), "journal")
+    meta = _sub(body, "journal_metadata", language=_language(articles[0].current_version.language))
+    _sub(meta, "full_title", journal.title)
+    if journal.abbreviation:
+        _sub(meta, "abbrev_title", journal.abbreviation)
+    if journal.issn_print:
+        _sub(meta, "issn", journal.issn_print, media_type="print")
+    if journal.issn_online:
+        _sub(meta, "issn", journal.issn_online, media_type="electronic")
+
+    issue_node = _sub(body, "journal_issue")
+    _date(issue_node, issue.published_at)
+    _sub(_sub(issue_node, "journal_volume"), "volume", str(issue.volume))
+    _sub(issue_node, "issue", str(issue.number))
+
+    for article in articles:
+        _article(body, article, links)
+    return root
+
+
+def _language(code: str | None) -> str | None:
+    """Crossref's language attribute takes ISO 639 codes; anything else is left out."""
+    code = (code or "").lower()
+    return code if code and pycountry.languages.get(alpha_2=code) else None
+
+
+def _article(parent, article: Article, links: Links) -> None:
+    version = article.current_version
+    node = _sub(parent, "journal_article", publication_type="full_text", language=_language(version.language))
+    _sub(_sub(node, "titles"), "title", version.title)
+    byline = people(version)
+    if byline:
+        contributors = _sub(node, "contributors")
+        for index, person in enumerate(byline):
+            name = _sub(contributors, "person_name", sequence="first" if index == 0 else "additional",
+                        contributor_role="author")
+            if person.given_name and person.family_name:
+                _sub(name, "given_name", person.given_name)
+            _sub(name, "surname", person.family_name or person.given_name)
+            if person.affiliation:
+                institution = _sub(_sub(name, "affiliations"), "institution")
+                _sub(institution, "institution_name", person.affiliation)
+                country = pycountry.countries.get(alpha_2=person.country) if person.country else None
+                if country is not None:
+                    _sub(institution, "institution_place", country.name)
+            if person.orcid:
+                _sub(name, "ORCID", f"https://orcid.org/{person.orcid}", authenticated="false")
+    if version.abstract:
+        abstract = etree.SubElement(node, f"{{{JATS_NS}}}abstract")
+        abstract_into(abstract, version.abstract, namespace=JATS_NS)
+    _date(node, article.published_at)
+    if article.first_page is not None:
+        pages = _sub(node, "pages")
+        _sub(pages, "first_page", str(article.first_page))
+        if article.last_page is not None and article.last_page != article.first_page:
+            _sub(pages, "last_page", str(article.last_page))
+    url = licence_url(version.licence)
+    if url:
+        program = etree.SubElement(node, f"{{{AI_NS}}}program", {"name": "AccessIndicators"})
+        etree.SubElement(program, f"{{{AI_NS}}}free_to_read")
+        ref = etree.SubElement(program, f"{{{AI_NS}}}license_ref", {"applies_to": "vor"})
+        ref.text = url
+    doi_data = _sub(node, "doi_data")
+    _sub(doi_data, "doi", article.doi)
+    _sub(doi_data, "resource", links.article(article))
+
+
+def deposit_xml(issue: Issue, **kwargs) -> bytes:
+    return etree.tostring(deposit(issue, **kwargs), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def file_name(issue: Issue) -> str:
+    return f"crossref-{issue.journal.slug}-vol{issue.volume}-no{issue.number}.xml"

@@ -1,0 +1,258 @@
+"""JATS 1.3 (ANSI/NISO Z39.96-2021, Journal Publishing tag set) front matter of a published article:
+journal-meta and article-meta, for indexers and archives (PubMed Central, DOAJ, Crossref's JATS abstracts).
+
+The abstract is written in Markdown with TeX math (journal/markup.py); here it becomes JATS paragraphs, lists,
+italic/bold/monospace, links (`ext-link`) and formulas as `tex-math`, so no formula is lost to plain text.
+The same builder writes Crossref's namespaced `jats:abstract` (journal/crossref.py).
+"""
+
+import pycountry
+from lxml import etree
+
+from journal.markup import _MD as MARKDOWN  # the very parser that renders the abstract on the article page
+from journal.models import Article
+from journal.scholarly import Links, licence_name, licence_url, people, publisher_name, utc
+
+XLINK_NS = "http://www.w3.org/1999/xlink"
+MML_NS = "http://www.w3.org/1998/Math/MathML"
+ALI_NS = "http://www.niso.org/schemas/ali/1.0/"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+DOCTYPE = ('<!DOCTYPE article PUBLIC "-//NLM//DTD JATS (Z39.96) Journal Publishing DTD v1.3 20210610//EN" '
+           '"https://jats.nlm.nih.gov/publishing/1.3/JATS-journalpublishing1-3.dtd">')
+# JATS's suggested article-type values, from the section's name; anything else is a research article.
+ARTICLE_TYPES = (("review", "review-article"), ("letter", "letter"), ("editorial", "editorial"),
+                 ("correction", "correction"), ("report", "research-article"))
+
+
+def article_type(article: Article) -> str:
+    title = (article.section.title if article.section is not None else "").lower()
+    return next((kind for word, kind in ARTICLE_TYPES if word in title), "research-article")
+
+
+class _Writer:
+    """Builds elements in no namespace (JATS proper) or in Crossref's JATS namespace."""
+
+    def __init__(self, namespace: str | None = None):
+        self.namespace = namespace
+
+    def tag(self, name: str) -> str:
+        return f"{{{self.namespace}}}{name}" if self.namespace else name
+
+    def sub(self, parent, name: str, text: str | None = None, **attrib):
+        element = etree.SubElement(parent, self.tag(name), {k.replace("_", "-"): v for k, v in attrib.items()
+                                                           if v is not None})
+        if text is not None:
+            element.text = clean_text(text)
+        return element
+
+
+_CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF])
+
+
+def clean_text(text) -> str:
+    """Text XML 1.0 can carry: control characters (pasted from PDFs) dropped."""
+    return str(text).translate(_CONTROL)
+
+
+def _append_text(element, text: str) -> None:
+    text = clean_text(text)
+    if len(element):
+        last = element[-1]
+        last.tail = (last.tail or "") + text
+    else:
+        element.text = (element.text or "") + text
+
+
+def abstract_into(parent, markdown_text: str, *, namespace: str | None = None) -> None:
+    """The abstract's Markdown as JATS block elements appended to `parent` (an <abstract>)."""
+    w = _Writer(namespace)
+    stack = [parent]
+    for token in MARKDOWN.parse(markdown_text or ""):
+        kind = token.type
+        top = stack[-1]
+        if kind == "paragraph_open":
+            stack.append(w.sub(top, "p"))
+        elif kind in ("paragraph_close", "list_item_close", "heading_close"):
+            stack.pop()
+        elif kind in ("bullet_list_close", "ordered_list_close", "blockquote_close"):
+            stack.pop()
+            stack.pop()
+        # Lists and quotations sit inside a paragraph in JATS (an abstract holds paragraphs and sections).
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            stack.append(w.sub(top, "p"))
+            stack.append(w.sub(stack[-1], "list", list_type="bullet" if kind == "bullet_list_open" else "order"))
+        elif kind == "list_item_open":
+            stack.append(w.sub(top, "list-item"))
+        elif kind == "blockquote_open":
+            stack.append(w.sub(top, "p"))
+            stack.append(w.sub(stack[-1], "disp-quote"))
+        elif kind == "heading_open":
+            stack.append(w.sub(w.sub(top, "p"), "bold"))
+        elif kind == "inline":
+            _inline_into(w, top, token.children or [])
+        elif kind == "math_block":
+            formula = w.sub(w.sub(top, "p"), "disp-formula")
+            w.sub(formula, "tex-math", token.content.strip())
+        elif kind in ("code_block", "fence"):
+            w.sub(w.sub(top, "p"), "preformat", token.content.rstrip("\n"))
+        elif kind == "tr_open":
+            stack.append(w.sub(top, "p"))
+        elif kind == "tr_close":
+            stack.pop()
+        elif kind in ("th_open", "td_open") and len(top) + len(top.text or ""):
+            _append_text(top, " | ")
+    # An empty abstract still needs a paragraph to be valid.
+    if not len(parent):
+        w.sub(parent, "p", "")
+
+
+def _inline_into(w: _Writer, parent, children) -> None:
+    stack = [parent]
+    for child in children:
+        kind = child.type
+        top = stack[-1]
+        if kind in ("text", "html_inline"):
+            _append_text(top, child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            _append_text(top, " ")
+        elif kind == "code_inline":
+            w.sub(top, "monospace", child.content)
+        elif kind in ("em_open", "strong_open"):
+            stack.append(w.sub(top, "italic" if kind == "em_open" else "bold"))
+        elif kind == "link_open":
+            link = w.sub(top, "ext-link", ext_link_type="uri")
+            link.set(f"{{{XLINK_NS}}}href", child.attrGet("href") or "")
+            stack.append(link)
+        elif kind in ("em_close", "strong_close", "link_close"):
+            stack.pop()
+        elif kind in ("math_inline", "math_inline_double"):
+            formula = w.sub(top, "inline-formula")
+            w.sub(formula, "tex-math", child.content.strip())
+
+
+def _date(w: _Writer, parent, name: str, value, **attrib) -> None:
+    value = utc(value)
+    node = w.sub(parent, name, **attrib)
+    w.sub(node, "day", f"{value.day:02d}")
+    w.sub(node, "month", f"{value.month:02d}")
+    w.sub(node, "year", str(value.year))
+
+
+def front(article: Article, links: Links):
+    """The <article> element with its <front>: journal-meta and article-meta of the current version."""
+    w = _Writer()
+    version, journal, issue = article.current_version, article.journal, article.issue
+    root = etree.Element("article", {"article-type": article_type(article), "dtd-version": "1.3"},
+                         nsmap={"xlink": XLINK_NS, "mml": MML_NS, "ali": ALI_NS})
+    root.set(f"{{{XML_NS}}}lang", version.language or "en")
+    front_node = w.sub(root, "front")
+
+    meta = w.sub(front_node, "journal-meta")
+    w.sub(meta, "journal-id", journal.slug, journal_id_type="publisher-id")
+    titles = w.sub(meta, "journal-title-group")
+    w.sub(titles, "journal-title", journal.title)
+    if journal.abbreviation:
+        w.sub(titles, "abbrev-journal-title", journal.abbreviation, abbrev_type="publisher")
+    if journal.issn_print:
+        w.sub(meta, "issn", journal.issn_print, publication_format="print")
+    if journal.issn_online:
+        w.sub(meta, "issn", journal.issn_online, publication_format="electronic")
+    publisher = w.sub(meta, "publisher")
+    w.sub(publisher, "publisher-name", publisher_name(journal))
+
+    meta = w.sub(front_node, "article-meta")
+    if article.doi:
+        w.sub(meta, "article-id", article.doi, pub_id_type="doi")
+    w.sub(meta, "article-id", str(article.id), pub_id_type="publisher-id")
+    if article.section is not None:
+        categories = w.sub(meta, "article-categories")
+        w.sub(w.sub(categories, "subj-group", subj_group_type="heading"), "subject", article.section.title)
+    w.sub(w.sub(meta, "title-group"), "article-title", version.title)
+
+    byline = people(version)
+    affiliations: dict[tuple[str, str], str] = {}
+    for person in byline:
+        if person.affiliation and (person.affiliation, person.country) not in affiliations:
+            affiliations[(person.affiliation, person.country)] = f"aff{len(affiliations) + 1}"
+    group = w.sub(meta, "contrib-group")
+    for person in byline:
+        contrib = w.sub(group, "contrib", contrib_type="author", corresp="yes" if person.corresponding else None)
+        if person.orcid:
+            w.sub(contrib, "contrib-id", f"https://orcid.org/{person.orcid}", contrib_id_type="orcid",
+                  authenticated="false")
+        name = w.sub(contrib, "name", name_style="western")
+        w.sub(name, "surname", person.family_name or person.given_name)
+        if person.family_name and person.given_name:
+            w.sub(name, "given-names", person.given_name)
+        if person.email:
+            w.sub(contrib, "email", person.email)
+        if person.affiliation:
+            w.sub(contrib, "xref", ref_type="aff", rid=affiliations[(person.affiliation, person.country)])
+    for (institution, country), aff_id in affiliations.items():
+        aff = w.sub(group, "aff", id=aff_id)
+        w.sub(aff, "institution", institution)
+        if country:
+            _append_text(aff, ", ")
+            w.sub(aff, "country", _country_name(country), country=country)
+
+    _date(w, meta, "pub-date", article.published_at, publication_format="electronic", date_type="pub")
+    if issue is not None:
+        w.sub(meta, "volume", str(issue.volume))
+        w.sub(meta, "issue", str(issue.number))
+    if article.first_page is not None:
+        w.sub(meta, "fpage", str(article.first_page))
+        w.sub(meta, "lpage", str(article.last_page or article.first_page))
+    else:
+        w.sub(meta, "elocation-id", str(article.id))
+    if version.number > 1 or article.is_retracted:
+        history = w.sub(meta, "pub-history")
+        for earlier in sorted(article.versions, key=lambda v: v.number):
+            if earlier.published_at is None or earlier.number == 1:
+                continue
+            event = w.sub(history, "event", event_type="corrected")
+            w.sub(event, "event-desc", f"Version {earlier.number}: {earlier.change_note}")
+            _date(w, event, "date", earlier.published_at, date_type="corrected")
+        if article.is_retracted and article.retracted_at:
+            event = w.sub(history, "event", event_type="retracted")
+            w.sub(event, "event-desc", f"Retracted: {article.retraction_notice}")
+            _date(w, event, "date", article.retracted_at, date_type="retracted")
+        if not len(history):
+            meta.remove(history)
+
+    permissions = w.sub(meta, "permissions")
+    w.sub(permissions, "copyright-statement",
+          f"© {utc(article.published_at).year} The authors" if licence_url(version.licence)
+          else f"© {utc(article.published_at).year} The authors. All rights reserved.")
+    w.sub(permissions, "copyright-year", str(utc(article.published_at).year))
+    url = licence_url(version.licence)
+    if url:
+        etree.SubElement(permissions, f"{{{ALI_NS}}}free_to_read")  # an open licence: no subscription needed
+        licence = w.sub(permissions, "license")
+        licence.set(f"{{{XLINK_NS}}}href", url)
+        etree.SubElement(licence, f"{{{ALI_NS}}}license_ref").text = url
+        w.sub(licence, "license-p", f"This article is distributed under the {licence_name(version.licence)} "
+                                    f"licence.")
+    self_uri = w.sub(meta, "self-uri")
+    self_uri.set(f"{{{XLINK_NS}}}href", links.article(article))
+    if version.galley_file_id:
+        pdf = w.sub(meta, "self-uri", content_type="pdf")
+        pdf.set(f"{{{XLINK_NS}}}href", links.pdf(article))
+    abstract_into(w.sub(meta, "abstract"), version.abstract)
+    if version.keywords:
+        keywords = w.sub(meta, "kwd-group", kwd_group_type="author")
+        for keyword in version.keywords:
+            w.sub(keywords, "kwd", keyword)
+    if version.funding:
+        w.sub(w.sub(meta, "funding-group"), "funding-statement", version.funding)
+    return root
+
+
+def _country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    return country.name if country else code
+
+
+def front_xml(article: Article, links: Links | None = None) -> bytes:
+    """The JATS document, with its DOCTYPE, as UTF-8 bytes."""
+    root = front(article, links or Links())
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", doctype=DOCTYPE, pretty_print=True)
