@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from journal.extensions import db
 from journal.models import (Article, ArticleStatus, AuditEvent, DoiCounter, IssueStatus, OutboxMessage, Role,
                             SubmissionStatus)
+from journal.services import after_publication
 from journal.services import issues as issue_service
 from journal.services import production
 from journal.services.errors import DomainError
@@ -300,3 +301,28 @@ def test_no_outbox_mail_or_public_page_names_a_reviewer(client, office, issue):
     for text in texts:
         for secret in ("Rosa", "Lindqvist", "Tomas", "Berg", "Between us"):
             assert secret not in text
+
+
+def test_the_public_issue_and_article_pages_answer_in_a_few_queries(client, office, issue):
+    from sqlalchemy import event
+
+    journal, people = office
+    articles = [ready_article(paper(office, title), people["manager"], people["author"], issue=issue, pages=pages)
+                for title, pages in (("Dust devils on Mars", (1, 4)), ("Ion drift at Ganymede", (5, 8)),
+                                     ("Europa's ice shell", (9, 12)))]
+    issue_service.publish_issue(people["manager"], issue)
+    after_publication.correct_metadata(people["manager"], articles[0], change_note="The title was incomplete.",
+                                       **{**production.metadata_of(articles[0].current_version),
+                                          "title": "Dust devils on Mars in spring"})
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        for url in (f"/j/jdse/issues/{issue.id}", f"/j/jdse/articles/{articles[0].id}",
+                    f"/j/jdse/articles/{articles[0].id}/v1"):
+            statements.clear()
+            response = client.get(url)
+            assert response.status_code == 200 and "Set-Cookie" not in response.headers
+            assert len(statements) <= 5, (url, "\n".join(s[:60] for s in statements))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from journal.extensions import db
 from journal.models import (Article, ArticleStatus, ArticleVersion, FileKind, ReviewMode, Role, SubmissionFile,
                             SubmissionStatus)
-from journal.services import editorial
+from journal.services import after_publication, editorial
 from journal.services import issues as issue_service
 from journal.services import production
 from journal.services import reviews as review_service
@@ -407,10 +407,10 @@ def test_corrections_make_a_new_version_and_the_old_one_stays_readable(client, l
     assert client.get(f"/j/jdse/articles/{article.id}/v4").status_code == 404
 
     with pytest.raises(DomainError, match="Nothing differs"):
-        production.correct_metadata(people["manager"], article, change_note="No change at all, really.",
+        after_publication.correct_metadata(people["manager"], article, change_note="No change at all, really.",
                                     **production.metadata_of(article.current_version))
     with pytest.raises(DomainError, match="Say what was corrected"):
-        production.correct_metadata(people["manager"], article, change_note="",
+        after_publication.correct_metadata(people["manager"], article, change_note="",
                                     **{**production.metadata_of(article.current_version), "title": "Other"})
 
 
@@ -432,9 +432,9 @@ def test_a_retracted_article_stays_reachable_and_marked(client, login, accepted,
     toc = client.get(f"/j/jdse/issues/{article.issue_id}").get_data(as_text=True)
     assert "badge-retracted" in toc
     with pytest.raises(DomainError, match="retracted"):
-        production.retract(people["manager"], article, notice=notice)
+        after_publication.retract(people["manager"], article, notice=notice)
     with pytest.raises(DomainError, match="retracted"):
-        production.correct_metadata(people["manager"], article, change_note="A late change to the title.",
+        after_publication.correct_metadata(people["manager"], article, change_note="A late change to the title.",
                                     **{**production.metadata_of(article.current_version), "title": "Other"})
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from journal.audit import audit
 from journal.doi import check_doi_pattern, make_doi
@@ -46,13 +46,14 @@ def get_issue(journal: Journal, issue_id: int) -> Issue:
     return issue
 
 
-def toc(issue: Issue) -> list[Article]:
-    """The table of contents: by section in the journal's order, then by position; versions and sections loaded."""
-    articles = db.session.scalars(
-        select(Article).where(Article.issue_id == issue.id)
-        .options(selectinload(Article.section), selectinload(Article.submission),
-                 selectinload(Article.current_version).selectinload(ArticleVersion.galley))
-    ).all()
+def toc(issue: Issue, *, with_submissions: bool = True) -> list[Article]:
+    """The table of contents: by section in the journal's order, then by position. One query loads the articles
+    with their sections, current versions and galleys (a second their submissions, for the editors' pages)."""
+    options = [joinedload(Article.section),
+               joinedload(Article.current_version).joinedload(ArticleVersion.galley)]
+    if with_submissions:
+        options.append(selectinload(Article.submission))
+    articles = db.session.scalars(select(Article).where(Article.issue_id == issue.id).options(*options)).all()
     return sorted(articles, key=_toc_key)
 
 

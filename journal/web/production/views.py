@@ -11,6 +11,7 @@ from flask_login import current_user
 from journal.audit import history
 from journal.models import Article, FileKind, Issue, Journal, Submission, SubmissionStatus, utcnow
 from journal.permissions import journal_from_slug, permission, require
+from journal.services import after_publication
 from journal.services import issues as issue_service
 from journal.services import production as service
 from journal.services import submissions as submission_service
@@ -242,7 +243,7 @@ def correct(journal: Journal, submission_id: int):
         form = forms.metadata_form(None, forms.CorrectMetadataForm, formdata=request.form)
     if form.validate_on_submit():
         try:
-            version = service.correct_metadata(current_user, article, change_note=form.change_note.data,
+            version = after_publication.correct_metadata(current_user, article, change_note=form.change_note.data,
                                                expected_version=version_of(form), **form.values())
         except DomainError as error:
             show_error(form, error)
@@ -263,7 +264,7 @@ def correct_galley(journal: Journal, submission_id: int):
     if form.validate_on_submit():
         upload = form.galley.data
         try:
-            version = service.correct_galley(current_user, article, upload.stream, upload.filename,
+            version = after_publication.correct_galley(current_user, article, upload.stream, upload.filename,
                                              change_note=form.change_note.data)
         except DomainError as error:
             show_error(form, error)
@@ -286,7 +287,7 @@ def retract(journal: Journal, submission_id: int):
         form.version.data = str(article.lock_version)
     if form.validate_on_submit():
         try:
-            service.retract(current_user, article, notice=form.notice.data, expected_version=version_of(form))
+            after_publication.retract(current_user, article, notice=form.notice.data, expected_version=version_of(form))
         except DomainError as error:
             show_error(form, error)
         else:

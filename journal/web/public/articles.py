@@ -7,13 +7,13 @@ and /j/<slug>/issues/<id>. Nothing here exists before publication: 404.
 
 from flask import abort, current_app, redirect, render_template
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from journal.extensions import db
 from journal.models import Article, ArticleVersion, Issue, IssueStatus, Journal
 from journal.permissions import journal_from_slug, permission
+from journal.services import after_publication
 from journal.services import issues as issue_service
-from journal.services import production as production_service
 from journal.storage import get_storage
 from journal.web.public.views import bp
 
@@ -22,8 +22,8 @@ def _published_article(journal: Journal, article_id: int) -> Article:
     article = db.session.scalar(
         select(Article).where(Article.id == article_id, Article.journal_id == journal.id,
                               Article.published_at.is_not(None))
-        .options(selectinload(Article.versions).selectinload(ArticleVersion.galley), selectinload(Article.issue),
-                 selectinload(Article.section)))
+        .options(selectinload(Article.versions).joinedload(ArticleVersion.galley), joinedload(Article.issue),
+                 joinedload(Article.section)))
     if article is None:
         abort(404)
     return article
@@ -41,9 +41,10 @@ def _version(article: Article, number: int | None) -> ArticleVersion:
 def _page(journal: Journal, article_id: int, number: int | None = None):
     article = _published_article(journal, article_id)
     version = _version(article, number)
-    production_service.count_view(article)
-    return render_template("public/article.html", journal=journal, article=article, version=version,
+    page = render_template("public/article.html", journal=journal, article=article, version=version,
                            versions=[v for v in article.versions if v.published_at is not None])
+    after_publication.count_view(article)  # after rendering: its commit expires what the page reads
+    return page
 
 
 @bp.get("/j/<slug>/articles/<int:article_id>")
@@ -63,12 +64,12 @@ def _pdf(journal: Journal, article_id: int, number: int | None = None):
     version = _version(article, number)
     if version.galley is None:
         abort(404)
-    production_service.count_download(article)
     base = (article.doi.split("/", 1)[1] if article.doi else f"{journal.slug}-{article.id}").replace("/", "-")
     name = f"{base}.pdf" if version.number == 1 else f"{base}-v{version.number}.pdf"
-    return redirect(get_storage().download_url(version.galley.storage_key, filename=name,
-                                               media_type="application/pdf", inline=True,
-                                               expires_in=current_app.config["DOWNLOAD_URL_SECONDS"]))
+    url = get_storage().download_url(version.galley.storage_key, filename=name, media_type="application/pdf",
+                                     inline=True, expires_in=current_app.config["DOWNLOAD_URL_SECONDS"])
+    after_publication.count_download(article)
+    return redirect(url)
 
 
 @bp.get("/j/<slug>/articles/<int:article_id>/pdf")
@@ -89,5 +90,6 @@ def issue(journal: Journal, issue_id: int):
     issue = db.session.get(Issue, issue_id)
     if issue is None or issue.journal_id != journal.id or issue.status is not IssueStatus.PUBLISHED:
         abort(404)
-    return render_template("public/issue.html", journal=journal, issue=issue, articles=issue_service.toc(issue),
+    return render_template("public/issue.html", journal=journal, issue=issue,
+                           articles=issue_service.toc(issue, with_submissions=False),
                            preview=False)

@@ -1,0 +1,126 @@
+"""After publication: a published article is corrected (a new version with a dated note; the earlier versions
+stay readable and the DOI stays) or retracted with a notice (it stays reachable, marked); its readers are counted."""
+
+from typing import BinaryIO
+
+from sqlalchemy import update
+
+from journal.audit import audit
+from journal.extensions import db
+from journal.mail import external_url, queue_mail
+from journal.models import Article, ArticleStatus, ArticleVersion, SubmissionFile, User, utcnow
+from journal.services.errors import DomainError
+from journal.services.production import (_require_producer, _store_galley, authors_addresses, check_article_version,
+                                         clean_metadata, metadata_of)
+from journal.services.unit import transactional
+
+A = ArticleStatus
+
+
+def _require_published(article: Article) -> None:
+    if not article.is_public:
+        raise DomainError("The article is not published yet: change it in production.")
+    if article.is_retracted:
+        raise DomainError("The article is retracted; it is not corrected any more.")
+
+
+def _change_note(note: str) -> str:
+    note = (note or "").strip()
+    if len(note) < 10:
+        raise DomainError("Say what was corrected and why: readers see this note with the date.", "change_note")
+    if len(note) > 5000:
+        raise DomainError("Please keep the note under 5,000 characters.", "change_note")
+    return note
+
+
+def _new_version(actor: User, article: Article, *, change_note: str, **changes) -> ArticleVersion:
+    current = article.current_version
+    values = {**metadata_of(current), "galley_file_id": current.galley_file_id, **changes}
+    version = ArticleVersion(article=article, number=current.number + 1, change_note=change_note, created_by=actor,
+                             published_at=utcnow(), **values)
+    db.session.add(version)
+    db.session.flush()
+    article.current_version = version
+    return version
+
+
+def _tell_authors(article: Article, template: str, subject: str, **context) -> None:
+    submission = article.submission
+    to, cc, name = authors_addresses(submission)
+    queue_mail(to, template, subject=subject, related=article, cc=cc, submission=submission, article=article,
+               name=name, link=external_url("public.article", slug=submission.journal.slug, article_id=article.id),
+               **context)
+
+
+@transactional
+def correct_metadata(actor: User, article: Article, *, change_note: str, expected_version: int | None = None,
+                     **values) -> ArticleVersion:
+    """A published article's metadata corrected: a new version with a dated note; the old one stays readable
+    and the DOI stays the same."""
+    check_article_version(article, expected_version)
+    _require_producer(actor, article)
+    _require_published(article)
+    note = _change_note(change_note)
+    clean = clean_metadata(**values)
+    changed = sorted(name for name, value in clean.items() if getattr(article.current_version, name) != value)
+    if not changed:
+        raise DomainError("Nothing differs from the published version; change the metadata to correct it.")
+    version = _new_version(actor, article, change_note=note, **clean)
+    audit(actor, "article.corrected", article, version=version.number, fields=changed, note=note)
+    _tell_authors(article, "article_corrected", f"{article.current_version.title}: corrected version "
+                  f"{version.number}", version=version)
+    return version
+
+
+def correct_galley(actor: User, article: Article, stream: BinaryIO, original_name: str, *,
+                   change_note: str) -> ArticleVersion:
+    """A published article's PDF replaced: a new version with a dated note; the old PDF stays downloadable."""
+    _require_producer(actor, article)
+    _require_published(article)
+    note = _change_note(change_note)
+    created = []
+
+    def record(galley: SubmissionFile) -> None:
+        version = _new_version(actor, article, change_note=note, galley_file_id=galley.id)
+        created.append(version)
+        audit(actor, "article.corrected", article, version=version.number, fields=["galley"], note=note)
+        _tell_authors(article, "article_corrected", f"{version.title}: corrected version {version.number}",
+                      version=version)
+
+    _store_galley(actor, article, stream, original_name, record)
+    return created[0]
+
+
+@transactional
+def retract(actor: User, article: Article, *, notice: str, expected_version: int | None = None) -> None:
+    """Retract a published article with a notice: it stays reachable, marked as retracted, with the notice."""
+    check_article_version(article, expected_version)
+    _require_producer(actor, article)
+    _require_published(article)
+    notice = (notice or "").strip()
+    if len(notice) < 20:
+        raise DomainError("Write the retraction notice readers will see: what is retracted, why, and at whose "
+                          "request.", "notice")
+    if len(notice) > 20_000:
+        raise DomainError("Please keep the notice under 20,000 characters.", "notice")
+    article.status = A.RETRACTED
+    article.retracted_at = utcnow()
+    article.retraction_notice = notice
+    audit(actor, "article.retracted", article, notice=notice[:2000])
+    _tell_authors(article, "article_retracted", f"Retraction: {article.current_version.title}", notice=notice)
+
+
+# --- counting readers ---------------------------------------------------------------------------------------
+
+def count_view(article: Article) -> None:
+    """One more view: a single UPDATE, committed at once (no optimistic-lock conflict with editors)."""
+    db.session.execute(update(Article).where(Article.id == article.id)
+                       .values(view_count=Article.view_count + 1).execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def count_download(article: Article) -> None:
+    db.session.execute(update(Article).where(Article.id == article.id)
+                       .values(download_count=Article.download_count + 1)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
