@@ -18,7 +18,7 @@ from sqlalchemy import select
 from journal.extensions import db
 from journal.jats import abstract_into, clean_text
 from journal.models import Article, Issue, Journal
-from journal.scholarly import Links, issue_articles, licence_url, people, publisher_name, utc
+from journal.scholarly import Links, issue_articles, licence_url, people, publisher_name, setting, utc
 
 VERSION = "5.4.0"
 CROSSREF_NS = f"http://www.crossref.org/schema/{VERSION}"
@@ -50,8 +50,8 @@ def _date(parent, value: datetime) -> None:
 
 def depositor() -> tuple[str, str]:
     config = current_app.config
-    name = config.get("CROSSREF_DEPOSITOR_NAME") or config.get("PLATFORM_NAME") or "Journals"
-    email = config.get("CROSSREF_DEPOSITOR_EMAIL") or parseaddr(config.get("MAIL_FROM", ""))[1]
+    name = setting("CROSSREF_DEPOSITOR_NAME", config.get("PLATFORM_NAME") or "Journals")
+    email = setting("CROSSREF_DEPOSITOR_EMAIL", parseaddr(config.get("MAIL_FROM", ""))[1])
     return name, email or "admin@example.org"
 
 
@@ -79,7 +79,7 @@ def warnings(issue: Issue) -> list[str]:
     found = []
     if not (journal.issn_print or journal.issn_online):
         found.append(f"{journal.title} has no ISSN: Crossref registers journal articles under the journal's ISSN.")
-    if not current_app.config.get("CROSSREF_DEPOSITOR_EMAIL"):
+    if not setting("CROSSREF_DEPOSITOR_EMAIL"):
         found.append("CROSSREF_DEPOSITOR_EMAIL is not set: Crossref mails the deposit's result to "
                      f"{depositor()[1]}.")
     return found

@@ -187,9 +187,11 @@ def front(article: Article, links: Links):
         if person.email:
             w.sub(contrib, "email", person.email)
         if person.affiliation:
-            w.sub(contrib, "xref", ref_type="aff", rid=affiliations[(person.affiliation, person.country)])
+            aff_id = affiliations[(person.affiliation, person.country)]
+            w.sub(contrib, "xref", aff_id.removeprefix("aff"), ref_type="aff", rid=aff_id)
     for (institution, country), aff_id in affiliations.items():
         aff = w.sub(group, "aff", id=aff_id)
+        w.sub(aff, "label", aff_id.removeprefix("aff"))
         w.sub(aff, "institution", institution)
         if country:
             _append_text(aff, ", ")

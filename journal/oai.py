@@ -32,7 +32,7 @@ from journal.extensions import db
 from journal.markup import plain_text
 from journal.models import Article, ArticleVersion, Journal, Section
 from journal.models.base import UTCDateTime
-from journal.scholarly import Links, iso_seconds, licence_url, people, publisher_name, utc
+from journal.scholarly import Links, iso_seconds, licence_url, people, publisher_name, setting, utc
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -368,8 +368,7 @@ def error_document(links: Links, error: OAIError, verb: str | None, values: dict
 
 
 def admin_email() -> str:
-    configured = current_app.config.get("OAI_ADMIN_EMAIL")
-    return configured or parseaddr(current_app.config.get("MAIL_FROM", ""))[1] or "admin@example.org"
+    return setting("OAI_ADMIN_EMAIL", parseaddr(current_app.config.get("MAIL_FROM", ""))[1]) or "admin@example.org"
 
 
 def identify(root, links: Links) -> None:

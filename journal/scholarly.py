@@ -6,6 +6,7 @@ Only published articles ever leave through these outputs: `published_articles()`
 Nothing here reads review data; the outputs take their metadata from the frozen `ArticleVersion`.
 """
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -32,6 +33,12 @@ LICENCE_NAMES = {
     "CC0-1.0": "CC0 1.0 Universal public domain dedication",
     "all-rights-reserved": "All rights reserved",
 }
+
+
+def setting(name: str, default: str = "") -> str:
+    """An optional setting of these outputs (CROSSREF_DEPOSITOR_NAME, CROSSREF_DEPOSITOR_EMAIL, OAI_ADMIN_EMAIL):
+    the app's config, else the environment (config.py does not list them yet)."""
+    return current_app.config.get(name) or os.environ.get(name) or default
 
 
 def licence_url(code: str | None) -> str | None:

@@ -133,6 +133,12 @@ def test_the_command_writes_a_valid_deposit(app, issue, runner, tmp_path):
     for wrong, message in (("jdse/9/9", "There is no issue jdse/9/9."), ("nonsense", "Give the issue as its id")):
         result = runner.invoke(args=["journal", "crossref-xml", wrong])
         assert result.exit_code == 1 and message in result.output
+    app.config.update(CROSSREF_DEPOSITOR_NAME="IDSEA Publishing Office", CROSSREF_DEPOSITOR_EMAIL="doi@idsea.example")
+    result = runner.invoke(args=["journal", "crossref-xml", "jdse/3/2"])
+    head = assert_valid(crossref_schema("5.4.0"), result.stdout.encode()).find("c:head", NS)
+    assert head.findtext("c:depositor/c:depositor_name", namespaces=NS) == "IDSEA Publishing Office"
+    assert head.findtext("c:depositor/c:email_address", namespaces=NS) == "doi@idsea.example"
+    assert "Warning" not in result.stderr
 
 
 def test_only_the_journals_managing_editors_download_the_deposit(client, login, office, issue, make_user,
@@ -158,3 +164,45 @@ def test_only_the_journals_managing_editors_download_the_deposit(client, login, 
     response = client.get(f"/production/jdse/issues/{draft.id}/crossref.xml")
     assert response.status_code == 409 and "Publish the issue first" in response.get_data(as_text=True)
     assert client.get("/production/jdse/issues/999999/crossref.xml").status_code == 404
+
+
+def test_no_scholarly_output_names_the_reviewers_or_the_editors(client, login, make_journal, make_user):
+    """A paper reviewed, accepted and published through the services: its Crossref deposit, JATS front matter
+    and OAI-PMH record are valid and carry the authors, never the reviewers, their reviews or the editors."""
+    from tests.test_production import accepted_paper, published_article
+
+    journal = make_journal("jdse", title="Journal of Deep Space Exploration", reference_prefix="JDSE",
+                           doi_prefix="10.59999", issn_online="2049-3630")
+    people = {
+        "manager": make_user("lena@example.org", given_name="Lena", family_name="Sato",
+                             roles={journal: Role.MANAGING_EDITOR}),
+        "author": make_user("mei@example.org", given_name="Mei", family_name="Chen"),
+        "reviewer": make_user("rosa@example.org", given_name="Rosa", family_name="Lindqvist",
+                              roles={journal: Role.REVIEWER}),
+        "reviewer2": make_user("tomas@example.org", given_name="Tomas", family_name="Berg",
+                               roles={journal: Role.REVIEWER}),
+    }
+    submission = accepted_paper(journal, people["author"], people["manager"],
+                                reviewers=[people["reviewer"], people["reviewer2"]],
+                                coauthors=[{"given_name": "Kenji", "family_name": "Watanabe",
+                                            "email": "kenji@example.org", "affiliation": "Tohoku University",
+                                            "orcid": "0000-0002-1825-0097"}])
+    article = published_article(journal, submission, people)
+    login(people["manager"])
+    deposit = client.get(f"/production/jdse/issues/{article.issue_id}/crossref.xml")
+    assert deposit.status_code == 200
+    assert_valid(crossref_schema("5.4.0"), deposit.data)
+    client.post("/logout")
+    front = client.get(f"/j/jdse/articles/{article.id}/jats.xml")
+    from tests.schemas import jats_dtd, oai_schema
+
+    assert_valid(jats_dtd(), front.data)
+    record = client.get(f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:journal.test:article/{article.id}")
+    assert_valid(oai_schema(), record.data)
+    listed = client.get("/oai?verb=ListRecords&metadataPrefix=oai_dc")
+    for output in (deposit.data, front.data, record.data, listed.data):
+        text = output.decode()
+        assert "Chen" in text and "Watanabe" in text and article.doi in text
+        for secret in ("Lindqvist", "rosa@example.org", "Berg", "tomas@example.org", "Sato", "lena@example.org",
+                       "Convincing; publish it.", "Between us", "Reviewer 1", "Dear authors"):
+            assert secret not in text, secret
