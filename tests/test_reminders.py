@@ -16,7 +16,8 @@ from journal.models import (AssignmentStatus, Contributor, DecisionKind, EditorR
 from journal.services import editorial
 from journal.services import reviews as review_service
 from journal.services import submissions as service
-from journal.services.reminders import REVISION_OVERDUE_DAYS, editor_digests, send_reminders
+from journal.services.digest import REVISION_OVERDUE_DAYS, editor_digests
+from journal.services.reminders import send_reminders
 from tests.conftest import link_in
 from tests.data.pdf.make_samples import text_page_pdf
 
@@ -314,8 +315,9 @@ def test_each_editor_gets_one_digest_a_day_of_what_is_stalled_in_their_queue(off
     assert f"http://journal.test/editorial/jdse/submissions/{unassigned.id}" in managing.body_text
     for text in (managing.body_text, handling.body_text):
         assert f"{handled.reference} “Dust devils on Mars”" in text
-        assert "Invitations unanswered after their respond-by date" in text and "Reviewer 1 (Rosa Referee)" in text
-        assert "Reviews overdue" in text and "Reviewer 2 (Tomas Referee): review was due" in text
+        assert "Invitations unanswered after their respond-by date" in text
+        assert re.search(r"Reviewer \d \(Rosa Referee\): answer was due", text)
+        assert "Reviews overdue" in text and "(Tomas Referee): review was due" in text
         assert "Quiet paper" not in text
         for trace in AUTHOR_TRACES:
             assert trace not in text, trace
