@@ -157,8 +157,10 @@ def test_declining_records_the_reason_and_tells_the_editor(client, paper, outbox
 
 def test_an_expired_invitation_says_so(client, paper, outbox):
     _journal, submission, people = paper
+    submission.journal.reminder_days = {"respond_by": [-2, 2], "due": []}
     assignment, token = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
-    assignment.respond_by = utcnow() - timedelta(hours=1)
+    # Past the respond-by date and past the day of the last reminder after it (2 days): the link has closed.
+    assignment.respond_by = utcnow() - timedelta(days=3)
     db.session.commit()
     response = client.get(f"/review/invitations/{token}")
     assert response.status_code == 410 and "This invitation has expired" in response.get_data(as_text=True)
@@ -272,3 +274,15 @@ def test_a_declined_invitation_leaves_no_gap_in_the_labels_the_authors_read(pape
     assert first.label != "Reviewer 1"  # still invited: its provisional number moved on
     review_service.accept_invitation(review_service.invitation_token(first))
     assert sorted([first.label, third.label]) == ["Reviewer 1", "Reviewer 2"]
+
+
+def test_a_late_invitation_still_opens_until_the_last_reminder_after_its_date(client, paper, outbox):
+    _journal, submission, people = paper
+    submission.journal.reminder_days = {"respond_by": [-2, 2], "due": []}
+    assignment, token = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    assignment.respond_by = utcnow() - timedelta(days=1)  # the "+2 days" reminder is still to come
+    db.session.commit()
+    assert client.get(f"/review/invitations/{token}").status_code == 200
+    assert client.post(f"/review/invitations/{token}/accept").status_code == 200
+    db.session.expire_all()
+    assert assignment.status is A.ACCEPTED

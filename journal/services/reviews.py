@@ -221,6 +221,17 @@ def send_to_previous_reviewers(actor: User, submission: Submission, *, expected_
     return len(reviewers)
 
 
+def link_closes_at(assignment: ReviewAssignment) -> datetime:
+    """The invitation link expires after the respond-by date, but stays open through the journal's last
+    reminder after it (reminders "your answer was due 2 days ago" carry the same link, and it must work)."""
+    days = (assignment.submission.journal.reminder_days or {}).get("respond_by", [])
+    grace = max((d for d in days if isinstance(d, int) and d > 0), default=0)
+    if not grace:
+        return assignment.respond_by
+    # Reminders count calendar days (UTC): the link works through the whole day of the last one.
+    return datetime.combine((assignment.respond_by + timedelta(days=grace)).date(), time(23, 59, 59), tzinfo=UTC)
+
+
 def invitation_for_token(token: str) -> ReviewAssignment:
     """The invitation this link opens; a readable error when it no longer does."""
     assignment = db.session.scalar(select(ReviewAssignment).where(ReviewAssignment.token_hash == hash_token(token or "")))
@@ -230,7 +241,7 @@ def invitation_for_token(token: str) -> ReviewAssignment:
     if assignment.status is A.CANCELLED:
         raise DomainError("This invitation was cancelled by the editors: your review is no longer needed. "
                           "Thank you all the same.")
-    if assignment.status is A.INVITED and utcnow() > assignment.respond_by:
+    if assignment.status is A.INVITED and utcnow() > link_closes_at(assignment):
         raise DomainError("This invitation has expired: its answer was due by "
                           f"{assignment.respond_by:%-d %B %Y}. Write to the editorial office if you would still "
                           "like to review.")
