@@ -135,3 +135,16 @@ def test_a_minor_revision_can_be_decided_without_another_review(reviewed, outbox
     assert submission.status is S.ACCEPTED
     thanks = [m for m in outbox() if m.template == "review_thanks"]
     assert len(thanks) == 2  # from round 1 only; nobody reviewed round 2
+
+
+def test_withdrawing_a_paper_under_review_releases_its_reviewers(reviewed, outbox):
+    from journal.services import submissions as service
+
+    submission, people, assignments = reviewed
+    service.withdraw(people["author"], submission, reason="Mei Chen found an error in the second dataset.")
+    db.session.expire_all()
+    assert [a.status for a in assignments] == [AssignmentStatus.CANCELLED] * 2
+    for address in ("rosa@example.org", "tomas@example.org"):
+        [mail] = [m for m in outbox(address) if m.template == "review_no_longer_needed"]
+        assert "has been withdrawn" in mail.body_text
+        assert "Mei" not in mail.body_text and "Chen" not in mail.body_text and "error" not in mail.body_text

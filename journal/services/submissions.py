@@ -630,6 +630,24 @@ def withdraw(actor: User, submission: Submission, *, reason: str, expected_versi
     for editor in editors.values():
         queue_mail(editor, "submission_withdrawn", subject=f"{submission.reference} was withdrawn",
                    related=submission, submission=submission, reason=reason)
+    _release_reviewers(submission)
+
+
+def _release_reviewers(submission: Submission) -> None:
+    """A withdrawn paper needs no more reviews: open invitations and reviews in progress are cancelled and the
+    reviewers told (without the authors' reason, which may name them)."""
+    from journal.models import AssignmentStatus, ReviewAssignment
+
+    open_ones = db.session.scalars(select(ReviewAssignment).where(
+        ReviewAssignment.submission_id == submission.id,
+        ReviewAssignment.status.in_([AssignmentStatus.INVITED, AssignmentStatus.ACCEPTED]))).all()
+    for assignment in open_ones:
+        assignment.status = AssignmentStatus.CANCELLED
+        assignment.cancelled_at = utcnow()
+        audit(None, "review.cancelled", submission, reviewer=assignment.label, because="withdrawn")
+        queue_mail(assignment.reviewer or assignment.invitee_email, "review_no_longer_needed",
+                   subject=f"{submission.reference}: your review is no longer needed", related=submission,
+                   submission=submission, assignment=assignment, withdrawn=True)
 
 
 @transactional
