@@ -15,7 +15,6 @@ The queue shows no author names, so a triple-anonymous handling editor can use i
 
 import functools
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 
 from sqlalchemy import ColumnElement, Integer, String, and_, bindparam, case, false, func, not_, or_, select, true
 from sqlalchemy.orm import aliased, joinedload, load_only
