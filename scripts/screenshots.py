@@ -229,6 +229,8 @@ def shoot_all(s: Shooter) -> None:
     s.shoot(page, "not-found", "/no/such/page", status=404)
     context.close()
 
+    shoot_public_pages(s)
+
     # A new account: the welcome message and the banner asking to confirm the address.
     context, page = s.context()
     numbers = iter(range(1, 100))
@@ -301,6 +303,37 @@ def shoot_all(s: Shooter) -> None:
             s.shoot(page, "outbox-message", link.get_attribute("href"))
         else:
             s.problems.append("outbox-message: the outbox is empty")
+    context.close()
+
+
+PUBLIC_PAGES = ["public-journal", "public-archive", "public-issue", "public-article", "public-article-cite"]
+
+
+def shoot_public_pages(s: Shooter) -> None:
+    """The reader's site without logging in: the journal's home, its archive, an issue and an article, found by
+    following links from /j/jdse/ (a PROBLEM line when nothing is published yet)."""
+    if not any(s.wanted(name) for name in PUBLIC_PAGES):
+        return
+    context, page = s.context()
+    s.shoot(page, "public-journal", "/j/jdse/")
+    s.shoot(page, "public-archive", "/j/jdse/issues")
+    page.goto(s.base + "/j/jdse/issues")
+    issue = page.locator("main a.archive-issue-link").first
+    if not issue.count():
+        s.problems.append("public-issue, public-article: no published issue in /j/jdse/issues")
+        context.close()
+        return
+    issue_path = issue.get_attribute("href")
+    s.shoot(page, "public-issue", issue_path)
+    page.goto(s.base + issue_path)
+    article = page.locator("main .issue-toc-title a").first
+    if not article.count():
+        s.problems.append(f"public-article: no article in {issue_path}")
+        context.close()
+        return
+    article_path = article.get_attribute("href")
+    s.shoot(page, "public-article", article_path)
+    s.shoot(page, "public-article-cite", article_path + "#cite")
     context.close()
 
 

@@ -1,21 +1,25 @@
-"""The published article and issue at their stable addresses, with every version and the retraction notice.
+"""The published article and issue at their stable addresses, with every version, the retraction notice and
+the ways to cite it.
 
-A first, plain version of the reader's pages (the public site builds its article page, archive, search and
-feeds on these addresses): /j/<slug>/articles/<id> (current version), …/v<n> (an earlier version), …/pdf,
-and /j/<slug>/issues/<id>. Nothing here exists before publication: 404.
+/j/<slug>/articles/<id> (current version), …/v<n> (an earlier version), …/pdf and …/v<n>/pdf (counted
+downloads), …/cite.bib and …/cite.ris, and /j/<slug>/issues/<id>. Nothing here exists before publication: 404.
 """
 
-from flask import abort, current_app, redirect, render_template
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from journal.extensions import db
-from journal.models import Article, ArticleVersion, Issue, IssueStatus, Journal
+from journal.markup import plain_text
+from journal.models import Article, ArticleVersion, Journal
 from journal.permissions import journal_from_slug, permission
+from journal.scholarly import Links, licence_name, licence_url
 from journal.services import after_publication
 from journal.services import issues as issue_service
 from journal.storage import get_storage
-from journal.web.public.views import bp
+from journal.web.public import citations, reading
+from journal.web.public.caching import Validators, uncached
+from journal.web.public.views import _journal_parts, bp
 
 
 def _published_article(journal: Journal, article_id: int) -> Article:
@@ -23,7 +27,7 @@ def _published_article(journal: Journal, article_id: int) -> Article:
         select(Article).where(Article.id == article_id, Article.journal_id == journal.id,
                               Article.published_at.is_not(None))
         .options(selectinload(Article.versions).joinedload(ArticleVersion.galley), joinedload(Article.issue),
-                 joinedload(Article.section)))
+                 joinedload(Article.section), joinedload(Article.submission)))
     if article is None:
         abort(404)
     return article
@@ -38,13 +42,45 @@ def _version(article: Article, number: int | None) -> ArticleVersion:
     return version
 
 
+def _validators(journal: Journal, article: Article, version: ArticleVersion) -> Validators:
+    """The page changes with a new version, a retraction, the issue's or section's name, or the journal's."""
+    versions = [(v.id, v.published_at) for v in article.versions if v.published_at is not None]
+    moments = [article.published_at, article.retracted_at] + [at for _id, at in versions]
+    return Validators(_journal_parts(journal), article.id, version.id, versions, article.status.value,
+                      article.retraction_notice, article.doi, article.first_page, article.last_page,
+                      article.issue.label if article.issue else None, article.section.title if article.section else None,
+                      last_modified=max(m for m in moments if m is not None))
+
+
+def _counted() -> bool:
+    """A reader's GET counts; HEAD, and range requests after the first bytes, repeat a response already counted."""
+    return request.method == "GET" and request.headers.get("Range", "bytes=0-").startswith("bytes=0-")
+
+
 def _page(journal: Journal, article_id: int, number: int | None = None):
     article = _published_article(journal, article_id)
     version = _version(article, number)
-    page = render_template("public/article.html", journal=journal, article=article, version=version,
-                           versions=[v for v in article.versions if v.published_at is not None])
-    after_publication.count_view(article)  # after rendering: its commit expires what the page reads
-    return page
+    cache = _validators(journal, article, version)
+    if (response := cache.not_modified()) is not None:
+        return response
+    links = Links()
+    page = render_template(
+        "public/article.html", journal=journal, article=article, version=version,
+        versions=[v for v in article.versions if v.published_at is not None],
+        highwire=citations.highwire_tags(article, version, links),
+        json_ld=citations.json_ld(article, version, links, plain_text(version.abstract)),
+        how_to_cite=citations.how_to_cite(article, version), canonical=links.article(article),
+        licence_url=licence_url(version.licence), licence_name=licence_name(version.licence),
+        jats_url=_jats_url(journal, article))
+    if _counted():
+        after_publication.count_view(article)  # after rendering: its commit expires what the page reads
+    return cache.apply(page)
+
+
+def _jats_url(journal: Journal, article: Article) -> str | None:
+    if "oai.article_jats" not in current_app.view_functions:
+        return None
+    return url_for("oai.article_jats", slug=journal.slug, article_id=article.id)
 
 
 @bp.get("/j/<slug>/articles/<int:article_id>")
@@ -64,12 +100,13 @@ def _pdf(journal: Journal, article_id: int, number: int | None = None):
     version = _version(article, number)
     if version.galley is None:
         abort(404)
-    base = (article.doi.split("/", 1)[1] if article.doi else f"{journal.slug}-{article.id}").replace("/", "-")
+    base = citations.file_base(journal, article)
     name = f"{base}.pdf" if version.number == 1 else f"{base}-v{version.number}.pdf"
     url = get_storage().download_url(version.galley.storage_key, filename=name, media_type="application/pdf",
                                      inline=True, expires_in=current_app.config["DOWNLOAD_URL_SECONDS"])
-    after_publication.count_download(article)
-    return redirect(url)
+    if _counted():
+        after_publication.count_download(article)
+    return uncached(redirect(url))
 
 
 @bp.get("/j/<slug>/articles/<int:article_id>/pdf")
@@ -84,12 +121,43 @@ def article_version_pdf(journal: Journal, article_id: int, number: int):
     return _pdf(journal, article_id, number)
 
 
+def _citation_file(journal: Journal, article_id: int, extension: str, media_type: str, build):
+    article = _published_article(journal, article_id)
+    version = _version(article, None)
+    cache = _validators(journal, article, version)
+    if (response := cache.not_modified()) is not None:
+        return response
+    response = make_response(build(article, version, Links()))
+    response.content_type = f"{media_type}; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{citations.file_base(journal, article)}.{extension}"'
+    return cache.apply(response)
+
+
+@bp.get("/j/<slug>/articles/<int:article_id>/cite.bib")
+@permission("public", load=journal_from_slug)
+def article_bibtex(journal: Journal, article_id: int):
+    return _citation_file(journal, article_id, "bib", "application/x-bibtex", citations.bibtex)
+
+
+@bp.get("/j/<slug>/articles/<int:article_id>/cite.ris")
+@permission("public", load=journal_from_slug)
+def article_ris(journal: Journal, article_id: int):
+    return _citation_file(journal, article_id, "ris", "application/x-research-info-systems",
+                          lambda article, version, links: citations.ris(article, version, links, plain_text(version.abstract)))
+
+
 @bp.get("/j/<slug>/issues/<int:issue_id>")
 @permission("public", load=journal_from_slug)
 def issue(journal: Journal, issue_id: int):
-    issue = db.session.get(Issue, issue_id)
-    if issue is None or issue.journal_id != journal.id or issue.status is not IssueStatus.PUBLISHED:
+    issue = reading.published_issue(journal, issue_id)
+    if issue is None:
         abort(404)
-    return render_template("public/issue.html", journal=journal, issue=issue,
-                           articles=issue_service.toc(issue, with_submissions=False),
-                           preview=False)
+    articles = issue_service.toc(issue, with_submissions=False)
+    moments = [issue.published_at] + [a.current_version.published_at for a in articles] + \
+              [a.retracted_at for a in articles]
+    cache = Validators(_journal_parts(journal), issue.id, issue.label, issue.title, issue.description,
+                       [(a.id, a.current_version_id, a.status.value, a.section.title if a.section else None,
+                         a.position, a.first_page, a.last_page) for a in articles],
+                       last_modified=max((m for m in moments if m is not None), default=None))
+    return cache.not_modified() or cache.apply(
+        render_template("public/issue.html", journal=journal, issue=issue, articles=articles, preview=False))

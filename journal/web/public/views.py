@@ -1,24 +1,66 @@
-from flask import Blueprint, render_template
-from sqlalchemy import select
+"""The reader's site: the installation's journals, each journal's home and its archive of issues.
 
-from journal.extensions import db
+Articles and issues are in articles.py, the Atom feed, sitemap and robots.txt in feeds.py; search is in search.py.
+Everything here is public and shows only what is published.
+"""
+
+from flask import Blueprint, render_template
+
 from journal.models import Journal
 from journal.permissions import journal_from_slug, permission
+from journal.services import issues as issue_service
+from journal.web.public import reading
+from journal.web.public.caching import Validators
 
 bp = Blueprint("public", __name__)
+
+LATEST_ON_HOME = 6
+
+
+def _journal_parts(journal: Journal) -> tuple:
+    """What the journal's pages show of the journal itself (editors change these without a timestamp)."""
+    return (journal.id, journal.title, journal.abbreviation, journal.description, journal.publisher,
+            journal.issn_print, journal.issn_online, journal.licence, journal.accepting_submissions,
+            journal.review_mode.value)
 
 
 @bp.get("/")
 @permission("public")
 def home():
-    journals = db.session.scalars(select(Journal).order_by(Journal.title)).all()
-    return render_template("public/home.html", journals=journals)
+    journals = reading.journals_with_current_issue()
+    cache = Validators([_journal_parts(j) + ((i.id, i.published_at) if i else (),) for j, i in journals],
+                       last_modified=max((i.published_at for _j, i in journals if i and i.published_at),
+                                         default=None))
+    return cache.not_modified() or cache.apply(render_template("public/home.html", journals=journals))
 
 
 @bp.get("/j/<slug>/")
 @permission("public", load=journal_from_slug)
 def journal_home(journal: Journal):
-    return render_template("public/journal.html", journal=journal)
+    issue = reading.current_issue(journal)
+    latest = reading.latest_articles(journal, LATEST_ON_HOME)
+    moments = [a.current_version.published_at for a in latest] + [a.retracted_at for a in latest] + \
+              ([issue.published_at] if issue else [])
+    moments = [m for m in moments if m is not None]
+    cache = Validators(_journal_parts(journal), [s.title for s in journal.sections if s.active],
+                       issue.id if issue else None, [(a.id, a.current_version_id, a.status.value) for a in latest],
+                       last_modified=max(moments, default=None))
+    if (response := cache.not_modified()) is not None:
+        return response
+    toc = issue_service.toc(issue, with_submissions=False) if issue else []
+    return cache.apply(render_template("public/journal.html", journal=journal, issue=issue, articles=toc,
+                                       latest=latest))
 
 
-from journal.web.public import articles  # noqa: E402,F401  (registers the article and issue pages on bp)
+@bp.get("/j/<slug>/issues")
+@permission("public", load=journal_from_slug)
+def archive(journal: Journal):
+    issues = reading.published_issues(journal)
+    cache = Validators(_journal_parts(journal), [(i.id, i.title, i.volume, i.number, i.year, n) for i, n in issues],
+                       last_modified=max((i.published_at for i, _n in issues if i.published_at), default=None))
+    return cache.not_modified() or cache.apply(
+        render_template("public/archive.html", journal=journal, volumes=reading.by_volume(issues),
+                        count=len(issues)))
+
+
+from journal.web.public import articles, feeds  # noqa: E402,F401  (register their routes on bp)

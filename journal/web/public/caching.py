@@ -1,0 +1,70 @@
+"""Conditional GET for the reader's pages: anonymous readers (and caches in front of the site) get an ETag,
+Last-Modified and a short public max-age, and a 304 before anything is rendered; logged-in users' pages carry
+their name in the header, so they are private and never stored.
+
+The ETag is a hash of what the page shows (ids, dates and the fields that change it) and the release, so a
+correction, retraction or a new issue changes it at once.
+"""
+
+import hashlib
+from datetime import UTC, datetime
+
+from flask import Response, current_app, make_response, request
+from flask_login import current_user
+
+PUBLIC_MAX_AGE = 300  # seconds: a new issue or correction reaches everyone within five minutes
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return value.replace(microsecond=0)
+
+
+class Validators:
+    """Build from what the page shows; `not_modified()` before rendering, `apply(response)` after."""
+
+    def __init__(self, *parts, last_modified: datetime | None = None):
+        self.anonymous = not current_user.is_authenticated
+        key = repr((current_app.config.get("RELEASE", ""), request.path, parts)).encode()
+        self.etag = hashlib.sha256(key).hexdigest()[:32]
+        dates = [d for d in (_utc(last_modified),) if d is not None]
+        self.last_modified = max(dates) if dates else None
+
+    def _headers(self, response: Response) -> Response:
+        if self.anonymous:
+            response.set_etag(self.etag)
+            if self.last_modified is not None:
+                response.last_modified = self.last_modified
+            response.cache_control.public = True
+            response.cache_control.max_age = PUBLIC_MAX_AGE
+        else:
+            response.cache_control.private = True
+            response.cache_control.no_store = True
+        response.vary.add("Cookie")
+        return response
+
+    def not_modified(self) -> Response | None:
+        """A 304 when the anonymous reader's copy is current (If-None-Match wins over If-Modified-Since)."""
+        if not self.anonymous or request.method not in ("GET", "HEAD"):
+            return None
+        if request.if_none_match:
+            fresh = request.if_none_match.contains(self.etag) or request.if_none_match.star_tag
+        elif request.if_modified_since and self.last_modified is not None:
+            fresh = self.last_modified <= request.if_modified_since
+        else:
+            fresh = False
+        if not fresh:
+            return None
+        return self._headers(Response(status=304))
+
+    def apply(self, page) -> Response:
+        return self._headers(make_response(page))
+
+
+def uncached(page) -> Response:
+    """Pages that must not be stored (the PDF's signed redirect)."""
+    response = make_response(page)
+    response.cache_control.no_store = True
+    return response

@@ -1,0 +1,82 @@
+"""What the reader's pages load: published issues and articles only, each page in a few queries.
+
+Every query here filters on publication (Issue.status is published, Article.published_at is set), so nothing
+scheduled, in production or in a draft issue ever reaches a public page, feed or the sitemap.
+"""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from journal.extensions import db
+from journal.models import Article, ArticleVersion, Issue, IssueStatus, Journal
+
+NEWEST = (Issue.year.desc(), Issue.volume.desc(), Issue.number.desc())
+
+
+def published_issues(journal: Journal) -> list[tuple[Issue, int]]:
+    """The archive: published issues newest first, each with its number of articles (one query)."""
+    counts = (select(Article.issue_id, func.count(Article.id).label("n"))
+              .where(Article.journal_id == journal.id, Article.published_at.is_not(None))
+              .group_by(Article.issue_id).subquery())
+    rows = db.session.execute(
+        select(Issue, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.issue_id == Issue.id)
+        .where(Issue.journal_id == journal.id, Issue.status == IssueStatus.PUBLISHED)
+        .order_by(*NEWEST)).all()
+    return [(issue, n) for issue, n in rows]
+
+
+def by_volume(issues: list[tuple[Issue, int]]) -> list[tuple[int, list[int], list[tuple[Issue, int]]]]:
+    """[(volume, years, [(issue, count), …]), …] in the order given (newest first)."""
+    groups: list[tuple[int, list[int], list[tuple[Issue, int]]]] = []
+    for issue, count in issues:
+        if not groups or groups[-1][0] != issue.volume:
+            groups.append((issue.volume, [], []))
+        if issue.year not in groups[-1][1]:
+            groups[-1][1].append(issue.year)
+        groups[-1][2].append((issue, count))
+    return groups
+
+
+def current_issue(journal: Journal) -> Issue | None:
+    return db.session.scalar(select(Issue).where(Issue.journal_id == journal.id,
+                                                 Issue.status == IssueStatus.PUBLISHED).order_by(*NEWEST).limit(1))
+
+
+def published_issue(journal: Journal, issue_id: int) -> Issue | None:
+    return db.session.scalar(select(Issue).where(Issue.id == issue_id, Issue.journal_id == journal.id,
+                                                 Issue.status == IssueStatus.PUBLISHED))
+
+
+def latest_articles(journal: Journal, limit: int = 20) -> list[Article]:
+    """Newest publications first, with their current version, issue and section (one query)."""
+    return list(db.session.scalars(
+        select(Article).where(Article.journal_id == journal.id, Article.published_at.is_not(None))
+        .options(joinedload(Article.current_version).joinedload(ArticleVersion.galley), joinedload(Article.issue),
+                 joinedload(Article.section))
+        .order_by(Article.published_at.desc(), Article.position, Article.id.desc()).limit(limit)))
+
+
+def journals_with_current_issue() -> list[tuple[Journal, Issue | None]]:
+    """The installation's journals by title, each with its newest published issue (two queries)."""
+    journals = db.session.scalars(select(Journal).order_by(Journal.title)).all()
+    rank = func.row_number().over(partition_by=Issue.journal_id, order_by=NEWEST).label("rank")
+    newest = select(Issue.id, rank).where(Issue.status == IssueStatus.PUBLISHED).subquery()
+    issues = db.session.scalars(select(Issue).join(newest, newest.c.id == Issue.id).where(newest.c.rank == 1)).all()
+    by_journal = {issue.journal_id: issue for issue in issues}
+    return [(journal, by_journal.get(journal.id)) for journal in journals]
+
+
+def sitemap_rows():
+    """Light rows for the sitemap: (slug, lastmod) of journals, (slug, issue id, published) of issues,
+    (slug, article id, last change) of articles; no JSON columns are read."""
+    journals = db.session.execute(select(Journal.slug, Journal.id).order_by(Journal.id)).all()
+    issues = db.session.execute(
+        select(Journal.slug, Issue.id, Issue.published_at, Issue.journal_id).join(Journal, Journal.id == Issue.journal_id)
+        .where(Issue.status == IssueStatus.PUBLISHED).order_by(Issue.journal_id, Issue.id)).all()
+    articles = db.session.execute(
+        select(Journal.slug, Article.id, Article.published_at, ArticleVersion.published_at, Article.retracted_at)
+        .join(Journal, Journal.id == Article.journal_id)
+        .join(ArticleVersion, ArticleVersion.id == Article.current_version_id)
+        .where(Article.published_at.is_not(None)).order_by(Article.journal_id, Article.id)).all()
+    return journals, issues, articles
