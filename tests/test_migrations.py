@@ -11,12 +11,13 @@ from sqlalchemy import create_engine, inspect, text
 
 from journal import create_app
 from journal.extensions import db
+from journal.search import include_object
 from tests.conftest import POSTGRES_SERVER, make_config
 
 
 def test_models_and_migrations_agree(app):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 

@@ -9,6 +9,7 @@ from journal.audit import audit
 from journal.extensions import db
 from journal.mail import external_url, queue_mail
 from journal.models import Article, ArticleStatus, ArticleVersion, SubmissionFile, User, utcnow
+from journal.search import index_article
 from journal.services.errors import DomainError
 from journal.services.production import (_require_producer, _store_galley, authors_addresses, check_article_version,
                                          clean_metadata, metadata_of)
@@ -41,6 +42,7 @@ def _new_version(actor: User, article: Article, *, change_note: str, **changes) 
     db.session.add(version)
     db.session.flush()
     article.current_version = version
+    index_article(article)
     return version
 
 
@@ -107,6 +109,7 @@ def retract(actor: User, article: Article, *, notice: str, expected_version: int
     article.retracted_at = utcnow()
     article.retraction_notice = notice
     audit(actor, "article.retracted", article, notice=notice[:2000])
+    index_article(article)
     _tell_authors(article, "article_retracted", f"Retraction: {article.current_version.title}", notice=notice)
 
 

@@ -19,6 +19,7 @@ from journal.mail import external_url, queue_mail
 from journal.models import (Article, ArticleStatus, ArticleVersion, DoiCounter, Issue, IssueStatus, Journal, Section,
                             SubmissionStatus, User, utcnow)
 from journal.permissions import can
+from journal.search import index_article
 from journal.services.errors import ConcurrentChange, DomainError, NotFound, PermissionDenied
 from journal.services.production import (_require_in_production, _require_producer, authors_addresses,
                                          check_article_version, missing_for_publication)
@@ -328,6 +329,7 @@ def publish_issue(actor: User, issue: Issue, *, expected_version: int | None = N
         article.current_version.published_at = now
         transition(actor, submission, "publish", issue=issue.label, doi=article.doi)
         audit(actor, "article.published", article, doi=article.doi, issue=issue.label)
+        index_article(article)
         to, cc, name = authors_addresses(submission)
         queue_mail(to, "article_published", subject=f"Published: {article.current_version.title}", related=article,
                    cc=cc, submission=submission, article=article, issue=issue, name=name,

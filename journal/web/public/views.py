@@ -8,6 +8,7 @@ from flask import Blueprint, render_template
 
 from journal.models import Journal
 from journal.permissions import journal_from_slug, permission
+from journal.scholarly import licence_name, licence_url
 from journal.services import issues as issue_service
 from journal.web.public import reading
 from journal.web.public.caching import Validators
@@ -49,7 +50,8 @@ def journal_home(journal: Journal):
         return response
     toc = issue_service.toc(issue, with_submissions=False) if issue else []
     return cache.apply(render_template("public/journal.html", journal=journal, issue=issue, articles=toc,
-                                       latest=latest))
+                                       latest=latest, licence_url=licence_url(journal.licence),
+                                       licence_name=licence_name(journal.licence)))
 
 
 @bp.get("/j/<slug>/issues")
@@ -64,3 +66,4 @@ def archive(journal: Journal):
 
 
 from journal.web.public import articles, feeds  # noqa: E402,F401  (register their routes on bp)
+from journal.web.public import search  # noqa: E402,F401  (registers the article search on bp)

@@ -1,0 +1,330 @@
+"""Search over published articles: words in the title, abstract, keywords and author names, filtered by journal,
+year and section, in order of relevance, a page at a time.
+
+One function, `search_articles`, with two engines chosen by the database dialect:
+- SQLite: an FTS5 table `article_search` (rowid = article id; columns title, keywords, authors, abstract; Porter
+  stemming, accents folded), ranked by bm25 with the title weighted most.
+- PostgreSQL: a table `article_search` (article id, `document` tsvector with a GIN index): weights A title,
+  B keywords and authors, C abstract; `websearch_to_tsquery`, `ts_rank_cd`, `ts_headline` ('english').
+Both are created by migration 0007_search and are not in the SQLAlchemy metadata (`include_object` keeps them out
+of the model/migration comparison). The services keep them in step by calling `index_article(article)` when an
+issue is published and when a published article is corrected or retracted; a deleted article's row goes with it
+(a trigger on SQLite, ON DELETE CASCADE on PostgreSQL).
+
+Readers' queries never reach FTS5 as written: `parse_query` keeps words, "quoted phrases", `-excluded` words and
+`or`, and each engine gets a query rebuilt from those, so quotes, stars, brackets or AND never cause an error.
+"""
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+from sqlalchemy import select, text
+from sqlalchemy.orm import joinedload
+
+from journal.extensions import db
+from journal.models import Article, ArticleVersion, Issue, Journal
+
+SEARCH_TABLE = "article_search"
+MAX_PER_PAGE = 100
+MAX_QUERY_LENGTH = 500
+MAX_TERMS = 32
+# Highlight markers: control characters no stored text keeps (index_article strips them), so the snippet can be
+# escaped as a whole and only the markers turned into <mark>.
+START, STOP = "\x02", "\x03"
+ELLIPSIS = "\u2026"
+SQLITE_WEIGHTS = (10.0, 4.0, 4.0, 1.0)  # title, keywords, authors, abstract (bm25: higher counts more)
+WORD = re.compile(r"\w+", re.UNICODE)
+TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+def include_object(object, name, type_, reflected, compare_to) -> bool:
+    """For Alembic: the search tables are created by migration 0007 only, outside the models' metadata."""
+    return not (type_ == "table" and name and name.startswith(SEARCH_TABLE))
+
+
+# --- the reader's query ----------------------------------------------------------------------------------
+
+@dataclass
+class Query:
+    """A reader's query as groups of alternatives (all groups must match) and excluded terms; each term is a
+    tuple of words (a phrase when longer than one)."""
+
+    groups: list[list[tuple[str, ...]]] = field(default_factory=list)
+    excluded: list[tuple[str, ...]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    def fts5(self) -> str:
+        def term(words):
+            return '"' + " ".join(words) + '"'  # words are \w+ only: nothing inside needs quoting
+
+        expression = " AND ".join("(" + " OR ".join(term(t) for t in group) + ")" for group in self.groups)
+        if self.excluded:
+            expression = "(" + expression + ")" + "".join(" NOT " + term(t) for t in self.excluded)
+        return expression
+
+    def websearch(self) -> str:
+        def term(words):
+            return '"' + " ".join(words) + '"' if len(words) > 1 else words[0]
+
+        parts = [" or ".join(term(t) for t in group) for group in self.groups]
+        parts += ["-" + term(t) for t in self.excluded]
+        return " ".join(parts)
+
+
+def parse_query(raw: str) -> Query:
+    """Words, "phrases", -excluded and `or` between terms; everything else in the text is ignored."""
+    query = Query()
+    join_next = False
+    for match in TOKEN.finditer((raw or "")[:MAX_QUERY_LENGTH]):
+        negated, phrase, bare = match.group(1), match.group(2), match.group(3)
+        if bare is not None:
+            if bare.lower() == "or" and query.groups:
+                join_next = True
+                continue
+            if bare.lower() == "and":  # all words must match anyway (and PostgreSQL ignores the stop word)
+                continue
+            negated = "-" if bare.startswith("-") else ""
+            phrase = bare
+        words = tuple(w.lower() for w in WORD.findall(phrase))[:MAX_TERMS]
+        if not words:
+            continue
+        if negated:
+            query.excluded.append(words)
+        elif join_next:
+            query.groups[-1].append(words)
+        else:
+            query.groups.append([words])
+        join_next = False
+        if len(query.groups) + len(query.excluded) >= MAX_TERMS:
+            break
+    return query
+
+
+# --- results -------------------------------------------------------------------------------------------
+
+@dataclass
+class SearchHit:
+    article: Article
+    version: ArticleVersion
+    rank: float
+    title: Markup  # the title with the matched words in <mark>, escaped
+    snippet: Markup  # a passage of the abstract, the same way
+
+    @property
+    def is_retracted(self) -> bool:
+        return self.article.is_retracted
+
+
+@dataclass
+class SearchPage:
+    query: str
+    hits: list[SearchHit]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_number(self) -> int:
+        """The hit number of the page's first row, from 1."""
+        return (self.page - 1) * self.per_page + 1
+
+
+def marked(value: str) -> Markup:
+    """Stored text escaped, then the engine's highlight markers turned into <mark>."""
+    safe = str(escape(value or ""))
+    return Markup(safe.replace(START, "<mark>").replace(STOP, "</mark>"))
+
+
+# --- keeping the index in step --------------------------------------------------------------------------
+
+def _clean(value: str) -> str:
+    return (value or "").replace(START, " ").replace(STOP, " ")
+
+
+def document_of(version: ArticleVersion) -> dict:
+    """The four searched texts of an article version."""
+    return {"title": _clean(version.title), "keywords": _clean("; ".join(version.keywords or [])),
+            "authors": _clean("; ".join(version.author_names)), "abstract": _clean(version.abstract)}
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+POSTGRES_DOCUMENT = ("setweight(to_tsvector('english', :title), 'A') || "
+                     "setweight(to_tsvector('english', :keywords), 'B') || "
+                     "setweight(to_tsvector('english', :authors), 'B') || "
+                     "setweight(to_tsvector('english', :abstract), 'C')")
+
+
+def index_article(article: Article) -> None:
+    """Put the article's current version into the search index, or take it out if readers cannot see it.
+    Runs in the caller's transaction (the services call it where an article is published, corrected or
+    retracted)."""
+    db.session.flush()
+    version = article.current_version
+    public = article.published_at is not None and version is not None
+    if _dialect() == "postgresql":
+        db.session.execute(text("DELETE FROM article_search WHERE article_id = :id"), {"id": article.id})
+        if public:
+            db.session.execute(text(f"INSERT INTO article_search (article_id, document) "
+                                    f"VALUES (:id, {POSTGRES_DOCUMENT})"), {"id": article.id, **document_of(version)})
+    else:
+        db.session.execute(text("DELETE FROM article_search WHERE rowid = :id"), {"id": article.id})
+        if public:
+            db.session.execute(text("INSERT INTO article_search (rowid, title, keywords, authors, abstract) "
+                                    "VALUES (:id, :title, :keywords, :authors, :abstract)"),
+                               {"id": article.id, **document_of(version)})
+
+
+REINDEX_SQLITE = """
+INSERT INTO article_search (rowid, title, keywords, authors, abstract)
+SELECT a.id, replace(replace(v.title, char(2), ' '), char(3), ' '),
+       coalesce((SELECT group_concat(k.value, '; ') FROM json_each(v.keywords) k), ''),
+       coalesce((SELECT group_concat(trim(coalesce(json_extract(c.value, '$.given_name'), '') || ' ' ||
+                                          coalesce(json_extract(c.value, '$.family_name'), '')), '; ')
+                 FROM json_each(v.contributors) c), ''),
+       replace(replace(v.abstract, char(2), ' '), char(3), ' ')
+FROM articles a JOIN article_versions v ON v.id = a.current_version_id WHERE a.published_at IS NOT NULL
+"""
+REINDEX_POSTGRES = """
+INSERT INTO article_search (article_id, document)
+SELECT a.id,
+       setweight(to_tsvector('english', v.title), 'A') ||
+       setweight(to_tsvector('english', coalesce((SELECT string_agg(k, '; ') FROM json_array_elements_text(
+           v.keywords::json) k), '')), 'B') ||
+       setweight(to_tsvector('english', coalesce((SELECT string_agg(trim(coalesce(c->>'given_name', '') || ' ' ||
+           coalesce(c->>'family_name', '')), '; ') FROM json_array_elements(v.contributors::json) c), '')), 'B') ||
+       setweight(to_tsvector('english', v.abstract), 'C')
+FROM articles a JOIN article_versions v ON v.id = a.current_version_id WHERE a.published_at IS NOT NULL
+"""
+
+
+def reindex_all() -> int:
+    """Rebuild the whole index from the published articles in two statements (after a restore or a bulk load);
+    returns how many articles it holds. The same statements as migration 0007."""
+    db.session.execute(text("DELETE FROM article_search"))
+    db.session.execute(text(REINDEX_POSTGRES if _dialect() == "postgresql" else REINDEX_SQLITE))
+    count = db.session.scalar(text("SELECT count(*) FROM article_search"))
+    db.session.commit()
+    return count
+
+
+# --- searching -----------------------------------------------------------------------------------------
+
+def _journal_id(journal) -> int | None:
+    if journal is None or journal == "":
+        return None
+    return journal.id if isinstance(journal, Journal) else int(journal)
+
+
+def _filters(journal_id, year, section_id) -> tuple[str, dict]:
+    clauses, params = ["a.published_at IS NOT NULL"], {}
+    if journal_id is not None:
+        clauses.append("a.journal_id = :journal_id")
+        params["journal_id"] = journal_id
+    if year is not None:
+        clauses.append("i.year = :year")
+        params["year"] = int(year)
+    if section_id is not None:
+        clauses.append("a.section_id = :section_id")
+        params["section_id"] = int(section_id)
+    return " AND ".join(clauses), params
+
+
+def search_articles(query_text: str, *, journal=None, year=None, section=None, page: int = 1,
+                    per_page: int = 20) -> SearchPage:
+    """Published articles (retracted ones too, marked) whose title, abstract, keywords or author names hold the
+    reader's words, best first; `journal` is a Journal or its id, `section` a section id. A page past the last
+    comes back empty with the total, so the caller can say so."""
+    per_page = max(1, min(int(per_page), MAX_PER_PAGE))
+    page = max(1, int(page))
+    query = parse_query(query_text)
+    if not query:
+        return SearchPage(query_text or "", [], 0, page, per_page)
+    section_id = getattr(section, "id", section) or None
+    where, params = _filters(_journal_id(journal), year or None, section_id)
+    params.update(limit=per_page, offset=(page - 1) * per_page)
+    if _dialect() == "postgresql":
+        rows, total, marks = _search_postgresql(query, where, params)
+    else:
+        rows, total, marks = _search_sqlite(query, where, params)
+    articles = {a.id: a for a in db.session.scalars(
+        select(Article).where(Article.id.in_([r[0] for r in rows]))
+        .options(joinedload(Article.current_version), joinedload(Article.issue), joinedload(Article.journal),
+                 joinedload(Article.section)))}
+    hits = []
+    for article_id, rank in rows:
+        article = articles.get(article_id)
+        if article is None or article.current_version is None:
+            continue
+        title, snippet = marks.get(article_id, (article.current_version.title, ""))
+        hits.append(SearchHit(article, article.current_version, rank, marked(title), marked(snippet)))
+    return SearchPage(query_text, hits, total or 0, page, per_page)
+
+
+def _search_sqlite(query: Query, where: str, params: dict):
+    params = {**params, "q": query.fts5()}
+    weights = ", ".join(str(w) for w in SQLITE_WEIGHTS)
+    joins = ("FROM article_search JOIN articles a ON a.id = article_search.rowid "
+             "LEFT JOIN issues i ON i.id = a.issue_id")
+    # Ids and scores first; snippets only for the page's rows.
+    # FTS5's ranking functions cannot sit beside a window function: the total is counted on its own.
+    total = db.session.scalar(text(f"SELECT count(*) {joins} WHERE article_search MATCH :q AND {where}"), params)
+    rows = db.session.execute(text(
+        f"SELECT article_search.rowid, -bm25(article_search, {weights}) AS score "
+        f"{joins} WHERE article_search MATCH :q AND {where} "
+        f"ORDER BY score DESC, a.published_at DESC, a.id LIMIT :limit OFFSET :offset"), params).all() if total else []
+    marks = {}
+    if rows:
+        ids = ", ".join(str(int(r[0])) for r in rows)
+        for article_id, title, snippet in db.session.execute(text(
+                f"SELECT rowid, highlight(article_search, 0, :start, :stop), "
+                f"snippet(article_search, 3, :start, :stop, :ellipsis, 40) FROM article_search "
+                f"WHERE article_search MATCH :q AND rowid IN ({ids})"),
+                {"q": params["q"], "start": START, "stop": STOP, "ellipsis": ELLIPSIS}):
+            marks[article_id] = (title, snippet)
+    return [(r[0], float(r[1])) for r in rows], total, marks
+
+
+def _search_postgresql(query: Query, where: str, params: dict):
+    params = {**params, "q": query.websearch()}
+    joins = ("FROM article_search s JOIN articles a ON a.id = s.article_id LEFT JOIN issues i ON i.id = a.issue_id, "
+             "websearch_to_tsquery('english', :q) query")
+    rows = db.session.execute(text(
+        f"SELECT s.article_id, ts_rank_cd(s.document, query) AS score, count(*) OVER () AS total "
+        f"{joins} WHERE s.document @@ query AND {where} "
+        f"ORDER BY score DESC, a.published_at DESC, a.id LIMIT :limit OFFSET :offset"), params).all()
+    if rows:
+        total = rows[0][2]
+    else:
+        total = db.session.scalar(text(f"SELECT count(*) {joins} WHERE s.document @@ query AND {where}"), params)
+    marks = {}
+    if rows:
+        options = f"StartSel={START}, StopSel={STOP}"
+        for article_id, title, snippet in db.session.execute(text(
+                "SELECT a.id, ts_headline('english', v.title, query, :title_options), "
+                "ts_headline('english', v.abstract, query, :abstract_options) "
+                "FROM articles a JOIN article_versions v ON v.id = a.current_version_id, "
+                "websearch_to_tsquery('english', :q) query WHERE a.id = ANY(:ids)"),
+                {"q": params["q"], "ids": [r[0] for r in rows], "title_options": options + ", HighlightAll=true",
+                 "abstract_options": options + f", MaxWords=40, MinWords=15, MaxFragments=2, "
+                                               f"FragmentDelimiter=\" {ELLIPSIS} \""}):
+            marks[article_id] = (title, snippet)
+    return [(r[0], float(r[1])) for r in rows], total, marks

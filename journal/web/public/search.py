@@ -1,0 +1,49 @@
+"""Search over published articles for readers: /search?q=…&journal=slug&year=2026&section=3&page=2.
+
+A GET form, so a search is a link readers can share; the work is journal/search.py. A page past the last is
+not found; anything else odd in the address (a page that is not a number, an unknown year) is ignored.
+"""
+
+from flask import abort, render_template, request
+from sqlalchemy import select
+
+from journal.extensions import db
+from journal.models import Issue, IssueStatus, Journal, Section
+from journal.permissions import permission
+from journal.search import parse_query, search_articles
+from journal.web.public.views import bp
+
+PER_PAGE = 20
+
+
+def _int(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+@bp.get("/search")
+@permission("public")
+def search():
+    text = request.args.get("q", "")[:500]
+    journals = db.session.scalars(select(Journal).order_by(Journal.title)).all()
+    journal = next((j for j in journals if j.slug == request.args.get("journal")), None)
+    years = db.session.scalars(select(Issue.year).where(Issue.status == IssueStatus.PUBLISHED)
+                               .group_by(Issue.year).order_by(Issue.year.desc())).all()
+    year = _int("year") if _int("year") in years else None
+    sections = db.session.scalars(select(Section).where(
+        Section.journal_id.in_([journal.id] if journal else [j.id for j in journals]))
+        .order_by(Section.journal_id, Section.position)).all()
+    section = next((s for s in sections if s.id == _int("section")), None)
+    page = _int("page") or 1
+    results = None
+    if parse_query(text):
+        results = search_articles(text, journal=journal, year=year, section=section.id if section else None,
+                                  page=page, per_page=PER_PAGE)
+        if page > results.pages:
+            abort(404, description=f"There is no page {page} of results: they fit on {results.pages}.")
+    by_id = {j.id: j for j in journals}
+    filters = {"q": text, "journal": journal.slug if journal else None, "year": year,
+               "section": section.id if section else None}
+    return render_template("public/search.html", text=text, results=results, journals=journals, journal=None,
+                           chosen_journal=journal, years=years, year=year, sections=sections, section=section,
+                           journal_of=by_id, filters={k: v for k, v in filters.items() if v})
