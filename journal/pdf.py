@@ -132,10 +132,10 @@ def _opened(source: Source, max_bytes: int):
     if isinstance(source, (bytes, bytearray, memoryview)):
         if len(source) > max_bytes:
             raise PdfRejected(_too_large(max_bytes))
-        pdf = tempfile.TemporaryFile()
+        pdf = tempfile.TemporaryFile(buffering=0)  # unbuffered: the child moves the shared offset
         pdf.write(source)
     elif hasattr(source, "read"):
-        pdf = tempfile.TemporaryFile()
+        pdf = tempfile.TemporaryFile(buffering=0)
         copied = 0
         while chunk := source.read(1024 * 1024):
             copied += len(chunk)
@@ -144,7 +144,7 @@ def _opened(source: Source, max_bytes: int):
                 raise PdfRejected(_too_large(max_bytes))
             pdf.write(chunk)
     else:
-        pdf = open(source, "rb")  # noqa: SIM115 - closed below
+        pdf = open(source, "rb", buffering=0)  # noqa: SIM115 - closed below
     with pdf:
         size = os.fstat(pdf.fileno()).st_size
         if size > max_bytes:

@@ -381,3 +381,12 @@ def test_jpeg_metadata_segments_are_stripped_and_odd_data_left_alone():
     assert stripped.endswith(jpeg[jpeg.index(b"\xff\xdb"):])  # tables and image data untouched
     assert pdf._strip_jpeg(b"not a jpeg") == b"not a jpeg"
     assert pdf._strip_jpeg(jpeg[:30]) == jpeg[:30]
+
+
+@pytest.mark.parametrize("given_as", ["bytes", "stream", "path"])
+def test_a_damaged_pdf_is_refused_with_its_reason_however_it_is_given(given_as):
+    # The sandboxed reader shares the file's offset with us: a buffered file here used to fail on closing.
+    path = Path(__file__).parent / "data" / "pdf" / "garbage.pdf"
+    source = {"bytes": path.read_bytes(), "stream": io.BytesIO(path.read_bytes()), "path": str(path)}[given_as]
+    with pytest.raises(pdf.PdfRejected, match="damaged"):
+        pdf.inspect_pdf(source, max_pages=100)
