@@ -233,4 +233,236 @@ def seed_submissions() -> list[str]:
             editorial.desk_reject(marco, submission, letter=editorial.default_desk_reject_letter(submission))
         made.append(f"{submission.display_reference}: {submission.status.label.lower()}"
                     + (" (two reviews in, decision waiting)" if state == "reviewed" else ""))
+    return made + seed_issues()
+
+
+# --- published issues -------------------------------------------------------------------------------------
+
+PUBLISHED_PAPERS = [
+    # (author email, co-author (given, family, email, affiliation), section, title, keywords, abstract)
+    ("author.mei@idsea.example", ("Wei", "Liu", "wei.liu@idsea.example", "National Space Science Center, Beijing"),
+     0, "Regolith density profiles from the Chang'e-5 drill cores",
+     "lunar regolith, drill cores, bulk density",
+     "The Chang'e-5 drill returned a 1 m core from Oceanus Procellarum. We measure its bulk density in 2 cm "
+     "slices and find a steady increase from 1.2 to 1.9 g/cm³ with depth, which we fit with an exponential "
+     "compaction law $\\rho(z) = \\rho_\\infty - (\\rho_\\infty - \\rho_0) e^{-z/H}$ with a scale height of 18 cm."),
+    ("author.john@idsea.example", ("Thandiwe", "Nkosi", "thandiwe.nkosi@idsea.example", "South African National "
+     "Space Agency"), 0, "Two years of a CubeSat magnetometer in low lunar orbit",
+     "cubesats, magnetometer, lunar crustal fields",
+     "A 3U CubeSat carried a fluxgate magnetometer in a 100 km polar orbit for two years. We describe the "
+     "calibration against the spacecraft's own field, map crustal anomalies at 1 nT resolution and compare them "
+     "with earlier maps from Lunar Prospector."),
+    ("author.elena@idsea.example", ("Ivan", "Sokolov", "ivan.sokolov@idsea.example", "Space Research Institute "
+     "(IKI)"), 3, "Venera-D mission design: an orbiter, a lander and an aerial platform",
+     "venus, mission design, aerial platform",
+     "We report the current mission design of Venera-D: the orbiter's science orbit, the lander's descent "
+     "profile and a long-lived aerial platform drifting at 55 km. Mass and power budgets close with a 20 % "
+     "margin on a heavy launcher."),
+    ("author.mei@idsea.example", ("Ana", "Souza", "ana.souza@idsea.example", "Instituto Nacional de Pesquisas "
+     "Espaciais"), 0, "Dust levitation at the lunar terminator measured by a lander camera",
+     "lunar dust, terminator, electrostatic levitation",
+     "A lander camera watched the horizon at sunset for fourteen lunar days. Horizon glow appears on nine of "
+     "them, about 40 minutes after sunset, and its brightness agrees with electrostatically levitated grains of "
+     "5 to 10 µm."),
+    ("author.john@idsea.example", ("Grace", "Otieno", "grace.otieno@idsea.example", "University of Nairobi"),
+     2, "A ground station network of universities for deep space CubeSats",
+     "cubesats, ground stations, deep space network",
+     "Nine university ground stations on four continents tracked a deep space CubeSat for six months. We give "
+     "the link budgets, the scheduling rules and the data return, and show that the network closed 92 % of the "
+     "planned passes."),
+]
+IN_PRODUCTION_PAPER = (
+    "author.elena@idsea.example", ("Ivan", "Sokolov", "ivan.sokolov@idsea.example", "Space Research Institute (IKI)"),
+    0, "Radio occultation profiles of the Venus mesosphere from two spacecraft",
+    "venus, radio occultation, atmosphere",
+    "Radio occultations by two spacecraft give 120 temperature profiles of the Venus mesosphere between 40 and "
+    "90 km. The cold collar at high latitudes is stable over four years.")
+ISSUES = [(1, 1, 3), (1, 2, 2)]  # volume, number, how many of PUBLISHED_PAPERS in order
+
+BODY = {
+    "Introduction": [
+        "Few measurements of {topic} exist, and each new one narrows the range of models that explain the "
+        "observations. Earlier work relied on indirect estimates with uncertainties of a factor of two.",
+        "This paper describes the data, the method and the result, and discusses what they mean for the missions "
+        "planned for the next decade. Section 2 gives the data, Section 3 the results and Section 4 their meaning."],
+    "Data and methods": [
+        "The instrument was calibrated before launch against laboratory references and checked in flight against "
+        "known targets. Each value carries its uncertainty, propagated through every step of the analysis.",
+        "We rejected readings taken during thruster firings and eclipses, which left 48 usable series. The "
+        "processing scripts and the calibrated data are archived with the mission data."],
+    "Results": [
+        "Table 1 lists the main figures and Figure 1 shows their trend. The values agree with the earlier "
+        "estimates within their uncertainties, but their spread is half as large.",
+        "No series departs from the trend by more than twice its uncertainty, and the residuals show no "
+        "dependence on local time or on the temperature of the instrument."],
+    "Discussion": [
+        "The result constrains models of {topic} more tightly than before. The remaining uncertainty comes mostly "
+        "from the calibration, which a reference target on the next mission would remove.",
+        "A longer series would also separate seasonal effects from the slow drift we see in the second year."],
+    "Conclusions": [
+        "The measurements are consistent, repeatable and ready for use by other teams. We thank the mission "
+        "operations teams and the reviewers for their careful reading."],
+}
+
+
+def article_pdf(*, title: str, authors: list[str], abstract: str, journal: str, doi: str, first_page: int = 1,
+                keywords: str = "") -> bytes:
+    """A readable multi-page galley: title, authors, abstract, sections of text, a figure and a table, page
+    numbers and the journal's name and DOI in the footer (fpdf2, the Unicode font of the certificates)."""
+    from pathlib import Path
+
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
+    from journal.certificates import FONT_FILES
+
+    class Galley(FPDF):
+        def footer(self):
+            self.set_y(-15)
+            self.set_font(family, "", 8)
+            self.cell(0, 5, f"{journal} · https://doi.org/{doi}", align="L")
+            self.set_x(self.l_margin)
+            self.cell(0, 5, str(first_page + self.page_no() - 1), align="R")
+
+    topic = keywords.split(",")[0].strip() if keywords else "this kind"
+    pdf = Galley(format="A4")
+    pdf.set_margins(22, 20, 22)
+    pdf.set_auto_page_break(auto=True, margin=22)
+    pdf.set_title(title)
+    pdf.set_author(", ".join(authors))
+    family = "Helvetica"
+    for regular, bold in FONT_FILES:
+        if Path(regular).is_file() and Path(bold).is_file():
+            pdf.add_font("Sans", "", regular)
+            pdf.add_font("Sans", "B", bold)
+            family = "Sans"
+            break
+
+    def text(value: str) -> str:
+        return value if family == "Sans" else value.encode("latin-1", "replace").decode("latin-1")
+
+    def para(value: str, size: float = 10.5, style: str = "", space: float = 3) -> None:
+        pdf.set_font(family, style, size)
+        pdf.multi_cell(0, size * 0.5, text(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(space)
+
+    pdf.add_page()
+    para(journal, 9, space=6)
+    para(title, 17, "B", 4)
+    para(", ".join(authors), 11, space=6)
+    para("Abstract", 11, "B", 1)
+    para(abstract.replace("$", ""), 10, space=2)
+    if keywords:
+        para(f"Keywords: {keywords}", 9, space=6)
+    for number, (heading, body) in enumerate(BODY.items(), start=1):
+        para(f"{number}. {heading}", 12, "B", 2)
+        for paragraph in body:
+            para(paragraph.replace("{topic}", topic))
+        if heading == "Results":
+            if pdf.get_y() > 180:
+                pdf.add_page()
+            top, left, width, height = pdf.get_y(), pdf.l_margin + 10, 120, 55
+            pdf.rect(left, top, width, height)
+            points = [(left + 5 + i * 11, top + height - 8 - (i * 4.2) - (3 if i % 2 else 0)) for i in range(11)]
+            for (x1, y1), (x2, y2) in zip(points, points[1:]):
+                pdf.line(x1, y1, x2, y2)
+            for x, y in points:
+                pdf.rect(x - 0.8, y - 0.8, 1.6, 1.6, style="F")
+            pdf.set_y(top + height + 2)
+            para("Figure 1. The measured values (points) and the fitted trend (line).", 9, space=4)
+            pdf.set_font(family, "B", 9.5)
+            for label, width_ in (("Quantity", 60), ("Value", 40), ("Uncertainty", 40)):
+                pdf.cell(width_, 7, label, border=1)
+            pdf.ln(7)
+            pdf.set_font(family, "", 9.5)
+            for row in (("Mean", "1.62", "0.04"), ("Scale", "18.0", "1.5"), ("Samples", "48", "–")):
+                for value, width_ in zip(row, (60, 40, 40)):
+                    pdf.cell(width_, 7, text(value), border=1)
+                pdf.ln(7)
+            pdf.ln(2)
+            para("Table 1. Main figures of the analysis.", 9, space=5)
+    para("References", 12, "B", 2)
+    for ref in ("[1] A. Author and B. Author (2021). An earlier measurement. J. Deep Space Explor. 1, 1–10.",
+                "[2] C. Author (2023). A model of the process. Planet. Instrum. Lett. 2, 5–9."):
+        para(ref, 9, space=1)
+    return bytes(pdf.output())
+
+
+def _accepted(manager: User, author: User, jdse: Journal, coauthor: tuple, section: int, title: str, keywords: str,
+              abstract: str):
+    """A paper accepted by the managing editor (invited for the first issues, reviewed by the board)."""
+    import io
+
+    from journal.models import DecisionKind
+    from journal.services import editorial
+    from journal.services import submissions as service
+
+    submission = service.start_submission(author, jdse, section_id=jdse.sections[section].id, checklist_confirmed=True)
+    service.update_metadata(author, submission, title=title, keywords=keywords, abstract=abstract)
+    given, family, email, affiliation = coauthor
+    service.add_contributor(author, submission, given_name=given, family_name=family, email=email,
+                            affiliation=affiliation)
+    service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([title, "Anonymous authors"])),
+                              "manuscript.pdf")
+    service.update_declarations(author, submission, cover_letter="", competing_interests="None",
+                                funding="IDSEA research grant", data_availability="Archived with the mission data.",
+                                suggested_reviewers=[], opposed_reviewers=[])
+    if service.needs_anonymity_decision(submission):
+        service.confirm_anonymity(author, submission)
+    service.submit(author, submission)
+    editorial.send_to_review(manager, submission)
+    editorial.decide(manager, submission, kind=DecisionKind.ACCEPT,
+                     letter=editorial.default_decision_letter(submission, DecisionKind.ACCEPT),
+                     override_reason="Invited paper for the first volume, reviewed by the editorial board.")
+    return submission
+
+
+def seed_issues() -> list[str]:
+    """Two published issues of JDSE (Vol. 1 No. 1 and No. 2, 2026) with generated galleys, through the production
+    and issue services, and one article whose proofs are with the author."""
+    import io
+
+    from sqlalchemy import select
+
+    from journal.doi import make_doi
+    from journal.services import issues as issue_service
+    from journal.services import production
+
+    jdse = db.session.scalar(select(Journal).where(Journal.slug == "jdse"))
+    manager = _person("managing.editor@idsea.example")
+    made, papers, number = [], iter(PUBLISHED_PAPERS), 0
+    for volume, issue_number, count in ISSUES:
+        issue = issue_service.create_issue(manager, jdse, volume=volume, number=issue_number, year=2026,
+                                           title="Inaugural issue" if issue_number == 1 else "")
+        page = 1
+        for email, coauthor, section, title, keywords, abstract in [next(papers) for _ in range(count)]:
+            author = _person(email)
+            submission = _accepted(manager, author, jdse, coauthor, section, title, keywords, abstract)
+            article = production.start_production(manager, submission)
+            number += 1  # the DOI the issue will give (registered ahead, as production editors do)
+            doi = make_doi(jdse.doi_prefix, jdse.doi_pattern, slug=jdse.slug, year=2026, volume=volume,
+                           issue=issue_number, number=number, reference=submission.reference.lower(),
+                           article=article.id)
+            galley = article_pdf(title=title, authors=article.current_version.author_names, abstract=abstract,
+                                 journal=jdse.title, doi=doi, first_page=page, keywords=keywords)
+            production.upload_galley(manager, article, io.BytesIO(galley), "galley.pdf")
+            production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
+            production.request_proofs(manager, article)
+            production.approve_proofs(author, article)
+            pages = article.current_version.galley.page_count
+            issue_service.schedule_article(manager, article, issue_id=issue.id, first_page=page,
+                                           last_page=page + pages - 1)
+            page += pages
+        for article in issue_service.publish_issue(manager, issue):
+            made.append(f"{article.submission.display_reference}: published in {issue.label}, DOI {article.doi}")
+    email, coauthor, section, title, keywords, abstract = IN_PRODUCTION_PAPER
+    author = _person(email)
+    submission = _accepted(manager, author, jdse, coauthor, section, title, keywords, abstract)
+    article = production.start_production(manager, submission)
+    galley = article_pdf(title=title, authors=article.current_version.author_names, abstract=abstract,
+                         journal=jdse.title, doi="(given at publication)", keywords=keywords)
+    production.upload_galley(manager, article, io.BytesIO(galley), "galley.pdf")
+    production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
+    production.request_proofs(manager, article)
+    made.append(f"{submission.display_reference}: in production, proofs with the author")
     return made

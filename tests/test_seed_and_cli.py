@@ -26,8 +26,8 @@ def test_seed_demo_creates_jdse_with_its_people_and_prints_their_logins(runner, 
     from journal.models import Submission, SubmissionStatus
 
     statuses = sorted(s.status.value for s in db.session.scalars(select(Submission)))
-    assert statuses == ["accepted", "draft", "rejected", "revision_requested", "submitted", "under_review",
-                        "under_review"]
+    assert statuses == ["accepted", "accepted", "draft", "published", "published", "published", "published",
+                        "published", "rejected", "revision_requested", "submitted", "under_review", "under_review"]
     assert all(s.files for s in db.session.scalars(select(Submission)))
     # Made through the services: reviews submitted and drafted, a declined invitation, decisions with letters.
     from journal.models import AssignmentStatus, Decision, DecisionKind, Review, ReviewAssignment
@@ -39,8 +39,10 @@ def test_seed_demo_creates_jdse_with_its_people_and_prints_their_logins(runner, 
     assert db.session.scalar(select(db.func.count()).select_from(Review).where(Review.submitted_at.is_(None))) == 1
     kinds = sorted(d.kind.value for d in db.session.scalars(select(Decision)))
     assert kinds == sorted([DecisionKind.MAJOR_REVISION.value, DecisionKind.MINOR_REVISION.value,
-                            DecisionKind.ACCEPT.value, DecisionKind.DESK_REJECT.value])
+                            DecisionKind.DESK_REJECT.value] + [DecisionKind.ACCEPT.value] * 7)
     assert "Reviewer 1" in db.session.scalar(select(Decision).where(Decision.kind == DecisionKind.MAJOR_REVISION)).letter
+
+    _published_issues_have_readable_galleys(client)
 
     again = runner.invoke(args=["journal", "seed-demo", "--if-empty"])
     assert "skipped" in again.output
@@ -54,3 +56,30 @@ def test_create_admin_makes_a_platform_administrator(runner, client):
     assert client.get("/admin/").status_code == 200
     weak = runner.invoke(args=["journal", "create-admin", "other@example.org", "--password", "short"])
     assert weak.exit_code != 0 and "at least 10 characters" in weak.output
+
+
+def _published_issues_have_readable_galleys(client):
+    """Two published issues of JDSE made through production, with real multi-page PDFs; one article in proofs."""
+    import io
+
+    from pypdf import PdfReader
+
+    from journal.models import Article, ArticleStatus, Issue, IssueStatus
+    from journal.search import search_articles
+
+    issues = db.session.scalars(select(Issue).order_by(Issue.number)).all()
+    assert [(i.label, i.status, len(i.articles)) for i in issues] == [
+        ("Vol. 1 No. 1 (2026)", IssueStatus.PUBLISHED, 3), ("Vol. 1 No. 2 (2026)", IssueStatus.PUBLISHED, 2)]
+    article = issues[0].articles[0]
+    assert article.doi == "10.59999/jdse.2026.0001" and article.first_page == 1
+    pdf = client.get(client.get(f"/j/jdse/articles/{article.id}/pdf").headers["Location"]).data
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == article.last_page - article.first_page + 1 >= 2
+    first = reader.pages[0].extract_text()
+    assert article.current_version.title.split()[0] in first and "Abstract" in first
+    assert "https://doi.org/10.59999/jdse.2026.0001" in reader.pages[-1].extract_text()
+    assert "Table 1" in "".join(p.extract_text() for p in reader.pages)
+    waiting = db.session.scalars(select(Article).where(Article.published_at.is_(None))).all()
+    assert [a.status for a in waiting] == [ArticleStatus.PROOFS_REQUESTED]
+    assert client.get(f"/j/jdse/issues/{issues[1].id}").status_code == 200
+    assert [h.article.id for h in search_articles("drill cores regolith").hits] == [article.id]

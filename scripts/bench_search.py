@@ -1,0 +1,195 @@
+"""How fast article search answers with 20,000 published articles: prints figures, asserts nothing.
+
+    .venv/bin/python scripts/bench_search.py [--n 20000] [--repeat 30]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+
+Creates a fresh SQLite file in a temporary folder (and, with --postgres, a scratch database on that server,
+dropped afterwards), migrates it, and fills two journals with N published articles in 40 issues over five
+years (submission, article and version rows by bulk inserts; titles, keywords, two to four authors and an
+abstract of about 120 words drawn from a vocabulary in which some words are common and some rare), then builds
+the search index with `journal.search.reindex_all()` (the migration's statement). Each query is run through the
+Flask test client as the search page (/search?q=…), R times after one warm-up: median and 95th percentile wall
+time in milliseconds, the median CPU time of this process, and the SQL statements per request. A bare Flask app
+rendering a small template is measured in the same run, as the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import re
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from sqlalchemy import create_engine, event, insert, text  # noqa: E402
+
+from bench_queue import bare_flask, timed  # noqa: E402
+from config import TestConfig  # noqa: E402
+from journal import create_app  # noqa: E402
+from journal.extensions import db  # noqa: E402
+from journal.models import (Article, ArticleVersion, Contributor, Issue, Journal, Section,  # noqa: E402
+                            Submission, User)
+from journal.search import reindex_all  # noqa: E402
+
+COMMON = ("plasma", "solar", "wind", "orbit", "surface", "model", "data", "mission", "measurement", "dust",
+          "temperature", "spacecraft", "instrument", "field", "observations")
+MIDDLE = ("regolith", "comet", "magnetosphere", "lander", "thermal", "spectra", "ion", "asteroid", "crater",
+          "radar", "ice", "probe", "trajectory", "Jupiter", "Mars", "Venus", "Europa", "Titan", "aerosol", "seismic",
+          "gravity", "occultation", "sputtering", "albedo", "photometry", "polarimetry", "dynamo", "tides")
+FILLER = ("the", "of", "and", "in", "we", "a", "from", "with", "show", "that", "is", "by", "for", "at", "on",
+          "measured", "derived", "compare", "estimate", "during", "over", "between", "using", "new", "high")
+RARE = "serpentinization"  # in about one abstract in a thousand
+GIVEN = ("Mei", "John", "Elena", "Ada", "Marco", "Sara", "Kenji", "Priya", "Diego", "Amira", "Tom", "Lin", "Grace")
+FAMILY = ("Chen", "Mbeki", "Petrova", "Okafor", "Bianchi", "Lindqvist", "Watanabe", "Raman", "Ferreira", "Haddad",
+          "Fischer", "Zhao", "Otieno", "Nkosi", "Souza", "Sokolov", "Quist")
+QUERIES = [  # (label, query string)
+    ("common word: plasma", "q=plasma"),
+    ("two common words: solar wind", "q=solar+wind"),
+    ("phrase: \"solar wind\"", "q=%22solar+wind%22"),
+    ("rare word: serpentinization", f"q={RARE}"),
+    ("an author: Watanabe", "q=Watanabe"),
+    ("common word, journal + year + section", "q=plasma&journal=bench&year=2024&section={section}"),
+    ("common word, page 50", "q=plasma&page=50"),
+    ("nothing found: xylophone", "q=xylophone"),
+    ("empty query (help page)", ""),
+]
+
+
+def abstract(rng: random.Random, n: int) -> str:
+    words = []
+    for _ in range(120):
+        roll = rng.random()
+        words.append(rng.choice(COMMON) if roll < 0.12 else rng.choice(MIDDLE) if roll < 0.3 else rng.choice(FILLER))
+    if n % 1000 == 7:
+        words[rng.randrange(len(words))] = RARE
+    return " ".join(words).capitalize() + "."
+
+
+def seed(n: int, rng: random.Random) -> dict:
+    now = datetime.now(UTC)
+    journals = []
+    for slug, title in (("bench", "Benchmark Journal"), ("other", "Other Benchmark Journal")):
+        journal = Journal(slug=slug, title=title, reference_prefix=slug.upper(), doi_prefix="10.59999")
+        journal.sections = [Section(title=t, position=i) for i, t in
+                            enumerate(("Research Article", "Review", "Letter", "Mission Report"))]
+        journals.append(journal)
+    author = User(email="author@bench.example", password_hash="x", given_name="Bench", family_name="Author",
+                  email_verified_at=now)
+    db.session.add_all(journals + [author])
+    db.session.flush()
+    issues = []
+    for k in range(40):
+        journal = journals[k % 2]
+        year = 2021 + k // 8
+        issue = Issue(journal=journal, volume=year - 2020, number=k % 8 // 2 + 1, year=year, status="published",
+                      published_at=datetime(year, 1 + k % 8, 1, tzinfo=UTC))
+        issues.append(issue)
+    db.session.add_all(issues)
+    db.session.flush()
+    submissions, contributors, articles, versions = [], [], [], []
+    for i in range(1, n + 1):
+        issue = issues[i % len(issues)]
+        journal = journals[issues.index(issue) % 2]
+        section = journal.sections[rng.choice((0, 0, 0, 1, 2, 3))]
+        title = " ".join(rng.sample(MIDDLE, 3) + rng.sample(COMMON, 2)).capitalize() + f" ({i})"
+        keywords = rng.sample(MIDDLE, 3)
+        people = [{"given_name": rng.choice(GIVEN), "family_name": rng.choice(FAMILY), "orcid": "", "affiliation":
+                   "Bench Institute", "country": "", "corresponding": j == 0, "email": "" if j else
+                   f"a{i}@bench.example"} for j in range(rng.randint(2, 4))]
+        published = issue.published_at
+        submissions.append({"id": i, "journal_id": journal.id, "section_id": section.id, "submitter_id": author.id,
+                            "reference": f"{journal.slug.upper()}-{issue.year}-{i:05d}", "title": title,
+                            "status": "published", "current_round": 1, "created_at": published - timedelta(days=200),
+                            "updated_at": published, "status_changed_at": published,
+                            "submitted_at": published - timedelta(days=200), "keywords": keywords})
+        contributors.append({"submission_id": i, "position": 0, "given_name": people[0]["given_name"],
+                             "family_name": people[0]["family_name"], "email": f"a{i}@bench.example",
+                             "is_corresponding": True})
+        articles.append({"id": i, "submission_id": i, "journal_id": journal.id, "issue_id": issue.id,
+                         "section_id": section.id, "position": i, "first_page": i, "last_page": i,
+                         "doi": f"10.59999/{journal.slug}.{issue.year}.{i:05d}", "status": "published",
+                         "published_at": published})
+        versions.append({"id": i, "article_id": i, "number": 1, "title": title, "abstract": abstract(rng, i),
+                         "keywords": keywords, "contributors": people, "published_at": published})
+    for table, rows in ((Submission.__table__, submissions), (Contributor.__table__, contributors),
+                        (Article.__table__, articles), (ArticleVersion.__table__, versions)):
+        for start in range(0, len(rows), 5000):
+            db.session.execute(insert(table), rows[start:start + 5000])
+    db.session.execute(text("UPDATE articles SET current_version_id = id"))
+    db.session.commit()
+    return {"section": journals[0].sections[0].id}
+
+
+def run(backend: str, url: str, args, workdir: Path) -> None:
+    config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url,
+                                                  "STORAGE_URL": (workdir / "storage").as_uri(),
+                                                  "BASE_URL": "http://bench.test"})
+    app = create_app(config)
+    logging.disable(logging.INFO)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        started = time.perf_counter()
+        facts = seed(args.n, random.Random(5))
+        seeded = time.perf_counter() - started
+        started = time.perf_counter()
+        indexed = reindex_all()
+        indexing = time.perf_counter() - started
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        statements: list[str] = []
+        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        db.session.remove()
+    client = app.test_client()
+    print(f"\n{backend}: {args.n} published articles, rows inserted in {seeded:.1f} s, {indexed} indexed in "
+          f"{indexing:.1f} s")
+    print(f"  {'search page':40} {'median ms':>9} {'p95 ms':>8} {'CPU ms':>7} {'SQL':>4} {'found':>6}")
+    for label, query in QUERIES:
+        path = "/search?" + query.format(**facts)
+        median, p95, cpu, count, _rows = timed(client, path, args.repeat, statements)
+        found = re.search(r"([\d,]+) articles? found", client.get(path).get_data(as_text=True))
+        print(f"  {label:40} {median:9.1f} {p95:8.1f} {cpu:7.1f} {count:4d} {found.group(1) if found else '0':>6}")
+    median, p95, cpu = bare_flask(args.repeat)
+    print(f"  {'bare Flask, small template (baseline)':40} {median:9.2f} {p95:8.2f} {cpu:7.2f} {0:4d}")
+    print(f"  load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=20000, help="published articles to create (default 20000)")
+    parser.add_argument("--repeat", type=int, default=30, help="timed requests per query (default 30)")
+    parser.add_argument("--postgres", metavar="URL", help="also measure PostgreSQL: a server URL where a scratch "
+                                                          "database may be created and dropped")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
+        workdir = Path(tmp)
+        run("sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir)
+        if args.postgres:
+            name = f"journal_bench_{uuid.uuid4().hex[:10]}"
+            admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            try:
+                run("postgresql", re.sub(r"/[^/]*$", f"/{name}", args.postgres), args, workdir)
+            finally:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
