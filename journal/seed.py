@@ -341,15 +341,15 @@ def article_pdf(*, title: str, authors: list[str], abstract: str, journal: str, 
     def text(value: str) -> str:
         return value if family == "Sans" else value.encode("latin-1", "replace").decode("latin-1")
 
-    def para(value: str, size: float = 10.5, style: str = "", space: float = 3) -> None:
+    def para(value: str, size: float = 10.5, style: str = "", space: float = 3, align: str = "J") -> None:
         pdf.set_font(family, style, size)
-        pdf.multi_cell(0, size * 0.5, text(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, size * 0.5, text(value), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(space)
 
     pdf.add_page()
     para(journal, 9, space=6)
-    para(title, 17, "B", 4)
-    para(", ".join(authors), 11, space=6)
+    para(title, 17, "B", 4, align="L")
+    para(", ".join(authors), 11, space=6, align="L")
     para("Abstract", 11, "B", 1)
     para(abstract.replace("$", ""), 10, space=2)
     if keywords:
