@@ -82,6 +82,9 @@ def test_journal_home_shows_the_current_issue_and_latest_articles(client, site):
     hrefs = tree.xpath("//a/@href")
     assert "/j/jdse/issues" in hrefs and "/j/jdse/feed.atom" in hrefs and "/j/jdse/submit" in hrefs
     assert tree.xpath("//link[@rel='alternate'][@type='application/atom+xml']/@href") == ["/j/jdse/feed.atom"]
+    (search,) = tree.xpath("//form[@role='search']")
+    assert search.get("action") == "/search" and search.get("method") == "get"
+    assert search.xpath(".//input[@name='journal']/@value") == ["jdse"]
 
     home = page(client, "/")
     card = texts(home, "//li[contains(@class,'card')]")
@@ -160,6 +163,7 @@ def test_article_page_carries_highwire_tags_and_json_ld(client, site):
     assert "Chen, M., & Núñez, J. (2026). Heat flow & 5% of" in body
     assert f"Journal of Deep Space Exploration, 3(2), 3–9. https://doi.org/{article.doi}" in body
     assert tree.xpath("//math"), "the abstract's formula is rendered as MathML"
+    assert tree.xpath("//a[@class='keyword']/@href") == ["/search?q=moon&journal=jdse", "/search?q=regolith&journal=jdse"]
     assert tree.xpath(f"//a[@href='https://orcid.org/{COAUTHOR_ORCID}']")
     hrefs = tree.xpath("//a/@href")
     for link in (f"/j/jdse/articles/{article.id}/pdf", f"/j/jdse/articles/{article.id}/cite.bib",
@@ -315,3 +319,32 @@ def test_public_pages_answer_in_a_few_queries(client, site):
             assert len(statements) <= 5, (url, "\n".join(s[:80] for s in statements))
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def test_a_title_cannot_end_the_json_ld_element(client, make_journal, make_user):
+    from tests.published import make_article, make_issue
+
+    journal = make_journal("jdse", doi_prefix="10.59999")
+    issue = make_issue(journal)
+    title = "Dust </script><script>alert(1)</script> & <!-- more"
+    article = make_article(journal, make_user(), issue=issue, title=title)
+    response = client.get(f"/j/jdse/articles/{article.id}")
+    text = response.get_data(as_text=True)
+    assert "<script>alert(1)" not in text
+    tree = html.fromstring(text)
+    (script,) = tree.xpath("//script")
+    assert json.loads(script.text)["name"] == title
+    assert dict(meta(tree))["citation_title"] == title
+
+
+def test_a_journal_without_issues_has_a_home_an_empty_archive_and_a_valid_feed(client, make_journal):
+    make_journal("jdse", title="Journal of Deep Space Exploration")
+    tree = page(client, "/j/jdse/")
+    assert "The first issue has not been published yet." in " ".join(texts(tree, "//main"))
+    assert "No issue has been published yet." in " ".join(texts(page(client, "/j/jdse/issues"), "//main"))
+    response = client.get("/j/jdse/feed.atom")
+    grammar = etree.RelaxNG(etree.parse(str(schema_path("atom", "atom.rng"))))
+    assert grammar.validate(etree.fromstring(response.data)), grammar.error_log
+    feed = feedparser.parse(response.data)
+    assert not feed.bozo and feed.entries == []
+    assert client.get("/j/nosuch/feed.atom").status_code == 404

@@ -6,13 +6,27 @@ The ETag is a hash of what the page shows (ids, dates and the fields that change
 correction, retraction or a new issue changes it at once.
 """
 
+import functools
 import hashlib
 from datetime import UTC, datetime
+from pathlib import Path
 
 from flask import Response, current_app, make_response, request
 from flask_login import current_user
 
 PUBLIC_MAX_AGE = 300  # seconds: a new issue or correction reaches everyone within five minutes
+
+
+@functools.cache
+def _layout_stamp() -> str:
+    """A digest of the templates and stylesheet the pages are made of: a release that changes how pages look
+    changes every ETag (the same on every server of one release, unlike file times). RELEASE overrides it."""
+    root = Path(__file__).resolve().parents[3]
+    digest = hashlib.sha256()
+    for path in sorted([*(root / "templates").rglob("*.html"), root / "journal" / "static" / "css" / "site.css"]):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -27,7 +41,7 @@ class Validators:
 
     def __init__(self, *parts, last_modified: datetime | None = None):
         self.anonymous = not current_user.is_authenticated
-        key = repr((current_app.config.get("RELEASE", ""), request.path, parts)).encode()
+        key = repr((current_app.config.get("RELEASE") or _layout_stamp(), request.path, parts)).encode()
         self.etag = hashlib.sha256(key).hexdigest()[:32]
         dates = [d for d in (_utc(last_modified),) if d is not None]
         self.last_modified = max(dates) if dates else None
