@@ -118,12 +118,13 @@ def retract(actor: User, article: Article, *, notice: str, expected_version: int
 def count_view(article: Article) -> None:
     """One more view: a single UPDATE, committed at once (no optimistic-lock conflict with editors)."""
     db.session.execute(update(Article).where(Article.id == article.id)
-                       .values(view_count=Article.view_count + 1).execution_options(synchronize_session=False))
+                       .values(view_count=Article.view_count + 1, updated_at=Article.updated_at)  # not a change
+                       .execution_options(synchronize_session=False))
     db.session.commit()
 
 
 def count_download(article: Article) -> None:
     db.session.execute(update(Article).where(Article.id == article.id)
-                       .values(download_count=Article.download_count + 1)
+                       .values(download_count=Article.download_count + 1, updated_at=Article.updated_at)
                        .execution_options(synchronize_session=False))
     db.session.commit()
