@@ -23,6 +23,8 @@ ACTION_LABELS = {
     "journal.settings_changed": "Settings changed",
     "review.reminder_sent": "Reminder sent to a reviewer",
     "section.added": "Section added",
+    "announcement.posted": "Announcement posted",
+    "announcement.removed": "Announcement removed",
     "section.updated": "Section changed",
     "section.moved": "Section moved",
     "member.added": "Member added",

@@ -316,7 +316,8 @@ def test_public_pages_answer_in_a_few_queries(client, site):
                     f"/j/jdse/articles/{site['main'].id}/cite.bib"):
             statements.clear()
             assert client.get(url).status_code == 200
-            assert len(statements) <= 5, (url, "\n".join(s[:80] for s in statements))
+            budget = 6 if url == "/j/jdse/" else 5  # the journal home also reads its announcements
+            assert len(statements) <= budget, (url, "\n".join(s[:80] for s in statements))
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
 

@@ -4,7 +4,7 @@ from journal.models.accounts import User
 from journal.models.audit import AuditEvent
 from journal.models.base import utcnow
 from journal.models.files import FileKind, SubmissionFile
-from journal.models.journals import Journal, Membership, ReviewMode, Role, Section
+from journal.models.journals import Announcement, Journal, Membership, ReviewMode, Role, Section
 from journal.models.mail import OutboxMessage, OutboxStatus
 from journal.models.publishing import Article, ArticleStatus, ArticleVersion, DoiCounter, Issue, IssueStatus
 from journal.models.reviews import (CRITERIA, AssignmentStatus, Criterion, Recommendation, Review,
@@ -14,6 +14,7 @@ from journal.models.submissions import (Contributor, Decision, DecisionKind, Edi
                                         SubmissionStatus)
 
 __all__ = [
+    "Announcement",
     "Article",
     "ArticleStatus",
     "ArticleVersion",

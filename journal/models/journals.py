@@ -115,3 +115,20 @@ class Membership(db.Model):
 
     user: Mapped["User"] = relationship(back_populates="memberships")  # noqa: F821
     journal: Mapped[Journal] = relationship(back_populates="memberships")
+
+
+class Announcement(db.Model):
+    """News of the journal on its home page: calls for papers, special issues, changes to its policies."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    # Markdown, shown through the same sanitising renderer as abstracts.
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    journal: Mapped[Journal] = relationship()
+    created_by: Mapped["User | None"] = relationship()  # noqa: F821

@@ -271,3 +271,47 @@ def remove_member(actor: User, membership: Membership) -> None:
           role=membership.role.value)
     db.session.delete(membership)
     forget_roles()
+
+
+# --- Announcements on the journal's home page ------------------------------------------------------------------
+
+def announcements_of(journal: Journal, limit: int | None = None) -> list:
+    from journal.models import Announcement
+
+    query = select(Announcement).where(Announcement.journal_id == journal.id).order_by(
+        Announcement.created_at.desc(), Announcement.id.desc())
+    return list(db.session.scalars(query.limit(limit) if limit else query))
+
+
+@transactional
+def post_announcement(actor: User, journal: Journal, *, title: str, body: str):
+    """A managing editor posts news on the journal's home page (Markdown, sanitised when shown)."""
+    from journal.models import Announcement
+
+    if not can(actor, "journal.manage", journal):
+        raise PermissionDenied("Only the journal's managing editors post announcements.")
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title:
+        raise DomainError("Give the announcement a title.", "title")
+    if len(title) > 200:
+        raise DomainError("Keep the title under 200 characters.", "title")
+    if len(body) > 20_000:
+        raise DomainError("Keep the announcement under 20,000 characters.", "body")
+    announcement = Announcement(journal=journal, title=title, body=body, created_by=actor)
+    db.session.add(announcement)
+    db.session.flush()
+    audit(actor, "announcement.posted", journal, title=title)
+    return announcement
+
+
+@transactional
+def remove_announcement(actor: User, journal: Journal, announcement_id: int) -> None:
+    from journal.models import Announcement
+
+    if not can(actor, "journal.manage", journal):
+        raise PermissionDenied("Only the journal's managing editors remove announcements.")
+    announcement = db.session.get(Announcement, announcement_id)
+    if announcement is None or announcement.journal_id != journal.id:
+        raise NotFound("There is no such announcement.")
+    audit(actor, "announcement.removed", journal, title=announcement.title)
+    db.session.delete(announcement)

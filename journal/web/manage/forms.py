@@ -54,3 +54,8 @@ class SectionForm(FlaskForm):
 class MemberForm(FlaskForm):
     email = EmailField("Email address of the account", EMAIL)
     role = SelectField("Role", choices=select_choices(Role.choices()))
+
+
+class AnnouncementForm(FlaskForm):
+    title = StringField("Title", [InputRequired("Give the announcement a title."), Length(max=200)])
+    body = TextAreaField("Text", [Optional(), Length(max=20_000)], render_kw={"rows": 6})

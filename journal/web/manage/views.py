@@ -141,3 +141,33 @@ def remove_member(journal: Journal, membership_id: int):
 @permission("journal.manage", load=journal_from_slug)
 def history(journal: Journal):
     return render_template("manage/history.html", journal=journal, events=list(reversed(audit_history(journal))))
+
+
+@bp.route("/<slug>/announcements", methods=["GET", "POST"])
+@permission("journal.manage", load=journal_from_slug)
+def announcements(journal: Journal):
+    from journal.web.manage.forms import AnnouncementForm
+
+    form = AnnouncementForm()
+    if form.validate_on_submit():
+        try:
+            journal_service.post_announcement(current_user, journal, title=form.title.data, body=form.body.data or "")
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(f"“{form.title.data.strip()}” is on the journal's home page.", "success")
+            return redirect(url_for("manage.announcements", slug=journal.slug))
+    return render_template("manage/announcements.html", journal=journal, form=form,
+                           announcements=journal_service.announcements_of(journal))
+
+
+@bp.post("/<slug>/announcements/<int:announcement_id>/remove")
+@permission("journal.manage", load=journal_from_slug)
+def remove_announcement(journal: Journal, announcement_id: int):
+    try:
+        journal_service.remove_announcement(current_user, journal, announcement_id)
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        flash("The announcement is removed from the home page.", "success")
+    return redirect(url_for("manage.announcements", slug=journal.slug))

@@ -7,6 +7,7 @@ Everything here is public and shows only what is published.
 from flask import Blueprint, render_template
 
 from journal.models import Journal
+from journal.services import journals as journal_service
 from journal.permissions import journal_from_slug, permission
 from journal.scholarly import licence_name, licence_url
 from journal.services import issues as issue_service
@@ -40,17 +41,18 @@ def home():
 def journal_home(journal: Journal):
     issue = reading.current_issue(journal)
     latest = reading.latest_articles(journal, LATEST_ON_HOME)
+    news = journal_service.announcements_of(journal, limit=3)
     moments = [a.current_version.published_at for a in latest] + [a.retracted_at for a in latest] + \
-              ([issue.published_at] if issue else [])
+              ([issue.published_at] if issue else []) + [n.created_at for n in news]
     moments = [m for m in moments if m is not None]
     cache = Validators(_journal_parts(journal), [s.title for s in journal.sections if s.active],
                        issue.id if issue else None, [(a.id, a.current_version_id, a.status.value) for a in latest],
-                       last_modified=max(moments, default=None))
+                       [(n.id, n.title, n.body) for n in news], last_modified=max(moments, default=None))
     if (response := cache.not_modified()) is not None:
         return response
     toc = issue_service.toc(issue, with_submissions=False) if issue else []
     return cache.apply(render_template("public/journal.html", journal=journal, issue=issue, articles=toc,
-                                       latest=latest, licence_url=licence_url(journal.licence),
+                                       latest=latest, news=news, licence_url=licence_url(journal.licence),
                                        licence_name=licence_name(journal.licence)))
 
 
