@@ -233,7 +233,22 @@ def seed_submissions() -> list[str]:
             editorial.desk_reject(marco, submission, letter=editorial.default_desk_reject_letter(submission))
         made.append(f"{submission.display_reference}: {submission.status.label.lower()}"
                     + (" (two reviews in, decision waiting)" if state == "reviewed" else ""))
-    return made + seed_issues()
+    return made + seed_issues() + seed_announcements()
+
+
+def seed_announcements() -> list[str]:
+    """News on the JDSE home page, posted by its managing editor."""
+    from sqlalchemy import select
+
+    from journal.services import journals as journal_service
+
+    jdse = db.session.scalar(select(Journal).where(Journal.slug == "jdse"))
+    manager = _person("managing.editor@idsea.example")
+    journal_service.post_announcement(
+        manager, jdse, title="Call for papers: the far side of the Moon",
+        body="A special issue on results from the lunar far side: sample return, radio astronomy and the "
+             "geology of the South Pole–Aitken basin. Submissions are open until **31 March 2027**.")
+    return ["announcement: call for papers"]
 
 
 # --- published issues -------------------------------------------------------------------------------------
