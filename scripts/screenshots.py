@@ -269,6 +269,7 @@ def shoot_all(s: Shooter) -> None:
     s.shoot(page, "editorial-queue", "/editorial/jdse/")
     s.shoot(page, "manage", "/manage/")
     s.shoot(page, "manage-settings", "/manage/jdse/settings")
+    s.shoot(page, "manage-announcements", "/manage/jdse/announcements")
     s.shoot(page, "sections", "/manage/jdse/sections")
     if s.wanted("section-edit"):
         page.goto(s.base + "/manage/jdse/sections")
@@ -306,7 +307,8 @@ def shoot_all(s: Shooter) -> None:
     context.close()
 
 
-PUBLIC_PAGES = ["public-journal", "public-archive", "public-issue", "public-article", "public-article-cite"]
+PUBLIC_PAGES = ["public-journal", "public-archive", "public-issue", "public-article", "public-article-cite",
+                "public-search", "public-search-empty", "manage-announcements"]
 
 
 def shoot_public_pages(s: Shooter) -> None:
@@ -334,6 +336,8 @@ def shoot_public_pages(s: Shooter) -> None:
     article_path = article.get_attribute("href")
     s.shoot(page, "public-article", article_path)
     s.shoot(page, "public-article-cite", article_path + "#cite")
+    s.shoot(page, "public-search", "/search?q=regolith")
+    s.shoot(page, "public-search-empty", "/search?q=%22unmatched+phrase%22+AND+(")
     context.close()
 
 

@@ -277,6 +277,7 @@ def decide(journal: Journal, submission_id: int):
     return render_template("editorial/decide.html", journal=journal, submission=submission, form=form,
                            reviews=reviews, choices=DECISION_CHOICES, recommendation=recommendation)
 
+
 class RecommendationForm(FlaskForm):
     kind = RadioField("Recommended decision", validators=[InputRequired("Choose the decision you recommend.")])
     reasons = TextAreaField("Reasons, for the managing editor",
