@@ -1,7 +1,8 @@
-"""Published articles made directly as rows (Issue, Submission, Article, ArticleVersion), for tests of the
-outputs that read them (OAI-PMH, Crossref, JATS) and need many articles quickly. The whole path through the
-production services is exercised by tests/test_production.py and tests/test_issues.py; tests here that need
-one article made by those services use `publish_through_services`.
+"""Published articles made directly as rows (Issue, Submission, Article, ArticleVersion), NOT through the
+production services: for the tests of the outputs that read them (OAI-PMH, Crossref, JATS), which need many
+articles, exact dates, corrections and retractions quickly. The whole path through the services is tested in
+tests/test_production.py and tests/test_issues.py, and the outputs of an article made by those services
+(reviewed, accepted, produced, published) in tests/test_crossref.py.
 """
 
 import itertools

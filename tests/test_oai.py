@@ -383,3 +383,12 @@ def test_sickle_harvests_every_published_article_exactly_once(app, live_server, 
 def test_the_endpoint_sets_no_cookie_and_needs_no_login(client, repository):
     response = client.get("/oai?verb=Identify")
     assert "Set-Cookie" not in response.headers
+
+
+def test_missing_schemas_skip_loudly_instead_of_passing(monkeypatch, tmp_path):
+    import tests.schemas as schemas
+
+    monkeypatch.setattr(schemas, "SCHEMAS", tmp_path / "nowhere")
+    with pytest.raises(pytest.skip.Exception, match="XML SCHEMA MISSING: .*nowhere/oai-pmh/oai-pmh-bundle.xsd .*NOT "
+                                                    "validated"):
+        schemas.oai_schema()
