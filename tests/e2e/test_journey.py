@@ -1,0 +1,233 @@
+"""The whole journey in Chromium on the production stack, as people do it: by what is on the screen.
+
+Every element is found by its role and visible name or by its label (`get_by_role`, `get_by_label`,
+`get_by_text`), never by CSS selectors into the markup. Each person has a browser of their own; every page they
+land on is shot (tests/e2e/artifacts/<test>/ or $E2E_ARTIFACTS) and checked by axe-core.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from tests.e2e.conftest import DEMO_PASSWORD
+from tests.pdfs import manuscript_pdf
+
+AUTHOR = {"given": "Nadia", "family": "Rahimova", "email": "nadia.rahimova@example.org",
+          "affiliation": "Institute of Space Research, Baku", "password": "solar-wind-2026!"}
+COAUTHORS = [
+    {"given": "Tariq", "family": "Osei", "email": "tariq.osei@example.org", "affiliation": "University of Ghana"},
+    {"given": "Ines", "family": "Moreau", "email": "ines.moreau@example.org", "affiliation": "LESIA, Paris"},
+]
+TITLE = "Solar wind plasma turbulence between 0.3 and 1 AU"
+ABSTRACT = ("We measure the spectral index of solar wind plasma turbulence from 0.3 to 1 AU with three "
+            "spacecraft and find that it steepens with distance from the Sun.")
+KEYWORDS = "solar wind, plasma, heliophysics, turbulence"
+MANAGING_EDITOR = "managing.editor@idsea.example"
+EDITOR = "editor.ada@idsea.example"
+EDITOR_NAME = "Ada Okafor"
+REVIEWERS = {"reviewer.sara@idsea.example": "Sara Lindqvist", "reviewer.diego@idsea.example": "Diego Ferreira"}
+# What must never reach a reviewer in a double-anonymous journal.
+AUTHOR_SECRETS = [AUTHOR["given"], AUTHOR["family"], "Osei", "Moreau", "Baku"]
+
+
+def field(scope, label: str):
+    """The form field with this visible label; required fields' labels end in "(required)"."""
+    return scope.get_by_label(re.compile(rf"^{re.escape(label)}( \(required\))?$"))
+
+
+def manuscript_file(tmp_path):
+    """The author's PDF as a word processor writes it: no names on the pages, but the author in its properties."""
+    pdf = manuscript_pdf([TITLE, "Anonymous authors", "1. Introduction"], ["2. Method", "3. Results"],
+                         properties={"Author": f"{AUTHOR['given']} {AUTHOR['family']}", "Title": TITLE})
+    path = tmp_path / "rahimova-solar-wind-turbulence.pdf"
+    path.write_bytes(pdf)
+    return path
+
+
+def log_in(person, email: str, password: str = DEMO_PASSWORD) -> None:
+    page = person.page
+    person.goto("/login", "login page")
+    field(page, "Email address").fill(email)
+    field(page, "Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    person.step("logged in")
+
+
+def register_and_submit(journey, stack, tmp_path) -> str:
+    """1. An author registers, confirms the address from the mail, logs in and submits through the wizard."""
+    author = journey.person("author")
+    page = author.page
+    author.goto("/", "home page")
+    page.get_by_role("link", name="Register").click()
+    author.step("registration form")
+    field(page, "Given name").fill(AUTHOR["given"])
+    field(page, "Family name").fill(AUTHOR["family"])
+    field(page, "Email address").fill(AUTHOR["email"])
+    field(page, "Password").fill(AUTHOR["password"])
+    field(page, "Repeat the password").fill(AUTHOR["password"])
+    field(page, "Affiliation").fill(AUTHOR["affiliation"])
+    field(page, "Country").select_option(label="Azerbaijan")
+    page.get_by_role("button", name="Create account").click()
+    author.step("registered")
+
+    mail = stack.wait_for_mail(AUTHOR["email"], "onfirm")
+    author.goto(stack.link_in(mail, "/verify/"), "email confirmed")
+    page.get_by_role("button", name="Log out").click()
+    author.step("logged out")
+    log_in(author, AUTHOR["email"], AUTHOR["password"])
+
+    page.get_by_role("link", name="Submit").first.click()
+    author.step("choose the journal")
+    page.get_by_role("link", name="Journal of Deep Space Exploration").click()
+    author.step("wizard: journal and section")
+    field(page, "Research Article").check()
+    for box in page.get_by_role("checkbox").all():
+        box.check()
+    page.get_by_role("button", name="Start the submission").click()
+    author.step("wizard: metadata")
+    field(page, "Title").fill(TITLE)
+    field(page, "Abstract").fill(ABSTRACT)
+    field(page, "Keywords").fill(KEYWORDS)
+    for coauthor in COAUTHORS:
+        group = page.get_by_role("group", name="Add an author")
+        field(group, "Given name").fill(coauthor["given"])
+        field(group, "Family name").fill(coauthor["family"])
+        field(group, "Email address").fill(coauthor["email"])
+        field(group, "Affiliation").fill(coauthor["affiliation"])
+        page.get_by_role("button", name="Add this author").click()
+        author.step(f"wizard: co-author {coauthor['family']} added")
+        assert page.get_by_text(f"{coauthor['given']} {coauthor['family']}").first.is_visible()
+    page.get_by_role("button", name="Save and continue").click()
+    author.step("wizard: files")
+    field(page, "Manuscript (PDF)").set_input_files(manuscript_file(tmp_path))
+    page.get_by_role("button", name="Upload the manuscript").click()
+    author.step("wizard: manuscript uploaded, names found in its properties")
+    # The system found the name in the document properties and says the reviewers' copy has none.
+    assert page.get_by_text("document properties").first.is_visible()
+    page.get_by_role("button", name="Keep this file: I confirm the names may stay").click()
+    author.step("wizard: names confirmed")
+    page.get_by_role("link", name="Continue", exact=True).click()
+    author.step("wizard: declarations")
+    field(page, "Cover letter to the editor").fill("Dear editors, we submit our study of solar wind turbulence.")
+    field(page, "Competing interests").fill("None")
+    field(page, "Funding").fill("National Science Foundation of Azerbaijan, grant 42.")
+    field(page, "Data availability statement").fill("The spectra are in the supplementary archive.")
+    page.get_by_role("button", name="Save and continue").click()
+    author.step("wizard: review and submit")
+    page.get_by_role("button", name="Submit the manuscript").click()
+    author.step("submitted")
+    submission_id = re.search(r"/submissions/(\d+)", page.url).group(1)
+    mail = stack.wait_for_mail(AUTHOR["email"], "received")
+    reference = re.search(r"JDSE-\d{4}-\d{4}", mail["Subject"]).group(0)
+    for coauthor in COAUTHORS:  # each co-author learns they are listed, with a way to object
+        stack.wait_for_mail(coauthor["email"], f"You are listed as an author of {reference}")
+    return author, submission_id, reference
+
+
+def assign_and_invite(journey, stack, reference):
+    """2. The managing editor assigns a handling editor, who sends the paper to review, finds reviewers with
+    the reviewer search and invites two."""
+    manager = journey.person("managing-editor")
+    page = manager.page
+    log_in(manager, MANAGING_EDITOR)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Editorial").click()
+    manager.step("editorial start page")
+    page.get_by_role("link", name="Journal of Deep Space Exploration").first.click()
+    manager.step("queue")
+    row = page.get_by_role("row").filter(has_text=TITLE)
+    assert "Assign an editor" in row.inner_text()  # the queue says what it needs
+    row.get_by_role("link", name=reference).click()
+    manager.step("the new paper")
+    field(page, "Handling editor").select_option(label=EDITOR_NAME)
+    page.get_by_role("button", name="Assign").click()
+    manager.step("handling editor assigned")
+    assert page.get_by_text(EDITOR_NAME).first.is_visible()
+
+    editor = journey.person("handling-editor")
+    page = editor.page
+    mail = stack.wait_for_mail(EDITOR, f"Please handle {reference}")
+    editor.goto(stack.link_in(mail), "link from the assignment mail")
+    field(page, "Email address").fill(EDITOR)
+    field(page, "Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    editor.step("the paper, after logging in")
+    page.get_by_role("button", name="Send to review").click()
+    editor.step("sent to review")
+    for email, name in REVIEWERS.items():
+        page.get_by_role("link", name="Find reviewers").click()
+        editor.step("find reviewers")
+        results = page.get_by_role("region", name=re.compile("reviewers|match"))
+        card = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name=re.compile(name)))
+        assert card.count() == 1, f"{name} is not in the reviewer search"
+        card.get_by_role("button", name=re.compile(f"^Invite {name}")).click()
+        editor.step(f"invited {name}")
+    return manager, editor
+
+
+def review(journey, stack, email, name, reference, recommendation):
+    """3. A reviewer opens the invitation from the mail, accepts, downloads the manuscript and reviews it."""
+    reviewer = journey.person(name.split()[0].lower())
+    page = reviewer.page
+    mail = stack.wait_for_mail(email, "Invitation to review", containing=TITLE)
+    for secret in AUTHOR_SECRETS:
+        assert secret not in mail.text
+    reviewer.goto(stack.link_in(mail), "invitation")
+    page.get_by_role("button", name="Accept the invitation").click()
+    reviewer.step("invitation accepted")
+    page.get_by_role("main").get_by_role("link", name="Log in").click()
+    reviewer.step("login page")
+    field(page, "Email address").fill(email)
+    field(page, "Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    reviewer.step("review form, after logging in")
+    assert page.get_by_role("heading", name=TITLE).is_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My reviews").click()
+    reviewer.step("my reviews")
+    page.get_by_role("link", name=TITLE).first.click()
+    reviewer.step("review form")
+    # The reviewers' copy opens in the browser, from the object store, under its neutral name.
+    page.get_by_role("link", name=re.compile(r"^Download .*\.pdf")).click()
+    page.wait_for_url(lambda url: not url.startswith(stack.base_url))
+    reviewer.step("manuscript opened from the object store")
+    response = reviewer.context.request.get(page.url)
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    assert f'filename="{reference}-v1.pdf"' in response.headers["content-disposition"], response.headers
+    page.go_back()
+    reviewer.step("back to the review form")
+    pdf = PdfReader(io.BytesIO(response.body()))
+    properties = " ".join(str(v) for v in (pdf.metadata or {}).values())
+    xmp = pdf.xmp_metadata
+    text = " ".join(p.extract_text() for p in pdf.pages)
+    for secret in AUTHOR_SECRETS:
+        assert secret not in properties, f"the reviewers' copy names the author in its properties: {properties}"
+        assert secret not in text
+    assert xmp is None or not any(secret in str(xmp.dc_creator) for secret in AUTHOR_SECRETS)
+    for criterion in page.get_by_role("group").filter(has=page.get_by_role("radio", name="4 – very good")).all():
+        criterion.get_by_role("radio", name="4 – very good").check()
+    page.get_by_role("group", name="Recommendation").get_by_role("radio", name=recommendation).check()
+    field(page, "Comments to the authors").fill(
+        f"The turbulence spectra are convincing. Please add the error bars to figure 2. ({name.split()[0]})")
+    field(page, "Confidential comments to the editor").fill("Sound work; I know the field well.")
+    page.get_by_label(re.compile("I have finished my review")).check()
+    page.get_by_role("button", name="Submit review").click()
+    reviewer.step("review submitted")
+    return reviewer
+
+
+@pytest.fixture
+def revised_manuscript(tmp_path):
+    path = tmp_path / "revised-manuscript.pdf"
+    path.write_bytes(manuscript_pdf([TITLE, "Anonymous authors", "Revised"], ["2. Method", "3. Results, with error bars"]))
+    return path
+
+
+def test_the_whole_journey_in_chromium(journey, live_stack, tmp_path):
+    author, submission_id, reference = register_and_submit(journey, live_stack, tmp_path)
+    manager, editor = assign_and_invite(journey, live_stack, reference)
+    for (email, name), recommendation in zip(REVIEWERS.items(), ("Minor revision", "Accept")):
+        review(journey, live_stack, email, name, reference, recommendation)
+    journey.assert_accessible()
