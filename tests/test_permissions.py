@@ -99,7 +99,7 @@ def test_roles_do_not_leak_between_journals_in_can(app, two_journals):
     assert not can(people["admin"], "journal.editorial", b)  # administration is not editorial power
 
 
-ROLE_ENTRIES = {"Submit", "My submissions", "Review", "Editorial", "Manage", "Admin"}
+ROLE_ENTRIES = {"Submit", "My submissions", "My reviews", "Editorial", "Manage", "Admin"}
 
 
 def menu(page: str) -> list[str]:
@@ -110,7 +110,7 @@ def menu(page: str) -> list[str]:
 
 @pytest.mark.parametrize(("who", "entries"), [
     ("author", ["Submit", "My submissions"]),
-    ("reviewer_a", ["Submit", "My submissions", "Review"]),
+    ("reviewer_a", ["Submit", "My submissions", "My reviews"]),
     ("editor_a", ["Submit", "My submissions", "Editorial"]),
     ("manager_a", ["Submit", "My submissions", "Editorial", "Manage"]),
     ("admin", ["Submit", "My submissions", "Manage", "Admin"]),
