@@ -21,7 +21,7 @@ from journal.extensions import db
 from journal.models import Journal, Membership, OutboxMessage, Role, Section, User, utcnow
 from journal.services.accounts import hash_password
 
-pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.smtp"]
+pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.smtp", "tests.fixtures.pdf_cache"]
 
 POSTGRES_SERVER = os.environ.get("JOURNAL_TEST_POSTGRES", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_SERVER else [])
