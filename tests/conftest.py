@@ -28,6 +28,15 @@ BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_SERVER else [])
 PASSWORD = "correct horse battery"
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist turns the mark into the test's group
+def pytest_collection_modifyitems(config, items):
+    """The browser suite shares one live server and browser and its tests run in order: under
+    `--dist loadgroup` (see addopts in pyproject.toml) all of it goes to a single worker."""
+    for item in items:
+        if "tests/e2e/" in str(item.path).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
 def pytest_report_header(config):
     lines = [f"database backends: {', '.join(BACKENDS)}"]
     if not POSTGRES_SERVER:
