@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from journal.web.forms import WebForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
@@ -6,7 +6,7 @@ from journal.web.auth.forms import EMAIL, strong_password, valid_orcid
 from journal.web.choices import countries, timezones
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(WebForm):
     given_name = StringField("Given name", [InputRequired("Please give your given name."), Length(max=100)],
                              render_kw={"autocomplete": "given-name"})
     family_name = StringField("Family name", [InputRequired("Please give your family name."), Length(max=100)],
@@ -20,7 +20,7 @@ class ProfileForm(FlaskForm):
     timezone = SelectField("Time zone", choices=timezones())
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(WebForm):
     current_password = PasswordField("Current password", [InputRequired("Please give your current password.")],
                                      render_kw={"autocomplete": "current-password"})
     password = PasswordField("New password", [InputRequired("Please choose a new password."), strong_password],

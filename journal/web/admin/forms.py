@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from journal.web.forms import WebForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -6,7 +6,7 @@ from journal.models import ReviewMode
 from journal.web.choices import select_choices
 
 
-class JournalCreateForm(FlaskForm):
+class JournalCreateForm(WebForm):
     title = StringField("Title", [InputRequired("A journal needs a title."), Length(max=255)])
     slug = StringField("Web address", [InputRequired("Please choose a web address."), Length(max=40)],
                        render_kw={"placeholder": "jdse"})

@@ -1,5 +1,5 @@
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from journal.web.forms import WebForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
@@ -28,7 +28,7 @@ EMAIL = [InputRequired("Please give your email address."),
          Email("This does not look like an email address.", check_deliverability=False), Length(max=254)]
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(WebForm):
     given_name = StringField("Given name", [InputRequired("Please give your given name."), Length(max=100)],
                              render_kw={"autocomplete": "given-name"})
     family_name = StringField("Family name", [InputRequired("Please give your family name."), Length(max=100)],
@@ -47,18 +47,18 @@ class RegisterForm(FlaskForm):
                         render_kw={"placeholder": "0000-0002-1825-0097"})
 
 
-class LoginForm(FlaskForm):
+class LoginForm(WebForm):
     email = EmailField("Email address", EMAIL, render_kw={"autocomplete": "username"})
     password = PasswordField("Password", [InputRequired("Please give your password.")],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField("Keep me logged in on this device")
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(WebForm):
     email = EmailField("Email address", EMAIL, render_kw={"autocomplete": "email"})
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(WebForm):
     password = PasswordField("New password", [InputRequired("Please choose a password."), strong_password],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Repeat the new password", [InputRequired("Please repeat the password."),

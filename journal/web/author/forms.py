@@ -4,7 +4,7 @@ Forms only check what a person can fix in the field itself (required, length, a 
 whether the submission is complete is the service's rule (missing_items).
 """
 
-from flask_wtf import FlaskForm
+from journal.web.forms import WebForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, \
     StringField, TextAreaField
@@ -20,7 +20,7 @@ LANGUAGE_NAMES = {
 LANGUAGES = select_choices(LANGUAGE_NAMES.items())
 
 
-class StartForm(FlaskForm):
+class StartForm(WebForm):
     section_id = RadioField("Section (article type)", coerce=int, validate_choice=False,  # the service checks it
                             validators=[InputRequired("Choose the section your paper belongs to.")])
 
@@ -52,7 +52,7 @@ def checklist_ticked(form: StartForm) -> bool:
     return all(f.data for f in checklist_fields(form))
 
 
-class MetadataForm(FlaskForm):
+class MetadataForm(WebForm):
     title = StringField("Title", [Optional(), Length(max=500, message="Please keep the title under 500 characters.")])
     abstract = TextAreaField("Abstract", [Optional(), Length(max=10000, message="Please keep the abstract under "
                                                                                 "10,000 characters.")],
@@ -61,7 +61,7 @@ class MetadataForm(FlaskForm):
     language = SelectField("Language of the manuscript", choices=LANGUAGES, default="en")
 
 
-class ContributorForm(FlaskForm):
+class ContributorForm(WebForm):
     given_name = StringField("Given name", [InputRequired("Give the author's given name."), Length(max=100)])
     family_name = StringField("Family name", [InputRequired("Give the author's family name."), Length(max=100)])
     email = EmailField("Email address", [InputRequired("Give the author's email address."),
@@ -81,18 +81,18 @@ class ContributorForm(FlaskForm):
                    ("given_name", "family_name", "email", "affiliation", "orcid"))
 
 
-class ManuscriptForm(FlaskForm):
+class ManuscriptForm(WebForm):
     manuscript = FileField("Manuscript (PDF)", [FileRequired("Choose the PDF file of your manuscript.")],
                            render_kw={"accept": "application/pdf,.pdf"})
 
 
-class SupplementForm(FlaskForm):
+class SupplementForm(WebForm):
     supplement = FileField("Supplementary file", [FileRequired("Choose the file to add.")])
     description = StringField("Description", [InputRequired("Describe the file (what it contains)."),
                                               Length(max=1000)])
 
 
-class ResponseLetterForm(FlaskForm):
+class ResponseLetterForm(WebForm):
     response_letter = FileField("Response letter (file)", [FileRequired("Choose the file of your response.")])
 
 
@@ -102,7 +102,7 @@ class ReviewerRow(Form):
     reason = StringField("Reason", [Optional(), Length(max=1000)])
 
 
-class DeclarationsForm(FlaskForm):
+class DeclarationsForm(WebForm):
     cover_letter = TextAreaField("Cover letter to the editor", [Optional(), Length(max=20000)],
                                  render_kw={"rows": 8})
     competing_interests = TextAreaField("Competing interests", [Optional(), Length(max=5000)],
@@ -126,23 +126,23 @@ def add_empty_rows(form: DeclarationsForm, count: int, only: str | None = None) 
                 rows.append_entry()
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(WebForm):
     version = HiddenField()
 
 
-class ReviseForm(FlaskForm):
+class ReviseForm(WebForm):
     version = HiddenField()
     response = TextAreaField("Response to the reviewers", [Optional(), Length(max=50000)], render_kw={"rows": 12})
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(WebForm):
     version = HiddenField()
     reason = TextAreaField("Why do you withdraw the submission?",
                            [InputRequired("Please say why you withdraw the submission."), Length(max=5000)],
                            render_kw={"rows": 5})
 
 
-class ObjectionForm(FlaskForm):
+class ObjectionForm(WebForm):
     reason = TextAreaField("Why should you not be listed as an author?",
                            [InputRequired("Please tell the editors why you should not be listed."),
                             Length(max=5000)], render_kw={"rows": 5})

@@ -3,7 +3,7 @@ submitter) approves them or sends corrections as text. Co-authors may read them;
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from journal.web.forms import WebForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
@@ -16,11 +16,11 @@ from journal.web.author.views import bp, submission_from_url
 from journal.web.helpers import show_error
 
 
-class ApproveProofsForm(FlaskForm):
+class ApproveProofsForm(WebForm):
     version = HiddenField()
 
 
-class CorrectionsForm(FlaskForm):
+class CorrectionsForm(WebForm):
     corrections = TextAreaField("Your corrections", [InputRequired("Write the corrections."), Length(max=20000)],
                                 render_kw={"rows": 10, "placeholder": "Page 3, line 12: “Ganimede” should read "
                                                                       "“Ganymede”."})

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from journal.web.forms import WebForm
 from sqlalchemy import select
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -31,31 +31,31 @@ REVIEW = "/<slug>/submissions/<int:submission_id>/reviews/<int:assignment_id>"
 RATING_CHOICES = select_choices([("", "— rate —")] + [(str(n), label) for n, label in review_service.RATINGS.items()])
 
 
-class ShareForm(FlaskForm):
+class ShareForm(WebForm):
     shared = HiddenField()
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(WebForm):
     request = TextAreaField("What the reviewer should change", [InputRequired("Tell the reviewer what to change."),
                                                                  Length(max=10_000)], render_kw={"rows": 6})
 
 
-class CorrectForm(FlaskForm):
+class CorrectForm(WebForm):
     text = TextAreaField("Comments to the authors, as the authors will read them",
                          [InputRequired("The corrected text cannot be empty."), Length(max=100_000)],
                          render_kw={"rows": 16})
 
 
-class RateForm(FlaskForm):
+class RateForm(WebForm):
     timeliness = SelectField("Timeliness", choices=RATING_CHOICES, validators=[InputRequired("Rate the timeliness.")])
     quality = SelectField("Quality", choices=RATING_CHOICES, validators=[InputRequired("Rate the quality.")])
 
 
-class RefuseForm(FlaskForm):
+class RefuseForm(WebForm):
     note = TextAreaField("Note to the reviewer (optional)", [Optional(), Length(max=5000)], render_kw={"rows": 3})
 
 
-class PlainForm(FlaskForm):
+class PlainForm(WebForm):
     """A button: only the CSRF token."""
 
 

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from journal.web.forms import WebForm
 from wtforms import DateField, EmailField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -19,7 +19,7 @@ from journal.web.choices import select_choices
 from journal.web.editorial.views import _editorial_submission, bp
 
 
-class InviteForm(FlaskForm):
+class InviteForm(WebForm):
     reviewer_id = SelectField("Reviewer from the journal's pool", coerce=int, validate_choice=False,
                               validators=[Optional()])
     name = StringField("Or someone new: name", validators=[Optional(), Length(max=200)])
@@ -28,7 +28,7 @@ class InviteForm(FlaskForm):
     due_at = DateField("Review due", validators=[InputRequired("Give the review's due date.")])
 
 
-class DueDateForm(FlaskForm):
+class DueDateForm(WebForm):
     due_at = DateField("New due date", validators=[InputRequired("Give the new due date.")])
 
 

@@ -1,7 +1,7 @@
 """The editorial office. Screening, reviewer invitations and decisions arrive with issue 4."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
+from journal.web.forms import WebForm
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired
 from flask_login import current_user
@@ -140,18 +140,18 @@ def download(journal: Journal, submission_id: int, file_id: int):
                                                inline=file.media_type == "application/pdf"))
 
 
-class AssignForm(FlaskForm):
+class AssignForm(WebForm):
     editor_id = SelectField("Handling editor", coerce=int)
     version = HiddenField()
 
 
-class DeskRejectForm(FlaskForm):
+class DeskRejectForm(WebForm):
     letter = TextAreaField("Letter to the authors", [InputRequired("Write the letter to the authors.")],
                            render_kw={"rows": 14})
     version = HiddenField()
 
 
-class ScreenForm(FlaskForm):
+class ScreenForm(WebForm):
     version = HiddenField()
 
 
@@ -233,7 +233,7 @@ def desk_reject(journal: Journal, submission_id: int):
 DECISION_CHOICES = [(k.value, k.label) for k in editorial_service.DECISION_TARGETS]  # (value, label) for links
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(WebForm):
     kind = RadioField("Decision", choices=select_choices(DECISION_CHOICES), validators=[InputRequired("Choose the decision.")])
     letter = TextAreaField("Letter to the authors", [InputRequired("Write the decision letter to the authors.")],
                            render_kw={"rows": 18})
@@ -278,7 +278,7 @@ def decide(journal: Journal, submission_id: int):
                            reviews=reviews, choices=DECISION_CHOICES, recommendation=recommendation)
 
 
-class RecommendationForm(FlaskForm):
+class RecommendationForm(WebForm):
     kind = RadioField("Recommended decision", validators=[InputRequired("Choose the decision you recommend.")])
     reasons = TextAreaField("Reasons, for the managing editor",
                             [InputRequired("Give the reasons for your recommendation.")], render_kw={"rows": 6})

@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from journal.web.forms import WebForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -15,7 +15,7 @@ LICENCES = select_choices([
 ])
 
 
-class JournalSettingsForm(FlaskForm):
+class JournalSettingsForm(WebForm):
     title = StringField("Title", [InputRequired("A journal needs a title."), Length(max=255)])
     abbreviation = StringField("Abbreviated title", [Optional(), Length(max=40)])
     reference_prefix = StringField("Reference prefix", [InputRequired("Please give a prefix."), Length(max=12)])
@@ -44,18 +44,18 @@ class JournalSettingsForm(FlaskForm):
     author_guidelines = TextAreaField("Author guidelines", [Optional(), Length(max=20000)], render_kw={"rows": 6})
 
 
-class SectionForm(FlaskForm):
+class SectionForm(WebForm):
     title = StringField("Section title", [InputRequired("A section needs a title."), Length(max=120)])
     abbreviation = StringField("Abbreviation", [Optional(), Length(max=20)])
     policy = TextAreaField("Policy shown to authors", [Optional(), Length(max=3000)], render_kw={"rows": 3})
     active = BooleanField("Open for submissions", default=True)
 
 
-class MemberForm(FlaskForm):
+class MemberForm(WebForm):
     email = EmailField("Email address of the account", EMAIL)
     role = SelectField("Role", choices=select_choices(Role.choices()))
 
 
-class AnnouncementForm(FlaskForm):
+class AnnouncementForm(WebForm):
     title = StringField("Title", [InputRequired("Give the announcement a title."), Length(max=200)])
     body = TextAreaField("Text", [Optional(), Length(max=20_000)], render_kw={"rows": 6})

@@ -2,7 +2,7 @@
 
 They check what a person can fix in the field itself; the rules are the services'."""
 
-from flask_wtf import FlaskForm
+from journal.web.forms import WebForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField, \
     TextAreaField
@@ -13,17 +13,17 @@ from journal.web.choices import countries, select_choices
 from journal.web.manage.forms import LICENCES
 
 
-class VersionForm(FlaskForm):
+class VersionForm(WebForm):
     """A button that acts on the article (or issue) as the page showed it."""
 
     version = HiddenField()
 
 
-class StartForm(FlaskForm):
+class StartForm(WebForm):
     version = HiddenField()  # the submission's
 
 
-class GalleyForm(FlaskForm):
+class GalleyForm(WebForm):
     galley = FileField("Galley (the final PDF readers download)", [FileRequired("Choose the PDF file.")],
                        render_kw={"accept": "application/pdf,.pdf"})
 
@@ -37,7 +37,7 @@ class ContributorRow(Form):
     email = StringField("Email (corresponding author only)", [Optional(), Length(max=254)])
 
 
-class MetadataForm(FlaskForm):
+class MetadataForm(WebForm):
     title = StringField("Title", [InputRequired("Give the title."), Length(max=500)])
     abstract = TextAreaField("Abstract", [InputRequired("Give the abstract."), Length(max=10000)],
                              render_kw={"rows": 10})
@@ -97,7 +97,7 @@ def metadata_form(metadata: dict | None, form_class=MetadataForm, *, formdata=No
     return form
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(WebForm):
     issue_id = SelectField("Issue", coerce=int, validate_choice=False,
                            validators=[InputRequired("Choose the issue.")])
     section_id = SelectField("Section in the table of contents", coerce=int, validate_choice=False)
@@ -106,7 +106,7 @@ class ScheduleForm(FlaskForm):
     version = HiddenField()
 
 
-class IssueForm(FlaskForm):
+class IssueForm(WebForm):
     volume = IntegerField("Volume", [InputRequired("Give the volume."), NumberRange(1, 10_000)])
     number = IntegerField("Number", [InputRequired("Give the issue number."), NumberRange(1, 1000)])
     year = IntegerField("Year", [InputRequired("Give the year."), NumberRange(1900, 2200)])
@@ -116,7 +116,7 @@ class IssueForm(FlaskForm):
     version = HiddenField()
 
 
-class CorrectGalleyForm(FlaskForm):
+class CorrectGalleyForm(WebForm):
     galley = FileField("Corrected galley (PDF)", [FileRequired("Choose the PDF file.")],
                        render_kw={"accept": "application/pdf,.pdf"})
     change_note = TextAreaField("What was corrected, and why (readers see this note with the date)",
@@ -124,7 +124,7 @@ class CorrectGalleyForm(FlaskForm):
                                 render_kw={"rows": 3})
 
 
-class RetractForm(FlaskForm):
+class RetractForm(WebForm):
     notice = TextAreaField("Retraction notice (readers see it above the article)",
                            [InputRequired("Write the retraction notice."), Length(max=20000)], render_kw={"rows": 6})
     confirm = BooleanField("I understand: the article stays reachable, marked as retracted, and this cannot be "

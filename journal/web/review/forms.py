@@ -1,6 +1,6 @@
 """The reviewer's forms: answering an invitation, writing the review."""
 
-from flask_wtf import FlaskForm
+from journal.web.forms import WebForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, RadioField, TextAreaField
 from wtforms.validators import Length, Optional
@@ -10,17 +10,17 @@ from journal.models.reviews import SCORES
 from journal.web.choices import select_choices
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(WebForm):
     proposed_due_at = DateField("Propose another due date (optional)", validators=[Optional()])
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(WebForm):
     reason = TextAreaField("Reason (optional)", validators=[Optional(), Length(max=5000)], render_kw={"rows": 4})
     alternatives = TextAreaField("Who could review it instead? (optional)", validators=[Optional(), Length(max=5000)],
                                  render_kw={"rows": 3})
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(WebForm):
     """Scores are checked by the service when submitting, so a draft may leave any of them empty."""
 
     recommendation = RadioField("Recommendation", choices=select_choices(Recommendation.choices()), validators=[Optional()],
