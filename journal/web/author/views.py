@@ -504,7 +504,7 @@ def add_response_letter(submission: Submission):
             show_error(form, error)
         else:
             flash(f"Response letter “{file.original_name}” added.", "success")
-            return redirect(url_for("author.revise", submission_id=submission.id, _anchor="response"))
+            return redirect(url_for("author.revise", submission_id=submission.id, _anchor="response-section"))
     if submission.status is not S.REVISION_REQUESTED:
         return redirect(url_for("author.submission", submission_id=submission.id))
     return _upload_page(submission, letter_form=form)

@@ -152,7 +152,7 @@ def upload_galley(journal: Journal, submission_id: int):
         else:
             flash(f"Galley “{galley.original_name}” uploaded ({galley.page_count} page"
                   f"{'' if galley.page_count == 1 else 's'}).", "success")
-            return _to_article(journal, article, "galley")
+            return _to_article(journal, article, "galley-section")
     return _article_page(journal, article.submission, article, galley_form=form)
 
 
