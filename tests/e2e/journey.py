@@ -14,6 +14,15 @@ from urllib.parse import urlsplit
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 FAILING_IMPACTS = ("serious", "critical")
 
+# Our own check beside axe (axe 4.x no longer reports duplicate ids): a repeated id breaks the label or the
+# link that points at it, as a section with the id of the field inside it took the field's name away.
+DUPLICATE_IDS = """() => {
+  const seen = {};
+  for (const e of document.querySelectorAll('[id]')) seen[e.id] = (seen[e.id] || 0) + 1;
+  return Object.keys(seen).filter(id => seen[id] > 1).map(id =>
+    [...document.querySelectorAll('[id="' + CSS.escape(id) + '"]')].map(e => e.outerHTML.slice(0, 120)).join('  |  '));
+}"""
+
 # The page is as wide as the window when nothing sticks out sideways.
 HORIZONTAL_OVERFLOW = """() => {
   const doc = document.documentElement;
@@ -108,6 +117,11 @@ class Journey:
             finding = Finding(person.name, label, page.url, violation["id"], violation["impact"] or "",
                               violation["help"], violation["targets"][:6])
             (self.findings if finding.impact in FAILING_IMPACTS else self.minor).append(finding)
+        duplicates = page.evaluate(DUPLICATE_IDS)
+        if duplicates:
+            self.findings.append(Finding(person.name, label, page.url, "duplicate-id (journey's own check)", "serious",
+                                         "IDs must be unique: labels and links find the first element only",
+                                         duplicates[:6]))
 
     def overflow(self, person: Person) -> dict:
         return person.page.evaluate(HORIZONTAL_OVERFLOW)

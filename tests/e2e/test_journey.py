@@ -218,11 +218,153 @@ def review(journey, stack, email, name, reference, recommendation):
     return reviewer
 
 
-@pytest.fixture
-def revised_manuscript(tmp_path):
-    path = tmp_path / "revised-manuscript.pdf"
-    path.write_bytes(manuscript_pdf([TITLE, "Anonymous authors", "Revised"], ["2. Method", "3. Results, with error bars"]))
-    return path
+def decide(editor, stack, reference, kind: str) -> None:
+    """The editor, told by mail that the reviews are in, decides from the submission's page."""
+    page = editor.page
+    for number in range(1, len(REVIEWERS) + 1):
+        stack.wait_for_mail(EDITOR, f"{reference}: Reviewer {number} submitted a review")
+    page.get_by_role("link", name="Editorial").first.click()
+    editor.step("editorial start page")
+    page.get_by_role("link", name="Journal of Deep Space Exploration").first.click()
+    editor.step("queue")
+    row = page.get_by_role("row").filter(has_text=TITLE)
+    row.get_by_role("link", name=reference).click()
+    editor.step("the paper, reviews in")
+    page.get_by_role("link", name="Decide", exact=True).click()
+    editor.step("decision page")
+    page.get_by_role("group", name=re.compile("^Decision")).get_by_role("radio", name=kind, exact=True).check()
+    letter = field(page, "Letter to the authors")
+    if not letter.input_value().strip():
+        letter.fill(f"Dear authors, the decision is: {kind}.")
+    page.get_by_role("button", name="Send the decision").click()
+    editor.step(f"decided: {kind}")
+
+
+def revise(author, stack, reference, tmp_path) -> None:
+    """4. The author reads the decision with the reviews under their labels, and submits a revision."""
+    page = author.page
+    mail = stack.wait_for_mail(AUTHOR["email"], f"Decision on {reference}")
+    assert "Minor revision" in mail.text or "minor revision" in mail.text
+    for name in REVIEWERS.values():  # the reviewers stay anonymous in the letter
+        assert name.split()[1] not in mail.text
+    author.goto(stack.link_in(mail), "the decision, from the mail")
+    for label in ("Reviewer 1", "Reviewer 2"):
+        shared = page.get_by_role("article", name=label)
+        assert shared.is_visible(), f"the author does not see {label}"
+        assert "error bars" in shared.inner_text()
+    body = page.get_by_role("main").inner_text()
+    for name in REVIEWERS.values():
+        assert name.split()[1] not in body
+    assert "I know the field well" not in body  # confidential comments stay with the editor
+    page.get_by_role("link", name="Revise").first.click()
+    author.step("revision page")
+    path = tmp_path / "rahimova-revised.pdf"
+    path.write_bytes(manuscript_pdf([TITLE, "Anonymous authors", "Revised"], ["3. Results, with error bars"]))
+    field(page, "Manuscript (PDF)").set_input_files(path)
+    page.get_by_role("button", name=re.compile("^Upload")).first.click()
+    author.step("revised manuscript uploaded")
+    field(page, "Response to the reviewers").fill(
+        "Reviewer 1 and Reviewer 2: we added the error bars to figure 2, as both asked.")
+    page.get_by_role("button", name="Submit the revision").click()
+    author.step("revision submitted")
+
+
+def produce_and_publish(manager, author, stack, reference, submission_id, tmp_path) -> str:
+    """5. Production: galley, metadata confirmed, proofs approved by the author, scheduled, issue published."""
+    page = manager.page
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Editorial").click()
+    manager.step("editorial start page")
+    page.get_by_role("link", name="Production").first.click()
+    manager.step("production list")
+    page.get_by_role("row").filter(has_text=TITLE).get_by_role("link").first.click()
+    manager.step("production of the accepted paper")
+    page.get_by_role("button", name="Start production").click()
+    manager.step("production started")
+    galley = tmp_path / "galley.pdf"
+    galley.write_bytes(manuscript_pdf([TITLE, f"{AUTHOR['given']} {AUTHOR['family']}, Tariq Osei, Ines Moreau"],
+                                      ["Results"], ["References"]))
+    field(page, "Galley (the final PDF readers download)").set_input_files(galley)
+    page.get_by_role("button", name="Upload the galley").click()
+    manager.step("galley uploaded")
+    page.get_by_role("link", name="Check and confirm the metadata").click()
+    manager.step("metadata form")
+    page.get_by_role("button", name="Confirm the metadata").click()
+    manager.step("metadata confirmed")
+    page.get_by_role("button", name="Send the proofs to the author").click()
+    manager.step("proofs sent")
+
+    mail = stack.wait_for_mail(AUTHOR["email"], f"Proofs of {reference}")
+    author.goto(stack.link_in(mail), "proofs, from the mail")
+    author.page.get_by_role("button", name="Approve the proofs").click()
+    author.step("proofs approved")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Editorial").click()
+    manager.step("editorial start page")
+    page.get_by_role("link", name="Issues").first.click()
+    manager.step("issues")
+    field(page, "Volume").fill("1")
+    field(page, "Number").fill("3")
+    field(page, "Year").fill("2026")
+    field(page, "Title (optional)").fill("Heliophysics")
+    page.get_by_role("button", name="Create the issue").click()
+    manager.step("issue created")
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Production").click()
+    manager.step("production list")
+    page.get_by_role("row").filter(has_text=TITLE).get_by_role("link").first.click()
+    manager.step("production of the paper, proofs approved")
+    assert page.get_by_text("Approved").first.is_visible()
+    field(page, "Issue").select_option(label="Vol. 1 No. 3 (2026) · Heliophysics")
+    field(page, "First page").fill("1")
+    field(page, "Last page").fill("3")
+    page.get_by_role("button", name="Schedule").click()
+    manager.step("scheduled")
+    page.get_by_role("link", name="Go to the issue to publish it").click()
+    manager.step("the issue")
+    page.get_by_role("button", name=re.compile(r"^Publish Vol\. 1 No\. 3")).click()
+    manager.step("issue published")
+    published = stack.wait_for_mail(AUTHOR["email"], "Published:")
+    return published
+
+
+def read_as_a_reader(journey, stack, reference, *, width: int = 1280) -> None:
+    """6. A reader, not logged in, finds the article through search, opens it, and downloads the PDF and BibTeX."""
+    reader = journey.person(f"reader-{width}px", width=width, height=900 if width > 500 else 740)
+    page = reader.page
+    overflow = []
+
+    def look(label):
+        reader.step(label)
+        measured = journey.overflow(reader)
+        if measured["scrollWidth"] > measured["clientWidth"]:
+            overflow.append(f"{label} ({page.url}): {measured}")
+
+    reader.goto("/", "home")
+    look("home")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
+    look("search page")
+    page.get_by_role("searchbox").first.fill("solar wind turbulence")
+    page.get_by_role("searchbox").first.press("Enter")
+    look("search results")
+    page.get_by_role("link", name=TITLE).first.click()
+    look("article page")
+    main = page.get_by_role("main")
+    assert main.get_by_role("heading", name=TITLE).is_visible()
+    for name in (AUTHOR["family"], "Osei", "Moreau"):
+        assert name in main.inner_text()
+    doi = re.search(r"10\.\d{4,9}/\S+", main.inner_text()).group(0)
+
+    pdf_link = main.get_by_role("link", name=re.compile("PDF")).first
+    response = reader.context.request.get(stack.url(pdf_link.get_attribute("href")))
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    assert TITLE in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
+    with page.expect_download() as info:
+        main.get_by_role("link", name=re.compile("BibTeX")).first.click()
+    bibtex = open(info.value.path(), encoding="utf-8").read()
+    assert info.value.suggested_filename.endswith(".bib")
+    assert doi.rstrip(".") in bibtex and "Rahimova" in bibtex and "Solar wind plasma turbulence" in bibtex
+    reader.step("BibTeX downloaded")
+    assert not overflow, f"pages scroll sideways at {width} px:\n" + "\n".join(overflow)
+    return reader
 
 
 def test_the_whole_journey_in_chromium(journey, live_stack, tmp_path):
@@ -230,4 +372,11 @@ def test_the_whole_journey_in_chromium(journey, live_stack, tmp_path):
     manager, editor = assign_and_invite(journey, live_stack, reference)
     for (email, name), recommendation in zip(REVIEWERS.items(), ("Minor revision", "Accept")):
         review(journey, live_stack, email, name, reference, recommendation)
+    decide(editor, live_stack, reference, "Minor revision")
+    revise(author, live_stack, reference, tmp_path)
+    live_stack.wait_for_mail(EDITOR, f"Revision of {reference} submitted")
+    decide(editor, live_stack, reference, "Accept")
+    produce_and_publish(manager, author, live_stack, reference, submission_id, tmp_path)
+    read_as_a_reader(journey, live_stack, reference)
+    read_as_a_reader(journey, live_stack, reference, width=375)
     journey.assert_accessible()
