@@ -20,6 +20,10 @@ from journal import create_app
 from journal.extensions import db
 from journal.models import Journal, Membership, OutboxMessage, Role, Section, User, utcnow
 from journal.services.accounts import hash_password
+from tests.e2e.requirements import ARTIFACTS as E2E_ARTIFACTS
+from tests.e2e.requirements import AXE_JS
+from tests.e2e.requirements import CHROMIUM as BROWSER
+from tests.e2e.requirements import SKIP_BANNER as BROWSER_SKIP_BANNER
 
 pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.smtp", "tests.fixtures.pdf_cache"]
 
@@ -37,8 +41,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
+def pytest_terminal_summary(terminalreporter):
+    """The browser suite's fate, said again at the end: skipped (why), or where its screenshots are."""
+    if BROWSER_SKIP_BANNER:
+        terminalreporter.section("browser tests", sep="!", red=True, bold=True)
+        terminalreporter.write_line(BROWSER_SKIP_BANNER, red=True, bold=True)
+    elif E2E_ARTIFACTS.is_dir() and any(E2E_ARTIFACTS.iterdir()):
+        terminalreporter.section("browser tests")
+        terminalreporter.write_line(f"screenshots and axe reports: {E2E_ARTIFACTS}")
+
+
 def pytest_report_header(config):
-    lines = [f"database backends: {', '.join(BACKENDS)}"]
+    lines = [f"database backends: {', '.join(BACKENDS)}",
+             BROWSER_SKIP_BANNER or f"browser tests (tests/e2e): {BROWSER} with axe-core {AXE_JS}"]
     if not POSTGRES_SERVER:
         lines.append("PostgreSQL NOT tested: set JOURNAL_TEST_POSTGRES=postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     return lines

@@ -14,7 +14,6 @@ import re
 import secrets
 import shutil
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -26,42 +25,9 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import POSTGRES_SERVER
 from tests.e2e.journey import Journey
+from tests.e2e.requirements import (ARTIFACTS, AXE_JS, BIN, CHROMIUM, CHROMIUM_ARGS, MISSING, ROOT, SKIP_BANNER,
+                                    STARTUP_SECONDS)
 from tests.fixtures.s3 import free_ports
-
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-AXE_JS = Path(os.environ.get("E2E_AXE_JS", ROOT / ".cache" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"))
-ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", ROOT / "tests" / "e2e" / "artifacts"))
-DEMO_PASSWORD = "deep-space-demo"
-STARTUP_SECONDS = 60
-
-
-def missing_requirement() -> str | None:
-    """Why the browser suite cannot run here, or None."""
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return "the `playwright` package is not installed (pip install -e '.[browser]'; `make test` does it)"
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        return (f"Chromium is not at {CHROMIUM} ('apt-get install -y chromium' failed or was not run; "
-                "`make test` runs it; set CHROMIUM to use another binary)")
-    if not AXE_JS.is_file():
-        return (f"axe-core is not at {AXE_JS} ('npm install --prefix .cache/e2e axe-core' failed or was not run; "
-                "`make test` runs it; set E2E_AXE_JS to use another copy)")
-    if not (BIN / "gunicorn").is_file():
-        return f"gunicorn is not installed next to {sys.executable}"
-    return None
-
-
-MISSING = missing_requirement()
-SKIP_BANNER = f"*** BROWSER TESTS SKIPPED: {MISSING} ***" if MISSING else None
-
-
-def pytest_report_header(config):
-    return [SKIP_BANNER] if SKIP_BANNER else [f"browser tests: {CHROMIUM} with axe-core {AXE_JS}"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -71,15 +37,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/e2e/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(marker)
-
-
-def pytest_terminal_summary(terminalreporter):
-    if SKIP_BANNER:
-        terminalreporter.section("browser tests", sep="!", red=True, bold=True)
-        terminalreporter.write_line(SKIP_BANNER, red=True, bold=True)
-    elif ARTIFACTS.is_dir() and any(ARTIFACTS.iterdir()):
-        terminalreporter.section("browser tests")
-        terminalreporter.write_line(f"screenshots and the axe report: {ARTIFACTS}")
 
 
 def wait_for_http(url: str, process: subprocess.Popen, log: Path, seconds: float = STARTUP_SECONDS) -> None:

@@ -13,7 +13,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.requirements import DEMO_PASSWORD
 from tests.pdfs import manuscript_pdf
 
 AUTHOR = {"given": "Nadia", "family": "Rahimova", "email": "nadia.rahimova@example.org",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.conftest import DEMO_PASSWORD
+from tests.e2e.requirements import DEMO_PASSWORD
 from tests.pdfs import manuscript_pdf
 
 AUTHOR = "author.john@idsea.example"
