@@ -338,8 +338,13 @@ def read_as_a_reader(journey, stack, reference, *, width: int = 1280) -> None:
         if measured["scrollWidth"] > measured["clientWidth"]:
             overflow.append(f"{label} ({page.url}): {measured}")
 
-    reader.goto("/", "home")
+    page.goto(stack.url("/"))
     look("home")
+    for nav in ("Main", "Your account"):  # every navigation link whole on the screen, big enough to tap
+        for link in page.get_by_role("navigation", name=nav).get_by_role("link").all():
+            box = link.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (nav, link.inner_text(), box)
+            assert box["height"] >= 24, (nav, link.inner_text(), box)  # WCAG 2.2 target size (minimum)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
     look("search page")
     page.get_by_role("searchbox").first.fill("solar wind turbulence")
@@ -353,10 +358,17 @@ def read_as_a_reader(journey, stack, reference, *, width: int = 1280) -> None:
         assert name in main.inner_text()
     doi = re.search(r"10\.\d{4,9}/\S+", main.inner_text()).group(0)
 
-    pdf_link = main.get_by_role("link", name=re.compile("PDF")).first
-    response = reader.context.request.get(stack.url(pdf_link.get_attribute("href")))
+    # The PDF opens in the browser, from the object store; the reader keeps what the browser received.
+    main.get_by_role("link", name="Download PDF").click()
+    page.wait_for_url(lambda url: not url.startswith(stack.base_url))
+    reader.step("PDF opened")
+    response = reader.context.request.get(page.url)
     assert response.ok and response.headers["content-type"] == "application/pdf"
+    assert ".pdf" in response.headers["content-disposition"]
     assert TITLE in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
+    page.go_back()
+    look("back on the article page")
+    main = page.get_by_role("main")
     with page.expect_download() as info:
         main.get_by_role("link", name=re.compile("BibTeX")).first.click()
     bibtex = open(info.value.path(), encoding="utf-8").read()
