@@ -135,11 +135,14 @@ class Journey:
                     missing.append(f"{person.name}: {url}")
         return missing
 
-    def assert_accessible(self) -> None:
+    def write_report(self) -> None:
         report = {"pages": self.pages,
                   "serious_or_critical": [f.__dict__ for f in self.findings],
                   "moderate_or_minor": [f.__dict__ for f in self.minor]}
         (self.folder / "axe-report.json").write_text(json.dumps(report, indent=2))
+
+    def assert_accessible(self) -> None:
+        self.write_report()
         assert not self.findings, (f"{len(self.findings)} serious or critical accessibility violation(s):\n"
                                    + "\n".join(str(f) for f in self.findings))
         missing = self.unchecked_pages()
@@ -147,6 +150,7 @@ class Journey:
 
     def record_failure(self) -> None:
         """Where everyone was when the test failed: a screenshot and the accessibility tree of each page."""
+        self.write_report()  # what axe found up to the failure
         for person in self.people:
             try:
                 person.page.screenshot(path=self.folder / f"failed-{person.name}.png", full_page=True)
