@@ -84,7 +84,9 @@ class Journey:
         # The app's CSP allows no inline script; bypass_csp lets axe in, as browser extensions get in.
         context = self.browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True,
                                            accept_downloads=True, base_url=self.stack.base_url)
-        context.set_default_timeout(20_000)
+        # Generous: in CI the rest of the suite runs on the other worker, sharing the two cores.
+        context.set_default_timeout(30_000)
+        context.set_default_navigation_timeout(60_000)
         page = context.new_page()
         person = Person(self, name, context, page)
         page.on("framenavigated", lambda frame: frame == page.main_frame and person.landed.append(frame.url))
