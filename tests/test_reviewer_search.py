@@ -234,7 +234,7 @@ def test_searching_everyone_needs_two_characters_and_finds_people_outside_the_po
     assert names_in_order(client.get(find_url(submission, q="olga")).get_data(as_text=True)) == []
 
 
-def test_inviting_from_the_list_reaches_someone_outside_the_pool_with_the_pages_dates(client, login, pool, outbox):
+def test_inviting_from_the_list_reaches_someone_outside_the_pool_with_the_pages_dates_and_returns_to_it(client, login, pool, outbox):
     (_journal, submission, people), users = pool
     login(people["editor"])
     respond_by = (utcnow() + timedelta(days=4)).date().isoformat()
@@ -245,6 +245,11 @@ def test_inviting_from_the_list_reaches_someone_outside_the_pool_with_the_pages_
     assert form["fields"]["respond_by"] == respond_by and form["fields"]["due_at"] == due
     response = client.post(form["action"], data=form["fields"], follow_redirects=True)
     assert "Olga Outsider is invited as Reviewer 1" in response.get_data(as_text=True)
+    # Back on the same list (the same search, the same dates), to invite the next one.
+    assert response.request.path.endswith("/reviewers/find")
+    assert response.request.args["q"] == "olga" and response.request.args["scope"] == "everyone"
+    assert response.request.args["due_at"] == due
+    assert "In this round already:</strong> invited" in card_of(response.get_data(as_text=True), "Olga Outsider")
     [assignment] = db.session.scalars(select(ReviewAssignment).where(ReviewAssignment.submission_id == submission.id))
     assert assignment.reviewer_id == users["outsider"].id and assignment.status is A.INVITED
     assert assignment.due_at.date().isoformat() == due

@@ -158,9 +158,9 @@ def assign_and_invite(journey, stack, reference):
     editor.step("the paper, after logging in")
     page.get_by_role("button", name="Send to review").click()
     editor.step("sent to review")
+    page.get_by_role("link", name="Find reviewers").click()
+    editor.step("find reviewers")
     for (email, name), words in zip(REVIEWERS.items(), ("", "space weather")):
-        page.get_by_role("link", name="Find reviewers").click()
-        editor.step("find reviewers")
         if words:  # the editor searches the pool by expertise
             field(page, "Name, email address or keywords").fill(words)
             page.get_by_role("button", name="Search", exact=True).click()
@@ -172,7 +172,9 @@ def assign_and_invite(journey, stack, reference):
         card = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name=re.compile(name)))
         assert card.count() == 1, f"{name} is not in the reviewer search"
         card.get_by_role("button", name=re.compile(f"^Invite {name}")).click()
-        editor.step(f"invited {name}")
+        editor.step(f"invited {name}, back on the list")
+        assert page.get_by_role("status").filter(has_text=f"{name} is invited").is_visible()
+        assert "In this round already" in card.inner_text()
     return manager, editor
 
 

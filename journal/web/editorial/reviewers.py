@@ -89,6 +89,12 @@ def invite(journal: Journal, submission_id: int):
     else:
         flash(f"{assignment.reviewer_name} is invited as {assignment.label}; the invitation has been mailed.",
               "success")
+    if "back_scope" in request.form:  # invited from Find reviewers: back to the same list, for the next one
+        return redirect(url_for(
+            "editorial.find_reviewers", slug=journal.slug, submission_id=submission.id,
+            q=request.form.get("back_q", ""), scope=request.form.get("back_scope"),
+            page=request.form.get("back_page", 1, type=int), respond_by=request.form.get("respond_by"),
+            due_at=request.form.get("due_at")))
     return _to_page(journal, submission)
 
 
