@@ -67,7 +67,9 @@ def app_environment(instance: Path) -> dict[str, str]:
     for name in ("DATABASE_URL", "STORAGE_URL", "MAIL_URL", "JOURNAL_ENV", "FORCE_HTTPS"):
         env.pop(name, None)
     env.update(JOURNAL_INSTANCE_PATH=str(instance), FLASK_APP="wsgi", JOURNAL_ENV="development",
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1",
+               # the script logs in as a dozen demo people within a minute, more than a client may
+               AUTH_RATE_LIMIT="1000 per minute")
     return env
 
 
@@ -483,7 +485,7 @@ def shoot_author_pages(s: Shooter) -> None:
 
     context, page = s.context(SUBMITTED_AUTHOR)
     s.shoot(page, "my-submissions-john", "/my/submissions")
-    john_url = link_to(page, s.base + "/my/submissions", "CubeSat")
+    john_url = link_to(page, s.base + "/my/submissions", "6U CubeSat radio beacon")
     s.shoot(page, "submission-john", john_url)
     s.shoot(page, "withdraw", john_url + "/withdraw")
     s.shoot(page, "withdraw-errors", john_url + "/withdraw", status=None,
