@@ -493,7 +493,7 @@ def shoot_author_pages(s: Shooter) -> None:
     context.close()
 
     context, page = s.context(REVISING_AUTHOR)
-    elena_url = link_to(page, s.base + "/my/submissions", "Venus")
+    elena_url = link_to(page, s.base + "/my/submissions", "Sulfuric acid cloud")
     s.shoot(page, "submission-elena", elena_url)
     s.shoot(page, "revise-elena", elena_url + "/revise")
     context.close()
