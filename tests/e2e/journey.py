@@ -99,7 +99,7 @@ class Journey:
         self.count += 1
         slug = re.sub(r"[^a-z0-9]+", "-", f"{person.name} {label}".lower()).strip("-")[:80]
         page.screenshot(path=self.folder / f"{self.count:03d}-{slug}.png", full_page=True)
-        url = page.url
+        url = page.url.split("#")[0]  # a fragment moves within the page; it is the same page for axe
         path = urlsplit(url).path if url.startswith(self.stack.base_url) else "(object store) " + urlsplit(url).path
         if path not in self.pages:
             self.pages.append(path)
@@ -133,6 +133,7 @@ class Journey:
         missing = []
         for person in self.people:
             for url in person.landed:
+                url = url.split("#")[0]
                 if url.startswith(self.stack.base_url) and (person.name, url) not in self.checked:
                     missing.append(f"{person.name}: {url}")
         return missing

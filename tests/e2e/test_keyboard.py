@@ -4,6 +4,7 @@ type, Space and Enter; never a click. Every focused control must show where the 
 from __future__ import annotations
 
 import re
+import time
 
 from tests.e2e.requirements import DEMO_PASSWORD
 from tests.pdfs import manuscript_pdf
@@ -69,7 +70,18 @@ def test_the_submission_wizard_with_the_keyboard_alone(journey, live_stack, tmp_
     author = journey.person("keyboard-author")
     page = author.page
     keys = Keyboard(author)
+    # Listening from the start: Playwright intercepts file choosers only once someone listens, and a chooser that
+    # opens before the interception is in place is lost.
+    choosers = []
+    page.on("filechooser", lambda chooser: choosers.append(chooser))
     author.goto("/", "home")
+
+    # The first Tab offers to skip the header; Enter on it puts the next Tab inside the page's content.
+    assert keys.tab_to("Skip to content", limit=1)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.closest('main') !== null"), keys.focused()
+    author.goto("/", "home, again")
 
     keys.press("Log in", step="login page")
     keys.type_into("Email address", AUTHOR)
@@ -99,10 +111,14 @@ def test_the_submission_wizard_with_the_keyboard_alone(journey, live_stack, tmp_
 
     manuscript = tmp_path / "dust-impacts.pdf"
     manuscript.write_bytes(manuscript_pdf([TITLE, "Anonymous authors"], ["Results"]))
-    keys.tab_to(re.compile(r"^Manuscript \(PDF\)"))
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files(manuscript)
+    focus = keys.tab_to(re.compile(r"^Manuscript \(PDF\)"))
+    assert focus["type"] == "file", focus
+    page.keyboard.press("Space")  # opens the file chooser, which the test answers as the person would
+    deadline = time.monotonic() + 15
+    while not choosers and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert choosers, "Space on the focused file input opened no file chooser"
+    choosers.pop().set_files(manuscript)
     keys.press("Upload the manuscript", step="wizard: manuscript uploaded")
     assert page.get_by_text("dust-impacts.pdf").first.is_visible()
     keys.press("Continue", step="wizard: declarations")
