@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from journal.audit import action_label, event_details
 from journal.permissions import template_globals
+from journal.scholarly import licence_name
 
 
 def _zone() -> ZoneInfo:
@@ -43,6 +44,7 @@ def setup_templating(app) -> None:
     app.jinja_env.filters["date"] = lambda v: format_datetime(v, with_time=False)
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["action_label"] = action_label
+    app.jinja_env.filters["licence_name"] = licence_name
     app.jinja_env.globals["event_details"] = event_details
     app.jinja_env.globals.update(template_globals())
     app.jinja_env.trim_blocks = True

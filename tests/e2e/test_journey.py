@@ -302,6 +302,7 @@ def produce_and_publish(manager, author, stack, reference, submission_id, tmp_pa
     manager.step("metadata form")
     page.get_by_role("button", name="Confirm the metadata").click()
     manager.step("metadata confirmed")
+    assert page.get_by_text("Creative Commons Attribution 4.0 International (CC BY 4.0)").first.is_visible()
     page.get_by_role("button", name="Send the proofs to the author").click()
     manager.step("proofs sent")
 
