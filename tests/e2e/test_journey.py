@@ -49,6 +49,13 @@ def manuscript_file(tmp_path):
     return path
 
 
+def no_author_in(page, where: str) -> None:
+    """Double-anonymous: nothing on the reviewer's screen names an author."""
+    words = set(re.findall(r"\w+", page.get_by_role("main").inner_text()))
+    leaked = {secret for secret in AUTHOR_SECRETS if secret in words}
+    assert not leaked, f"{where} names {leaked}"
+
+
 def log_in(person, email: str, password: str = DEMO_PASSWORD) -> None:
     page = person.page
     person.goto("/login", "login page")
@@ -186,6 +193,7 @@ def review(journey, stack, email, name, reference, recommendation):
     for secret in AUTHOR_SECRETS:
         assert secret not in mail.text
     reviewer.goto(stack.link_in(mail), "invitation")
+    no_author_in(page, "the invitation page")
     page.get_by_role("button", name="Accept the invitation").click()
     reviewer.step("invitation accepted")
     page.get_by_role("main").get_by_role("link", name="Log in").click()
@@ -199,6 +207,7 @@ def review(journey, stack, email, name, reference, recommendation):
     reviewer.step("my reviews")
     page.get_by_role("link", name=TITLE).first.click()
     reviewer.step("review form")
+    no_author_in(page, "the review form")
     # The reviewers' copy opens in the browser, from the object store, under its neutral name.
     page.get_by_role("link", name=re.compile(r"^Download .*\.pdf")).click()
     page.wait_for_url(lambda url: not url.startswith(stack.base_url))
