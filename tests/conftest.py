@@ -60,6 +60,21 @@ def pytest_report_header(config):
     return lines
 
 
+def create_postgres_database(prefix: str) -> tuple[str, object]:
+    """A new, empty database on the JOURNAL_TEST_POSTGRES server: its URL, and a function that drops it."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return re.sub(r"/[^/]*$", f"/{name}", POSTGRES_SERVER), drop
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
     """A fresh, migrated database for the session, one per backend."""
@@ -67,16 +82,7 @@ def database_url(request, tmp_path_factory):
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
         drop = None
     else:
-        name = f"journal_test_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = re.sub(r"/[^/]*$", f"/{name}", POSTGRES_SERVER)
-
-        def drop():
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        url, drop = create_postgres_database("journal_test")
 
     app = create_app(make_config(url, tmp_path_factory.mktemp("storage")))
     with app.app_context():

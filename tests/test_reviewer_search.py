@@ -250,6 +250,11 @@ def test_inviting_from_the_list_reaches_someone_outside_the_pool_with_the_pages_
     assert response.request.args["q"] == "olga" and response.request.args["scope"] == "everyone"
     assert response.request.args["due_at"] == due
     assert "In this round already:</strong> invited" in card_of(response.get_data(as_text=True), "Olga Outsider")
+    # A refused invitation from the list comes back to the list too, saying why.
+    rosa = invite_form_in(card_of(client.get(find_url(submission)).get_data(as_text=True), "Rosa Lindqvist"))
+    response = client.post(rosa["action"], data={**rosa["fields"], "due_at": ""}, follow_redirects=True)
+    assert response.request.path.endswith("/reviewers/find")
+    assert "Give the review's due date." in html.unescape(response.get_data(as_text=True))
     [assignment] = db.session.scalars(select(ReviewAssignment).where(ReviewAssignment.submission_id == submission.id))
     assert assignment.reviewer_id == users["outsider"].id and assignment.status is A.INVITED
     assert assignment.due_at.date().isoformat() == due

@@ -21,13 +21,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.conftest import POSTGRES_SERVER
+from tests.conftest import POSTGRES_SERVER, create_postgres_database
 from tests.e2e.journey import Journey
 from tests.e2e.requirements import (ARTIFACTS, AXE_JS, BIN, CHROMIUM, CHROMIUM_ARGS, MISSING, ROOT, SKIP_BANNER,
                                     STARTUP_SECONDS)
-from tests.fixtures.s3 import free_ports
+from tests.fixtures.s3 import free_ports, stop
 
 
 def pytest_collection_modifyitems(config, items):
@@ -54,16 +53,6 @@ def wait_for_http(url: str, process: subprocess.Popen, log: Path, seconds: float
             time.sleep(0.2)
     pytest.fail(f"{url} did not answer within {seconds} s:\n{log.read_text(errors='replace')[-3000:]}",
                 pytrace=False)
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 class LiveStack:
@@ -114,16 +103,7 @@ def live_stack(tmp_path_factory, seaweedfs, smtp_server):
 
     drop = None
     if POSTGRES_SERVER:
-        name = f"journal_e2e_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        database_url = re.sub(r"/[^/]*$", f"/{name}", POSTGRES_SERVER)
-
-        def drop():
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        database_url, drop = create_postgres_database("journal_e2e")
     else:
         database_url = f"sqlite:///{base / 'journal.sqlite3'}"
 
@@ -167,7 +147,7 @@ def live_stack(tmp_path_factory, seaweedfs, smtp_server):
         yield LiveStack(base_url, smtp_server, logs, "PostgreSQL" if POSTGRES_SERVER else "SQLite")
     finally:
         for process in processes:
-            stop(process)
+            stop(process, grace=10)  # gunicorn finishes its requests; the worker its batch
         if drop:
             drop()
 

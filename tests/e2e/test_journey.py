@@ -56,13 +56,22 @@ def no_author_in(page, where: str) -> None:
     assert not leaked, f"{where} names {leaked}"
 
 
+def fill(scope, values: dict[str, str]) -> None:
+    """Type each value into the field with that label."""
+    for label, value in values.items():
+        field(scope, label).fill(value)
+
+
+def submit_login(person, email: str, password: str = DEMO_PASSWORD, *, then: str = "logged in") -> None:
+    """On the login page: the address, the password, the button."""
+    fill(person.page, {"Email address": email, "Password": password})
+    person.page.get_by_role("button", name="Log in").click()
+    person.step(then)
+
+
 def log_in(person, email: str, password: str = DEMO_PASSWORD) -> None:
-    page = person.page
     person.goto("/login", "login page")
-    field(page, "Email address").fill(email)
-    field(page, "Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    person.step("logged in")
+    submit_login(person, email, password)
 
 
 def register_and_submit(journey, stack, tmp_path) -> str:
@@ -72,12 +81,9 @@ def register_and_submit(journey, stack, tmp_path) -> str:
     author.goto("/", "home page")
     page.get_by_role("link", name="Register").click()
     author.step("registration form")
-    field(page, "Given name").fill(AUTHOR["given"])
-    field(page, "Family name").fill(AUTHOR["family"])
-    field(page, "Email address").fill(AUTHOR["email"])
-    field(page, "Password").fill(AUTHOR["password"])
-    field(page, "Repeat the password").fill(AUTHOR["password"])
-    field(page, "Affiliation").fill(AUTHOR["affiliation"])
+    fill(page, {"Given name": AUTHOR["given"], "Family name": AUTHOR["family"], "Email address": AUTHOR["email"],
+                "Password": AUTHOR["password"], "Repeat the password": AUTHOR["password"],
+                "Affiliation": AUTHOR["affiliation"]})
     field(page, "Country").select_option(label="Azerbaijan")
     page.get_by_role("button", name="Create account").click()
     author.step("registered")
@@ -102,10 +108,8 @@ def register_and_submit(journey, stack, tmp_path) -> str:
     field(page, "Keywords").fill(KEYWORDS)
     for coauthor in COAUTHORS:
         group = page.get_by_role("group", name="Add an author")
-        field(group, "Given name").fill(coauthor["given"])
-        field(group, "Family name").fill(coauthor["family"])
-        field(group, "Email address").fill(coauthor["email"])
-        field(group, "Affiliation").fill(coauthor["affiliation"])
+        fill(group, {"Given name": coauthor["given"], "Family name": coauthor["family"],
+                     "Email address": coauthor["email"], "Affiliation": coauthor["affiliation"]})
         page.get_by_role("button", name="Add this author").click()
         author.step(f"wizard: co-author {coauthor['family']} added")
         assert page.get_by_text(f"{coauthor['given']} {coauthor['family']}").first.is_visible()
@@ -120,10 +124,9 @@ def register_and_submit(journey, stack, tmp_path) -> str:
     author.step("wizard: names confirmed")
     page.get_by_role("link", name="Continue", exact=True).click()
     author.step("wizard: declarations")
-    field(page, "Cover letter to the editor").fill("Dear editors, we submit our study of solar wind turbulence.")
-    field(page, "Competing interests").fill("None")
-    field(page, "Funding").fill("National Science Foundation of Azerbaijan, grant 42.")
-    field(page, "Data availability statement").fill("The spectra are in the supplementary archive.")
+    fill(page, {"Cover letter to the editor": "Dear editors, we submit our study of solar wind turbulence.",
+                "Competing interests": "None", "Funding": "National Science Foundation of Azerbaijan, grant 42.",
+                "Data availability statement": "The spectra are in the supplementary archive."})
     page.get_by_role("button", name="Save and continue").click()
     author.step("wizard: review and submit")
     page.get_by_role("button", name="Submit the manuscript").click()
@@ -159,10 +162,7 @@ def assign_and_invite(journey, stack, reference):
     page = editor.page
     mail = stack.wait_for_mail(EDITOR, f"Please handle {reference}")
     editor.goto(stack.link_in(mail), "link from the assignment mail")
-    field(page, "Email address").fill(EDITOR)
-    field(page, "Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    editor.step("the paper, after logging in")
+    submit_login(editor, EDITOR, then="the paper, after logging in")
     page.get_by_role("button", name="Send to review").click()
     editor.step("sent to review")
     page.get_by_role("link", name="Find reviewers").click()
@@ -198,10 +198,7 @@ def review(journey, stack, email, name, reference, recommendation):
     reviewer.step("invitation accepted")
     page.get_by_role("main").get_by_role("link", name="Log in").click()
     reviewer.step("login page")
-    field(page, "Email address").fill(email)
-    field(page, "Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    reviewer.step("review form, after logging in")
+    submit_login(reviewer, email, then="review form, after logging in")
     assert page.get_by_role("heading", name=TITLE).is_visible()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My reviews").click()
     reviewer.step("my reviews")
@@ -324,10 +321,7 @@ def produce_and_publish(manager, author, stack, reference, submission_id, tmp_pa
     manager.step("editorial start page")
     page.get_by_role("link", name="Issues").first.click()
     manager.step("issues")
-    field(page, "Volume").fill("1")
-    field(page, "Number").fill("3")
-    field(page, "Year").fill("2026")
-    field(page, "Title (optional)").fill("Heliophysics")
+    fill(page, {"Volume": "1", "Number": "3", "Year": "2026", "Title (optional)": "Heliophysics"})
     page.get_by_role("button", name="Create the issue").click()
     manager.step("issue created")
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Production").click()

@@ -71,6 +71,18 @@ def _assignment(submission: Submission, assignment_id: int) -> ReviewAssignment:
     return assignment
 
 
+def _after_invite(journal: Journal, submission: Submission):
+    """Invited from Find reviewers: back to the same list (search, scope, page, dates), for the next one;
+    from the paper's page: back to its reviewers."""
+    if "back_scope" not in request.form:
+        return _to_page(journal, submission)
+    return redirect(url_for(
+        "editorial.find_reviewers", slug=journal.slug, submission_id=submission.id,
+        q=request.form.get("back_q", ""), scope=request.form.get("back_scope"),
+        page=request.form.get("back_page", 1, type=int), respond_by=request.form.get("respond_by"),
+        due_at=request.form.get("due_at")))
+
+
 @bp.post("/<slug>/submissions/<int:submission_id>/reviewers/invite")
 @permission("journal.editorial", load=journal_from_slug)
 def invite(journal: Journal, submission_id: int):
@@ -79,7 +91,7 @@ def invite(journal: Journal, submission_id: int):
     form = InviteForm()
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors) or "Check the invitation.", "error")
-        return _to_page(journal, submission)
+        return _after_invite(journal, submission)
     try:
         assignment, _token = review_service.invite_reviewer(
             current_user, submission, user_id=form.reviewer_id.data or None, email=form.email.data,
@@ -89,13 +101,7 @@ def invite(journal: Journal, submission_id: int):
     else:
         flash(f"{assignment.reviewer_name} is invited as {assignment.label}; the invitation has been mailed.",
               "success")
-    if "back_scope" in request.form:  # invited from Find reviewers: back to the same list, for the next one
-        return redirect(url_for(
-            "editorial.find_reviewers", slug=journal.slug, submission_id=submission.id,
-            q=request.form.get("back_q", ""), scope=request.form.get("back_scope"),
-            page=request.form.get("back_page", 1, type=int), respond_by=request.form.get("respond_by"),
-            due_at=request.form.get("due_at")))
-    return _to_page(journal, submission)
+    return _after_invite(journal, submission)
 
 
 @bp.post("/<slug>/submissions/<int:submission_id>/reviewers/<int:assignment_id>/cancel")
