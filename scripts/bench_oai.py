@@ -19,26 +19,32 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
-import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
-from flask import Flask  # noqa: E402
+from _bench import bare_flask, scratch_postgres, timed  # noqa: E402
 from lxml import etree  # noqa: E402
-from sqlalchemy import create_engine, event, insert, text, update  # noqa: E402
+from sqlalchemy import event, insert, text, update  # noqa: E402
 
 from config import TestConfig  # noqa: E402
 from journal import create_app  # noqa: E402
 from journal.extensions import db  # noqa: E402
-from journal.models import Article, ArticleVersion, Issue, Journal, Section, Submission, User  # noqa: E402
+from journal.models import (  # noqa: E402
+    Article,
+    ArticleVersion,
+    Issue,
+    Journal,
+    Section,
+    Submission,
+    User,
+)
 
 NS = {"o": "http://www.openarchives.org/OAI/2.0/"}
 PEOPLE = [{"given_name": "Mei", "family_name": "Chen", "orcid": "0000-0002-1825-0097",
@@ -114,27 +120,6 @@ def seed(n: int) -> dict:
             "retracted": len(retracted)}
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def timed(client, url: str, repeat: int, statements: list) -> tuple[float, float, float, int, int]:
-    response = client.get(url)  # warm-up
-    assert response.status_code == 200 and b"<error" not in response.data, (url, response.data[:500])
-    statements.clear()
-    client.get(url)
-    count = len(statements)
-    times, cpu = [], []
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        response = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-    records = response.data.count(b"<header")
-    return statistics.median(times), percentile(times, 95), statistics.median(cpu), count, records
-
-
 def harvest(client, verb: str) -> tuple[list[str], dict[int, str], float]:
     """The whole list through the resumption tokens: identifiers in order, the token of each page, seconds."""
     identifiers, tokens = [], {}
@@ -153,22 +138,8 @@ def harvest(client, verb: str) -> tuple[list[str], dict[int, str], float]:
     return identifiers, tokens, time.perf_counter() - started
 
 
-def bare_flask(repeat: int) -> tuple[float, float, float]:
-    app = Flask("bare")
-
-    @app.get("/")
-    def hello():
-        return "<?xml version='1.0'?><hello>world</hello>", 200, {"Content-Type": "text/xml"}
-
-    client = app.test_client()
-    client.get("/")
-    times, cpu = [], []
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        client.get("/")
-        times.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-    return statistics.median(times), percentile(times, 95), statistics.median(cpu)
+def xml_hello():
+    return "<?xml version='1.0'?><hello>world</hello>", 200, {"Content-Type": "text/xml"}
 
 
 def run(backend: str, url: str, args, workdir: Path) -> None:
@@ -212,9 +183,11 @@ def run(backend: str, url: str, args, workdir: Path) -> None:
              ("ListSets", "/oai?verb=ListSets")]
     print(f"  {'request':44} {'median ms':>9} {'p95 ms':>8} {'CPU ms':>7} {'SQL':>4} {'records':>7}")
     for label, path in rows:
-        median, p95, cpu, count, records = timed(client, path, args.repeat, statements)
+        median, p95, cpu, count, records = timed(client, path, args.repeat, statements,
+                                                 check=lambda r: b"<error" not in r.data,
+                                                 count=lambda r: r.data.count(b"<header"))
         print(f"  {label:44} {median:9.1f} {p95:8.1f} {cpu:7.1f} {count:4d} {records:7d}")
-    median, p95, cpu = bare_flask(args.repeat * 10)
+    median, p95, cpu = bare_flask(args.repeat * 10, xml_hello)
     print(f"  {'bare Flask route (baseline)':44} {median:9.2f} {p95:8.2f} {cpu:7.2f} {0:4d}")
     print(f"  load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with app.app_context():
@@ -234,16 +207,8 @@ def main() -> None:
         workdir = Path(tmp)
         run("sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir)
         if args.postgres:
-            name = f"journal_bench_{uuid.uuid4().hex[:10]}"
-            admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            try:
-                run("postgresql", re.sub(r"/[^/]*$", f"/{name}", args.postgres), args, workdir)
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+            with scratch_postgres(args.postgres) as url:
+                run("postgresql", url, args, workdir)
 
 
 if __name__ == "__main__":

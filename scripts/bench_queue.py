@@ -21,26 +21,35 @@ import argparse
 import logging
 import os
 import random
-import re
-import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
-from flask import Flask, render_template_string  # noqa: E402
-from sqlalchemy import create_engine, event, insert, text  # noqa: E402
+from _bench import bare_flask, scratch_postgres, timed  # noqa: E402
+from flask import render_template_string  # noqa: E402
+from sqlalchemy import event, insert, text  # noqa: E402
 
 from config import TestConfig  # noqa: E402
 from journal import create_app  # noqa: E402
 from journal.extensions import db  # noqa: E402
-from journal.models import (Contributor, EditorRecommendation, Journal, Membership, ReviewAssignment,  # noqa: E402
-                            ReviewRound, Role, Section, Submission, User)
+from journal.models import (  # noqa: E402
+    Contributor,
+    EditorRecommendation,
+    Journal,
+    Membership,
+    ReviewAssignment,
+    ReviewRound,
+    Role,
+    Section,
+    Submission,
+    User,
+)
 from journal.services.accounts import hash_password  # noqa: E402
 
 PASSWORD = "bench-password-1"
@@ -146,47 +155,15 @@ def seed(n: int, rng: random.Random) -> dict:
             "statuses": {s: statuses.count(s) for s, _ in STATUS_MIX}}
 
 
-def timed(client, url: str, repeat: int, statements: list) -> tuple[float, float, float, int, int]:
-    """Median and 95th percentile wall time, median CPU time of this process (the app and, for SQLite, the
-    database: it shows the cost of a request apart from other processes sharing the cores), statements, rows."""
-    response = client.get(url)  # warm-up: templates compiled, caches filled
-    assert response.status_code == 200, (url, response.status_code)
-    statements.clear()
-    client.get(url)
-    count = len(statements)
-    times, cpu = [], []
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        response = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-        assert response.status_code == 200
-    rows = response.get_data(as_text=True).count("<tr>") - (1 if "<thead>" in response.get_data(as_text=True) else 0)
-    return statistics.median(times), percentile(times, 95), statistics.median(cpu), count, rows
+def rows_in(response) -> int:
+    page = response.get_data(as_text=True)
+    return page.count("<tr>") - (1 if "<thead>" in page else 0)
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def bare_flask(repeat: int) -> tuple[float, float, float]:
-    app = Flask("bare")
-    template = "<!doctype html><title>{{ title }}</title><ul>{% for i in items %}<li>{{ i }}</li>{% endfor %}</ul>"
-
-    @app.get("/")
-    def hello():
-        return render_template_string(template, title="Hello", items=range(10))
-
-    client = app.test_client()
-    client.get("/")
-    times, cpu = [], []
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        client.get("/")
-        times.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-    return statistics.median(times), percentile(times, 95), statistics.median(cpu)
+def small_template():
+    return render_template_string(
+        "<!doctype html><title>{{ title }}</title><ul>{% for i in items %}<li>{{ i }}</li>{% endfor %}</ul>",
+        title="Hello", items=range(10))
 
 
 def run(backend: str, url: str, args, workdir: Path) -> None:
@@ -219,9 +196,9 @@ def run(backend: str, url: str, args, workdir: Path) -> None:
     print(f"  {'page':46} {'median ms':>9} {'p95 ms':>8} {'CPU ms':>7} {'SQL':>4} {'rows':>5}")
     for who, label, path in PAGES:
         median, p95, cpu, count, rows = timed(clients[who], path.format(editor=facts["editor"]), args.repeat,
-                                              statements)
+                                              statements, count=rows_in)
         print(f"  {label:46} {median:9.1f} {p95:8.1f} {cpu:7.1f} {count:4d} {rows:5d}")
-    median, p95, cpu = bare_flask(args.repeat)
+    median, p95, cpu = bare_flask(args.repeat, small_template)
     print(f"  {'bare Flask, small template (baseline)':46} {median:9.2f} {p95:8.2f} {cpu:7.2f} {0:4d}")
     print(f"  load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with app.app_context():
@@ -241,16 +218,8 @@ def main() -> None:
         workdir = Path(tmp)
         run("sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir)
         if args.postgres:
-            name = f"journal_bench_{uuid.uuid4().hex[:10]}"
-            admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            try:
-                run("postgresql", re.sub(r"/[^/]*$", f"/{name}", args.postgres), args, workdir)
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+            with scratch_postgres(args.postgres) as url:
+                run("postgresql", url, args, workdir)
 
 
 if __name__ == "__main__":

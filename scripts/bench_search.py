@@ -23,7 +23,6 @@ import re
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,14 +30,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from sqlalchemy import create_engine, event, insert, text  # noqa: E402
+from _bench import bare_flask, scratch_postgres, timed  # noqa: E402
+from bench_queue import small_template  # noqa: E402
+from sqlalchemy import event, insert, text  # noqa: E402
 
-from bench_queue import bare_flask, timed  # noqa: E402
 from config import TestConfig  # noqa: E402
 from journal import create_app  # noqa: E402
 from journal.extensions import db  # noqa: E402
-from journal.models import (Article, ArticleVersion, Contributor, Issue, Journal, Section,  # noqa: E402
-                            Submission, User)
+from journal.models import (  # noqa: E402
+    Article,
+    ArticleVersion,
+    Contributor,
+    Issue,
+    Journal,
+    Section,
+    Submission,
+    User,
+)
 from journal.search import reindex_all  # noqa: E402
 
 COMMON = ("plasma", "solar", "wind", "orbit", "surface", "model", "data", "mission", "measurement", "dust",
@@ -160,7 +168,7 @@ def run(backend: str, url: str, args, workdir: Path) -> None:
         median, p95, cpu, count, _rows = timed(client, path, args.repeat, statements)
         found = re.search(r"([\d,]+) articles? found", client.get(path).get_data(as_text=True))
         print(f"  {label:40} {median:9.1f} {p95:8.1f} {cpu:7.1f} {count:4d} {found.group(1) if found else '0':>6}")
-    median, p95, cpu = bare_flask(args.repeat)
+    median, p95, cpu = bare_flask(args.repeat, small_template)
     print(f"  {'bare Flask, small template (baseline)':40} {median:9.2f} {p95:8.2f} {cpu:7.2f} {0:4d}")
     print(f"  load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with app.app_context():
@@ -179,16 +187,8 @@ def main() -> None:
         workdir = Path(tmp)
         run("sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir)
         if args.postgres:
-            name = f"journal_bench_{uuid.uuid4().hex[:10]}"
-            admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            try:
-                run("postgresql", re.sub(r"/[^/]*$", f"/{name}", args.postgres), args, workdir)
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+            with scratch_postgres(args.postgres) as url:
+                run("postgresql", url, args, workdir)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,77 @@
+"""What the benchmark scripts share: timing a request, the bare-Flask baseline, and a scratch PostgreSQL database.
+
+Every figure is the median and 95th percentile wall time and the median CPU time of this process, in
+milliseconds: the CPU time shows the cost of a request apart from other processes sharing the cores.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from flask import Flask
+from sqlalchemy import create_engine, text
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def measure(request: Callable[[], object], repeat: int) -> tuple[float, float, float, object]:
+    """Call `request` `repeat` times: median ms, 95th percentile ms, median CPU ms, and the last response."""
+    times, cpu, response = [], [], None
+    for _ in range(repeat):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        response = request()
+        times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return statistics.median(times), percentile(times, 95), statistics.median(cpu), response
+
+
+def timed(client, url: str, repeat: int, statements: list, *, check: Callable = lambda response: True,
+          count: Callable = lambda response: 0) -> tuple[float, float, float, int, int]:
+    """One warm-up request (templates compiled, caches filled), one counting the SQL statements, then `repeat`
+    timed ones, each checked: median, p95, CPU, statements per request, and `count` of the last response."""
+    response = client.get(url)
+    assert response.status_code == 200 and check(response), (url, response.status_code, response.data[:500])
+    statements.clear()
+    client.get(url)
+    statements_per_request = len(statements)
+
+    def get():
+        answer = client.get(url)
+        assert answer.status_code == 200, (url, answer.status_code)
+        return answer
+
+    median, p95, cpu, response = measure(get, repeat)
+    return median, p95, cpu, statements_per_request, count(response)
+
+
+def bare_flask(repeat: int, view: Callable) -> tuple[float, float, float]:
+    """The baseline: a Flask app with nothing but `view` at "/", measured the same way."""
+    app = Flask("bare")
+    app.add_url_rule("/", view_func=view)
+    client = app.test_client()
+    client.get("/")
+    median, p95, cpu, _ = measure(lambda: client.get("/"), repeat)
+    return median, p95, cpu
+
+
+@contextmanager
+def scratch_postgres(server_url: str) -> Iterator[str]:
+    """A new database on the server for the run, dropped afterwards: its URL."""
+    name = f"journal_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield re.sub(r"/[^/]*$", f"/{name}", server_url)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
