@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 import statistics
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import create_engine, text
@@ -75,3 +77,19 @@ def scratch_postgres(server_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def add_postgres_option(parser) -> None:
+    parser.add_argument("--postgres", metavar="URL", help="also measure PostgreSQL: a server URL where a scratch "
+                                                          "database may be created and dropped")
+
+
+def on_each_backend(name: str, args, run: Callable) -> None:
+    """`run(backend, database_url, args, workdir)` on a fresh SQLite file, then, with --postgres, on a scratch
+    PostgreSQL database; the work folder is temporary."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
+        workdir = Path(tmp)
+        run("sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir)
+        if args.postgres:
+            with scratch_postgres(args.postgres) as url:
+                run("postgresql", url, args, workdir)

@@ -20,7 +20,6 @@ import argparse
 import logging
 import os
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from _bench import bare_flask, scratch_postgres, timed  # noqa: E402
+from _bench import add_postgres_option, bare_flask, on_each_backend, timed  # noqa: E402
 from lxml import etree  # noqa: E402
 from sqlalchemy import event, insert, text, update  # noqa: E402
 
@@ -200,15 +199,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20000, help="published articles to create (default 20000)")
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per page (default 20)")
     parser.add_argument("--page-size", type=int, default=100, help="records per page (default 100)")
-    parser.add_argument("--postgres", metavar="URL", help="also measure PostgreSQL: a server URL where a scratch "
-                                                          "database may be created and dropped")
+    add_postgres_option(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-oai-") as tmp:
-        workdir = Path(tmp)
-        run("sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir)
-        if args.postgres:
-            with scratch_postgres(args.postgres) as url:
-                run("postgresql", url, args, workdir)
+    on_each_backend("oai", args, run)
 
 
 if __name__ == "__main__":

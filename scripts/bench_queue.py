@@ -22,7 +22,6 @@ import logging
 import os
 import random
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from _bench import bare_flask, scratch_postgres, timed  # noqa: E402
+from _bench import add_postgres_option, bare_flask, on_each_backend, timed  # noqa: E402
 from flask import render_template_string  # noqa: E402
 from sqlalchemy import event, insert, text  # noqa: E402
 
@@ -210,16 +209,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=20000, help="submissions to create (default 20000)")
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per page (default 30)")
-    parser.add_argument("--postgres", metavar="URL", help="also measure PostgreSQL: a server URL where a scratch "
-                                                          "database may be created and dropped")
+    add_postgres_option(parser)
     parser.add_argument("--analyze", action="store_true", help="run ANALYZE on SQLite before measuring")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
-        workdir = Path(tmp)
-        run("sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir)
-        if args.postgres:
-            with scratch_postgres(args.postgres) as url:
-                run("postgresql", url, args, workdir)
+    on_each_backend("queue", args, run)
 
 
 if __name__ == "__main__":

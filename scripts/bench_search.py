@@ -21,7 +21,6 @@ import os
 import random
 import re
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from _bench import bare_flask, scratch_postgres, timed  # noqa: E402
+from _bench import add_postgres_option, bare_flask, on_each_backend, timed  # noqa: E402
 from bench_queue import small_template  # noqa: E402
 from sqlalchemy import event, insert, text  # noqa: E402
 
@@ -180,15 +179,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=20000, help="published articles to create (default 20000)")
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per query (default 30)")
-    parser.add_argument("--postgres", metavar="URL", help="also measure PostgreSQL: a server URL where a scratch "
-                                                          "database may be created and dropped")
+    add_postgres_option(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
-        workdir = Path(tmp)
-        run("sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir)
-        if args.postgres:
-            with scratch_postgres(args.postgres) as url:
-                run("postgresql", url, args, workdir)
+    on_each_backend("search", args, run)
 
 
 if __name__ == "__main__":
