@@ -27,6 +27,9 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "IDSEA Journals <no-reply@journals.idsea.example>")
     MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
     MAIL_RETRY_BASE_SECONDS = _int("MAIL_RETRY_BASE_SECONDS", 60)
+    # How long a worker holds the messages it claimed; a killed worker's return to the queue after it.
+    # Longer than the SMTP timeout (MAIL_URL's ?timeout=, 20 s by default), or a message may go twice.
+    MAIL_LEASE_SECONDS = _int("MAIL_LEASE_SECONDS", 300)
     # Links in mails are built from this, never from the request's Host header.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     PLATFORM_NAME = os.environ.get("PLATFORM_NAME", "IDSEA Journals")

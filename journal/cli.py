@@ -55,7 +55,7 @@ def create_admin_command(email: str, password: str, given_name: str, family_name
 @click.option("--batch", default=50, show_default=True, type=click.IntRange(min=1))
 def send_mail_command(once: bool, interval: float, batch: int) -> None:
     """Deliver queued mails over SMTP (MAIL_URL), with retries and exponential backoff."""
-    from journal.mail import send_due_mail
+    from journal.mail import MailSettingsError, send_due_mail
     from journal.models import utcnow
 
     if not current_app.config["MAIL_URL"]:
@@ -65,7 +65,10 @@ def send_mail_command(once: bool, interval: float, batch: int) -> None:
     started = utcnow()
     unreachable = False
     while True:
-        result = send_due_mail(batch, due_by=started if once else None)
+        try:
+            result = send_due_mail(batch, due_by=started if once else None)
+        except MailSettingsError as exc:
+            raise click.ClickException(str(exc)) from None
         if result.sent or result.failed:
             click.echo(f"sent {result.sent}, failed {result.failed}")
         if result.connection_error:

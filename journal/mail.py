@@ -5,7 +5,10 @@ rolled back (the row rolls back with it).
 """
 
 import logging
+import os
+import secrets
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,7 +18,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from journal.extensions import db
 from journal.models import OutboxMessage, OutboxStatus, User, utcnow
@@ -203,30 +207,110 @@ class _Connection:
             self.smtp = None
 
 
-def _claim_due(limit: int, due_by: datetime) -> list[OutboxMessage]:
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.next_attempt_at <= due_by)
+def new_worker_id() -> str:
+    """Who holds a lease: host, process and a random part (a process claims each batch afresh)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[-100:]
+
+
+def _claimable(now: datetime):
+    """Queued, and either never claimed or its lease ran out (its worker died or gave it back)."""
+    return and_(OutboxMessage.status == OutboxStatus.QUEUED,
+                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now))
+
+
+def _claim_due(worker: str, limit: int, due_by: datetime, lease: timedelta) -> list[OutboxMessage]:
+    """Lease up to `limit` due messages to `worker` and commit the claim before anything is sent.
+
+    One UPDATE takes them, so two workers never hold the same message; on PostgreSQL the
+    selecting subquery skips rows another worker is claiming at this instant.
+    """
+    now = utcnow()
+    due = (
+        select(OutboxMessage.id)
+        .where(_claimable(now), OutboxMessage.next_attempt_at <= due_by)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
-        # Rows this session loaded earlier are read again: their status may have changed.
-        .execution_options(populate_existing=True)
     )
     if db.engine.dialect.name == "postgresql":
-        # Several workers share the queue: each takes rows the others have not locked.
-        query = query.with_for_update(skip_locked=True)
-    return list(db.session.scalars(query))
+        due = due.with_for_update(skip_locked=True)
+    # Materialized: as a plain IN (subquery) PostgreSQL may run it again for each row, skipping the
+    # rows this very UPDATE just changed, and so claim far more than `limit`.
+    due = due.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(select(due.c.id)), _claimable(now))
+        .values(claimed_by=worker, claimed_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return list(db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.claimed_by == worker, OutboxMessage.status == OutboxStatus.QUEUED)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        # Rows this session loaded earlier are read again: their status may have changed.
+        .execution_options(populate_existing=True)
+    ))
 
 
-def _record_failure(message: OutboxMessage, error: str, max_attempts: int, base_seconds: int,
-                    *, permanent: bool = False) -> None:
-    message.attempts += 1
-    message.last_error = error[:2000]
-    if permanent or message.attempts >= max_attempts:
-        message.status = OutboxStatus.FAILED
+def _hold(message: OutboxMessage, worker: str, lease: timedelta) -> bool:
+    """Renew the lease just before sending; False if another worker took the message meanwhile
+    (this batch outlived its lease), which then sends it instead of us."""
+    renewed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == worker,
+               OutboxMessage.status == OutboxStatus.QUEUED)
+        .values(claimed_until=utcnow() + lease)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return renewed == 1
+
+
+def _finish(message: OutboxMessage, worker: str, **outcome) -> bool:
+    """Record what became of one message and give its lease back, committed at once, so that
+    a worker killed later never sends it again. Written only while the lease is still ours."""
+    written = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == worker)
+        .values(claimed_by=None, claimed_until=None, **outcome)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if not written:
+        log.warning("Outbox message %s: the lease ran out and another worker took it before its outcome "
+                    "was recorded (%s); MAIL_LEASE_SECONDS is too short", message.id, outcome)
+    return written == 1
+
+
+def _release(worker: str) -> None:
+    """Give back what this worker claimed and did not finish (it stops early): due again at once."""
+    try:
+        db.session.rollback()
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.claimed_by == worker)
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    except SQLAlchemyError:  # the database is gone: the lease runs out on its own
+        log.exception("Could not give back the outbox messages claimed by %s", worker)
+
+
+def _failure(message: OutboxMessage, error: str, max_attempts: int, base_seconds: int,
+             *, permanent: bool = False) -> dict:
+    attempts = message.attempts + 1
+    outcome = {"attempts": attempts, "last_error": error[:2000]}
+    if permanent or attempts >= max_attempts:
+        outcome["status"] = OutboxStatus.FAILED
     else:
-        delay = min(timedelta(seconds=base_seconds * 2 ** (message.attempts - 1)), BACKOFF_CAP)
-        message.next_attempt_at = utcnow() + delay
+        delay = min(timedelta(seconds=base_seconds * 2 ** (attempts - 1)), BACKOFF_CAP)
+        outcome["next_attempt_at"] = utcnow() + delay
+    return outcome
+
+
+class MailSettingsError(RuntimeError):
+    """The mail settings do not allow sending (MAIL_URL unset, a lease too short)."""
 
 
 @dataclass
@@ -238,28 +322,39 @@ class SendResult:
 
 
 def send_due_mail(limit: int = 50, *, due_by: datetime | None = None) -> SendResult:
-    """Deliver one batch of messages due by `due_by` (default: now).
+    """Deliver one batch of messages due by `due_by` (default: now), each exactly once.
 
-    The batch is locked (PostgreSQL) until its outcome is committed, so no two workers send
-    the same message. A refused recipient or an unreachable server leaves the message
-    queued with its error and a later next attempt (exponential backoff); after
-    MAIL_MAX_ATTEMPTS it is marked failed and stays in the outbox for an administrator.
+    The batch is leased to this worker (MAIL_LEASE_SECONDS) and the lease committed before
+    sending; each message's outcome is committed right after it is sent. So no two workers
+    send the same message, and a killed worker's unsent messages return to the queue when
+    its lease runs out while what it sent stays sent. A refused recipient or an unreachable
+    server leaves the message queued with its error and a later next attempt (exponential
+    backoff); after MAIL_MAX_ATTEMPTS it is marked failed and stays in the outbox for an
+    administrator.
     """
     config = current_app.config
     if not config["MAIL_URL"]:
-        raise RuntimeError("MAIL_URL is not set: mails stay in the outbox (see the admin's Outbox page).")
+        raise MailSettingsError("MAIL_URL is not set: mails stay in the outbox (see the admin's Outbox page).")
     settings = SMTPSettings.from_url(config["MAIL_URL"])
+    lease = timedelta(seconds=config["MAIL_LEASE_SECONDS"])
+    if lease.total_seconds() <= settings.timeout:
+        raise MailSettingsError(
+            f"MAIL_LEASE_SECONDS ({config['MAIL_LEASE_SECONDS']}) must be longer than the SMTP timeout "
+            f"({settings.timeout:g} s in MAIL_URL): a message could be sent twice.")
     max_attempts, base_seconds = config["MAIL_MAX_ATTEMPTS"], config["MAIL_RETRY_BASE_SECONDS"]
-    batch = _claim_due(limit, due_by or utcnow())
+    worker = new_worker_id()
+    batch = _claim_due(worker, limit, due_by or utcnow(), lease)
     result = SendResult(claimed=len(batch))
     connection = _Connection(settings)
     try:
         for index, message in enumerate(batch):
+            if not _hold(message, worker, lease):
+                continue
             try:
                 email = build_email(message, config["MAIL_FROM"])
             except (ValueError, TypeError) as exc:  # bad stored data: trying again cannot help
-                _record_failure(message, f"cannot build the message: {exc}", max_attempts, base_seconds,
-                                permanent=True)
+                _finish(message, worker, **_failure(message, f"cannot build the message: {exc}", max_attempts,
+                                                    base_seconds, permanent=True))
                 result.failed += 1
                 continue
             try:
@@ -267,23 +362,22 @@ def send_due_mail(limit: int = 50, *, due_by: datetime | None = None) -> SendRes
             except _ConnectError as exc:
                 # Nothing can go now: every message left in the batch waits for its next attempt.
                 for waiting in batch[index:]:
-                    _record_failure(waiting, str(exc), max_attempts, base_seconds)
+                    _finish(waiting, worker, **_failure(waiting, str(exc), max_attempts, base_seconds))
                     result.failed += 1
                 result.connection_error = str(exc)
                 break
             except (OSError, smtplib.SMTPException) as exc:
-                _record_failure(message, f"{exc.__class__.__name__}: {exc}", max_attempts, base_seconds)
+                _finish(message, worker, **_failure(message, f"{exc.__class__.__name__}: {exc}", max_attempts,
+                                                    base_seconds))
                 result.failed += 1
             else:
-                message.status = OutboxStatus.SENT
-                message.sent_at = utcnow()
-                message.attempts += 1
                 # Some copy recipients may be refused while the main one accepted: keep a note.
-                message.last_error = (f"refused recipients: {refused}"[:2000]) if refused else ""
+                _finish(message, worker, status=OutboxStatus.SENT, sent_at=utcnow(), attempts=message.attempts + 1,
+                        last_error=(f"refused recipients: {refused}"[:2000]) if refused else "")
                 result.sent += 1
     finally:
         connection.close()
-        db.session.commit()
+        _release(worker)
     return result
 
 
@@ -294,3 +388,4 @@ def retry_message(message: OutboxMessage) -> None:
     """
     message.status = OutboxStatus.QUEUED
     message.next_attempt_at = utcnow()
+    message.claimed_by = message.claimed_until = None

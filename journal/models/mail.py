@@ -37,5 +37,9 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A worker's lease on the message while it sends it: host:pid:random, and until when (UTC).
+    # A message whose lease ran out (its worker was killed) may be claimed again.
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     recipient_user: Mapped["User | None"] = relationship()  # noqa: F821
