@@ -1,0 +1,146 @@
+"""Mail workers as real processes (`flask journal send-mail`) sharing one PostgreSQL queue.
+
+Each worker leases the messages it claims; a worker killed with SIGKILL in the middle of a
+batch leaves what it sent recorded as sent, and what it had claimed but not sent goes to
+another worker once the lease has run out. Every message arrives exactly once.
+"""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from journal.extensions import db
+from journal.models import OutboxMessage, OutboxStatus
+from tests.conftest import POSTGRES_SERVER
+from tests.test_mail import queue  # noqa: F401 - the fixture that queues mails as a service would
+
+ROOT = Path(__file__).resolve().parent.parent
+LEASE_SECONDS = 4
+SMTP_TIMEOUT = 2  # shorter than the lease, as the setting requires
+
+
+@pytest.fixture
+def postgres_only(database_url):
+    if POSTGRES_SERVER and not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no row locks: several mail workers are for PostgreSQL (run in the postgresql case)")
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL NOT tested: mail workers share the queue on PostgreSQL; set "
+                    "JOURNAL_TEST_POSTGRES=postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+class Worker:
+    def __init__(self, name: str, process: subprocess.Popen, log: Path):
+        self.name, self.process, self.log = name, process, log
+        self.sender = f"worker-{name}@journal.test"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+
+@pytest.fixture
+def workers(database_url, smtp_sink, tmp_path):
+    """Start `flask journal send-mail` processes on this test's database and SMTP sink; each
+    sends from its own address, so the sink tells who sent what. All are stopped after the test."""
+    started: list[Worker] = []
+    url = smtp_sink.url.replace("timeout=5", f"timeout={SMTP_TIMEOUT}")
+
+    def start(name: str, *args: str) -> Worker:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "STORAGE_URL", "MAIL_"))}
+        env.update(
+            JOURNAL_ENV="production", SECRET_KEY=secrets.token_urlsafe(48), FORCE_HTTPS="0",
+            DATABASE_URL=database_url, STORAGE_URL=(tmp_path / "storage").as_uri(),
+            JOURNAL_INSTANCE_PATH=str(tmp_path / "instance"), FLASK_APP="wsgi", PYTHONUNBUFFERED="1",
+            MAIL_URL=url, MAIL_FROM=f"Worker {name} <worker-{name}@journal.test>",
+            MAIL_LEASE_SECONDS=str(LEASE_SECONDS), BASE_URL="http://journal.test",
+        )
+        log = tmp_path / f"worker-{name}.log"
+        with open(log, "wb") as out:
+            process = subprocess.Popen([sys.executable, "-m", "flask", "journal", "send-mail", *args],
+                                       cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL)
+        worker = Worker(name, process, log)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        if worker.process.poll() is None:
+            worker.process.terminate()
+            try:
+                worker.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+                worker.process.wait()
+
+
+def wait_until_all_sent(count: int, workers: list[Worker], seconds: float = 45) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        db.session.rollback()
+        sent = db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                                 .where(OutboxMessage.status == OutboxStatus.SENT))
+        if sent == count:
+            return
+        time.sleep(0.2)
+    logs = "\n".join(f"--- {w.name}:\n{w.output()}" for w in workers)
+    pytest.fail(f"only {sent} of {count} messages were sent within {seconds} s\n{logs}")
+
+
+def arrivals(smtp_sink) -> Counter:
+    return Counter(address for mail in smtp_sink.messages for address in mail.rcpt_tos)
+
+
+def test_a_worker_killed_mid_batch_sends_nothing_twice_and_loses_nothing(app, postgres_only, queue,  # noqa: F811
+                                                                          outbox, smtp_sink, workers):
+    readers = [f"reader{i:02d}@example.org" for i in range(40)]
+    queue(*readers)
+    # Batches of 10 are claimed in order: reader15 is the sixth of its batch. The server holds
+    # its reply to RCPT TO, so the worker waits there with reader10 to reader14 sent and
+    # nothing of reader15 accepted: the moment to kill it.
+    hold = smtp_sink.hold("reader15@example.org")
+    both = [workers("a", "--batch", "10", "--interval", "0.2"), workers("b", "--batch", "10", "--interval", "0.2")]
+    assert hold.reached.wait(30), "\n".join(w.output() for w in both)
+    victim, survivor = both if hold.mail_from == both[0].sender else both[::-1]
+    os.kill(victim.process.pid, signal.SIGKILL)
+    victim.process.wait(timeout=10)
+    sent_by_victim = {a for m in smtp_sink.messages if m.mail_from == victim.sender for a in m.rcpt_tos}
+    assert {f"reader{i}@example.org" for i in range(10, 15)} <= sent_by_victim  # killed in mid-batch
+
+    wait_until_all_sent(40, both)
+
+    # Every message arrived exactly once: none sent again, none lost.
+    assert arrivals(smtp_sink) == Counter(readers)
+    assert len({m["Message-ID"] for m in smtp_sink.messages}) == 40
+    # The killed worker's unsent claims went to the other worker, but only once its lease ran out.
+    late = [m for m in smtp_sink.messages if "reader15@example.org" in m.rcpt_tos]
+    assert [m.mail_from for m in late] == [survivor.sender]
+    rows = outbox()
+    assert all((m.status, m.attempts, m.claimed_by, m.claimed_until) == (OutboxStatus.SENT, 1, None, None)
+               for m in rows), [(m.recipient, m.status, m.attempts, m.claimed_by) for m in rows]
+    reclaimed = {m.recipient: m.sent_at for m in rows if m.recipient in {f"reader{i}@example.org"
+                                                                          for i in range(15, 20)}}
+    first_sent = min(m.sent_at for m in rows)
+    assert all((sent_at - first_sent).total_seconds() >= LEASE_SECONDS - 1 for sent_at in reclaimed.values())
+
+
+def test_two_worker_processes_never_send_the_same_message(app, postgres_only, queue, outbox,  # noqa: F811
+                                                          smtp_sink, workers):
+    smtp_sink.take_time(0.05)  # a real server's pace: both workers get their share
+    readers = [f"reader{i:02d}@example.org" for i in range(40)]
+    queue(*readers)
+    both = [workers(name, "--once", "--batch", "3") for name in ("a", "b")]
+    for worker in both:
+        assert worker.process.wait(timeout=60) == 0, worker.output()
+
+    assert arrivals(smtp_sink) == Counter(readers)
+    senders = Counter(m.mail_from for m in smtp_sink.messages)
+    assert set(senders) == {w.sender for w in both}, f"one worker did all the work: {senders}"
+    assert all((m.status, m.attempts, m.claimed_by) == (OutboxStatus.SENT, 1, None) for m in outbox())
