@@ -12,13 +12,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from journal.extensions import db
-from journal.models import OutboxMessage, OutboxStatus
+from journal.models import OutboxMessage, OutboxStatus, utcnow
 from tests.conftest import POSTGRES_SERVER
 from tests.test_mail import queue  # noqa: F401 - the fixture that queues mails as a service would
 
@@ -144,3 +145,41 @@ def test_two_worker_processes_never_send_the_same_message(app, postgres_only, qu
     senders = Counter(m.mail_from for m in smtp_sink.messages)
     assert set(senders) == {w.sender for w in both}, f"one worker did all the work: {senders}"
     assert all((m.status, m.attempts, m.claimed_by) == (OutboxStatus.SENT, 1, None) for m in outbox())
+
+
+# --- Leases, one worker at a time (every backend) ------------------------------------------------------------------
+
+
+def test_a_message_claimed_by_a_dead_worker_waits_for_its_lease_then_goes_once(app, queue, outbox,  # noqa: F811
+                                                                              smtp_sink, runner):
+    app.config["MAIL_URL"] = smtp_sink.url
+    [message] = queue("reader@example.org", subject="Your article is published")
+    db.session.execute(update(OutboxMessage).values(claimed_by="gone-host:4242:dead", claimed_until=utcnow()
+                                                    + timedelta(seconds=60)))
+    db.session.commit()
+
+    assert runner.invoke(args=["journal", "send-mail", "--once"]).output == ""
+    assert smtp_sink.messages == []
+    [row] = outbox()
+    assert (row.status, row.claimed_by) == (OutboxStatus.QUEUED, "gone-host:4242:dead")
+
+    db.session.execute(update(OutboxMessage).values(claimed_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    result = runner.invoke(args=["journal", "send-mail", "--once"])
+    assert result.output == "sent 1, failed 0\n"
+    assert [m["Subject"] for m in smtp_sink.messages] == ["Your article is published"]
+    [row] = outbox()
+    assert (row.status, row.attempts, row.claimed_by, row.claimed_until) == (OutboxStatus.SENT, 1, None, None)
+
+
+def test_a_lease_not_longer_than_the_smtp_timeout_is_refused_with_a_clear_message(app, queue, outbox,  # noqa: F811
+                                                                                  smtp_sink, runner):
+    app.config["MAIL_URL"] = smtp_sink.url.replace("timeout=5", "timeout=30")
+    app.config["MAIL_LEASE_SECONDS"] = 30
+    queue("reader@example.org")
+    result = runner.invoke(args=["journal", "send-mail", "--once"])
+    assert result.exit_code == 1
+    assert "MAIL_LEASE_SECONDS (30) must be longer than the SMTP timeout (30 s in MAIL_URL)" in result.output
+    assert smtp_sink.messages == []
+    [row] = outbox()
+    assert (row.status, row.attempts, row.claimed_by) == (OutboxStatus.QUEUED, 0, None)
