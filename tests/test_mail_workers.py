@@ -19,7 +19,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from journal.extensions import db
-from journal.models import OutboxMessage, OutboxStatus, utcnow
+from journal.models import OutboxMessage, OutboxStatus, User, utcnow
+from tests.test_accounts import register
 from tests.conftest import POSTGRES_SERVER
 from tests.test_mail import queue  # noqa: F401 - the fixture that queues mails as a service would
 
@@ -151,7 +152,8 @@ def test_two_worker_processes_never_send_the_same_message(app, postgres_only, qu
 
 
 def test_a_message_claimed_by_a_dead_worker_waits_for_its_lease_then_goes_once(app, queue, outbox,  # noqa: F811
-                                                                              smtp_sink, runner):
+                                                                              smtp_sink, runner, client, login,
+                                                                              make_user):
     app.config["MAIL_URL"] = smtp_sink.url
     [message] = queue("reader@example.org", subject="Your article is published")
     db.session.execute(update(OutboxMessage).values(claimed_by="gone-host:4242:dead", claimed_until=utcnow()
@@ -162,6 +164,9 @@ def test_a_message_claimed_by_a_dead_worker_waits_for_its_lease_then_goes_once(a
     assert smtp_sink.messages == []
     [row] = outbox()
     assert (row.status, row.claimed_by) == (OutboxStatus.QUEUED, "gone-host:4242:dead")
+    login(make_user(admin=True))
+    page = client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)
+    assert "Being sent by" in page and "gone-host:4242:dead" in page
 
     db.session.execute(update(OutboxMessage).values(claimed_until=utcnow() - timedelta(seconds=1)))
     db.session.commit()
@@ -170,6 +175,7 @@ def test_a_message_claimed_by_a_dead_worker_waits_for_its_lease_then_goes_once(a
     assert [m["Subject"] for m in smtp_sink.messages] == ["Your article is published"]
     [row] = outbox()
     assert (row.status, row.attempts, row.claimed_by, row.claimed_until) == (OutboxStatus.SENT, 1, None, None)
+    assert "Being sent by" not in client.get(f"/admin/outbox/{message.id}").get_data(as_text=True)
 
 
 def test_a_lease_not_longer_than_the_smtp_timeout_is_refused_with_a_clear_message(app, queue, outbox,  # noqa: F811
@@ -183,3 +189,24 @@ def test_a_lease_not_longer_than_the_smtp_timeout_is_refused_with_a_clear_messag
     assert smtp_sink.messages == []
     [row] = outbox()
     assert (row.status, row.attempts, row.claimed_by) == (OutboxStatus.QUEUED, 0, None)
+
+
+# --- A person's action while the mail server is down ---------------------------------------------------------------
+
+
+def test_a_person_registers_while_the_mail_server_is_down_and_the_admin_sees_why_the_mail_waits(
+        app, client, login, make_user, outbox, runner, smtp_down_url):
+    app.config["MAIL_URL"] = smtp_down_url
+    response = register(client)
+    assert response.status_code == 302  # the registration does not wait for the mail server
+    assert db.session.scalar(select(User).where(User.email == "mei.chen@example.org")) is not None
+
+    result = runner.invoke(args=["journal", "send-mail", "--once"])
+    assert result.exit_code == 1 and "cannot connect" in result.output
+    [row] = outbox()
+    assert (row.status, row.attempts, row.claimed_by) == (OutboxStatus.QUEUED, 1, None)
+    assert "cannot connect" in row.last_error
+
+    login(make_user(admin=True))
+    listing = client.get("/admin/outbox?status=queued").get_data(as_text=True)
+    assert "Confirm your email address" in listing and "cannot connect" in listing
