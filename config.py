@@ -39,6 +39,8 @@ class Config:
     EMAIL_TOKEN_HOURS = _int("EMAIL_TOKEN_HOURS", 48)
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
     PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)
+    # Registering an address that has an account mails its owner at most once in this many minutes.
+    REGISTRATION_NOTICE_MINUTES = _int("REGISTRATION_NOTICE_MINUTES", 15)
     REMEMBER_COOKIE_DAYS = _int("REMEMBER_COOKIE_DAYS", 30)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
