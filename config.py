@@ -1,10 +1,11 @@
 """Settings, read once from the environment.
 
 Every setting has a development default so that `make run` works on a fresh machine;
-ProductionConfig refuses to start with the default secret key.
+ProductionConfig refuses to start with the default secret key or with rate limits counted in memory.
 """
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -42,6 +43,8 @@ class Config:
     EMAIL_TOKEN_HOURS = _int("EMAIL_TOKEN_HOURS", 48)
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
     PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)
+    # Registering an address that has an account mails its owner at most once in this many minutes.
+    REGISTRATION_NOTICE_MINUTES = _int("REGISTRATION_NOTICE_MINUTES", 15)
     REMEMBER_COOKIE_DAYS = _int("REMEMBER_COOKIE_DAYS", 30)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -50,6 +53,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     FORCE_HTTPS = False
     WTF_CSRF_TIME_LIMIT = None  # a form left open over lunch still submits; the token is bound to the session
+    # Where the limits below are counted; memory:// (one process, as `make run`) only in development: each
+    # gunicorn worker would count on its own. Production needs a shared store such as redis://host:6379/0.
     RATELIMIT_STORAGE_URL = os.environ.get("RATELIMIT_STORAGE_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Attempts per client address on login, registration and password-reset forms.
@@ -64,11 +69,23 @@ class ProductionConfig(Config):
     FORCE_HTTPS = os.environ.get("FORCE_HTTPS", "1") == "1"
 
     @classmethod
-    def check(cls) -> None:
-        if cls.SECRET_KEY == DEFAULT_SECRET_KEY or len(cls.SECRET_KEY) < 32:
+    def check(cls, settings: Mapping | None = None) -> None:
+        """Refuse to start with settings that are only safe on a developer's machine (the app's own settings,
+        or else this class's)."""
+        if settings is None:
+            settings = {name: getattr(cls, name) for name in dir(cls) if name.isupper()}
+        secret_key = settings.get("SECRET_KEY") or ""
+        if secret_key == DEFAULT_SECRET_KEY or len(secret_key) < 32:
             raise RuntimeError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in production "
                 "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        limits_store = settings.get("RATELIMIT_STORAGE_URI") or settings.get("RATELIMIT_STORAGE_URL") or ""
+        if not limits_store or limits_store.startswith("memory://"):
+            raise RuntimeError(
+                "RATELIMIT_STORAGE_URL must name a store that every app server and worker shares in production, "
+                "such as redis://host:6379/0: with memory:// each worker counts login attempts on its own, so "
+                "the advertised limit does not hold."
             )
 
 

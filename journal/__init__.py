@@ -34,7 +34,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     else:
         app.config.from_object(config)
     if app.config.get("ENV_NAME") == "production":
-        ProductionConfig.check()
+        ProductionConfig.check(app.config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     if app.config["PROXY_FIX_HOPS"]:

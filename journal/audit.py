@@ -12,6 +12,8 @@ ACTION_LABELS = {
     "user.email_verified": "Email address confirmed",
     "user.verification_sent": "Confirmation link sent again",
     "user.logged_in": "Logged in",
+    "user.signed_out": "Signed out",
+    "user.registration_attempted": "Someone tried to register with this address",
     "user.login_failed": "Failed login attempt",
     "user.password_reset_requested": "Password reset requested",
     "user.password_reset": "Password set through a reset link",

@@ -2,10 +2,9 @@
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
-from journal.extensions import db, login_manager
+from journal.extensions import login_manager
 from journal.models import User
+from journal.services.sign_ins import user_for_token
 
 
 def init_app(app) -> None:
@@ -17,14 +16,6 @@ def init_app(app) -> None:
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    # "id:session_version": a password change ends every other session and remember-me cookie.
-    try:
-        id_part, version_part = user_id.split(":", 1)
-        uid, version = int(id_part), int(version_part)
-    except ValueError:
-        return None
-    user = db.session.scalar(select(User).where(User.id == uid))
-    if user is None or user.session_version != version or not user.active:
-        return None
-    return user
+def load_user(token: str) -> User | None:
+    # Both cookies carry the token of a sign-in (journal/models/sign_ins.py): once it has ended, neither works.
+    return user_for_token(token)

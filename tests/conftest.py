@@ -25,7 +25,7 @@ from tests.e2e.requirements import AXE_JS
 from tests.e2e.requirements import CHROMIUM as BROWSER
 from tests.e2e.requirements import SKIP_BANNER as BROWSER_SKIP_BANNER
 
-pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.smtp", "tests.fixtures.pdf_cache"]
+pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.smtp", "tests.fixtures.pdf_cache", "tests.fixtures.redis_server"]
 
 POSTGRES_SERVER = os.environ.get("JOURNAL_TEST_POSTGRES", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_SERVER else [])

@@ -9,6 +9,7 @@ from journal.models.mail import OutboxMessage, OutboxStatus
 from journal.models.publishing import Article, ArticleStatus, ArticleVersion, DoiCounter, Issue, IssueStatus
 from journal.models.reviews import (CRITERIA, AssignmentStatus, Criterion, Recommendation, Review,
                                     ReviewAssignment, SentReminder)
+from journal.models.sign_ins import SignIn
 from journal.models.submissions import (Contributor, Decision, DecisionKind, EditorRecommendation,
                                         RecommendationStatus, ReferenceCounter, ReviewRound, Submission,
                                         SubmissionStatus)
@@ -44,6 +45,7 @@ __all__ = [
     "ReviewMode",
     "Role",
     "Section",
+    "SignIn",
     "Submission",
     "SubmissionFile",
     "SubmissionStatus",

@@ -27,7 +27,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Bumped when the password changes: every other session and remember-me cookie ends.
+    # Bumped when the password is set or the account deactivated: a reset link already mailed stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -48,8 +48,15 @@ class User(UserMixin, db.Model):
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
 
+    # The sign-in (journal/models/sign_ins.py) this request came with, and its token: never stored, set by the
+    # user loader or by the login service. The cookies carry the token, so ending the sign-in ends them.
+    sign_in = None
+    sign_in_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        if not self.sign_in_token:
+            raise RuntimeError("log in through journal.services.sign_ins, which starts a sign-in")
+        return self.sign_in_token
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

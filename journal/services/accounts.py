@@ -1,5 +1,7 @@
 """Accounts: registration, email verification, login, password reset, profile."""
 
+from datetime import timedelta
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -10,8 +12,9 @@ from journal.audit import audit
 from journal.extensions import db
 from journal.identifiers import normalize_orcid, parse_keywords
 from journal.mail import external_url, queue_mail
-from journal.models import User, utcnow
+from journal.models import OutboxMessage, User, utcnow
 from journal.services.errors import DomainError
+from journal.services.sign_ins import end_sign_ins, start_sign_in
 from journal.services.unit import transactional
 
 COMMON_PASSWORDS = {
@@ -81,21 +84,25 @@ def _queue_verification(user: User) -> None:
 
 @transactional
 def register_user(*, email: str, password: str, given_name: str, family_name: str, affiliation: str = "",
-                  country: str = "", orcid: str | None = None) -> User:
-    """A new account, unverified until the emailed link is followed."""
+                  country: str = "", orcid: str | None = None) -> User | None:
+    """A new account, unverified until the emailed link is followed. An address that has an account already
+    gets the same answer, so registering tells nobody who has one: its owner is mailed instead (returns None)."""
     email = normalize_email(email)
-    if find_user_by_email(email) is not None:
-        raise DomainError("An account with this email address exists already. Log in, or use “Forgot "
-                          "your password?” to set a new password.", "email")
     check_password_strength(password, email)
+    orcid = _check_orcid(orcid)
+    password_hash = hash_password(password)  # in both branches, so the time taken does not tell either
+    owner = find_user_by_email(email)
+    if owner is not None:
+        _tell_owner_of_registration(owner)
+        return None
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         given_name=given_name.strip(),
         family_name=family_name.strip(),
         affiliation=affiliation.strip(),
         country=country or "",
-        orcid=_check_orcid(orcid),
+        orcid=orcid,
         expertise_keywords=[],
     )
     db.session.add(user)
@@ -103,6 +110,20 @@ def register_user(*, email: str, password: str, given_name: str, family_name: st
     audit(user, "user.registered", user)
     _queue_verification(user)
     return user
+
+
+def _tell_owner_of_registration(owner: User) -> None:
+    """Mail the owner of an address someone tried to register, at most once in REGISTRATION_NOTICE_MINUTES,
+    so that the form cannot be used to flood a mailbox."""
+    since = utcnow() - timedelta(minutes=current_app.config["REGISTRATION_NOTICE_MINUTES"])
+    recent = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.recipient_user_id == owner.id, OutboxMessage.template == "registration_attempt",
+        OutboxMessage.created_at > since))
+    audit(None, "user.registration_attempted", owner, mailed=not recent)
+    if not recent:
+        queue_mail(owner, "registration_attempt", subject="Someone tried to register with your address",
+                   related=owner, login_link=external_url("auth.login"),
+                   forgot_link=external_url("auth.forgot_password"))
 
 
 @transactional
@@ -143,8 +164,9 @@ def _link_contributions(user: User) -> None:
 
 
 @transactional
-def authenticate(email: str, password: str) -> User:
-    """The user whose email and password these are; one vague message for every failure."""
+def log_in(email: str, password: str, *, user_agent: str = "", client_address: str = "") -> User:
+    """The user whose email and password these are, with a new sign-in for this device (its token in
+    `user.sign_in_token`); one vague message for every failure."""
     user = find_user_by_email(email)
     failure = DomainError("The email address or the password is not right.")
     if user is None:
@@ -162,7 +184,8 @@ def authenticate(email: str, password: str) -> User:
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
-    audit(user, "user.logged_in", user)
+    sign_in = start_sign_in(user, user_agent=user_agent, client_address=client_address)
+    audit(user, "user.logged_in", user, device=sign_in.device, address=sign_in.client_address)
     return user
 
 
@@ -206,28 +229,34 @@ def user_for_reset_token(token: str) -> User:
 def _set_password(user: User, password: str) -> None:
     check_password_strength(password, user.email)
     user.password_hash = hash_password(password)
-    user.session_version += 1  # ends every other session and remember-me cookie
+    user.session_version += 1  # a reset link mailed before no longer works
     queue_mail(user, "password_changed", subject="Your password was changed", related=user)
 
 
 @transactional
-def reset_password(token: str, password: str) -> User:
+def reset_password(token: str, password: str, *, user_agent: str = "", client_address: str = "") -> User:
+    """Set the password from a mailed link: every sign-in ends (whoever had the old password is out), and
+    this device gets a new one (its token in `user.sign_in_token`)."""
     user = user_for_reset_token(token)
     _set_password(user, password)
     if not user.email_verified:
         user.email_verified_at = utcnow()  # the reset link proved the address
     audit(user, "user.password_reset", user)
+    end_sign_ins(user, user, reason="password reset")
+    start_sign_in(user, user_agent=user_agent, client_address=client_address)
     return user
 
 
 @transactional
 def change_password(user: User, current_password: str, new_password: str) -> None:
+    """A new password ends every other sign-in; the one it was changed from (`user.sign_in`) stays."""
     try:
         _hasher().verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
         raise DomainError("Your current password is not right.", "current_password") from None
     _set_password(user, new_password)
     audit(user, "user.password_changed", user)
+    end_sign_ins(user, user, reason="password changed", keep=user.sign_in)
 
 
 @transactional

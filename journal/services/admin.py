@@ -9,6 +9,7 @@ from journal.models import OutboxMessage, OutboxStatus, User, utcnow
 from journal.permissions import can
 from journal.services.accounts import check_password_strength, find_user_by_email, hash_password, normalize_email
 from journal.services.errors import DomainError, PermissionDenied
+from journal.services.sign_ins import end_sign_ins
 from journal.services.unit import transactional
 
 
@@ -42,7 +43,8 @@ def set_user_flags(actor: User, user: User, *, active: bool | None = None, is_pl
         user.active = active
         changes["active"] = active
         if not active:
-            user.session_version += 1  # log them out everywhere
+            user.session_version += 1  # a reset link mailed before no longer works
+            end_sign_ins(actor, user, reason="account deactivated")
     if is_platform_admin is not None and is_platform_admin != user.is_platform_admin:
         user.is_platform_admin = is_platform_admin
         changes["is_platform_admin"] = is_platform_admin

@@ -1,5 +1,5 @@
 """The production stack, live, for the browser tests: gunicorn, PostgreSQL (when the suite has it, else
-SQLite), SeaweedFS S3, an aiosmtpd sink and the mail worker as its own process; Debian's Chromium driven by
+SQLite), SeaweedFS S3, Redis for the rate limits, an aiosmtpd sink and the mail worker as its own process; Debian's Chromium driven by
 Playwright; axe-core checking every page.
 
 Nothing here is downloaded at test time. `make test` installs Chromium (apt-get) and axe-core (npm, into
@@ -26,6 +26,7 @@ from tests.conftest import POSTGRES_SERVER, create_postgres_database
 from tests.e2e.journey import Journey
 from tests.e2e.requirements import (ARTIFACTS, AXE_JS, BIN, CHROMIUM, CHROMIUM_ARGS, MISSING, ROOT, SKIP_BANNER,
                                     STARTUP_SECONDS)
+from tests.fixtures.redis_server import start_redis
 from tests.fixtures.s3 import free_ports, stop
 
 
@@ -122,14 +123,17 @@ def live_stack(tmp_path_factory, seaweedfs, smtp_server):
         # One browser on one address stands for a dozen people logging in within minutes.
         AUTH_RATE_LIMIT="200 per minute",
     )
-    for command in (["db", "upgrade"], ["journal", "seed-demo"]):
-        done = subprocess.run([str(BIN / "flask"), *command], cwd=ROOT, env=env, capture_output=True, text=True)
-        if done.returncode:
-            pytest.fail(f"flask {' '.join(command)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}",
-                        pytrace=False)
-
     processes = []
     try:
+        # Production refuses rate limits counted in each worker: the stack's two workers share a Redis of its own.
+        redis_server, env["RATELIMIT_STORAGE_URL"] = start_redis(base)
+        processes.append(redis_server)
+        for command in (["db", "upgrade"], ["journal", "seed-demo"]):
+            done = subprocess.run([str(BIN / "flask"), *command], cwd=ROOT, env=env, capture_output=True,
+                                  text=True)
+            if done.returncode:
+                pytest.fail(f"flask {' '.join(command)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}",
+                            pytrace=False)
         server_log = logs / "gunicorn.log"
         with open(server_log, "wb") as out:
             server = subprocess.Popen(
@@ -146,8 +150,8 @@ def live_stack(tmp_path_factory, seaweedfs, smtp_server):
         wait_for_http(base_url + "/", server, server_log)
         yield LiveStack(base_url, smtp_server, logs, "PostgreSQL" if POSTGRES_SERVER else "SQLite")
     finally:
-        for process in processes:
-            stop(process, grace=10)  # gunicorn finishes its requests; the worker its batch
+        for process in reversed(processes):
+            stop(process, grace=10)  # the mail worker its batch, gunicorn its requests; Redis last
         if drop:
             drop()
 

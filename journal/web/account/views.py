@@ -1,11 +1,11 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user, logout_user
 
 from journal.audit import history
 from journal.certificates import review_certificate
 from journal.models import utcnow
 from journal.permissions import permission
-from journal.services import accounts, credit
+from journal.services import accounts, credit, sign_ins
 from journal.services import reviews as review_service
 from journal.services.errors import DomainError, NotFound
 from journal.web.account.forms import ChangePasswordForm, ProfileForm
@@ -48,11 +48,51 @@ def change_password():
         except DomainError as error:
             show_error(form, error)
         else:
-            login_user(current_user._get_current_object())  # the session carries the new session version
-            flash("Your password is changed; other devices have been logged out.", "success")
+            flash("Your password is changed; every other device has been logged out.", "success")
             return redirect(url_for("account.profile"))
     return render_template("account/password.html", form=form,
                            password_minimum=current_app.config["PASSWORD_MIN_LENGTH"])
+
+
+@bp.get("/sessions")
+@permission("account")
+def sessions():
+    return render_template("account/sessions.html", sign_ins=sign_ins.active_sign_ins(current_user),
+                           this_device=current_user.sign_in)
+
+
+@bp.post("/sessions/<int:sign_in_id>/end")
+@permission("account")
+def end_session(sign_in_id: int):
+    try:
+        ended = sign_ins.end_sign_in(current_user, sign_in_id)
+    except NotFound as error:
+        flash(error.message, "info")
+        return redirect(url_for("account.sessions"))
+    if ended.id == current_user.sign_in.id:
+        logout_user()
+        flash("You are logged out on this device.", "success")
+        return redirect(url_for("auth.login"))
+    flash(f"{ended.device} is signed out.", "success")
+    return redirect(url_for("account.sessions"))
+
+
+@bp.post("/sessions/end-others")
+@permission("account")
+def end_other_sessions():
+    count = sign_ins.end_other_sign_ins(current_user)
+    flash(f"Signed out on {count} other device{'s' if count != 1 else ''}; this one stays logged in."
+          if count else "No other device was logged in.", "success")
+    return redirect(url_for("account.sessions"))
+
+
+@bp.post("/sessions/end-all")
+@permission("account")
+def end_all_sessions():
+    sign_ins.end_all_sign_ins(current_user)
+    logout_user()
+    flash("You are logged out everywhere, on this device too.", "success")
+    return redirect(url_for("auth.login"))
 
 
 @bp.get("/activity")

@@ -1,9 +1,9 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from journal.extensions import limiter
 from journal.permissions import permission
-from journal.services import accounts
+from journal.services import accounts, sign_ins
 from journal.services.errors import DomainError
 from journal.web.auth.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
 from journal.web.helpers import safe_next, show_error
@@ -13,6 +13,11 @@ bp = Blueprint("auth", __name__)
 
 def auth_limit():
     return current_app.config["AUTH_RATE_LIMIT"]
+
+
+def device() -> dict:
+    """What a new sign-in records of this request: the browser (put in words by the service) and address."""
+    return {"user_agent": request.user_agent.string, "client_address": request.remote_addr or ""}
 
 
 # Guessing passwords and flooding mailboxes cost a client address dearly; page views are free.
@@ -29,7 +34,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register_user(
+            accounts.register_user(
                 email=form.email.data, password=form.password.data, given_name=form.given_name.data,
                 family_name=form.family_name.data, affiliation=form.affiliation.data or "",
                 country=form.country.data or "", orcid=form.orcid.data,
@@ -37,10 +42,10 @@ def register():
         except DomainError as error:
             show_error(form, error)
         else:
-            login_user(user)
-            flash(f"Welcome, {user.given_name}. We sent a link to {user.email}: follow it to confirm your "
-                  "address.", "success")
-            return redirect(url_for("account.profile"))
+            # The same answer whether or not the address had an account: the page tells nobody who has one.
+            flash(f"Thank you. We sent a mail to {accounts.normalize_email(form.email.data)}: follow its link to "
+                  "confirm your address, then log in here.", "success")
+            return redirect(url_for("auth.login"))
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     return render_template("auth/register.html", form=form, password_minimum=minimum)
 
@@ -54,7 +59,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data, form.password.data)
+            user = accounts.log_in(form.email.data, form.password.data, **device())
         except DomainError as error:
             show_error(form, error)
         else:
@@ -67,6 +72,8 @@ def login():
 @bp.post("/logout")
 @permission("public")
 def logout():
+    if current_user.is_authenticated:
+        sign_ins.log_out(current_user)
     logout_user()
     flash("You are logged out.", "success")
     return redirect(url_for("public.home"))
@@ -123,13 +130,13 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = accounts.reset_password(token, form.password.data)
+            user = accounts.reset_password(token, form.password.data, **device())
         except DomainError as error:
             show_error(form, error)
         else:
             logout_user()
             login_user(user)
-            flash("Your new password is set; other devices have been logged out.", "success")
+            flash("Your new password is set; every other device has been logged out.", "success")
             return redirect(url_for("account.profile"))
     return render_template("auth/reset.html", form=form,
                            password_minimum=current_app.config["PASSWORD_MIN_LENGTH"])
