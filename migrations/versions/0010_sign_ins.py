@@ -1,7 +1,7 @@
 """sign_ins: one row per device's login, so that logging out ends the session on the server
 
-Revision ID: 0009_sign_ins
-Revises: 0008_announcements
+Revision ID: 0010_sign_ins
+Revises: 0009_mail_lease
 Create Date: 2026-12-05 10:00:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009_sign_ins'
-down_revision = '0008_announcements'
+revision = '0010_sign_ins'
+down_revision = '0009_mail_lease'
 branch_labels = None
 depends_on = None
 
