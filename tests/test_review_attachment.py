@@ -221,7 +221,7 @@ def test_confirming_the_naming_attachment_submits_the_review_and_is_audited(clie
     assert event.actor_id == people["reviewer"].id
     assert event.payload == {"reviewer": "Reviewer 1", "round": 1, "found": ["name (page 2)"]}
     page = client.get(review_url(assignment)).get_data(as_text=True)
-    assert "Reviewer 1 – attachment.pdf" in page
+    assert "Reviewer 1 – attachment.pdf" in page and f"It names you ({FINDING}); you confirmed on" in page
 
 
 def test_a_confirmation_given_for_one_file_does_not_cover_the_file_that_replaces_it(client, login, reviewed):

@@ -515,8 +515,8 @@ def _check_attachment_seen(assignment: ReviewAssignment) -> None:
     file = attachment_of(assignment)
     if file is not None and file.withheld_for_names:
         raise DomainError(f"Your attachment names you: {'; '.join(findings_for_reviewer(file))}. Choose a file "
-                          "without them, or confirm that the authors may receive this one as it is, then submit "
-                          "again.", "attachment")
+                          "that does not name you, or confirm that the authors may receive this one as it is, then "
+                          "submit again.", "attachment")
 
 
 # --- The reviewer's attachment ----------------------------------------------------------------------------------
