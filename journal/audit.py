@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "file.uploaded": "File uploaded",
     "review.attachment_added": "Review attachment added",
     "review.attachment_removed": "Review attachment removed",
+    "review.attachment_names_confirmed": "Reviewer confirmed that the attachment naming them may be shared",
     # What the editor does with reviews (journal/services/reviews.py)
     "review.resubmitted": "Review resubmitted after the editor's request",
     "review.shared": "Review shared with the authors",

@@ -23,6 +23,7 @@ from journal.extensions import db
 from journal.models import DecisionKind, ReviewMode, Role, utcnow
 from journal.services import editorial
 from journal.services import reviews as review_service
+from journal.services import shared_reviews
 from journal.services import submissions as service
 from journal.services.reminders import send_reminders
 from tests.pdfs import manuscript_pdf
@@ -83,8 +84,10 @@ def build(make_journal, make_user, mode: ReviewMode):
             comments_to_authors=f"Comments of {who}: please quantify the slip of the wheels.",
             consent_to_name=True if mode is ReviewMode.OPEN else None)
         attachment = manuscript_pdf([f"Annotated notes by {who}"], properties={"/Author": " ".join(person[:2])})
-        review_service.add_review_attachment(people[who], assignments[who], io.BytesIO(attachment),
-                                             f"{person[1]}-notes.pdf")
+        file = review_service.add_review_attachment(people[who], assignments[who], io.BytesIO(attachment),
+                                                    f"{person[1]}-notes.pdf")
+        # Named in its document properties only (the copy kept has none); the reviewer confirmed after seeing it.
+        shared_reviews.confirm_review_attachment(people[who], assignments[who], file.id)
         review_service.submit_review(people[who], assignments[who])
     review_service.rate_review(people["editor"], assignments["reviewer"], 5, 4)
     review_service.correct_review(people["editor"], assignments["other"],

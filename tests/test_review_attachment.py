@@ -1,22 +1,29 @@
 """The reviewer's optional attachment: checked like any upload, stripped of what names its writer, stored under a
 neutral name, replaceable while a draft, kept when a later step of the same form fails."""
 
+import html
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from journal.audit import history
 from journal.extensions import db
 from journal.models import FileKind, SubmissionFile
 from journal.services import reviews as review_service
+from journal.services import shared_reviews
 from journal.services.errors import DomainError
 from journal.storage import get_storage
 from tests.pdfs import manuscript_pdf
+from tests.test_reviewer_after_decision import decide, write_review
 from tests.test_reviews import COMMENTS, SCORES, review_url, reviewed  # noqa: F401  (the fixture)
 
 NOTES_PDF = manuscript_pdf("Detailed notes on the heat-flow model.", "Equation 4 drops a factor of two.",
                            properties={"/Author": "Rosa Lindqvist", "/Creator": "Writer (rosa@example.org)"})
+SIGNED_PDF = manuscript_pdf("Detailed notes on the heat-flow model.", "Signed, Rosa Lindqvist")
+CLEAN_PDF = manuscript_pdf("Detailed notes on the heat-flow model.", "Equation 4 drops a factor of two.")
 
 
 def attachments():
@@ -60,7 +67,7 @@ def test_the_reviewer_is_warned_when_the_attachment_names_them(client, login, re
     login(people["reviewer"])
     post(client, assignment, file=manuscript_pdf("Notes.", "Signed, Rosa Lindqvist"))
     page = client.get(review_url(assignment)).get_data(as_text=True)
-    assert "The attachment names you (page 2)" in page
+    assert "The attachment names you" in page and "<li>your name (Rosa Lindqvist) on page 2</li>" in page
 
 
 @pytest.mark.parametrize(("content", "name", "message"), [
@@ -100,7 +107,10 @@ def test_a_failed_submit_keeps_the_text_and_the_uploaded_attachment(client, logi
     assert response.status_code == 400 and "Score every criterion" in page
     assert COMMENTS in page and "Reviewer 1 – attachment.pdf" in page
     assert len(attachments()) == 1
-    response = post(client, assignment, **SCORES, recommendation="accept", finished="y", action="submit")
+    # NOTES_PDF names Rosa in its document properties: the page showed it, she confirms it with the scores.
+    assert "<li>your name (Rosa Lindqvist) in the document properties</li>" in page
+    response = post(client, assignment, **SCORES, recommendation="accept", finished="y", action="submit",
+                    share_attachment="y", attachment_seen=str(attachments()[0].id))
     assert response.status_code == 302
     db.session.expire_all()
     assert assignment.review.is_submitted and len(attachments()) == 1
@@ -121,7 +131,7 @@ def test_the_attachment_is_replaced_or_removed_while_a_draft_and_fixed_once_subm
     assert attachments() == [] and not get_storage().exists(second_key)
     assert "Remove the attachment" not in client.get(review_url(assignment)).get_data(as_text=True)
 
-    post(client, assignment, file=NOTES_PDF, **SCORES, recommendation="accept", finished="y", action="submit")
+    post(client, assignment, file=CLEAN_PDF, **SCORES, recommendation="accept", finished="y", action="submit")
     [kept] = attachments()
     with pytest.raises(DomainError, match="can no longer be changed"):
         review_service.add_review_attachment(people["reviewer"], assignment, io.BytesIO(NOTES_PDF), "again.pdf")
@@ -144,3 +154,160 @@ def test_nobody_else_gets_the_attachment_before_the_decision(client, login, revi
     login(people["author"])
     assert client.get(f"/submissions/{submission.id}/reviews/files/{file.id}").status_code == 404
     assert client.get(f"/submissions/{submission.id}/files/{file.id}").status_code == 404
+
+
+# --- An attachment that names its reviewer reaches nobody but the editors unless the reviewer saw it first --------
+
+FINDING = "your name (Rosa Lindqvist) on page 2"
+
+
+def checked(page, name):
+    """The value of the radio button ticked in the page for this field, if any."""
+    match = re.search(rf'<input checked id="{name}-\d+" name="{name}" type="radio" value="([^"]+)"', page)
+    return match and match[1]
+
+
+def submit_in_one_step(client, assignment, **data):
+    return post(client, assignment, **SCORES, recommendation="minor_revision", finished="y", action="submit",
+                confidential_comments="For the editor only.", **data)
+
+
+def test_a_one_step_submit_with_an_attachment_naming_the_reviewer_is_held_showing_where(client, login, reviewed):
+    _submission, people, [assignment, _] = reviewed
+    login(people["reviewer"])
+    response = submit_in_one_step(client, assignment, file=SIGNED_PDF)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f"Your attachment names you: {FINDING}." in page and f"<li>{FINDING}</li>" in page
+    assert "the authors may receive it as it is" in page
+    # Everything typed is on the page again, and the file is kept (as a draft's attachment).
+    assert COMMENTS in page and "For the editor only." in page
+    assert checked(page, "recommendation") == "minor_revision" and checked(page, "score_soundness") == "5"
+    assert "Reviewer 1 – attachment.pdf" in page
+    db.session.expire_all()
+    assert not assignment.review.is_submitted and assignment.status.value == "accepted"
+    [file] = attachments()
+    assert file.names_found == [("Rosa Lindqvist", "page 2")] and file.names_confirmed_at is None
+
+
+def test_the_held_review_is_submitted_once_a_clean_file_replaces_the_naming_one(client, login, reviewed):
+    _submission, people, [assignment, _] = reviewed
+    login(people["reviewer"])
+    assert submit_in_one_step(client, assignment, file=SIGNED_PDF).status_code == 400
+    response = submit_in_one_step(client, assignment, file=CLEAN_PDF)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert assignment.review.is_submitted
+    [file] = attachments()
+    assert file.names_found == [] and file.names_confirmed_at is None
+
+
+def test_confirming_the_naming_attachment_submits_the_review_and_is_audited(client, login, reviewed):
+    submission, people, [assignment, _] = reviewed
+    login(people["reviewer"])
+    # Saved as a draft first, submitted later: the same hold.
+    assert post(client, assignment, file=SIGNED_PDF).status_code == 302
+    [file] = attachments()
+    page = client.get(review_url(assignment)).get_data(as_text=True)
+    assert f"<li>{FINDING}</li>" in page and f'name="attachment_seen" value="{file.id}"' in page
+    response = submit_in_one_step(client, assignment)
+    assert response.status_code == 400 and f"Your attachment names you: {FINDING}." in response.get_data(as_text=True)
+
+    response = submit_in_one_step(client, assignment, share_attachment="y", attachment_seen=str(file.id))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert assignment.review.is_submitted and file.names_confirmed_at is not None
+    [event] = [e for e in history(submission) if e.action == "review.attachment_names_confirmed"]
+    assert event.actor_id == people["reviewer"].id
+    assert event.payload == {"reviewer": "Reviewer 1", "round": 1, "found": ["name (page 2)"]}
+    page = client.get(review_url(assignment)).get_data(as_text=True)
+    assert "Reviewer 1 – attachment.pdf" in page and f"It names you ({FINDING}); you confirmed on" in page
+
+
+def test_a_confirmation_given_for_one_file_does_not_cover_the_file_that_replaces_it(client, login, reviewed):
+    _submission, people, [assignment, _] = reviewed
+    login(people["reviewer"])
+    post(client, assignment, file=NOTES_PDF)  # named in its document properties only
+    [first] = attachments()
+    first_id = first.id
+    assert first.names_found == [("Rosa Lindqvist", "document properties"),
+                                 ("rosa@example.org", "document properties")]
+    response = submit_in_one_step(client, assignment, file=SIGNED_PDF, share_attachment="y",
+                                  attachment_seen=str(first_id))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and f"<li>{FINDING}</li>" in page
+    [second] = attachments()
+    assert second.names_confirmed_at is None and f'name="attachment_seen" value="{second.id}"' in page
+    assert not re.search(r"<input checked[^>]*share_attachment", page)  # the tick was for the other file
+    # A page left open on the old file cannot confirm the new one either.
+    with pytest.raises(DomainError, match="The attachment changed"):
+        shared_reviews.confirm_review_attachment(people["reviewer"], assignment, first_id)
+
+
+def test_the_editors_read_the_reviewers_finding_as_the_reviewers_not_as_author_names(client, login, reviewed):
+    submission, people, [assignment, _] = reviewed
+    login(people["reviewer"])
+    post(client, assignment, file=SIGNED_PDF)
+    [file] = attachments()
+    client.post("/logout")
+    login(people["editor"])
+    editor_page = f"/editorial/{submission.journal.slug}/submissions/{submission.id}"
+    row = file_row(client.get(editor_page).get_data(as_text=True), file)
+    assert ("Rosa Lindqvist's name found on page 2; the reviewer has not confirmed it may be shared, so the authors "
+            "do not get it") in row
+    assert "Author names" not in row and "author chose" not in row
+
+    client.post("/logout")
+    login(people["reviewer"])
+    submit_in_one_step(client, assignment, share_attachment="y", attachment_seen=str(file.id))
+    client.post("/logout")
+    login(people["editor"])
+    page = client.get(editor_page).get_data(as_text=True)
+    row = file_row(page, file)
+    assert "Rosa Lindqvist's name found on page 2; the reviewer confirmed it may be shared" in row
+    assert "Author names" not in row and "author chose" not in row
+    reviews = html.unescape(page.split(f'id="review-{assignment.id}"')[1].split("</details>")[0])
+    assert "Rosa Lindqvist's name found on page 2; the reviewer confirmed it may be shared" in reviews
+
+
+def file_row(page, file):
+    return html.unescape(page.split(f"/files/{file.id}")[1].split("</tr>")[0])
+
+
+def test_the_authors_get_a_naming_attachment_only_once_its_reviewer_confirmed(client, login, reviewed):
+    submission, people, [assignment, other] = reviewed
+    login(people["reviewer"])
+    assert submit_in_one_step(client, assignment, file=SIGNED_PDF).status_code == 400
+    [held] = attachments()
+    client.post("/logout")
+    db.session.expire_all()
+    write_review(people, "reviewer2", other, COMMENTS, "")
+    decide(people, submission)
+    login(people["author"])
+    page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert "Reviewer 2" in page and "Reviewer 1" not in page and "attachment.pdf" not in page
+    assert client.get(f"/submissions/{submission.id}/reviews/files/{held.id}").status_code == 404
+
+
+def test_a_confirmed_naming_attachment_reaches_the_authors_and_an_unconfirmed_one_never(client, login, reviewed):
+    submission, people, [assignment, _] = reviewed
+    login(people["reviewer"])
+    post(client, assignment, file=SIGNED_PDF)
+    [file] = attachments()
+    assert submit_in_one_step(client, assignment, share_attachment="y", attachment_seen=str(file.id)).status_code == 302
+    client.post("/logout")
+    db.session.expire_all()
+    decide(people, submission)
+    login(people["author"])
+    url = f"/submissions/{submission.id}/reviews/files/{file.id}"
+    page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert f'href="{url}">Reviewer 1 – attachment.pdf</a>' in page
+    got = download(client, url)
+    assert got.status_code == 200 and "Signed, Rosa Lindqvist" in PdfReader(io.BytesIO(got.data)).pages[1].extract_text()
+    # A review submitted before reviewers were asked (no confirmation recorded) keeps its naming attachment from them.
+    db.session.expire_all()
+    file.names_confirmed_at = None
+    db.session.commit()
+    page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert "Reviewer 1" in page and "attachment.pdf" not in page
+    assert client.get(url).status_code == 404

@@ -10,6 +10,7 @@ from journal.extensions import db
 from journal.models import AssignmentStatus, ReviewMode, Role, utcnow
 from journal.services import editorial
 from journal.services import reviews as review_service
+from journal.services import shared_reviews
 from journal.services import submissions as service
 from tests.pdfs import manuscript_pdf
 from tests.test_reviews import COMMENTS, CONFIDENTIAL, SCORES, review_url
@@ -60,7 +61,9 @@ def write_review(people, who, assignment, comments, confidential, *, consent=Non
                                recommendation="minor_revision", comments_to_authors=comments,
                                confidential_comments=confidential, consent_to_name=consent)
     if attachment is not None:
-        review_service.add_review_attachment(people[who], assignment, io.BytesIO(attachment), "my-notes.pdf")
+        file = review_service.add_review_attachment(people[who], assignment, io.BytesIO(attachment), "my-notes.pdf")
+        if file.names_found:  # the reviewer was shown where it names them and agreed that it may be shared
+            shared_reviews.confirm_review_attachment(people[who], assignment, file.id)
     review_service.submit_review(people[who], assignment)
 
 

@@ -34,6 +34,9 @@ class SubmissionFile(db.Model):
     page_count: Mapped[int | None] = mapped_column(Integer)
     # What the PDF check found: risky features, where contributor names appear, empty text.
     pdf_report: Mapped[dict | None] = mapped_column(JSON)
+    # A reviewer's attachment that names them (pdf_report["found"]) reaches the authors only once the reviewer,
+    # shown what was found and where, confirmed that it may: when they did.
+    names_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The reviewers' copy points to the manuscript it was made from.
     derived_from_id: Mapped[int | None] = mapped_column(ForeignKey("submission_files.id"))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -42,3 +45,13 @@ class SubmissionFile(db.Model):
     submission: Mapped["Submission"] = relationship(back_populates="files")  # noqa: F821
     uploaded_by: Mapped["User | None"] = relationship()  # noqa: F821
     derived_from: Mapped["SubmissionFile | None"] = relationship(remote_side=[id])
+
+    @property
+    def names_found(self) -> list[tuple[str, str]]:
+        """What the PDF check found: (name or address as searched, where: "page 2", "document properties", …)."""
+        return [(term, where) for term, where in (self.pdf_report or {}).get("found") or []]
+
+    @property
+    def withheld_for_names(self) -> bool:
+        """A file naming its uploader that they have not confirmed may be shared (a review attachment)."""
+        return bool(self.names_found) and self.names_confirmed_at is None

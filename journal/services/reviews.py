@@ -486,6 +486,7 @@ def submit_review(actor: User, assignment: ReviewAssignment) -> Review:
         raise DomainError("Write your comments to the authors before submitting.", "comments_to_authors")
     if assignment.submission.status is not SubmissionStatus.UNDER_REVIEW:
         raise DomainError("This paper is no longer under review; the editors have decided already.")
+    _check_attachment_seen(assignment)
     now = utcnow()
     review.submitted_at = now
     assignment.status = A.SUBMITTED
@@ -505,6 +506,17 @@ def submit_review(actor: User, assignment: ReviewAssignment) -> Review:
                    reviewer_name=assignment.reviewer_name, submitted_count=submitted_count,
                    resubmitted=resubmitted, link=_editor_link(submission))
     return review
+
+
+def _check_attachment_seen(assignment: ReviewAssignment) -> None:
+    """An attachment that names its reviewer is submitted only once they saw where and confirmed it may be shared."""
+    from journal.services.shared_reviews import attachment_of, findings_for_reviewer
+
+    file = attachment_of(assignment)
+    if file is not None and file.withheld_for_names:
+        raise DomainError(f"Your attachment names you: {'; '.join(findings_for_reviewer(file))}. Choose a file "
+                          "that does not name you, or confirm that the authors may receive this one as it is, then "
+                          "submit again.", "attachment")
 
 
 # --- The reviewer's attachment ----------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ the reviews shared with the authors (and, where the journal allows it, with the 
 Nothing here hands out a confidential comment. A reviewer is named beside a review only in open journals, after
 the decision, and only where they agreed (Review.consent_to_name); otherwise the label ("Reviewer 2") stands alone.
 A review attachment is found by (round, uploader): see add_review_attachment in journal/services/reviews.py.
+An attachment in which the PDF check found its reviewer's name or address goes to nobody but the editors until the
+reviewer, shown what was found and where, confirms that it may (SubmissionFile.names_confirmed_at).
 """
 
 import logging
@@ -14,7 +16,7 @@ from sqlalchemy import select
 from journal.audit import audit
 from journal.extensions import db
 from journal.models import (AssignmentStatus, Decision, FileKind, ReviewAssignment, ReviewMode, Submission,
-                            SubmissionFile)
+                            SubmissionFile, utcnow)
 from journal.services.errors import DomainError, NotFound
 from journal.services.reviews import _check_reviewer, assignments_of
 from journal.services.unit import transactional
@@ -67,6 +69,70 @@ def remove_review_attachment(actor, assignment: ReviewAssignment) -> None:
         log.exception("could not delete %s after removing its row", key)
 
 
+@transactional
+def confirm_review_attachment(actor, assignment: ReviewAssignment, file_id: int | None) -> SubmissionFile:
+    """The reviewer, shown where their attachment names them, agrees that the authors may receive it as it is.
+
+    The confirmation holds for the file they saw (file_id), never for one that replaced it since."""
+    _check_reviewer(actor, assignment)
+    file = attachment_of(assignment)
+    if file is None:
+        raise DomainError("There is no attachment to confirm.", "attachment")
+    if file.id != file_id:
+        raise DomainError("The attachment changed since this page was shown: read what was found in it, then "
+                          "confirm again.", "share_attachment")
+    if file.withheld_for_names:
+        file.names_confirmed_at = utcnow()
+        # Where, not what: the history names no reviewer.
+        audit(actor, "review.attachment_names_confirmed", assignment.submission, reviewer=assignment.label,
+              round=assignment.round.number, found=[f"{_what(term)} ({where})" for term, where in file.names_found])
+    return file
+
+
+def _what(term: str) -> str:
+    return "address" if "@" in term else "name"
+
+
+def _place(where: str) -> str:
+    """ "page 2" → "on page 2"; "page 2 (comment or link)" → "in a comment or link on page 2"."""
+    if where.endswith(" (comment or link)"):
+        return f"in a comment or link on {where.removesuffix(' (comment or link)')}"
+    return f"on {where}" if where.startswith("page ") else f"in the {where}"
+
+
+def _places(file: SubmissionFile) -> list[tuple[str, str]]:
+    """(term, "on page 2 and in the document properties") per name or address found, in the order found."""
+    grouped: dict[str, list[str]] = {}
+    for term, where in file.names_found:
+        grouped.setdefault(term, []).append(_place(where))
+    return [(term, places[0] if len(places) == 1 else f"{', '.join(places[:-1])} and {places[-1]}")
+            for term, places in grouped.items()]
+
+
+def findings_for_reviewer(file: SubmissionFile | None) -> list[str]:
+    """Where the reviewer's attachment names them, in their words: "your name (Rosa Lindqvist) on page 2"."""
+    if file is None:
+        return []
+    return [f"your {_what(term)} ({term}) {where}" for term, where in _places(file)]
+
+
+def findings_for_editors(files: list[SubmissionFile]) -> dict[int, str]:
+    """Per review attachment naming its reviewer: "Rosa Lindqvist's name found on page 2; the reviewer confirmed it
+    may be shared" (editors know who reviews; this is never shown to the authors)."""
+    described = {}
+    for file in files:
+        if file.kind is not FileKind.REVIEW_ATTACHMENT or not file.names_found:
+            continue
+        owner = file.uploaded_by.full_name if file.uploaded_by is not None else "the reviewer"
+        parts = [f"{term}'s name found {where}" if _what(term) == "name" else f"{owner}'s address {term} found {where}"
+                 for term, where in _places(file)]
+        parts.append("the reviewer confirmed it may be shared" if file.names_confirmed_at is not None
+                     else "the reviewer has not confirmed it may be shared, so the authors do not get it")
+        text = "; ".join(parts)
+        described[file.id] = text[0].upper() + text[1:]
+    return described
+
+
 def decisions_by_round(submission: Submission) -> dict[int, Decision]:
     """The decision on each round (the last one, should there be more)."""
     return {d.round: d for d in sorted(submission.decisions, key=lambda d: d.id)}
@@ -79,11 +145,16 @@ def _named(assignment: ReviewAssignment) -> str | None:
     return None
 
 
+def _shareable(attachments: dict, assignment: ReviewAssignment) -> SubmissionFile | None:
+    """The review's attachment, unless it names its reviewer and they have not confirmed that it may be shared."""
+    file = attachments.get((assignment.round.number, assignment.reviewer_id)) if assignment.reviewer_id else None
+    return None if file is None or file.withheld_for_names else file
+
+
 def _shared(assignments: list[ReviewAssignment], attachments: dict) -> list[SharedReview]:
     """The submitted reviews the editor shares with the authors, by label."""
     return [
-        SharedReview(label=a.label, comments=a.review.comments_for_authors,
-                     attachment=attachments.get((a.round.number, a.reviewer_id)) if a.reviewer_id else None,
+        SharedReview(label=a.label, comments=a.review.comments_for_authors, attachment=_shareable(attachments, a),
                      reviewer_name=_named(a))
         for a in assignments
         if a.status is A.SUBMITTED and a.review is not None and a.review.is_submitted and a.review.shared_with_authors

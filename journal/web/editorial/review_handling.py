@@ -19,6 +19,7 @@ from journal.models import CRITERIA, AssignmentStatus, FileKind, Journal, Recomm
 from journal.models.reviews import ReviewAssignment
 from journal.permissions import journal_from_slug, permission, require
 from journal.services import reviews as review_service
+from journal.services import shared_reviews
 from journal.services.errors import DomainError
 from journal.storage import get_storage
 from journal.web.choices import select_choices
@@ -87,6 +88,7 @@ def review_summary(submission: Submission, assignments: list[ReviewAssignment]) 
     """Per round with submitted reviews: the reviews, the criteria means and the recommendation counts;
     the attachments of each review; the forms. Rounds newest first."""
     submitted = [a for a in assignments if a.status is A.SUBMITTED and a.review is not None and a.review.is_submitted]
+    attachments = _attachments(submission, submitted)
     rounds = []
     for number in sorted({a.round.number for a in submitted}, reverse=True):
         group = [a for a in submitted if a.round.number == number]
@@ -100,7 +102,9 @@ def review_summary(submission: Submission, assignments: list[ReviewAssignment]) 
                                    is_open=review_service.round_is_open(group[0])))
     return {
         "review_rounds": rounds,
-        "review_attachments": _attachments(submission, submitted),
+        "review_attachments": attachments,
+        "review_attachment_findings": shared_reviews.findings_for_editors(
+            [f for files in attachments.values() for f in files]),
         "ratings": review_service.RATINGS,
         "return_min_days": review_service.RETURN_MIN_DAYS,
     }

@@ -15,6 +15,7 @@ from journal.permissions import can, journal_from_slug, permission, require
 from journal.services import editorial as editorial_service
 from journal.services import submissions as submission_service
 from journal.services import queue as queue_service
+from journal.services import shared_reviews
 from journal.permissions import has_role
 from wtforms import BooleanField, Form, SearchField
 from journal.web.choices import select_choices
@@ -121,8 +122,10 @@ def submission(journal: Journal, submission_id: int):
         assign_form = AssignForm(version=str(submission.version), editor_id=submission.handling_editor_id)
         assign_form.editor_id.choices = select_choices(
             (u.id, u.full_name) for u in editorial_service.eligible_handling_editors(submission))
+    files = _visible_files(submission)
     return render_template("editorial/submission.html", journal=journal, submission=submission,
-                           sees_authors=sees_authors, files=_visible_files(submission), events=list(reversed(events)),
+                           sees_authors=sees_authors, files=files, events=list(reversed(events)),
+                           reviewer_findings=shared_reviews.findings_for_editors(files),
                            actions=actions, assign_form=assign_form, screen_form=ScreenForm(version=str(submission.version)),
                            recommendations=editorial_service.recommendations_of(submission),
                            **reviewers.page_context(submission))

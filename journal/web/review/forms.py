@@ -2,7 +2,7 @@
 
 from journal.web.forms import WebForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, RadioField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from journal.models import CRITERIA, Recommendation
@@ -31,6 +31,9 @@ class ReviewForm(WebForm):
                                           validators=[Length(max=100_000)], render_kw={"rows": 6})
     attachment = FileField("Attachment (optional)")
     remove_attachment = BooleanField("Remove the attachment")
+    # Shown when the attachment names its reviewer; attachment_seen is the file they were shown.
+    share_attachment = BooleanField("I have seen where the attachment names me: the authors may receive it as it is")
+    attachment_seen = HiddenField()
     # Shown in open-review journals only (the service ignores it elsewhere).
     consent_to_name = BooleanField("I agree that my name is shown to the authors with my review after the decision")
     finished = BooleanField("I have finished my review: submit it (it cannot be changed afterwards)")

@@ -134,6 +134,9 @@ def _save(assignment, form: ReviewForm, action: str) -> str:
     elif form.remove_attachment.data:
         shared_reviews.remove_review_attachment(current_user, assignment)
         messages.append("The attachment is removed.")
+    elif form.share_attachment.data:  # for the file the page showed; a new upload must be seen first
+        shared_reviews.confirm_review_attachment(current_user, assignment, _file_id(form.attachment_seen.data))
+        messages.append("You confirmed that the authors may receive the attachment as it is.")
     if action == "submit":
         if not form.finished.data:
             raise DomainError("Tick “I have finished my review” to submit it; it cannot be changed "
@@ -141,6 +144,10 @@ def _save(assignment, form: ReviewForm, action: str) -> str:
         review_service.submit_review(current_user, assignment)
         return "Thank you: your review is submitted and the editor has been told."
     return " ".join(["Your draft is saved. Submit it when you have finished.", *messages])
+
+
+def _file_id(value) -> int | None:
+    return int(value) if str(value or "").isdigit() else None
 
 
 @bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
@@ -164,10 +171,13 @@ def assignment(assignment):
     else:
         status = 400
     read_only = assignment.status is A.SUBMITTED
+    attachment = shared_reviews.attachment_of(assignment)
+    if attachment is None or _file_id(form.attachment_seen.data) != attachment.id:
+        form.share_attachment.data = False  # a tick given for another file does not carry over to this one
     return render_template("review/assignment.html", assignment=assignment, submission=submission,
                            review=assignment.review, manuscript=manuscript, form=form, criteria=CRITERIA,
                            read_only=read_only, open_review=submission.journal.review_mode is ReviewMode.OPEN,
-                           attachment=shared_reviews.attachment_of(assignment),
+                           attachment=attachment, findings=shared_reviews.findings_for_reviewer(attachment),
                            returned=assignment.returned_at is not None and not read_only,
                            after_decision=shared_reviews.after_decision(assignment),
                            earlier=review_service.earlier_reviews_by(assignment)), status
