@@ -1,7 +1,7 @@
 """a reviewer's confirmation that an attachment naming them may reach the authors
 
-Revision ID: 0009_attachment_confirmation
-Revises: 0008_announcements
+Revision ID: 0011_attachment_confirmation
+Revises: 0010_sign_ins
 Create Date: 2026-12-05 10:00:00.000000
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009_attachment_confirmation'
-down_revision = '0008_announcements'
+revision = '0011_attachment_confirmation'
+down_revision = '0010_sign_ins'
 branch_labels = None
 depends_on = None
 
