@@ -90,7 +90,7 @@ def _editorial_submission(journal: Journal, submission_id: int) -> Submission:
         abort(404)
     if submission.journal_id != journal.id or submission.status is SubmissionStatus.DRAFT:
         abort(404)
-    require("submission.view", submission, hide=True)
+    require("submission.editorial", submission, hide=True)  # 404 to the paper's own authors, whatever their roles
     return submission
 
 
