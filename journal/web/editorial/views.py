@@ -167,9 +167,10 @@ def _to_page(journal: Journal, submission: Submission):
 
 
 @bp.post("/<slug>/submissions/<int:submission_id>/assign")
-@permission("journal.manage", load=journal_from_slug)
+@permission("journal.editorial", load=journal_from_slug)
 def assign(journal: Journal, submission_id: int):
-    submission = _editorial_submission(journal, submission_id)
+    submission = _editorial_submission(journal, submission_id)  # 404 to the paper's authors first
+    require("journal.manage", journal)
     form = AssignForm()
     form.editor_id.choices = select_choices(
         (u.id, u.full_name) for u in editorial_service.eligible_handling_editors(submission))
