@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "user.flags_changed": "Account status changed",
     "journal.created": "Journal created",
     "journal.settings_changed": "Settings changed",
+    "journal.no_managing_editor": "Administrators told: no managing editor can handle a paper",
     "review.reminder_sent": "Reminder sent to a reviewer",
     "section.added": "Section added",
     "announcement.posted": "Announcement posted",

@@ -11,10 +11,11 @@ from collections.abc import Callable
 
 from flask import abort, g, has_request_context
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, or_, select, union
+from sqlalchemy.orm import aliased
 
 from journal.extensions import db, login_manager
-from journal.models import Journal, Membership, Role, Submission
+from journal.models import Contributor, Journal, Membership, Role, Submission
 
 
 def _roles(user) -> dict[int, set[Role]]:
@@ -63,13 +64,45 @@ def _edits(user, journal: Journal) -> bool:
     return has_role(user, journal, Role.MANAGING_EDITOR, Role.EDITOR)
 
 
-def _is_contributor(user, submission: Submission) -> bool:
+def is_contributor(user, submission: Submission) -> bool:
+    """An author of the paper: its submitter, a listed author linked to this account, or a listed author whose
+    address is the account's (in any case). Whatever their roles, such a person never reaches the paper's
+    editorial, production or review-handling side, nor hears of it as an editor. `contributor_condition` is the
+    same rule in SQL."""
+    if not _authenticated(user):
+        return False
+    if submission.submitter_id == user.id:
+        return True
+    email = (user.email or "").strip().lower()
+    return any(c.user_id == user.id or (c.email or "").strip().lower() == email for c in submission.contributors)
+
+
+def contributor_condition(user_id, email) -> ColumnElement[bool]:
+    """`is_contributor` over `submissions`, for lists built in one query. `user_id` and `email` are values or bind
+    parameters. Listed authors' addresses are stored in lower case (a CHECK constraint), so the indexed column is
+    compared with the address lowered. The account's papers are found once, by index, and each row is tested by its
+    id alone: a queue count then still reads only its index."""
+    submitted = aliased(Submission)
+    papers = union(
+        select(Contributor.submission_id).where(
+            or_(Contributor.user_id == user_id, Contributor.email == func.lower(email))),
+        select(submitted.id).where(submitted.submitter_id == user_id))
+    return Submission.id.in_(papers)
+
+
+def without_contributors(users, submission: Submission) -> list:
+    """The given people except the paper's own authors (`is_contributor`)."""
+    return [u for u in users if not is_contributor(u, submission)]
+
+
+def _linked_author(user, submission: Submission) -> bool:
+    """The author pages' rule: the submitter and the co-authors whose rows are linked to their accounts."""
     return submission.submitter_id == user.id or any(c.user_id == user.id for c in submission.contributors)
 
 
 def _decides(user, submission: Submission) -> bool:
     """The handling editor or a managing editor, never one of the paper's own authors."""
-    if not _authenticated(user) or _is_contributor(user, submission):
+    if not _authenticated(user) or is_contributor(user, submission):
         return False
     if has_role(user, submission.journal_id, Role.MANAGING_EDITOR):
         return True
@@ -94,9 +127,14 @@ def _recommends(user, submission: Submission) -> bool:
 def _sees_submission(user, submission: Submission) -> bool:
     if not _authenticated(user):
         return False
-    if _is_contributor(user, submission):
+    if _linked_author(user, submission):
         return True
     return _edits(user, submission.journal)
+
+
+def _edits_submission(user, submission: Submission) -> bool:
+    """The paper's editorial side: the journal's editors and managing editors, never one of its own authors."""
+    return _authenticated(user) and _edits(user, submission.journal) and not is_contributor(user, submission)
 
 
 def _sees_authors(user, submission: Submission) -> bool:
@@ -104,7 +142,7 @@ def _sees_authors(user, submission: Submission) -> bool:
     journals from the handling editors too (managing editors always see it)."""
     if not _authenticated(user):
         return False
-    if _is_contributor(user, submission) or has_role(user, submission.journal_id, Role.MANAGING_EDITOR):
+    if is_contributor(user, submission) or has_role(user, submission.journal_id, Role.MANAGING_EDITOR):
         return True
     from journal.models import ReviewMode
 
@@ -126,10 +164,13 @@ RULES: dict[str, Callable] = {
     "journal.editorial": lambda user, obj: _edits(user, obj),
     "journal.review": lambda user, obj: has_role(user, obj, Role.REVIEWER),
     "journal.submit": lambda user, obj: _authenticated(user) and obj.accepting_submissions,
+    # Authors (the author pages' rule) and the journal's editors: who may know of the paper at all.
     "submission.view": lambda user, obj: _sees_submission(user, obj),
+    # The paper's editorial side (its page, files, reviewers, reviews): the journal's editors, never its authors.
+    "submission.editorial": lambda user, obj: _edits_submission(user, obj),
     # The author pages: the submitter and the co-authors linked to their accounts, never the editors
     # (in triple-anonymous journals the handling editor must not see who wrote the paper).
-    "submission.contributor": lambda user, obj: _authenticated(user) and _is_contributor(user, obj),
+    "submission.contributor": lambda user, obj: _authenticated(user) and _linked_author(user, obj),
     # The submitter edits drafts and revisions, submits, withdraws; co-authors only read.
     "submission.author": lambda user, obj: _authenticated(user) and obj.submitter_id == user.id,
     # Handles the paper: screening, reviewers, letters. The handling editor or a managing editor.
@@ -140,7 +181,7 @@ RULES: dict[str, Callable] = {
     "submission.recommend": lambda user, obj: _recommends(user, obj),
     "submission.see_authors": lambda user, obj: _sees_authors(user, obj),
     "submission.produce": lambda user, obj: has_role(user, obj.journal_id, Role.MANAGING_EDITOR)
-    and not _is_contributor(user, obj),
+    and not is_contributor(user, obj),
     # Production and issues (journal/services/production.py, issues.py): the managing editors, never on
     # their own paper. The journal's production area, its issues, and one article in production.
     "journal.production": lambda user, obj: has_role(user, obj, Role.MANAGING_EDITOR),

@@ -277,7 +277,7 @@ def _pending_recommendation(paper, editor):
     ("recommendation pending", "editor", []),
     ("recommend-only, enough reviews", "editor", ["Recommend a decision"]),
     ("recommend-only, enough reviews", "manager", []),
-    ("unassigned, written by the managing editor", "manager", []),
+    ("unassigned, written by the managing editor", "manager", None),  # not in their queue at all
     ("revision requested", "editor", []),
     ("accepted", "editor", []),
 ])

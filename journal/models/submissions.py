@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
@@ -90,6 +90,9 @@ class Contributor(db.Model):
     """One author of a submission, in byline order."""
 
     __tablename__ = "contributors"
+    # Stored in lower case, as accounts' addresses are: "is this account an author of the paper?" matches listed
+    # authors by address (journal/permissions.py), and the queue asks it in SQL through the email index.
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lowercase"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)

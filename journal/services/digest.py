@@ -18,9 +18,10 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from journal.extensions import db
 from journal.mail import external_url, queue_mail
-from journal.models import (AssignmentStatus, Contributor, EditorRecommendation, Journal, Membership,
+from journal.models import (AssignmentStatus, EditorRecommendation, Journal, Membership,
                             RecommendationStatus, ReviewAssignment, ReviewRound, Role, SentReminder, Submission,
                             SubmissionStatus, User, utcnow)
+from journal.permissions import is_contributor
 from journal.services.reminders import ReminderReport, TakenByOtherRun, claim_key, relative_day
 from journal.services.unit import transactional
 
@@ -182,17 +183,13 @@ def _collect_stalled(now: datetime) -> tuple[dict[int, _Stalled], dict[int, Subm
     return stalled, papers
 
 
-def _authors_by_submission(papers: dict[int, Submission]) -> dict[int, set[int]]:
-    """Who wrote each listed paper (accounts), so that no editor is sent their own paper."""
-    authors = {submission_id: {s.submitter_id} for submission_id, s in papers.items()}
+def _load_authors(papers: dict[int, Submission]) -> None:
+    """The listed authors of every listed paper, so that no editor is sent their own paper (`is_contributor`:
+    by account or by address). One query per thousand papers."""
     ids = list(papers)
     for start in range(0, len(ids), 1000):
-        for submission_id, user_id in db.session.execute(
-            select(Contributor.submission_id, Contributor.user_id)
-            .where(Contributor.submission_id.in_(ids[start:start + 1000]), Contributor.user_id.is_not(None))
-        ):
-            authors[submission_id].add(user_id)
-    return authors
+        db.session.scalars(select(Submission).where(Submission.id.in_(ids[start:start + 1000]))
+                           .options(selectinload(Submission.contributors))).all()
 
 
 def editor_digests(now: datetime | None = None) -> dict[int, tuple[User, list[JournalDigest]]]:
@@ -201,7 +198,7 @@ def editor_digests(now: datetime | None = None) -> dict[int, tuple[User, list[Jo
     stalled, papers = _collect_stalled(now)
     if not stalled:
         return {}
-    authors = _authors_by_submission(papers)
+    _load_authors(papers)
     journals = {j.id: j for j in db.session.scalars(select(Journal).where(Journal.id.in_(list(stalled))))}
     digests: dict[int, tuple[User, list[JournalDigest]]] = {}
     for user, journal_id, role in db.session.execute(
@@ -226,7 +223,7 @@ def editor_digests(now: datetime | None = None) -> dict[int, tuple[User, list[Jo
                 DigestEntry(papers[sid].display_reference, papers[sid].title, tuple(notes),
                             external_url("editorial.submission", slug=journal.slug, submission_id=sid))
                 for sid, notes in getattr(stalled[journal_id], attribute).items()
-                if user.id not in authors[sid] and (managing or papers[sid].handling_editor_id == user.id)
+                if (managing or papers[sid].handling_editor_id == user.id) and not is_contributor(user, papers[sid])
             ]
             if entries:
                 digest.sections.append((title, entries))

@@ -11,8 +11,9 @@ from journal.extensions import db
 from journal.mail import external_url, queue_mail
 from journal.models import (Decision, DecisionKind, EditorRecommendation, Membership, RecommendationStatus, ReviewRound,
                             Role, Submission, SubmissionStatus, User, utcnow)
-from journal.permissions import can
+from journal.permissions import can, is_contributor, without_contributors
 from journal.services.errors import DomainError, PermissionDenied
+from journal.services.handlers import managing_editors_to_tell
 from journal.services.unit import transactional
 from journal.workflow import check_version, transition
 
@@ -21,13 +22,12 @@ S = SubmissionStatus
 
 def eligible_handling_editors(submission: Submission) -> list[User]:
     """The journal's editors and managing editors, except the paper's own authors."""
-    authors = {submission.submitter_id} | {c.user_id for c in submission.contributors if c.user_id}
     editor_ids = select(Membership.user_id).where(Membership.journal_id == submission.journal_id,
                                                   Membership.role.in_([Role.EDITOR, Role.MANAGING_EDITOR]))
     users = db.session.scalars(  # no DISTINCT over users: PostgreSQL cannot compare its JSON columns
         select(User).where(User.id.in_(editor_ids), User.active.is_(True)).order_by(User.family_name, User.given_name)
     )
-    return [u for u in users if u.id not in authors]
+    return without_contributors(users, submission)
 
 
 @transactional
@@ -203,16 +203,6 @@ def recommendations_of(submission: Submission) -> list[EditorRecommendation]:
         EditorRecommendation.submission_id == submission.id).order_by(EditorRecommendation.id)))
 
 
-def _managing_editors(submission: Submission) -> list[User]:
-    authors = {submission.submitter_id} | {c.user_id for c in submission.contributors if c.user_id}
-    managers = db.session.scalars(
-        select(User).where(User.id.in_(select(Membership.user_id).where(
-            Membership.journal_id == submission.journal_id, Membership.role == Role.MANAGING_EDITOR)),
-            User.active.is_(True)).order_by(User.id)
-    ).all()
-    return [m for m in managers if m.id not in authors]
-
-
 @transactional
 def recommend(actor: User, submission: Submission, *, kind: DecisionKind | str, reasons: str, letter: str = "",
               expected_version: int | None = None) -> EditorRecommendation:
@@ -252,7 +242,8 @@ def recommend(actor: User, submission: Submission, *, kind: DecisionKind | str, 
     link = external_url("editorial.decide", slug=submission.journal.slug, submission_id=submission.id,
                         kind=kind.value) if kind is not DecisionKind.DESK_REJECT else external_url(
         "editorial.desk_reject", slug=submission.journal.slug, submission_id=submission.id)
-    for manager in _managing_editors(submission):
+    for manager in managing_editors_to_tell(submission, waiting_for="a managing editor to confirm its handling "
+                                                                    "editor's recommendation"):
         queue_mail(manager, "recommendation_made", subject=f"{submission.reference}: recommendation to confirm "
                    f"({kind.label.lower()})", related=submission, submission=submission, recommendation=recommendation,
                    editor_name=actor.full_name, link=link)
@@ -295,11 +286,10 @@ def history_without_authors(submission: Submission) -> list:
 
     from journal.audit import history
 
-    authors = {submission.submitter_id} | {c.user_id for c in submission.contributors if c.user_id}
     names = [n for c in submission.contributors for n in (c.full_name, c.family_name, c.email) if n]
     rows = []
     for event in history(submission):
-        by_author = event.actor_id in authors
+        by_author = event.actor is not None and is_contributor(event.actor, submission)
         payload = {} if by_author else {k: v for k, v in (event.payload or {}).items()
                                         if not any(n.lower() in str(v).lower() for n in names)}
         actor = SimpleNamespace(full_name=AUTHOR_ACTOR) if by_author else event.actor

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,11 +22,12 @@ from journal.audit import audit
 from journal.extensions import db
 from journal.identifiers import normalize_orcid, parse_keywords
 from journal.mail import external_url, queue_mail
-from journal.models import (Article, ArticleStatus, ArticleVersion, Contributor, FileKind, Membership, Role, Submission,
-                            SubmissionFile, SubmissionStatus, User, utcnow)
-from journal.permissions import can
+from journal.models import (Article, ArticleStatus, ArticleVersion, FileKind, Submission, SubmissionFile,
+                            SubmissionStatus, User, utcnow)
+from journal.permissions import can, contributor_condition
 from journal.services.errors import ConcurrentChange, DomainError, NotFound, PermissionDenied
 from journal.services.files import StagedObjects
+from journal.services.handlers import managing_editors_of
 from journal.services.submissions import _file_limit, _pdf_limits, _pdf_slots
 from journal.services.unit import transactional
 from journal.workflow import check_version
@@ -379,11 +380,7 @@ def _production_editors(article: Article) -> list[User]:
     requester = article.proofs_requested_by
     if requester is not None and requester.active and can(requester, "article.produce", article):
         return [requester]
-    authors = {article.submission.submitter_id} | {c.user_id for c in article.submission.contributors if c.user_id}
-    managers = db.session.scalars(select(User).where(User.id.in_(select(Membership.user_id).where(
-        Membership.journal_id == article.journal_id, Membership.role == Role.MANAGING_EDITOR)),
-        User.active.is_(True)).order_by(User.id))
-    return [m for m in managers if m.id not in authors]
+    return managing_editors_of(article.submission)
 
 
 @transactional
@@ -438,8 +435,7 @@ def overview(actor: User, journal) -> ProductionOverview:
     """The journal's production area in a fixed number of queries, whatever its size; never the actor's own
     papers (another managing editor produces those)."""
     started = select(Article.submission_id).where(Article.journal_id == journal.id)
-    own = select(Contributor.submission_id).where(Contributor.user_id == actor.id)
-    mine = or_(Submission.submitter_id == actor.id, Submission.id.in_(own))
+    mine = contributor_condition(actor.id, actor.email)
     waiting = db.session.scalars(
         select(Submission).where(Submission.journal_id == journal.id,
                                  Submission.status.in_([S.ACCEPTED, S.SCHEDULED]), Submission.id.not_in(started),

@@ -10,7 +10,8 @@ those also push a plan's cost past the JIT threshold, which then compiles for se
 
 The statements are built once per shape (which filters, managing or not) with named parameters (:me, :now,
 :required, …) and kept: building these SQL expressions costs more than running them.
-The queue shows no author names, so a triple-anonymous handling editor can use it.
+The queue shows no author names, so a triple-anonymous handling editor can use it. Nobody's queue, counts or
+summary holds a paper they are an author of (journal/permissions.py, `contributor_condition`).
 """
 
 import functools
@@ -20,11 +21,11 @@ from sqlalchemy import ColumnElement, Integer, String, and_, bindparam, case, fa
 from sqlalchemy.orm import aliased, joinedload, load_only
 
 from journal.extensions import db
-from journal.models import (AssignmentStatus, Contributor, EditorRecommendation, Journal, Membership,
+from journal.models import (AssignmentStatus, EditorRecommendation, Journal, Membership,
                             RecommendationStatus, ReviewAssignment, ReviewRound, Role, Submission, SubmissionStatus,
                             User, utcnow)
 from journal.models.base import UTCDateTime
-from journal.permissions import has_role
+from journal.permissions import contributor_condition, has_role
 
 S = SubmissionStatus
 A = AssignmentStatus
@@ -112,15 +113,21 @@ class QueuePage:
 # ---- The rules, as SQL with named parameters ------------------------------------------------------------------
 
 ME = bindparam("me", type_=Integer)  # the user looking at the queue
+EMAIL = bindparam("email", type_=String)  # their address: a listed author with it is them
 NOW = bindparam("now", type_=UTCDateTime())
 REQUIRED = bindparam("required", type_=Integer)  # the journal's reviews required per round
 JOURNAL_IDS = bindparam("journal_ids", expanding=True)
 IDS = bindparam("ids", expanding=True)  # the page's submissions
 
 
+def _not_author() -> ColumnElement[bool]:
+    """Not a paper I am an author of (the submitter, linked to my account, or listed with my address)."""
+    return not_(contributor_condition(ME, EMAIL))
+
+
 def _visible(managing: ColumnElement) -> ColumnElement[bool]:
-    """Managing editors see every submission but drafts, editors those they handle."""
-    return and_(Submission.status != S.DRAFT, or_(managing, Submission.handling_editor_id == ME))
+    """Managing editors see every submission but drafts, editors those they handle; nobody their own paper."""
+    return and_(Submission.status != S.DRAFT, or_(managing, Submission.handling_editor_id == ME), _not_author())
 
 
 def _handled_by_me(managing: ColumnElement) -> ColumnElement[bool]:
@@ -188,8 +195,7 @@ class _Rules:
     def __init__(self, facts: _Facts, managing: ColumnElement, required: ColumnElement,
                  recommend_only: ColumnElement):
         self.facts = facts
-        written = select(Contributor.submission_id).where(Contributor.user_id == ME)  # run once, not per row
-        not_author = and_(Submission.submitter_id != ME, Submission.id.not_in(written))
+        not_author = _not_author()
         mine = and_(_handled_by_me(managing), not_author)  # never a paper I wrote
         decides = or_(not_(recommend_only), managing)
         revision = and_(Submission.status == S.SUBMITTED, Submission.current_round >= 2)
@@ -332,7 +338,8 @@ def queue_page(actor: User, journal: Journal, filters: QueueFilters) -> QueuePag
                    filters.sort if filters.sort in _ORDERS else "oldest")
     counts_query, page_query = _queue_statements(shape)
     now = utcnow()
-    params = {"me": actor.id, "now": now, "required": journal.reviews_required, "journal_ids": [journal.id],
+    params = {"me": actor.id, "email": actor.email, "now": now, "required": journal.reviews_required,
+              "journal_ids": [journal.id],
               "section_id": filters.section_id, "editor_id": int(filters.editor) if editor == "id" else None,
               "q": _like_text(filters.q.strip())}
 
@@ -352,7 +359,8 @@ def queue_page(actor: User, journal: Journal, filters: QueueFilters) -> QueuePag
     if rows:
         figures_query, labels = _figures_statement(managing, journal.editors_recommend_only)
         figures = {row[0]: row[1:] for row in db.session.execute(figures_query, {
-            "me": actor.id, "now": now, "required": journal.reviews_required, "ids": [r.submission.id for r in rows]})}
+            "me": actor.id, "email": actor.email, "now": now, "required": journal.reviews_required,
+            "ids": [r.submission.id for r in rows]})}
         for row in rows:
             submitted, invited, late, *flags = figures[row.submission.id]
             row.reviews_submitted, row.reviews_invited = submitted, invited
@@ -402,7 +410,8 @@ def journal_summaries(actor: User, journals: list[Journal]) -> dict[int, Journal
         return {}
     managed = [j.id for j in journals if has_role(actor, j, Role.MANAGING_EDITOR)]
     rows = db.session.execute(_summary_statement(bool(managed)), {
-        "me": actor.id, "now": utcnow(), "journal_ids": [j.id for j in journals], "managed": managed}).all()
+        "me": actor.id, "email": actor.email, "now": utcnow(), "journal_ids": [j.id for j in journals],
+        "managed": managed}).all()
     summaries = {j.id: JournalSummary(j.id in managed) for j in journals}
     for journal_id, active, needs_action, overdue in rows:
         summaries[journal_id] = JournalSummary(journal_id in managed, active, needs_action or 0, overdue or 0)

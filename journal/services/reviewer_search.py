@@ -37,7 +37,7 @@ from journal.extensions import db
 from journal.models import (AssignmentStatus, Contributor, Membership, ReviewAssignment, Role, Submission,
                             SubmissionStatus, User)
 from journal.models.reviews import ENDED_STATUSES, OPEN_STATUSES
-from journal.permissions import can
+from journal.permissions import can, is_contributor
 from journal.services.accounts import normalize_email
 from journal.services.errors import PermissionDenied
 from journal.services.reviews import current_round
@@ -427,8 +427,7 @@ def _coauthors(candidates: list[Candidate], submission: Submission) -> dict[int,
 
 def _conflicts(candidates: list[Candidate], submission: Submission, sees_authors: bool) -> None:
     contributors = submission.contributors
-    author_ids = {submission.submitter_id} | {c.user_id for c in contributors if c.user_id}
-    author_emails = {c.email for c in contributors} | {submission.submitter.email}
+    author_emails = {normalize_email(c.email) for c in contributors} | {submission.submitter.email}
     institutions = [(c, institution(c.affiliation)) for c in contributors]
     opposed = [(normalize_email(o.get("email") or ""), _name_words(o.get("name") or ""), o.get("reason") or "")
                for o in submission.opposed_reviewers or []]
@@ -436,7 +435,8 @@ def _conflicts(candidates: list[Candidate], submission: Submission, sees_authors
     by_id = {c.id: c for c in contributors}
     for position, candidate in enumerate(candidates):
         user = candidate.user
-        if (user is not None and user.id in author_ids) or candidate.email in author_emails:
+        if ((user is not None and is_contributor(user, submission))
+                or normalize_email(candidate.email) in author_emails):
             candidate.conflicts.append(Conflict("author", "An author of this paper: cannot review it."))
             continue
         mine = institution(user.affiliation) if user is not None else frozenset()

@@ -19,9 +19,10 @@ from journal.mail import external_url, queue_mail
 from journal.models import (CRITERIA, AssignmentStatus, Membership, Recommendation, Review, ReviewAssignment,
                             ReviewRound, Role, Submission, SubmissionStatus, User, utcnow)
 from journal.models.reviews import ENDED_STATUSES, OPEN_STATUSES
-from journal.permissions import can
+from journal.permissions import can, is_contributor
 from journal.services.accounts import find_user_by_email, hash_password, normalize_email, queue_set_password
 from journal.services.errors import DomainError, NotFound, PermissionDenied
+from journal.services.handlers import managing_editors_of
 from journal.services.unit import transactional
 
 A = AssignmentStatus
@@ -45,10 +46,6 @@ def _as_deadline(value: date | datetime | None) -> datetime | None:
     return datetime.combine(value, time(23, 59, 59), tzinfo=UTC)
 
 
-def _author_ids(submission: Submission) -> set[int]:
-    return {submission.submitter_id} | {c.user_id for c in submission.contributors if c.user_id}
-
-
 def _author_emails(submission: Submission) -> set[str]:
     return {normalize_email(c.email) for c in submission.contributors} | {submission.submitter.email}
 
@@ -64,8 +61,7 @@ def reviewer_pool(submission: Submission) -> list[tuple[User, int]]:
         select(User, func.coalesce(load.c.open, 0)).outerjoin(load, load.c.reviewer_id == User.id)
         .where(User.id.in_(reviewer_ids), User.active.is_(True)).order_by(User.family_name, User.given_name)
     ).all()
-    authors, emails = _author_ids(submission), _author_emails(submission)
-    return [(user, count) for user, count in rows if user.id not in authors and user.email not in emails]
+    return [(user, count) for user, count in rows if not is_contributor(user, submission)]
 
 
 def assignments_of(submission: Submission) -> list[ReviewAssignment]:
@@ -97,16 +93,10 @@ def _label_number(submission: Submission, user: User | None, email: str) -> int:
 
 
 def _editors_to_tell(submission: Submission) -> list[User]:
-    """The handling editor, or the managing editors while there is none."""
+    """The handling editor, or the managing editors while there is none (never an author of the paper)."""
     if submission.handling_editor is not None:
         return [submission.handling_editor]
-    managers = db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.journal_id == submission.journal_id, Membership.role == Role.MANAGING_EDITOR,
-               User.active.is_(True))
-    ).all()
-    authors = _author_ids(submission)
-    return [m for m in managers if m.id not in authors]
+    return managing_editors_of(submission)
 
 
 def _editor_link(submission: Submission) -> str:
@@ -148,7 +138,7 @@ def _invite(actor: User, submission: Submission, *, user_id: int | None = None, 
             raise DomainError("This person's account is deactivated; they cannot be invited.", "email")
     address = user.email if user else email
     field = "reviewer_id" if user_id else "email"
-    if (user is not None and user.id in _author_ids(submission)) or address in _author_emails(submission):
+    if (user is not None and is_contributor(user, submission)) or address in _author_emails(submission):
         raise DomainError("This person is an author of the paper and cannot review it.", field)
     for other in db.session.scalars(select(ReviewAssignment).where(ReviewAssignment.round_id == round_.id)):
         same = (user is not None and other.reviewer_id == user.id) or other.invitee_email == address

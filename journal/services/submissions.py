@@ -18,12 +18,13 @@ from journal.audit import audit
 from journal.extensions import db
 from journal.identifiers import normalize_orcid, parse_keywords
 from journal.mail import external_url, queue_mail
-from journal.models import (Contributor, FileKind, Journal, Membership, ReferenceCounter, ReviewMode, ReviewRound, Role,
-                            Section, Submission, SubmissionFile, SubmissionStatus, User, utcnow)
+from journal.models import (Contributor, FileKind, Journal, ReferenceCounter, ReviewMode, ReviewRound, Section,
+                            Submission, SubmissionFile, SubmissionStatus, User, utcnow)
 from journal.permissions import can
 from journal.services.accounts import normalize_email
 from journal.services.errors import DomainError, NotFound, PermissionDenied
 from journal.services.files import StagedObjects
+from journal.services.handlers import managing_editors_of, managing_editors_to_tell
 from journal.services.unit import transactional
 from journal.workflow import check_version, transition
 
@@ -530,13 +531,6 @@ def _link_contributor_accounts(submission: Submission) -> None:
             contributor.user = users[contributor.email]
 
 
-def _managing_editors(journal: Journal) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(Membership).where(Membership.journal_id == journal.id,
-                                            Membership.role == Role.MANAGING_EDITOR, User.active.is_(True))
-    ))
-
-
 def objection_token(contributor: Contributor) -> str:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="journal.contributor-objection").dumps(
         {"c": contributor.id, "e": contributor.email})
@@ -568,7 +562,7 @@ def submit(actor: User, submission: Submission, *, expected_version: int | None 
                    subject=f"You are listed as an author of {submission.reference}", related=submission,
                    submission=submission, contributor=contributor,
                    object_link=external_url("author.object_to_listing", token=objection_token(contributor)))
-    for editor in _managing_editors(submission.journal):
+    for editor in managing_editors_to_tell(submission, waiting_for="a handling editor"):
         queue_mail(editor, "new_submission", subject=f"New submission {submission.reference}", related=submission,
                    submission=submission, link=external_url("editorial.queue", slug=submission.journal.slug))
 
@@ -594,7 +588,8 @@ def resubmit(actor: User, submission: Submission, *, response: str, expected_ver
                subject=f"{submission.reference}: revision received (round {submission.current_round})",
                related=submission, submission=submission, link=external_url("author.submission",
                                                                              submission_id=submission.id))
-    editors = [submission.handling_editor] if submission.handling_editor else _managing_editors(submission.journal)
+    editors = [submission.handling_editor] if submission.handling_editor else managing_editors_to_tell(
+        submission, waiting_for="an editor to look at its revision")
     for editor in editors:
         queue_mail(editor, "revision_to_editor", subject=f"Revision of {submission.reference} submitted",
                    related=submission, submission=submission,
@@ -624,7 +619,7 @@ def withdraw(actor: User, submission: Submission, *, reason: str, expected_versi
     check_version(submission, expected_version)
     submission.withdraw_reason = reason
     transition(actor, submission, "withdraw", reason=reason)
-    editors = {e.id: e for e in _managing_editors(submission.journal)}
+    editors = {e.id: e for e in managing_editors_of(submission)}
     if submission.handling_editor:
         editors[submission.handling_editor.id] = submission.handling_editor
     for editor in editors.values():
@@ -686,7 +681,7 @@ def object_to_listing(token: str, *, reason: str) -> Contributor:
     contributor.objected_at = utcnow()
     contributor.objection = reason
     audit(None, "contributor.objected", submission, name=contributor.full_name, reason=reason)
-    for editor in _managing_editors(submission.journal):
+    for editor in managing_editors_of(submission):
         queue_mail(editor, "coauthor_objected", subject=f"{submission.reference}: a listed author objects",
                    related=submission, submission=submission, contributor=contributor, reason=reason)
     queue_mail(submission.submitter, "coauthor_objected", subject=f"{submission.reference}: a listed author objects",

@@ -91,7 +91,7 @@ def _editorial_submission(journal: Journal, submission_id: int) -> Submission:
         abort(404)
     if submission.journal_id != journal.id or submission.status is SubmissionStatus.DRAFT:
         abort(404)
-    require("submission.view", submission, hide=True)
+    require("submission.editorial", submission, hide=True)  # 404 to the paper's own authors, whatever their roles
     return submission
 
 
@@ -170,9 +170,10 @@ def _to_page(journal: Journal, submission: Submission):
 
 
 @bp.post("/<slug>/submissions/<int:submission_id>/assign")
-@permission("journal.manage", load=journal_from_slug)
+@permission("journal.editorial", load=journal_from_slug)
 def assign(journal: Journal, submission_id: int):
-    submission = _editorial_submission(journal, submission_id)
+    submission = _editorial_submission(journal, submission_id)  # 404 to the paper's authors first
+    require("journal.manage", journal)
     form = AssignForm()
     form.editor_id.choices = select_choices(
         (u.id, u.full_name) for u in editorial_service.eligible_handling_editors(submission))
