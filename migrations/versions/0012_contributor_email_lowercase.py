@@ -4,8 +4,8 @@
 the editorial queue asks it in SQL for every editor's page, through the index on contributors.email. The service
 already stored addresses in lower case; this lowers any that are not and keeps it so, as for users.
 
-Revision ID: 0009_contributor_email_lowercase
-Revises: 0008_announcements
+Revision ID: 0012_contributor_email_lowercase
+Revises: 0011_attachment_confirmation
 Create Date: 2026-12-05 10:00:00.000000
 
 """
@@ -13,8 +13,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0009_contributor_email_lowercase'
-down_revision = '0008_announcements'
+revision = '0012_contributor_email_lowercase'
+down_revision = '0011_attachment_confirmation'
 branch_labels = None
 depends_on = None
 
