@@ -151,8 +151,11 @@ _counter = itertools.count(1)
 @pytest.fixture
 def make_user(app):
     def make(email=None, *, password=PASSWORD, given_name="Ada", family_name=None, roles=None, admin=False,
-             verified=True, active=True, affiliation="Institute of Space Science", **fields) -> User:
+             verified=True, active=True, affiliation=None, **fields) -> User:
         n = next(_counter)
+        # Each person's own lab by default: a shared one would make every editor and reviewer a colleague of
+        # every author, a conflict of interest that holds each invitation and assignment.
+        affiliation = f"Space Science Lab {n}" if affiliation is None else affiliation
         user = User(
             email=(email or f"user{n}@example.org").lower(),
             password_hash=hash_password(password),

@@ -379,7 +379,10 @@ def test_invite_anyway_invites_despite_a_conflict(client, login, conflicted):
     _journal, submission, people, users = conflicted(ReviewMode.DOUBLE_ANONYMOUS)
     login(people["editor"])
     form = invite_form_in(card_of(client.get(find_url(submission)).get_data(as_text=True), "Ivan Petrov"))
-    response = client.post(form["action"], data=form["fields"], follow_redirects=True)
+    # “Invite anyway” needs its box ticked and a reason (tests/test_conflicts.py holds the invitation without).
+    response = client.post(form["action"], data={**form["fields"], "override": "y",
+                                                 "override_reason": "The rivalry ended years ago."},
+                           follow_redirects=True)
     assert "Ivan Petrov is invited" in response.get_data(as_text=True)
 
 

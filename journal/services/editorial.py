@@ -12,6 +12,7 @@ from journal.mail import external_url, queue_mail
 from journal.models import (Decision, DecisionKind, EditorRecommendation, Membership, RecommendationStatus, ReviewRound,
                             Role, Submission, SubmissionStatus, User, utcnow)
 from journal.permissions import can, is_contributor, without_contributors
+from journal.services.conflicts import Conflict, Person, conflicts_for, conflicts_of, require_override
 from journal.services.errors import DomainError, PermissionDenied
 from journal.services.handlers import managing_editors_to_tell
 from journal.services.unit import transactional
@@ -30,10 +31,21 @@ def eligible_handling_editors(submission: Submission) -> list[User]:
     return without_contributors(users, submission)
 
 
+def handling_editor_choices(actor: User, submission: Submission) -> list[tuple[User, list[Conflict]]]:
+    """The eligible editors, each with their conflicts of interest with the paper (the one conflict check)."""
+    editors = eligible_handling_editors(submission)
+    return list(zip(editors, conflicts_for(actor, submission, [Person.of(u) for u in editors])))
+
+
 @transactional
 def assign_handling_editor(actor: User, submission: Submission, editor_id: int,
-                           expected_version: int | None = None) -> User:
-    """A managing editor gives the paper to an editor, who is told by mail."""
+                           expected_version: int | None = None, *, override: bool = False,
+                           override_reason: str = "") -> User:
+    """A managing editor gives the paper to an editor, who is told by mail.
+
+    An editor with a conflict of interest (same institution as an author, co-author of one, opposed by the
+    authors) is assigned only with an explicit override and a reason, which the audit event records; the authors
+    learn nothing of it."""
     if not can(actor, "journal.manage", submission.journal) or not can(actor, "submission.produce", submission):
         raise PermissionDenied("Only the journal's managing editors assign handling editors.")
     check_version(submission, expected_version)
@@ -45,10 +57,14 @@ def assign_handling_editor(actor: User, submission: Submission, editor_id: int,
         raise DomainError("Choose one of the journal's editors who is not an author of this paper.", "editor_id")
     if submission.handling_editor_id == editor.id:
         raise DomainError(f"{editor.full_name} handles this paper already.", "editor_id")
+    found = conflicts_of(actor, submission, Person.of(editor))
+    if any(c.blocks for c in found):
+        raise DomainError(f"{editor.full_name} is an author of this paper and cannot handle it.", "editor_id")
+    override_payload = require_override([(editor.full_name, found)], override=override, reason=override_reason)
     previous = submission.handling_editor
     submission.handling_editor = editor
     audit(actor, "submission.editor_assigned", submission, editor=editor.full_name,
-          previous=previous.full_name if previous else None)
+          previous=previous.full_name if previous else None, **override_payload)
     queue_mail(editor, "editor_assigned", subject=f"Please handle {submission.reference}", related=submission,
                submission=submission, link=external_url("editorial.submission", slug=submission.journal.slug,
                                                         submission_id=submission.id))
@@ -277,6 +293,8 @@ def _resolve_recommendation(actor: User, submission: Submission, decision: Decis
 # What the authors did is shown as theirs without a name; their payloads (file names, fields typed) are left out,
 # since a file name or a title change may name them.
 AUTHOR_ACTOR = "The authors"
+# An override of the handling editor's own conflict would tell them something of the authors (their institution).
+OVERRIDE_KEYS = ("conflicts_overridden", "override_reason")
 
 
 def history_without_authors(submission: Submission) -> list:
@@ -291,7 +309,9 @@ def history_without_authors(submission: Submission) -> list:
     for event in history(submission):
         by_author = event.actor is not None and is_contributor(event.actor, submission)
         payload = {} if by_author else {k: v for k, v in (event.payload or {}).items()
-                                        if not any(n.lower() in str(v).lower() for n in names)}
+                                        if not any(n.lower() in str(v).lower() for n in names)
+                                        and not (event.action == "submission.editor_assigned"
+                                                 and k in OVERRIDE_KEYS)}
         actor = SimpleNamespace(full_name=AUTHOR_ACTOR) if by_author else event.actor
         rows.append(SimpleNamespace(created_at=event.created_at, action=event.action, actor=actor, payload=payload))
     return rows

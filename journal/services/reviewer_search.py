@@ -9,13 +9,8 @@ Ranking is a plain weighted overlap, shown to the editor term by term:
   its keywords or title contain a word of this paper's keywords; papers add at most PAPER_POINTS_CAP together.
 Words are compared case-insensitively, without accents, punctuation, common English words or a plural "s".
 
-Conflicts of interest, each shown with its reason:
-- an author of the paper (account or email address): listed but not invitable;
-- shares an affiliation with an author: the institution part of each affiliation (the first comma-separated part
-  that does not name a department, faculty or school), compared as a set of words without accents, punctuation
-  and the words "the", "of", "university" (in several languages), "and", "at", "for", "de"…;
-- opposed by the authors: their email address, or the same words in their full name;
-- co-authored another paper in this system (not a draft) with one of this paper's authors.
+Conflicts of interest come from journal/services/conflicts.py, the one check every invitation goes through: an
+author of the paper is listed but not invitable; the other conflicts need the editor's override with a reason.
 
 Every figure is computed for all candidates at once, in a fixed number of queries whatever their number.
 In a triple-anonymous journal an editor who may not see the authors gets the flags without names, affiliations or
@@ -25,20 +20,18 @@ the authors' reasons, and the paper's authors are left out of the results altoge
 import functools
 import json
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import String, cast, func, or_, select
-from sqlalchemy.orm import aliased
 
 from journal.extensions import db
-from journal.models import (AssignmentStatus, Contributor, Membership, ReviewAssignment, Role, Submission,
-                            SubmissionStatus, User)
+from journal.models import AssignmentStatus, Membership, ReviewAssignment, Role, Submission, User
 from journal.models.reviews import ENDED_STATUSES, OPEN_STATUSES
-from journal.permissions import can, is_contributor
+from journal.permissions import can
 from journal.services.accounts import normalize_email
+from journal.services.conflicts import WORDS, Conflict, conflicts_for, fold, institution  # noqa: F401 (institution)
 from journal.services.errors import PermissionDenied
 from journal.services.reviews import current_round
 
@@ -66,26 +59,10 @@ through to too under until up upon use used using very via was we were what when
 will with within without would you your new based study studies paper result results show shows towards toward
 """.split())
 
-# Words that say what kind of institution, not which one.
-AFFILIATION_NOISE = frozenset("""
-the of and at for de di du des der den la le el y en university universities univ uni universitat universiteit
-universite universita universidad universidade universitet uniwersytet
-""".split())
-DEPARTMENT_WORDS = frozenset("department dept faculty school division chair group section".split())
-
 _TEX = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\[a-zA-Z]+", re.S)
-_WORDS = re.compile(r"[^\W_]+")
 
 
 # --- normalising words -----------------------------------------------------------------------------------------
-
-def _fold(text: str) -> str:
-    """Lower case without accents: "Mößbauer" and "mossbauer" compare equal."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
 
 def _singular(word: str) -> str:
     """A light plural strip: craters → crater, bodies → body, fluxes → flux; analysis and gas stay."""
@@ -99,7 +76,7 @@ def _singular(word: str) -> str:
 
 
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(_singular(w) for w in _WORDS.findall(_fold(_TEX.sub(" ", text or "")))
+    return tuple(_singular(w) for w in WORDS.findall(fold(_TEX.sub(" ", text or "")))
                  if len(w) > 1 and w not in STOPWORDS)
 
 
@@ -119,22 +96,6 @@ def phrase(keyword: str) -> tuple[str, ...]:
 def _contains(haystack: tuple[str, ...] | list[str], needle: tuple[str, ...]) -> bool:
     n = len(needle)
     return n > 0 and any(tuple(haystack[i:i + n]) == needle for i in range(len(haystack) - n + 1))
-
-
-def institution(affiliation: str) -> frozenset[str]:
-    """Which institution an affiliation names, as a set of words ("Dept. of Physics, University of Oslo" → {oslo})."""
-    for part in re.split(r"[,;]", affiliation or ""):
-        tokens = [w for w in _WORDS.findall(_fold(part.replace("&", " and ")))]
-        if not tokens or DEPARTMENT_WORDS & set(tokens):
-            continue
-        significant = frozenset(tokens) - AFFILIATION_NOISE
-        if significant:
-            return significant
-    return frozenset()
-
-
-def _name_words(name: str) -> frozenset[str]:
-    return frozenset(_WORDS.findall(_fold(name or "")))
 
 
 # --- what the paper is about ------------------------------------------------------------------------------------
@@ -191,26 +152,6 @@ def paper_points(paper: PaperTerms, other_title: str, other_keywords: list[str])
 
 
 # --- results -----------------------------------------------------------------------------------------------------
-
-CONFLICT_SHORT = {"author": "an author of this paper", "affiliation": "shares an affiliation with an author",
-                  "opposed": "opposed by the authors", "coauthor": "co-authored with an author"}
-
-
-@dataclass(frozen=True)
-class Conflict:
-    kind: str  # "author" | "affiliation" | "opposed" | "coauthor"
-    text: str
-
-    @property
-    def short(self) -> str:
-        """The reason beside an "Invite anyway" button."""
-        return CONFLICT_SHORT[self.kind]
-
-    @property
-    def blocks(self) -> bool:
-        """An author cannot review the paper; the other conflicts leave the choice to the editor."""
-        return self.kind == "author"
-
 
 @dataclass(eq=False)
 class Candidate:
@@ -391,80 +332,6 @@ def _loads(candidates: list[Candidate]) -> None:
         by_id[reviewer_id].open_assignments = count
 
 
-def _coauthors(candidates: list[Candidate], submission: Submission) -> dict[int, tuple[set[int], set[int]]]:
-    """For each candidate (by position in the list): this paper's contributors they co-authored another paper with,
-    and those papers. One query over Contributor rows of other, non-draft submissions."""
-    contributors = submission.contributors
-    author_emails = {c.email for c in contributors}
-    author_ids = {c.user_id for c in contributors if c.user_id}
-    ids = {c.user.id for c in candidates if c.user is not None}
-    emails = {c.email for c in candidates}
-    mine, theirs = aliased(Contributor), aliased(Contributor)
-    rows = db.session.execute(
-        select(mine.user_id, mine.email, theirs.user_id, theirs.email, mine.submission_id)
-        .join(theirs, theirs.submission_id == mine.submission_id)
-        .join(Submission, Submission.id == mine.submission_id)
-        .where(mine.submission_id != submission.id, Submission.status != SubmissionStatus.DRAFT, theirs.id != mine.id,
-               or_(mine.user_id.in_(ids), mine.email.in_(emails)),
-               or_(theirs.email.in_(author_emails), theirs.user_id.in_(author_ids)))
-    ).all()
-    found: dict[int, tuple[set[int], set[int]]] = {}
-    positions_by_id = defaultdict(list)
-    positions_by_email = defaultdict(list)
-    for position, candidate in enumerate(candidates):
-        if candidate.user is not None:
-            positions_by_id[candidate.user.id].append(position)
-        positions_by_email[candidate.email].append(position)
-    for my_user_id, my_email, their_user_id, their_email, other_paper in rows:
-        coauthors = {c.id for c in contributors
-                     if c.email == their_email or (their_user_id and c.user_id == their_user_id)}
-        for position in set(positions_by_id.get(my_user_id, [])) | set(positions_by_email.get(my_email, [])):
-            people, papers = found.setdefault(position, (set(), set()))
-            people |= coauthors
-            papers.add(other_paper)
-    return found
-
-
-def _conflicts(candidates: list[Candidate], submission: Submission, sees_authors: bool) -> None:
-    contributors = submission.contributors
-    author_emails = {normalize_email(c.email) for c in contributors} | {submission.submitter.email}
-    institutions = [(c, institution(c.affiliation)) for c in contributors]
-    opposed = [(normalize_email(o.get("email") or ""), _name_words(o.get("name") or ""), o.get("reason") or "")
-               for o in submission.opposed_reviewers or []]
-    coauthored = _coauthors(candidates, submission)
-    by_id = {c.id: c for c in contributors}
-    for position, candidate in enumerate(candidates):
-        user = candidate.user
-        if ((user is not None and is_contributor(user, submission))
-                or normalize_email(candidate.email) in author_emails):
-            candidate.conflicts.append(Conflict("author", "An author of this paper: cannot review it."))
-            continue
-        mine = institution(user.affiliation) if user is not None else frozenset()
-        sharing = [c for c, theirs in institutions if mine and mine == theirs]
-        if sharing:
-            candidate.conflicts.append(Conflict("affiliation", (
-                "Shares an affiliation with " + "; ".join(f"{c.full_name} ({c.affiliation})" for c in sharing) + "."
-            ) if sees_authors else "Shares an affiliation with an author of this paper."))
-        name = _name_words(candidate.name)
-        for email, opposed_name, reason in opposed:
-            if email == candidate.email or (opposed_name and opposed_name == name):
-                if sees_authors:
-                    text = "Opposed by the authors" + (f": “{reason}”" if reason else ".")
-                else:
-                    text = "The authors asked that this person not review the paper."
-                candidate.conflicts.append(Conflict("opposed", text))
-                break
-        if position in coauthored:
-            people, papers = coauthored[position]
-            if sees_authors:
-                names = ", ".join(by_id[i].full_name for i in sorted(people, key=lambda i: by_id[i].position))
-                count = f"{len(papers)} other paper{'s' if len(papers) != 1 else ''}"
-                text = f"Co-authored {count} in this system with {names}."
-            else:
-                text = "Co-authored another paper in this system with an author of this paper."
-            candidate.conflicts.append(Conflict("coauthor", text))
-
-
 def _invitations(candidates: list[Candidate], submission: Submission) -> None:
     """Who has a live invitation in the current round already: one query."""
     round_ = current_round(submission)
@@ -509,8 +376,8 @@ def _suggestions(submission: Submission, known: dict[int, Candidate]) -> list[Su
 def _rank_key(candidate: Candidate):
     """Best match first; among equals the less loaded; the paper's own authors last (they cannot review it)."""
     user = candidate.user
-    return (candidate.blocked, -candidate.score, candidate.open_assignments, _fold(user.family_name),
-            _fold(user.given_name), user.id)
+    return (candidate.blocked, -candidate.score, candidate.open_assignments, fold(user.family_name),
+            fold(user.given_name), user.id)
 
 
 def find_reviewers(actor: User, submission: Submission, *, text: str = "", scope: str = SCOPE_JOURNAL,
@@ -551,7 +418,8 @@ def find_reviewers(actor: User, submission: Submission, *, text: str = "", scope
     everyone = candidates + extra
     _review_records(everyone, submission, paper)
     _loads(everyone)
-    _conflicts(everyone, submission, sees_authors)
+    for candidate, found in zip(everyone, conflicts_for(actor, submission, everyone, sees_authors=sees_authors)):
+        candidate.conflicts = found
     _invitations(everyone, submission)
 
     if not sees_authors:

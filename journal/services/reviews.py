@@ -19,8 +19,9 @@ from journal.mail import external_url, queue_mail
 from journal.models import (CRITERIA, AssignmentStatus, Membership, Recommendation, Review, ReviewAssignment,
                             ReviewRound, Role, Submission, SubmissionStatus, User, utcnow)
 from journal.models.reviews import ENDED_STATUSES, OPEN_STATUSES
-from journal.permissions import can, is_contributor
+from journal.permissions import can
 from journal.services.accounts import find_user_by_email, hash_password, normalize_email, queue_set_password
+from journal.services.conflicts import Conflict, Person, conflicts_for, conflicts_of, require_override
 from journal.services.errors import DomainError, NotFound, PermissionDenied
 from journal.services.handlers import managing_editors_of
 from journal.services.unit import transactional
@@ -46,12 +47,13 @@ def _as_deadline(value: date | datetime | None) -> datetime | None:
     return datetime.combine(value, time(23, 59, 59), tzinfo=UTC)
 
 
-def _author_emails(submission: Submission) -> set[str]:
-    return {normalize_email(c.email) for c in submission.contributors} | {submission.submitter.email}
-
-
 def reviewer_pool(submission: Submission) -> list[tuple[User, int]]:
     """The journal's active reviewers, except the paper's authors, each with their open assignments (any journal)."""
+    return [(user, count) for user, count, _found in reviewer_pool_with_conflicts(submission)]
+
+
+def reviewer_pool_with_conflicts(submission: Submission) -> list[tuple[User, int, list[Conflict]]]:
+    """The pool as above, each with their conflicts of interest (texts that name no author)."""
     load = (select(ReviewAssignment.reviewer_id, func.count().label("open"))
             .where(ReviewAssignment.status.in_(OPEN_STATUSES), ReviewAssignment.reviewer_id.is_not(None))
             .group_by(ReviewAssignment.reviewer_id).subquery())
@@ -61,7 +63,9 @@ def reviewer_pool(submission: Submission) -> list[tuple[User, int]]:
         select(User, func.coalesce(load.c.open, 0)).outerjoin(load, load.c.reviewer_id == User.id)
         .where(User.id.in_(reviewer_ids), User.active.is_(True)).order_by(User.family_name, User.given_name)
     ).all()
-    return [(user, count) for user, count in rows if not is_contributor(user, submission)]
+    found = conflicts_for(None, submission, [Person.of(user) for user, _count in rows], sees_authors=False)
+    return [(user, count, conflicts) for (user, count), conflicts in zip(rows, found)
+            if not any(c.blocks for c in conflicts)]
 
 
 def assignments_of(submission: Submission) -> list[ReviewAssignment]:
@@ -110,10 +114,13 @@ def _check_decides(actor: User, submission: Submission) -> None:
 
 def _invite(actor: User, submission: Submission, *, user_id: int | None = None, email: str | None = None,
             name: str | None = None, respond_by: date | datetime | None = None,
-            due_at: date | datetime | None = None) -> tuple[ReviewAssignment, str]:
+            due_at: date | datetime | None = None, override: bool = False,
+            override_reason: str = "") -> tuple[ReviewAssignment, str]:
     """Ask a reviewer (an account, or a new person by name and email) to review the current round.
 
-    Returns the assignment and the invitation token (mailed; not stored)."""
+    The one conflict check decides first: an author of the paper is refused; any other conflict of interest holds
+    the invitation (ConflictsFound, with the flags) unless the editor overrides it with a reason, which the audit
+    event records. Returns the assignment and the invitation token (mailed; not stored)."""
     _check_decides(actor, submission)
     if submission.status is not SubmissionStatus.UNDER_REVIEW:
         raise DomainError(f"{submission.display_reference} is “{submission.status.label}”; reviewers are invited "
@@ -138,7 +145,8 @@ def _invite(actor: User, submission: Submission, *, user_id: int | None = None, 
             raise DomainError("This person's account is deactivated; they cannot be invited.", "email")
     address = user.email if user else email
     field = "reviewer_id" if user_id else "email"
-    if (user is not None and is_contributor(user, submission)) or address in _author_emails(submission):
+    found = conflicts_of(actor, submission, Person(name=user.full_name if user else name, email=address, user=user))
+    if any(c.blocks for c in found):
         raise DomainError("This person is an author of the paper and cannot review it.", field)
     for other in db.session.scalars(select(ReviewAssignment).where(ReviewAssignment.round_id == round_.id)):
         same = (user is not None and other.reviewer_id == user.id) or other.invitee_email == address
@@ -154,6 +162,8 @@ def _invite(actor: User, submission: Submission, *, user_id: int | None = None, 
         raise DomainError("The respond-by date must lie in the future.", "respond_by")
     if due_at <= respond_by:
         raise DomainError("The review must be due after the respond-by date.", "due_at")
+    override_payload = require_override([(user.full_name if user else name, found)], override=override,
+                                        reason=override_reason)
 
     assignment = ReviewAssignment(
         round=round_, submission_id=submission.id, reviewer=user, invitee_email=address,
@@ -167,7 +177,7 @@ def _invite(actor: User, submission: Submission, *, user_id: int | None = None, 
     token = invitation_token(assignment)
     assignment.token_hash = hash_token(token)
     audit(actor, "review.invited", submission, reviewer=assignment.label, round=round_.number,
-          respond_by=respond_by.date().isoformat(), due=due_at.date().isoformat())
+          respond_by=respond_by.date().isoformat(), due=due_at.date().isoformat(), **override_payload)
     queue_mail(user or address, "review_invitation", subject=f"Invitation to review for {journal.title}",
                related=submission, submission=submission, journal=journal, assignment=assignment,
                name=assignment.reviewer_name, link=external_url("review.invitation", token=token))
@@ -197,17 +207,28 @@ def previous_reviewers(submission: Submission) -> list[User]:
 
 
 @transactional
-def send_to_previous_reviewers(actor: User, submission: Submission, *, expected_version: int | None = None) -> int:
-    """A revision goes back to review and the previous round's reviewers are invited again, in one step."""
+def send_to_previous_reviewers(actor: User, submission: Submission, *, expected_version: int | None = None,
+                               override: bool = False, override_reason: str = "") -> int:
+    """A revision goes back to review and the previous round's reviewers are invited again, in one step.
+
+    Each goes through the conflict check first (the authors may have opposed one in the revision, or written a
+    paper with one since): a conflict holds them all, with every flag, until the editor overrides it with a reason."""
     from journal.workflow import check_version, transition
 
     check_version(submission, expected_version)
     reviewers = previous_reviewers(submission)
     if not reviewers:
         raise DomainError("No reviewer finished a review in the previous round; invite reviewers one by one.")
+    flagged = list(zip((r.full_name for r in reviewers),
+                       conflicts_for(actor, submission, [Person.of(r) for r in reviewers])))
+    authors = [name for name, found in flagged if any(c.blocks for c in found)]
+    if authors:
+        raise DomainError(f"{', '.join(authors)} is now an author of the paper and cannot review it; invite "
+                          "reviewers one by one.")
+    require_override(flagged, override=override, reason=override_reason)
     transition(actor, submission, "send_to_review", round=submission.current_round)
     for reviewer in reviewers:
-        _invite(actor, submission, user_id=reviewer.id)
+        _invite(actor, submission, user_id=reviewer.id, override=override, override_reason=override_reason)
     return len(reviewers)
 
 

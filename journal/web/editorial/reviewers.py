@@ -14,12 +14,14 @@ from journal.models.reviews import ReviewAssignment
 from journal.permissions import can, journal_from_slug, permission, require
 from journal.services import reviewer_search
 from journal.services import reviews as review_service
+from journal.services.conflicts import ConflictsFound
 from journal.services.errors import DomainError
 from journal.web.choices import select_choices
+from journal.web.editorial.conflicts import OverrideForm, conflict_label, held_page
 from journal.web.editorial.views import _editorial_submission, bp
 
 
-class InviteForm(WebForm):
+class InviteForm(OverrideForm):
     reviewer_id = SelectField("Reviewer from the journal's pool", coerce=int, validate_choice=False,
                               validators=[Optional()])
     name = StringField("Or someone new: name", validators=[Optional(), Length(max=200)])
@@ -35,8 +37,8 @@ class DueDateForm(WebForm):
 def invite_form(submission: Submission, formdata=None) -> InviteForm:
     form = InviteForm(formdata=formdata) if formdata is not None else InviteForm()
     form.reviewer_id.choices = select_choices([(0, "— choose —")] + [
-        (user.id, f"{user.full_name} · {user.affiliation or 'no affiliation'} · {count} open")
-        for user, count in review_service.reviewer_pool(submission)
+        (user.id, conflict_label(f"{user.full_name} · {user.affiliation or 'no affiliation'} · {count} open", found))
+        for user, count, found in review_service.reviewer_pool_with_conflicts(submission)
     ])
     if formdata is None:
         today = utcnow().date()
@@ -71,16 +73,20 @@ def _assignment(submission: Submission, assignment_id: int) -> ReviewAssignment:
     return assignment
 
 
-def _after_invite(journal: Journal, submission: Submission):
-    """Invited from Find reviewers: back to the same list (search, scope, page, dates), for the next one;
-    from the paper's page: back to its reviewers."""
+def _came_from(journal: Journal, submission: Submission) -> str:
+    """Invited from Find reviewers: the same list (search, scope, page, dates), for the next one;
+    from the paper's page: its reviewers."""
     if "back_scope" not in request.form:
-        return _to_page(journal, submission)
-    return redirect(url_for(
+        return url_for("editorial.submission", slug=journal.slug, submission_id=submission.id) + "#reviewers"
+    return url_for(
         "editorial.find_reviewers", slug=journal.slug, submission_id=submission.id,
         q=request.form.get("back_q", ""), scope=request.form.get("back_scope"),
         page=request.form.get("back_page", 1, type=int), respond_by=request.form.get("respond_by"),
-        due_at=request.form.get("due_at")))
+        due_at=request.form.get("due_at"))
+
+
+def _after_invite(journal: Journal, submission: Submission):
+    return redirect(_came_from(journal, submission))
 
 
 @bp.post("/<slug>/submissions/<int:submission_id>/reviewers/invite")
@@ -95,7 +101,17 @@ def invite(journal: Journal, submission_id: int):
     try:
         assignment, _token = review_service.invite_reviewer(
             current_user, submission, user_id=form.reviewer_id.data or None, email=form.email.data,
-            name=form.name.data, respond_by=form.respond_by.data, due_at=form.due_at.data)
+            name=form.name.data, respond_by=form.respond_by.data, due_at=form.due_at.data,
+            override=form.override.data, override_reason=form.override_reason.data or "")
+    except ConflictsFound as held:
+        # Nothing leaves: the flags, with the invitation kept, and the explicit override.
+        name = held.flagged[0][0]
+        return held_page(held, journal=journal, submission=submission, heading="Invite a reviewer",
+                         action=url_for("editorial.invite", slug=journal.slug, submission_id=submission.id),
+                         summary=f"The invitation of {name} to review round {submission.current_round} (answer by "
+                                 f"{form.respond_by.data:%-d %B %Y}, review due {form.due_at.data:%-d %B %Y}) "
+                                 "has not been sent.",
+                         back_url=_came_from(journal, submission), button="Send the invitation anyway")
     except DomainError as error:
         flash(error.message, "error")
     else:

@@ -21,7 +21,9 @@ from wtforms import BooleanField, Form, SearchField
 from journal.web.choices import select_choices
 from journal.web.helpers import show_error
 from journal.workflow import available
+from journal.services.conflicts import ConflictsFound
 from journal.services.errors import DomainError, NotFound
+from journal.web.editorial.conflicts import OverrideForm, conflict_label, held_page
 from journal.storage import get_storage
 
 bp = Blueprint("editorial", __name__, url_prefix="/editorial")
@@ -115,18 +117,21 @@ def submission(journal: Journal, submission_id: int):
         actions.add("send_to_previous_reviewers")
     if can(current_user, "submission.recommend", submission) and editorial_service.recommendation_kinds(submission):
         actions.add("recommend")
-    assign_form = None
+    assign_form, editor_conflicts = None, []
     if can(current_user, "journal.manage", journal) and can(current_user, "submission.produce", submission) \
             and submission.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.UNDER_REVIEW,
                                       SubmissionStatus.REVISION_REQUESTED):
         assign_form = AssignForm(version=str(submission.version), editor_id=submission.handling_editor_id)
-        assign_form.editor_id.choices = select_choices(
-            (u.id, u.full_name) for u in editorial_service.eligible_handling_editors(submission))
+        editor_choices = editorial_service.handling_editor_choices(current_user, submission)
+        assign_form.editor_id.choices = select_choices((u.id, conflict_label(u.full_name, found))
+                                                       for u, found in editor_choices)
+        editor_conflicts = [(u, found) for u, found in editor_choices if found]
     files = _visible_files(submission)
     return render_template("editorial/submission.html", journal=journal, submission=submission,
                            sees_authors=sees_authors, files=files, events=list(reversed(events)),
                            reviewer_findings=shared_reviews.findings_for_editors(files),
-                           actions=actions, assign_form=assign_form, screen_form=ScreenForm(version=str(submission.version)),
+                           actions=actions, assign_form=assign_form, editor_conflicts=editor_conflicts,
+                           screen_form=ScreenForm(version=str(submission.version)),
                            recommendations=editorial_service.recommendations_of(submission),
                            **reviewers.page_context(submission))
 
@@ -143,7 +148,7 @@ def download(journal: Journal, submission_id: int, file_id: int):
                                                inline=file.media_type == "application/pdf"))
 
 
-class AssignForm(WebForm):
+class AssignForm(OverrideForm):
     editor_id = SelectField("Handling editor", coerce=int)
     version = HiddenField()
 
@@ -154,7 +159,9 @@ class DeskRejectForm(WebForm):
     version = HiddenField()
 
 
-class ScreenForm(WebForm):
+class ScreenForm(OverrideForm):
+    """Send to review; sending to the previous round's reviewers may need the conflict override too."""
+
     version = HiddenField()
 
 
@@ -180,13 +187,21 @@ def assign(journal: Journal, submission_id: int):
     if form.validate_on_submit():
         try:
             editor = editorial_service.assign_handling_editor(current_user, submission, form.editor_id.data,
-                                                              expected_version=_version(form))
+                                                              expected_version=_version(form),
+                                                              override=form.override.data,
+                                                              override_reason=form.override_reason.data or "")
+        except ConflictsFound as held:
+            return held_page(held, journal=journal, submission=submission, heading="Handling editor",
+                             action=url_for("editorial.assign", slug=journal.slug, submission_id=submission.id),
+                             summary=f"{held.flagged[0][0]} has not been assigned to {submission.reference}.",
+                             back_url=url_for("editorial.submission", slug=journal.slug, submission_id=submission.id),
+                             button="Assign anyway")
         except DomainError as error:
             flash(error.message, "error")
         else:
             flash(f"{editor.full_name} now handles {submission.reference} and has been told by mail.", "success")
     else:
-        flash("Choose one of the journal's editors.", "error")
+        flash(" ".join(form.override_reason.errors) or "Choose one of the journal's editors.", "error")
     return _to_page(journal, submission)
 
 
@@ -338,7 +353,16 @@ def send_to_previous_reviewers(journal: Journal, submission_id: int):
     form = ScreenForm()
     if form.validate_on_submit():
         try:
-            count = review_service.send_to_previous_reviewers(current_user, submission, expected_version=_version(form))
+            count = review_service.send_to_previous_reviewers(current_user, submission, expected_version=_version(form),
+                                                              override=form.override.data,
+                                                              override_reason=form.override_reason.data or "")
+        except ConflictsFound as held:
+            return held_page(held, journal=journal, submission=submission, heading="Send to the same reviewers",
+                             action=url_for("editorial.send_to_previous_reviewers", slug=journal.slug,
+                                            submission_id=submission.id),
+                             summary=f"{submission.reference} has not been sent to review; no one has been invited.",
+                             back_url=url_for("editorial.submission", slug=journal.slug, submission_id=submission.id),
+                             button="Send to the same reviewers anyway")
         except DomainError as error:
             flash(error.message, "error")
         else:
