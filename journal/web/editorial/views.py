@@ -21,7 +21,7 @@ from journal.web.choices import select_choices
 from journal.web.helpers import show_error
 from journal.workflow import available
 from journal.services.errors import DomainError, NotFound
-from journal.storage import get_storage
+from journal.storage import signed_download
 
 bp = Blueprint("editorial", __name__, url_prefix="/editorial")
 
@@ -135,9 +135,8 @@ def download(journal: Journal, submission_id: int, file_id: int):
     file = next((f for f in _visible_files(submission) if f.id == file_id), None)
     if file is None:
         abort(404)
-    return redirect(get_storage().download_url(file.storage_key, filename=file.original_name,
-                                               media_type=file.media_type,
-                                               inline=file.media_type == "application/pdf"))
+    return redirect(signed_download(file.storage_key, filename=file.original_name, media_type=file.media_type,
+                                    inline=file.media_type == "application/pdf"))
 
 
 class AssignForm(WebForm):
