@@ -33,7 +33,7 @@ class LocalStorage(Storage):
 
     def put(self, key, stream, *, media_type="application/octet-stream", max_size=None) -> StoredObject:
         path = self._path(key)
-        if path.exists():
+        if self.exists(key):  # a failing disk answers StorageUnavailable here, before the stream is read
             raise StorageError(f"object {key!r} exists; stored files are never overwritten")
         reader = HashingReader(stream, max_size)
         try:
