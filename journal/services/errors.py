@@ -17,3 +17,12 @@ class PermissionDenied(DomainError):
 
 class ConcurrentChange(DomainError):
     """Someone else changed the same thing first; nothing of this attempt was kept."""
+
+
+class FilesUnavailable(DomainError):
+    """The files service (storage) did not answer; nothing of this attempt was kept, so the user tries again."""
+
+    MESSAGE = "The files service is unavailable just now; nothing was saved. Please try again in a few minutes."
+
+    def __init__(self, message: str = MESSAGE, field: str | None = None):
+        super().__init__(message, field)

@@ -8,7 +8,8 @@ from flask import current_app
 from journal.audit import audit
 from journal.extensions import db
 from journal.models import FileKind, Submission, SubmissionFile, User
-from journal.storage import StorageError, get_storage, new_key
+from journal.services.errors import FilesUnavailable
+from journal.storage import StorageError, StorageUnavailable, get_storage, new_key
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +22,12 @@ def add_submission_file(actor: User | None, submission: Submission, *, kind: Fil
     The object is written (streamed, hashed on the way) before the row is committed, under a
     random key: the user's file name is only kept on the row. When the commit fails, the object
     is deleted again, so storage never keeps a file that no row knows about. Who may upload what
-    is the caller's rule to check."""
+    is the caller's rule to check. Storage not answering is FilesUnavailable, with nothing recorded."""
     kind = FileKind(kind)
     storage = get_storage()
     key = new_key(f"submissions/{submission.id}")
-    stored = storage.put(key, stream, media_type=media_type, max_size=current_app.config.get("MAX_CONTENT_LENGTH"))
+    stored = put_or_explain(storage, key, stream, media_type=media_type,
+                            max_size=current_app.config.get("MAX_CONTENT_LENGTH"))
     try:
         file = SubmissionFile(
             submission=submission,
@@ -54,8 +56,19 @@ def add_submission_file(actor: User | None, submission: Submission, *, kind: Fil
     return file
 
 
+def put_or_explain(storage, key: str, stream: BinaryIO, *, media_type: str, max_size: int | None):
+    """storage.put, with an outage turned into FilesUnavailable: the form says so and keeps what was typed;
+    the log gets the details (bucket, endpoint, cause), which the user never sees."""
+    try:
+        return storage.put(key, stream, media_type=media_type, max_size=max_size)
+    except StorageUnavailable as exc:
+        log.error("files service unavailable, upload refused: %s", exc)
+        raise FilesUnavailable() from exc
+
+
 class StagedObjects:
     """Objects written during one service call; deleted again if its transaction does not commit.
+    A put while storage is down raises FilesUnavailable, and the transaction is rolled back.
 
         with StagedObjects() as staged:
             stored = staged.put(f"submissions/{id}", stream, media_type="application/pdf")
@@ -69,8 +82,8 @@ class StagedObjects:
 
     def put(self, prefix: str, stream: BinaryIO, *, media_type: str, max_size: int | None = None):
         key = new_key(prefix)
-        stored = self.storage.put(key, stream, media_type=media_type,
-                                  max_size=max_size or current_app.config.get("MAX_CONTENT_LENGTH"))
+        stored = put_or_explain(self.storage, key, stream, media_type=media_type,
+                                max_size=max_size or current_app.config.get("MAX_CONTENT_LENGTH"))
         self.keys.append(stored.key)
         return stored
 

@@ -453,10 +453,13 @@ def remove_supplement(actor: User, submission: Submission, file_id: int) -> None
     submission.files.remove(file)
     db.session.delete(file)
     db.session.flush()
-    from journal.storage import get_storage
+    from journal.storage import StorageError, get_storage
 
     db.session.commit()
-    get_storage().delete(key)
+    try:
+        get_storage().delete(key)
+    except StorageError:  # the row is gone, so the file is; check-storage lists the orphan
+        current_app.logger.exception("could not delete %s after removing its supplement", key)
 
 
 @transactional

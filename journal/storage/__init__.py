@@ -4,10 +4,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app
 
-from journal.storage.base import Storage, StorageError, StoredObject, content_disposition, new_key
+from journal.storage.base import (ObjectMissing, Storage, StorageError, StorageUnavailable, StoredObject,
+                                  content_disposition, new_key)
 
-__all__ = ["Storage", "StorageError", "StoredObject", "content_disposition", "get_storage", "new_key",
-           "storage_from_url"]
+__all__ = ["ObjectMissing", "Storage", "StorageError", "StorageUnavailable", "StoredObject", "content_disposition",
+           "get_storage", "new_key", "signed_download", "storage_from_url"]
 
 
 def storage_from_url(url: str, secret_key: str) -> Storage:
@@ -32,3 +33,15 @@ def storage_from_url(url: str, secret_key: str) -> Storage:
 
 def get_storage() -> Storage:
     return current_app.extensions["journal.storage"]
+
+
+def signed_download(key: str, *, filename: str, media_type: str, inline: bool = False) -> str:
+    """The one maker of download links: signed for DOWNLOAD_URL_SECONDS, under the name the caller chose.
+
+    The object is looked up first, so that a storage outage is a clear "try again" page (StorageUnavailable)
+    and a lost object a "missing" page (ObjectMissing) rather than a link that fails in the browser."""
+    storage = get_storage()
+    if not storage.exists(key):
+        raise ObjectMissing(f"object {key!r} is missing")
+    return storage.download_url(key, filename=filename, media_type=media_type, inline=inline,
+                                expires_in=current_app.config["DOWNLOAD_URL_SECONDS"])

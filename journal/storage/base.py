@@ -18,6 +18,16 @@ class StorageError(Exception):
     pass
 
 
+class StorageUnavailable(StorageError):
+    """The backend did not answer (S3 endpoint down or refusing, a local disk failing): try again later.
+
+    The message holds the details (bucket, endpoint, cause) for the log, never for the user."""
+
+
+class ObjectMissing(StorageError):
+    """The backend answered, and the object is not there."""
+
+
 @dataclass(frozen=True)
 class StoredObject:
     key: str
@@ -107,11 +117,12 @@ class Storage(ABC):
         """Store the stream under key, hashing on the way, never holding it whole in memory.
 
         Raises StorageError when the key exists (objects are never overwritten), is invalid
-        (see check_key), or the stream passes max_size bytes; nothing is left behind then."""
+        (see check_key), or the stream passes max_size bytes, and StorageUnavailable when the backend
+        does not answer; nothing is left behind then."""
 
     @abstractmethod
     def open(self, key: str) -> BinaryIO:
-        """A readable binary stream of the object (the caller closes it)."""
+        """A readable binary stream of the object (the caller closes it); ObjectMissing when there is none."""
 
     @abstractmethod
     def delete(self, key: str) -> None:
@@ -127,7 +138,9 @@ class Storage(ABC):
     @abstractmethod
     def download_url(self, key: str, *, filename: str, media_type: str, inline: bool = False,
                      expires_in: int = 300) -> str:
-        """A short-lived URL that serves the object under the caller's chosen file name."""
+        """A short-lived URL that serves the object under the caller's chosen file name.
+
+        Callers use journal.storage.signed_download(), which reads the lifetime from DOWNLOAD_URL_SECONDS."""
 
     def check(self) -> None:
-        """Raise StorageError when the backend cannot be reached (used by /healthz)."""
+        """Raise StorageUnavailable when the backend cannot be reached (used by /healthz)."""

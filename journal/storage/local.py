@@ -1,6 +1,7 @@
 """Files in a local directory: the embedded default for development and small installations."""
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +10,8 @@ from typing import BinaryIO
 from flask import current_app, has_request_context, url_for
 from itsdangerous import URLSafeTimedSerializer
 
-from journal.storage.base import CHUNK, HashingReader, Storage, StorageError, StoredObject, check_key
+from journal.storage.base import (CHUNK, HashingReader, ObjectMissing, Storage, StorageError, StorageUnavailable,
+                                  StoredObject, check_key)
 
 TEMP_PREFIX = ".upload-"  # valid keys never have a segment starting with a dot
 
@@ -31,14 +33,14 @@ class LocalStorage(Storage):
 
     def put(self, key, stream, *, media_type="application/octet-stream", max_size=None) -> StoredObject:
         path = self._path(key)
-        if path.exists():
+        if self.exists(key):  # a failing disk answers StorageUnavailable here, before the stream is read
             raise StorageError(f"object {key!r} exists; stored files are never overwritten")
         reader = HashingReader(stream, max_size)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
-        except OSError as exc:
-            raise StorageError(f"could not store {key!r}: {exc}") from exc
+        except OSError as exc:  # the disk or mount failing, not the user's file
+            raise StorageUnavailable(f"could not store {key!r} under {self.root}: {exc}") from exc
         try:
             with os.fdopen(fd, "wb") as out:
                 while chunk := reader.read(CHUNK):
@@ -49,17 +51,20 @@ class LocalStorage(Storage):
         except FileExistsError:
             raise StorageError(f"object {key!r} exists; stored files are never overwritten") from None
         except OSError as exc:
-            raise StorageError(f"could not store {key!r}: {exc}") from exc
+            raise StorageUnavailable(f"could not store {key!r} under {self.root}: {exc}") from exc
         finally:
             os.unlink(tmp)
         _fsync_directory(path.parent)
         return StoredObject(key=key, size=reader.size, sha256=reader.sha256)
 
     def open(self, key: str) -> BinaryIO:
+        path = self._path(key)
         try:
-            return self._path(key).open("rb")
-        except OSError:  # missing, or a directory rather than an object
-            raise StorageError(f"object {key!r} is missing") from None
+            return path.open("rb")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):  # a directory is not an object either
+            raise ObjectMissing(f"object {key!r} is missing") from None
+        except OSError as exc:
+            raise StorageUnavailable(f"could not read {path}: {exc}") from exc
 
     def delete(self, key: str) -> None:
         path = self._path(key)
@@ -67,9 +72,17 @@ class LocalStorage(Storage):
             path.unlink(missing_ok=True)
         except IsADirectoryError:  # a directory is not an object: nothing to delete
             pass
+        except OSError as exc:
+            raise StorageUnavailable(f"could not delete {path}: {exc}") from exc
 
     def exists(self, key: str) -> bool:
-        return self._path(key).is_file()
+        path = self._path(key)
+        try:
+            return stat.S_ISREG(path.stat().st_mode)
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        except OSError as exc:
+            raise StorageUnavailable(f"could not look up {path}: {exc}") from exc
 
     def keys(self, prefix: str = "") -> Iterator[str]:
         # Walk only the directory the prefix names, not the whole tree.
@@ -104,7 +117,7 @@ class LocalStorage(Storage):
 
     def check(self) -> None:
         if not os.access(self.root, os.W_OK):
-            raise StorageError(f"storage directory {self.root} is not writable")
+            raise StorageUnavailable(f"storage directory {self.root} is not writable")
 
 
 def _fsync_directory(directory: Path) -> None:

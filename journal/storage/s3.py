@@ -8,7 +8,8 @@ import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from journal.storage.base import HashingReader, Storage, StorageError, StoredObject, check_key, content_disposition
+from journal.storage.base import (HashingReader, ObjectMissing, Storage, StorageError, StorageUnavailable,
+                                  StoredObject, check_key, content_disposition)
 
 # One part in memory at a time; S3 wants parts of at least 5 MiB (except the last) and at most 10,000 of them.
 PART_SIZE = 8 * 1024 * 1024
@@ -18,6 +19,12 @@ MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
 
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _unavailable(doing: str, exc: Exception) -> StorageUnavailable:
+    """Anything but "exists" or "missing" is the service failing us (refused, timed out, 5xx, access denied):
+    for the user the files service is unavailable; the log keeps botocore's text with the endpoint."""
+    return StorageUnavailable(f"could not {doing}: {exc}")
 
 
 class S3Storage(Storage):
@@ -35,7 +42,8 @@ class S3Storage(Storage):
             region_name=region or "us-east-1",
             aws_access_key_id=access_key,
             aws_secret_access_key=secret_key,
-            config=BotoConfig(signature_version="s3v4", s3={"addressing_style": "path"},
+            # An endpoint that drops packets must not hold a request for minutes (the default waits 60 s a try).
+            config=BotoConfig(signature_version="s3v4", s3={"addressing_style": "path"}, connect_timeout=5,
                               retries={"max_attempts": 3, "mode": "standard"}),
         )
         if create_bucket:
@@ -67,9 +75,9 @@ class S3Storage(Storage):
         except ClientError as exc:
             if _code(exc) in EXISTS_CODES:
                 raise StorageError(f"object {key!r} exists; stored files are never overwritten") from exc
-            raise StorageError(f"could not store {key!r}: {exc}") from exc
+            raise _unavailable(f"store {key!r} in bucket {self.bucket!r}", exc) from exc
         except BotoCoreError as exc:
-            raise StorageError(f"could not store {key!r}: {exc}") from exc
+            raise _unavailable(f"store {key!r} in bucket {self.bucket!r}", exc) from exc
         return StoredObject(key=key, size=reader.size, sha256=reader.sha256)
 
     def _put_multipart(self, name: str, reader: HashingReader, pending: list[bytes], media_type: str) -> None:
@@ -97,10 +105,10 @@ class S3Storage(Storage):
             return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"]
         except ClientError as exc:
             if _code(exc) in MISSING_CODES:
-                raise StorageError(f"object {key!r} is missing") from exc
-            raise StorageError(f"could not read {key!r}: {exc}") from exc
+                raise ObjectMissing(f"object {key!r} is missing") from exc
+            raise _unavailable(f"read {key!r} in bucket {self.bucket!r}", exc) from exc
         except BotoCoreError as exc:
-            raise StorageError(f"could not read {key!r}: {exc}") from exc
+            raise _unavailable(f"read {key!r} in bucket {self.bucket!r}", exc) from exc
 
     def delete(self, key: str) -> None:
         try:
@@ -108,7 +116,7 @@ class S3Storage(Storage):
         except (BotoCoreError, ClientError) as exc:
             if isinstance(exc, ClientError) and _code(exc) in MISSING_CODES:
                 return
-            raise StorageError(f"could not delete {key!r}: {exc}") from exc
+            raise _unavailable(f"delete {key!r} in bucket {self.bucket!r}", exc) from exc
 
     def exists(self, key: str) -> bool:
         try:
@@ -117,15 +125,18 @@ class S3Storage(Storage):
         except ClientError as exc:
             if _code(exc) in MISSING_CODES:
                 return False
-            raise StorageError(f"could not look up {key!r}: {exc}") from exc
+            raise _unavailable(f"look up {key!r} in bucket {self.bucket!r}", exc) from exc
         except BotoCoreError as exc:
-            raise StorageError(f"could not look up {key!r}: {exc}") from exc
+            raise _unavailable(f"look up {key!r} in bucket {self.bucket!r}", exc) from exc
 
     def keys(self, prefix: str = "") -> Iterator[str]:
         paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
-            for item in page.get("Contents", []):
-                yield item["Key"][len(self.prefix):]
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
+                for item in page.get("Contents", []):
+                    yield item["Key"][len(self.prefix):]
+        except (BotoCoreError, ClientError) as exc:
+            raise _unavailable(f"list bucket {self.bucket!r}", exc) from exc
 
     def download_url(self, key, *, filename, media_type, inline=False, expires_in=300) -> str:
         return self.client.generate_presigned_url(
@@ -143,4 +154,4 @@ class S3Storage(Storage):
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except (BotoCoreError, ClientError) as exc:
-            raise StorageError(f"S3 bucket {self.bucket!r} is not reachable: {exc}") from exc
+            raise StorageUnavailable(f"S3 bucket {self.bucket!r} is not reachable: {exc}") from exc

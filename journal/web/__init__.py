@@ -9,7 +9,8 @@ from werkzeug.exceptions import HTTPException
 
 from journal.extensions import db
 from journal.permissions import permission
-from journal.storage import get_storage
+from journal.services.errors import FilesUnavailable
+from journal.storage import ObjectMissing, StorageUnavailable, get_storage
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ ERROR_TITLES = {
     413: "The upload is too large",
     429: "Too many attempts",
     500: "Something went wrong on our side",
+    503: "The files service is unavailable",
 }
 
 
@@ -63,6 +65,21 @@ def register(app) -> None:
         return render_error(429, "There were too many attempts from your network in a short time. Please wait "
                                  "a few minutes, then try again.")
 
+    @app.errorhandler(StorageUnavailable)
+    def storage_unavailable(error):
+        """A download (or anything not caught as a form error) while storage is down: say so, never a 500."""
+        log.error("files service unavailable on %s %s: %s", request.method, request.path, error)
+        db.session.rollback()
+        response = app.make_response(render_error(503, FilesUnavailable.MESSAGE))
+        response.headers["Retry-After"] = "120"
+        return response
+
+    @app.errorhandler(ObjectMissing)
+    def object_missing(error):
+        """A download link to an object that storage lost (check-storage lists such rows)."""
+        log.error("download of a missing object on %s: %s", request.path, error)
+        return render_error(404, "The file is missing from storage; the editorial office has been told.")
+
     @app.errorhandler(HTTPException)
     def http_error(error):
         description = error.description if error.description and not error.description.startswith(
@@ -79,16 +96,21 @@ def register(app) -> None:
     @app.get("/healthz")
     @permission("public")
     def healthz():
+        """200 when the database and storage answer, else 503. Anyone may ask, so the body names no bucket,
+        endpoint or exception; the log has them."""
         checks = {}
         try:
             db.session.execute(text("SELECT 1"))
             checks["database"] = "ok"
-        except Exception as exc:  # report, don't raise: the load balancer reads the status
-            checks["database"] = f"error: {exc.__class__.__name__}"
+        except Exception:  # report, don't raise: the load balancer reads the status
+            log.exception("healthz: the database does not answer")
+            db.session.rollback()
+            checks["database"] = "unavailable"
         try:
             get_storage().check()
             checks["storage"] = "ok"
         except Exception as exc:
-            checks["storage"] = f"error: {exc}"
+            log.error("healthz: storage does not answer: %s", exc)
+            checks["storage"] = "unavailable"
         healthy = all(v == "ok" for v in checks.values())
-        return jsonify(status="ok" if healthy else "error", **checks), 200 if healthy else 503
+        return jsonify(status="ok" if healthy else "unavailable", **checks), 200 if healthy else 503

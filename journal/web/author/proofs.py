@@ -1,7 +1,7 @@
 """The authors' proofs: the galley and the metadata as they will be published; the corresponding author (or the
 submitter) approves them or sends corrections as text. Co-authors may read them; nobody else learns they exist."""
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from journal.web.forms import WebForm
 from wtforms import HiddenField, TextAreaField
@@ -11,7 +11,7 @@ from journal.models import ArticleStatus, Submission
 from journal.permissions import can, permission, require
 from journal.services import production as production_service
 from journal.services.errors import DomainError
-from journal.storage import get_storage
+from journal.storage import signed_download
 from journal.web.author.views import bp, submission_from_url
 from journal.web.helpers import show_error
 
@@ -68,9 +68,8 @@ def proof_galley(submission: Submission):
     galley = article.current_version.galley
     if galley is None:
         abort(404)
-    return redirect(get_storage().download_url(
-        galley.storage_key, filename=f"{submission.reference}-proof.pdf", media_type="application/pdf", inline=True,
-        expires_in=current_app.config["DOWNLOAD_URL_SECONDS"]))
+    return redirect(signed_download(galley.storage_key, filename=f"{submission.reference}-proof.pdf",
+                                    media_type="application/pdf", inline=True))
 
 
 @bp.post("/submissions/<int:submission_id>/proofs/approve")

@@ -18,7 +18,7 @@ from journal.permissions import can, journal_from_slug, permission, require
 from journal.services import shared_reviews
 from journal.services import submissions as service
 from journal.services.errors import DomainError, NotFound
-from journal.storage import StorageError, get_storage
+from journal.storage import StorageError, get_storage, signed_download
 from journal.web.author import forms
 from journal.web.helpers import show_error
 from journal.workflow import available
@@ -320,9 +320,8 @@ def download(submission: Submission, file_id: int):
     file = next((f for f in submission.files if f.id == file_id and f.kind in AUTHOR_FILE_KINDS), None)
     if file is None:
         abort(404)
-    return redirect(get_storage().download_url(
-        file.storage_key, filename=file.original_name, media_type=file.media_type,
-        inline=file.media_type == "application/pdf", expires_in=current_app.config["DOWNLOAD_URL_SECONDS"]))
+    return redirect(signed_download(file.storage_key, filename=file.original_name, media_type=file.media_type,
+                                    inline=file.media_type == "application/pdf"))
 
 
 # --- step 4: declarations -----------------------------------------------------------------------
@@ -434,9 +433,8 @@ def review_attachment(submission: Submission, file_id: int):
         file = shared_reviews.shared_attachment(submission, file_id)
     except NotFound:
         abort(404)
-    return redirect(get_storage().download_url(
-        file.storage_key, filename=file.original_name, media_type=file.media_type,
-        inline=file.media_type == "application/pdf", expires_in=current_app.config["DOWNLOAD_URL_SECONDS"]))
+    return redirect(signed_download(file.storage_key, filename=file.original_name, media_type=file.media_type,
+                                    inline=file.media_type == "application/pdf"))
 
 
 @bp.route("/submissions/<int:submission_id>/delete", methods=["GET", "POST"])

@@ -21,7 +21,7 @@ from journal.permissions import journal_from_slug, permission, require
 from journal.services import reviews as review_service
 from journal.services import shared_reviews
 from journal.services.errors import DomainError
-from journal.storage import get_storage
+from journal.storage import signed_download
 from journal.web.choices import select_choices
 from journal.web.editorial.reviewers import _assignment
 from journal.web.editorial.views import _editorial_submission, bp
@@ -273,6 +273,5 @@ def review_attachment(journal: Journal, submission_id: int, assignment_id: int, 
     file = next((f for f in _attachments(submission, [assignment]).get(assignment.id, []) if f.id == file_id), None)
     if file is None:
         abort(404)
-    return redirect(get_storage().download_url(file.storage_key, filename=file.original_name,
-                                               media_type=file.media_type,
-                                               inline=file.media_type == "application/pdf"))
+    return redirect(signed_download(file.storage_key, filename=file.original_name, media_type=file.media_type,
+                                    inline=file.media_type == "application/pdf"))

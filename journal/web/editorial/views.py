@@ -24,7 +24,7 @@ from journal.workflow import available
 from journal.services.conflicts import ConflictsFound
 from journal.services.errors import DomainError, NotFound
 from journal.web.editorial.conflicts import OverrideForm, conflict_label, held_page
-from journal.storage import get_storage
+from journal.storage import signed_download
 
 bp = Blueprint("editorial", __name__, url_prefix="/editorial")
 
@@ -143,9 +143,8 @@ def download(journal: Journal, submission_id: int, file_id: int):
     file = next((f for f in _visible_files(submission) if f.id == file_id), None)
     if file is None:
         abort(404)
-    return redirect(get_storage().download_url(file.storage_key, filename=file.original_name,
-                                               media_type=file.media_type,
-                                               inline=file.media_type == "application/pdf"))
+    return redirect(signed_download(file.storage_key, filename=file.original_name, media_type=file.media_type,
+                                    inline=file.media_type == "application/pdf"))
 
 
 class AssignForm(OverrideForm):

@@ -4,12 +4,12 @@ import contextlib
 import io
 import os
 
-from flask import Blueprint, abort, current_app, send_file
+from flask import Blueprint, abort, send_file
 from itsdangerous import BadSignature, SignatureExpired
 
 from journal import CSP
 from journal.permissions import permission
-from journal.storage import StorageError, content_disposition, get_storage
+from journal.storage import content_disposition, get_storage
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 
@@ -51,11 +51,8 @@ def download(token: str):
                                "open the file again.")
     except BadSignature:
         abort(404)
-    try:
-        stream = storage.open(data["k"])
-    except StorageError:
-        current_app.logger.error("download of missing object %s", data["k"])
-        abort(404, description="The file is missing from storage; the editorial office has been told.")
+    # A missing object or storage down raise, and the site's handlers answer 404 or 503 with a page that says so.
+    stream = storage.open(data["k"])
     # The name goes only through content_disposition(): Werkzeug's own header refuses some names (a 500).
     response = send_file(stream, mimetype=data["t"], max_age=0, conditional=False, etag=False)
     with contextlib.suppress(AttributeError, OSError, io.UnsupportedOperation):

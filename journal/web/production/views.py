@@ -5,7 +5,7 @@ Each view loads what the URL names, calls one service (journal/services/producti
 and renders or redirects.
 """
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from journal.audit import history
@@ -16,7 +16,7 @@ from journal.services import issues as issue_service
 from journal.services import production as service
 from journal.services import submissions as submission_service
 from journal.services.errors import DomainError, NotFound
-from journal.storage import get_storage
+from journal.storage import signed_download
 from journal.web.choices import select_choices
 from journal.web.helpers import show_error
 from journal.web.production import forms
@@ -223,9 +223,8 @@ def download(journal: Journal, submission_id: int, file_id: int):
     file = next((f for f in article.submission.files if f.id == file_id and f.kind is FileKind.GALLEY), None)
     if file is None:
         abort(404)
-    return redirect(get_storage().download_url(file.storage_key, filename=file.original_name,
-                                               media_type=file.media_type, inline=True,
-                                               expires_in=current_app.config["DOWNLOAD_URL_SECONDS"]))
+    return redirect(signed_download(file.storage_key, filename=file.original_name, media_type=file.media_type,
+                                    inline=True))
 
 
 # --- after publication -------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from journal.permissions import journal_from_slug, permission
 from journal.scholarly import Links, licence_name, licence_url
 from journal.services import after_publication
 from journal.services import issues as issue_service
-from journal.storage import get_storage
+from journal.storage import signed_download
 from journal.web.public import citations, reading
 from journal.web.public.caching import Validators, uncached
 from journal.web.public.views import _journal_parts, bp
@@ -102,8 +102,7 @@ def _pdf(journal: Journal, article_id: int, number: int | None = None):
         abort(404)
     base = citations.file_base(journal, article)
     name = f"{base}.pdf" if version.number == 1 else f"{base}-v{version.number}.pdf"
-    url = get_storage().download_url(version.galley.storage_key, filename=name, media_type="application/pdf",
-                                     inline=True, expires_in=current_app.config["DOWNLOAD_URL_SECONDS"])
+    url = signed_download(version.galley.storage_key, filename=name, media_type="application/pdf", inline=True)
     if _counted():
         after_publication.count_download(article)
     return uncached(redirect(url))

@@ -1,6 +1,6 @@
 """The reviewer's pages: answering an invitation through its mailed link, "My reviews", the review form."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from journal.models import CRITERIA, AssignmentStatus, ReviewMode, utcnow
@@ -8,8 +8,8 @@ from journal.permissions import permission
 from journal.services import reviews as review_service
 from journal.services import shared_reviews
 from journal.services import submissions as submission_service
-from journal.services.errors import DomainError, NotFound
-from journal.storage import get_storage
+from journal.services.errors import DomainError, FilesUnavailable, NotFound
+from journal.storage import signed_download
 from journal.web.helpers import show_error
 from journal.web.review.forms import AcceptForm, DeclineForm, ReviewForm
 
@@ -17,6 +17,8 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 
 A = AssignmentStatus
 SHOWS_AUTHORS = (ReviewMode.SINGLE_ANONYMOUS, ReviewMode.OPEN)
+ATTACHMENT_NOT_SAVED = ("The files service is unavailable just now, so the attachment was not saved; what you typed is "
+                        "saved as a draft. Please try again in a few minutes.")
 
 
 @bp.get("/")
@@ -129,7 +131,10 @@ def _save(assignment, form: ReviewForm, action: str) -> str:
     messages = []
     upload = form.attachment.data
     if upload and getattr(upload, "filename", ""):
-        file = review_service.add_review_attachment(current_user, assignment, upload.stream, upload.filename)
+        try:
+            file = review_service.add_review_attachment(current_user, assignment, upload.stream, upload.filename)
+        except FilesUnavailable:  # the draft above is saved: say so rather than "nothing was saved"
+            raise FilesUnavailable(ATTACHMENT_NOT_SAVED, "attachment") from None
         messages.append(f"The attachment is saved as “{file.original_name}”.")
     elif form.remove_attachment.data:
         shared_reviews.remove_review_attachment(current_user, assignment)
@@ -191,9 +196,8 @@ def attachment(assignment, file_id: int):
         file = shared_reviews.attachment_for_reviewer(assignment, file_id)
     except NotFound:
         abort(404)
-    return redirect(get_storage().download_url(
-        file.storage_key, filename=file.original_name, media_type=file.media_type,
-        inline=file.media_type == "application/pdf", expires_in=current_app.config["DOWNLOAD_URL_SECONDS"]))
+    return redirect(signed_download(file.storage_key, filename=file.original_name, media_type=file.media_type,
+                                    inline=file.media_type == "application/pdf"))
 
 
 @bp.get("/assignments/<int:assignment_id>/manuscript")
@@ -204,5 +208,5 @@ def manuscript(assignment):
     if file is None:
         abort(404)
     name = submission_service.neutral_name(submission, assignment.round.number)  # never the author's file name
-    return redirect(get_storage().download_url(file.storage_key, filename=name, media_type=file.media_type,
-                                               inline=file.media_type == "application/pdf"))
+    return redirect(signed_download(file.storage_key, filename=name, media_type=file.media_type,
+                                    inline=file.media_type == "application/pdf"))
