@@ -230,6 +230,8 @@ def permission(action: str, *, load: Callable[[dict], object] | None = None, hid
     def decorator(view):
         @functools.wraps(view)
         def guarded(*args, **kwargs):
+            if action != "public" and not can(current_user, "account"):
+                abort(deny())  # visitors log in first: whether the object exists is not theirs to learn
             obj = load(kwargs) if load else None
             require(action, obj, hide=hide)
             return view(obj, *args, **kwargs) if load else view(*args, **kwargs)

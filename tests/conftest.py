@@ -42,6 +42,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_terminal_summary(terminalreporter):
+    access_matrix_summary(terminalreporter)
     """The browser suite's fate, said again at the end: skipped (why), or where its screenshots are."""
     if BROWSER_SKIP_BANNER:
         terminalreporter.section("browser tests", sep="!", red=True, bold=True)
@@ -50,6 +51,23 @@ def pytest_terminal_summary(terminalreporter):
              for reports in terminalreporter.stats.values() for report in reports):
         terminalreporter.section("browser tests")
         terminalreporter.write_line(f"screenshots and axe reports: {E2E_ARTIFACTS}")
+
+
+def access_matrix_summary(terminalreporter):
+    """The figures of tests/test_access_matrix.py (recorded by each state's test): the coordinator quotes them."""
+    runs = [(report.nodeid, dict(report.user_properties)["access_matrix"])
+            for reports in terminalreporter.stats.values() for report in reports
+            if getattr(report, "when", "") == "call" and "access_matrix" in dict(getattr(report, "user_properties", []))]
+    if not runs:
+        return
+    terminalreporter.section("route access matrix")
+    first = runs[0][1]
+    terminalreporter.write_line(f"{first['rows']} routes (endpoint, method) × {first['personas']} personas = "
+                                f"{first['cells']} cells")
+    for nodeid, figures in sorted(runs):
+        terminalreporter.write_line(f"{nodeid.split('[', 1)[-1].rstrip(']')}: {figures['checked']} cells checked, "
+                                    f"{figures['not_checked']} not checked")
+    terminalreporter.write_line(f"in total: {sum(f['checked'] for _n, f in runs)} cells checked in {len(runs)} runs")
 
 
 def pytest_report_header(config):

@@ -40,10 +40,14 @@ def identity(person) -> list[str]:
     return [f"{given} {family}", family, email, *rest]
 
 
-def build(make_journal, make_user, mode: ReviewMode):
+def build(make_journal, make_user, mode: ReviewMode, *, more_authors=()):
+    """`more_authors`: (person, role or None) co-authors with an account, listed after COAUTHOR (who has none)."""
     journal = make_journal("anon", reference_prefix="ANON", review_mode=mode, reviews_required=2,
                            reviewers_see_reviews=True)
     author = make_user(AUTHOR[2], given_name=AUTHOR[0], family_name=AUTHOR[1], affiliation=AUTHOR[3])
+    for person, role in more_authors:
+        make_user(person[2], given_name=person[0], family_name=person[1], affiliation=person[3],
+                  roles={journal: role} if role else None)
     people = {
         "author": author,
         "manager": make_user("manager@example.org", given_name="Mona", family_name="Manager",
@@ -61,6 +65,9 @@ def build(make_journal, make_user, mode: ReviewMode):
                             abstract="Wheel tracks of a lunar rover constrain the cohesion of the regolith.")
     service.add_contributor(author, submission, given_name=COAUTHOR[0], family_name=COAUTHOR[1], email=COAUTHOR[2],
                             affiliation=COAUTHOR[3], country="NG")
+    for person, _role in more_authors:
+        service.add_contributor(author, submission, given_name=person[0], family_name=person[1], email=person[2],
+                                affiliation=person[3], country="NO")
     pdf = manuscript_pdf(["Regolith cohesion from rover wheel tracks", "Anonymous authors"], ["Results."],
                          properties={"/Author": f"{AUTHOR[0]} {AUTHOR[1]}", "/Subject": AUTHOR[2]})
     service.upload_manuscript(author, submission, io.BytesIO(pdf), f"{AUTHOR[1].lower()}-cohesion.pdf")

@@ -208,6 +208,7 @@ def assign(journal: Journal, submission_id: int):
 @permission("journal.editorial", load=journal_from_slug)
 def send_to_review(journal: Journal, submission_id: int):
     submission = _editorial_submission(journal, submission_id)
+    require("submission.decide", submission)
     form = ScreenForm()
     if form.validate_on_submit():
         try:
@@ -349,6 +350,7 @@ def send_to_previous_reviewers(journal: Journal, submission_id: int):
     from journal.services import reviews as review_service
 
     submission = _editorial_submission(journal, submission_id)
+    require("submission.decide", submission)
     form = ScreenForm()
     if form.validate_on_submit():
         try:
