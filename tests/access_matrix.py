@@ -168,6 +168,12 @@ ROWS = [
     Row("account.change_password", "GET", "/account/password", logged_in(OK)),
     Row("account.change_password", "POST", "/account/password", logged_in(), data={}),
     Row("account.activity", "GET", "/account/activity", logged_in(OK)),
+    Row("account.sessions", "GET", "/account/sessions", logged_in(OK)),
+    # Ending a sign-in that is not one's own (here one that does not exist) ends nothing and says it is signed out
+    # already: the same answer for anyone's id, so the page tells nothing of other people's sign-ins.
+    Row("account.end_session", "POST", "/account/sessions/999999/end", logged_in(), data={}),
+    Row("account.end_other_sessions", "POST", "/account/sessions/end-others", logged_in()),
+    Row("account.end_all_sessions", "POST", "/account/sessions/end-all", logged_in()),
     Row("account.reviews", "GET", "/account/reviews", logged_in(OK)),
     Row("account.review_certificate_for_review", "GET", "/account/reviews/{A}/certificate", REVIEWER_A,
         when=NO_REVIEW),
@@ -209,7 +215,7 @@ ROWS = [
     Row("editorial.queue", "GET", "/editorial/{slug}/", OFFICE),
     Row("editorial.submission", "GET", ED, paper_office()),
     Row("editorial.download", "GET", ED + "/files/{file}", paper_office()),
-    Row("editorial.assign", "POST", ED + "/assign", paper_office(["managing_editor"]) | {"admin": HIDDEN}),
+    Row("editorial.assign", "POST", ED + "/assign", paper_office(["managing_editor"])),
     Row("editorial.send_to_review", "POST", ED + "/send-to-review", paper_office(DECIDERS)),
     Row("editorial.send_to_previous_reviewers", "POST", ED + "/send-to-previous-reviewers", paper_office(DECIDERS)),
     Row("editorial.desk_reject", "GET", ED + "/desk-reject", paper_office(DECIDERS)),
