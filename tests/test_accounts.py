@@ -58,7 +58,7 @@ def answer_to_registering(app, email: str, **changes) -> tuple[int, str, str]:
 
 def test_registering_an_address_that_has_an_account_answers_as_for_a_new_one_and_mails_the_owner(app, make_user,
                                                                                                   outbox):
-    owner = make_user("mei.chen@example.org", password=PASSWORD)
+    owner = make_user("mei.chen@example.org", password=PASSWORD, affiliation="Institute of Space Science")
     for_new = answer_to_registering(app, "someone.new@example.org")
     for_existing = answer_to_registering(app, "MEI.CHEN@example.org", affiliation="Hefei Deep Space Lab")
     assert for_existing == for_new

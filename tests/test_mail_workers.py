@@ -48,7 +48,7 @@ class Worker:
 
 
 @pytest.fixture
-def workers(database_url, smtp_sink, tmp_path):
+def workers(database_url, smtp_sink, redis_server, tmp_path):
     """Start `flask journal send-mail` processes on this test's database and SMTP sink; each
     sends from its own address, so the sink tells who sent what. All are stopped after the test."""
     started: list[Worker] = []
@@ -62,6 +62,7 @@ def workers(database_url, smtp_sink, tmp_path):
             JOURNAL_INSTANCE_PATH=str(tmp_path / "instance"), FLASK_APP="wsgi", PYTHONUNBUFFERED="1",
             MAIL_URL=url, MAIL_FROM=f"Worker {name} <worker-{name}@journal.test>",
             MAIL_LEASE_SECONDS=str(LEASE_SECONDS), BASE_URL="http://journal.test",
+            RATELIMIT_STORAGE_URL=redis_server,  # the settings of a production app server, which refuses memory://
         )
         log = tmp_path / f"worker-{name}.log"
         with open(log, "wb") as out:

@@ -58,5 +58,12 @@ class User(UserMixin, db.Model):
             raise RuntimeError("log in through journal.services.sign_ins, which starts a sign-in")
         return self.sign_in_token
 
+    # flask-login's UserMixin compares users by get_id(), which is now the sign-in's token: one account met through
+    # two sign-ins would differ, and an account with no sign-in (a builder's, a CLI's) could not be compared at all.
+    # The session's identity map gives one object per account, so identity is the account's equality.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
