@@ -1,6 +1,8 @@
 """`flask journal …` commands."""
 
+import signal
 import sys
+import threading
 import time
 
 import click
@@ -64,9 +66,13 @@ def send_mail_command(once: bool, interval: float, batch: int) -> None:
     # due again later (backoff), never retried in the same run however many batches there are.
     started = utcnow()
     unreachable = False
-    while True:
+    # SIGTERM (systemctl stop, a deploy): finish the message being sent, give the rest of the batch back to the
+    # queue at once and exit, rather than die and leave them to wait for the lease.
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    while not stop.is_set():
         try:
-            result = send_due_mail(batch, due_by=started if once else None)
+            result = send_due_mail(batch, due_by=started if once else None, stopping=stop.is_set)
         except MailSettingsError as exc:
             raise click.ClickException(str(exc)) from None
         if result.sent or result.failed:
@@ -80,7 +86,8 @@ def send_mail_command(once: bool, interval: float, batch: int) -> None:
                 sys.exit(1)
             return
         if not once and (result.claimed == 0 or result.connection_error):
-            time.sleep(interval)
+            time.sleep(interval)  # a SIGTERM meanwhile ends the loop after the nap
+    click.echo("stopped: unsent mails are back in the queue")
 
 
 @group.command("check-storage")

@@ -10,6 +10,7 @@ import secrets
 import smtplib
 import socket
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -321,7 +322,8 @@ class SendResult:
     connection_error: str = ""  # set when the server could not be reached: the batch waits
 
 
-def send_due_mail(limit: int = 50, *, due_by: datetime | None = None) -> SendResult:
+def send_due_mail(limit: int = 50, *, due_by: datetime | None = None,
+                  stopping: Callable[[], bool] = lambda: False) -> SendResult:
     """Deliver one batch of messages due by `due_by` (default: now), each exactly once.
 
     The batch is leased to this worker (MAIL_LEASE_SECONDS) and the lease committed before
@@ -330,7 +332,8 @@ def send_due_mail(limit: int = 50, *, due_by: datetime | None = None) -> SendRes
     its lease runs out while what it sent stays sent. A refused recipient or an unreachable
     server leaves the message queued with its error and a later next attempt (exponential
     backoff); after MAIL_MAX_ATTEMPTS it is marked failed and stays in the outbox for an
-    administrator.
+    administrator. When `stopping()` turns true (the worker was asked to stop), the message
+    being sent is finished and recorded, and the rest of the batch is given back at once.
     """
     config = current_app.config
     if not config["MAIL_URL"]:
@@ -348,6 +351,8 @@ def send_due_mail(limit: int = 50, *, due_by: datetime | None = None) -> SendRes
     connection = _Connection(settings)
     try:
         for index, message in enumerate(batch):
+            if stopping():
+                break
             if not _hold(message, worker, lease):
                 continue
             try:

@@ -149,6 +149,36 @@ def test_two_worker_processes_never_send_the_same_message(app, postgres_only, qu
     assert all((m.status, m.attempts, m.claimed_by) == (OutboxStatus.SENT, 1, None) for m in outbox())
 
 
+def test_a_worker_asked_to_stop_finishes_its_message_and_gives_the_rest_back_at_once(app, queue, outbox,  # noqa: F811
+                                                                                      smtp_sink, workers):
+    """SIGTERM (systemctl stop, a deploy) in mid-batch: the message on the wire is finished and
+    recorded, the rest of the batch is back in the queue before the worker exits, and the next
+    worker sends it at once instead of waiting for a lease that nobody holds."""
+    readers = [f"reader{i:02d}@example.org" for i in range(10)]
+    queue(*readers)
+    hold = smtp_sink.hold("reader03@example.org")
+    worker = workers("a", "--batch", "10", "--interval", "0.2")
+    assert hold.reached.wait(30), worker.output()
+    worker.process.send_signal(signal.SIGTERM)
+    time.sleep(0.5)  # the signal is in; the server still holds its reply to reader03
+    assert worker.process.poll() is None, "the worker left a message half-sent"
+    hold.released.set()
+    assert worker.process.wait(timeout=20) == 0, worker.output()
+    assert "stopped: unsent mails are back in the queue" in worker.output()
+
+    assert arrivals(smtp_sink) == Counter(readers[:4])
+    rows = {m.recipient: m for m in outbox()}
+    assert all(rows[r].status == OutboxStatus.SENT for r in readers[:4])
+    # Given back, not left leased: no claim, no attempt counted, due now.
+    assert [(rows[r].status, rows[r].attempts, rows[r].claimed_by, rows[r].claimed_until) for r in readers[4:]] \
+        == [(OutboxStatus.QUEUED, 0, None, None)] * 6
+
+    successor = workers("b", "--once", "--batch", "10")
+    assert successor.process.wait(timeout=30) == 0, successor.output()
+    assert arrivals(smtp_sink) == Counter(readers)  # each exactly once
+    assert {a for m in smtp_sink.messages if m.mail_from == successor.sender for a in m.rcpt_tos} == set(readers[4:])
+
+
 # --- Leases, one worker at a time (every backend) ------------------------------------------------------------------
 
 
