@@ -176,7 +176,9 @@ def seed_submissions() -> list[str]:
     from sqlalchemy import select
 
     from journal.models import DecisionKind
+    from journal.services import drafts as draft_service
     from journal.services import editorial
+    from journal.services import manuscripts as manuscript_service
     from journal.services import reviews as review_service
     from journal.services import submissions as service
 
@@ -186,17 +188,19 @@ def seed_submissions() -> list[str]:
     made = []
     for email, title, keywords, state in DEMO_PAPERS:
         author = _person(email)
-        submission = service.start_submission(author, jdse, section_id=jdse.sections[0].id, checklist_confirmed=True)
-        service.update_metadata(
+        submission = draft_service.start_submission(author, jdse, section_id=jdse.sections[0].id,
+                                                    checklist_confirmed=True)
+        draft_service.update_metadata(
             author, submission, title=title, keywords=keywords,
             abstract=f"We present {title[0].lower()}{title[1:]}. The energy balance $E = \\sigma T^4$ and the "
                      "observations of three seasons constrain the model.",
         )
-        service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([title, "Anonymous authors", "1. Introduction"])),
-                                  "manuscript.pdf")
-        service.update_declarations(author, submission, cover_letter="", competing_interests="None",
-                                    funding="IDSEA early-career grant", data_availability="Data on request.",
-                                    suggested_reviewers=[], opposed_reviewers=[])
+        manuscript_service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([title, "Anonymous authors",
+                                                                                      "1. Introduction"])),
+                                             "manuscript.pdf")
+        draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None",
+                                          funding="IDSEA early-career grant", data_availability="Data on request.",
+                                          suggested_reviewers=[], opposed_reviewers=[])
         if state != "draft":
             service.submit(author, submission)
         if state == "revision_requested":
@@ -221,9 +225,9 @@ def seed_submissions() -> list[str]:
                                                    ("reviewer.diego@idsea.example", "minor_revision")])
             editorial.decide(marco, submission, kind=DecisionKind.MINOR_REVISION,
                              letter=editorial.default_decision_letter(submission, DecisionKind.MINOR_REVISION))
-            service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([title, "Anonymous authors",
-                                                                               "1. Introduction (revised)"])),
-                                      "manuscript-revised.pdf")
+            manuscript_service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([title, "Anonymous authors",
+                                                                                          "1. Introduction (revised)"])),
+                                                 "manuscript-revised.pdf")
             service.resubmit(author, submission, response="We added the uncertainties to the second table and a "
                                                           "paragraph on the calibration drift.")
             editorial.decide(marco, submission, kind=DecisionKind.ACCEPT,
@@ -409,21 +413,25 @@ def _accepted(manager: User, author: User, jdse: Journal, coauthor: tuple, secti
     import io
 
     from journal.models import DecisionKind
+    from journal.services import contributors as contributor_service
+    from journal.services import drafts as draft_service
     from journal.services import editorial
+    from journal.services import manuscripts as manuscript_service
     from journal.services import submissions as service
 
-    submission = service.start_submission(author, jdse, section_id=jdse.sections[section].id, checklist_confirmed=True)
-    service.update_metadata(author, submission, title=title, keywords=keywords, abstract=abstract)
+    submission = draft_service.start_submission(author, jdse, section_id=jdse.sections[section].id,
+                                                checklist_confirmed=True)
+    draft_service.update_metadata(author, submission, title=title, keywords=keywords, abstract=abstract)
     given, family, email, affiliation = coauthor
-    service.add_contributor(author, submission, given_name=given, family_name=family, email=email,
-                            affiliation=affiliation)
-    service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([title, "Anonymous authors"])),
-                              "manuscript.pdf")
-    service.update_declarations(author, submission, cover_letter="", competing_interests="None",
-                                funding="IDSEA research grant", data_availability="Archived with the mission data.",
-                                suggested_reviewers=[], opposed_reviewers=[])
+    contributor_service.add_contributor(author, submission, given_name=given, family_name=family, email=email,
+                                        affiliation=affiliation)
+    manuscript_service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([title, "Anonymous authors"])),
+                                         "manuscript.pdf")
+    draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None",
+                                      funding="IDSEA research grant", data_availability="Archived with the mission data.",
+                                      suggested_reviewers=[], opposed_reviewers=[])
     if service.needs_anonymity_decision(submission):
-        service.confirm_anonymity(author, submission)
+        draft_service.confirm_anonymity(author, submission)
     service.submit(author, submission)
     editorial.send_to_review(manager, submission)
     editorial.decide(manager, submission, kind=DecisionKind.ACCEPT,

@@ -16,7 +16,10 @@ from sqlalchemy import select
 from journal.extensions import db
 from journal.models import Contributor, FileKind, Membership, OutboxMessage, ReviewMode, Role, SubmissionFile, utcnow
 from journal.services import accounts, editorial, journals, production
+from journal.services import contributors as contributor_service
+from journal.services import drafts as draft_service
 from journal.services import issues as issue_service
+from journal.services import manuscripts as manuscript_service
 from journal.services import reviews as review_service
 from journal.services import submissions as service
 from journal.storage import get_storage
@@ -62,18 +65,20 @@ class World:
 
 
 def _paper(author, journal, title, coauthors=()):
-    submission = service.start_submission(author, journal, section_id=journal.sections[0].id, checklist_confirmed=True)
-    service.update_metadata(author, submission, title=title, keywords="moon, regolith",
-                            abstract="Wheel tracks of a lunar rover constrain the cohesion of the regolith.")
+    submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
+                                                checklist_confirmed=True)
+    draft_service.update_metadata(author, submission, title=title, keywords="moon, regolith",
+                                  abstract="Wheel tracks of a lunar rover constrain the cohesion of the regolith.")
     for person in coauthors:
-        service.add_contributor(author, submission, given_name=person.given_name, family_name=person.family_name,
-                                email=person.email, affiliation=person.affiliation, country="DE")
-    service.upload_manuscript(author, submission, io.BytesIO(manuscript_pdf([title, "Anonymous authors"],
-                                                                            ["Results."])), "manuscript.pdf")
-    service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
-                                data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
+        contributor_service.add_contributor(author, submission, given_name=person.given_name,
+                                            family_name=person.family_name,
+                                            email=person.email, affiliation=person.affiliation, country="DE")
+    manuscript_service.upload_manuscript(author, submission, io.BytesIO(manuscript_pdf([title, "Anonymous authors"],
+                                                                                       ["Results."])), "manuscript.pdf")
+    draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
+                                      data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
     if service.needs_anonymity_decision(submission):
-        service.confirm_anonymity(author, submission)
+        draft_service.confirm_anonymity(author, submission)
     service.submit(author, submission)
     return submission
 

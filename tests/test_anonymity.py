@@ -21,7 +21,10 @@ from pypdf import PdfReader
 
 from journal.extensions import db
 from journal.models import DecisionKind, ReviewMode, Role, utcnow
+from journal.services import contributors as contributor_service
+from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import manuscripts as manuscript_service
 from journal.services import reviews as review_service
 from journal.services import shared_reviews
 from journal.services import submissions as service
@@ -59,22 +62,25 @@ def build(make_journal, make_user, mode: ReviewMode, *, more_authors=()):
         "other": make_user(OTHER_REVIEWER[2], given_name=OTHER_REVIEWER[0], family_name=OTHER_REVIEWER[1],
                            roles={journal: Role.REVIEWER}),
     }
-    submission = service.start_submission(author, journal, section_id=journal.sections[0].id, checklist_confirmed=True)
-    service.update_metadata(author, submission, title="Regolith cohesion from rover wheel tracks",
-                            keywords="moon, regolith",
-                            abstract="Wheel tracks of a lunar rover constrain the cohesion of the regolith.")
-    service.add_contributor(author, submission, given_name=COAUTHOR[0], family_name=COAUTHOR[1], email=COAUTHOR[2],
-                            affiliation=COAUTHOR[3], country="NG")
+    submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
+                                                checklist_confirmed=True)
+    draft_service.update_metadata(author, submission, title="Regolith cohesion from rover wheel tracks",
+                                  keywords="moon, regolith",
+                                  abstract="Wheel tracks of a lunar rover constrain the cohesion of the regolith.")
+    contributor_service.add_contributor(author, submission, given_name=COAUTHOR[0], family_name=COAUTHOR[1],
+                                        email=COAUTHOR[2],
+                                        affiliation=COAUTHOR[3], country="NG")
     for person, _role in more_authors:
-        service.add_contributor(author, submission, given_name=person[0], family_name=person[1], email=person[2],
-                                affiliation=person[3], country="NO")
+        contributor_service.add_contributor(author, submission, given_name=person[0], family_name=person[1],
+                                            email=person[2],
+                                            affiliation=person[3], country="NO")
     pdf = manuscript_pdf(["Regolith cohesion from rover wheel tracks", "Anonymous authors"], ["Results."],
                          properties={"/Author": f"{AUTHOR[0]} {AUTHOR[1]}", "/Subject": AUTHOR[2]})
-    service.upload_manuscript(author, submission, io.BytesIO(pdf), f"{AUTHOR[1].lower()}-cohesion.pdf")
-    service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
-                                data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
+    manuscript_service.upload_manuscript(author, submission, io.BytesIO(pdf), f"{AUTHOR[1].lower()}-cohesion.pdf")
+    draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
+                                      data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
     if service.needs_anonymity_decision(submission):
-        service.confirm_anonymity(author, submission)
+        draft_service.confirm_anonymity(author, submission)
     service.submit(author, submission)
     editorial.assign_handling_editor(people["manager"], submission, people["editor"].id)
     editorial.send_to_review(people["editor"], submission)
@@ -102,9 +108,9 @@ def build(make_journal, make_user, mode: ReviewMode, *, more_authors=()):
     editorial.decide(people["editor"], submission, kind=DecisionKind.MAJOR_REVISION,
                      letter=editorial.default_decision_letter(  # as the decision page drafts it for this editor
                          submission, DecisionKind.MAJOR_REVISION, show_names=mode is not ReviewMode.TRIPLE_ANONYMOUS))
-    service.upload_manuscript(author, submission, io.BytesIO(pdf), "revised.pdf")
+    manuscript_service.upload_manuscript(author, submission, io.BytesIO(pdf), "revised.pdf")
     if service.needs_anonymity_decision(submission):
-        service.confirm_anonymity(author, submission)
+        draft_service.confirm_anonymity(author, submission)
     service.resubmit(author, submission, response="We quantified the slip.")
     review_service.send_to_previous_reviewers(people["editor"], submission)
     return journal, submission, people

@@ -17,7 +17,9 @@ import io
 import pytest
 
 from journal.models import ReviewMode, Role
+from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import manuscripts as manuscript_service
 from journal.services import reviews as review_service
 from journal.services import submissions as service
 from tests.pdfs import manuscript_pdf
@@ -38,14 +40,15 @@ def people_around(make_user, journal, submission, people):
     _a, token = review_service.invite_reviewer(people["editor"], submission, user_id=people["declined"].id)
     review_service.decline_invitation(token, reason="Travelling.")
     stranger = make_user(STRANGER[2], given_name=STRANGER[0], family_name=STRANGER[1], affiliation=STRANGER[3])
-    other = service.start_submission(stranger, journal, section_id=journal.sections[0].id, checklist_confirmed=True)
-    service.update_metadata(stranger, other, title="Dust levitation at the terminator", keywords="moon, dust",
-                            abstract="Charged dust grains rise above the lunar terminator where the surface charge changes sign.")
-    service.upload_manuscript(stranger, other, io.BytesIO(manuscript_pdf(["Dust levitation"])), "dust.pdf")
-    service.update_declarations(stranger, other, cover_letter="", competing_interests="None", funding="None",
-                                data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
+    other = draft_service.start_submission(stranger, journal, section_id=journal.sections[0].id,
+                                           checklist_confirmed=True)
+    draft_service.update_metadata(stranger, other, title="Dust levitation at the terminator", keywords="moon, dust",
+                                  abstract="Charged dust grains rise above the lunar terminator where the surface charge changes sign.")
+    manuscript_service.upload_manuscript(stranger, other, io.BytesIO(manuscript_pdf(["Dust levitation"])), "dust.pdf")
+    draft_service.update_declarations(stranger, other, cover_letter="", competing_interests="None", funding="None",
+                                      data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
     if service.needs_anonymity_decision(other):
-        service.confirm_anonymity(stranger, other)
+        draft_service.confirm_anonymity(stranger, other)
     service.submit(stranger, other)
     editorial.send_to_review(people["manager"], other)
     _a, token = review_service.invite_reviewer(people["manager"], other, user_id=people["other_paper"].id)

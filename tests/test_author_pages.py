@@ -10,6 +10,9 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import FileKind, ReviewRound, Role, Submission, SubmissionStatus
+from journal.services import contributors as contributor_service
+from journal.services import drafts as draft_service
+from journal.services import manuscripts as manuscript_service
 from journal.services import submissions as service
 from tests.conftest import link_in
 from tests.pdfs import HTML_AS_PDF, manuscript_pdf
@@ -28,17 +31,18 @@ def buttons_and_links(response) -> list[str]:
 
 def complete_draft(submitter, journal, *coauthors) -> Submission:
     """A draft with everything it needs, made through the services as the wizard would."""
-    submission = service.start_submission(submitter, journal, section_id=journal.sections[0].id,
-                                          checklist_confirmed=True)
-    service.update_metadata(submitter, submission, title="Plasma beyond the heliopause", abstract=ABSTRACT,
-                            keywords="heliosphere, solar wind")
+    submission = draft_service.start_submission(submitter, journal, section_id=journal.sections[0].id,
+                                                checklist_confirmed=True)
+    draft_service.update_metadata(submitter, submission, title="Plasma beyond the heliopause", abstract=ABSTRACT,
+                                  keywords="heliosphere, solar wind")
     for user in coauthors:
-        service.add_contributor(submitter, submission, given_name=user.given_name, family_name=user.family_name,
-                                email=user.email, affiliation="")
-    service.upload_manuscript(submitter, submission, io.BytesIO(manuscript_pdf("Results")), "paper.pdf")
-    service.update_declarations(submitter, submission, cover_letter="", competing_interests="None",
-                                funding="None", data_availability="On request", suggested_reviewers=[],
-                                opposed_reviewers=[])
+        contributor_service.add_contributor(submitter, submission, given_name=user.given_name,
+                                            family_name=user.family_name,
+                                            email=user.email, affiliation="")
+    manuscript_service.upload_manuscript(submitter, submission, io.BytesIO(manuscript_pdf("Results")), "paper.pdf")
+    draft_service.update_declarations(submitter, submission, cover_letter="", competing_interests="None",
+                                      funding="None", data_availability="On request", suggested_reviewers=[],
+                                      opposed_reviewers=[])
     return submission
 
 
@@ -140,8 +144,8 @@ def test_my_submissions_lists_each_with_its_reference_status_and_what_is_expecte
                                                                                   submitted):
     journal, people = setting
     login(people["submitter"])
-    draft = service.start_submission(people["submitter"], journal, section_id=journal.sections[0].id,
-                                     checklist_confirmed=True)
+    draft = draft_service.start_submission(people["submitter"], journal, section_id=journal.sections[0].id,
+                                           checklist_confirmed=True)
     response = client.get("/my/submissions")
     rows = texts(response, "//table//tbody/tr")
     assert len(rows) == 2

@@ -13,7 +13,10 @@ from sqlalchemy import select
 from journal.extensions import db
 from journal.models import (AssignmentStatus, AuditEvent, DecisionKind, ReviewAssignment, ReviewMode, Role, Submission,
                             SubmissionStatus, utcnow)
+from journal.services import contributors as contributor_service
+from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import manuscripts as manuscript_service
 from journal.services import reviews as review_service
 from journal.services import submissions as service
 from journal.services.conflicts import ConflictsFound
@@ -49,16 +52,18 @@ def build_paper(make_journal, make_user):
                               roles=reviewer, affiliation="Lund Observatory"),
         }
         author = people["author"]
-        submission = service.start_submission(author, journal, section_id=journal.sections[0].id,
-                                              checklist_confirmed=True)
-        service.update_metadata(author, submission, title="Regolith heat flow", keywords="moon",
-                                abstract="Heat flow through the lunar regolith over three lunar nights.")
-        service.add_contributor(author, submission, given_name="Kenji", family_name="Watanabe",
-                                email=f"kenji@{slug}.example.org", affiliation="Dept. of Physics, Kyoto Space Lab")
-        service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([["Regolith heat flow"]])), "m.pdf")
-        service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
-                                    data_availability="On request.", suggested_reviewers=[],
-                                    opposed_reviewers=OPPOSED)
+        submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
+                                                    checklist_confirmed=True)
+        draft_service.update_metadata(author, submission, title="Regolith heat flow", keywords="moon",
+                                      abstract="Heat flow through the lunar regolith over three lunar nights.")
+        contributor_service.add_contributor(author, submission, given_name="Kenji", family_name="Watanabe",
+                                            email=f"kenji@{slug}.example.org", affiliation="Dept. of Physics, Kyoto Space Lab")
+        manuscript_service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([["Regolith heat flow"]])),
+                                             "m.pdf")
+        draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None",
+                                          funding="None",
+                                          data_availability="On request.", suggested_reviewers=[],
+                                          opposed_reviewers=OPPOSED)
         service.submit(author, submission)
         if review:
             editorial.assign_handling_editor(people["manager"], submission, people["editor"].id)
@@ -245,14 +250,15 @@ def test_sending_to_the_previous_reviewers_holds_one_the_authors_now_oppose(clie
                      letter=editorial.default_decision_letter(submission, DecisionKind.MINOR_REVISION),
                      override_reason="One thorough review is enough for a minor revision.")
     # In the revision the authors name the round's reviewer as opposed (by address).
-    service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
-                                data_availability="On request.", suggested_reviewers=[],
-                                opposed_reviewers=[*OPPOSED, {"name": "R. Lindqvist", "email": rosa.email,
+    draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
+                                      data_availability="On request.", suggested_reviewers=[],
+                                      opposed_reviewers=[*OPPOSED, {"name": "R. Lindqvist", "email": rosa.email,
                                                               "reason": "Now a collaborator of ours."}])
-    service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([["Regolith heat flow, revised"]])),
-                              "r.pdf")
+    manuscript_service.upload_manuscript(author, submission,
+                                         io.BytesIO(text_page_pdf([["Regolith heat flow, revised"]])),
+                                         "r.pdf")
     if service.needs_anonymity_decision(submission):
-        service.confirm_anonymity(author, submission)
+        draft_service.confirm_anonymity(author, submission)
     service.resubmit(author, submission, response="We give the depths.")
     mails_before = len(outbox(rosa.email))
 

@@ -16,7 +16,10 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import AuditEvent, Contributor, ReviewMode, Role, utcnow
+from journal.services import contributors as contributor_service
+from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import manuscripts as manuscript_service
 from journal.services import queue as queue_service
 from journal.services import reviews as review_service
 from journal.services import submissions as service
@@ -54,17 +57,17 @@ def office(make_journal, make_user):
 
 
 def submit_paper(journal, author, *, title="Regolith heat flow", coauthors=()):
-    submission = service.start_submission(author, journal, section_id=journal.sections[0].id,
-                                          checklist_confirmed=True)
-    service.update_metadata(author, submission, title=title, keywords="moon",
-                            abstract="Heat flow through the lunar regolith over three lunar nights.")
+    submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
+                                                checklist_confirmed=True)
+    draft_service.update_metadata(author, submission, title=title, keywords="moon",
+                                  abstract="Heat flow through the lunar regolith over three lunar nights.")
     for coauthor in coauthors:
-        service.add_contributor(author, submission, **coauthor)
-    service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([[title]])), "m.pdf")
-    service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
-                                data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
+        contributor_service.add_contributor(author, submission, **coauthor)
+    manuscript_service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([[title]])), "m.pdf")
+    draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
+                                      data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
     if service.needs_anonymity_decision(submission):
-        service.confirm_anonymity(author, submission)
+        draft_service.confirm_anonymity(author, submission)
     service.submit(author, submission)
     return submission
 

@@ -76,7 +76,9 @@ def test_a_revision_goes_back_to_the_same_reviewers_who_see_their_review_and_the
                                                                                          outbox):
     import io
 
+    from journal.services import drafts as draft_service
     from journal.services import editorial
+    from journal.services import manuscripts as manuscript_service
     from journal.services import submissions as service
     from tests.pdfs import manuscript_pdf
 
@@ -84,10 +86,11 @@ def test_a_revision_goes_back_to_the_same_reviewers_who_see_their_review_and_the
     submit_review(people, "reviewer", first)
     submit_review(people, "reviewer2", second, comments="Please add the error bars to figure 2, then it is fine.")
     editorial.decide(people["editor"], submission, kind="major_revision", letter="Dear Mei Chen, please revise.")
-    service.upload_manuscript(people["author"], submission, io.BytesIO(manuscript_pdf(["Regolith heat flow, revised"])),
-                              "revised.pdf")
+    manuscript_service.upload_manuscript(people["author"], submission,
+                                         io.BytesIO(manuscript_pdf(["Regolith heat flow, revised"])),
+                                         "revised.pdf")
     if service.needs_anonymity_decision(submission):
-        service.confirm_anonymity(people["author"], submission)
+        draft_service.confirm_anonymity(people["author"], submission)
     service.resubmit(people["author"], submission, response="We added the conductivity profile (Reviewer 1) and "
                                                               "error bars (Reviewer 2).")
     login(people["editor"])
@@ -119,7 +122,9 @@ def test_a_revision_goes_back_to_the_same_reviewers_who_see_their_review_and_the
 def test_a_minor_revision_can_be_decided_without_another_review(reviewed, outbox):
     import io
 
+    from journal.services import drafts as draft_service
     from journal.services import editorial
+    from journal.services import manuscripts as manuscript_service
     from journal.services import submissions as service
     from tests.pdfs import manuscript_pdf
 
@@ -127,9 +132,9 @@ def test_a_minor_revision_can_be_decided_without_another_review(reviewed, outbox
     submit_review(people, "reviewer", first)
     submit_review(people, "reviewer2", second)
     editorial.decide(people["editor"], submission, kind="minor_revision", letter="Dear Mei Chen, small changes please.")
-    service.upload_manuscript(people["author"], submission, io.BytesIO(manuscript_pdf(["Revised"])), "r.pdf")
+    manuscript_service.upload_manuscript(people["author"], submission, io.BytesIO(manuscript_pdf(["Revised"])), "r.pdf")
     if service.needs_anonymity_decision(submission):
-        service.confirm_anonymity(people["author"], submission)
+        draft_service.confirm_anonymity(people["author"], submission)
     service.resubmit(people["author"], submission, response="Typos fixed.")
     editorial.decide(people["editor"], submission, kind="accept", letter="Dear Mei Chen, accepted without further review.")
     assert submission.status is S.ACCEPTED

@@ -7,6 +7,8 @@ import pytest
 
 from journal.extensions import db
 from journal.models import FileKind, ReviewMode, Role
+from journal.services import drafts as draft_service
+from journal.services import manuscripts as manuscript_service
 from journal.services import submissions as service
 from tests.pdfs import manuscript_pdf
 
@@ -14,14 +16,15 @@ RISKY = Path(__file__).parent / "data" / "pdf" / "risky-openaction-javascript.pd
 
 
 def submitted_paper(journal, author, pdf_bytes: bytes):
-    submission = service.start_submission(author, journal, section_id=journal.sections[0].id, checklist_confirmed=True)
-    service.update_metadata(author, submission, title="Dust devils on Mars", keywords="mars, dust",
-                            abstract="Dust devils lift dust on Mars; we count them in twelve years of orbital images.")
-    service.upload_manuscript(author, submission, io.BytesIO(pdf_bytes), "mars.pdf")
+    submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
+                                                checklist_confirmed=True)
+    draft_service.update_metadata(author, submission, title="Dust devils on Mars", keywords="mars, dust",
+                                  abstract="Dust devils lift dust on Mars; we count them in twelve years of orbital images.")
+    manuscript_service.upload_manuscript(author, submission, io.BytesIO(pdf_bytes), "mars.pdf")
     if service.needs_anonymity_decision(submission):
-        service.confirm_anonymity(author, submission)
-    service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
-                                data_availability="Public archive.", suggested_reviewers=[], opposed_reviewers=[])
+        draft_service.confirm_anonymity(author, submission)
+    draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
+                                      data_availability="Public archive.", suggested_reviewers=[], opposed_reviewers=[])
     service.submit(author, submission)
     return submission
 
@@ -71,8 +74,9 @@ def test_a_triple_anonymous_handling_editor_sees_no_author_identity(client, logi
 
 
 def test_drafts_and_other_journals_submissions_are_not_found(client, login, people, make_journal, make_user):
-    draft = service.start_submission(people["author"], people["journal"], section_id=people["journal"].sections[0].id,
-                                     checklist_confirmed=True)
+    draft = draft_service.start_submission(people["author"], people["journal"],
+                                           section_id=people["journal"].sections[0].id,
+                                           checklist_confirmed=True)
     other = make_journal("pil")
     outsider = make_user(roles={other: Role.MANAGING_EDITOR})
     login(people["manager"])

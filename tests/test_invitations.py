@@ -8,7 +8,10 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import AssignmentStatus, Membership, ReviewAssignment, ReviewMode, Role, User, utcnow
+from journal.services import contributors as contributor_service
+from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import manuscripts as manuscript_service
 from journal.services import reviews as review_service
 from journal.services import submissions as service
 from journal.services.errors import DomainError
@@ -35,15 +38,17 @@ def build_paper(make_journal, make_user):
             "reviewer2": make_user(f"tomas@{slug}.example.org", given_name="Tomas", family_name="Berg",
                                    roles={journal: Role.REVIEWER}),
         }
-        submission = service.start_submission(author, journal, section_id=journal.sections[0].id,
-                                              checklist_confirmed=True)
-        service.update_metadata(author, submission, title="Regolith heat flow", keywords="moon",
-                                abstract="Heat flow through the *lunar regolith* over three lunar nights.")
-        service.add_contributor(author, submission, given_name="Kenji", family_name="Watanabe",
-                                email=f"kenji@{slug}.example.org", affiliation="Kyoto Space Lab")
-        service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([["Regolith heat flow"]])), "m.pdf")
-        service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
-                                    data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
+        submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
+                                                    checklist_confirmed=True)
+        draft_service.update_metadata(author, submission, title="Regolith heat flow", keywords="moon",
+                                      abstract="Heat flow through the *lunar regolith* over three lunar nights.")
+        contributor_service.add_contributor(author, submission, given_name="Kenji", family_name="Watanabe",
+                                            email=f"kenji@{slug}.example.org", affiliation="Kyoto Space Lab")
+        manuscript_service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([["Regolith heat flow"]])),
+                                             "m.pdf")
+        draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None",
+                                          funding="None",
+                                          data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
         service.submit(author, submission)
         editorial.assign_handling_editor(people["manager"], submission, people["editor"].id)
         editorial.send_to_review(people["editor"], submission)

@@ -11,7 +11,10 @@ from journal.extensions import db
 from journal.models import (Article, ArticleStatus, ArticleVersion, FileKind, ReviewMode, Role, SubmissionFile,
                             SubmissionStatus)
 from journal.services import after_publication, editorial
+from journal.services import contributors as contributor_service
+from journal.services import drafts as draft_service
 from journal.services import issues as issue_service
+from journal.services import manuscripts as manuscript_service
 from journal.services import production
 from journal.services import reviews as review_service
 from journal.services import submissions as service
@@ -28,17 +31,19 @@ REVIEWER_NAMES = ("Rosa", "Lindqvist", "rosa@example.org", "Tomas", "Berg", "tom
 
 def accepted_paper(journal, author, manager, *, title="Regolith heat flow", coauthors=(), reviewers=()):
     """A paper submitted by `author` and accepted by `manager` through the services (with reviews by `reviewers`)."""
-    submission = service.start_submission(author, journal, section_id=journal.sections[0].id, checklist_confirmed=True)
-    service.update_metadata(author, submission, title=title, keywords="moon, regolith",
-                            abstract="Heat flow through the lunar regolith over three lunar nights, $q = -k\\nabla T$.")
+    submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
+                                                checklist_confirmed=True)
+    draft_service.update_metadata(author, submission, title=title, keywords="moon, regolith",
+                                  abstract="Heat flow through the lunar regolith over three lunar nights, $q = -k\\nabla T$.")
     for coauthor in coauthors:
-        service.add_contributor(author, submission, **coauthor)
-    service.upload_manuscript(author, submission, io.BytesIO(manuscript_pdf([title, "Measured at night."])), "m.pdf")
-    service.update_declarations(author, submission, cover_letter="", competing_interests="None",
-                                funding="ESA contract 4000123", data_availability="On request.",
-                                suggested_reviewers=[], opposed_reviewers=[])
+        contributor_service.add_contributor(author, submission, **coauthor)
+    manuscript_service.upload_manuscript(author, submission, io.BytesIO(manuscript_pdf([title, "Measured at night."])),
+                                         "m.pdf")
+    draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None",
+                                      funding="ESA contract 4000123", data_availability="On request.",
+                                      suggested_reviewers=[], opposed_reviewers=[])
     if service.needs_anonymity_decision(submission):
-        service.confirm_anonymity(author, submission)
+        draft_service.confirm_anonymity(author, submission)
     service.submit(author, submission)
     editorial.send_to_review(manager, submission)
     for reviewer in reviewers:

@@ -122,16 +122,19 @@ def test_at_screening_the_editor_recommends_rejection_without_review(client, log
     db.session.commit()
     # A fresh submission of the same journal, handled by the editor, still at screening.
     from tests.test_reviews import manuscript_pdf
+    from journal.services import drafts as draft_service
+    from journal.services import manuscripts as manuscript_service
     from journal.services import submissions as service
     import io
     author = people["author"]
-    other = service.start_submission(author, journal, section_id=journal.sections[0].id, checklist_confirmed=True)
-    service.update_metadata(author, other, title="Dust devils on Mars", keywords="mars", abstract="Counting dust devils in orbital images over three Martian years.")
-    service.upload_manuscript(author, other, io.BytesIO(manuscript_pdf(["Dust devils"])), "dust.pdf")
-    service.update_declarations(author, other, cover_letter="", competing_interests="None", funding="None",
-                                data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
+    other = draft_service.start_submission(author, journal, section_id=journal.sections[0].id, checklist_confirmed=True)
+    draft_service.update_metadata(author, other, title="Dust devils on Mars", keywords="mars",
+                                  abstract="Counting dust devils in orbital images over three Martian years.")
+    manuscript_service.upload_manuscript(author, other, io.BytesIO(manuscript_pdf(["Dust devils"])), "dust.pdf")
+    draft_service.update_declarations(author, other, cover_letter="", competing_interests="None", funding="None",
+                                      data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
     if service.needs_anonymity_decision(other):
-        service.confirm_anonymity(author, other)
+        draft_service.confirm_anonymity(author, other)
     service.submit(author, other)
     editorial.assign_handling_editor(people["manager"], other, people["editor"].id)
     login(people["editor"])

@@ -13,7 +13,10 @@ from journal.extensions import db
 from journal.models import (AssignmentStatus, Contributor, DecisionKind, EditorRecommendation, RecommendationStatus,
                             ReviewAssignment, ReviewMode, ReviewRound, Role, SentReminder, Submission,
                             SubmissionStatus, utcnow)
+from journal.services import contributors as contributor_service
+from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import manuscripts as manuscript_service
 from journal.services import reviews as review_service
 from journal.services import submissions as service
 from journal.services.digest import REVISION_OVERDUE_DAYS, editor_digests
@@ -59,17 +62,19 @@ def office(make_journal, make_user):
 
         def paper(self, *, to_review=True, title=None):
             self.count += 1
-            submission = service.start_submission(self.author, self.journal, section_id=self.journal.sections[0].id,
-                                                  checklist_confirmed=True)
-            service.update_metadata(self.author, submission, title=title or f"Regolith heat flow {self.count}",
-                                    keywords="moon", abstract="Heat flow through the lunar regolith over three lunar nights.")
-            service.add_contributor(self.author, submission, given_name="Kenji", family_name="Watanabe",
-                                    email="kenji@jdse.example.org", affiliation="Kyoto Space Lab")
-            service.upload_manuscript(self.author, submission, io.BytesIO(text_page_pdf([["Regolith heat flow"]])),
-                                      "m.pdf")
-            service.update_declarations(self.author, submission, cover_letter="", competing_interests="None",
-                                        funding="None", data_availability="On request.", suggested_reviewers=[],
-                                        opposed_reviewers=[])
+            submission = draft_service.start_submission(self.author, self.journal,
+                                                        section_id=self.journal.sections[0].id,
+                                                        checklist_confirmed=True)
+            draft_service.update_metadata(self.author, submission, title=title or f"Regolith heat flow {self.count}",
+                                          keywords="moon", abstract="Heat flow through the lunar regolith over three lunar nights.")
+            contributor_service.add_contributor(self.author, submission, given_name="Kenji", family_name="Watanabe",
+                                                email="kenji@jdse.example.org", affiliation="Kyoto Space Lab")
+            manuscript_service.upload_manuscript(self.author, submission,
+                                                 io.BytesIO(text_page_pdf([["Regolith heat flow"]])),
+                                                 "m.pdf")
+            draft_service.update_declarations(self.author, submission, cover_letter="", competing_interests="None",
+                                              funding="None", data_availability="On request.", suggested_reviewers=[],
+                                              opposed_reviewers=[])
             service.submit(self.author, submission)
             if to_review:
                 editorial.assign_handling_editor(self.manager, submission, self.editor.id)

@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import AssignmentStatus, Recommendation, Review, ReviewMode, Role
+from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import manuscripts as manuscript_service
 from journal.services import reviews as review_service
 from journal.services import submissions as service
 from journal.services.errors import DomainError
@@ -33,16 +35,17 @@ def reviewed(make_journal, make_user):
         "reviewer2": make_user("tomas@example.org", given_name="Tomas", family_name="Berg",
                                roles={journal: Role.REVIEWER}),
     }
-    submission = service.start_submission(author, journal, section_id=journal.sections[0].id, checklist_confirmed=True)
-    service.update_metadata(author, submission, title="Regolith heat flow", keywords="moon",
-                            abstract="Heat flow through the lunar regolith over three lunar nights.")
-    service.upload_manuscript(author, submission, io.BytesIO(manuscript_pdf(
+    submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
+                                                checklist_confirmed=True)
+    draft_service.update_metadata(author, submission, title="Regolith heat flow", keywords="moon",
+                                  abstract="Heat flow through the lunar regolith over three lunar nights.")
+    manuscript_service.upload_manuscript(author, submission, io.BytesIO(manuscript_pdf(
         ["Regolith heat flow", "Measured over three lunar nights."], properties={"/Author": "Mei Chen"})),
         "chen-regolith-final.pdf")
-    service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
-                                data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
+    draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
+                                      data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
     if service.needs_anonymity_decision(submission):
-        service.confirm_anonymity(author, submission)
+        draft_service.confirm_anonymity(author, submission)
     service.submit(author, submission)
     editorial.assign_handling_editor(people["manager"], submission, people["editor"].id)
     editorial.send_to_review(people["editor"], submission)

@@ -7,6 +7,9 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import Decision, DecisionKind, Role, SubmissionStatus
+from journal.services import contributors as contributor_service
+from journal.services import drafts as draft_service
+from journal.services import manuscripts as manuscript_service
 from journal.services import submissions as service
 from tests.data.pdf.make_samples import text_page_pdf
 from tests.conftest import link_in
@@ -25,13 +28,16 @@ def paper(make_journal, make_user):
         "editor": make_user("ada@example.org", given_name="Ada", family_name="Okafor", roles={journal: Role.EDITOR}),
         "other_editor": make_user(roles={journal: Role.EDITOR}),
     }
-    submission = service.start_submission(author, journal, section_id=journal.sections[0].id, checklist_confirmed=True)
-    service.update_metadata(author, submission, title="Regolith heat flow", keywords="moon",
-                            abstract="Heat flow through the lunar regolith measured over three lunar nights.")
-    service.add_contributor(author, submission, given_name="Kenji", family_name="Watanabe", email="kenji@example.org")
-    service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([["Regolith heat flow"]])), "m.pdf")
-    service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
-                                data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
+    submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
+                                                checklist_confirmed=True)
+    draft_service.update_metadata(author, submission, title="Regolith heat flow", keywords="moon",
+                                  abstract="Heat flow through the lunar regolith measured over three lunar nights.")
+    contributor_service.add_contributor(author, submission, given_name="Kenji", family_name="Watanabe",
+                                        email="kenji@example.org")
+    manuscript_service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([["Regolith heat flow"]])),
+                                         "m.pdf")
+    draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
+                                      data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
     service.submit(author, submission)
     return journal, submission, people
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from journal.extensions import db
 from journal.models import AuditEvent, FileKind, SubmissionFile
+from journal.services import drafts as draft_service
 from journal.services import production
-from journal.services import submissions as service
 from journal.storage.local import LocalStorage
 from tests.every_download import open_as, published_paper_with_every_file
 from tests.pdfs import manuscript_pdf
@@ -36,9 +36,10 @@ def audit_count() -> int:
 def draft(make_journal, make_user):
     journal = make_journal("jdse", reference_prefix="JDSE")
     author = make_user("mei@example.org", given_name="Mei", family_name="Chen")
-    submission = service.start_submission(author, journal, section_id=journal.sections[0].id, checklist_confirmed=True)
-    service.update_metadata(author, submission, title="Regolith heat flow", keywords="moon",
-                            abstract="Heat flow through the lunar regolith over three lunar nights.")
+    submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
+                                                checklist_confirmed=True)
+    draft_service.update_metadata(author, submission, title="Regolith heat flow", keywords="moon",
+                                  abstract="Heat flow through the lunar regolith over three lunar nights.")
     return submission, author
 
 

@@ -9,6 +9,9 @@ from sqlalchemy import select
 from journal.audit import history
 from journal.extensions import db
 from journal.models import Role, Submission, SubmissionStatus, utcnow
+from journal.services import contributors as contributor_service
+from journal.services import drafts as draft_service
+from journal.services import manuscripts as manuscript_service
 from journal.services import submissions as service
 from journal.services.errors import DomainError
 from tests.data.pdf.make_samples import text_page_pdf
@@ -18,12 +21,13 @@ ABSTRACT = "We measure the ion drift in Ganymede's magnetosphere with $v = E \\t
 
 
 def complete_draft(journal, author, *, pdf_lines=("Ion drift at Ganymede", "Results")) -> Submission:
-    submission = service.start_submission(author, journal, section_id=journal.sections[0].id, checklist_confirmed=True)
-    service.update_metadata(author, submission, title="Ion drift at Ganymede", abstract=ABSTRACT,
-                            keywords="Ganymede, magnetosphere")
-    service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([list(pdf_lines)])), "drift.pdf")
-    service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
-                                data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
+    submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
+                                                checklist_confirmed=True)
+    draft_service.update_metadata(author, submission, title="Ion drift at Ganymede", abstract=ABSTRACT,
+                                  keywords="Ganymede, magnetosphere")
+    manuscript_service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([list(pdf_lines)])), "drift.pdf")
+    draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
+                                      data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
     return submission
 
 
@@ -49,7 +53,8 @@ def test_reference_numbers_count_per_journal_and_year(journal, author, make_jour
 
 
 def test_submit_refuses_an_incomplete_draft_and_lists_what_is_missing(journal, author):
-    submission = service.start_submission(author, journal, section_id=journal.sections[0].id, checklist_confirmed=True)
+    submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
+                                                checklist_confirmed=True)
     with pytest.raises(DomainError) as error:
         service.submit(author, submission)
     for text in ("Give the title", "Give the abstract", "keyword", "Upload the manuscript", "competing interests"):
@@ -68,10 +73,12 @@ def test_submit_links_coauthors_with_accounts_and_mails_everyone(journal, author
     coauthor = make_user("kenji@example.org", given_name="Kenji", family_name="Watanabe")
     manager = make_user(roles={journal: Role.MANAGING_EDITOR})
     submission = complete_draft(journal, author)
-    service.add_contributor(author, submission, given_name="Kenji", family_name="Watanabe", email="Kenji@Example.org",
-                            affiliation="JAXA", country="JP", orcid="")
-    service.add_contributor(author, submission, given_name="Amira", family_name="Haddad", email="amira@example.org",
-                            affiliation="UM6P", country="MA", orcid="")
+    contributor_service.add_contributor(author, submission, given_name="Kenji", family_name="Watanabe",
+                                        email="Kenji@Example.org",
+                                        affiliation="JAXA", country="JP", orcid="")
+    contributor_service.add_contributor(author, submission, given_name="Amira", family_name="Haddad",
+                                        email="amira@example.org",
+                                        affiliation="UM6P", country="MA", orcid="")
     service.submit(author, submission)
     assert {c.email: c.user_id for c in submission.contributors} == \
         {"mei@example.org": author.id, "kenji@example.org": coauthor.id, "amira@example.org": None}
@@ -85,8 +92,9 @@ def test_a_coauthor_who_registers_later_sees_the_paper(journal, author, client, 
     from tests.conftest import link_in
 
     submission = complete_draft(journal, author)
-    service.add_contributor(author, submission, given_name="Amira", family_name="Haddad", email="amira@example.org",
-                            affiliation="", country="", orcid="")
+    contributor_service.add_contributor(author, submission, given_name="Amira", family_name="Haddad",
+                                        email="amira@example.org",
+                                        affiliation="", country="", orcid="")
     service.submit(author, submission)
     client.post("/register", data={"given_name": "Amira", "family_name": "Haddad", "email": "amira@example.org",
                                    "password": "a fine long secret", "confirm": "a fine long secret", "country": ""})
@@ -140,10 +148,10 @@ def test_withdraw_needs_a_reason_and_tells_the_editors(journal, author, make_use
 def test_another_user_cannot_change_someone_elses_draft(journal, author, make_user):
     submission = complete_draft(journal, author)
     intruder = make_user()
-    for call in (lambda: service.update_metadata(intruder, submission, title="x", abstract="y", keywords="z"),
+    for call in (lambda: draft_service.update_metadata(intruder, submission, title="x", abstract="y", keywords="z"),
                  lambda: service.submit(intruder, submission),
-                 lambda: service.add_contributor(intruder, submission, given_name="A", family_name="B",
-                                                 email="a@b.org")):
+                 lambda: contributor_service.add_contributor(intruder, submission, given_name="A", family_name="B",
+                                                             email="a@b.org")):
         with pytest.raises(DomainError, match="Only the submitting author"):
             call()
 
@@ -152,7 +160,7 @@ def test_a_draft_can_be_discarded_with_its_files(journal, author, app):
     from journal.storage import get_storage
 
     submission = complete_draft(journal, author)
-    keys = service.discard_draft(author, submission)
+    keys = draft_service.discard_draft(author, submission)
     assert keys and db.session.scalar(select(Submission)) is None
     for key in keys:
         get_storage().delete(key)
@@ -181,7 +189,7 @@ def test_resubmission_opens_the_next_round_with_the_response(journal, author, ma
     db.session.commit()
     with pytest.raises(DomainError, match="Upload the revised manuscript"):
         service.resubmit(author, submission, response="We fixed it.")
-    service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([["Revised"]])), "drift-v2.pdf")
+    manuscript_service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([["Revised"]])), "drift-v2.pdf")
     with pytest.raises(DomainError, match="response to the reviewers"):
         service.resubmit(author, submission, response="")
     service.resubmit(author, submission, response="We fixed the calibration as Reviewer 1 asked.")

@@ -28,7 +28,7 @@ from journal.permissions import can, contributor_condition
 from journal.services.errors import ConcurrentChange, DomainError, NotFound, PermissionDenied
 from journal.services.files import StagedObjects
 from journal.services.handlers import managing_editors_of
-from journal.services.submissions import _file_limit, _pdf_limits, _pdf_slots
+from journal.services.manuscripts import file_limit, pdf_limits, pdf_slots
 from journal.services.unit import transactional
 from journal.workflow import check_version
 
@@ -249,8 +249,8 @@ def _spooled(stream: BinaryIO, limit: int):
 
 def _inspect_galley(spooled) -> pdf.PdfReport:
     try:
-        with _pdf_slots:
-            report = pdf.inspect_pdf(spooled.name, max_pages=GALLEY_MAX_PAGES, **_pdf_limits())
+        with pdf_slots:
+            report = pdf.inspect_pdf(spooled.name, max_pages=GALLEY_MAX_PAGES, **pdf_limits())
     except pdf.PdfRejected as exc:
         raise DomainError(exc.reason, "galley") from None
     if report.risky_features:
@@ -264,7 +264,7 @@ def _store_galley(actor: User, article: Article, stream: BinaryIO, original_name
 
     A refused file changes nothing; a failed commit deletes the stored object again."""
     submission = article.submission
-    with _spooled(stream, _file_limit()) as spooled:
+    with _spooled(stream, file_limit()) as spooled:
         report = _inspect_galley(spooled)
         try:
             with StagedObjects() as staged:

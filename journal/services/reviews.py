@@ -549,7 +549,7 @@ def add_review_attachment(actor: User, assignment: ReviewAssignment, stream, fil
     from journal import pdf
     from journal.models import FileKind, SubmissionFile
     from journal.services.files import StagedObjects
-    from journal.services.submissions import _file_limit, _pdf_limits, _pdf_slots, _spool
+    from journal.services.manuscripts import file_limit, pdf_limits, pdf_slots, spool
     from journal.storage import StorageError, get_storage
 
     _check_reviewer(actor, assignment)
@@ -559,15 +559,15 @@ def add_review_attachment(actor: User, assignment: ReviewAssignment, stream, fil
         raise DomainError("Attach a PDF (or a plain-text .txt or .csv file). Save a Word document as PDF first: the "
                           "PDF's document properties, which name you, are then removed.", "attachment")
     submission = assignment.submission
-    with _spool(stream, _file_limit(), "attachment") as spooled, tempfile.TemporaryFile() as copy:
+    with spool(stream, file_limit(), "attachment") as spooled, tempfile.TemporaryFile() as copy:
         report = None
         if media_type == "application/pdf":
             try:
-                with _pdf_slots:
+                with pdf_slots:
                     report = pdf.inspect_pdf(spooled, max_pages=REVIEW_ATTACHMENT_MAX_PAGES,
-                                             names_to_find=[actor.full_name, actor.email], **_pdf_limits())
+                                             names_to_find=[actor.full_name, actor.email], **pdf_limits())
                     spooled.seek(0)
-                    pdf.make_reviewer_copy(spooled, copy, max_pages=REVIEW_ATTACHMENT_MAX_PAGES, **_pdf_limits())
+                    pdf.make_reviewer_copy(spooled, copy, max_pages=REVIEW_ATTACHMENT_MAX_PAGES, **pdf_limits())
             except pdf.PdfRejected as exc:
                 reason = "This file is not a PDF." if exc.reason == pdf.NOT_PDF else exc.reason
                 raise DomainError(reason.replace("your manuscript", "the attachment"), "attachment") from None

@@ -1,7 +1,8 @@
 """The author's pages: the submission wizard, the submission page, revising, withdrawing, objecting.
 
 Each view loads the submission (404 for anyone who may not see it), calls one service and
-renders or redirects; the rules live in journal/services/submissions.py.
+renders or redirects; the rules live in journal/services/: drafts.py (the wizard), contributors.py,
+manuscripts.py (the files) and submissions.py (submitting, revising, withdrawing).
 """
 
 import functools
@@ -15,6 +16,9 @@ from sqlalchemy.orm import selectinload
 from journal.extensions import db
 from journal.models import FileKind, Journal, Submission, SubmissionStatus
 from journal.permissions import can, journal_from_slug, permission, require
+from journal.services import contributors as contributor_service
+from journal.services import drafts as draft_service
+from journal.services import manuscripts as manuscript_service
 from journal.services import shared_reviews
 from journal.services import submissions as service
 from journal.services.errors import DomainError, NotFound
@@ -90,8 +94,8 @@ def submit_to(journal: Journal):
     form = forms.start_form(journal)
     if form.validate_on_submit():
         try:
-            submission = service.start_submission(current_user, journal, section_id=form.section_id.data,
-                                                  checklist_confirmed=forms.checklist_ticked(form))
+            submission = draft_service.start_submission(current_user, journal, section_id=form.section_id.data,
+                                                        checklist_confirmed=forms.checklist_ticked(form))
         except DomainError as error:
             show_error(form, error)
         else:
@@ -109,8 +113,8 @@ def edit_start(submission: Submission):
     form = forms.start_form(submission.journal, submission=submission)
     if form.validate_on_submit():
         try:
-            service.update_start(current_user, submission, section_id=form.section_id.data,
-                                 checklist_confirmed=forms.checklist_ticked(form))
+            draft_service.update_start(current_user, submission, section_id=form.section_id.data,
+                                       checklist_confirmed=forms.checklist_ticked(form))
         except DomainError as error:
             show_error(form, error)
         else:
@@ -134,9 +138,9 @@ def metadata(submission: Submission):
     author_form = forms.ContributorForm(prefix="author", meta={"csrf": False})
     if form.validate_on_submit():
         try:
-            service.update_metadata(current_user, submission, title=form.title.data or "",
-                                    abstract=form.abstract.data or "", keywords=form.keywords.data or "",
-                                    language=form.language.data)
+            draft_service.update_metadata(current_user, submission, title=form.title.data or "",
+                                          abstract=form.abstract.data or "", keywords=form.keywords.data or "",
+                                          language=form.language.data)
         except DomainError as error:
             show_error(form, error)
             return _metadata_page(submission, form, author_form)
@@ -145,7 +149,7 @@ def metadata(submission: Submission):
             if not author_form.validate():
                 return _metadata_page(submission, form, author_form)
             try:
-                contributor = service.add_contributor(current_user, submission, **author_form.values())
+                contributor = contributor_service.add_contributor(current_user, submission, **author_form.values())
             except DomainError as error:
                 show_error(author_form, error)
                 return _metadata_page(submission, form, author_form)
@@ -172,10 +176,10 @@ def _contributor_or_404(submission: Submission, contributor_id: int):
 
 
 CONTRIBUTOR_ACTIONS = {
-    "up": (lambda actor, sub, cid: service.move_contributor(actor, sub, cid, -1), "{} moved up."),
-    "down": (lambda actor, sub, cid: service.move_contributor(actor, sub, cid, 1), "{} moved down."),
-    "corresponding": (service.set_corresponding, "{} is now the corresponding author."),
-    "remove": (service.remove_contributor, "{} removed from the authors."),
+    "up": (lambda actor, sub, cid: contributor_service.move_contributor(actor, sub, cid, -1), "{} moved up."),
+    "down": (lambda actor, sub, cid: contributor_service.move_contributor(actor, sub, cid, 1), "{} moved down."),
+    "corresponding": (contributor_service.set_corresponding, "{} is now the corresponding author."),
+    "remove": (contributor_service.remove_contributor, "{} removed from the authors."),
 }
 
 
@@ -203,7 +207,7 @@ def edit_contributor(submission: Submission, contributor_id: int):
     form = forms.ContributorForm(obj=contributor)
     if form.validate_on_submit():
         try:
-            service.update_contributor(current_user, submission, contributor.id, **form.values())
+            contributor_service.update_contributor(current_user, submission, contributor.id, **form.values())
         except DomainError as error:
             show_error(form, error)
         else:
@@ -263,7 +267,7 @@ def upload_manuscript(submission: Submission):
     if form.validate_on_submit():
         upload = form.manuscript.data
         try:
-            manuscript = service.upload_manuscript(current_user, submission, upload.stream, upload.filename)
+            manuscript = manuscript_service.upload_manuscript(current_user, submission, upload.stream, upload.filename)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -277,7 +281,7 @@ def upload_manuscript(submission: Submission):
 @submitter_only
 def confirm_anonymity(submission: Submission):
     try:
-        service.confirm_anonymity(current_user, submission)
+        draft_service.confirm_anonymity(current_user, submission)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -292,8 +296,8 @@ def add_supplement(submission: Submission):
     if form.validate_on_submit():
         upload = form.supplement.data
         try:
-            file = service.add_supplement(current_user, submission, upload.stream, upload.filename,
-                                          form.description.data)
+            file = manuscript_service.add_supplement(current_user, submission, upload.stream, upload.filename,
+                                                     form.description.data)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -306,7 +310,7 @@ def add_supplement(submission: Submission):
 @submitter_only
 def remove_supplement(submission: Submission, file_id: int):
     try:
-        service.remove_supplement(current_user, submission, file_id)
+        manuscript_service.remove_supplement(current_user, submission, file_id)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -341,7 +345,7 @@ def declarations(submission: Submission):
         form = forms.DeclarationsForm()
     if form.validate_on_submit():
         try:
-            service.update_declarations(
+            draft_service.update_declarations(
                 current_user, submission, cover_letter=form.cover_letter.data or "",
                 competing_interests=form.competing_interests.data or "", funding=form.funding.data or "",
                 data_availability=form.data_availability.data or "",
@@ -446,7 +450,7 @@ def delete_draft(submission: Submission):
     if request.method == "POST":
         title = submission.title or "untitled"
         try:
-            keys = service.discard_draft(current_user, submission)
+            keys = draft_service.discard_draft(current_user, submission)
         except DomainError as error:
             flash(error.message, "error")
             return redirect(url_for("author.submission", submission_id=submission.id))
@@ -497,7 +501,7 @@ def add_response_letter(submission: Submission):
     if form.validate_on_submit():
         upload = form.response_letter.data
         try:
-            file = service.add_response_letter(current_user, submission, upload.stream, upload.filename)
+            file = manuscript_service.add_response_letter(current_user, submission, upload.stream, upload.filename)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -547,7 +551,7 @@ def object_to_listing(token: str):
     form = forms.ObjectionForm()
     if contributor.objected_at is None and form.validate_on_submit():
         try:
-            service.object_to_listing(token, reason=form.reason.data)
+            contributor_service.object_to_listing(token, reason=form.reason.data)
         except NotFound:
             abort(404)
         except DomainError as error:

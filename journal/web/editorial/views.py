@@ -13,9 +13,9 @@ from journal.audit import history
 from journal.models import DecisionKind, FileKind
 from journal.permissions import can, journal_from_slug, permission, require
 from journal.services import editorial as editorial_service
-from journal.services import submissions as submission_service
 from journal.services import queue as queue_service
 from journal.services import shared_reviews
+from journal.services import submissions as submission_service
 from journal.permissions import has_role
 from wtforms import BooleanField, Form, SearchField
 from journal.web.choices import select_choices

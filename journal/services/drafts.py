@@ -1,0 +1,137 @@
+"""The submission wizard: starting a draft, its section and checklist, the metadata, the declarations, the
+anonymity confirmation, and discarding a draft that was never submitted."""
+
+from journal.audit import audit
+from journal.extensions import db
+from journal.identifiers import parse_keywords
+from journal.models import Contributor, Journal, Section, Submission, SubmissionStatus, User, utcnow
+from journal.permissions import can
+from journal.services.accounts import normalize_email
+from journal.services.errors import DomainError, PermissionDenied
+from journal.services.submissions import manuscript_of, require_author, require_draft
+from journal.services.unit import transactional
+
+
+S = SubmissionStatus
+STEPS = ("start", "metadata", "files", "declarations", "review")
+
+
+@transactional
+def start_submission(actor: User, journal: Journal, *, section_id: int | None, checklist_confirmed: bool) -> Submission:
+    """A new draft; the submitter is its first author and corresponding author."""
+    if not can(actor, "journal.submit", journal):
+        raise PermissionDenied(f"{journal.title} does not accept submissions at the moment.")
+    section = _section_of(journal, section_id)
+    _check_checklist(journal, checklist_confirmed)
+    submission = Submission(
+        journal=journal, section=section, submitter=actor, keywords=[], suggested_reviewers=[], opposed_reviewers=[],
+        checklist_confirmed_at=utcnow() if journal.submission_checklist else None,
+    )
+    submission.contributors = [Contributor(
+        position=0, given_name=actor.given_name, family_name=actor.family_name, email=actor.email,
+        affiliation=actor.affiliation, country=actor.country, orcid=actor.orcid, is_corresponding=True, user=actor,
+    )]
+    db.session.add(submission)
+    db.session.flush()
+    audit(actor, "submission.created", submission, section=section.title)
+    return submission
+
+
+def _section_of(journal: Journal, section_id: int | None) -> Section:
+    section = next((s for s in journal.sections if s.id == section_id and s.active), None)
+    if section is None:
+        raise DomainError("Choose one of the journal's sections.", "section_id")
+    return section
+
+
+def _check_checklist(journal: Journal, confirmed: bool) -> None:
+    if journal.submission_checklist and not confirmed:
+        raise DomainError("Please confirm every statement of the checklist.", "checklist")
+
+
+@transactional
+def update_start(actor: User, submission: Submission, *, section_id: int | None, checklist_confirmed: bool) -> None:
+    require_draft(actor, submission)
+    section = _section_of(submission.journal, section_id)
+    _check_checklist(submission.journal, checklist_confirmed)
+    if submission.section_id != section.id:
+        audit(actor, "submission.section_changed", submission, section=section.title)
+    submission.section = section
+    if submission.journal.submission_checklist and submission.checklist_confirmed_at is None:
+        submission.checklist_confirmed_at = utcnow()
+
+
+@transactional
+def update_metadata(actor: User, submission: Submission, *, title: str, abstract: str, keywords: str | list[str],
+                    language: str = "en") -> None:
+    """Title, abstract, keywords, language: changeable in a draft and while revising."""
+    require_author(actor, submission)
+    try:
+        keywords = parse_keywords(keywords, limit=12)
+    except ValueError as exc:
+        raise DomainError(str(exc), "keywords") from None
+    changes = {}
+    for name, value in (("title", " ".join(title.split())), ("abstract", abstract.strip()), ("keywords", keywords),
+                        ("language", language)):
+        if getattr(submission, name) != value:
+            setattr(submission, name, value)
+            changes[name] = True
+    if changes:
+        audit(actor, "submission.metadata_updated", submission, fields=sorted(changes))
+
+
+@transactional
+def confirm_anonymity(actor: User, submission: Submission) -> None:
+    require_author(actor, submission)
+    manuscript = manuscript_of(submission)
+    if manuscript is None:
+        raise DomainError("Upload the manuscript first.")
+    submission.anonymity_confirmed_at = utcnow()
+    audit(actor, "submission.anonymity_confirmed", submission,
+          found=[f"{term} ({where})" for term, where in (manuscript.pdf_report or {}).get("found", [])])
+
+
+def _reviewer_list(rows: list[dict], field: str) -> list[dict]:
+    clean = []
+    for row in rows:
+        name, email, reason = (row.get("name") or "").strip(), normalize_email(row.get("email") or ""), \
+            (row.get("reason") or "").strip()
+        if not (name or email or reason):
+            continue
+        if not name or "@" not in email:
+            raise DomainError("Give both the name and the email address of each reviewer you list.", field)
+        clean.append({"name": name, "email": email, "reason": reason})
+    return clean
+
+
+@transactional
+def update_declarations(actor: User, submission: Submission, *, cover_letter: str, competing_interests: str,
+                        funding: str, data_availability: str, suggested_reviewers: list[dict],
+                        opposed_reviewers: list[dict]) -> None:
+    require_author(actor, submission)
+    suggested = _reviewer_list(suggested_reviewers, "suggested_reviewers")
+    opposed = _reviewer_list(opposed_reviewers, "opposed_reviewers")
+    author_emails = {c.email for c in submission.contributors}
+    if any(r["email"] in author_emails for r in suggested):
+        raise DomainError("An author of the paper cannot be suggested as its reviewer.", "suggested_reviewers")
+    submission.cover_letter = cover_letter.strip()
+    submission.competing_interests = competing_interests.strip()
+    submission.funding = funding.strip()
+    submission.data_availability = data_availability.strip()
+    submission.suggested_reviewers = suggested
+    submission.opposed_reviewers = opposed
+    audit(actor, "submission.declarations_updated", submission)
+
+
+@transactional
+def discard_draft(actor: User, submission: Submission) -> list[str]:
+    """A draft that was never submitted can be deleted with its files; returns the storage keys to delete."""
+    require_author(actor, submission, editable=False)
+    if submission.status is not S.DRAFT:
+        raise DomainError("Only a draft can be deleted; a submitted paper can be withdrawn.")
+    keys = [f.storage_key for f in submission.files]
+    for file in list(submission.files):
+        db.session.delete(file)
+    audit(actor, "submission.discarded", submission, title=submission.title)
+    db.session.delete(submission)
+    return keys
