@@ -37,7 +37,7 @@ ACTION_LABELS = {
     "review.attachment_added": "Review attachment added",
     "review.attachment_removed": "Review attachment removed",
     "review.attachment_names_confirmed": "Reviewer confirmed that the attachment naming them may be shared",
-    # What the editor does with reviews (journal/services/reviews.py)
+    # What the editor does with reviews (journal/services/review_handling.py)
     "review.resubmitted": "Review resubmitted after the editor's request",
     "review.shared": "Review shared with the authors",
     "review.unshared": "Review no longer shared with the authors",
@@ -90,6 +90,12 @@ def event_details(event: AuditEvent) -> list[str]:
 
 def subject_of(obj) -> tuple[str, int]:
     return obj.__tablename__.removesuffix("s"), obj.id
+
+
+def excerpt(text: str, limit: int = 160) -> str:
+    """A long text (an editor's request, a note) on one line and shortened, for an event's payload."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def audit(actor: User | None, action: str, subject, *, journal_id: int | None = None, **payload) -> AuditEvent:

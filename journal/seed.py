@@ -151,10 +151,10 @@ def _review(reviewer: User, assignment, recommendation: str, *, submit: bool = T
 
 
 def _invite_and_accept(editor: User, submission, reviewer_email: str):
-    from journal.services import reviews as review_service
+    from journal.services import invitations as invitation_service
 
-    _assignment, token = review_service.invite_reviewer(editor, submission, user_id=_person(reviewer_email).id)
-    return review_service.accept_invitation(token)
+    _assignment, token = invitation_service.invite_reviewer(editor, submission, user_id=_person(reviewer_email).id)
+    return invitation_service.accept_invitation(token)
 
 
 def _reviewed(manager: User, editor: User, submission, reviewers: list[tuple[str, str]]) -> None:
@@ -178,8 +178,8 @@ def seed_submissions() -> list[str]:
     from journal.models import DecisionKind
     from journal.services import drafts as draft_service
     from journal.services import editorial
+    from journal.services import invitations as invitation_service
     from journal.services import manuscripts as manuscript_service
-    from journal.services import reviews as review_service
     from journal.services import submissions as service
 
     jdse = db.session.scalar(select(Journal).where(Journal.slug == "jdse"))
@@ -212,11 +212,11 @@ def seed_submissions() -> list[str]:
             _reviewed(manager, ada, submission, [])
             _review(_person("reviewer.amira@idsea.example"),
                     _invite_and_accept(ada, submission, "reviewer.amira@idsea.example"), "minor_revision", submit=False)
-            review_service.invite_reviewer(ada, submission, user_id=_person("reviewer.kenji@idsea.example").id)
-            _assignment, token = review_service.invite_reviewer(ada, submission,
-                                                                user_id=_person("reviewer.tom@idsea.example").id)
-            review_service.decline_invitation(token, reason="On a field campaign until March.",
-                                              alternatives="Diego Ferreira knows the Yutu-2 data well.")
+            invitation_service.invite_reviewer(ada, submission, user_id=_person("reviewer.kenji@idsea.example").id)
+            _assignment, token = invitation_service.invite_reviewer(ada, submission,
+                                                                    user_id=_person("reviewer.tom@idsea.example").id)
+            invitation_service.decline_invitation(token, reason="On a field campaign until March.",
+                                                  alternatives="Diego Ferreira knows the Yutu-2 data well.")
         elif state == "reviewed":
             _reviewed(manager, marco, submission, [("reviewer.tom@idsea.example", "minor_revision"),
                                                    ("reviewer.diego@idsea.example", "accept")])

@@ -18,8 +18,10 @@ from journal.models import Contributor, FileKind, Membership, OutboxMessage, Rev
 from journal.services import accounts, editorial, journals, production
 from journal.services import contributors as contributor_service
 from journal.services import drafts as draft_service
+from journal.services import invitations as invitation_service
 from journal.services import issues as issue_service
 from journal.services import manuscripts as manuscript_service
+from journal.services import review_attachments as review_attachment_service
 from journal.services import reviews as review_service
 from journal.services import submissions as service
 from journal.storage import get_storage
@@ -88,7 +90,8 @@ def _review(reviewer, assignment, recommendation="major_revision"):
                                scores={"originality": 4, "significance": 4, "soundness": 3, "clarity": 4},
                                recommendation=recommendation, confidential_comments="Between us.",
                                comments_to_authors="Please quantify the slip of the wheels.")
-    review_service.add_review_attachment(reviewer, assignment, io.BytesIO(manuscript_pdf(["Notes"])), "notes.pdf")
+    review_attachment_service.add_review_attachment(reviewer, assignment, io.BytesIO(manuscript_pdf(["Notes"])),
+                                                    "notes.pdf")
     review_service.submit_review(reviewer, assignment)
 
 
@@ -129,8 +132,8 @@ def build_world(state: str, make_journal, make_user) -> World:
     # Q: a stranger's paper, under review by the reviewer of another paper.
     other = _paper(stranger, journal, "Dust levitation at the terminator")
     editorial.send_to_review(manager, other)
-    _a, token = review_service.invite_reviewer(manager, other, user_id=people["reviewer_other_paper"].id)
-    v["Aq"] = review_service.accept_invitation(token).id
+    _a, token = invitation_service.invite_reviewer(manager, other, user_id=people["reviewer_other_paper"].id)
+    v["Aq"] = invitation_service.accept_invitation(token).id
 
     p = _paper(people["author"], journal, "Regolith cohesion from rover wheel tracks",
                coauthors=[people["coauthor"], people["editor_author"]])
@@ -151,12 +154,12 @@ def build_world(state: str, make_journal, make_user) -> World:
         editorial.send_to_review(handler, p)
         tokens = {}
         for who in ("reviewer_invited", "reviewer_accepted", "reviewer_declined"):
-            assignment, tokens[who] = review_service.invite_reviewer(handler, p, user_id=people[who].id)
+            assignment, tokens[who] = invitation_service.invite_reviewer(handler, p, user_id=people[who].id)
             v[{"reviewer_invited": "Ai", "reviewer_accepted": "A", "reviewer_declined": "Ad"}[who]] = assignment.id
         v["invitation_token"] = tokens["reviewer_invited"]
         if state != "invited":
-            accepted = review_service.accept_invitation(tokens["reviewer_accepted"])
-            review_service.decline_invitation(tokens["reviewer_declined"], reason="Travelling.")
+            accepted = invitation_service.accept_invitation(tokens["reviewer_accepted"])
+            invitation_service.decline_invitation(tokens["reviewer_declined"], reason="Travelling.")
         if state in ("reviewed", "revision"):
             _review(people["reviewer_accepted"], accepted)
         if state == "revision":

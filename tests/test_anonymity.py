@@ -24,7 +24,10 @@ from journal.models import DecisionKind, ReviewMode, Role, utcnow
 from journal.services import contributors as contributor_service
 from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import invitations as invitation_service
 from journal.services import manuscripts as manuscript_service
+from journal.services import review_attachments as review_attachment_service
+from journal.services import review_handling as review_handling_service
 from journal.services import reviews as review_service
 from journal.services import shared_reviews
 from journal.services import submissions as service
@@ -86,8 +89,8 @@ def build(make_journal, make_user, mode: ReviewMode, *, more_authors=()):
     editorial.send_to_review(people["editor"], submission)
     assignments = {}
     for who in ("reviewer", "other"):
-        _a, token = review_service.invite_reviewer(people["editor"], submission, user_id=people[who].id)
-        assignments[who] = review_service.accept_invitation(token)
+        _a, token = invitation_service.invite_reviewer(people["editor"], submission, user_id=people[who].id)
+        assignments[who] = invitation_service.accept_invitation(token)
     # Reminders before the due date, while the reviews are being written.
     send_reminders(assignments["reviewer"].due_at - timedelta(days=1))
     for who, person in (("reviewer", REVIEWER), ("other", OTHER_REVIEWER)):
@@ -97,14 +100,14 @@ def build(make_journal, make_user, mode: ReviewMode, *, more_authors=()):
             comments_to_authors=f"Comments of {who}: please quantify the slip of the wheels.",
             consent_to_name=True if mode is ReviewMode.OPEN else None)
         attachment = manuscript_pdf([f"Annotated notes by {who}"], properties={"/Author": " ".join(person[:2])})
-        file = review_service.add_review_attachment(people[who], assignments[who], io.BytesIO(attachment),
-                                                    f"{person[1]}-notes.pdf")
+        file = review_attachment_service.add_review_attachment(people[who], assignments[who], io.BytesIO(attachment),
+                                                               f"{person[1]}-notes.pdf")
         # Named in its document properties only (the copy kept has none); the reviewer confirmed after seeing it.
         shared_reviews.confirm_review_attachment(people[who], assignments[who], file.id)
         review_service.submit_review(people[who], assignments[who])
-    review_service.rate_review(people["editor"], assignments["reviewer"], 5, 4)
-    review_service.correct_review(people["editor"], assignments["other"],
-                                  "Comments of other: please quantify the slip of the wheels (edited).")
+    review_handling_service.rate_review(people["editor"], assignments["reviewer"], 5, 4)
+    review_handling_service.correct_review(people["editor"], assignments["other"],
+                                           "Comments of other: please quantify the slip of the wheels (edited).")
     editorial.decide(people["editor"], submission, kind=DecisionKind.MAJOR_REVISION,
                      letter=editorial.default_decision_letter(  # as the decision page drafts it for this editor
                          submission, DecisionKind.MAJOR_REVISION, show_names=mode is not ReviewMode.TRIPLE_ANONYMOUS))
@@ -112,7 +115,7 @@ def build(make_journal, make_user, mode: ReviewMode, *, more_authors=()):
     if service.needs_anonymity_decision(submission):
         draft_service.confirm_anonymity(author, submission)
     service.resubmit(author, submission, response="We quantified the slip.")
-    review_service.send_to_previous_reviewers(people["editor"], submission)
+    invitation_service.send_to_previous_reviewers(people["editor"], submission)
     return journal, submission, people
 
 

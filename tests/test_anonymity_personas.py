@@ -19,8 +19,8 @@ import pytest
 from journal.models import ReviewMode, Role
 from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import invitations as invitation_service
 from journal.services import manuscripts as manuscript_service
-from journal.services import reviews as review_service
 from journal.services import submissions as service
 from tests.pdfs import manuscript_pdf
 from tests.test_anonymity import (AUTHOR, CONFIDENTIAL, COAUTHOR, OTHER_REVIEWER, REVIEWER, assert_absent, build,
@@ -37,8 +37,8 @@ def people_around(make_user, journal, submission, people):
     """A reviewer who declines the paper's round-2 invitation; a reviewer who accepted another paper."""
     for key, person in (("declined", DECLINED), ("other_paper", OTHER_PAPER)):
         people[key] = make_user(person[2], given_name=person[0], family_name=person[1], roles={journal: Role.REVIEWER})
-    _a, token = review_service.invite_reviewer(people["editor"], submission, user_id=people["declined"].id)
-    review_service.decline_invitation(token, reason="Travelling.")
+    _a, token = invitation_service.invite_reviewer(people["editor"], submission, user_id=people["declined"].id)
+    invitation_service.decline_invitation(token, reason="Travelling.")
     stranger = make_user(STRANGER[2], given_name=STRANGER[0], family_name=STRANGER[1], affiliation=STRANGER[3])
     other = draft_service.start_submission(stranger, journal, section_id=journal.sections[0].id,
                                            checklist_confirmed=True)
@@ -51,8 +51,8 @@ def people_around(make_user, journal, submission, people):
         draft_service.confirm_anonymity(stranger, other)
     service.submit(stranger, other)
     editorial.send_to_review(people["manager"], other)
-    _a, token = review_service.invite_reviewer(people["manager"], other, user_id=people["other_paper"].id)
-    review_service.accept_invitation(token)
+    _a, token = invitation_service.invite_reviewer(people["manager"], other, user_id=people["other_paper"].id)
+    invitation_service.accept_invitation(token)
 
 
 @pytest.mark.parametrize("mode", [ReviewMode.DOUBLE_ANONYMOUS, ReviewMode.TRIPLE_ANONYMOUS,

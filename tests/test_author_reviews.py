@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from journal.extensions import db
 from journal.models import Contributor, ReviewMode
-from journal.services import reviews as review_service
+from journal.services import review_handling as review_handling_service
 from tests.pdfs import manuscript_pdf
 from tests.test_reviewer_after_decision import (SECOND_COMMENTS, SECOND_CONFIDENTIAL, decide, paper_in_review,
                                                 write_review)
@@ -86,8 +86,9 @@ def test_an_unshared_review_and_its_attachment_stay_with_the_editors(client, log
     submission, people, [first, second] = reviewed
     write_review(people, "reviewer", first, COMMENTS, CONFIDENTIAL, attachment=NOTES)
     write_review(people, "reviewer2", second, SECOND_COMMENTS, SECOND_CONFIDENTIAL)
-    review_service.set_shared_with_authors(people["editor"], first, False)
-    review_service.correct_review(people["editor"], second, "Please compare section 3 with the Apollo 15 probes.")
+    review_handling_service.set_shared_with_authors(people["editor"], first, False)
+    review_handling_service.correct_review(people["editor"], second,
+                                           "Please compare section 3 with the Apollo 15 probes.")
     decide(people, submission)
     login(people["author"])
     page = page_of(client, submission)

@@ -16,6 +16,7 @@ from journal.models import (AssignmentStatus, AuditEvent, DecisionKind, ReviewAs
 from journal.services import contributors as contributor_service
 from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import invitations as invitation_service
 from journal.services import manuscripts as manuscript_service
 from journal.services import reviews as review_service
 from journal.services import submissions as service
@@ -165,8 +166,8 @@ def test_a_reviewer_without_conflict_is_invited_at_once_and_recorded_without_ove
 def test_an_author_is_never_invitable_even_with_an_override(paper):
     _journal, submission, people = paper
     with pytest.raises(DomainError, match="author of the paper and cannot review it") as refused:
-        review_service.invite_reviewer(people["editor"], submission, email="kenji@jcoi.example.org", name="K. W.",
-                                       override=True, override_reason=REASON)
+        invitation_service.invite_reviewer(people["editor"], submission, email="kenji@jcoi.example.org", name="K. W.",
+                                           override=True, override_reason=REASON)
     assert not isinstance(refused.value, ConflictsFound)
     assert invitations(submission) == []
 
@@ -239,8 +240,8 @@ def test_find_reviewers_invite_with_the_box_and_reason_in_the_card_goes_at_once(
 def test_sending_to_the_previous_reviewers_holds_one_the_authors_now_oppose(client, login, paper, outbox):
     _journal, submission, people = paper
     editor, rosa, author = people["editor"], people["rosa"], people["author"]
-    _a, token = review_service.invite_reviewer(editor, submission, user_id=rosa.id)
-    assignment = review_service.accept_invitation(token)
+    _a, token = invitation_service.invite_reviewer(editor, submission, user_id=rosa.id)
+    assignment = invitation_service.accept_invitation(token)
     review_service.save_review(rosa, assignment, scores={"originality": 4, "significance": 4, "soundness": 3,
                                                           "clarity": 4},
                                recommendation="minor_revision", confidential_comments="",

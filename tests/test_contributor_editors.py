@@ -19,6 +19,7 @@ from journal.models import AuditEvent, Contributor, ReviewMode, Role, utcnow
 from journal.services import contributors as contributor_service
 from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import invitations as invitation_service
 from journal.services import manuscripts as manuscript_service
 from journal.services import queue as queue_service
 from journal.services import reviews as review_service
@@ -84,8 +85,8 @@ def editor_author(office, make_user):
     editorial.send_to_review(people["handler"], submission)
     assignments = []
     for who in ("reviewer", "reviewer2"):
-        assignment, token = review_service.invite_reviewer(people["handler"], submission, user_id=people[who].id)
-        assignments.append(review_service.accept_invitation(token))
+        assignment, token = invitation_service.invite_reviewer(people["handler"], submission, user_id=people[who].id)
+        assignments.append(invitation_service.accept_invitation(token))
     review_service.save_review(people["reviewer"], assignments[0], **REVIEW)
     review_service.submit_review(people["reviewer"], assignments[0])
     return journal, submission, ada, assignments[0], people
@@ -105,7 +106,7 @@ def coauthor_by_address(office, make_user):
     db.session.expire_all()
     [row] = [c for c in submission.contributors if c.family_name == "Zhao"]
     assert row.user_id is None and row.email == "lin.zhao@jdse.example.org"
-    [assignment] = review_service.assignments_of(submission)
+    [assignment] = invitation_service.assignments_of(submission)
     return journal, submission, lin, assignment, people
 
 
@@ -235,7 +236,7 @@ def test_an_author_listed_by_address_is_never_offered_as_handling_editor_or_revi
     db.session.add_all([Contributor(submission=submission, position=9, given_name="Rosa", family_name="Lindqvist",
                                     email=people["reviewer2"].email)])
     db.session.commit()
-    assert people["reviewer2"] not in [user for user, _count in review_service.reviewer_pool(submission)]
+    assert people["reviewer2"] not in [user for user, _count in invitation_service.reviewer_pool(submission)]
 
 
 def test_with_no_other_managing_editor_the_administrators_are_told_and_can_appoint_one(client, login, office,

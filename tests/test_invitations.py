@@ -11,8 +11,8 @@ from journal.models import AssignmentStatus, Membership, ReviewAssignment, Revie
 from journal.services import contributors as contributor_service
 from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import invitations as invitation_service
 from journal.services import manuscripts as manuscript_service
-from journal.services import reviews as review_service
 from journal.services import submissions as service
 from journal.services.errors import DomainError
 from tests.conftest import link_in
@@ -100,7 +100,7 @@ def test_editor_invites_an_existing_reviewer_from_the_form_and_the_link_works_wi
 
 def test_double_anonymous_invitation_mail_and_page_name_no_author(client, paper, outbox):
     _journal, submission, people = paper
-    review_service.invite_reviewer(people["editor"], submission, email="new.person@example.net", name="Noor Haddad")
+    invitation_service.invite_reviewer(people["editor"], submission, email="new.person@example.net", name="Noor Haddad")
     mail = invitation_mail(outbox, "new.person@example.net")
     page = client.get(link_in(mail.body_text)).get_data(as_text=True)
     for trace in AUTHOR_TRACES:
@@ -111,14 +111,14 @@ def test_double_anonymous_invitation_mail_and_page_name_no_author(client, paper,
 
 def test_single_anonymous_invitation_page_shows_the_authors(client, build_paper, outbox):
     _journal, submission, people = build_paper(ReviewMode.SINGLE_ANONYMOUS, slug="jsa")
-    review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
     page = client.get(link_in(invitation_mail(outbox, "rosa@jsa.example.org").body_text)).get_data(as_text=True)
     assert "Mei Chen" in page and "Kenji Watanabe" in page
 
 
 def test_accepting_creates_the_account_for_a_new_email_and_mails_a_password_link(client, paper, outbox):
     _journal, submission, people = paper
-    review_service.invite_reviewer(people["editor"], submission, email="Noor@Example.net", name="Noor Haddad")
+    invitation_service.invite_reviewer(people["editor"], submission, email="Noor@Example.net", name="Noor Haddad")
     link = link_in(invitation_mail(outbox, "noor@example.net").body_text)
     proposed = (utcnow() + timedelta(days=60)).date().isoformat()
     response = client.post(f"{link}/accept", data={"proposed_due_at": proposed})
@@ -144,7 +144,7 @@ def test_accepting_creates_the_account_for_a_new_email_and_mails_a_password_link
 
 def test_declining_records_the_reason_and_tells_the_editor(client, paper, outbox):
     _journal, submission, people = paper
-    review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
     link = link_in(invitation_mail(outbox, "rosa@jdse.example.org").body_text)
     response = client.post(f"{link}/decline", data={"reason": "On a field campaign until March.",
                                                     "alternatives": "Ines Duarte <ines@example.net>"})
@@ -156,14 +156,14 @@ def test_declining_records_the_reason_and_tells_the_editor(client, paper, outbox
     [told] = [m for m in outbox("ada@jdse.example.org") if m.template == "review_invitation_answered"]
     assert "declined" in told.body_text and "field campaign" in told.body_text and "ines@example.net" in told.body_text
     # A declined reviewer may be invited again in the same round.
-    again, _ = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    again, _ = invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
     assert again.label_number == assignment.label_number
 
 
 def test_an_expired_invitation_says_so(client, paper, outbox):
     _journal, submission, people = paper
     submission.journal.reminder_days = {"respond_by": [-2, 2], "due": []}
-    assignment, token = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    assignment, token = invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
     # Past the respond-by date and past the day of the last reminder after it (2 days): the link has closed.
     assignment.respond_by = utcnow() - timedelta(days=3)
     db.session.commit()
@@ -176,7 +176,7 @@ def test_an_expired_invitation_says_so(client, paper, outbox):
 
 def test_a_cancelled_invitation_says_so_and_the_reviewer_is_told(client, login, paper, outbox):
     _journal, submission, people = paper
-    assignment, token = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    assignment, token = invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
     login(people["editor"])
     client.post(f"{page_of(submission)}/reviewers/{assignment.id}/cancel")
     db.session.expire_all()
@@ -190,7 +190,7 @@ def test_a_cancelled_invitation_says_so_and_the_reviewer_is_told(client, login, 
 
 def test_the_editor_extends_a_due_date_and_the_reviewer_is_told(client, login, paper, outbox):
     _journal, submission, people = paper
-    assignment, _ = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    assignment, _ = invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
     login(people["editor"])
     new_due = (utcnow() + timedelta(days=50)).date()
     client.post(f"{page_of(submission)}/reviewers/{assignment.id}/due-date", data={"due_at": new_due.isoformat()})
@@ -202,16 +202,16 @@ def test_the_editor_extends_a_due_date_and_the_reviewer_is_told(client, login, p
 def test_authors_cannot_be_invited(paper):
     _journal, submission, people = paper
     with pytest.raises(DomainError, match="author of the paper"):
-        review_service.invite_reviewer(people["editor"], submission, user_id=people["author"].id)
+        invitation_service.invite_reviewer(people["editor"], submission, user_id=people["author"].id)
     with pytest.raises(DomainError, match="author of the paper"):
-        review_service.invite_reviewer(people["editor"], submission, email="KENJI@jdse.example.org", name="K W")
+        invitation_service.invite_reviewer(people["editor"], submission, email="KENJI@jdse.example.org", name="K W")
 
 
 def test_a_second_invitation_in_the_same_round_is_refused(client, login, paper, outbox):
     _journal, submission, people = paper
-    review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
     with pytest.raises(DomainError, match="invited in this round already"):
-        review_service.invite_reviewer(people["editor"], submission, email="rosa@jdse.example.org")
+        invitation_service.invite_reviewer(people["editor"], submission, email="rosa@jdse.example.org")
     login(people["editor"])
     response = client.post(f"{page_of(submission)}/reviewers/invite", data={
         "reviewer_id": people["reviewer"].id, "respond_by": (utcnow() + timedelta(days=5)).date().isoformat(),
@@ -222,12 +222,12 @@ def test_a_second_invitation_in_the_same_round_is_refused(client, login, paper, 
 def test_dates_are_checked(paper):
     _journal, submission, people = paper
     with pytest.raises(DomainError, match="future"):
-        review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id,
-                                       respond_by=(utcnow() - timedelta(days=2)).date())
+        invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id,
+                                           respond_by=(utcnow() - timedelta(days=2)).date())
     with pytest.raises(DomainError, match="due after"):
-        review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id,
-                                       respond_by=(utcnow() + timedelta(days=9)).date(),
-                                       due_at=(utcnow() + timedelta(days=3)).date())
+        invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id,
+                                           respond_by=(utcnow() + timedelta(days=9)).date(),
+                                           due_at=(utcnow() + timedelta(days=3)).date())
 
 
 def test_only_the_deciding_editors_invite_and_other_journals_see_nothing(client, login, paper, make_journal,
@@ -243,48 +243,50 @@ def test_only_the_deciding_editors_invite_and_other_journals_see_nothing(client,
     login(people["reviewer"])
     assert client.post(url, data={"reviewer_id": people["reviewer"].id}).status_code in (403, 404)
     with pytest.raises(DomainError):
-        review_service.invite_reviewer(people["reviewer2"], submission, user_id=people["reviewer"].id)
+        invitation_service.invite_reviewer(people["reviewer2"], submission, user_id=people["reviewer"].id)
     assert db.session.scalars(select(ReviewAssignment)).all() == []
 
 
 def test_labels_are_stable_per_submission(paper):
     _journal, submission, people = paper
-    first, _ = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
-    second, _ = review_service.invite_reviewer(people["editor"], submission, email="noor@example.net", name="Noor H")
-    third, _ = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer2"].id)
+    first, _ = invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    second, _ = invitation_service.invite_reviewer(people["editor"], submission, email="noor@example.net",
+                                                   name="Noor H")
+    third, _ = invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer2"].id)
     assert [first.label, second.label, third.label] == ["Reviewer 1", "Reviewer 2", "Reviewer 3"]
-    review_service.cancel_invitation(people["editor"], first)
-    again, _ = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    invitation_service.cancel_invitation(people["editor"], first)
+    again, _ = invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
     assert again.label == "Reviewer 1"
 
 
 def test_reviewer_pool_counts_open_assignments_and_leaves_out_authors(paper, make_user):
     journal, submission, people = paper
-    review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
     db.session.add(Membership(user_id=people["author"].id, journal_id=journal.id, role=Role.REVIEWER))
     db.session.commit()
-    pool = {user.email: count for user, count in review_service.reviewer_pool(submission)}
+    pool = {user.email: count for user, count in invitation_service.reviewer_pool(submission)}
     assert pool == {"rosa@jdse.example.org": 1, "tomas@jdse.example.org": 0}
 
 
 def test_a_declined_invitation_leaves_no_gap_in_the_labels_the_authors_read(paper):
     _journal, submission, people = paper
-    first, _ = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
-    second, second_token = review_service.invite_reviewer(people["editor"], submission, email="noor@example.net",
-                                                          name="Noor H")
-    third, third_token = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer2"].id)
-    review_service.decline_invitation(second_token)
-    review_service.accept_invitation(third_token)
+    first, _ = invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    second, second_token = invitation_service.invite_reviewer(people["editor"], submission, email="noor@example.net",
+                                                              name="Noor H")
+    third, third_token = invitation_service.invite_reviewer(people["editor"], submission,
+                                                            user_id=people["reviewer2"].id)
+    invitation_service.decline_invitation(second_token)
+    invitation_service.accept_invitation(third_token)
     assert third.label == "Reviewer 1"  # the first to agree
     assert first.label != "Reviewer 1"  # still invited: its provisional number moved on
-    review_service.accept_invitation(review_service.invitation_token(first))
+    invitation_service.accept_invitation(invitation_service.invitation_token(first))
     assert sorted([first.label, third.label]) == ["Reviewer 1", "Reviewer 2"]
 
 
 def test_a_late_invitation_still_opens_until_the_last_reminder_after_its_date(client, paper, outbox):
     _journal, submission, people = paper
     submission.journal.reminder_days = {"respond_by": [-2, 2], "due": []}
-    assignment, token = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    assignment, token = invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
     assignment.respond_by = utcnow() - timedelta(days=1)  # the "+2 days" reminder is still to come
     db.session.commit()
     assert client.get(f"/review/invitations/{token}").status_code == 200

@@ -13,6 +13,7 @@ from journal.models import (Article, ArticleStatus, ArticleVersion, FileKind, Re
 from journal.services import after_publication, editorial
 from journal.services import contributors as contributor_service
 from journal.services import drafts as draft_service
+from journal.services import invitations as invitation_service
 from journal.services import issues as issue_service
 from journal.services import manuscripts as manuscript_service
 from journal.services import production
@@ -47,8 +48,8 @@ def accepted_paper(journal, author, manager, *, title="Regolith heat flow", coau
     service.submit(author, submission)
     editorial.send_to_review(manager, submission)
     for reviewer in reviewers:
-        _assignment, token = review_service.invite_reviewer(manager, submission, user_id=reviewer.id)
-        assignment = review_service.accept_invitation(token)
+        _assignment, token = invitation_service.invite_reviewer(manager, submission, user_id=reviewer.id)
+        assignment = invitation_service.accept_invitation(token)
         review_service.save_review(reviewer, assignment, scores={"originality": 4, "significance": 4, "soundness": 4,
                                                                  "clarity": 4},
                                    recommendation="accept", comments_to_authors="Convincing; publish it.",

@@ -16,6 +16,7 @@ from journal.models import (AssignmentStatus, Contributor, DecisionKind, EditorR
 from journal.services import contributors as contributor_service
 from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import invitations as invitation_service
 from journal.services import manuscripts as manuscript_service
 from journal.services import reviews as review_service
 from journal.services import submissions as service
@@ -83,11 +84,11 @@ def office(make_journal, make_user):
 
         def invite(self, submission, reviewer=0, *, accept=False, respond_in=5, due_in=30):
             today = utcnow().date()
-            assignment, token = review_service.invite_reviewer(
+            assignment, token = invitation_service.invite_reviewer(
                 self.editor, submission, user_id=self.reviewers[reviewer].id,
                 respond_by=today + timedelta(days=respond_in), due_at=today + timedelta(days=due_in))
             if accept:
-                review_service.accept_invitation(token)
+                invitation_service.accept_invitation(token)
             return assignment
 
         def submit_review(self, assignment):
@@ -204,7 +205,7 @@ def test_a_moved_due_date_arms_its_reminders_again(office, outbox):
     send_reminders(at(old_due, -1))
     assert len(reminders(outbox)) == 1
 
-    review_service.extend_due_date(journal_office.editor, assignment, old_due.date() + timedelta(days=20))
+    invitation_service.extend_due_date(journal_office.editor, assignment, old_due.date() + timedelta(days=20))
     new_due = assignment.due_at
     assert send_reminders(at(old_due, 3)).review_reminders == 0  # the new date is 17 days away
     send_reminders(at(new_due, -7))
@@ -236,9 +237,9 @@ def test_declined_cancelled_submitted_withdrawn_and_decided_assignments_get_noth
     journal_office = office()
     paper = journal_office.paper()
     declined = journal_office.invite(paper, 0)
-    review_service.decline_invitation(review_service.invitation_token(declined), reason="Too busy.")
+    invitation_service.decline_invitation(invitation_service.invitation_token(declined), reason="Too busy.")
     cancelled = journal_office.invite(paper, 1, accept=True)
-    review_service.cancel_invitation(journal_office.editor, cancelled)
+    invitation_service.cancel_invitation(journal_office.editor, cancelled)
     done = journal_office.invite(paper, 2, accept=True)
     journal_office.submit_review(done)
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from journal.audit import history
 from journal.extensions import db
 from journal.models import FileKind, SubmissionFile
-from journal.services import reviews as review_service
+from journal.services import review_attachments as review_attachment_service
 from journal.services import shared_reviews
 from journal.services.errors import DomainError
 from journal.storage import get_storage
@@ -134,7 +134,8 @@ def test_the_attachment_is_replaced_or_removed_while_a_draft_and_fixed_once_subm
     post(client, assignment, file=CLEAN_PDF, **SCORES, recommendation="accept", finished="y", action="submit")
     [kept] = attachments()
     with pytest.raises(DomainError, match="can no longer be changed"):
-        review_service.add_review_attachment(people["reviewer"], assignment, io.BytesIO(NOTES_PDF), "again.pdf")
+        review_attachment_service.add_review_attachment(people["reviewer"], assignment, io.BytesIO(NOTES_PDF),
+                                                        "again.pdf")
     post(client, assignment, remove_attachment="y")
     assert [f.id for f in attachments()] == [kept.id]
     page = client.get(review_url(assignment)).get_data(as_text=True)

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from journal.extensions import db
 from journal.models import AssignmentStatus, AuditEvent, ReviewMode, Role, utcnow
 from journal.services import editorial
+from journal.services import invitations as invitation_service
+from journal.services import review_handling as review_handling_service
 from journal.services import reviews as review_service
 from journal.services.errors import DomainError, PermissionDenied
 from tests.conftest import link_in
@@ -40,8 +42,8 @@ def build(build_paper):  # noqa: F811
         journal, submission, people = build_paper(mode)
         assignments = []
         for who, review in (("reviewer", FIRST), ("reviewer2", SECOND)):
-            assignment, token = review_service.invite_reviewer(people["editor"], submission, user_id=people[who].id)
-            review_service.accept_invitation(token)
+            assignment, token = invitation_service.invite_reviewer(people["editor"], submission, user_id=people[who].id)
+            invitation_service.accept_invitation(token)
             write_review(people[who], assignment, review)
             assignments.append(assignment)
         return journal, submission, people, assignments
@@ -79,12 +81,12 @@ def letter_for(submission, kind="minor_revision"):
 def test_an_unshared_review_stays_out_of_the_letter_until_the_decision_fixes_the_choice(paper):
     _journal, submission, people, [first, second] = paper
     assert first.review.shared_with_authors and second.review.shared_with_authors
-    review_service.set_shared_with_authors(people["editor"], second, False)
+    review_handling_service.set_shared_with_authors(people["editor"], second, False)
     assert second.review.shared_with_authors is False
     [event] = events(submission, "review.unshared")
     assert event.payload == {"reviewer": "Reviewer 2", "round": 1} and event.actor_id == people["editor"].id
     with pytest.raises(DomainError, match="not shared"):
-        review_service.set_shared_with_authors(people["editor"], second, False)
+        review_handling_service.set_shared_with_authors(people["editor"], second, False)
 
     letter = letter_for(submission)
     assert "Reviewer 1:" in letter and FIRST["comments_to_authors"] in letter
@@ -92,24 +94,24 @@ def test_an_unshared_review_stays_out_of_the_letter_until_the_decision_fixes_the
     for secret in (FIRST["confidential_comments"], SECOND["confidential_comments"], *REVIEWER_TRACES):
         assert secret not in letter
 
-    review_service.set_shared_with_authors(people["editor"], second, True)
+    review_handling_service.set_shared_with_authors(people["editor"], second, True)
     assert "Reviewer 2:" in letter_for(submission) and len(events(submission, "review.shared")) == 1
     editorial.decide(people["editor"], submission, kind="minor_revision", letter=letter_for(submission))
     with pytest.raises(DomainError, match="no longer under review"):
-        review_service.set_shared_with_authors(people["editor"], second, False)
+        review_handling_service.set_shared_with_authors(people["editor"], second, False)
 
 
 def test_only_the_deciding_editors_handle_reviews(paper, make_user):
     journal, submission, people, [first, _] = paper
     other_editor = make_user(roles={journal: Role.EDITOR})  # of the journal, but not handling this paper
     calls = [
-        lambda who: review_service.set_shared_with_authors(who, first, False),
-        lambda who: review_service.return_review(who, first, "Please expand the discussion of methods."),
-        lambda who: review_service.correct_review(who, first, "Shorter."),
-        lambda who: review_service.revert_correction(who, first),
-        lambda who: review_service.rate_review(who, first, 4, 4),
-        lambda who: review_service.approve_proposed_due_date(who, first),
-        lambda who: review_service.refuse_proposed_due_date(who, first),
+        lambda who: review_handling_service.set_shared_with_authors(who, first, False),
+        lambda who: review_handling_service.return_review(who, first, "Please expand the discussion of methods."),
+        lambda who: review_handling_service.correct_review(who, first, "Shorter."),
+        lambda who: review_handling_service.revert_correction(who, first),
+        lambda who: review_handling_service.rate_review(who, first, 4, 4),
+        lambda who: invitation_service.approve_proposed_due_date(who, first),
+        lambda who: invitation_service.refuse_proposed_due_date(who, first),
     ]
     for who in (people["reviewer"], people["reviewer2"], people["author"], other_editor):
         for call in calls:
@@ -118,7 +120,7 @@ def test_only_the_deciding_editors_handle_reviews(paper, make_user):
     db.session.expire_all()
     assert first.status is A.SUBMITTED and first.review.shared_with_authors and first.rating_quality is None
     # A managing editor may, like the handling editor.
-    review_service.rate_review(people["manager"], first, 3, 4)
+    review_handling_service.rate_review(people["manager"], first, 3, 4)
     assert (first.rating_timeliness, first.rating_quality) == (3, 4)
 
 
@@ -130,17 +132,17 @@ def test_a_returned_review_is_reopened_with_the_request_mailed_and_a_week_at_lea
     db.session.commit()
     far_due = second.due_at
     with pytest.raises(DomainError, match="what to change") as error:
-        review_service.return_review(people["editor"], first, "  ")
+        review_handling_service.return_review(people["editor"], first, "  ")
     assert error.value.field == "request"
 
     first.due_at = utcnow() + timedelta(days=1)  # nearly due: the return gives a week at least
     db.session.commit()
-    review_service.return_review(people["editor"], first, "Please assess the error analysis in section 4 too.")
+    review_handling_service.return_review(people["editor"], first, "Please assess the error analysis in section 4 too.")
     db.session.expire_all()
     assert first.status is A.ACCEPTED and first.review.submitted_at is None and first.completed_at is None
     assert first.returned_at is not None and first.return_request.startswith("Please assess the error analysis")
     assert first.due_at >= utcnow() + timedelta(days=6, hours=23)
-    review_service.return_review(people["editor"], second, "Please remove your signature from the comments.")
+    review_handling_service.return_review(people["editor"], second, "Please remove your signature from the comments.")
     db.session.expire_all()
     assert second.due_at == far_due  # a later due date is kept
 
@@ -154,14 +156,14 @@ def test_a_returned_review_is_reopened_with_the_request_mailed_and_a_week_at_lea
         assert trace not in mail.body_text and trace not in mail.subject
 
     with pytest.raises(DomainError, match="no submitted review"):
-        review_service.return_review(people["editor"], first, "Once more, please.")
+        review_handling_service.return_review(people["editor"], first, "Once more, please.")
     with pytest.raises(DomainError, match="no submitted review"):
-        review_service.rate_review(people["editor"], first, 3, 3)  # until it is resubmitted
+        review_handling_service.rate_review(people["editor"], first, 3, 3)  # until it is resubmitted
 
 
 def test_a_returned_review_is_edited_and_resubmitted_through_the_review_page(client, login, paper, outbox):
     _journal, submission, people, [first, _] = paper
-    review_service.return_review(people["editor"], first, "Please discuss the sampling in section 2.")
+    review_handling_service.return_review(people["editor"], first, "Please discuss the sampling in section 2.")
     login(people["reviewer"])
     page = client.get(f"/review/assignments/{first.id}").get_data(as_text=True)
     assert "<textarea" in page and "conductivity change with depth" in page  # the draft is the submitted text
@@ -183,7 +185,7 @@ def test_a_review_cannot_be_returned_after_the_decision(paper):
     _journal, submission, people, [first, _] = paper
     editorial.decide(people["editor"], submission, kind="major_revision", letter="Dear author, please revise it.")
     with pytest.raises(DomainError, match="no longer under review"):
-        review_service.return_review(people["editor"], first, "Please expand the discussion of methods.")
+        review_handling_service.return_review(people["editor"], first, "Please expand the discussion of methods.")
 
 
 # --- Correcting ---------------------------------------------------------------------------------------------------
@@ -193,12 +195,12 @@ def test_a_correction_replaces_the_text_for_the_authors_and_keeps_the_original(p
     original = SECOND["comments_to_authors"]
     corrected = "Figure 2 lacks error bars and the sampling is too sparse."
     with pytest.raises(DomainError, match="cannot be empty") as error:
-        review_service.correct_review(people["editor"], second, " \r\n ")
+        review_handling_service.correct_review(people["editor"], second, " \r\n ")
     assert error.value.field == "text"
     with pytest.raises(DomainError, match="nothing to correct"):
-        review_service.correct_review(people["editor"], second, original.replace(" ", " ") + "\r\n")
+        review_handling_service.correct_review(people["editor"], second, original.replace(" ", " ") + "\r\n")
 
-    review_service.correct_review(people["editor"], second, corrected)
+    review_handling_service.correct_review(people["editor"], second, corrected)
     db.session.expire_all()
     review = second.review
     assert review.comments_to_authors == original and review.corrected_comments == corrected
@@ -211,22 +213,22 @@ def test_a_correction_replaces_the_text_for_the_authors_and_keeps_the_original(p
     letter = letter_for(submission)
     assert corrected in letter and "Signed, Tomas Berg" not in letter and original not in letter
 
-    review_service.correct_review(people["editor"], second, original)  # the original again: no correction
+    review_handling_service.correct_review(people["editor"], second, original)  # the original again: no correction
     db.session.expire_all()
     assert second.review.corrected_comments is None and second.review.corrected_by_id is None
     assert len(events(submission, "review.correction_reverted")) == 1
     with pytest.raises(DomainError, match="not corrected"):
-        review_service.revert_correction(people["editor"], second)
-    review_service.correct_review(people["editor"], second, corrected)
-    review_service.revert_correction(people["editor"], second)
+        review_handling_service.revert_correction(people["editor"], second)
+    review_handling_service.correct_review(people["editor"], second, corrected)
+    review_handling_service.revert_correction(people["editor"], second)
     db.session.expire_all()
     assert second.review.comments_for_authors == original and len(events(submission, "review.correction_reverted")) == 2
 
 
 def test_returning_a_corrected_review_drops_the_correction(paper):
     _journal, submission, people, [_, second] = paper
-    review_service.correct_review(people["editor"], second, "Figure 2 lacks error bars.")
-    review_service.return_review(people["editor"], second, "Please do not sign your comments.")
+    review_handling_service.correct_review(people["editor"], second, "Figure 2 lacks error bars.")
+    review_handling_service.return_review(people["editor"], second, "Please do not sign your comments.")
     db.session.expire_all()
     assert second.review.corrected_comments is None
     assert events(submission, "review.returned")[0].payload["correction"] == "dropped"
@@ -238,24 +240,24 @@ def test_ratings_are_checked_recorded_and_can_change(paper):
     _journal, submission, people, [first, _] = paper
     for bad in ((0, 3), (3, 6), ("x", 3), (None, 2)):
         with pytest.raises(DomainError, match="1 to 5"):
-            review_service.rate_review(people["editor"], first, *bad)
-    review_service.rate_review(people["editor"], first, 5, 3)
+            review_handling_service.rate_review(people["editor"], first, *bad)
+    review_handling_service.rate_review(people["editor"], first, 5, 3)
     assert (first.rating_timeliness, first.rating_quality, first.rated_by_id) == (5, 3, people["editor"].id)
     with pytest.raises(DomainError, match="already"):
-        review_service.rate_review(people["editor"], first, 5, 3)
-    review_service.rate_review(people["manager"], first, 4, 3)
+        review_handling_service.rate_review(people["editor"], first, 5, 3)
+    review_handling_service.rate_review(people["manager"], first, 4, 3)
     first_event, second_event = events(submission, "review.rated")
     assert first_event.payload == {"reviewer": "Reviewer 1", "timeliness": 5, "quality": 3}
     assert second_event.payload["previous"] == "5/3" and second_event.actor_id == people["manager"].id
     editorial.decide(people["editor"], submission, kind="accept", letter="Dear author, your paper is accepted.")
-    review_service.rate_review(people["editor"], first, 4, 4)  # after the decision too
+    review_handling_service.rate_review(people["editor"], first, 4, 4)  # after the decision too
     assert first.rating_quality == 4
 
 
 def test_ratings_are_never_shown_to_the_reviewer_or_the_authors(client, login, paper, outbox):
     _journal, submission, people, [first, second] = paper
-    review_service.rate_review(people["editor"], first, 2, 1)
-    review_service.rate_review(people["editor"], second, 2, 1)
+    review_handling_service.rate_review(people["editor"], first, 2, 1)
+    review_handling_service.rate_review(people["editor"], second, 2, 1)
     editorial.decide(people["editor"], submission, kind="minor_revision", letter=letter_for(submission))
     login(people["editor"])
     assert "Timeliness 2 / 5 · quality 1 / 5" in client.get(page_of(submission)).get_data(as_text=True)
@@ -282,16 +284,16 @@ def test_ratings_are_never_shown_to_the_reviewer_or_the_authors(client, login, p
 def proposal(paper, make_user):
     journal, submission, people, _ = paper
     newcomer = make_user("li@example.org", given_name="Li", family_name="Wei", roles={journal: Role.REVIEWER})
-    assignment, token = review_service.invite_reviewer(people["editor"], submission, user_id=newcomer.id)
+    assignment, token = invitation_service.invite_reviewer(people["editor"], submission, user_id=newcomer.id)
     proposed = (utcnow() + timedelta(days=50)).date()
-    review_service.accept_invitation(token, proposed_due_at=proposed)
+    invitation_service.accept_invitation(token, proposed_due_at=proposed)
     assert assignment.proposed_due_at.date() == proposed
     return submission, people, assignment, proposed
 
 
 def test_approving_a_proposed_due_date_moves_the_date_and_tells_the_reviewer(proposal, outbox):
     submission, people, assignment, proposed = proposal
-    review_service.approve_proposed_due_date(people["editor"], assignment)
+    invitation_service.approve_proposed_due_date(people["editor"], assignment)
     db.session.expire_all()
     assert assignment.due_at.date() == proposed and assignment.proposed_due_at is None
     [event] = events(submission, "review.proposed_due_date_approved")
@@ -302,13 +304,13 @@ def test_approving_a_proposed_due_date_moves_the_date_and_tells_the_reviewer(pro
     for trace in AUTHOR_TRACES:
         assert trace not in mail.body_text
     with pytest.raises(DomainError, match="no proposed due date"):
-        review_service.approve_proposed_due_date(people["editor"], assignment)
+        invitation_service.approve_proposed_due_date(people["editor"], assignment)
 
 
 def test_refusing_a_proposed_due_date_keeps_the_date_and_sends_the_note(proposal, outbox):
     submission, people, assignment, proposed = proposal
     due = assignment.due_at
-    review_service.refuse_proposed_due_date(people["editor"], assignment, note="The authors have waited long.")
+    invitation_service.refuse_proposed_due_date(people["editor"], assignment, note="The authors have waited long.")
     db.session.expire_all()
     assert assignment.due_at == due and assignment.proposed_due_at is None
     [event] = events(submission, "review.proposed_due_date_refused")
@@ -316,7 +318,7 @@ def test_refusing_a_proposed_due_date_keeps_the_date_and_sends_the_note(proposal
     [mail] = [m for m in outbox("li@example.org") if m.template == "review_due_date_answered"]
     assert "could not grant" in mail.body_text and "The authors have waited long." in mail.body_text
     with pytest.raises(DomainError, match="no proposed due date"):
-        review_service.refuse_proposed_due_date(people["editor"], assignment)
+        invitation_service.refuse_proposed_due_date(people["editor"], assignment)
 
 
 def test_a_proposed_date_that_has_passed_cannot_be_approved(proposal):
@@ -324,16 +326,17 @@ def test_a_proposed_date_that_has_passed_cannot_be_approved(proposal):
     assignment.proposed_due_at = utcnow() - timedelta(hours=1)
     db.session.commit()
     with pytest.raises(DomainError, match="future"):
-        review_service.approve_proposed_due_date(people["editor"], assignment)
+        invitation_service.approve_proposed_due_date(people["editor"], assignment)
 
 
 # --- The letter and what the authors get --------------------------------------------------------------------------
 
 def test_the_authors_get_only_shared_corrected_comments_and_nothing_confidential(client, login, paper, outbox):
     _journal, submission, people, [first, second] = paper
-    review_service.set_shared_with_authors(people["editor"], first, False)
-    review_service.correct_review(people["editor"], second, "Figure 2 lacks error bars; the sampling is sparse.")
-    review_service.rate_review(people["editor"], second, 1, 2)
+    review_handling_service.set_shared_with_authors(people["editor"], first, False)
+    review_handling_service.correct_review(people["editor"], second,
+                                           "Figure 2 lacks error bars; the sampling is sparse.")
+    review_handling_service.rate_review(people["editor"], second, 1, 2)
     letter = letter_for(submission, "major_revision")
     assert re.search(r"Reviewer 2:\s+Figure 2 lacks error bars; the sampling is sparse\.", letter)
     assert "Reviewer 1" not in letter
@@ -518,17 +521,17 @@ def test_a_review_attachment_is_listed_and_downloaded_by_the_editors_of_the_pape
         login(who)
         assert client.get(url).status_code == 404, who.email
         client.post("/logout")
-    review_service.return_review(people["editor"], second, "Please also annotate figure 3.")
+    review_handling_service.return_review(people["editor"], second, "Please also annotate figure 3.")
     login(people["editor"])
     assert client.get(url).status_code == 404  # a review being revised shows no attachment
 
 
 def test_the_history_names_each_step_without_the_corrected_text(client, login, paper):
     _journal, submission, people, [first, second] = paper
-    review_service.set_shared_with_authors(people["editor"], first, False)
-    review_service.correct_review(people["editor"], second, "Figure 2 lacks error bars.")
-    review_service.rate_review(people["editor"], second, 4, 4)
-    review_service.return_review(people["editor"], first, "Please look at section 4 again.")
+    review_handling_service.set_shared_with_authors(people["editor"], first, False)
+    review_handling_service.correct_review(people["editor"], second, "Figure 2 lacks error bars.")
+    review_handling_service.rate_review(people["editor"], second, 4, 4)
+    review_handling_service.return_review(people["editor"], first, "Please look at section 4 again.")
     login(people["manager"])
     page = client.get(page_of(submission)).get_data(as_text=True)
     history = page.split(">History</h2>")[1]

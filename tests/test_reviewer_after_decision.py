@@ -10,7 +10,10 @@ from journal.extensions import db
 from journal.models import AssignmentStatus, ReviewMode, Role, utcnow
 from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import invitations as invitation_service
 from journal.services import manuscripts as manuscript_service
+from journal.services import review_attachments as review_attachment_service
+from journal.services import review_handling as review_handling_service
 from journal.services import reviews as review_service
 from journal.services import shared_reviews
 from journal.services import submissions as service
@@ -53,8 +56,8 @@ def paper_in_review(make_journal, make_user, mode=ReviewMode.DOUBLE_ANONYMOUS, *
     editorial.send_to_review(people["editor"], submission)
     assignments = []
     for who in ("reviewer", "reviewer2"):
-        _assignment, token = review_service.invite_reviewer(people["editor"], submission, user_id=people[who].id)
-        assignments.append(review_service.accept_invitation(token))
+        _assignment, token = invitation_service.invite_reviewer(people["editor"], submission, user_id=people[who].id)
+        assignments.append(invitation_service.accept_invitation(token))
     return submission, people, assignments
 
 
@@ -64,7 +67,8 @@ def write_review(people, who, assignment, comments, confidential, *, consent=Non
                                recommendation="minor_revision", comments_to_authors=comments,
                                confidential_comments=confidential, consent_to_name=consent)
     if attachment is not None:
-        file = review_service.add_review_attachment(people[who], assignment, io.BytesIO(attachment), "my-notes.pdf")
+        file = review_attachment_service.add_review_attachment(people[who], assignment, io.BytesIO(attachment),
+                                                               "my-notes.pdf")
         if file.names_found:  # the reviewer was shown where it names them and agreed that it may be shared
             shared_reviews.confirm_review_attachment(people[who], assignment, file.id)
     review_service.submit_review(people[who], assignment)
@@ -137,9 +141,9 @@ def test_a_review_the_editor_did_not_share_stays_hidden_from_the_other_reviewers
     submission, people, [first, second] = reviewed
     write_review(people, "reviewer", first, COMMENTS, CONFIDENTIAL)
     write_review(people, "reviewer2", second, SECOND_COMMENTS, SECOND_CONFIDENTIAL)
-    review_service.set_shared_with_authors(people["editor"], second, False)
-    review_service.correct_review(people["editor"], first,
-                                  "The heat-flow model needs the change of conductivity with depth.")
+    review_handling_service.set_shared_with_authors(people["editor"], second, False)
+    review_handling_service.correct_review(people["editor"], first,
+                                           "The heat-flow model needs the change of conductivity with depth.")
     decide(people, submission)
     login(people["reviewer2"])
     page = client.get(review_url(second)).get_data(as_text=True)
@@ -190,7 +194,7 @@ def test_no_consent_can_be_recorded_in_an_anonymous_journal(client, login, revie
 def test_a_returned_review_shows_the_request_and_can_be_changed_and_submitted_again(client, login, reviewed):
     _submission, people, [first, _] = reviewed
     write_review(people, "reviewer", first, COMMENTS, CONFIDENTIAL, attachment=manuscript_pdf("First notes."))
-    review_service.return_review(people["editor"], first, "Please discuss the error bars of figure 3 as well.")
+    review_handling_service.return_review(people["editor"], first, "Please discuss the error bars of figure 3 as well.")
     login(people["reviewer"])
     page = client.get(review_url(first)).get_data(as_text=True)
     assert "The editor returned your review on" in page and "error bars of figure 3" in page
@@ -211,7 +215,7 @@ def test_my_reviews_lists_invitations_reviews_in_progress_and_completed_ones(cli
     submission, people, [first, second] = reviewed
     newcomer = make_user("nils@example.org", given_name="Nils", family_name="Holm",
                          roles={submission.journal: Role.REVIEWER})
-    invitation, _token = review_service.invite_reviewer(people["editor"], submission, user_id=newcomer.id)
+    invitation, _token = invitation_service.invite_reviewer(people["editor"], submission, user_id=newcomer.id)
     write_review(people, "reviewer", first, COMMENTS, CONFIDENTIAL)
     second.due_at = utcnow() - timedelta(days=2)
     db.session.commit()

@@ -9,6 +9,7 @@ from journal.extensions import db
 from journal.models import AssignmentStatus, Recommendation, Review, ReviewMode, Role
 from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import invitations as invitation_service
 from journal.services import manuscripts as manuscript_service
 from journal.services import reviews as review_service
 from journal.services import submissions as service
@@ -51,8 +52,8 @@ def reviewed(make_journal, make_user):
     editorial.send_to_review(people["editor"], submission)
     assignments = []
     for who in ("reviewer", "reviewer2"):
-        _assignment, token = review_service.invite_reviewer(people["editor"], submission, user_id=people[who].id)
-        assignments.append(review_service.accept_invitation(token))
+        _assignment, token = invitation_service.invite_reviewer(people["editor"], submission, user_id=people[who].id)
+        assignments.append(invitation_service.accept_invitation(token))
     return submission, people, assignments
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import AssignmentStatus, ReviewAssignment, User
-from journal.services import reviews as review_service
+from journal.services import invitations as invitation_service
 from tests.conftest import PASSWORD, link_in
 from tests.test_accounts import register
 from tests.test_author_pages import setting, submitted  # noqa: F401  (fixtures)
@@ -61,13 +61,13 @@ def test_a_reset_link_expired_or_tampered_sets_no_password_when_the_form_is_sent
 def test_a_tampered_invitation_link_is_not_found_and_an_answered_one_cannot_be_answered_again(
         client, paper, outbox):  # noqa: F811
     _journal, submission, people = paper
-    assignment, token = review_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    assignment, token = invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
     db.session.commit()
 
     tampered = client.get(f"/review/invitations/{token[:-4]}abcd")
     assert tampered.status_code == 404 and "This invitation link is not valid" in tampered.get_data(as_text=True)
 
-    review_service.accept_invitation(token)
+    invitation_service.accept_invitation(token)
     db.session.expire_all()
     accepted_at = assignment.responded_at
     assert assignment.status is AssignmentStatus.ACCEPTED

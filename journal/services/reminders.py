@@ -28,7 +28,7 @@ from journal.extensions import db
 from journal.mail import external_url, queue_mail
 from journal.models import (AssignmentStatus, ReviewAssignment, ReviewRound, SentReminder, Submission,
                             SubmissionStatus, utcnow)
-from journal.services import reviews as review_service
+from journal.services import invitations as invitation_service
 from journal.services.errors import DomainError
 from journal.services.unit import transactional
 
@@ -162,9 +162,9 @@ def _plan(assignment: ReviewAssignment, today: date, sent: set[str]) -> _Planned
 def _reminder_mail_link(assignment: ReviewAssignment, kind: str) -> str | None:
     if kind == "due":
         return external_url("review.assignment", assignment_id=assignment.id)
-    token = review_service.invitation_token(assignment)
+    token = invitation_service.invitation_token(assignment)
     try:
-        review_service.invitation_for_token(token)  # the invitation's own rule: an expired link opens nothing
+        invitation_service.invitation_for_token(token)  # the invitation's own rule: an expired link opens nothing
     except DomainError:
         return None
     return external_url("review.invitation", token=token)

@@ -33,7 +33,7 @@ from journal.permissions import can
 from journal.services.accounts import normalize_email
 from journal.services.conflicts import WORDS, Conflict, conflicts_for, fold, institution  # noqa: F401 (institution)
 from journal.services.errors import PermissionDenied
-from journal.services.reviews import current_round
+from journal.services.invitations import current_round
 
 SCOPE_JOURNAL = "journal"
 SCOPE_EVERYONE = "everyone"

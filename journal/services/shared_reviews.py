@@ -3,7 +3,8 @@ the reviews shared with the authors (and, where the journal allows it, with the 
 
 Nothing here hands out a confidential comment. A reviewer is named beside a review only in open journals, after
 the decision, and only where they agreed (Review.consent_to_name); otherwise the label ("Reviewer 2") stands alone.
-A review attachment is found by (round, uploader): see add_review_attachment in journal/services/reviews.py.
+A review attachment is found by (round, uploader): see add_review_attachment in
+journal/services/review_attachments.py.
 An attachment in which the PDF check found its reviewer's name or address goes to nobody but the editors until the
 reviewer, shown what was found and where, confirms that it may (SubmissionFile.names_confirmed_at).
 """
@@ -18,7 +19,8 @@ from journal.extensions import db
 from journal.models import (AssignmentStatus, Decision, FileKind, ReviewAssignment, ReviewMode, Submission,
                             SubmissionFile, utcnow)
 from journal.services.errors import DomainError, NotFound
-from journal.services.reviews import _check_reviewer, assignments_of
+from journal.services.invitations import assignments_of
+from journal.services.reviews import check_reviewer
 from journal.services.unit import transactional
 from journal.storage import StorageError, get_storage
 
@@ -54,7 +56,7 @@ def attachment_of(assignment: ReviewAssignment) -> SubmissionFile | None:
 @transactional
 def remove_review_attachment(actor, assignment: ReviewAssignment) -> None:
     """The reviewer takes the attachment off the draft review (never off a submitted one)."""
-    _check_reviewer(actor, assignment)
+    check_reviewer(actor, assignment)
     file = attachment_of(assignment)
     if file is None:
         raise DomainError("There is no attachment to remove.", "attachment")
@@ -74,7 +76,7 @@ def confirm_review_attachment(actor, assignment: ReviewAssignment, file_id: int 
     """The reviewer, shown where their attachment names them, agrees that the authors may receive it as it is.
 
     The confirmation holds for the file they saw (file_id), never for one that replaced it since."""
-    _check_reviewer(actor, assignment)
+    check_reviewer(actor, assignment)
     file = attachment_of(assignment)
     if file is None:
         raise DomainError("There is no attachment to confirm.", "attachment")

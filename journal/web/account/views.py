@@ -6,7 +6,7 @@ from journal.certificates import review_certificate
 from journal.models import utcnow
 from journal.permissions import permission
 from journal.services import accounts, credit, sign_ins
-from journal.services import reviews as review_service
+from journal.services import invitations as invitation_service
 from journal.services.errors import DomainError, NotFound
 from journal.web.account.forms import ChangePasswordForm, ProfileForm
 from journal.web.helpers import show_error
@@ -131,7 +131,7 @@ def review_certificate_for_year(slug: str, year: int):
 
 def _own_assignment(kwargs: dict):
     try:
-        return review_service.get_assignment(kwargs.pop("assignment_id"))
+        return invitation_service.get_assignment(kwargs.pop("assignment_id"))
     except NotFound:
         abort(404)
 

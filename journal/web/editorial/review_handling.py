@@ -18,7 +18,8 @@ from journal.extensions import db
 from journal.models import CRITERIA, AssignmentStatus, FileKind, Journal, Recommendation, Submission, SubmissionFile
 from journal.models.reviews import ReviewAssignment
 from journal.permissions import journal_from_slug, permission, require
-from journal.services import reviews as review_service
+from journal.services import invitations as invitation_service
+from journal.services import review_handling as review_handling_service
 from journal.services import shared_reviews
 from journal.services.errors import DomainError
 from journal.storage import signed_download
@@ -29,7 +30,8 @@ from journal.web.helpers import show_error
 
 A = AssignmentStatus
 REVIEW = "/<slug>/submissions/<int:submission_id>/reviews/<int:assignment_id>"
-RATING_CHOICES = select_choices([("", "— rate —")] + [(str(n), label) for n, label in review_service.RATINGS.items()])
+RATING_CHOICES = select_choices([("", "— rate —")]
+                                + [(str(n), label) for n, label in review_handling_service.RATINGS.items()])
 
 
 class ShareForm(WebForm):
@@ -99,14 +101,14 @@ def review_summary(submission: Submission, assignments: list[ReviewAssignment]) 
         counts = [(r, sum(1 for a in group if a.review.recommendation is r)) for r in Recommendation]
         rounds.append(RoundSummary(number=number, assignments=group, means=means,
                                    counts=[(r, n) for r, n in counts if n],
-                                   is_open=review_service.round_is_open(group[0])))
+                                   is_open=review_handling_service.round_is_open(group[0])))
     return {
         "review_rounds": rounds,
         "review_attachments": attachments,
         "review_attachment_findings": shared_reviews.findings_for_editors(
             [f for files in attachments.values() for f in files]),
-        "ratings": review_service.RATINGS,
-        "return_min_days": review_service.RETURN_MIN_DAYS,
+        "ratings": review_handling_service.RATINGS,
+        "return_min_days": review_handling_service.RETURN_MIN_DAYS,
     }
 
 
@@ -140,7 +142,7 @@ def share_review(journal: Journal, submission_id: int, assignment_id: int):
     if form.validate_on_submit():
         shared = form.shared.data == "1"
         try:
-            review_service.set_shared_with_authors(current_user, assignment, shared)
+            review_handling_service.set_shared_with_authors(current_user, assignment, shared)
         except DomainError as error:
             flash(error.message, "error")
         else:
@@ -162,7 +164,7 @@ def return_review(journal: Journal, submission_id: int, assignment_id: int):
     form = ReturnForm()
     if form.validate_on_submit():
         try:
-            review_service.return_review(current_user, assignment, form.request.data)
+            review_handling_service.return_review(current_user, assignment, form.request.data)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -170,7 +172,7 @@ def return_review(journal: Journal, submission_id: int, assignment_id: int):
                   f"due {assignment.due_at:%-d %B %Y}.", "success")
             return _to_reviewers(journal, submission)
     return _action_page("editorial/review_return.html", journal, submission, assignment, form,
-                        400 if request.method == "POST" else 200, min_days=review_service.RETURN_MIN_DAYS)
+                        400 if request.method == "POST" else 200, min_days=review_handling_service.RETURN_MIN_DAYS)
 
 
 @bp.route(f"{REVIEW}/correct", methods=["GET", "POST"])
@@ -183,7 +185,7 @@ def correct_review(journal: Journal, submission_id: int, assignment_id: int):
     if form.validate_on_submit():
         corrected_before = assignment.review is not None and assignment.review.corrected_comments is not None
         try:
-            review = review_service.correct_review(current_user, assignment, form.text.data)
+            review = review_handling_service.correct_review(current_user, assignment, form.text.data)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -204,7 +206,7 @@ def revert_correction(journal: Journal, submission_id: int, assignment_id: int):
     submission, assignment = _load(journal, submission_id, assignment_id)
     if PlainForm().validate_on_submit():
         try:
-            review_service.revert_correction(current_user, assignment)
+            review_handling_service.revert_correction(current_user, assignment)
         except DomainError as error:
             flash(error.message, "error")
         else:
@@ -221,7 +223,7 @@ def rate_review(journal: Journal, submission_id: int, assignment_id: int):
         flash(" ".join(e for errors in form.errors.values() for e in errors) or "Choose both ratings.", "error")
         return _to_review(journal, submission, assignment)
     try:
-        review_service.rate_review(current_user, assignment, form.timeliness.data, form.quality.data)
+        review_handling_service.rate_review(current_user, assignment, form.timeliness.data, form.quality.data)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -235,7 +237,7 @@ def approve_due_date(journal: Journal, submission_id: int, assignment_id: int):
     submission, assignment = _load(journal, submission_id, assignment_id)
     if PlainForm().validate_on_submit():
         try:
-            review_service.approve_proposed_due_date(current_user, assignment)
+            invitation_service.approve_proposed_due_date(current_user, assignment)
         except DomainError as error:
             flash(error.message, "error")
         else:
@@ -251,7 +253,7 @@ def refuse_due_date(journal: Journal, submission_id: int, assignment_id: int):
     form = RefuseForm()
     if form.validate_on_submit():
         try:
-            review_service.refuse_proposed_due_date(current_user, assignment, form.note.data or "")
+            invitation_service.refuse_proposed_due_date(current_user, assignment, form.note.data or "")
         except DomainError as error:
             show_error(form, error)
         else:

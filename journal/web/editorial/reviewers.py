@@ -12,8 +12,8 @@ from wtforms.validators import InputRequired, Length, Optional
 from journal.models import CRITERIA, Journal, Submission, SubmissionStatus, utcnow
 from journal.models.reviews import ReviewAssignment
 from journal.permissions import can, journal_from_slug, permission, require
+from journal.services import invitations as invitation_service
 from journal.services import reviewer_search
-from journal.services import reviews as review_service
 from journal.services.conflicts import ConflictsFound
 from journal.services.errors import DomainError
 from journal.web.choices import select_choices
@@ -38,7 +38,7 @@ def invite_form(submission: Submission, formdata=None) -> InviteForm:
     form = InviteForm(formdata=formdata) if formdata is not None else InviteForm()
     form.reviewer_id.choices = select_choices([(0, "— choose —")] + [
         (user.id, conflict_label(f"{user.full_name} · {user.affiliation or 'no affiliation'} · {count} open", found))
-        for user, count, found in review_service.reviewer_pool_with_conflicts(submission)
+        for user, count, found in invitation_service.reviewer_pool_with_conflicts(submission)
     ])
     if formdata is None:
         today = utcnow().date()
@@ -54,7 +54,7 @@ def page_context(submission: Submission) -> dict:
     manages = can(current_user, "submission.decide", submission)
     inviting = manages and submission.status is SubmissionStatus.UNDER_REVIEW
     return {
-        "assignments": review_service.assignments_of(submission),
+        "assignments": invitation_service.assignments_of(submission),
         "criteria": CRITERIA,
         "manages_reviewers": manages,
         "invite_form": invite_form(submission) if inviting else None,
@@ -67,7 +67,7 @@ def _to_page(journal: Journal, submission: Submission):
 
 
 def _assignment(submission: Submission, assignment_id: int) -> ReviewAssignment:
-    assignment = next((a for a in review_service.assignments_of(submission) if a.id == assignment_id), None)
+    assignment = next((a for a in invitation_service.assignments_of(submission) if a.id == assignment_id), None)
     if assignment is None:
         abort(404)
     return assignment
@@ -99,7 +99,7 @@ def invite(journal: Journal, submission_id: int):
         flash(" ".join(e for errors in form.errors.values() for e in errors) or "Check the invitation.", "error")
         return _after_invite(journal, submission)
     try:
-        assignment, _token = review_service.invite_reviewer(
+        assignment, _token = invitation_service.invite_reviewer(
             current_user, submission, user_id=form.reviewer_id.data or None, email=form.email.data,
             name=form.name.data, respond_by=form.respond_by.data, due_at=form.due_at.data,
             override=form.override.data, override_reason=form.override_reason.data or "")
@@ -127,7 +127,7 @@ def cancel_assignment(journal: Journal, submission_id: int, assignment_id: int):
     require("submission.decide", submission)
     assignment = _assignment(submission, assignment_id)
     try:
-        review_service.cancel_invitation(current_user, assignment)
+        invitation_service.cancel_invitation(current_user, assignment)
     except DomainError as error:
         flash(error.message, "error")
     else:
@@ -146,7 +146,7 @@ def extend_due_date(journal: Journal, submission_id: int, assignment_id: int):
         flash("Give the new due date.", "error")
         return _to_page(journal, submission)
     try:
-        review_service.extend_due_date(current_user, assignment, form.due_at.data)
+        invitation_service.extend_due_date(current_user, assignment, form.due_at.data)
     except DomainError as error:
         flash(error.message, "error")
     else:

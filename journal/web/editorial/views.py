@@ -111,7 +111,7 @@ def submission(journal: Journal, submission_id: int):
     sees_authors = can(current_user, "submission.see_authors", submission)
     events = history(submission) if sees_authors else editorial_service.history_without_authors(submission)
     actions = {t.name for t in available(current_user, submission)}
-    from journal.services.reviews import previous_reviewers
+    from journal.services.invitations import previous_reviewers
 
     if "send_to_review" in actions and submission.current_round > 1 and previous_reviewers(submission):
         actions.add("send_to_previous_reviewers")
@@ -347,16 +347,17 @@ def recommend(journal: Journal, submission_id: int):
 @bp.post("/<slug>/submissions/<int:submission_id>/send-to-previous-reviewers")
 @permission("journal.editorial", load=journal_from_slug)
 def send_to_previous_reviewers(journal: Journal, submission_id: int):
-    from journal.services import reviews as review_service
+    from journal.services import invitations as invitation_service
 
     submission = _editorial_submission(journal, submission_id)
     require("submission.decide", submission)
     form = ScreenForm()
     if form.validate_on_submit():
         try:
-            count = review_service.send_to_previous_reviewers(current_user, submission, expected_version=_version(form),
-                                                              override=form.override.data,
-                                                              override_reason=form.override_reason.data or "")
+            count = invitation_service.send_to_previous_reviewers(current_user, submission,
+                                                                  expected_version=_version(form),
+                                                                  override=form.override.data,
+                                                                  override_reason=form.override_reason.data or "")
         except ConflictsFound as held:
             return held_page(held, journal=journal, submission=submission, heading="Send to the same reviewers",
                              action=url_for("editorial.send_to_previous_reviewers", slug=journal.slug,

@@ -5,6 +5,8 @@ from flask_login import current_user
 
 from journal.models import CRITERIA, AssignmentStatus, ReviewMode, utcnow
 from journal.permissions import permission
+from journal.services import invitations as invitation_service
+from journal.services import review_attachments as review_attachment_service
 from journal.services import reviews as review_service
 from journal.services import shared_reviews
 from journal.services import submissions as submission_service
@@ -24,7 +26,7 @@ ATTACHMENT_NOT_SAVED = ("The files service is unavailable just now, so the attac
 @bp.get("/")
 @permission("menu.review")
 def index():
-    assignments = review_service.my_assignments(current_user)
+    assignments = invitation_service.my_assignments(current_user)
     invited = [a for a in assignments if a.status is A.INVITED]
     return render_template(
         "review/index.html",
@@ -32,7 +34,8 @@ def index():
         in_progress=[a for a in assignments if a.status is A.ACCEPTED],
         completed=[a for a in assignments if a.status is A.SUBMITTED],
         # The personal link of the invitation mail, so the reviewer can answer from here too.
-        answer_links={a.id: url_for("review.invitation", token=review_service.invitation_token(a)) for a in invited},
+        answer_links={a.id: url_for("review.invitation",
+                                    token=invitation_service.invitation_token(a)) for a in invited},
         decisions=shared_reviews.decisions_for(assignments),
         now=utcnow(),
     )
@@ -42,7 +45,7 @@ def index():
 
 def _invitation_page(token: str, accept_form=None, decline_form=None, status=200):
     try:
-        assignment = review_service.invitation_for_token(token)
+        assignment = invitation_service.invitation_for_token(token)
     except DomainError as error:
         return render_template("review/invitation_closed.html", message=error.message), \
             404 if isinstance(error, NotFound) else 410
@@ -70,8 +73,8 @@ def accept(token: str):
     if not form.validate_on_submit():
         return _invitation_page(token, accept_form=form, status=400)
     try:
-        had_account = review_service.invitation_for_token(token).reviewer_id is not None
-        assignment = review_service.accept_invitation(token, proposed_due_at=form.proposed_due_at.data)
+        had_account = invitation_service.invitation_for_token(token).reviewer_id is not None
+        assignment = invitation_service.accept_invitation(token, proposed_due_at=form.proposed_due_at.data)
     except DomainError as error:
         if error.field:
             show_error(form, error)
@@ -87,8 +90,8 @@ def decline(token: str):
     if not form.validate_on_submit():
         return _invitation_page(token, decline_form=form, status=400)
     try:
-        assignment = review_service.decline_invitation(token, reason=form.reason.data or "",
-                                                       alternatives=form.alternatives.data or "")
+        assignment = invitation_service.decline_invitation(token, reason=form.reason.data or "",
+                                                           alternatives=form.alternatives.data or "")
     except DomainError as error:
         return render_template("review/invitation_closed.html", message=error.message), 410
     return render_template("review/invitation_answered.html", assignment=assignment, new_account=False)
@@ -98,7 +101,7 @@ def decline(token: str):
 
 def _my_assignment(kwargs: dict):
     try:
-        assignment = review_service.get_assignment(kwargs.pop("assignment_id"))
+        assignment = invitation_service.get_assignment(kwargs.pop("assignment_id"))
     except NotFound:
         abort(404)
     if assignment.status not in (A.ACCEPTED, A.SUBMITTED):
@@ -132,7 +135,8 @@ def _save(assignment, form: ReviewForm, action: str) -> str:
     upload = form.attachment.data
     if upload and getattr(upload, "filename", ""):
         try:
-            file = review_service.add_review_attachment(current_user, assignment, upload.stream, upload.filename)
+            file = review_attachment_service.add_review_attachment(current_user, assignment, upload.stream,
+                                                                   upload.filename)
         except FilesUnavailable:  # the draft above is saved: say so rather than "nothing was saved"
             raise FilesUnavailable(ATTACHMENT_NOT_SAVED, "attachment") from None
         messages.append(f"The attachment is saved as “{file.original_name}”.")

@@ -1,0 +1,463 @@
+"""Inviting reviewers and their answers: the reviewer pool, the invitation (one conflict check first), sending a
+revision to the previous round's reviewers, accepting or declining through the mailed link, cancelling, and the
+due dates (the editor's changes, the date a reviewer proposes on accepting).
+
+The invitation link carries a token derived from the assignment with the app's secret key (HMAC), so reminders can
+repeat the same link; only the token's SHA-256 is stored, so a database copy alone opens no invitation.
+Mails and audit events never name the paper's authors to a reviewer, nor a reviewer to the authors.
+"""
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from journal.audit import audit, excerpt
+from journal.extensions import db
+from journal.mail import external_url, queue_mail
+from journal.models import (AssignmentStatus, Membership, ReviewAssignment, ReviewRound, Role, Submission,
+                            SubmissionStatus, User, utcnow)
+from journal.models.reviews import ENDED_STATUSES, OPEN_STATUSES
+from journal.permissions import can
+from journal.services.accounts import find_user_by_email, hash_password, normalize_email, queue_set_password
+from journal.services.conflicts import Conflict, Person, conflicts_for, conflicts_of, require_override
+from journal.services.errors import DomainError, NotFound, PermissionDenied
+from journal.services.handlers import managing_editors_of
+from journal.services.unit import transactional
+
+
+A = AssignmentStatus
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_token(assignment: ReviewAssignment) -> str:
+    """The personal link's token: the same for the invitation mail and every reminder."""
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"review-invitation:{assignment.id}:{assignment.invitee_email}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def as_deadline(value: date | datetime | None) -> datetime | None:
+    """A date means the end of that day (UTC); a datetime is kept."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(23, 59, 59), tzinfo=UTC)
+
+
+def reviewer_pool(submission: Submission) -> list[tuple[User, int]]:
+    """The journal's active reviewers, except the paper's authors, each with their open assignments (any journal)."""
+    return [(user, count) for user, count, _found in reviewer_pool_with_conflicts(submission)]
+
+
+def reviewer_pool_with_conflicts(submission: Submission) -> list[tuple[User, int, list[Conflict]]]:
+    """The pool as above, each with their conflicts of interest (texts that name no author)."""
+    load = (select(ReviewAssignment.reviewer_id, func.count().label("open"))
+            .where(ReviewAssignment.status.in_(OPEN_STATUSES), ReviewAssignment.reviewer_id.is_not(None))
+            .group_by(ReviewAssignment.reviewer_id).subquery())
+    reviewer_ids = select(Membership.user_id).where(Membership.journal_id == submission.journal_id,
+                                                    Membership.role == Role.REVIEWER)
+    rows = db.session.execute(
+        select(User, func.coalesce(load.c.open, 0)).outerjoin(load, load.c.reviewer_id == User.id)
+        .where(User.id.in_(reviewer_ids), User.active.is_(True)).order_by(User.family_name, User.given_name)
+    ).all()
+    found = conflicts_for(None, submission, [Person.of(user) for user, _count in rows], sees_authors=False)
+    return [(user, count, conflicts) for (user, count), conflicts in zip(rows, found)
+            if not any(c.blocks for c in conflicts)]
+
+
+def assignments_of(submission: Submission) -> list[ReviewAssignment]:
+    """Every assignment of every round, by round and label."""
+    from sqlalchemy.orm import selectinload
+
+    return list(db.session.scalars(
+        select(ReviewAssignment).join(ReviewRound).where(ReviewAssignment.submission_id == submission.id)
+        .options(selectinload(ReviewAssignment.reviewer), selectinload(ReviewAssignment.review),
+                 selectinload(ReviewAssignment.round))
+        .order_by(ReviewRound.number, ReviewAssignment.label_number, ReviewAssignment.id)
+    ))
+
+
+def current_round(submission: Submission) -> ReviewRound | None:
+    return next((r for r in submission.rounds if r.number == submission.current_round), None)
+
+
+def _label_number(submission: Submission, user: User | None, email: str) -> int:
+    """The number this person had on the paper before, or the next free one."""
+    rows = db.session.execute(
+        select(ReviewAssignment.reviewer_id, ReviewAssignment.invitee_email, ReviewAssignment.label_number)
+        .where(ReviewAssignment.submission_id == submission.id)
+    ).all()
+    for reviewer_id, invitee_email, number in rows:
+        if (user is not None and reviewer_id == user.id) or invitee_email == email:
+            return number
+    return max((number for *_, number in rows), default=0) + 1
+
+
+def editors_to_tell(submission: Submission) -> list[User]:
+    """The handling editor, or the managing editors while there is none (never an author of the paper)."""
+    if submission.handling_editor is not None:
+        return [submission.handling_editor]
+    return managing_editors_of(submission)
+
+
+def editor_link(submission: Submission) -> str:
+    return external_url("editorial.submission", slug=submission.journal.slug, submission_id=submission.id)
+
+
+def check_decides(actor: User, submission: Submission) -> None:
+    if not can(actor, "submission.decide", submission):
+        raise PermissionDenied("Only the handling editor or a managing editor manages this paper's reviewers.")
+
+
+def _invite(actor: User, submission: Submission, *, user_id: int | None = None, email: str | None = None,
+            name: str | None = None, respond_by: date | datetime | None = None,
+            due_at: date | datetime | None = None, override: bool = False,
+            override_reason: str = "") -> tuple[ReviewAssignment, str]:
+    """Ask a reviewer (an account, or a new person by name and email) to review the current round.
+
+    The one conflict check decides first: an author of the paper is refused; any other conflict of interest holds
+    the invitation (ConflictsFound, with the flags) unless the editor overrides it with a reason, which the audit
+    event records. Returns the assignment and the invitation token (mailed; not stored)."""
+    check_decides(actor, submission)
+    if submission.status is not SubmissionStatus.UNDER_REVIEW:
+        raise DomainError(f"{submission.display_reference} is “{submission.status.label}”; reviewers are invited "
+                          "while it is under review.")
+    round_ = current_round(submission)
+    if round_ is None:
+        raise DomainError("This submission has no open review round.")
+    user: User | None = None
+    name = (name or "").strip()
+    if user_id:
+        user = db.session.get(User, user_id)
+        if user is None or not user.active:
+            raise DomainError("Choose one of the journal's reviewers.", "reviewer_id")
+    else:
+        email = normalize_email(email or "")
+        if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+            raise DomainError("Enter the new reviewer's email address.", "email")
+        user = find_user_by_email(email)
+        if user is None and not name:
+            raise DomainError("Enter the new reviewer's name.", "name")
+        if user is not None and not user.active:
+            raise DomainError("This person's account is deactivated; they cannot be invited.", "email")
+    address = user.email if user else email
+    field = "reviewer_id" if user_id else "email"
+    found = conflicts_of(actor, submission, Person(name=user.full_name if user else name, email=address, user=user))
+    if any(c.blocks for c in found):
+        raise DomainError("This person is an author of the paper and cannot review it.", field)
+    for other in db.session.scalars(select(ReviewAssignment).where(ReviewAssignment.round_id == round_.id)):
+        same = (user is not None and other.reviewer_id == user.id) or other.invitee_email == address
+        if same and other.status not in ENDED_STATUSES:
+            raise DomainError(f"{other.reviewer_name} has been invited in this round already "
+                              f"({other.status.label.lower()}).", field)
+
+    now = utcnow()
+    journal = submission.journal
+    respond_by = as_deadline(respond_by) or now + timedelta(days=journal.response_days)
+    due_at = as_deadline(due_at) or max(now + timedelta(days=journal.review_days), respond_by + timedelta(days=1))
+    if respond_by <= now:
+        raise DomainError("The respond-by date must lie in the future.", "respond_by")
+    if due_at <= respond_by:
+        raise DomainError("The review must be due after the respond-by date.", "due_at")
+    override_payload = require_override([(user.full_name if user else name, found)], override=override,
+                                        reason=override_reason)
+
+    assignment = ReviewAssignment(
+        round=round_, submission_id=submission.id, reviewer=user, invitee_email=address,
+        invitee_name=user.full_name if user else name, invited_by=actor, status=A.INVITED,
+        token_hash=hash_token(secrets.token_urlsafe(32)), respond_by=respond_by, due_at=due_at,
+        label_number=_label_number(submission, user, address), decline_reason="", suggested_alternatives="",
+        reminders_sent=0,
+    )
+    db.session.add(assignment)
+    db.session.flush()  # the id, which the token is derived from
+    token = invitation_token(assignment)
+    assignment.token_hash = hash_token(token)
+    audit(actor, "review.invited", submission, reviewer=assignment.label, round=round_.number,
+          respond_by=respond_by.date().isoformat(), due=due_at.date().isoformat(), **override_payload)
+    queue_mail(user or address, "review_invitation", subject=f"Invitation to review for {journal.title}",
+               related=submission, submission=submission, journal=journal, assignment=assignment,
+               name=assignment.reviewer_name, link=external_url("review.invitation", token=token))
+    return assignment, token
+
+
+# One invitation, one transaction; _invite is also used inside larger services (re-inviting a round).
+invite_reviewer = transactional(_invite)
+
+
+def previous_reviewers(submission: Submission) -> list[User]:
+    """The reviewers who submitted a review in the previous round, by label."""
+    number = submission.current_round - 1
+    return [a.reviewer for a in assignments_of(submission)
+            if a.round.number == number and a.status is A.SUBMITTED and a.reviewer is not None and a.reviewer.active]
+
+
+@transactional
+def send_to_previous_reviewers(actor: User, submission: Submission, *, expected_version: int | None = None,
+                               override: bool = False, override_reason: str = "") -> int:
+    """A revision goes back to review and the previous round's reviewers are invited again, in one step.
+
+    Each goes through the conflict check first (the authors may have opposed one in the revision, or written a
+    paper with one since): a conflict holds them all, with every flag, until the editor overrides it with a reason."""
+    from journal.workflow import check_version, transition
+
+    check_version(submission, expected_version)
+    reviewers = previous_reviewers(submission)
+    if not reviewers:
+        raise DomainError("No reviewer finished a review in the previous round; invite reviewers one by one.")
+    flagged = list(zip((r.full_name for r in reviewers),
+                       conflicts_for(actor, submission, [Person.of(r) for r in reviewers])))
+    authors = [name for name, found in flagged if any(c.blocks for c in found)]
+    if authors:
+        raise DomainError(f"{', '.join(authors)} is now an author of the paper and cannot review it; invite "
+                          "reviewers one by one.")
+    require_override(flagged, override=override, reason=override_reason)
+    transition(actor, submission, "send_to_review", round=submission.current_round)
+    for reviewer in reviewers:
+        _invite(actor, submission, user_id=reviewer.id, override=override, override_reason=override_reason)
+    return len(reviewers)
+
+
+def link_closes_at(assignment: ReviewAssignment) -> datetime:
+    """The invitation link expires after the respond-by date, but stays open through the journal's last
+    reminder after it (reminders "your answer was due 2 days ago" carry the same link, and it must work)."""
+    days = (assignment.submission.journal.reminder_days or {}).get("respond_by", [])
+    grace = max((d for d in days if isinstance(d, int) and d > 0), default=0)
+    if not grace:
+        return assignment.respond_by
+    # Reminders count calendar days (UTC): the link works through the whole day of the last one.
+    return datetime.combine((assignment.respond_by + timedelta(days=grace)).date(), time(23, 59, 59), tzinfo=UTC)
+
+
+def invitation_for_token(token: str) -> ReviewAssignment:
+    """The invitation this link opens; a readable error when it no longer does."""
+    assignment = db.session.scalar(select(ReviewAssignment).where(ReviewAssignment.token_hash == hash_token(token or "")))
+    if assignment is None:
+        raise NotFound("This invitation link is not valid. Copy the whole link from the mail, or write to the "
+                       "editorial office.")
+    if assignment.status is A.CANCELLED:
+        raise DomainError("This invitation was cancelled by the editors: your review is no longer needed. "
+                          "Thank you all the same.")
+    if assignment.status is A.INVITED and utcnow() > link_closes_at(assignment):
+        raise DomainError("This invitation has expired: its answer was due by "
+                          f"{assignment.respond_by:%-d %B %Y}. Write to the editorial office if you would still "
+                          "like to review.")
+    return assignment
+
+
+def _open_invitation(token: str) -> ReviewAssignment:
+    assignment = invitation_for_token(token)
+    if assignment.status is not A.INVITED:
+        raise DomainError(f"You have answered this invitation already ({assignment.status.label.lower()}).")
+    if assignment.submission.status is not SubmissionStatus.UNDER_REVIEW:
+        raise DomainError("This paper is no longer under review; your review is not needed. Thank you all the same.")
+    return assignment
+
+
+def _tell_editors(assignment: ReviewAssignment, *, accepted: bool) -> None:
+    submission = assignment.submission
+    for editor in editors_to_tell(submission):
+        queue_mail(editor, "review_invitation_answered",
+                   subject=f"{submission.reference}: {assignment.label} {'accepted' if accepted else 'declined'}",
+                   related=submission, submission=submission, assignment=assignment, accepted=accepted,
+                   reviewer_name=assignment.reviewer_name, link=editor_link(submission))
+
+
+def _split_name(name: str, email: str) -> tuple[str, str]:
+    parts = name.split()
+    if not parts:
+        return email.split("@")[0], ""
+    return (" ".join(parts[:-1]) or parts[0], parts[-1] if len(parts) > 1 else "")
+
+
+def _agreed(assignment: ReviewAssignment) -> bool:
+    """Accepted at some point: reviewing, submitted, or cancelled after accepting."""
+    return assignment.status in (A.ACCEPTED, A.SUBMITTED) or (
+        assignment.status is A.CANCELLED and assignment.responded_at is not None)
+
+
+def _settle_label(assignment: ReviewAssignment) -> None:
+    """An invitation's number is provisional; accepting fixes it as the next among those who agreed (or the
+    number this person had before), so a declined invitation leaves no gap in what the authors read:
+    Reviewer 1, Reviewer 2. An open invitation holding that number moves to the next free one."""
+    others = db.session.scalars(select(ReviewAssignment).where(
+        ReviewAssignment.submission_id == assignment.submission_id, ReviewAssignment.id != assignment.id)).all()
+    earlier = next((a.label_number for a in others if _agreed(a) and a.reviewer_id is not None
+                    and a.reviewer_id == assignment.reviewer_id), None)
+    number = earlier or max((a.label_number for a in others if _agreed(a)), default=0) + 1
+    assignment.label_number = number
+    for other in others:
+        if other.status is A.INVITED and other.label_number == number:
+            other.label_number = max([a.label_number for a in others] + [number]) + 1
+
+
+@transactional
+def accept_invitation(token: str, *, proposed_due_at: date | datetime | None = None) -> ReviewAssignment:
+    """The invitee agrees to review. Someone without an account gets one (the link proved the address) and a
+    mail to choose a password; either way they become a reviewer of the journal."""
+    assignment = _open_invitation(token)
+    proposed = as_deadline(proposed_due_at)
+    if proposed is not None and proposed <= utcnow():
+        raise DomainError("A proposed due date must lie in the future.", "proposed_due_at")
+    new_account = False
+    if assignment.reviewer is None:
+        user = find_user_by_email(assignment.invitee_email)
+        if user is None:
+            given, family = _split_name(assignment.invitee_name, assignment.invitee_email)
+            user = User(email=assignment.invitee_email, password_hash=hash_password(secrets.token_urlsafe(32)),
+                        given_name=given, family_name=family, expertise_keywords=[], email_verified_at=utcnow())
+            db.session.add(user)
+            db.session.flush()
+            audit(user, "user.registered", user, via="review invitation")
+            new_account = True
+        assignment.reviewer = user
+    user = assignment.reviewer
+    submission = assignment.submission
+    if not db.session.scalar(select(Membership.id).where(Membership.user_id == user.id,
+                                                         Membership.journal_id == submission.journal_id,
+                                                         Membership.role == Role.REVIEWER)):
+        db.session.add(Membership(user_id=user.id, journal_id=submission.journal_id, role=Role.REVIEWER))
+    if new_account:
+        queue_set_password(user, reason=f"because you agreed to review for {submission.journal.title}")
+    _settle_label(assignment)
+    assignment.status = A.ACCEPTED
+    assignment.responded_at = utcnow()
+    assignment.proposed_due_at = proposed if proposed and proposed != assignment.due_at else None
+    audit(user, "review.accepted", submission, reviewer=assignment.label,
+          **({"proposed_due": proposed.date().isoformat()} if assignment.proposed_due_at else {}))
+    _tell_editors(assignment, accepted=True)
+    return assignment
+
+
+@transactional
+def decline_invitation(token: str, *, reason: str = "", alternatives: str = "") -> ReviewAssignment:
+    """The invitee says no, with an optional reason and people to ask instead."""
+    assignment = _open_invitation(token)
+    assignment.status = A.DECLINED
+    assignment.responded_at = utcnow()
+    assignment.decline_reason = (reason or "").strip()[:5000]
+    assignment.suggested_alternatives = (alternatives or "").strip()[:5000]
+    audit(assignment.reviewer, "review.declined", assignment.submission, reviewer=assignment.label)
+    _tell_editors(assignment, accepted=False)
+    return assignment
+
+
+def _reviewer_link(assignment: ReviewAssignment) -> str:
+    return external_url("review.index")
+
+
+@transactional
+def cancel_invitation(actor: User, assignment: ReviewAssignment) -> None:
+    """The editor withdraws an invitation or an accepted request; the reviewer is told."""
+    submission = assignment.submission
+    check_decides(actor, submission)
+    if assignment.status not in OPEN_STATUSES:
+        raise DomainError(f"{assignment.label}'s assignment is “{assignment.status.label}”; only open invitations "
+                          "and reviews in progress can be cancelled.")
+    assignment.status = A.CANCELLED
+    assignment.cancelled_at = utcnow()
+    audit(actor, "review.cancelled", submission, reviewer=assignment.label)
+    queue_mail(assignment.reviewer or assignment.invitee_email, "review_cancelled",
+               subject=f"Review no longer needed: {submission.journal.title}", related=submission,
+               submission=submission, journal=submission.journal, name=assignment.reviewer_name)
+
+
+def _set_due_date(actor: User, assignment: ReviewAssignment, due_at: date | datetime, *,
+                  action: str = "review.due_date_changed") -> None:
+    """The rules of a new due date, shared by extending and approving the reviewer's proposal."""
+    submission = assignment.submission
+    check_decides(actor, submission)
+    if assignment.status not in OPEN_STATUSES:
+        raise DomainError(f"{assignment.label}'s assignment is “{assignment.status.label}”; its due date cannot "
+                          "change.")
+    due_at = as_deadline(due_at)
+    if due_at is None or due_at <= utcnow():
+        raise DomainError("The new due date must lie in the future.", "due_at")
+    if due_at <= assignment.respond_by:
+        raise DomainError("The review must be due after the respond-by date.", "due_at")
+    previous = assignment.due_at
+    assignment.due_at = due_at
+    assignment.proposed_due_at = None
+    audit(actor, action, submission, reviewer=assignment.label,
+          previous=previous.date().isoformat(), due=due_at.date().isoformat())
+
+
+@transactional
+def extend_due_date(actor: User, assignment: ReviewAssignment, due_at: date | datetime) -> None:
+    """The editor moves the review's due date (e.g. granting the date the reviewer proposed)."""
+    submission = assignment.submission
+    _set_due_date(actor, assignment, due_at)
+    queue_mail(assignment.reviewer or assignment.invitee_email, "review_due_changed",
+               subject=f"New due date for your review: {submission.journal.title}", related=submission,
+               submission=submission, journal=submission.journal, assignment=assignment,
+               name=assignment.reviewer_name, link=_reviewer_link(assignment))
+
+
+def get_assignment(assignment_id: int) -> ReviewAssignment:
+    assignment = db.session.get(ReviewAssignment, assignment_id)
+    if assignment is None:
+        raise NotFound("There is no such review assignment.")
+    return assignment
+
+
+def my_assignments(user: User) -> list[ReviewAssignment]:
+    """The reviewer's assignments, newest first, with their papers."""
+    from sqlalchemy.orm import selectinload
+
+    return list(db.session.scalars(
+        select(ReviewAssignment).where(ReviewAssignment.reviewer_id == user.id)
+        .options(selectinload(ReviewAssignment.submission).selectinload(Submission.journal),
+                 selectinload(ReviewAssignment.review), selectinload(ReviewAssignment.round))
+        .order_by(ReviewAssignment.due_at.desc(), ReviewAssignment.id.desc())
+    ))
+
+
+def _pending_proposal(actor: User, assignment: ReviewAssignment) -> datetime:
+    check_decides(actor, assignment.submission)
+    if assignment.proposed_due_at is None:
+        raise DomainError(f"{assignment.label} has no proposed due date waiting for an answer.")
+    return assignment.proposed_due_at
+
+
+@transactional
+def approve_proposed_due_date(actor: User, assignment: ReviewAssignment) -> ReviewAssignment:
+    """The due date the reviewer proposed on accepting becomes the due date; the reviewer is told."""
+    proposed = _pending_proposal(actor, assignment)
+    _set_due_date(actor, assignment, proposed, action="review.proposed_due_date_approved")
+    _tell_due_date_answer(assignment, approved=True, note="")
+    return assignment
+
+
+@transactional
+def refuse_proposed_due_date(actor: User, assignment: ReviewAssignment, note: str = "") -> ReviewAssignment:
+    """The editor keeps the due date; the reviewer is told, with the editor's note if any."""
+    proposed = _pending_proposal(actor, assignment)
+    if assignment.status not in OPEN_STATUSES:
+        raise DomainError(f"{assignment.label}'s assignment is “{assignment.status.label}”; its due date cannot "
+                          "change.")
+    note = (note or "").replace("\r\n", "\n").strip()
+    if len(note) > 5000:
+        raise DomainError("Keep the note under 5,000 characters.", "note")
+    assignment.proposed_due_at = None
+    audit(actor, "review.proposed_due_date_refused", assignment.submission, reviewer=assignment.label,
+          proposed=proposed.date().isoformat(), due=assignment.due_at.date().isoformat(),
+          **({"note": excerpt(note)} if note else {}))
+    _tell_due_date_answer(assignment, approved=False, note=note, proposed=proposed)
+    return assignment
+
+
+def _tell_due_date_answer(assignment: ReviewAssignment, *, approved: bool, note: str,
+                          proposed: datetime | None = None) -> None:
+    submission = assignment.submission
+    queue_mail(assignment.reviewer or assignment.invitee_email, "review_due_date_answered",
+               subject=f"Your proposed due date {'is approved' if approved else 'could not be granted'}: "
+                       f"{submission.journal.title}",
+               related=submission, submission=submission, journal=submission.journal, assignment=assignment,
+               name=assignment.reviewer_name, approved=approved, note=note, proposed=proposed,
+               link=external_url("review.assignment", assignment_id=assignment.id))
