@@ -50,7 +50,7 @@ ACTION_LABELS = {
     "submission.recommended": "Decision recommended",
     "submission.recommendation_confirmed": "Recommendation confirmed",
     "submission.recommendation_changed": "Recommendation changed by the managing editor",
-    # Production and issues (journal/services/production.py, issues.py)
+    # Production and issues (journal/services/production.py, proofs.py, issues.py)
     "article.production_started": "Production started",
     "article.galley_uploaded": "Galley uploaded",
     "article.metadata_confirmed": "Metadata confirmed",

@@ -182,7 +182,7 @@ RULES: dict[str, Callable] = {
     "submission.see_authors": lambda user, obj: _sees_authors(user, obj),
     "submission.produce": lambda user, obj: has_role(user, obj.journal_id, Role.MANAGING_EDITOR)
     and not is_contributor(user, obj),
-    # Production and issues (journal/services/production.py, issues.py): the managing editors, never on
+    # Production and issues (journal/services/production.py, proofs.py, issues.py): the managing editors, never on
     # their own paper. The journal's production area, its issues, and one article in production.
     "journal.production": lambda user, obj: has_role(user, obj, Role.MANAGING_EDITOR),
     "issue.manage": lambda user, obj: has_role(user, obj.journal_id, Role.MANAGING_EDITOR),

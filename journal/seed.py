@@ -450,6 +450,7 @@ def seed_issues() -> list[str]:
     from journal.doi import make_doi
     from journal.services import issues as issue_service
     from journal.services import production
+    from journal.services import proofs as proof_service
 
     jdse = db.session.scalar(select(Journal).where(Journal.slug == "jdse"))
     manager = _person("managing.editor@idsea.example")
@@ -470,8 +471,8 @@ def seed_issues() -> list[str]:
                                  journal=jdse.title, doi=doi, first_page=page, keywords=keywords)
             production.upload_galley(manager, article, io.BytesIO(galley), "galley.pdf")
             production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
-            production.request_proofs(manager, article)
-            production.approve_proofs(author, article)
+            proof_service.request_proofs(manager, article)
+            proof_service.approve_proofs(author, article)
             pages = article.current_version.galley.page_count
             issue_service.schedule_article(manager, article, issue_id=issue.id, first_page=page,
                                            last_page=page + pages - 1)
@@ -486,6 +487,6 @@ def seed_issues() -> list[str]:
                          journal=jdse.title, doi="(given at publication)", keywords=keywords)
     production.upload_galley(manager, article, io.BytesIO(galley), "galley.pdf")
     production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
-    production.request_proofs(manager, article)
+    proof_service.request_proofs(manager, article)
     made.append(f"{submission.display_reference}: in production, proofs with the author")
     return made

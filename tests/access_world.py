@@ -21,6 +21,7 @@ from journal.services import drafts as draft_service
 from journal.services import invitations as invitation_service
 from journal.services import issues as issue_service
 from journal.services import manuscripts as manuscript_service
+from journal.services import proofs as proof_service
 from journal.services import review_attachments as review_attachment_service
 from journal.services import reviews as review_service
 from journal.services import submissions as service
@@ -170,11 +171,11 @@ def build_world(state: str, make_journal, make_user) -> World:
             article = production.start_production(manager, p)
             production.upload_galley(manager, article, io.BytesIO(manuscript_pdf(["Galley", "Page 1"])), "final.pdf")
             production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
-            production.request_proofs(manager, article)
+            proof_service.request_proofs(manager, article)
             v["article"] = article.id
             v["galley"] = article.current_version.galley.id
         if state == "published":
-            production.approve_proofs(people["author"], article)
+            proof_service.approve_proofs(people["author"], article)
             issue_service.schedule_article(manager, article, issue_id=issue.id, first_page=1, last_page=1)
             issue_service.publish_issue(manager, issue)
         attachment = db.session.scalar(select(SubmissionFile.id).where(

@@ -17,6 +17,7 @@ from journal.services import invitations as invitation_service
 from journal.services import issues as issue_service
 from journal.services import manuscripts as manuscript_service
 from journal.services import production
+from journal.services import proofs as proof_service
 from journal.services import reviews as review_service
 from journal.services import submissions as service
 from journal.services.errors import DomainError, PermissionDenied
@@ -69,9 +70,9 @@ def ready_article(submission, manager, author, *, issue=None, pages=(1, 3), appr
     article = production.start_production(manager, submission)
     production.upload_galley(manager, article, galley_pdf(submission.title, pages=pages[1] - pages[0] + 1), "final.pdf")
     production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
-    production.request_proofs(manager, article)
+    proof_service.request_proofs(manager, article)
     if approve:
-        production.approve_proofs(author, article)
+        proof_service.approve_proofs(author, article)
     if issue is not None:
         issue_service.schedule_article(manager, article, issue_id=issue.id, first_page=pages[0], last_page=pages[1])
     return article
@@ -255,11 +256,11 @@ def test_proofs_go_out_only_with_a_galley_and_confirmed_metadata(accepted, outbo
     manager = people["manager"]
     article = production.start_production(manager, submission)
     with pytest.raises(DomainError) as error:
-        production.request_proofs(manager, article)
+        proof_service.request_proofs(manager, article)
     assert error.value.message == "Before the proofs go out: upload the galley; confirm the metadata."
     production.upload_galley(manager, article, galley_pdf(), "final.pdf")
     with pytest.raises(DomainError, match="confirm the metadata"):
-        production.request_proofs(manager, article)
+        proof_service.request_proofs(manager, article)
     assert not [m for m in outbox() if m.template == "proofs_requested"]
 
 
@@ -271,8 +272,8 @@ def test_a_change_after_the_proofs_went_out_needs_new_proofs(accepted):
     production.upload_galley(manager, article, galley_pdf("corrected"), "final-2.pdf")
     assert article.status is A.IN_PRODUCTION and article.proofs_approved_at is None
     assert "proofs not approved (not sent to the author yet)" in production.missing_for_publication(article)
-    production.request_proofs(manager, article)
-    production.approve_proofs(author, article)
+    proof_service.request_proofs(manager, article)
+    proof_service.approve_proofs(author, article)
     values = production.metadata_of(article.current_version)
     production.confirm_metadata(manager, article, **values)  # confirmed again unchanged: the approval stands
     assert article.status is A.PROOFS_APPROVED
@@ -285,7 +286,7 @@ def test_the_author_approves_only_the_proofs_the_page_showed(client, login, acce
     article = ready_article(submission, people["manager"], people["author"], approve=False)
     shown = article.lock_version
     production.upload_galley(people["manager"], article, galley_pdf("newer"), "final-2.pdf")
-    production.request_proofs(people["manager"], article)
+    proof_service.request_proofs(people["manager"], article)
     login(people["author"])
     answer = client.post(f"/submissions/{submission.id}/proofs/approve", data={"version": shown},
                          follow_redirects=True).get_data(as_text=True)
@@ -299,7 +300,7 @@ def test_only_the_corresponding_author_or_submitter_answers_the_proofs(client, l
     article = ready_article(submission, people["manager"], people["author"], approve=False)
     url = f"/submissions/{submission.id}/proofs"
     with pytest.raises(PermissionDenied):
-        production.approve_proofs(people["coauthor"], article)
+        proof_service.approve_proofs(people["coauthor"], article)
     login(people["coauthor"])  # linked to the author list at submission: reads the proofs, cannot answer them
     text = client.get(url).get_data(as_text=True)
     assert "Regolith heat flow" in text and "Approve the proofs" not in text
@@ -316,7 +317,7 @@ def test_only_the_corresponding_author_or_submitter_answers_the_proofs(client, l
     submission.contributors[0].is_corresponding = False
     submission.contributors[1].is_corresponding = True
     db.session.commit()
-    production.approve_proofs(people["coauthor"], article)
+    proof_service.approve_proofs(people["coauthor"], article)
     assert article.status is A.PROOFS_APPROVED
 
 

@@ -10,6 +10,7 @@ from journal.models import Role
 from journal.search import parse_query, search_articles
 from journal.services import after_publication, production
 from journal.services import issues as issue_service
+from journal.services import proofs as proof_service
 from tests.test_production import accepted_paper, galley_pdf, office  # noqa: F401  (fixture)
 
 NASTY = ['"', 'dust"', '"dust', '""', "'", "AND", "dust AND", "OR", "or dust", "dust OR", "NOT", "NOT dust",
@@ -41,8 +42,8 @@ def produce(office, title, *, abstract="A study.", keywords="planets", authors=N
         metadata["contributors"] = metadata["contributors"] + [
             {"given_name": given, "family_name": family, "affiliation": "Somewhere"} for given, family in authors]
     production.confirm_metadata(people["manager"], article, **metadata)
-    production.request_proofs(people["manager"], article)
-    production.approve_proofs(people["author"], article)
+    proof_service.request_proofs(people["manager"], article)
+    proof_service.approve_proofs(people["author"], article)
     return article
 
 

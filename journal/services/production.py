@@ -1,5 +1,5 @@
 """Production: an accepted paper becomes an article, with its galley, confirmed metadata and approved proofs.
-(After publication: journal/services/after_publication.py.)
+(The proofs: journal/services/proofs.py; after publication: journal/services/after_publication.py.)
 
 A managing editor starts production explicitly (the "Start production" action): nothing happens to an
 accepted paper behind the editors' backs, and the decision service stays as it is. Version 1 of the
@@ -21,13 +21,11 @@ from journal import pdf
 from journal.audit import audit
 from journal.extensions import db
 from journal.identifiers import normalize_orcid, parse_keywords
-from journal.mail import external_url, queue_mail
 from journal.models import (Article, ArticleStatus, ArticleVersion, FileKind, Submission, SubmissionFile,
                             SubmissionStatus, User, utcnow)
 from journal.permissions import can, contributor_condition
 from journal.services.errors import ConcurrentChange, DomainError, NotFound, PermissionDenied
 from journal.services.files import StagedObjects
-from journal.services.handlers import managing_editors_of
 from journal.services.manuscripts import file_limit, pdf_limits, pdf_slots
 from journal.services.unit import transactional
 from journal.workflow import check_version
@@ -65,13 +63,13 @@ def check_article_version(article: Article, expected_version: int | None) -> Non
                                f"“{article.status.label}”). Please look at it again before you act.")
 
 
-def _require_producer(actor: User, article: Article) -> None:
+def require_producer(actor: User, article: Article) -> None:
     if not can(actor, "article.produce", article):
         raise PermissionDenied("Only the journal's managing editors work on production, and not on their own "
                                "paper.")
 
 
-def _require_in_production(article: Article) -> None:
+def require_in_production(article: Article) -> None:
     if article.is_public:
         raise DomainError("The article is published: change it with a correction (a new version with a note), "
                           "not in production.")
@@ -259,7 +257,7 @@ def _inspect_galley(spooled) -> pdf.PdfReport:
     return report
 
 
-def _store_galley(actor: User, article: Article, stream: BinaryIO, original_name: str, then) -> SubmissionFile:
+def store_galley(actor: User, article: Article, stream: BinaryIO, original_name: str, then) -> SubmissionFile:
     """Check the PDF in the sandbox, store it as a new galley file, let `then(file)` record what it is for, commit.
 
     A refused file changes nothing; a failed commit deletes the stored object again."""
@@ -292,8 +290,8 @@ def upload_galley(actor: User, article: Article, stream: BinaryIO, original_name
     """The final PDF readers will download, checked like any PDF (sandboxed, no scripts, actions or attachments).
 
     Proofs that went out before show the old galley: the article goes back to production."""
-    _require_producer(actor, article)
-    _require_in_production(article)
+    require_producer(actor, article)
+    require_in_production(article)
 
     def record(galley: SubmissionFile) -> None:
         article.current_version.galley = galley
@@ -301,7 +299,7 @@ def upload_galley(actor: User, article: Article, stream: BinaryIO, original_name
               pages=galley.page_count)
         _back_to_production(actor, article, "new galley")
 
-    return _store_galley(actor, article, stream, original_name, record)
+    return store_galley(actor, article, stream, original_name, record)
 
 
 @transactional
@@ -310,8 +308,8 @@ def confirm_metadata(actor: User, article: Article, *, expected_version: int | N
 
     A change after the proofs went out sends the article back to production."""
     check_article_version(article, expected_version)
-    _require_producer(actor, article)
-    _require_in_production(article)
+    require_producer(actor, article)
+    require_in_production(article)
     clean = clean_metadata(**values)
     version = article.current_version
     changed = sorted(name for name, value in clean.items() if getattr(version, name) != value)
@@ -325,7 +323,7 @@ def confirm_metadata(actor: User, article: Article, *, expected_version: int | N
     return changed
 
 
-def _corresponding_address(submission: Submission) -> tuple[str, str]:
+def corresponding_address(submission: Submission) -> tuple[str, str]:
     """(email, name) of the corresponding author; the submitter if none is marked."""
     corresponding = next((c for c in submission.contributors if c.is_corresponding), None)
     if corresponding is not None:
@@ -335,91 +333,9 @@ def _corresponding_address(submission: Submission) -> tuple[str, str]:
 
 def authors_addresses(submission: Submission) -> tuple[str, list[str], str]:
     """(to, cc, name): the corresponding author, copied to the co-authors."""
-    to, name = _corresponding_address(submission)
+    to, name = corresponding_address(submission)
     cc = sorted({c.email for c in submission.contributors} - {to})
     return to, cc, name
-
-
-@transactional
-def request_proofs(actor: User, article: Article, *, expected_version: int | None = None) -> None:
-    """Send the proofs (galley and metadata) to the corresponding author, who approves them or sends corrections."""
-    check_article_version(article, expected_version)
-    _require_producer(actor, article)
-    _require_in_production(article)
-    missing = [m for m in missing_for_publication(article) if m in ("no galley", "metadata not confirmed")]
-    if missing:
-        raise DomainError("Before the proofs go out: " + "; ".join(
-            {"no galley": "upload the galley", "metadata not confirmed": "confirm the metadata"}[m] for m in missing)
-            + ".")
-    article.status = A.PROOFS_REQUESTED
-    article.proofs_requested_at = utcnow()
-    article.proofs_requested_by = actor
-    article.proofs_approved_at = None
-    article.proofs_approved_by = None
-    submission = article.submission
-    to, name = _corresponding_address(submission)
-    audit(actor, "article.proofs_requested", article)
-    queue_mail(to, "proofs_requested", subject=f"Proofs of {submission.reference}: please check and approve",
-               related=article, submission=submission, article=article, name=name,
-               link=external_url("author.proofs", submission_id=submission.id))
-
-
-def _require_proofs_waiting(actor: User, article: Article) -> None:
-    if not can(actor, "submission.proofs", article.submission):
-        raise PermissionDenied("Only the corresponding author approves the proofs or sends corrections.")
-    if article.status is not A.PROOFS_REQUESTED:
-        raise DomainError({
-            A.PROOFS_APPROVED: "You have approved these proofs already.",
-            A.CORRECTIONS_SENT: "Your corrections are with the editorial office; new proofs will follow.",
-        }.get(article.status, "The proofs are not waiting for your answer now: the editorial office is still "
-                              "working on the article."))
-
-
-def _production_editors(article: Article) -> list[User]:
-    """Who hears the author's answer: the editor who sent the proofs, else the journal's managing editors."""
-    requester = article.proofs_requested_by
-    if requester is not None and requester.active and can(requester, "article.produce", article):
-        return [requester]
-    return managing_editors_of(article.submission)
-
-
-@transactional
-def approve_proofs(actor: User, article: Article, *, expected_version: int | None = None) -> None:
-    """The corresponding author approves the proofs as shown; the article may then be published."""
-    check_article_version(article, expected_version)
-    _require_proofs_waiting(actor, article)
-    article.status = A.PROOFS_APPROVED
-    article.proofs_approved_at = utcnow()
-    article.proofs_approved_by = actor
-    audit(actor, "article.proofs_approved", article)
-    submission = article.submission
-    for editor in _production_editors(article):
-        queue_mail(editor, "proofs_approved", subject=f"{submission.reference}: proofs approved", related=article,
-                   submission=submission, article=article,
-                   link=external_url("production.article", slug=submission.journal.slug, submission_id=submission.id))
-
-
-@transactional
-def send_proof_corrections(actor: User, article: Article, *, corrections: str,
-                           expected_version: int | None = None) -> None:
-    """The corresponding author sends corrections as text; the editor corrects and sends new proofs."""
-    check_article_version(article, expected_version)
-    _require_proofs_waiting(actor, article)
-    corrections = (corrections or "").strip()
-    if len(corrections) < 5:
-        raise DomainError("Write the corrections (page, line, what should change).", "corrections")
-    if len(corrections) > 20_000:
-        raise DomainError("Please keep the corrections under 20,000 characters, or send the longest ones as a "
-                          "list of the pages concerned.", "corrections")
-    article.status = A.CORRECTIONS_SENT
-    article.proof_corrections = corrections
-    article.proof_corrections_at = utcnow()
-    audit(actor, "article.proof_corrections_sent", article, corrections=corrections[:2000])
-    submission = article.submission
-    for editor in _production_editors(article):
-        queue_mail(editor, "proof_corrections", subject=f"{submission.reference}: corrections to the proofs",
-                   related=article, submission=submission, article=article, corrections=corrections,
-                   link=external_url("production.article", slug=submission.journal.slug, submission_id=submission.id))
 
 
 # --- the production list --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired, Length
 from journal.models import ArticleStatus, Submission
 from journal.permissions import can, permission, require
 from journal.services import production as production_service
+from journal.services import proofs as proof_service
 from journal.services.errors import DomainError
 from journal.storage import signed_download
 from journal.web.author.views import bp, submission_from_url
@@ -80,7 +81,7 @@ def approve_proofs(submission: Submission):
     form = ApproveProofsForm()
     if form.validate_on_submit():
         try:
-            production_service.approve_proofs(current_user, article, expected_version=_version(form))
+            proof_service.approve_proofs(current_user, article, expected_version=_version(form))
         except DomainError as error:
             flash(error.message, "error")
         else:
@@ -96,8 +97,8 @@ def send_proof_corrections(submission: Submission):
     form = CorrectionsForm()
     if form.validate_on_submit():
         try:
-            production_service.send_proof_corrections(current_user, article, corrections=form.corrections.data,
-                                                      expected_version=_version(form))
+            proof_service.send_proof_corrections(current_user, article, corrections=form.corrections.data,
+                                                 expected_version=_version(form))
         except DomainError as error:
             show_error(form, error)
         else:

@@ -1,7 +1,7 @@
 """The production area of a journal: articles from acceptance to publication, issues and their tables of
 contents, corrections and retractions. Managing editors only; everyone else gets 404.
 
-Each view loads what the URL names, calls one service (journal/services/production.py, issues.py),
+Each view loads what the URL names, calls one service (journal/services/production.py, proofs.py, issues.py),
 and renders or redirects.
 """
 
@@ -14,6 +14,7 @@ from journal.permissions import journal_from_slug, permission, require
 from journal.services import after_publication
 from journal.services import issues as issue_service
 from journal.services import production as service
+from journal.services import proofs as proof_service
 from journal.services import submissions as submission_service
 from journal.services.errors import DomainError, NotFound
 from journal.storage import signed_download
@@ -189,7 +190,7 @@ def request_proofs(journal: Journal, submission_id: int):
     form = forms.VersionForm()
     if form.validate_on_submit():
         try:
-            service.request_proofs(current_user, article, expected_version=version_of(form))
+            proof_service.request_proofs(current_user, article, expected_version=version_of(form))
         except DomainError as error:
             flash(error.message, "error")
         else:
