@@ -16,6 +16,7 @@ from journal.models import (AssignmentStatus, Contributor, Membership, ReviewAss
 from journal.services import contributors as contributor_service
 from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import keywords as keyword_service
 from journal.services import manuscripts as manuscript_service
 from journal.services import reviewer_search as search
 from journal.services import submissions as service
@@ -159,15 +160,15 @@ def test_the_pool_is_ranked_expert_first_and_each_rank_is_explained(client, logi
 
 
 def test_words_are_normalised_for_matching():
-    paper = search.PaperTerms.of("Craters of icy bodies", "Impact $\\alpha$ fluxes on Mößbauer targets.",
-                                 ["Impact craters"])
-    assert search.match_keyword("impact crater", paper).how == "keyword"
-    assert search.match_keyword("Icy body", paper).how == "text"
-    assert search.match_keyword("Mossbauer targets", paper).how == "text"
-    assert search.match_keyword("flux", paper).how == "text"
-    assert search.match_keyword("crater counting", paper).how == "partial"
-    assert search.match_keyword("alpha", paper) is None  # TeX is not text
-    assert search.match_keyword("of the", paper) is None
+    paper = keyword_service.PaperTerms.of("Craters of icy bodies", "Impact $\\alpha$ fluxes on Mößbauer targets.",
+                                          ["Impact craters"])
+    assert keyword_service.match_keyword("impact crater", paper).how == "keyword"
+    assert keyword_service.match_keyword("Icy body", paper).how == "text"
+    assert keyword_service.match_keyword("Mossbauer targets", paper).how == "text"
+    assert keyword_service.match_keyword("flux", paper).how == "text"
+    assert keyword_service.match_keyword("crater counting", paper).how == "partial"
+    assert keyword_service.match_keyword("alpha", paper) is None  # TeX is not text
+    assert keyword_service.match_keyword("of the", paper) is None
 
 
 def test_figures_show_load_last_review_turnaround_and_this_journals_ratings(client, login, paper, make_user,
