@@ -32,7 +32,7 @@ def register(app) -> None:
     from journal.web.admin.views import bp as admin
     from journal.web.auth.views import bp as auth
     from journal.web.author.views import bp as author
-    from journal.web.editorial.views import bp as editorial
+    from journal.web.editorial import bp as editorial
     from journal.web.files.views import bp as files
     from journal.web.manage.views import bp as manage
     from journal.web.oai.views import bp as oai
