@@ -11,8 +11,8 @@ from journal.mail import external_url, queue_mail
 from journal.models import Article, ArticleStatus, ArticleVersion, SubmissionFile, User, utcnow
 from journal.search import index_article
 from journal.services.errors import DomainError
-from journal.services.production import (_require_producer, _store_galley, authors_addresses, check_article_version,
-                                         clean_metadata, metadata_of)
+from journal.services.production import (authors_addresses, check_article_version, clean_metadata, metadata_of,
+                                         require_producer, store_galley)
 from journal.services.unit import transactional
 
 A = ArticleStatus
@@ -60,7 +60,7 @@ def correct_metadata(actor: User, article: Article, *, change_note: str, expecte
     """A published article's metadata corrected: a new version with a dated note; the old one stays readable
     and the DOI stays the same."""
     check_article_version(article, expected_version)
-    _require_producer(actor, article)
+    require_producer(actor, article)
     _require_published(article)
     note = _change_note(change_note)
     clean = clean_metadata(**values)
@@ -77,7 +77,7 @@ def correct_metadata(actor: User, article: Article, *, change_note: str, expecte
 def correct_galley(actor: User, article: Article, stream: BinaryIO, original_name: str, *,
                    change_note: str) -> ArticleVersion:
     """A published article's PDF replaced: a new version with a dated note; the old PDF stays downloadable."""
-    _require_producer(actor, article)
+    require_producer(actor, article)
     _require_published(article)
     note = _change_note(change_note)
     created = []
@@ -89,7 +89,7 @@ def correct_galley(actor: User, article: Article, stream: BinaryIO, original_nam
         _tell_authors(article, "article_corrected", f"{version.title}: corrected version {version.number}",
                       version=version)
 
-    _store_galley(actor, article, stream, original_name, record)
+    store_galley(actor, article, stream, original_name, record)
     return created[0]
 
 
@@ -97,7 +97,7 @@ def correct_galley(actor: User, article: Article, stream: BinaryIO, original_nam
 def retract(actor: User, article: Article, *, notice: str, expected_version: int | None = None) -> None:
     """Retract a published article with a notice: it stays reachable, marked as retracted, with the notice."""
     check_article_version(article, expected_version)
-    _require_producer(actor, article)
+    require_producer(actor, article)
     _require_published(article)
     notice = (notice or "").strip()
     if len(notice) < 20:

@@ -21,8 +21,8 @@ from journal.models import (Article, ArticleStatus, ArticleVersion, DoiCounter, 
 from journal.permissions import can
 from journal.search import index_article
 from journal.services.errors import ConcurrentChange, DomainError, NotFound, PermissionDenied
-from journal.services.production import (_require_in_production, _require_producer, authors_addresses,
-                                         check_article_version, missing_for_publication)
+from journal.services.production import (authors_addresses, check_article_version, missing_for_publication,
+                                         require_in_production, require_producer)
 from journal.services.unit import transactional
 from journal.workflow import transition
 
@@ -163,8 +163,8 @@ def schedule_article(actor: User, article: Article, *, issue_id: int, first_page
     table of contents. Pages may follow later but are needed to publish; they must not overlap another
     article's in the issue. The submission becomes "scheduled" the first time."""
     check_article_version(article, expected_version)
-    _require_producer(actor, article)
-    _require_in_production(article)
+    require_producer(actor, article)
+    require_in_production(article)
     issue = db.session.get(Issue, issue_id) if issue_id else None
     if issue is None or issue.journal_id != article.journal_id:
         raise DomainError("Choose one of the journal's issues.", "issue_id")

@@ -28,8 +28,8 @@ from journal.permissions import can, contributor_condition
 from journal.services.errors import ConcurrentChange, DomainError, NotFound, PermissionDenied
 from journal.services.files import StagedObjects
 from journal.services.handlers import managing_editors_of
-from journal.services.submissions import _file_limit, _pdf_limits, _pdf_slots
 from journal.services.unit import transactional
+from journal.services.uploads import file_limit, pdf_limits, pdf_slots
 from journal.workflow import check_version
 
 A = ArticleStatus
@@ -65,13 +65,15 @@ def check_article_version(article: Article, expected_version: int | None) -> Non
                                f"“{article.status.label}”). Please look at it again before you act.")
 
 
-def _require_producer(actor: User, article: Article) -> None:
+def require_producer(actor: User, article: Article) -> None:
+    """Production is the managing editors' work, and never on their own paper."""
     if not can(actor, "article.produce", article):
         raise PermissionDenied("Only the journal's managing editors work on production, and not on their own "
                                "paper.")
 
 
-def _require_in_production(article: Article) -> None:
+def require_in_production(article: Article) -> None:
+    """A published article changes only by a correction."""
     if article.is_public:
         raise DomainError("The article is published: change it with a correction (a new version with a note), "
                           "not in production.")
@@ -249,8 +251,8 @@ def _spooled(stream: BinaryIO, limit: int):
 
 def _inspect_galley(spooled) -> pdf.PdfReport:
     try:
-        with _pdf_slots:
-            report = pdf.inspect_pdf(spooled.name, max_pages=GALLEY_MAX_PAGES, **_pdf_limits())
+        with pdf_slots:
+            report = pdf.inspect_pdf(spooled.name, max_pages=GALLEY_MAX_PAGES, **pdf_limits())
     except pdf.PdfRejected as exc:
         raise DomainError(exc.reason, "galley") from None
     if report.risky_features:
@@ -259,12 +261,12 @@ def _inspect_galley(spooled) -> pdf.PdfReport:
     return report
 
 
-def _store_galley(actor: User, article: Article, stream: BinaryIO, original_name: str, then) -> SubmissionFile:
+def store_galley(actor: User, article: Article, stream: BinaryIO, original_name: str, then) -> SubmissionFile:
     """Check the PDF in the sandbox, store it as a new galley file, let `then(file)` record what it is for, commit.
 
     A refused file changes nothing; a failed commit deletes the stored object again."""
     submission = article.submission
-    with _spooled(stream, _file_limit()) as spooled:
+    with _spooled(stream, file_limit()) as spooled:
         report = _inspect_galley(spooled)
         try:
             with StagedObjects() as staged:
@@ -292,8 +294,8 @@ def upload_galley(actor: User, article: Article, stream: BinaryIO, original_name
     """The final PDF readers will download, checked like any PDF (sandboxed, no scripts, actions or attachments).
 
     Proofs that went out before show the old galley: the article goes back to production."""
-    _require_producer(actor, article)
-    _require_in_production(article)
+    require_producer(actor, article)
+    require_in_production(article)
 
     def record(galley: SubmissionFile) -> None:
         article.current_version.galley = galley
@@ -301,7 +303,7 @@ def upload_galley(actor: User, article: Article, stream: BinaryIO, original_name
               pages=galley.page_count)
         _back_to_production(actor, article, "new galley")
 
-    return _store_galley(actor, article, stream, original_name, record)
+    return store_galley(actor, article, stream, original_name, record)
 
 
 @transactional
@@ -310,8 +312,8 @@ def confirm_metadata(actor: User, article: Article, *, expected_version: int | N
 
     A change after the proofs went out sends the article back to production."""
     check_article_version(article, expected_version)
-    _require_producer(actor, article)
-    _require_in_production(article)
+    require_producer(actor, article)
+    require_in_production(article)
     clean = clean_metadata(**values)
     version = article.current_version
     changed = sorted(name for name, value in clean.items() if getattr(version, name) != value)
@@ -344,8 +346,8 @@ def authors_addresses(submission: Submission) -> tuple[str, list[str], str]:
 def request_proofs(actor: User, article: Article, *, expected_version: int | None = None) -> None:
     """Send the proofs (galley and metadata) to the corresponding author, who approves them or sends corrections."""
     check_article_version(article, expected_version)
-    _require_producer(actor, article)
-    _require_in_production(article)
+    require_producer(actor, article)
+    require_in_production(article)
     missing = [m for m in missing_for_publication(article) if m in ("no galley", "metadata not confirmed")]
     if missing:
         raise DomainError("Before the proofs go out: " + "; ".join(

@@ -3,7 +3,6 @@
 import mimetypes
 import shutil
 import tempfile
-import threading
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -26,6 +25,7 @@ from journal.services.errors import DomainError, NotFound, PermissionDenied
 from journal.services.files import StagedObjects
 from journal.services.handlers import managing_editors_of, managing_editors_to_tell
 from journal.services.unit import transactional
+from journal.services.uploads import file_limit, pdf_limits, pdf_slots, spool
 from journal.workflow import check_version, transition
 
 S = SubmissionStatus
@@ -39,23 +39,6 @@ SAFE_SUPPLEMENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/x-tex",
 }
 STEPS = ("start", "metadata", "files", "declarations", "review")
-# Each PDF check may use up to PDF_MEMORY_MB in its own process: at most two at once per app process.
-_pdf_slots = threading.BoundedSemaphore(2)
-
-
-def _file_limit() -> int:
-    """Largest single file, below the request limit, so that a too-large file is refused on the form
-    (with everything else kept) rather than by the server's 413 page."""
-    config = current_app.config
-    return min(config["UPLOAD_FILE_MAX_MB"] * 1024 * 1024, config["MAX_CONTENT_LENGTH"])
-
-
-def _pdf_limits() -> dict:
-    config = current_app.config
-    return {"max_bytes": _file_limit(), "memory_limit": config["PDF_MEMORY_MB"] * 1024 * 1024,
-            "time_limit": config["PDF_SECONDS"]}
-
-
 @dataclass(frozen=True)
 class Missing:
     step: str
@@ -319,21 +302,6 @@ def set_corresponding(actor: User, submission: Submission, contributor_id: int) 
     audit(actor, "contributor.corresponding", submission, name=chosen.full_name)
 
 
-def _spool(stream: BinaryIO, limit: int, field: str = "manuscript"):
-    """Copy an upload to a temporary file in bounded memory, refusing it past the limit."""
-    spooled = tempfile.TemporaryFile()
-    size = 0
-    while chunk := stream.read(1024 * 1024):
-        size += len(chunk)
-        if size > limit:
-            spooled.close()
-            raise DomainError(f"The file is larger than the limit of {limit // (1024 * 1024)} MB. Make it smaller "
-                              "(for example compress its images) and upload it again.", field)
-        spooled.write(chunk)
-    spooled.seek(0)
-    return spooled
-
-
 def names_to_find(submission: Submission) -> list[str]:
     terms: list[str] = []
     for contributor in submission.contributors:
@@ -357,13 +325,13 @@ def upload_manuscript(actor: User, submission: Submission, stream: BinaryIO, ori
     and the author must upload a cleaned file or confirm before submitting."""
     _require_author(actor, submission)
     journal = submission.journal
-    limit = _file_limit()
+    limit = file_limit()
     round_number = upload_round(submission)
-    with _spool(stream, limit) as spooled:
+    with spool(stream, limit) as spooled:
         try:
-            with _pdf_slots:
+            with pdf_slots:
                 report = pdf.inspect_pdf(spooled, max_pages=journal.page_limit,
-                                         names_to_find=names_to_find(submission), **_pdf_limits())
+                                         names_to_find=names_to_find(submission), **pdf_limits())
         except pdf.PdfRejected as exc:
             raise DomainError(exc.reason, "manuscript") from None
         report_data = {
@@ -385,8 +353,8 @@ def upload_manuscript(actor: User, submission: Submission, stream: BinaryIO, ori
                 with tempfile.TemporaryFile() as copy:
                     spooled.seek(0)
                     try:
-                        with _pdf_slots:
-                            pdf.make_reviewer_copy(spooled, copy, max_pages=journal.page_limit, **_pdf_limits())
+                        with pdf_slots:
+                            pdf.make_reviewer_copy(spooled, copy, max_pages=journal.page_limit, **pdf_limits())
                     except pdf.PdfRejected as exc:
                         raise DomainError(exc.reason, "manuscript") from None
                     copy.seek(0)
@@ -411,8 +379,8 @@ def add_supplement(actor: User, submission: Submission, stream: BinaryIO, origin
     description = (description or "").strip()
     if not description:
         raise DomainError("Describe the supplementary file (what it contains).", "description")
-    limit = _file_limit()
-    with _spool(stream, limit, "supplement") as spooled:
+    limit = file_limit()
+    with spool(stream, limit, "supplement") as spooled:
         head = spooled.read(1024)
         spooled.seek(0)
         media_type = mimetypes.guess_type(original_name or "")[0] or "application/octet-stream"
@@ -603,8 +571,8 @@ def add_response_letter(actor: User, submission: Submission, stream: BinaryIO, o
     _require_author(actor, submission)
     if submission.status is not S.REVISION_REQUESTED:
         raise DomainError("A response to the reviewers belongs to a revision.")
-    limit = _file_limit()
-    with _spool(stream, limit, "response_letter") as spooled:
+    limit = file_limit()
+    with spool(stream, limit, "response_letter") as spooled:
         head = spooled.read(1024)
         spooled.seek(0)
         media_type = "application/pdf" if b"%PDF-" in head else "application/octet-stream"
