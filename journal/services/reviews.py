@@ -24,6 +24,8 @@ from journal.services.accounts import find_user_by_email, hash_password, normali
 from journal.services.conflicts import Conflict, Person, conflicts_for, conflicts_of, require_override
 from journal.services.errors import DomainError, NotFound, PermissionDenied
 from journal.services.handlers import managing_editors_of
+from journal.services.review_assignments import assignments_of, check_reviewer
+from journal.services.shared_reviews import attachment_of, findings_for_reviewer
 from journal.services.unit import transactional
 
 A = AssignmentStatus
@@ -66,18 +68,6 @@ def reviewer_pool_with_conflicts(submission: Submission) -> list[tuple[User, int
     found = conflicts_for(None, submission, [Person.of(user) for user, _count in rows], sees_authors=False)
     return [(user, count, conflicts) for (user, count), conflicts in zip(rows, found)
             if not any(c.blocks for c in conflicts)]
-
-
-def assignments_of(submission: Submission) -> list[ReviewAssignment]:
-    """Every assignment of every round, by round and label."""
-    from sqlalchemy.orm import selectinload
-
-    return list(db.session.scalars(
-        select(ReviewAssignment).join(ReviewRound).where(ReviewAssignment.submission_id == submission.id)
-        .options(selectinload(ReviewAssignment.reviewer), selectinload(ReviewAssignment.review),
-                 selectinload(ReviewAssignment.round))
-        .order_by(ReviewRound.number, ReviewAssignment.label_number, ReviewAssignment.id)
-    ))
 
 
 def current_round(submission: Submission) -> ReviewRound | None:
@@ -431,18 +421,6 @@ def my_assignments(user: User) -> list[ReviewAssignment]:
 CRITERION_KEYS = tuple(c.key for c in CRITERIA)
 
 
-def _check_reviewer(actor: User, assignment: ReviewAssignment) -> Review:
-    if not can(actor, "assignment.review", assignment):
-        raise PermissionDenied("This review is not yours.")
-    if assignment.status is A.SUBMITTED:
-        raise DomainError("This review has been submitted; it can no longer be changed.")
-    if assignment.status is not A.ACCEPTED:
-        raise DomainError(f"This assignment is “{assignment.status.label}”; there is no review to write.")
-    if assignment.review is None:
-        assignment.review = Review(scores={}, comments_to_authors="", confidential_comments="")
-    return assignment.review
-
-
 def _clean_scores(scores: dict | None) -> dict[str, int]:
     cleaned = {}
     for key, value in (scores or {}).items():
@@ -463,7 +441,7 @@ def save_review(actor: User, assignment: ReviewAssignment, *, scores: dict | Non
                 recommendation: str | Recommendation | None = None, comments_to_authors: str | None = None,
                 confidential_comments: str | None = None, consent_to_name: bool | None = None) -> Review:
     """Keep the reviewer's draft; nothing is checked for completeness until submitting."""
-    review = _check_reviewer(actor, assignment)
+    review = check_reviewer(actor, assignment)
     if scores is not None:
         review.scores = _clean_scores(scores)
     if recommendation is not None:
@@ -487,7 +465,7 @@ def save_review(actor: User, assignment: ReviewAssignment, *, scores: dict | Non
 def submit_review(actor: User, assignment: ReviewAssignment) -> Review:
     """Hand in the review: every criterion scored, a recommendation, comments to the authors. Then read-only;
     the editors are told."""
-    review = _check_reviewer(actor, assignment)
+    review = check_reviewer(actor, assignment)
     missing = [c.label for c in CRITERIA if c.key not in (review.scores or {})]
     if missing:
         raise DomainError(f"Score every criterion before submitting (missing: {', '.join(missing)}).", "scores")
@@ -521,8 +499,6 @@ def submit_review(actor: User, assignment: ReviewAssignment) -> Review:
 
 def _check_attachment_seen(assignment: ReviewAssignment) -> None:
     """An attachment that names its reviewer is submitted only once they saw where and confirmed it may be shared."""
-    from journal.services.shared_reviews import attachment_of, findings_for_reviewer
-
     file = attachment_of(assignment)
     if file is not None and file.withheld_for_names:
         raise DomainError(f"Your attachment names you: {'; '.join(findings_for_reviewer(file))}. Choose a file "
@@ -549,25 +525,25 @@ def add_review_attachment(actor: User, assignment: ReviewAssignment, stream, fil
     from journal import pdf
     from journal.models import FileKind, SubmissionFile
     from journal.services.files import StagedObjects
-    from journal.services.submissions import _file_limit, _pdf_limits, _pdf_slots, _spool
+    from journal.services.uploads import file_limit, pdf_limits, pdf_slots, spool
     from journal.storage import StorageError, get_storage
 
-    _check_reviewer(actor, assignment)
+    check_reviewer(actor, assignment)
     suffix = PurePath(filename or "").suffix.lower()
     media_type = REVIEW_ATTACHMENT_TYPES.get(suffix)
     if media_type is None:
         raise DomainError("Attach a PDF (or a plain-text .txt or .csv file). Save a Word document as PDF first: the "
                           "PDF's document properties, which name you, are then removed.", "attachment")
     submission = assignment.submission
-    with _spool(stream, _file_limit(), "attachment") as spooled, tempfile.TemporaryFile() as copy:
+    with spool(stream, file_limit(), "attachment") as spooled, tempfile.TemporaryFile() as copy:
         report = None
         if media_type == "application/pdf":
             try:
-                with _pdf_slots:
+                with pdf_slots:
                     report = pdf.inspect_pdf(spooled, max_pages=REVIEW_ATTACHMENT_MAX_PAGES,
-                                             names_to_find=[actor.full_name, actor.email], **_pdf_limits())
+                                             names_to_find=[actor.full_name, actor.email], **pdf_limits())
                     spooled.seek(0)
-                    pdf.make_reviewer_copy(spooled, copy, max_pages=REVIEW_ATTACHMENT_MAX_PAGES, **_pdf_limits())
+                    pdf.make_reviewer_copy(spooled, copy, max_pages=REVIEW_ATTACHMENT_MAX_PAGES, **pdf_limits())
             except pdf.PdfRejected as exc:
                 reason = "This file is not a PDF." if exc.reason == pdf.NOT_PDF else exc.reason
                 raise DomainError(reason.replace("your manuscript", "the attachment"), "attachment") from None

@@ -18,7 +18,7 @@ from journal.extensions import db
 from journal.models import (AssignmentStatus, Decision, FileKind, ReviewAssignment, ReviewMode, Submission,
                             SubmissionFile, utcnow)
 from journal.services.errors import DomainError, NotFound
-from journal.services.reviews import _check_reviewer, assignments_of
+from journal.services.review_assignments import assignments_of, check_reviewer
 from journal.services.unit import transactional
 from journal.storage import StorageError, get_storage
 
@@ -54,7 +54,7 @@ def attachment_of(assignment: ReviewAssignment) -> SubmissionFile | None:
 @transactional
 def remove_review_attachment(actor, assignment: ReviewAssignment) -> None:
     """The reviewer takes the attachment off the draft review (never off a submitted one)."""
-    _check_reviewer(actor, assignment)
+    check_reviewer(actor, assignment)
     file = attachment_of(assignment)
     if file is None:
         raise DomainError("There is no attachment to remove.", "attachment")
@@ -74,7 +74,7 @@ def confirm_review_attachment(actor, assignment: ReviewAssignment, file_id: int 
     """The reviewer, shown where their attachment names them, agrees that the authors may receive it as it is.
 
     The confirmation holds for the file they saw (file_id), never for one that replaced it since."""
-    _check_reviewer(actor, assignment)
+    check_reviewer(actor, assignment)
     file = attachment_of(assignment)
     if file is None:
         raise DomainError("There is no attachment to confirm.", "attachment")
