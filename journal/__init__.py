@@ -9,20 +9,9 @@ from flask_talisman import Talisman
 from config import INSTANCE, ProductionConfig, from_environment
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from journal.csp import CSP
 from journal.extensions import csrf, db, limiter, login_manager, migrate
 from journal.storage import storage_from_url
-
-CSP = {
-    "default-src": "'self'",
-    "script-src": "'self'",
-    "style-src": "'self'",
-    "img-src": "'self' data:",
-    "font-src": "'self'",
-    "object-src": "'none'",
-    "base-uri": "'self'",
-    "form-action": "'self'",
-    "frame-ancestors": "'none'",
-}
 
 
 def create_app(config: type | Mapping | None = None) -> Flask:

@@ -9,7 +9,7 @@ The same builder writes Crossref's namespaced `jats:abstract` (journal/crossref.
 import pycountry
 from lxml import etree
 
-from journal.markup import _MD as MARKDOWN  # the very parser that renders the abstract on the article page
+from journal.markup import MARKDOWN  # the very parser that renders the abstract on the article page
 from journal.models import Article
 from journal.scholarly import Links, licence_name, licence_url, people, publisher_name, utc
 

@@ -333,7 +333,8 @@ def _markdown() -> MarkdownIt:
     return md
 
 
-_MD = _markdown()
+# The one parser of the site; JATS (journal/jats.py) converts the abstract with it too.
+MARKDOWN = _markdown()
 
 # ---- Sanitising ----------------------------------------------------------------------------
 
@@ -370,7 +371,7 @@ _CLEANER = nh3.Cleaner(
 @functools.lru_cache(maxsize=256)
 def _render(text: str) -> tuple[str, tuple[str, ...]]:
     env: dict = {}
-    html = _CLEANER.clean(_MD.render(text, env))
+    html = _CLEANER.clean(MARKDOWN.render(text, env))
     return html, tuple(dict.fromkeys(env.get("math_errors", ())))
 
 
@@ -393,7 +394,7 @@ def plain_text(text: str | None) -> str:
     blocks: list[str] = []
     marker = ""  # "- " or "3. " before the first paragraph of a list item
     row: list[str] | None = None
-    for token in _MD.parse(text or ""):
+    for token in MARKDOWN.parse(text or ""):
         if token.type == "list_item_open":
             marker = f"{token.info}{token.markup} " if token.info else "- "
         elif token.type == "tr_open":

@@ -25,6 +25,7 @@ from journal.services import queue as queue_service
 from journal.services import reviews as review_service
 from journal.services import submissions as service
 from journal.services.digest import editor_digests
+from journal.services.review_assignments import assignments_of
 from tests.conftest import link_in
 from tests.data.pdf.make_samples import text_page_pdf
 from tests.test_production import accepted_paper
@@ -106,7 +107,7 @@ def coauthor_by_address(office, make_user):
     db.session.expire_all()
     [row] = [c for c in submission.contributors if c.family_name == "Zhao"]
     assert row.user_id is None and row.email == "lin.zhao@jdse.example.org"
-    [assignment] = invitation_service.assignments_of(submission)
+    [assignment] = assignments_of(submission)
     return journal, submission, lin, assignment, people
 
 

@@ -7,6 +7,7 @@ from journal.extensions import db
 from journal.models import AssignmentStatus, Decision, DecisionKind, SubmissionStatus
 from journal.services import invitations as invitation_service
 from journal.services import reviews as review_service
+from journal.services.review_assignments import assignments_of
 from tests.test_reviews import COMMENTS, CONFIDENTIAL, reviewed  # noqa: F401  (the fixture)
 
 S = SubmissionStatus
@@ -102,7 +103,7 @@ def test_a_revision_goes_back_to_the_same_reviewers_who_see_their_review_and_the
     assert "2 reviewers of the previous round invited again" in response.get_data(as_text=True)
     db.session.expire_all()
     assert submission.status is S.UNDER_REVIEW and submission.current_round == 2
-    round_two = [a for a in invitation_service.assignments_of(submission) if a.round.number == 2]
+    round_two = [a for a in assignments_of(submission) if a.round.number == 2]
     assert sorted(a.label for a in round_two) == ["Reviewer 1", "Reviewer 2"]  # labels kept
     assert [m.template for m in outbox("rosa@example.org")][-1] == "review_invitation"
 

@@ -1,11 +1,12 @@
 """The editors' daily digest, sent by `flask journal send-reminders` after the reviewers' reminders.
 
-One mail per editor and day at most (`digest:user:7:2026-12-01`, inserted with the mail as in
-journal/services/reminders.py), and only when something waits: managing editors get their journals' stalled papers,
-handling editors the papers they handle, nobody their own paper. Stalled means: submitted without a handling
-editor for more than 2 days, invitations unanswered after their date, reviews overdue, a decision waiting for 3
-days or more, a revision not back 60 days after it was requested, an editor's recommendation waiting. The digest
-names no author (triple-anonymous journals included), and is built in a fixed number of queries.
+One mail per editor and day at most (`digest:user:7:2026-12-01`, inserted with the mail by
+journal/services/scheduled_runs.py's claim_key, as the reminders' keys), and only when something waits: managing
+editors get their journals' stalled papers, handling editors the papers they handle, nobody their own paper.
+Stalled means: submitted without a handling editor for more than 2 days, invitations unanswered after their date,
+reviews overdue, a decision waiting for 3 days or more, a revision not back 60 days after it was requested, an
+editor's recommendation waiting. The digest names no author (triple-anonymous journals included), and is built in
+a fixed number of queries.
 """
 
 import logging
@@ -22,7 +23,7 @@ from journal.models import (AssignmentStatus, EditorRecommendation, Journal, Mem
                             RecommendationStatus, ReviewAssignment, ReviewRound, Role, SentReminder, Submission,
                             SubmissionStatus, User, utcnow)
 from journal.permissions import is_contributor
-from journal.services.reminders import ReminderReport, TakenByOtherRun, claim_key, relative_day
+from journal.services.scheduled_runs import ReminderReport, TakenByOtherRun, claim_key, relative_day
 from journal.services.unit import transactional
 
 A = AssignmentStatus

@@ -124,7 +124,7 @@ DECISION_TARGETS = {
 def submitted_reviews(submission: Submission, round_number: int | None = None) -> list:
     """The round's submitted reviews, by reviewer label."""
     from journal.models import AssignmentStatus
-    from journal.services.invitations import assignments_of
+    from journal.services.review_assignments import assignments_of
 
     number = submission.current_round if round_number is None else round_number
     return [a for a in assignments_of(submission)
@@ -176,7 +176,7 @@ def decide(actor: User, submission: Submission, *, kind: DecisionKind | str, let
     queue_mail(to, "decision", subject=f"Decision on {submission.reference}: {submission.title}", related=submission,
                cc=cc, submission=submission, letter=letter,
                link=external_url("author.submission", submission_id=submission.id))
-    from journal.services.invitations import assignments_of
+    from journal.services.review_assignments import assignments_of
 
     for assignment in assignments_of(submission):
         if without_review or assignment.round.number != submission.current_round:

@@ -26,6 +26,7 @@ from journal.services.accounts import find_user_by_email, hash_password, normali
 from journal.services.conflicts import Conflict, Person, conflicts_for, conflicts_of, require_override
 from journal.services.errors import DomainError, NotFound, PermissionDenied
 from journal.services.handlers import managing_editors_of
+from journal.services.review_assignments import assignments_of
 from journal.services.unit import transactional
 
 
@@ -69,18 +70,6 @@ def reviewer_pool_with_conflicts(submission: Submission) -> list[tuple[User, int
     found = conflicts_for(None, submission, [Person.of(user) for user, _count in rows], sees_authors=False)
     return [(user, count, conflicts) for (user, count), conflicts in zip(rows, found)
             if not any(c.blocks for c in conflicts)]
-
-
-def assignments_of(submission: Submission) -> list[ReviewAssignment]:
-    """Every assignment of every round, by round and label."""
-    from sqlalchemy.orm import selectinload
-
-    return list(db.session.scalars(
-        select(ReviewAssignment).join(ReviewRound).where(ReviewAssignment.submission_id == submission.id)
-        .options(selectinload(ReviewAssignment.reviewer), selectinload(ReviewAssignment.review),
-                 selectinload(ReviewAssignment.round))
-        .order_by(ReviewRound.number, ReviewAssignment.label_number, ReviewAssignment.id)
-    ))
 
 
 def current_round(submission: Submission) -> ReviewRound | None:

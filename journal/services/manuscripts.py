@@ -5,7 +5,6 @@ temporary file within the size limits before anything is stored (storing objects
 import mimetypes
 import shutil
 import tempfile
-import threading
 from typing import BinaryIO
 
 from flask import current_app
@@ -18,6 +17,7 @@ from journal.services.errors import DomainError
 from journal.services.files import StagedObjects
 from journal.services.submissions import ANONYMIZING_MODES, neutral_name, require_author, upload_round
 from journal.services.unit import transactional
+from journal.services.uploads import file_limit, pdf_limits, pdf_slots, spool
 
 S = SubmissionStatus
 
@@ -28,38 +28,6 @@ SAFE_SUPPLEMENT_TYPES = {
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/x-tex",
 }
-# Each PDF check may use up to PDF_MEMORY_MB in its own process: at most two at once per app process.
-pdf_slots = threading.BoundedSemaphore(2)
-
-
-def file_limit() -> int:
-    """Largest single file, below the request limit, so that a too-large file is refused on the form
-    (with everything else kept) rather than by the server's 413 page."""
-    config = current_app.config
-    return min(config["UPLOAD_FILE_MAX_MB"] * 1024 * 1024, config["MAX_CONTENT_LENGTH"])
-
-
-def pdf_limits() -> dict:
-    config = current_app.config
-    return {"max_bytes": file_limit(), "memory_limit": config["PDF_MEMORY_MB"] * 1024 * 1024,
-            "time_limit": config["PDF_SECONDS"]}
-
-
-def spool(stream: BinaryIO, limit: int, field: str = "manuscript"):
-    """Copy an upload to a temporary file in bounded memory, refusing it past the limit."""
-    spooled = tempfile.TemporaryFile()
-    size = 0
-    while chunk := stream.read(1024 * 1024):
-        size += len(chunk)
-        if size > limit:
-            spooled.close()
-            raise DomainError(f"The file is larger than the limit of {limit // (1024 * 1024)} MB. Make it smaller "
-                              "(for example compress its images) and upload it again.", field)
-        spooled.write(chunk)
-    spooled.seek(0)
-    return spooled
-
-
 def names_to_find(submission: Submission) -> list[str]:
     terms: list[str] = []
     for contributor in submission.contributors:

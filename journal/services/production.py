@@ -26,8 +26,8 @@ from journal.models import (Article, ArticleStatus, ArticleVersion, FileKind, Su
 from journal.permissions import can, contributor_condition
 from journal.services.errors import ConcurrentChange, DomainError, NotFound, PermissionDenied
 from journal.services.files import StagedObjects
-from journal.services.manuscripts import file_limit, pdf_limits, pdf_slots
 from journal.services.unit import transactional
+from journal.services.uploads import file_limit, pdf_limits, pdf_slots
 from journal.workflow import check_version
 
 A = ArticleStatus
@@ -64,12 +64,14 @@ def check_article_version(article: Article, expected_version: int | None) -> Non
 
 
 def require_producer(actor: User, article: Article) -> None:
+    """Production is the managing editors' work, and never on their own paper."""
     if not can(actor, "article.produce", article):
         raise PermissionDenied("Only the journal's managing editors work on production, and not on their own "
                                "paper.")
 
 
 def require_in_production(article: Article) -> None:
+    """A published article changes only by a correction."""
     if article.is_public:
         raise DomainError("The article is published: change it with a correction (a new version with a note), "
                           "not in production.")

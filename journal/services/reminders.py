@@ -12,7 +12,8 @@ deadline's date (`due:+3:assignment:12:2026-12-01`), committed with the mail: ru
 a moved deadline arms its reminders again, and of two runs at once only one inserts each key (the other's insert
 fails in a savepoint and it skips that reminder).
 
-The same run sends the editors' daily digest (journal/services/digest.py).
+The same run sends the editors' daily digest (journal/services/digest.py), after the reminders and into the same
+report; what the two share (report, keys, the words for a day) is in journal/services/scheduled_runs.py.
 """
 
 import logging
@@ -29,7 +30,9 @@ from journal.mail import external_url, queue_mail
 from journal.models import (AssignmentStatus, ReviewAssignment, ReviewRound, SentReminder, Submission,
                             SubmissionStatus, utcnow)
 from journal.services import invitations as invitation_service
+from journal.services.digest import send_digests
 from journal.services.errors import DomainError
+from journal.services.scheduled_runs import ReminderReport, TakenByOtherRun, claim_key, relative_day
 from journal.services.unit import transactional
 
 A = AssignmentStatus
@@ -42,63 +45,14 @@ HORIZON_DAYS = 61
 KIND_WORDS = {"respond_by": "invitation", "due": "review"}
 
 
-@dataclass
-class ReminderReport:
-    """What one run did, per kind."""
-
-    invitation_reminders: int = 0
-    review_reminders: int = 0
-    skipped: int = 0  # earlier reminder days recorded as skipped (missed runs)
-    digests: int = 0
-    taken_by_other_run: int = 0  # keys another run inserted first
-    failed: int = 0  # errors, logged; the rest of the run went on
-
-    def lines(self) -> list[str]:
-        return [
-            f"invitation reminders sent: {self.invitation_reminders}",
-            f"review reminders sent: {self.review_reminders}",
-            f"earlier reminder days skipped (missed runs): {self.skipped}",
-            f"editor digests sent: {self.digests}",
-            f"left to another run at the same time: {self.taken_by_other_run}",
-            f"failed (see the log): {self.failed}",
-        ]
-
-
-class TakenByOtherRun(Exception):
-    """A concurrent run inserted this key first: it sends the mail, this run skips it."""
-
-
 def reminder_key(kind: str, offset: int, assignment_id: int, deadline: date) -> str:
     return f"{kind}:{offset:+d}:assignment:{assignment_id}:{deadline.isoformat()}"
-
-
-def relative_day(days: int) -> str:
-    """The distance from today to a date, as a reviewer reads it: 'in 2 days', 'today', '3 days ago'."""
-    if days == 0:
-        return "today"
-    if days == 1:
-        return "tomorrow"
-    if days == -1:
-        return "yesterday"
-    return f"in {days} days" if days > 0 else f"{-days} days ago"
 
 
 def _offset_words(offset: int) -> str:
     if offset == 0:
         return "on the day"
     return f"{abs(offset)} day{'s' if abs(offset) != 1 else ''} {'before' if offset < 0 else 'after'}"
-
-
-def claim_key(key: str, **columns) -> None:
-    """Insert the key in a savepoint of the current transaction; `TakenByOtherRun` if it exists already.
-
-    Callers write something first (the audit event, the mail) so that on SQLite, where pysqlite opens the
-    transaction only at the first write, the savepoint nests inside it and key and mail commit together."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(SentReminder(key=key, **columns))
-    except IntegrityError:
-        raise TakenByOtherRun(key) from None
 
 
 def _record_skipped(key: str, **columns) -> bool:
@@ -250,7 +204,5 @@ def send_reminders(now: datetime | None = None) -> ReminderReport:
     today = now.astimezone(UTC).date()
     report = ReminderReport()
     _remind_reviewers(now, today, report)
-    from journal.services.digest import send_digests  # it uses this module's keys and report
-
     send_digests(now, today, report)
     return report

@@ -15,8 +15,8 @@ from journal.extensions import db
 from journal.models import FileKind, ReviewAssignment, SubmissionFile, User
 from journal.services.errors import DomainError
 from journal.services.files import StagedObjects
-from journal.services.manuscripts import file_limit, pdf_limits, pdf_slots, spool
-from journal.services.reviews import check_reviewer
+from journal.services.review_assignments import check_reviewer
+from journal.services.uploads import file_limit, pdf_limits, pdf_slots, spool
 from journal.storage import StorageError, get_storage
 
 # SubmissionFile has no assignment column (and no migration may add one): a review's attachment is the

@@ -11,9 +11,10 @@ from journal.extensions import db
 from journal.mail import queue_mail
 from journal.models import (CRITERIA, AssignmentStatus, Recommendation, Review, ReviewAssignment, SubmissionStatus,
                             User, utcnow)
-from journal.permissions import can
-from journal.services.errors import DomainError, PermissionDenied
-from journal.services.invitations import assignments_of, editor_link, editors_to_tell
+from journal.services.errors import DomainError
+from journal.services.invitations import editor_link, editors_to_tell
+from journal.services.review_assignments import assignments_of, check_reviewer
+from journal.services.shared_reviews import attachment_of, findings_for_reviewer
 from journal.services.unit import transactional
 
 
@@ -32,18 +33,6 @@ def earlier_reviews_by(assignment: ReviewAssignment) -> list[tuple[ReviewAssignm
 
 
 CRITERION_KEYS = tuple(c.key for c in CRITERIA)
-
-
-def check_reviewer(actor: User, assignment: ReviewAssignment) -> Review:
-    if not can(actor, "assignment.review", assignment):
-        raise PermissionDenied("This review is not yours.")
-    if assignment.status is A.SUBMITTED:
-        raise DomainError("This review has been submitted; it can no longer be changed.")
-    if assignment.status is not A.ACCEPTED:
-        raise DomainError(f"This assignment is “{assignment.status.label}”; there is no review to write.")
-    if assignment.review is None:
-        assignment.review = Review(scores={}, comments_to_authors="", confidential_comments="")
-    return assignment.review
 
 
 def _clean_scores(scores: dict | None) -> dict[str, int]:
@@ -124,8 +113,6 @@ def submit_review(actor: User, assignment: ReviewAssignment) -> Review:
 
 def _check_attachment_seen(assignment: ReviewAssignment) -> None:
     """An attachment that names its reviewer is submitted only once they saw where and confirmed it may be shared."""
-    from journal.services.shared_reviews import attachment_of, findings_for_reviewer
-
     file = attachment_of(assignment)
     if file is not None and file.withheld_for_names:
         raise DomainError(f"Your attachment names you: {'; '.join(findings_for_reviewer(file))}. Choose a file "

@@ -19,8 +19,7 @@ from journal.extensions import db
 from journal.models import (AssignmentStatus, Decision, FileKind, ReviewAssignment, ReviewMode, Submission,
                             SubmissionFile, utcnow)
 from journal.services.errors import DomainError, NotFound
-from journal.services.invitations import assignments_of
-from journal.services.reviews import check_reviewer
+from journal.services.review_assignments import assignments_of, check_reviewer
 from journal.services.unit import transactional
 from journal.storage import StorageError, get_storage
 

@@ -31,13 +31,13 @@ def register(app) -> None:
     from journal.web.account.views import bp as account
     from journal.web.admin.views import bp as admin
     from journal.web.auth.views import bp as auth
-    from journal.web.author.views import bp as author
-    from journal.web.editorial.views import bp as editorial
+    from journal.web.author import bp as author
+    from journal.web.editorial import bp as editorial
     from journal.web.files.views import bp as files
     from journal.web.manage.views import bp as manage
     from journal.web.oai.views import bp as oai
     from journal.web.production.views import bp as production
-    from journal.web.public.views import bp as public
+    from journal.web.public import bp as public
     from journal.web.review.views import bp as review
 
     for blueprint in (public, auth, account, author, review, editorial, production, manage, admin, files, oai):

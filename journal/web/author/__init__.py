@@ -1,0 +1,8 @@
+"""The authors' pages: the submission wizard, the submission page, revising (views), and the proofs (proofs).
+Importing the package registers all their routes on `bp`."""
+
+from journal.web.author.blueprint import bp
+from journal.web.author import views  # noqa: F401  (registers its routes on bp)
+from journal.web.author import proofs  # noqa: F401  (registers the proofs pages on bp)
+
+__all__ = ["bp"]

@@ -13,7 +13,8 @@ from journal.services import production as production_service
 from journal.services import proofs as proof_service
 from journal.services.errors import DomainError
 from journal.storage import signed_download
-from journal.web.author.views import bp, submission_from_url
+from journal.web.author.blueprint import bp
+from journal.web.author.loading import submission_from_url
 from journal.web.helpers import show_error
 
 

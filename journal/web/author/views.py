@@ -8,7 +8,7 @@ manuscripts.py (the files) and submissions.py (submitting, revising, withdrawing
 import functools
 import logging
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -24,23 +24,17 @@ from journal.services import submissions as service
 from journal.services.errors import DomainError, NotFound
 from journal.storage import StorageError, get_storage, signed_download
 from journal.web.author import forms
+from journal.web.author.blueprint import bp
+from journal.web.author.loading import submission_from_url
 from journal.web.helpers import show_error
 from journal.workflow import available
 
-bp = Blueprint("author", __name__)
 log = logging.getLogger(__name__)
 S = SubmissionStatus
 # What the authors' pages list and serve; reviewers' attachments come with the review pages.
 AUTHOR_FILE_KINDS = (FileKind.MANUSCRIPT, FileKind.ANONYMIZED_MANUSCRIPT, FileKind.SUPPLEMENT, FileKind.RESPONSE_LETTER)
 STEP_ENDPOINTS = {"start": "author.edit_start", "metadata": "author.metadata", "files": "author.files",
                   "declarations": "author.declarations", "review": "author.review", "revise": "author.revise"}
-
-
-def submission_from_url(kwargs: dict) -> Submission:
-    try:
-        return service.get_submission(kwargs.pop("submission_id"))
-    except NotFound:
-        abort(404)
 
 
 def submitter_only(view):
@@ -561,5 +555,3 @@ def object_to_listing(token: str):
     return render_template("author/object.html", contributor=contributor, submission=contributor.submission,
                            journal=contributor.submission.journal, form=form)
 
-
-from journal.web.author import proofs  # noqa: E402,F401  (registers the proofs pages on bp)

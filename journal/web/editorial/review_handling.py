@@ -24,8 +24,8 @@ from journal.services import shared_reviews
 from journal.services.errors import DomainError
 from journal.storage import signed_download
 from journal.web.choices import select_choices
-from journal.web.editorial.reviewers import _assignment
-from journal.web.editorial.views import _editorial_submission, bp
+from journal.web.editorial.blueprint import bp
+from journal.web.editorial.loading import assignment_of, editorial_submission
 from journal.web.helpers import show_error
 
 A = AssignmentStatus
@@ -120,9 +120,9 @@ def _review_summary_helper():
 # --- The actions -----------------------------------------------------------------------------------------------
 
 def _load(journal: Journal, submission_id: int, assignment_id: int) -> tuple[Submission, ReviewAssignment]:
-    submission = _editorial_submission(journal, submission_id)
+    submission = editorial_submission(journal, submission_id)
     require("submission.decide", submission)
-    return submission, _assignment(submission, assignment_id)
+    return submission, assignment_of(submission, assignment_id)
 
 
 def _to_review(journal: Journal, submission: Submission, assignment: ReviewAssignment):
@@ -268,8 +268,8 @@ def refuse_due_date(journal: Journal, submission_id: int, assignment_id: int):
 def review_attachment(journal: Journal, submission_id: int, assignment_id: int, file_id: int):
     """A submitted review's attachment, for every editor who sees the reviews (triple-anonymous handling editors too:
     the file is the reviewer's, stored under a neutral name)."""
-    submission = _editorial_submission(journal, submission_id)
-    assignment = _assignment(submission, assignment_id)
+    submission = editorial_submission(journal, submission_id)
+    assignment = assignment_of(submission, assignment_id)
     if assignment.status is not A.SUBMITTED:
         abort(404)
     file = next((f for f in _attachments(submission, [assignment]).get(assignment.id, []) if f.id == file_id), None)

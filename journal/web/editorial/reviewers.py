@@ -3,22 +3,23 @@ and the page to find reviewers for a submission."""
 
 from datetime import date, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from journal.web.forms import WebForm
 from wtforms import DateField, EmailField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from journal.models import CRITERIA, Journal, Submission, SubmissionStatus, utcnow
-from journal.models.reviews import ReviewAssignment
 from journal.permissions import can, journal_from_slug, permission, require
 from journal.services import invitations as invitation_service
 from journal.services import reviewer_search
 from journal.services.conflicts import ConflictsFound
 from journal.services.errors import DomainError
+from journal.services.review_assignments import assignments_of
 from journal.web.choices import select_choices
+from journal.web.editorial.blueprint import bp
 from journal.web.editorial.conflicts import OverrideForm, conflict_label, held_page
-from journal.web.editorial.views import _editorial_submission, bp
+from journal.web.editorial.loading import assignment_of, editorial_submission
 
 
 class InviteForm(OverrideForm):
@@ -54,7 +55,7 @@ def page_context(submission: Submission) -> dict:
     manages = can(current_user, "submission.decide", submission)
     inviting = manages and submission.status is SubmissionStatus.UNDER_REVIEW
     return {
-        "assignments": invitation_service.assignments_of(submission),
+        "assignments": assignments_of(submission),
         "criteria": CRITERIA,
         "manages_reviewers": manages,
         "invite_form": invite_form(submission) if inviting else None,
@@ -64,13 +65,6 @@ def page_context(submission: Submission) -> dict:
 
 def _to_page(journal: Journal, submission: Submission):
     return redirect(url_for("editorial.submission", slug=journal.slug, submission_id=submission.id) + "#reviewers")
-
-
-def _assignment(submission: Submission, assignment_id: int) -> ReviewAssignment:
-    assignment = next((a for a in invitation_service.assignments_of(submission) if a.id == assignment_id), None)
-    if assignment is None:
-        abort(404)
-    return assignment
 
 
 def _came_from(journal: Journal, submission: Submission) -> str:
@@ -92,7 +86,7 @@ def _after_invite(journal: Journal, submission: Submission):
 @bp.post("/<slug>/submissions/<int:submission_id>/reviewers/invite")
 @permission("journal.editorial", load=journal_from_slug)
 def invite(journal: Journal, submission_id: int):
-    submission = _editorial_submission(journal, submission_id)
+    submission = editorial_submission(journal, submission_id)
     require("submission.decide", submission)
     form = InviteForm()
     if not form.validate_on_submit():
@@ -123,9 +117,9 @@ def invite(journal: Journal, submission_id: int):
 @bp.post("/<slug>/submissions/<int:submission_id>/reviewers/<int:assignment_id>/cancel")
 @permission("journal.editorial", load=journal_from_slug)
 def cancel_assignment(journal: Journal, submission_id: int, assignment_id: int):
-    submission = _editorial_submission(journal, submission_id)
+    submission = editorial_submission(journal, submission_id)
     require("submission.decide", submission)
-    assignment = _assignment(submission, assignment_id)
+    assignment = assignment_of(submission, assignment_id)
     try:
         invitation_service.cancel_invitation(current_user, assignment)
     except DomainError as error:
@@ -138,9 +132,9 @@ def cancel_assignment(journal: Journal, submission_id: int, assignment_id: int):
 @bp.post("/<slug>/submissions/<int:submission_id>/reviewers/<int:assignment_id>/due-date")
 @permission("journal.editorial", load=journal_from_slug)
 def extend_due_date(journal: Journal, submission_id: int, assignment_id: int):
-    submission = _editorial_submission(journal, submission_id)
+    submission = editorial_submission(journal, submission_id)
     require("submission.decide", submission)
-    assignment = _assignment(submission, assignment_id)
+    assignment = assignment_of(submission, assignment_id)
     form = DueDateForm()
     if not form.validate_on_submit():
         flash("Give the new due date.", "error")
@@ -175,7 +169,7 @@ def _invitation_dates(submission: Submission, args) -> tuple[date, date, bool]:
 @bp.get("/<slug>/submissions/<int:submission_id>/reviewers/find")
 @permission("journal.editorial", load=journal_from_slug, hide=True)
 def find_reviewers(journal: Journal, submission_id: int):
-    submission = _editorial_submission(journal, submission_id)
+    submission = editorial_submission(journal, submission_id)
     require("submission.decide", submission)
     respond_by, due_at, dates_refused = _invitation_dates(submission, request.args)
     query = {"q": " ".join(request.args.get("q", "").split())[:200],

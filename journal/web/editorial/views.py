@@ -1,11 +1,11 @@
 """The editorial office. Screening, reviewer invitations and decisions arrive with issue 4."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from journal.web.forms import WebForm
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import Journal, Membership, Role, Submission, SubmissionStatus
@@ -14,19 +14,20 @@ from journal.models import DecisionKind, FileKind
 from journal.permissions import can, journal_from_slug, permission, require
 from journal.services import editorial as editorial_service
 from journal.services import queue as queue_service
+from journal.services import invitations as invitation_service
 from journal.services import shared_reviews
-from journal.services import submissions as submission_service
 from journal.permissions import has_role
 from wtforms import BooleanField, Form, SearchField
 from journal.web.choices import select_choices
 from journal.web.helpers import show_error
 from journal.workflow import available
 from journal.services.conflicts import ConflictsFound
-from journal.services.errors import DomainError, NotFound
+from journal.services.errors import DomainError
+from journal.web.editorial import reviewers
+from journal.web.editorial.blueprint import bp
 from journal.web.editorial.conflicts import OverrideForm, conflict_label, held_page
+from journal.web.editorial.loading import editorial_submission
 from journal.storage import signed_download
-
-bp = Blueprint("editorial", __name__, url_prefix="/editorial")
 
 
 @bp.get("/")
@@ -86,17 +87,6 @@ def queue(journal: Journal):
                            tabs=queue_service.STATUS_TABS, sorts=queue_service.SORTS)
 
 
-def _editorial_submission(journal: Journal, submission_id: int) -> Submission:
-    try:
-        submission = submission_service.get_submission(submission_id)
-    except NotFound:
-        abort(404)
-    if submission.journal_id != journal.id or submission.status is SubmissionStatus.DRAFT:
-        abort(404)
-    require("submission.editorial", submission, hide=True)  # 404 to the paper's own authors, whatever their roles
-    return submission
-
-
 def _visible_files(submission: Submission) -> list:
     """All files for those who may know the authors; otherwise only the reviewers' copies."""
     if can(current_user, "submission.see_authors", submission):
@@ -107,13 +97,11 @@ def _visible_files(submission: Submission) -> list:
 @bp.get("/<slug>/submissions/<int:submission_id>")
 @permission("journal.editorial", load=journal_from_slug)
 def submission(journal: Journal, submission_id: int):
-    submission = _editorial_submission(journal, submission_id)
+    submission = editorial_submission(journal, submission_id)
     sees_authors = can(current_user, "submission.see_authors", submission)
     events = history(submission) if sees_authors else editorial_service.history_without_authors(submission)
     actions = {t.name for t in available(current_user, submission)}
-    from journal.services.invitations import previous_reviewers
-
-    if "send_to_review" in actions and submission.current_round > 1 and previous_reviewers(submission):
+    if "send_to_review" in actions and submission.current_round > 1 and invitation_service.previous_reviewers(submission):
         actions.add("send_to_previous_reviewers")
     if can(current_user, "submission.recommend", submission) and editorial_service.recommendation_kinds(submission):
         actions.add("recommend")
@@ -139,7 +127,7 @@ def submission(journal: Journal, submission_id: int):
 @bp.get("/<slug>/submissions/<int:submission_id>/files/<int:file_id>")
 @permission("journal.editorial", load=journal_from_slug)
 def download(journal: Journal, submission_id: int, file_id: int):
-    submission = _editorial_submission(journal, submission_id)
+    submission = editorial_submission(journal, submission_id)
     file = next((f for f in _visible_files(submission) if f.id == file_id), None)
     if file is None:
         abort(404)
@@ -178,7 +166,7 @@ def _to_page(journal: Journal, submission: Submission):
 @bp.post("/<slug>/submissions/<int:submission_id>/assign")
 @permission("journal.editorial", load=journal_from_slug)
 def assign(journal: Journal, submission_id: int):
-    submission = _editorial_submission(journal, submission_id)  # 404 to the paper's authors first
+    submission = editorial_submission(journal, submission_id)  # 404 to the paper's authors first
     require("journal.manage", journal)
     form = AssignForm()
     form.editor_id.choices = select_choices(
@@ -207,7 +195,7 @@ def assign(journal: Journal, submission_id: int):
 @bp.post("/<slug>/submissions/<int:submission_id>/send-to-review")
 @permission("journal.editorial", load=journal_from_slug)
 def send_to_review(journal: Journal, submission_id: int):
-    submission = _editorial_submission(journal, submission_id)
+    submission = editorial_submission(journal, submission_id)
     require("submission.decide", submission)
     form = ScreenForm()
     if form.validate_on_submit():
@@ -223,7 +211,7 @@ def send_to_review(journal: Journal, submission_id: int):
 @bp.route("/<slug>/submissions/<int:submission_id>/desk-reject", methods=["GET", "POST"])
 @permission("journal.editorial", load=journal_from_slug)
 def desk_reject(journal: Journal, submission_id: int):
-    submission = _editorial_submission(journal, submission_id)
+    submission = editorial_submission(journal, submission_id)
     require("submission.final_decision", submission)
     form = DeskRejectForm()
     recommendation = editorial_service.pending_recommendation(submission)
@@ -263,7 +251,7 @@ class DecisionForm(WebForm):
 @bp.route("/<slug>/submissions/<int:submission_id>/decide", methods=["GET", "POST"])
 @permission("journal.editorial", load=journal_from_slug)
 def decide(journal: Journal, submission_id: int):
-    submission = _editorial_submission(journal, submission_id)
+    submission = editorial_submission(journal, submission_id)
     require("submission.final_decision", submission)
     form = DecisionForm()
     recommendation = editorial_service.pending_recommendation(submission)
@@ -309,7 +297,7 @@ class RecommendationForm(WebForm):
 @permission("journal.editorial", load=journal_from_slug)
 def recommend(journal: Journal, submission_id: int):
     """Recommend-only journals: the handling editor recommends; a managing editor confirms or changes it."""
-    submission = _editorial_submission(journal, submission_id)
+    submission = editorial_submission(journal, submission_id)
     require("submission.recommend", submission)
     kinds = editorial_service.recommendation_kinds(submission)
     if not kinds:
@@ -347,9 +335,7 @@ def recommend(journal: Journal, submission_id: int):
 @bp.post("/<slug>/submissions/<int:submission_id>/send-to-previous-reviewers")
 @permission("journal.editorial", load=journal_from_slug)
 def send_to_previous_reviewers(journal: Journal, submission_id: int):
-    from journal.services import invitations as invitation_service
-
-    submission = _editorial_submission(journal, submission_id)
+    submission = editorial_submission(journal, submission_id)
     require("submission.decide", submission)
     form = ScreenForm()
     if form.validate_on_submit():
@@ -372,6 +358,3 @@ def send_to_previous_reviewers(journal: Journal, submission_id: int):
                   "the previous round invited again.", "success")
     return _to_page(journal, submission)
 
-
-from journal.web.editorial import reviewers  # noqa: E402  (registers its routes on bp)
-from journal.web.editorial import review_handling  # noqa: E402,F401  (registers its routes on bp)

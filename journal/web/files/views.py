@@ -7,7 +7,7 @@ import os
 from flask import Blueprint, abort, send_file
 from itsdangerous import BadSignature, SignatureExpired
 
-from journal import CSP
+from journal.csp import CSP
 from journal.permissions import permission
 from journal.storage import content_disposition, get_storage
 

@@ -18,8 +18,8 @@ from journal.services import after_publication
 from journal.services import issues as issue_service
 from journal.storage import signed_download
 from journal.web.public import citations, reading
-from journal.web.public.caching import Validators, uncached
-from journal.web.public.views import _journal_parts, bp
+from journal.web.public.caching import Validators, journal_parts, uncached
+from journal.web.public.blueprint import bp
 
 
 def _published_article(journal: Journal, article_id: int) -> Article:
@@ -46,7 +46,7 @@ def _validators(journal: Journal, article: Article, version: ArticleVersion) -> 
     """The page changes with a new version, a retraction, the issue's or section's name, or the journal's."""
     versions = [(v.id, v.published_at) for v in article.versions if v.published_at is not None]
     moments = [article.published_at, article.retracted_at] + [at for _id, at in versions]
-    return Validators(_journal_parts(journal), article.id, version.id, versions, article.status.value,
+    return Validators(journal_parts(journal), article.id, version.id, versions, article.status.value,
                       article.retraction_notice, article.doi, article.first_page, article.last_page,
                       article.issue.label if article.issue else None, article.section.title if article.section else None,
                       last_modified=max(m for m in moments if m is not None))
@@ -154,7 +154,7 @@ def issue(journal: Journal, issue_id: int):
     articles = issue_service.toc(issue, with_submissions=False)
     moments = [issue.published_at] + [a.current_version.published_at for a in articles] + \
               [a.retracted_at for a in articles]
-    cache = Validators(_journal_parts(journal), issue.id, issue.label, issue.title, issue.description,
+    cache = Validators(journal_parts(journal), issue.id, issue.label, issue.title, issue.description,
                        [(a.id, a.current_version_id, a.status.value, a.section.title if a.section else None,
                          a.position, a.first_page, a.last_page) for a in articles],
                        last_modified=max((m for m in moments if m is not None), default=None))

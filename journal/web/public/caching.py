@@ -14,6 +14,8 @@ from pathlib import Path
 from flask import Response, current_app, make_response, request
 from flask_login import current_user
 
+from journal.models import Journal
+
 PUBLIC_MAX_AGE = 300  # seconds: a new issue or correction reaches everyone within five minutes
 
 
@@ -34,6 +36,13 @@ def _utc(value: datetime | None) -> datetime | None:
         return None
     value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return value.replace(microsecond=0)
+
+
+def journal_parts(journal: Journal) -> tuple:
+    """What the journal's pages show of the journal itself (editors change these without a timestamp)."""
+    return (journal.id, journal.title, journal.abbreviation, journal.description, journal.publisher,
+            journal.issn_print, journal.issn_online, journal.licence, journal.accepting_submissions,
+            journal.review_mode.value)
 
 
 class Validators:

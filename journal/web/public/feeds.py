@@ -14,8 +14,8 @@ from journal.models import Journal
 from journal.permissions import journal_from_slug, permission
 from journal.scholarly import Links, people, publisher_name, utc
 from journal.web.public import reading
-from journal.web.public.caching import Validators
-from journal.web.public.views import _journal_parts, bp
+from journal.web.public.caching import Validators, journal_parts
+from journal.web.public.blueprint import bp
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -45,7 +45,7 @@ def _changed(article) -> datetime:
 def feed(journal: Journal):
     articles = reading.latest_articles(journal, FEED_SIZE)
     updated = max((_changed(a) for a in articles), default=None)
-    cache = Validators(_journal_parts(journal), [(a.id, a.current_version_id, a.status.value) for a in articles],
+    cache = Validators(journal_parts(journal), [(a.id, a.current_version_id, a.status.value) for a in articles],
                        last_modified=updated)
     if (response := cache.not_modified()) is not None:
         return response

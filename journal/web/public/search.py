@@ -11,7 +11,7 @@ from journal.extensions import db
 from journal.models import Issue, IssueStatus, Journal, Section
 from journal.permissions import permission
 from journal.search import parse_query, search_articles
-from journal.web.public.views import bp
+from journal.web.public.blueprint import bp
 
 PER_PAGE = 20
 

@@ -4,7 +4,7 @@ Articles and issues are in articles.py, the Atom feed, sitemap and robots.txt in
 Everything here is public and shows only what is published.
 """
 
-from flask import Blueprint, render_template
+from flask import render_template
 
 from journal.models import Journal
 from journal.services import journals as journal_service
@@ -12,25 +12,17 @@ from journal.permissions import journal_from_slug, permission
 from journal.scholarly import licence_name, licence_url
 from journal.services import issues as issue_service
 from journal.web.public import reading
-from journal.web.public.caching import Validators
-
-bp = Blueprint("public", __name__)
+from journal.web.public.blueprint import bp
+from journal.web.public.caching import Validators, journal_parts
 
 LATEST_ON_HOME = 6
-
-
-def _journal_parts(journal: Journal) -> tuple:
-    """What the journal's pages show of the journal itself (editors change these without a timestamp)."""
-    return (journal.id, journal.title, journal.abbreviation, journal.description, journal.publisher,
-            journal.issn_print, journal.issn_online, journal.licence, journal.accepting_submissions,
-            journal.review_mode.value)
 
 
 @bp.get("/")
 @permission("public")
 def home():
     journals = reading.journals_with_current_issue()
-    cache = Validators([_journal_parts(j) + ((i.id, i.published_at) if i else (),) for j, i in journals],
+    cache = Validators([journal_parts(j) + ((i.id, i.published_at) if i else (),) for j, i in journals],
                        last_modified=max((i.published_at for _j, i in journals if i and i.published_at),
                                          default=None))
     return cache.not_modified() or cache.apply(render_template("public/home.html", journals=journals))
@@ -45,7 +37,7 @@ def journal_home(journal: Journal):
     moments = [a.current_version.published_at for a in latest] + [a.retracted_at for a in latest] + \
               ([issue.published_at] if issue else []) + [n.created_at for n in news]
     moments = [m for m in moments if m is not None]
-    cache = Validators(_journal_parts(journal), [s.title for s in journal.sections if s.active],
+    cache = Validators(journal_parts(journal), [s.title for s in journal.sections if s.active],
                        issue.id if issue else None, [(a.id, a.current_version_id, a.status.value) for a in latest],
                        [(n.id, n.title, n.body) for n in news], last_modified=max(moments, default=None))
     if (response := cache.not_modified()) is not None:
@@ -60,12 +52,9 @@ def journal_home(journal: Journal):
 @permission("public", load=journal_from_slug)
 def archive(journal: Journal):
     issues = reading.published_issues(journal)
-    cache = Validators(_journal_parts(journal), [(i.id, i.title, i.volume, i.number, i.year, n) for i, n in issues],
+    cache = Validators(journal_parts(journal), [(i.id, i.title, i.volume, i.number, i.year, n) for i, n in issues],
                        last_modified=max((i.published_at for i, _n in issues if i.published_at), default=None))
     return cache.not_modified() or cache.apply(
         render_template("public/archive.html", journal=journal, volumes=reading.by_volume(issues),
                         count=len(issues)))
 
-
-from journal.web.public import articles, feeds  # noqa: E402,F401  (register their routes on bp)
-from journal.web.public import search  # noqa: E402,F401  (registers the article search on bp)

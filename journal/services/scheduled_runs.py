@@ -1,0 +1,62 @@
+"""What the daily run's two parts, the reviewers' reminders (journal/services/reminders.py) and the editors' digest
+(journal/services/digest.py), share: the report of the run, the once-only keys and the words for a day.
+
+A key (`due:+3:assignment:12:2026-12-01`, `digest:user:7:2026-12-01`) is a `SentReminder` row inserted with the
+mail it stands for, so running twice sends nothing twice and of two runs at once only one sends each mail.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from journal.extensions import db
+from journal.models import SentReminder
+
+
+@dataclass
+class ReminderReport:
+    """What one run did, per kind."""
+
+    invitation_reminders: int = 0
+    review_reminders: int = 0
+    skipped: int = 0  # earlier reminder days recorded as skipped (missed runs)
+    digests: int = 0
+    taken_by_other_run: int = 0  # keys another run inserted first
+    failed: int = 0  # errors, logged; the rest of the run went on
+
+    def lines(self) -> list[str]:
+        return [
+            f"invitation reminders sent: {self.invitation_reminders}",
+            f"review reminders sent: {self.review_reminders}",
+            f"earlier reminder days skipped (missed runs): {self.skipped}",
+            f"editor digests sent: {self.digests}",
+            f"left to another run at the same time: {self.taken_by_other_run}",
+            f"failed (see the log): {self.failed}",
+        ]
+
+
+class TakenByOtherRun(Exception):
+    """A concurrent run inserted this key first: it sends the mail, this run skips it."""
+
+
+def relative_day(days: int) -> str:
+    """The distance from today to a date, as a reviewer reads it: 'in 2 days', 'today', '3 days ago'."""
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days == -1:
+        return "yesterday"
+    return f"in {days} days" if days > 0 else f"{-days} days ago"
+
+
+def claim_key(key: str, **columns) -> None:
+    """Insert the key in a savepoint of the current transaction; `TakenByOtherRun` if it exists already.
+
+    Callers write something first (the audit event, the mail) so that on SQLite, where pysqlite opens the
+    transaction only at the first write, the savepoint nests inside it and key and mail commit together."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(SentReminder(key=key, **columns))
+    except IntegrityError:
+        raise TakenByOtherRun(key) from None
