@@ -76,7 +76,7 @@ class Journal(db.Model):
     @property
     def doi_example(self) -> str:
         """What the DOI pattern gives for an example article (journal/doi.py), for the settings page."""
-        from journal.doi import example_doi
+        from journal.scholarly.doi import example_doi
 
         return example_doi(self.doi_prefix, self.doi_pattern)
 

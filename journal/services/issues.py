@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from journal.audit import audit
-from journal.doi import check_doi_pattern, make_doi
 from journal.extensions import db
 from journal.mail import external_url, queue_mail
 from journal.models import (Article, ArticleStatus, ArticleVersion, DoiCounter, Issue, IssueStatus, Journal, Section,
                             SubmissionStatus, User, utcnow)
 from journal.permissions import can
+from journal.scholarly.doi import check_doi_pattern, make_doi
 from journal.search import index_article
 from journal.services.errors import ConcurrentChange, DomainError, NotFound, PermissionDenied
 from journal.services.production import (_require_in_production, _require_producer, authors_addresses,

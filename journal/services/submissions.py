@@ -16,11 +16,11 @@ from sqlalchemy.orm import selectinload
 from journal import pdf
 from journal.audit import audit
 from journal.extensions import db
-from journal.identifiers import normalize_orcid, parse_keywords
 from journal.mail import external_url, queue_mail
 from journal.models import (Contributor, FileKind, Journal, ReferenceCounter, ReviewMode, ReviewRound, Section,
                             Submission, SubmissionFile, SubmissionStatus, User, utcnow)
 from journal.permissions import can
+from journal.scholarly.identifiers import normalize_orcid, parse_keywords
 from journal.services.accounts import normalize_email
 from journal.services.errors import DomainError, NotFound, PermissionDenied
 from journal.services.files import StagedObjects

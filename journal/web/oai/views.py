@@ -7,10 +7,10 @@ The protocol and the XML are built in journal/oai.py, journal/jats.py and journa
 from flask import Blueprint, Response, abort, request
 from sqlalchemy import select
 
-from journal import crossref, jats, oai
 from journal.extensions import csrf, db
 from journal.models import Issue, Journal
 from journal.permissions import journal_from_slug, permission
+from journal.scholarly import crossref, jats, oai
 
 bp = Blueprint("oai", __name__)
 XML = "text/xml; charset=utf-8"

@@ -11,7 +11,7 @@ from lxml import etree
 
 from journal.markup import _MD as MARKDOWN  # the very parser that renders the abstract on the article page
 from journal.models import Article
-from journal.scholarly import Links, licence_name, licence_url, people, publisher_name, utc
+from journal.scholarly.records import Links, licence_name, licence_url, people, publisher_name, utc
 
 XLINK_NS = "http://www.w3.org/1999/xlink"
 MML_NS = "http://www.w3.org/1998/Math/MathML"

@@ -13,7 +13,7 @@ from datetime import datetime
 from markupsafe import Markup, escape
 
 from journal.models import Article, ArticleVersion, Journal
-from journal.scholarly import Links, Person, licence_name, licence_url, people, publisher_name, utc
+from journal.scholarly.records import Links, Person, licence_name, licence_url, people, publisher_name, utc
 
 
 def _pdf_url(links: Links, article: Article, version: ArticleVersion) -> str | None:
