@@ -3,7 +3,7 @@ journal-meta and article-meta, for indexers and archives (PubMed Central, DOAJ, 
 
 The abstract is written in Markdown with TeX math (journal/markup.py); here it becomes JATS paragraphs, lists,
 italic/bold/monospace, links (`ext-link`) and formulas as `tex-math`, so no formula is lost to plain text.
-The same builder writes Crossref's namespaced `jats:abstract` (journal/crossref.py).
+The same builder writes Crossref's namespaced `jats:abstract` (crossref.py).
 """
 
 import pycountry

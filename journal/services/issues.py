@@ -1,7 +1,7 @@
 """Issues: managing editors create them, schedule articles into them with page ranges, order the table of
 contents by section, and publish them: every article at once, in one transaction, each with its DOI.
 
-DOIs: the journal's prefix, a slash and its DOI pattern (journal/doi.py), filled in at publication. The
+DOIs: the journal's prefix, a slash and its DOI pattern (journal/scholarly/doi.py), filled in at publication. The
 pattern's {number} counts the journal's published articles per year of the issue (DoiCounter), in the order
 of the table of contents, so a failed publication uses up no number.
 """

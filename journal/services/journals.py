@@ -84,7 +84,7 @@ def _clean_settings(values: dict, journal: Journal | None = None) -> dict:
             clean["doi_prefix"] = normalize_doi_prefix(clean["doi_prefix"])
         except ValueError as exc:
             raise DomainError(str(exc), "doi_prefix") from None
-    if "doi_pattern" in clean:  # journal/doi.py: an empty field means the default pattern
+    if "doi_pattern" in clean:  # journal/scholarly/doi.py: an empty field means the default pattern
         try:
             clean["doi_pattern"] = check_doi_pattern(clean["doi_pattern"] or DEFAULT_DOI_PATTERN)
         except ValueError as exc:

@@ -1,7 +1,7 @@
 """Machine-readable metadata: the OAI-PMH endpoint (/oai, GET and POST), each published article's JATS front
 matter, and the Crossref deposit of a published issue for its managing editors.
 
-The protocol and the XML are built in journal/oai.py, journal/jats.py and journal/crossref.py.
+The protocol and the XML are built in journal/scholarly/ (oai.py, jats.py, crossref.py); this only serves them.
 """
 
 from flask import Blueprint, Response, abort, request
