@@ -315,5 +315,5 @@ def ris(article: Article, version: ArticleVersion, links: Links, abstract_text: 
 
 
 def file_base(journal: Journal, article: Article) -> str:
-    """The download's name without extension: the DOI's suffix, else slug-id (as the PDF's name)."""
+    """A download's name without extension (the PDF, BibTeX, RIS and JATS files): the DOI's suffix, else slug-id."""
     return (article.doi.split("/", 1)[1] if article.doi else f"{journal.slug}-{article.id}").replace("/", "-")
