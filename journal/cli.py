@@ -141,7 +141,7 @@ def send_reminders_command(now_text: str | None) -> None:
 def crossref_xml_command(issue: str, output: str | None) -> None:
     """Write the Crossref deposit XML of a published issue. ISSUE is the issue's id, or JOURNAL/VOLUME/NUMBER
     such as jdse/3/2. Upload the file to Crossref; depositing it again updates the metadata."""
-    from journal import crossref
+    from journal.scholarly import crossref
 
     try:
         found = crossref.find_issue(issue)

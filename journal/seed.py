@@ -447,7 +447,7 @@ def seed_issues() -> list[str]:
 
     from sqlalchemy import select
 
-    from journal.doi import make_doi
+    from journal.scholarly.doi import make_doi
     from journal.services import issues as issue_service
     from journal.services import production
     from journal.services import proofs as proof_service

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from journal.audit import action_label, event_details
 from journal.permissions import template_globals
-from journal.scholarly import licence_name
+from journal.scholarly.records import licence_name
 
 
 def _zone() -> ZoneInfo:

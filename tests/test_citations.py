@@ -5,8 +5,8 @@ import bibtexparser
 import pytest
 from bibtexparser import middlewares as m
 
-from journal.web.public.citations import _apa_authors, tex_escape
-from journal.scholarly import Person
+from journal.scholarly.citations import _apa_authors, tex_escape
+from journal.scholarly.records import Person
 from tests.test_public_site import BASE, TITLE, site  # noqa: F401  (fixture)
 
 

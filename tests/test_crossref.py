@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from journal import crossref
 from journal.extensions import db
 from journal.models import ArticleStatus, IssueStatus, Role
+from journal.scholarly import crossref
 from tests.published import make_article, make_issue
 from tests.schemas import assert_valid, crossref_schema
 

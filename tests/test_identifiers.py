@@ -1,6 +1,6 @@
 import pytest
 
-from journal.identifiers import normalize_doi_prefix, normalize_issn, normalize_orcid, parse_keywords
+from journal.scholarly.identifiers import normalize_doi_prefix, normalize_issn, normalize_orcid, parse_keywords
 
 
 @pytest.mark.parametrize(("typed", "stored"), [

@@ -12,7 +12,7 @@ import pytest
 from lxml import etree, html
 from werkzeug.serving import make_server
 
-from journal import crossref
+from journal.scholarly import crossref
 from tests.schemas import assert_valid, crossref_schema, jats_dtd, oai_schema, schema_path
 from tests.test_public_site import TITLE, site  # noqa: F401  (the fixture: two published issues, one draft)
 

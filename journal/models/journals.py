@@ -45,7 +45,7 @@ class Journal(db.Model):
     author_guidelines: Mapped[str] = mapped_column(Text, default="")
     publisher: Mapped[str] = mapped_column(String(255), default="")
     doi_prefix: Mapped[str | None] = mapped_column(String(40))
-    # The DOI suffix of a published article (journal/doi.py lists the placeholders): jdse.2026.0042.
+    # The DOI suffix of a published article (journal/scholarly/doi.py lists the placeholders): jdse.2026.0042.
     doi_pattern: Mapped[str] = mapped_column(String(100), default="{slug}.{year}.{number:04d}")
     review_mode: Mapped[ReviewMode] = mapped_column(
         enum_column(ReviewMode, "review_mode"), default=ReviewMode.DOUBLE_ANONYMOUS
@@ -75,8 +75,8 @@ class Journal(db.Model):
 
     @property
     def doi_example(self) -> str:
-        """What the DOI pattern gives for an example article (journal/doi.py), for the settings page."""
-        from journal.doi import example_doi
+        """What the DOI pattern gives for an example article (journal/scholarly/doi.py), for the settings page."""
+        from journal.scholarly.doi import example_doi
 
         return example_doi(self.doi_prefix, self.doi_pattern)
 

@@ -10,9 +10,9 @@ from sqlalchemy import func, select, update
 
 from journal.audit import audit
 from journal.extensions import db
-from journal.identifiers import normalize_orcid, parse_keywords
 from journal.mail import external_url, queue_mail
 from journal.models import OutboxMessage, User, utcnow
+from journal.scholarly.identifiers import normalize_orcid, parse_keywords
 from journal.services.errors import DomainError
 from journal.services.sign_ins import end_sign_ins, start_sign_in
 from journal.services.unit import transactional

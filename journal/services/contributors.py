@@ -3,7 +3,7 @@ and a listed author's objection through the link mailed on submitting."""
 
 from journal.audit import audit
 from journal.extensions import db
-from journal.identifiers import normalize_orcid
+from journal.scholarly.identifiers import normalize_orcid
 from journal.mail import queue_mail
 from journal.models import Contributor, Submission, User, utcnow
 from journal.services.accounts import normalize_email

@@ -3,7 +3,7 @@ anonymity confirmation, and discarding a draft that was never submitted."""
 
 from journal.audit import audit
 from journal.extensions import db
-from journal.identifiers import parse_keywords
+from journal.scholarly.identifiers import parse_keywords
 from journal.models import Contributor, Journal, Section, Submission, SubmissionStatus, User, utcnow
 from journal.permissions import can
 from journal.services.accounts import normalize_email

@@ -1,7 +1,7 @@
 """Issues: managing editors create them, schedule articles into them with page ranges, order the table of
 contents by section, and publish them: every article at once, in one transaction, each with its DOI.
 
-DOIs: the journal's prefix, a slash and its DOI pattern (journal/doi.py), filled in at publication. The
+DOIs: the journal's prefix, a slash and its DOI pattern (journal/scholarly/doi.py), filled in at publication. The
 pattern's {number} counts the journal's published articles per year of the issue (DoiCounter), in the order
 of the table of contents, so a failed publication uses up no number.
 """
@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from journal.audit import audit
-from journal.doi import check_doi_pattern, make_doi
 from journal.extensions import db
 from journal.mail import external_url, queue_mail
 from journal.models import (Article, ArticleStatus, ArticleVersion, DoiCounter, Issue, IssueStatus, Journal, Section,
                             SubmissionStatus, User, utcnow)
 from journal.permissions import can
+from journal.scholarly.doi import check_doi_pattern, make_doi
 from journal.search import index_article
 from journal.services.errors import ConcurrentChange, DomainError, NotFound, PermissionDenied
 from journal.services.production import (authors_addresses, check_article_version, missing_for_publication,

@@ -6,13 +6,13 @@ from sqlalchemy import func, select
 
 from journal.audit import audit
 from journal.extensions import db
-from journal.doi import check_doi_pattern
-from journal.identifiers import normalize_doi_prefix, normalize_issn
 from journal.mail import external_url, queue_mail
 from journal.models import Journal, Membership, ReviewMode, Role, Section, User
 from journal.models.journals import default_reminder_days
 from journal.models.publishing import DEFAULT_DOI_PATTERN
 from journal.permissions import can, forget_roles
+from journal.scholarly.doi import check_doi_pattern
+from journal.scholarly.identifiers import normalize_doi_prefix, normalize_issn
 from journal.services.accounts import find_user_by_email
 from journal.services.errors import DomainError, NotFound, PermissionDenied
 from journal.services.unit import transactional
@@ -84,7 +84,7 @@ def _clean_settings(values: dict, journal: Journal | None = None) -> dict:
             clean["doi_prefix"] = normalize_doi_prefix(clean["doi_prefix"])
         except ValueError as exc:
             raise DomainError(str(exc), "doi_prefix") from None
-    if "doi_pattern" in clean:  # journal/doi.py: an empty field means the default pattern
+    if "doi_pattern" in clean:  # journal/scholarly/doi.py: an empty field means the default pattern
         try:
             clean["doi_pattern"] = check_doi_pattern(clean["doi_pattern"] or DEFAULT_DOI_PATTERN)
         except ValueError as exc:

@@ -20,10 +20,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from journal import pdf
 from journal.audit import audit
 from journal.extensions import db
-from journal.identifiers import normalize_orcid, parse_keywords
+from journal.scholarly.identifiers import normalize_orcid, parse_keywords
 from journal.models import (Article, ArticleStatus, ArticleVersion, FileKind, Submission, SubmissionFile,
                             SubmissionStatus, User, utcnow)
 from journal.permissions import can, contributor_condition
+from journal.scholarly.identifiers import normalize_orcid, parse_keywords
 from journal.services.errors import ConcurrentChange, DomainError, NotFound, PermissionDenied
 from journal.services.files import StagedObjects
 from journal.services.unit import transactional

@@ -3,7 +3,7 @@ from journal.web.forms import WebForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from journal.identifiers import normalize_orcid
+from journal.scholarly.identifiers import normalize_orcid
 from journal.services.accounts import check_password_strength
 from journal.services.errors import DomainError
 from journal.web.choices import countries

@@ -1,16 +1,16 @@
 """Machine-readable metadata: the OAI-PMH endpoint (/oai, GET and POST), each published article's JATS front
 matter, and the Crossref deposit of a published issue for its managing editors.
 
-The protocol and the XML are built in journal/oai.py, journal/jats.py and journal/crossref.py.
+The protocol and the XML are built in journal/scholarly/ (oai.py, jats.py, crossref.py); this only serves them.
 """
 
 from flask import Blueprint, Response, abort, request
 from sqlalchemy import select
 
-from journal import crossref, jats, oai
 from journal.extensions import csrf, db
 from journal.models import Issue, Journal
 from journal.permissions import journal_from_slug, permission
+from journal.scholarly import citations, crossref, jats, oai
 
 bp = Blueprint("oai", __name__)
 XML = "text/xml; charset=utf-8"
@@ -34,12 +34,8 @@ def article_jats(journal: Journal, article_id: int):
         abort(404)
     response = Response(jats.front_xml(article), mimetype="application/xml")
     response.headers["Content-Type"] = "application/jats+xml; charset=utf-8"
-    response.headers["Content-Disposition"] = f'inline; filename="{_base_name(article)}.xml"'
+    response.headers["Content-Disposition"] = f'inline; filename="{citations.file_base(journal, article)}.xml"'
     return response
-
-
-def _base_name(article) -> str:
-    return (article.doi.split("/", 1)[1] if article.doi else f"{article.journal.slug}-{article.id}").replace("/", "-")
 
 
 @bp.get("/production/<slug>/issues/<int:issue_id>/crossref.xml")

@@ -13,13 +13,14 @@ from journal.extensions import db
 from journal.markup import plain_text
 from journal.models import Article, ArticleVersion, Journal
 from journal.permissions import journal_from_slug, permission
-from journal.scholarly import Links, licence_name, licence_url
+from journal.scholarly import citations
+from journal.scholarly.records import Links, licence_name, licence_url
 from journal.services import after_publication
 from journal.services import issues as issue_service
 from journal.storage import signed_download
-from journal.web.public import citations, reading
-from journal.web.public.caching import Validators, journal_parts, uncached
+from journal.web.public import reading
 from journal.web.public.blueprint import bp
+from journal.web.public.caching import Validators, journal_parts, uncached
 
 
 def _published_article(journal: Journal, article_id: int) -> Article:

@@ -12,7 +12,7 @@ from lxml import etree
 from journal.markup import render_markdown
 from journal.models import Journal
 from journal.permissions import journal_from_slug, permission
-from journal.scholarly import Links, people, publisher_name, utc
+from journal.scholarly.records import Links, people, publisher_name, utc
 from journal.web.public import reading
 from journal.web.public.caching import Validators, journal_parts
 from journal.web.public.blueprint import bp

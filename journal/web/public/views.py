@@ -9,7 +9,7 @@ from flask import render_template
 from journal.models import Journal
 from journal.services import journals as journal_service
 from journal.permissions import journal_from_slug, permission
-from journal.scholarly import licence_name, licence_url
+from journal.scholarly.records import licence_name, licence_url
 from journal.services import issues as issue_service
 from journal.web.public import reading
 from journal.web.public.blueprint import bp

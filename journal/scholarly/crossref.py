@@ -16,9 +16,9 @@ from lxml import etree
 from sqlalchemy import select
 
 from journal.extensions import db
-from journal.jats import abstract_into, clean_text
 from journal.models import Article, Issue, Journal
-from journal.scholarly import Links, issue_articles, licence_url, people, publisher_name, setting, utc
+from journal.scholarly.jats import abstract_into, clean_text
+from journal.scholarly.records import Links, issue_articles, licence_url, people, publisher_name, setting, utc
 
 VERSION = "5.4.0"
 CROSSREF_NS = f"http://www.crossref.org/schema/{VERSION}"

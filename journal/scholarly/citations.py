@@ -13,7 +13,7 @@ from datetime import datetime
 from markupsafe import Markup, escape
 
 from journal.models import Article, ArticleVersion, Journal
-from journal.scholarly import Links, Person, licence_name, licence_url, people, publisher_name, utc
+from journal.scholarly.records import Links, Person, licence_name, licence_url, people, publisher_name, utc
 
 
 def _pdf_url(links: Links, article: Article, version: ArticleVersion) -> str | None:
@@ -315,5 +315,5 @@ def ris(article: Article, version: ArticleVersion, links: Links, abstract_text: 
 
 
 def file_base(journal: Journal, article: Article) -> str:
-    """The download's name without extension: the DOI's suffix, else slug-id (as the PDF's name)."""
+    """A download's name without extension (the PDF, BibTeX, RIS and JATS files): the DOI's suffix, else slug-id."""
     return (article.doi.split("/", 1)[1] if article.doi else f"{journal.slug}-{article.id}").replace("/", "-")

@@ -32,7 +32,7 @@ from journal.extensions import db
 from journal.markup import plain_text
 from journal.models import Article, ArticleVersion, Journal, Section
 from journal.models.base import UTCDateTime
-from journal.scholarly import Links, iso_seconds, licence_url, people, publisher_name, setting, utc
+from journal.scholarly.records import Links, iso_seconds, licence_url, people, publisher_name, setting, utc
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"

@@ -1,4 +1,4 @@
-"""What the scholarly outputs share (OAI-PMH, Crossref deposits, JATS): loading published articles with
+"""What the scholarly outputs share (OAI-PMH, Crossref deposits, JATS, citations): loading published articles with
 everything their metadata needs, absolute links built from BASE_URL, licences as URLs, names split for
 "Family, Given".
 

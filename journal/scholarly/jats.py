@@ -3,7 +3,7 @@ journal-meta and article-meta, for indexers and archives (PubMed Central, DOAJ, 
 
 The abstract is written in Markdown with TeX math (journal/markup.py); here it becomes JATS paragraphs, lists,
 italic/bold/monospace, links (`ext-link`) and formulas as `tex-math`, so no formula is lost to plain text.
-The same builder writes Crossref's namespaced `jats:abstract` (journal/crossref.py).
+The same builder writes Crossref's namespaced `jats:abstract` (crossref.py).
 """
 
 import pycountry
@@ -11,7 +11,7 @@ from lxml import etree
 
 from journal.markup import MARKDOWN  # the very parser that renders the abstract on the article page
 from journal.models import Article
-from journal.scholarly import Links, licence_name, licence_url, people, publisher_name, utc
+from journal.scholarly.records import Links, licence_name, licence_url, people, publisher_name, utc
 
 XLINK_NS = "http://www.w3.org/1999/xlink"
 MML_NS = "http://www.w3.org/1998/Math/MathML"
