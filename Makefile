@@ -33,9 +33,10 @@ migrate: install
 seed: migrate
 	$(BIN)/flask journal seed-demo --if-empty
 
+# The logins (from seed) and the address are the last lines before Flask's own.
 run: seed
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 mail-worker: install
 	$(BIN)/flask journal send-mail
