@@ -20,7 +20,10 @@ $(BIN)/python:
 	$(PYTHON) -m pip -qq --python $(BIN)/python install uv \
 		|| { echo "*** uv could not be installed: pip installs instead (slower) ***"; $(BIN)/python -m ensurepip --default-pip >/dev/null; }
 
-INSTALL = $(if $(wildcard $(BIN)/uv),$(BIN)/uv pip install --python $(BIN)/python,$(BIN)/python -m pip install)
+# Python writes a module's bytecode when it first imports it, unless PYTHONDONTWRITEBYTECODE is set: then each
+# process (each sandboxed PDF check too) would compile every module anew, so uv compiles them all once, as pip does.
+INSTALL = $(if $(wildcard $(BIN)/uv),$(BIN)/uv pip install --python $(BIN)/python \
+	$(if $(PYTHONDONTWRITEBYTECODE),--compile-bytecode),$(BIN)/python -m pip install)
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(INSTALL) --quiet -e . pip
