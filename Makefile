@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PORT ?= 5000
 export FLASK_APP := wsgi
 
 .PHONY: run test install install-test browser-deps migrate seed clean mail-worker
@@ -12,16 +13,24 @@ E2E_DEPS := .cache/e2e
 AXE_CORE_VERSION := 4.14.1
 AXE_JS := $(E2E_DEPS)/node_modules/axe-core/axe.min.js
 
+# uv installs what pip would, from the same index, in seconds rather than a minute (parallel downloads, a shared
+# cache it links from); pip installs instead where uv cannot be had. -qq: errors only, not pip's index notes.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip -qq --python $(BIN)/python install uv \
+		|| { echo "*** uv could not be installed: pip installs instead (slower) ***"; $(BIN)/python -m ensurepip --default-pip >/dev/null; }
+
+# Python writes a module's bytecode when it first imports it, unless PYTHONDONTWRITEBYTECODE is set: then each
+# process (each sandboxed PDF check too) would compile every module anew, so uv compiles them all once, as pip does.
+INSTALL = $(if $(wildcard $(BIN)/uv),$(BIN)/uv pip install --python $(BIN)/python \
+	$(if $(PYTHONDONTWRITEBYTECODE),--compile-bytecode),$(BIN)/python -m pip install)
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+	$(INSTALL) --quiet -e . pip
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test,browser]'
+	$(INSTALL) --quiet -e '.[test,browser]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -33,9 +42,10 @@ migrate: install
 seed: migrate
 	$(BIN)/flask journal seed-demo --if-empty
 
+# The logins (from seed) and the address are the last lines before Flask's own.
 run: seed
-	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
+	@$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 mail-worker: install
 	$(BIN)/flask journal send-mail

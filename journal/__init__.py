@@ -13,6 +13,9 @@ from journal.csp import CSP
 from journal.extensions import csrf, db, limiter, login_manager, migrate
 from journal.storage import storage_from_url
 
+# Libraries whose INFO is chatter for us (fontTools notes every font it subsets); their warnings still show.
+QUIET_LIBRARIES = ("fontTools", "fpdf")
+
 
 def create_app(config: type | Mapping | None = None) -> Flask:
     """Build the app. `config` is a settings class, or a mapping applied over the environment's."""
@@ -25,6 +28,8 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     if app.config.get("ENV_NAME") == "production":
         ProductionConfig.check(app.config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     if app.config["PROXY_FIX_HOPS"]:
         # Behind a load balancer: trust that many X-Forwarded-For/-Proto hops for client address and scheme.

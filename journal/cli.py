@@ -18,20 +18,33 @@ group = AppGroup("journal", help="Journal system commands.")
 @group.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has users already.")
 def seed_demo_command(if_empty: bool) -> None:
-    """Create the demo journal JDSE with its editors, reviewers and authors."""
-    from journal.models import User
-    from journal.seed import DEMO_PASSWORD, seed_demo, seed_submissions
+    """Create the demo journal JDSE with its editors, reviewers and authors, and print their logins last."""
+    from collections import Counter
+
+    from journal.mail import mails_not_logged
+    from journal.models import OutboxMessage, Submission, User
+    from journal.seed import DEMO_PASSWORD, PEOPLE, demo_logins, seed_demo, seed_submissions
 
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
         click.echo("The database has users already; demo seed skipped.")
+        if db.session.scalar(select(func.count()).select_from(User).where(User.email == PEOPLE[0][0])):
+            _echo_logins(demo_logins(), f"{DEMO_PASSWORD}, unless changed since")
         return
-    people = seed_demo()
-    click.echo("Demo journal created: Journal of Deep Space Exploration (JDSE). Logins (password for all: "
-               f"{DEMO_PASSWORD}):")
+    with mails_not_logged():  # some ninety mails: they would bury the logins; Admin → Outbox has them
+        people = seed_demo()
+        seed_submissions()
+    states = Counter(s.status.label.lower() for s in db.session.scalars(select(Submission).order_by(Submission.id)))
+    mails = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+    click.echo(f"Demo journal created: Journal of Deep Space Exploration (JDSE), with {states.total()} submissions "
+               f"({', '.join(f'{count} {state}' for state, count in states.items())}).")
+    click.echo(f"{mails} mails queued: read them in Admin → Outbox.")
+    _echo_logins(people, DEMO_PASSWORD)
+
+
+def _echo_logins(people: list[tuple[str, str]], password: str) -> None:
+    click.echo(f"Logins (password for all: {password}):")
     for role, email in people:
         click.echo(f"  {role:<22} {email}")
-    for line in seed_submissions():
-        click.echo(f"  submission {line}")
 
 
 @group.command("create-admin")

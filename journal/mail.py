@@ -10,7 +10,8 @@ import secrets
 import smtplib
 import socket
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -99,6 +100,18 @@ def queue_mail(
     if not current_app.config["MAIL_URL"]:
         log.info("Mail queued (no MAIL_URL, kept in the outbox)\nTo: %s\nSubject: %s\n\n%s", address, subject, body_text)
     return message
+
+
+@contextmanager
+def mails_not_logged() -> Iterator[None]:
+    """Queue mails without writing each to the log meanwhile: the demo seed queues some ninety, which would bury
+    the logins it prints. They stay in the outbox (Admin → Outbox); warnings and errors are still logged."""
+    previous = log.level
+    log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        log.setLevel(previous)
 
 
 @dataclass(frozen=True)

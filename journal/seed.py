@@ -63,7 +63,6 @@ def seed_demo() -> list[tuple[str, str]]:
         sections=[Section(title="Letter", position=0), Section(title="Instrument Note", position=1)],
     )
     db.session.add_all([jdse, pil])
-    printed = []
     for email, given, family, affiliation, country, role, keywords in PEOPLE:
         user = User(email=email, password_hash=password_hash, given_name=given, family_name=family,
                     affiliation=affiliation, country=country, expertise_keywords=keywords,
@@ -71,9 +70,14 @@ def seed_demo() -> list[tuple[str, str]]:
         db.session.add(user)
         if isinstance(role, Role):
             db.session.add(Membership(user=user, journal=jdse, role=role))
-        printed.append(("Platform admin" if role == "admin" else (role.label if role else "Author"), email))
     db.session.commit()
-    return printed
+    return demo_logins()
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """(role, email) of each demo person, to print."""
+    return [("Platform admin" if role == "admin" else (role.label if role else "Author"), email)
+            for email, _given, _family, _affiliation, _country, role, _keywords in PEOPLE]
 
 
 def demo_pdf(lines: list[str], *, author: str = "") -> bytes:

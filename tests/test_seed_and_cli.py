@@ -1,15 +1,33 @@
 """`flask journal seed-demo` and `create-admin`."""
 
+import html
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from sqlalchemy import select
 
 from journal.extensions import db
-from journal.models import Journal, Membership, Role, User
-from journal.seed import DEMO_PASSWORD
+from journal.models import Journal, Membership, OutboxMessage, Role, User
+from journal.seed import DEMO_PASSWORD, article_pdf, demo_logins
+
+ROOT = Path(__file__).resolve().parent.parent
+LOGINS = [f"Logins (password for all: {DEMO_PASSWORD}):"] + [f"  {role:<22} {email}" for role, email in demo_logins()]
 
 
-def test_seed_demo_creates_jdse_with_its_people_and_prints_their_logins(runner, client):
+def test_seed_demo_creates_jdse_with_its_people_and_prints_their_logins(runner, client, caplog):
+    caplog.set_level(logging.INFO)
     result = runner.invoke(args=["journal", "seed-demo", "--if-empty"])
     assert result.exit_code == 0, result.output
+    # It speaks once: what was made, then the logins last; the mails stay in the outbox, not in the log.
+    lines = result.output.splitlines()
+    assert lines[-len(LOGINS):] == LOGINS and len(lines) <= len(LOGINS) + 3
+    mails = db.session.scalar(select(db.func.count()).select_from(OutboxMessage))
+    assert mails > 50 and f"{mails} mails queued" in result.output and "Admin → Outbox" in result.output
+    assert not [r for r in caplog.records if r.levelno < logging.WARNING
+                and r.name.startswith(("journal.mail", "fontTools", "fpdf"))]
     assert "Journal of Deep Space Exploration" in result.output and DEMO_PASSWORD in result.output
     jdse = db.session.scalar(select(Journal).where(Journal.slug == "jdse"))
     assert [s.title for s in jdse.sections] == ["Research Article", "Review", "Letter", "Mission Report"]
@@ -44,9 +62,44 @@ def test_seed_demo_creates_jdse_with_its_people_and_prints_their_logins(runner, 
 
     _published_issues_have_readable_galleys(client)
 
+    admin = client.application.test_client()
+    admin.post("/login", data={"email": "admin@idsea.example", "password": DEMO_PASSWORD})
+    latest = db.session.scalars(select(OutboxMessage.subject).order_by(OutboxMessage.id.desc())).first()
+    assert html.escape(latest) in admin.get("/admin/outbox").get_data(as_text=True)
+
     again = runner.invoke(args=["journal", "seed-demo", "--if-empty"])
-    assert "skipped" in again.output
+    assert "skipped" in again.output and again.output.splitlines()[-1] == LOGINS[-1]
     assert db.session.scalar(select(db.func.count()).select_from(Journal)) == 2
+
+
+def test_make_run_shows_the_logins_last_not_mails_or_library_notes(tmp_path):
+    """What `make run` prints before serving, as a terminal shows it (stdout and stderr, the log included), on a
+    fresh instance with the development defaults: the migrations' notes, then what the seed made and the logins."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DATABASE_URL", "STORAGE_URL", "MAIL_", "JOURNAL_"))}
+    env.update(FLASK_APP="wsgi", JOURNAL_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONUNBUFFERED="1")
+    flask = str(Path(sys.executable).parent / "flask")
+    output = ""
+    for command in (["db", "upgrade"], ["journal", "seed-demo", "--if-empty"]):
+        done = subprocess.run([flask, *command], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-3000:]
+        output += done.stdout
+    lines = output.splitlines()
+    assert lines[-len(LOGINS):] == LOGINS
+    assert len(lines) <= 40, output  # the migrations' one line each, the seed's few
+    assert "Subject:" not in output and "fontTools" not in output and "INFO journal" not in output
+
+
+def test_font_libraries_keep_their_info_to_themselves(app, caplog):
+    """fontTools notes every font it subsets at INFO (450 lines for the demo's galleys); its warnings still show."""
+    caplog.set_level(logging.INFO)
+    galley = article_pdf(title="Dust at the lunar terminator", authors=["Mei Chen"], abstract="Horizon glow, 5 µm.",
+                         journal="Journal of Deep Space Exploration", doi="10.59999/jdse.2026.0001")
+    assert galley.startswith(b"%PDF-")
+    assert not [r for r in caplog.records if r.name.startswith(("fontTools", "fpdf"))]
+    assert not logging.getLogger("fontTools.subset").isEnabledFor(logging.INFO)
+    assert logging.getLogger("fontTools.subset").isEnabledFor(logging.WARNING)
 
 
 def test_create_admin_makes_a_platform_administrator(runner, client):
