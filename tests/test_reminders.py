@@ -16,6 +16,7 @@ from journal.models import (AssignmentStatus, Contributor, DecisionKind, EditorR
 from journal.services import contributors as contributor_service
 from journal.services import drafts as draft_service
 from journal.services import editorial
+from journal.services import due_dates as due_date_service
 from journal.services import invitations as invitation_service
 from journal.services import manuscripts as manuscript_service
 from journal.services import reviews as review_service
@@ -205,7 +206,7 @@ def test_a_moved_due_date_arms_its_reminders_again(office, outbox):
     send_reminders(at(old_due, -1))
     assert len(reminders(outbox)) == 1
 
-    invitation_service.extend_due_date(journal_office.editor, assignment, old_due.date() + timedelta(days=20))
+    due_date_service.extend_due_date(journal_office.editor, assignment, old_due.date() + timedelta(days=20))
     new_due = assignment.due_at
     assert send_reminders(at(old_due, 3)).review_reminders == 0  # the new date is 17 days away
     send_reminders(at(new_due, -7))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from journal.extensions import db
 from journal.models import AssignmentStatus, AuditEvent, ReviewMode, Role, utcnow
 from journal.services import editorial
+from journal.services import due_dates as due_date_service
 from journal.services import invitations as invitation_service
 from journal.services import review_handling as review_handling_service
 from journal.services import reviews as review_service
@@ -110,8 +111,8 @@ def test_only_the_deciding_editors_handle_reviews(paper, make_user):
         lambda who: review_handling_service.correct_review(who, first, "Shorter."),
         lambda who: review_handling_service.revert_correction(who, first),
         lambda who: review_handling_service.rate_review(who, first, 4, 4),
-        lambda who: invitation_service.approve_proposed_due_date(who, first),
-        lambda who: invitation_service.refuse_proposed_due_date(who, first),
+        lambda who: due_date_service.approve_proposed_due_date(who, first),
+        lambda who: due_date_service.refuse_proposed_due_date(who, first),
     ]
     for who in (people["reviewer"], people["reviewer2"], people["author"], other_editor):
         for call in calls:
@@ -293,7 +294,7 @@ def proposal(paper, make_user):
 
 def test_approving_a_proposed_due_date_moves_the_date_and_tells_the_reviewer(proposal, outbox):
     submission, people, assignment, proposed = proposal
-    invitation_service.approve_proposed_due_date(people["editor"], assignment)
+    due_date_service.approve_proposed_due_date(people["editor"], assignment)
     db.session.expire_all()
     assert assignment.due_at.date() == proposed and assignment.proposed_due_at is None
     [event] = events(submission, "review.proposed_due_date_approved")
@@ -304,13 +305,13 @@ def test_approving_a_proposed_due_date_moves_the_date_and_tells_the_reviewer(pro
     for trace in AUTHOR_TRACES:
         assert trace not in mail.body_text
     with pytest.raises(DomainError, match="no proposed due date"):
-        invitation_service.approve_proposed_due_date(people["editor"], assignment)
+        due_date_service.approve_proposed_due_date(people["editor"], assignment)
 
 
 def test_refusing_a_proposed_due_date_keeps_the_date_and_sends_the_note(proposal, outbox):
     submission, people, assignment, proposed = proposal
     due = assignment.due_at
-    invitation_service.refuse_proposed_due_date(people["editor"], assignment, note="The authors have waited long.")
+    due_date_service.refuse_proposed_due_date(people["editor"], assignment, note="The authors have waited long.")
     db.session.expire_all()
     assert assignment.due_at == due and assignment.proposed_due_at is None
     [event] = events(submission, "review.proposed_due_date_refused")
@@ -318,7 +319,7 @@ def test_refusing_a_proposed_due_date_keeps_the_date_and_sends_the_note(proposal
     [mail] = [m for m in outbox("li@example.org") if m.template == "review_due_date_answered"]
     assert "could not grant" in mail.body_text and "The authors have waited long." in mail.body_text
     with pytest.raises(DomainError, match="no proposed due date"):
-        invitation_service.refuse_proposed_due_date(people["editor"], assignment)
+        due_date_service.refuse_proposed_due_date(people["editor"], assignment)
 
 
 def test_a_proposed_date_that_has_passed_cannot_be_approved(proposal):
@@ -326,7 +327,7 @@ def test_a_proposed_date_that_has_passed_cannot_be_approved(proposal):
     assignment.proposed_due_at = utcnow() - timedelta(hours=1)
     db.session.commit()
     with pytest.raises(DomainError, match="future"):
-        invitation_service.approve_proposed_due_date(people["editor"], assignment)
+        due_date_service.approve_proposed_due_date(people["editor"], assignment)
 
 
 # --- The letter and what the authors get --------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Inviting reviewers and their answers: the reviewer pool, the invitation (one conflict check first), sending a
-revision to the previous round's reviewers, accepting or declining through the mailed link, cancelling, and the
-due dates (the editor's changes, the date a reviewer proposes on accepting).
+revision to the previous round's reviewers, accepting (perhaps proposing a due date) or declining through the mailed
+link, cancelling. Changing a due date afterwards: journal/services/due_dates.py.
 
 The invitation link carries a token derived from the assignment with the app's secret key (HMAC), so reminders can
 repeat the same link; only the token's SHA-256 is stored, so a database copy alone opens no invitation.
@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from journal.audit import audit, excerpt
+from journal.audit import audit
 from journal.extensions import db
 from journal.mail import external_url, queue_mail
 from journal.models import (AssignmentStatus, Membership, ReviewAssignment, ReviewRound, Role, Submission,
@@ -337,10 +337,6 @@ def decline_invitation(token: str, *, reason: str = "", alternatives: str = "") 
     return assignment
 
 
-def _reviewer_link(assignment: ReviewAssignment) -> str:
-    return external_url("review.index")
-
-
 @transactional
 def cancel_invitation(actor: User, assignment: ReviewAssignment) -> None:
     """The editor withdraws an invitation or an accepted request; the reviewer is told."""
@@ -355,37 +351,6 @@ def cancel_invitation(actor: User, assignment: ReviewAssignment) -> None:
     queue_mail(assignment.reviewer or assignment.invitee_email, "review_cancelled",
                subject=f"Review no longer needed: {submission.journal.title}", related=submission,
                submission=submission, journal=submission.journal, name=assignment.reviewer_name)
-
-
-def _set_due_date(actor: User, assignment: ReviewAssignment, due_at: date | datetime, *,
-                  action: str = "review.due_date_changed") -> None:
-    """The rules of a new due date, shared by extending and approving the reviewer's proposal."""
-    submission = assignment.submission
-    check_decides(actor, submission)
-    if assignment.status not in OPEN_STATUSES:
-        raise DomainError(f"{assignment.label}'s assignment is “{assignment.status.label}”; its due date cannot "
-                          "change.")
-    due_at = as_deadline(due_at)
-    if due_at is None or due_at <= utcnow():
-        raise DomainError("The new due date must lie in the future.", "due_at")
-    if due_at <= assignment.respond_by:
-        raise DomainError("The review must be due after the respond-by date.", "due_at")
-    previous = assignment.due_at
-    assignment.due_at = due_at
-    assignment.proposed_due_at = None
-    audit(actor, action, submission, reviewer=assignment.label,
-          previous=previous.date().isoformat(), due=due_at.date().isoformat())
-
-
-@transactional
-def extend_due_date(actor: User, assignment: ReviewAssignment, due_at: date | datetime) -> None:
-    """The editor moves the review's due date (e.g. granting the date the reviewer proposed)."""
-    submission = assignment.submission
-    _set_due_date(actor, assignment, due_at)
-    queue_mail(assignment.reviewer or assignment.invitee_email, "review_due_changed",
-               subject=f"New due date for your review: {submission.journal.title}", related=submission,
-               submission=submission, journal=submission.journal, assignment=assignment,
-               name=assignment.reviewer_name, link=_reviewer_link(assignment))
 
 
 def get_assignment(assignment_id: int) -> ReviewAssignment:
@@ -405,48 +370,3 @@ def my_assignments(user: User) -> list[ReviewAssignment]:
                  selectinload(ReviewAssignment.review), selectinload(ReviewAssignment.round))
         .order_by(ReviewAssignment.due_at.desc(), ReviewAssignment.id.desc())
     ))
-
-
-def _pending_proposal(actor: User, assignment: ReviewAssignment) -> datetime:
-    check_decides(actor, assignment.submission)
-    if assignment.proposed_due_at is None:
-        raise DomainError(f"{assignment.label} has no proposed due date waiting for an answer.")
-    return assignment.proposed_due_at
-
-
-@transactional
-def approve_proposed_due_date(actor: User, assignment: ReviewAssignment) -> ReviewAssignment:
-    """The due date the reviewer proposed on accepting becomes the due date; the reviewer is told."""
-    proposed = _pending_proposal(actor, assignment)
-    _set_due_date(actor, assignment, proposed, action="review.proposed_due_date_approved")
-    _tell_due_date_answer(assignment, approved=True, note="")
-    return assignment
-
-
-@transactional
-def refuse_proposed_due_date(actor: User, assignment: ReviewAssignment, note: str = "") -> ReviewAssignment:
-    """The editor keeps the due date; the reviewer is told, with the editor's note if any."""
-    proposed = _pending_proposal(actor, assignment)
-    if assignment.status not in OPEN_STATUSES:
-        raise DomainError(f"{assignment.label}'s assignment is “{assignment.status.label}”; its due date cannot "
-                          "change.")
-    note = (note or "").replace("\r\n", "\n").strip()
-    if len(note) > 5000:
-        raise DomainError("Keep the note under 5,000 characters.", "note")
-    assignment.proposed_due_at = None
-    audit(actor, "review.proposed_due_date_refused", assignment.submission, reviewer=assignment.label,
-          proposed=proposed.date().isoformat(), due=assignment.due_at.date().isoformat(),
-          **({"note": excerpt(note)} if note else {}))
-    _tell_due_date_answer(assignment, approved=False, note=note, proposed=proposed)
-    return assignment
-
-
-def _tell_due_date_answer(assignment: ReviewAssignment, *, approved: bool, note: str,
-                          proposed: datetime | None = None) -> None:
-    submission = assignment.submission
-    queue_mail(assignment.reviewer or assignment.invitee_email, "review_due_date_answered",
-               subject=f"Your proposed due date {'is approved' if approved else 'could not be granted'}: "
-                       f"{submission.journal.title}",
-               related=submission, submission=submission, journal=submission.journal, assignment=assignment,
-               name=assignment.reviewer_name, approved=approved, note=note, proposed=proposed,
-               link=external_url("review.assignment", assignment_id=assignment.id))

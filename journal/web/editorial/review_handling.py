@@ -18,7 +18,7 @@ from journal.extensions import db
 from journal.models import CRITERIA, AssignmentStatus, FileKind, Journal, Recommendation, Submission, SubmissionFile
 from journal.models.reviews import ReviewAssignment
 from journal.permissions import journal_from_slug, permission, require
-from journal.services import invitations as invitation_service
+from journal.services import due_dates as due_date_service
 from journal.services import review_handling as review_handling_service
 from journal.services import shared_reviews
 from journal.services.errors import DomainError
@@ -237,7 +237,7 @@ def approve_due_date(journal: Journal, submission_id: int, assignment_id: int):
     submission, assignment = _load(journal, submission_id, assignment_id)
     if PlainForm().validate_on_submit():
         try:
-            invitation_service.approve_proposed_due_date(current_user, assignment)
+            due_date_service.approve_proposed_due_date(current_user, assignment)
         except DomainError as error:
             flash(error.message, "error")
         else:
@@ -253,7 +253,7 @@ def refuse_due_date(journal: Journal, submission_id: int, assignment_id: int):
     form = RefuseForm()
     if form.validate_on_submit():
         try:
-            invitation_service.refuse_proposed_due_date(current_user, assignment, form.note.data or "")
+            due_date_service.refuse_proposed_due_date(current_user, assignment, form.note.data or "")
         except DomainError as error:
             show_error(form, error)
         else:

@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from journal.models import CRITERIA, Journal, Submission, SubmissionStatus, utcnow
 from journal.permissions import can, journal_from_slug, permission, require
+from journal.services import due_dates as due_date_service
 from journal.services import invitations as invitation_service
 from journal.services import reviewer_search
 from journal.services.conflicts import ConflictsFound
@@ -140,7 +141,7 @@ def extend_due_date(journal: Journal, submission_id: int, assignment_id: int):
         flash("Give the new due date.", "error")
         return _to_page(journal, submission)
     try:
-        invitation_service.extend_due_date(current_user, assignment, form.due_at.data)
+        due_date_service.extend_due_date(current_user, assignment, form.due_at.data)
     except DomainError as error:
         flash(error.message, "error")
     else:
