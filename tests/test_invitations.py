@@ -219,6 +219,28 @@ def test_a_second_invitation_in_the_same_round_is_refused(client, login, paper, 
     assert "invited in this round already" in response.get_data(as_text=True)
 
 
+def test_a_refused_quick_invitation_keeps_the_name_address_and_dates_typed(client, login, paper, outbox):
+    _journal, submission, people = paper
+    login(people["editor"])
+    mails_before = len(outbox())
+    typed = {"name": "Noor Haddad", "email": "noor.haddad@example.net",
+             "respond_by": (utcnow() + timedelta(days=9)).date().isoformat(),
+             "due_at": (utcnow() + timedelta(days=3)).date().isoformat()}  # due before the answer: refused
+    response = client.post(f"{page_of(submission)}/reviewers/invite", data=typed)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "due after" in page
+    assert 'value="Noor Haddad"' in page and 'value="noor.haddad@example.net"' in page
+    assert f'value="{typed["respond_by"]}"' in page and f'value="{typed["due_at"]}"' in page
+    assert db.session.scalars(select(ReviewAssignment)).all() == [] and len(outbox()) == mails_before
+
+    missing_date = {**typed, "due_at": ""}  # refused by the form itself
+    response = client.post(f"{page_of(submission)}/reviewers/invite", data=missing_date)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Give the review&#39;s due date." in page and 'value="Noor Haddad"' in page
+
+
 def test_dates_are_checked(paper):
     _journal, submission, people = paper
     with pytest.raises(DomainError, match="future"):

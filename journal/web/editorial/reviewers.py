@@ -1,5 +1,6 @@
-"""The editor's side of peer review on the submission page: invite reviewers, cancel, extend due dates;
-and the page to find reviewers for a submission."""
+"""The editor's side of peer review on the submission page: the invitation form, cancel, extend due dates;
+and the page to find reviewers for a submission. The invitation is posted to views.py, which shows the paper's
+page again, with everything typed, when it is refused."""
 
 from datetime import date, timedelta
 
@@ -14,12 +15,11 @@ from journal.permissions import can, journal_from_slug, permission, require
 from journal.services import due_dates as due_date_service
 from journal.services import invitations as invitation_service
 from journal.services import reviewer_search
-from journal.services.conflicts import ConflictsFound
 from journal.services.errors import DomainError
 from journal.services.review_assignments import assignments_of
 from journal.web.choices import select_choices
 from journal.web.editorial.blueprint import bp
-from journal.web.editorial.conflicts import OverrideForm, conflict_label, held_page
+from journal.web.editorial.conflicts import OverrideForm, conflict_label
 from journal.web.editorial.loading import assignment_of, editorial_submission
 
 
@@ -51,15 +51,16 @@ def invite_form(submission: Submission, formdata=None) -> InviteForm:
     return form
 
 
-def page_context(submission: Submission) -> dict:
-    """What the submission page shows about reviewers: assignments of every round, the forms for the editor."""
+def page_context(submission: Submission, invite: InviteForm | None = None) -> dict:
+    """What the submission page shows about reviewers: assignments of every round, the forms for the editor
+    (`invite`: the invitation as the editor typed it, when it was refused)."""
     manages = can(current_user, "submission.decide", submission)
     inviting = manages and submission.status is SubmissionStatus.UNDER_REVIEW
     return {
         "assignments": assignments_of(submission),
         "criteria": CRITERIA,
         "manages_reviewers": manages,
-        "invite_form": invite_form(submission) if inviting else None,
+        "invite_form": (invite or invite_form(submission)) if inviting else None,
         "due_form": DueDateForm() if manages else None,
     }
 
@@ -68,7 +69,7 @@ def _to_page(journal: Journal, submission: Submission):
     return redirect(url_for("editorial.submission", slug=journal.slug, submission_id=submission.id) + "#reviewers")
 
 
-def _came_from(journal: Journal, submission: Submission) -> str:
+def came_from(journal: Journal, submission: Submission) -> str:
     """Invited from Find reviewers: the same list (search, scope, page, dates), for the next one;
     from the paper's page: its reviewers."""
     if "back_scope" not in request.form:
@@ -78,41 +79,6 @@ def _came_from(journal: Journal, submission: Submission) -> str:
         q=request.form.get("back_q", ""), scope=request.form.get("back_scope"),
         page=request.form.get("back_page", 1, type=int), respond_by=request.form.get("respond_by"),
         due_at=request.form.get("due_at"))
-
-
-def _after_invite(journal: Journal, submission: Submission):
-    return redirect(_came_from(journal, submission))
-
-
-@bp.post("/<slug>/submissions/<int:submission_id>/reviewers/invite")
-@permission("journal.editorial", load=journal_from_slug)
-def invite(journal: Journal, submission_id: int):
-    submission = editorial_submission(journal, submission_id)
-    require("submission.decide", submission)
-    form = InviteForm()
-    if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors) or "Check the invitation.", "error")
-        return _after_invite(journal, submission)
-    try:
-        assignment, _token = invitation_service.invite_reviewer(
-            current_user, submission, user_id=form.reviewer_id.data or None, email=form.email.data,
-            name=form.name.data, respond_by=form.respond_by.data, due_at=form.due_at.data,
-            override=form.override.data, override_reason=form.override_reason.data or "")
-    except ConflictsFound as held:
-        # Nothing leaves: the flags, with the invitation kept, and the explicit override.
-        name = held.flagged[0][0]
-        return held_page(held, journal=journal, submission=submission, heading="Invite a reviewer",
-                         action=url_for("editorial.invite", slug=journal.slug, submission_id=submission.id),
-                         summary=f"The invitation of {name} to review round {submission.current_round} (answer by "
-                                 f"{form.respond_by.data:%-d %B %Y}, review due {form.due_at.data:%-d %B %Y}) "
-                                 "has not been sent.",
-                         back_url=_came_from(journal, submission), button="Send the invitation anyway")
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        flash(f"{assignment.reviewer_name} is invited as {assignment.label}; the invitation has been mailed.",
-              "success")
-    return _after_invite(journal, submission)
 
 
 @bp.post("/<slug>/submissions/<int:submission_id>/reviewers/<int:assignment_id>/cancel")

@@ -97,7 +97,11 @@ def _visible_files(submission: Submission) -> list:
 @bp.get("/<slug>/submissions/<int:submission_id>")
 @permission("journal.editorial", load=journal_from_slug)
 def submission(journal: Journal, submission_id: int):
-    submission = editorial_submission(journal, submission_id)
+    return _submission_page(journal, editorial_submission(journal, submission_id))
+
+
+def _submission_page(journal: Journal, submission: Submission, *, invite: reviewers.InviteForm | None = None):
+    """The paper's editorial page; `invite` is a refused invitation, shown again as the editor typed it."""
     sees_authors = can(current_user, "submission.see_authors", submission)
     events = history(submission) if sees_authors else editorial_service.history_without_authors(submission)
     actions = {t.name for t in available(current_user, submission)}
@@ -121,7 +125,45 @@ def submission(journal: Journal, submission_id: int):
                            actions=actions, assign_form=assign_form, editor_conflicts=editor_conflicts,
                            screen_form=ScreenForm(version=str(submission.version)),
                            recommendations=editorial_service.recommendations_of(submission),
-                           **reviewers.page_context(submission))
+                           **reviewers.page_context(submission, invite))
+
+
+@bp.post("/<slug>/submissions/<int:submission_id>/reviewers/invite")
+@permission("journal.editorial", load=journal_from_slug)
+def invite(journal: Journal, submission_id: int):
+    submission = editorial_submission(journal, submission_id)
+    require("submission.decide", submission)
+    form = reviewers.invite_form(submission, formdata=request.form)
+    if not form.validate_on_submit():
+        return _invitation_refused(journal, submission, form, " ".join(
+            e for errors in form.errors.values() for e in errors) or "Check the invitation.")
+    try:
+        assignment, _token = invitation_service.invite_reviewer(
+            current_user, submission, user_id=form.reviewer_id.data or None, email=form.email.data,
+            name=form.name.data, respond_by=form.respond_by.data, due_at=form.due_at.data,
+            override=form.override.data, override_reason=form.override_reason.data or "")
+    except ConflictsFound as held:
+        # Nothing leaves: the flags, with the invitation kept, and the explicit override.
+        name = held.flagged[0][0]
+        return held_page(held, journal=journal, submission=submission, heading="Invite a reviewer",
+                         action=url_for("editorial.invite", slug=journal.slug, submission_id=submission.id),
+                         summary=f"The invitation of {name} to review round {submission.current_round} (answer by "
+                                 f"{form.respond_by.data:%-d %B %Y}, review due {form.due_at.data:%-d %B %Y}) "
+                                 "has not been sent.",
+                         back_url=reviewers.came_from(journal, submission), button="Send the invitation anyway")
+    except DomainError as error:
+        return _invitation_refused(journal, submission, form, error.message)
+    flash(f"{assignment.reviewer_name} is invited as {assignment.label}; the invitation has been mailed.", "success")
+    return redirect(reviewers.came_from(journal, submission))
+
+
+def _invitation_refused(journal: Journal, submission: Submission, form: reviewers.InviteForm, message: str):
+    """Nothing was sent. From the paper's page: the page again, with the name, address and dates as typed; from
+    Find reviewers: back to the same list, whose dates travel in its address."""
+    flash(message, "error")
+    if "back_scope" in request.form:
+        return redirect(reviewers.came_from(journal, submission))
+    return _submission_page(journal, submission, invite=form), 400
 
 
 @bp.get("/<slug>/submissions/<int:submission_id>/files/<int:file_id>")
