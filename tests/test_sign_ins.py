@@ -167,6 +167,33 @@ def test_a_sign_in_unused_for_the_remember_me_lifetime_has_ended(app, make_user)
     assert laptop.get("/account/profile").status_code == 302
 
 
+def test_sign_ins_ended_long_ago_are_deleted_at_the_next_login_and_their_ending_stays_in_the_history(app, make_user):
+    user, other = make_user(), make_user()
+    for person in (user, user, user, other):
+        device(app, person).post("/logout")
+    idle_phone = device(app, user, IPHONE)  # never logged out: ends by going idle
+    rows = db.session.scalars(select(SignIn).where(SignIn.user_id == user.id).order_by(SignIn.id)).all()
+    old_logout, recent_logout, _kept, phone = rows
+    long_ago = utcnow() - timedelta(days=31)
+    old_logout.ended_at = long_ago
+    db.session.scalar(select(SignIn).where(SignIn.user_id == other.id)).ended_at = long_ago
+    phone.last_seen_at = long_ago - timedelta(days=app.config["REMEMBER_COOKIE_DAYS"])
+    recent_logout.ended_at = utcnow() - timedelta(days=29)
+    db.session.commit()
+    assert idle_phone.get("/account/profile").status_code == 302
+
+    device(app, user)
+    db.session.expire_all()
+    left = db.session.scalars(select(SignIn).where(SignIn.user_id == user.id)).all()
+    age = {(s.device, (utcnow() - s.ended_at).days if s.ended_at else None) for s in left}
+    # Gone: the logout of 31 days ago and the phone idle for longer; kept: the logout of 29 days ago (within
+    # KEEP_ENDED), today's logout and the new sign-in. (Ids are not compared: SQLite reuses a deleted row's id.)
+    assert sorted(age, key=str) == sorted({("Firefox on Linux", 29), ("Firefox on Linux", 0),
+                                           ("Firefox on Linux", None)}, key=str)
+    assert db.session.scalar(select(SignIn).where(SignIn.user_id == other.id)) is not None  # not theirs to purge
+    assert len([e for e in history(user) if e.action == "user.signed_out"]) == 3
+
+
 @pytest.mark.parametrize(("agent", "words"), [
     (FIREFOX, "Firefox on Linux"),
     (IPHONE, "Safari on iPhone"),

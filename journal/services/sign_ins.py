@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 
 from journal.audit import audit
 from journal.extensions import db
@@ -42,6 +42,17 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Ended sign-ins are kept this long (their rows say nothing the audit trail does not), then deleted.
+KEEP_ENDED = timedelta(days=30)
+
+
+def _forget_old_sign_ins(user: User) -> None:
+    before = utcnow() - KEEP_ENDED
+    db.session.execute(delete(SignIn).where(
+        SignIn.user_id == user.id,
+        or_(SignIn.ended_at < before, SignIn.last_seen_at < before - idle_limit())))
+
+
 def idle_limit() -> timedelta:
     """A sign-in unused for as long as a remember-me cookie lives has ended by itself."""
     return timedelta(days=current_app.config["REMEMBER_COOKIE_DAYS"])
@@ -49,7 +60,9 @@ def idle_limit() -> timedelta:
 
 def start_sign_in(user: User, *, user_agent: str, client_address: str) -> SignIn:
     """A new sign-in for this device, in the caller's transaction; `user.sign_in_token` is what the cookies
-    carry (only its hash is stored)."""
+    carry (only its hash is stored). The person's sign-ins that ended (or went idle) more than KEEP_ENDED ago
+    are deleted: the audit trail keeps each ending, the table keeps only what the Sessions page can show."""
+    _forget_old_sign_ins(user)
     token = secrets.token_urlsafe(32)
     sign_in = SignIn(user=user, token_hash=hash_token(token), device=describe_device(user_agent)[:120],
                      client_address=(client_address or "")[:45], created_at=utcnow(), last_seen_at=utcnow())
