@@ -199,3 +199,20 @@ def test_import_graph_has_no_cycles():
         for component in components
     ]
     assert not components, "import cycles between modules of journal:\n" + "\n".join(report)
+
+
+# The layers' direction (docs/architecture.md): what a lower layer must never import.
+LOWER_LAYERS = {
+    "journal.models": ("journal.services", "journal.web", "journal.workflow"),
+    "journal.services": ("journal.web",),
+    "journal.scholarly": ("journal.web", "journal.services"),
+    "journal.storage": ("journal.services", "journal.web", "journal.models"),
+}
+
+
+def test_imports_run_down_the_layers_never_up():
+    edges, _ = import_graph()
+    upward = sorted(f"{module} imports {target}" for module, targets in edges.items() for target in targets
+                    for layer, above in LOWER_LAYERS.items() if module == layer or module.startswith(layer + ".")
+                    for forbidden in above if target == forbidden or target.startswith(forbidden + "."))
+    assert upward == [], "imports against the layers (web → services → models):\n  " + "\n  ".join(upward)
