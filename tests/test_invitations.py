@@ -229,7 +229,7 @@ def test_a_refused_quick_invitation_keeps_the_name_address_and_dates_typed(clien
     response = client.post(f"{page_of(submission)}/reviewers/invite", data=typed)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "due after" in page
+    assert "due after" in page and "Nothing was sent; what you typed is kept in the invitation form" in page
     assert 'value="Noor Haddad"' in page and 'value="noor.haddad@example.net"' in page
     assert f'value="{typed["respond_by"]}"' in page and f'value="{typed["due_at"]}"' in page
     assert db.session.scalars(select(ReviewAssignment)).all() == [] and len(outbox()) == mails_before

@@ -160,9 +160,10 @@ def invite(journal: Journal, submission_id: int):
 def _invitation_refused(journal: Journal, submission: Submission, form: reviewers.InviteForm, message: str):
     """Nothing was sent. From the paper's page: the page again, with the name, address and dates as typed; from
     Find reviewers: back to the same list, whose dates travel in its address."""
-    flash(message, "error")
     if "back_scope" in request.form:
+        flash(message, "error")
         return redirect(reviewers.came_from(journal, submission))
+    flash(f"{message} Nothing was sent; what you typed is kept in the invitation form under Reviewers.", "error")
     return _submission_page(journal, submission, invite=form), 400
 
 
