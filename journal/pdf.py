@@ -410,6 +410,16 @@ class _NameSearch:
         return [(term, where) for term, places in self.hits.items() for where in places]
 
 
+def names_in_lines(lines: Iterable[str], terms: Iterable[str], *, first_line: int = 1,
+                   limit: int = 5) -> list[tuple[str, str]]:
+    """The same search over plain text (a reviewer's .txt or .csv attachment): (term, "line 12") for the first
+    `limit` lines naming each term."""
+    search = _NameSearch(list(terms))
+    for number, line in enumerate(lines, start=first_line):
+        search.look(f"line {number}", line)
+    return [(term, where) for term, places in search.hits.items() for where in places[:limit]]
+
+
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c) and c not in "\u00ad\u200b\u200c\u200d\ufeff")

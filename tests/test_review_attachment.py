@@ -191,6 +191,26 @@ def test_a_one_step_submit_with_an_attachment_naming_the_reviewer_is_held_showin
     assert file.names_found == [("Rosa Lindqvist", "page 2")] and file.names_confirmed_at is None
 
 
+def test_a_plain_text_attachment_naming_the_reviewer_is_held_like_a_pdf_showing_the_lines(client, login, reviewed):
+    submission, people, [assignment, _] = reviewed
+    login(people["reviewer"])
+    notes = ("Notes on the revision\n\nThe flux in Table 2 is off by a factor of two.\n" + "filler line\n" * 200_000
+             + "Best regards,\nrosa   LINDQVIST\n").encode()  # past the first megabyte; case and spaces vary
+    assert len(notes) > 2 * 1024 * 1024
+    response = submit_in_one_step(client, assignment, file=notes, name="notes.txt")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Your attachment names you: your name (Rosa Lindqvist) on line 200005." in page
+    db.session.expire_all()
+    assert not assignment.review.is_submitted
+    [held] = attachments()
+    assert held.names_found == [("Rosa Lindqvist", "line 200005")] and held.withheld_for_names
+    assert submit_in_one_step(client, assignment, file=b"Clean notes, unsigned.", name="notes.txt").status_code == 302
+    db.session.expire_all()
+    [clean] = attachments()
+    assert assignment.review.is_submitted and clean.names_found == []
+
+
 def test_the_held_review_is_submitted_once_a_clean_file_replaces_the_naming_one(client, login, reviewed):
     _submission, people, [assignment, _] = reviewed
     login(people["reviewer"])

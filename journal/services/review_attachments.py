@@ -1,5 +1,6 @@
 """The reviewer's attachment to a draft review: a PDF is kept only as a copy without its document properties
-(which name whoever wrote it) and is searched for the reviewer's own name; a plain-text file must be UTF-8.
+(which name whoever wrote it) and is searched for the reviewer's own name; a plain-text file must be UTF-8 and
+is searched line by line for the same name and address.
 Whether an attachment that names its reviewer may go to the authors is settled in shared_reviews.py."""
 
 import codecs
@@ -24,6 +25,30 @@ from journal.storage import StorageError, get_storage
 # assignment; a reviewer has one live assignment per round. Its stored name is neutral ("Reviewer 2 – attachment.pdf").
 REVIEW_ATTACHMENT_TYPES = {".pdf": "application/pdf", ".txt": "text/plain", ".csv": "text/csv"}
 REVIEW_ATTACHMENT_MAX_PAGES = 100
+
+
+def _names_in_text(spooled, terms: list[str]) -> list[tuple[str, str]]:
+    """Check that the file is UTF-8 text and search it line by line for the reviewer's name and address, reading a
+    megabyte at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    found: dict[tuple[str, str], None] = {}
+    line_number, pending = 1, ""
+    try:
+        while True:
+            chunk = spooled.read(1024 * 1024)
+            if b"\0" in chunk:
+                raise UnicodeDecodeError("utf-8", chunk, 0, 1, "NUL byte")
+            text = pending + decoder.decode(chunk, final=not chunk)
+            lines = text.split("\n")
+            pending = lines.pop() if chunk else ""  # a line cut by the chunk's end waits for the rest
+            found.update(dict.fromkeys(pdf.names_in_lines(lines, terms, first_line=line_number)))
+            line_number += len(lines)
+            if not chunk:
+                break
+    except UnicodeDecodeError:
+        raise DomainError("This file is not plain text (UTF-8). Attach a PDF instead.", "attachment") from None
+    spooled.seek(0)
+    return list(found)[:10]
 
 
 def add_review_attachment(actor: User, assignment: ReviewAssignment, stream, filename: str):
@@ -51,15 +76,7 @@ def add_review_attachment(actor: User, assignment: ReviewAssignment, stream, fil
                 raise DomainError(reason.replace("your manuscript", "the attachment"), "attachment") from None
             stored_from = copy
         else:
-            decoder = codecs.getincrementaldecoder("utf-8")()
-            try:
-                while chunk := spooled.read(1024 * 1024):
-                    if b"\0" in chunk:
-                        raise UnicodeDecodeError("utf-8", chunk, 0, 1, "NUL byte")
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                raise DomainError("This file is not plain text (UTF-8). Attach a PDF instead.", "attachment") from None
+            found = _names_in_text(spooled, [actor.full_name, actor.email])
             stored_from = spooled
         stored_from.seek(0)
         previous = list(db.session.scalars(select(SubmissionFile).where(
@@ -75,7 +92,7 @@ def add_review_attachment(actor: User, assignment: ReviewAssignment, stream, fil
                 sha256=stored.sha256, media_type=media_type, uploaded_by=actor,
                 page_count=report.page_count if report else None,
                 pdf_report={"page_count": report.page_count, "found": [list(hit) for hit in report.found]}
-                if report else None,
+                if report else {"found": [list(hit) for hit in found]},
             )
             db.session.add(file)
             for old in previous:

@@ -98,7 +98,7 @@ def _place(where: str) -> str:
     """ "page 2" → "on page 2"; "page 2 (comment or link)" → "in a comment or link on page 2"."""
     if where.endswith(" (comment or link)"):
         return f"in a comment or link on {where.removesuffix(' (comment or link)')}"
-    return f"on {where}" if where.startswith("page ") else f"in the {where}"
+    return f"on {where}" if where.startswith(("page ", "line ")) else f"in the {where}"
 
 
 def _places(file: SubmissionFile) -> list[tuple[str, str]]:
