@@ -13,7 +13,6 @@ from sqlalchemy import select
 from journal.extensions import db
 from journal.models import (AssignmentStatus, AuditEvent, DecisionKind, ReviewAssignment, ReviewMode, Role, Submission,
                             SubmissionStatus, utcnow)
-from journal.services import contributors as contributor_service
 from journal.services import drafts as draft_service
 from journal.services import editorial
 from journal.services import invitations as invitation_service
@@ -22,6 +21,7 @@ from journal.services import reviews as review_service
 from journal.services import submissions as service
 from journal.services.conflicts import ConflictsFound
 from journal.services.errors import DomainError
+from tests.papers import submit_paper
 from tests.data.pdf.make_samples import text_page_pdf
 
 A = AssignmentStatus
@@ -52,20 +52,9 @@ def build_paper(make_journal, make_user):
             "rosa": make_user(f"rosa@{slug}.example.org", given_name="Rosa", family_name="Lindqvist",
                               roles=reviewer, affiliation="Lund Observatory"),
         }
-        author = people["author"]
-        submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
-                                                    checklist_confirmed=True)
-        draft_service.update_metadata(author, submission, title="Regolith heat flow", keywords="moon",
-                                      abstract="Heat flow through the lunar regolith over three lunar nights.")
-        contributor_service.add_contributor(author, submission, given_name="Kenji", family_name="Watanabe",
-                                            email=f"kenji@{slug}.example.org", affiliation="Dept. of Physics, Kyoto Space Lab")
-        manuscript_service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([["Regolith heat flow"]])),
-                                             "m.pdf")
-        draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None",
-                                          funding="None",
-                                          data_availability="On request.", suggested_reviewers=[],
-                                          opposed_reviewers=OPPOSED)
-        service.submit(author, submission)
+        submission = submit_paper(people["author"], journal, opposed=OPPOSED, coauthor=dict(
+            given_name="Kenji", family_name="Watanabe", email=f"kenji@{slug}.example.org",
+            affiliation="Dept. of Physics, Kyoto Space Lab"))
         if review:
             editorial.assign_handling_editor(people["manager"], submission, people["editor"].id)
             editorial.send_to_review(people["editor"], submission)

@@ -1,6 +1,5 @@
 """Reviewer invitations: the editor invites, the invitee answers through the mailed link without logging in."""
 
-import io
 from datetime import timedelta
 
 import pytest
@@ -8,15 +7,11 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import AssignmentStatus, Membership, ReviewAssignment, ReviewMode, Role, User, utcnow
-from journal.services import contributors as contributor_service
-from journal.services import drafts as draft_service
 from journal.services import editorial
 from journal.services import invitations as invitation_service
-from journal.services import manuscripts as manuscript_service
-from journal.services import submissions as service
 from journal.services.errors import DomainError
+from tests.papers import submit_paper
 from tests.conftest import link_in
-from tests.data.pdf.make_samples import text_page_pdf
 
 A = AssignmentStatus
 
@@ -38,18 +33,10 @@ def build_paper(make_journal, make_user):
             "reviewer2": make_user(f"tomas@{slug}.example.org", given_name="Tomas", family_name="Berg",
                                    roles={journal: Role.REVIEWER}),
         }
-        submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
-                                                    checklist_confirmed=True)
-        draft_service.update_metadata(author, submission, title="Regolith heat flow", keywords="moon",
-                                      abstract="Heat flow through the *lunar regolith* over three lunar nights.")
-        contributor_service.add_contributor(author, submission, given_name="Kenji", family_name="Watanabe",
-                                            email=f"kenji@{slug}.example.org", affiliation="Kyoto Space Lab")
-        manuscript_service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([["Regolith heat flow"]])),
-                                             "m.pdf")
-        draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None",
-                                          funding="None",
-                                          data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
-        service.submit(author, submission)
+        submission = submit_paper(author, journal,
+                                  abstract="Heat flow through the *lunar regolith* over three lunar nights.",
+                                  coauthor=dict(given_name="Kenji", family_name="Watanabe",
+                                                email=f"kenji@{slug}.example.org", affiliation="Kyoto Space Lab"))
         editorial.assign_handling_editor(people["manager"], submission, people["editor"].id)
         editorial.send_to_review(people["editor"], submission)
         return journal, submission, people

@@ -2,7 +2,6 @@
 candidate's load, record and conflicts, the authors' suggestions on top, and invites from the list."""
 
 import html
-import io
 import re
 import secrets
 from datetime import timedelta
@@ -13,15 +12,11 @@ from sqlalchemy import event, select
 from journal.extensions import db
 from journal.models import (AssignmentStatus, Contributor, Membership, ReviewAssignment, ReviewMode, ReviewRound,
                             Role, Submission, SubmissionStatus, User, utcnow)
-from journal.services import contributors as contributor_service
-from journal.services import drafts as draft_service
 from journal.services import editorial
 from journal.services import keywords as keyword_service
-from journal.services import manuscripts as manuscript_service
 from journal.services import reviewer_search as search
-from journal.services import submissions as service
 from journal.services.errors import PermissionDenied
-from tests.data.pdf.make_samples import text_page_pdf
+from tests.papers import submit_paper
 
 A = AssignmentStatus
 KEYWORDS = "Lunar regolith, Heat flow, Thermal conductivity"
@@ -43,19 +38,11 @@ def build_paper(make_journal, make_user):
             "editor": make_user(f"ada@{slug}.example.org", given_name="Ada", family_name="Okafor",
                                 roles={journal: Role.EDITOR}),
         }
-        submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
-                                                    checklist_confirmed=True)
-        draft_service.update_metadata(author, submission, title="Regolith heat flow measured by buried probes",
-                                      keywords=KEYWORDS, abstract=ABSTRACT)
-        contributor_service.add_contributor(author, submission, given_name="Kenji", family_name="Watanabe",
-                                            email=f"kenji@{slug}.example.org", affiliation="Dept. of Physics, Kyoto Space Lab")
-        manuscript_service.upload_manuscript(author, submission, io.BytesIO(text_page_pdf([["Regolith heat flow"]])),
-                                             "m.pdf")
-        draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None",
-                                          funding="None",
-                                          data_availability="On request.", suggested_reviewers=list(suggested),
-                                          opposed_reviewers=list(opposed))
-        service.submit(author, submission)
+        submission = submit_paper(author, journal, title="Regolith heat flow measured by buried probes",
+                                  keywords=KEYWORDS, abstract=ABSTRACT, suggested=suggested, opposed=opposed,
+                                  coauthor=dict(given_name="Kenji", family_name="Watanabe",
+                                                email=f"kenji@{slug}.example.org",
+                                                affiliation="Dept. of Physics, Kyoto Space Lab"))
         editorial.assign_handling_editor(people["manager"], submission, people["editor"].id)
         editorial.send_to_review(people["editor"], submission)
         return journal, submission, people
