@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test browser-deps migrate seed clean mail-worker
+.PHONY: run test install install-test browser-deps migrate seed clean mail-worker translations
 
 # The browser tests (tests/e2e) drive Debian's Chromium and check pages with axe-core from npm.
 CHROMIUM ?= /usr/bin/chromium
@@ -46,6 +46,13 @@ seed: migrate
 run: seed
 	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
 	@$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+# After changing messages in code or templates: extract them, merge them into every catalog (new ones empty, to
+# be translated; tests/test_translations.py fails until they are), compile. README: "Adding a language".
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o journal/translations/messages.pot .
+	$(BIN)/pybabel update -i journal/translations/messages.pot -d journal/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d journal/translations --statistics
 
 mail-worker: install
 	$(BIN)/flask journal send-mail

@@ -247,6 +247,7 @@ def journal_from_slug(kwargs: dict) -> Journal:
     journal = db.session.scalar(select(Journal).where(Journal.slug == slug))
     if journal is None:
         abort(404, description=f"There is no journal at “{slug}”. The journals of this site are listed on the home page.")
+    g.journal = journal  # the page's language is chosen within what this journal offers (journal/i18n.py)
     return journal
 
 

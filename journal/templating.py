@@ -4,7 +4,9 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pycountry
+from babel import dates
 from flask import current_app
+from flask_babel import get_locale
 from flask_login import current_user
 
 from journal.audit import action_label, event_details
@@ -21,20 +23,27 @@ def _zone() -> ZoneInfo:
 
 
 def format_datetime(value: datetime | None, with_time: bool = True) -> str:
-    """UTC in the database, shown in the reader's zone with the zone named."""
+    """UTC in the database, shown in the reader's zone with the zone named, as the reader's language writes dates
+    (CLDR's through Babel: 2026年12月5日 16:30 CST, 5 décembre 2026 à 09:30 CET)."""
     if value is None:
         return "—"
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     local = value.astimezone(_zone())
+    locale = get_locale() or "en"
     if not with_time:
-        return local.strftime("%-d %B %Y")
-    return local.strftime("%-d %B %Y, %H:%M ") + (local.tzname() or "UTC")
+        return dates.format_date(local, "long", locale=locale)
+    return (f"{dates.format_date(local, 'long', locale=locale)} {dates.format_time(local, 'HH:mm', locale=locale)} "
+            f"{local.tzname() or 'UTC'}")
 
 
 def country_name(code: str | None) -> str:
+    """The country's name in the reader's language (CLDR), else in English (ISO 3166)."""
     if not code:
         return ""
+    locale = get_locale()
+    if locale is not None and code.upper() in locale.territories:
+        return locale.territories[code.upper()]
     country = pycountry.countries.get(alpha_2=code)
     return country.name if country else code
 

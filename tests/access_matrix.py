@@ -133,6 +133,8 @@ ROWS = [
     Row("healthz", "GET", "/healthz", everyone(OK)),
     Row("public.home", "GET", "/", everyone(OK)),
     Row("public.robots", "GET", "/robots.txt", everyone(OK)),
+    Row("public.choose_language", "GET", "/language?lang=zh&next=/", everyone()),
+    Row("public.choose_language", "POST", "/language", everyone(), data={"lang": "fr", "next": "/"}),
     Row("public.sitemap", "GET", "/sitemap.xml", everyone(OK)),
     Row("public.search", "GET", "/search?q=regolith", everyone(OK)),
     Row("public.journal_home", "GET", "/j/{slug}/", everyone(OK)),

@@ -24,6 +24,8 @@ class User(UserMixin, db.Model):
     expertise_keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     biography: Mapped[str] = mapped_column(Text, default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The language pages and mails are written in for this person (journal/i18n.py); None: as the browser asks.
+    language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

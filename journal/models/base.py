@@ -3,7 +3,13 @@
 import enum
 from datetime import UTC, datetime
 
+from flask_babel import gettext
 from sqlalchemy import DateTime, Enum, TypeDecorator
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogs where it is defined; it is translated where it is shown (gettext)."""
+    return message
 
 
 def utcnow() -> datetime:
@@ -30,13 +36,18 @@ class UTCDateTime(TypeDecorator):
 
 
 class LabelledEnum(enum.StrEnum):
-    """A choice stored as its value, shown by its label."""
+    """A choice stored as its value, shown by its label in the reader's language (labels are marked N_("…") for
+    the catalogs and translated when read)."""
 
     def __new__(cls, value: str, label: str):
         member = str.__new__(cls, value)
         member._value_ = value
-        member.label = label
+        member.source_label = label
         return member
+
+    @property
+    def label(self) -> str:
+        return gettext(self.source_label)
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:

@@ -4,16 +4,16 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
-from journal.models.base import LabelledEnum, UTCDateTime, enum_column, utcnow
+from journal.models.base import N_, LabelledEnum, UTCDateTime, enum_column, utcnow
 
 
 class FileKind(LabelledEnum):
-    MANUSCRIPT = "manuscript", "Manuscript"
-    ANONYMIZED_MANUSCRIPT = "anonymized_manuscript", "Anonymized manuscript"
-    SUPPLEMENT = "supplement", "Supplementary file"
-    RESPONSE_LETTER = "response_letter", "Response to reviewers"
-    REVIEW_ATTACHMENT = "review_attachment", "Review attachment"
-    GALLEY = "galley", "Galley"
+    MANUSCRIPT = "manuscript", N_("Manuscript")
+    ANONYMIZED_MANUSCRIPT = "anonymized_manuscript", N_("Anonymized manuscript")
+    SUPPLEMENT = "supplement", N_("Supplementary file")
+    RESPONSE_LETTER = "response_letter", N_("Response to reviewers")
+    REVIEW_ATTACHMENT = "review_attachment", N_("Review attachment")
+    GALLEY = "galley", N_("Galley")
 
 
 class SubmissionFile(db.Model):

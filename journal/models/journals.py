@@ -4,20 +4,20 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
-from journal.models.base import LabelledEnum, UTCDateTime, enum_column, utcnow
+from journal.models.base import N_, LabelledEnum, UTCDateTime, enum_column, utcnow
 
 
 class ReviewMode(LabelledEnum):
-    SINGLE_ANONYMOUS = "single_anonymous", "Single anonymous (reviewers see authors)"
-    DOUBLE_ANONYMOUS = "double_anonymous", "Double anonymous"
-    TRIPLE_ANONYMOUS = "triple_anonymous", "Triple anonymous (handling editor anonymous too)"
-    OPEN = "open", "Open review"
+    SINGLE_ANONYMOUS = "single_anonymous", N_("Single anonymous (reviewers see authors)")
+    DOUBLE_ANONYMOUS = "double_anonymous", N_("Double anonymous")
+    TRIPLE_ANONYMOUS = "triple_anonymous", N_("Triple anonymous (handling editor anonymous too)")
+    OPEN = "open", N_("Open review")
 
 
 class Role(LabelledEnum):
-    MANAGING_EDITOR = "managing_editor", "Managing editor"
-    EDITOR = "editor", "Editor"
-    REVIEWER = "reviewer", "Reviewer"
+    MANAGING_EDITOR = "managing_editor", N_("Managing editor")
+    EDITOR = "editor", N_("Editor")
+    REVIEWER = "reviewer", N_("Reviewer")
 
 
 def default_reminder_days() -> dict[str, list[int]]:
@@ -65,6 +65,10 @@ class Journal(db.Model):
     reviewers_see_reviews: Mapped[bool] = mapped_column(Boolean, default=True)
     # Days before (-) and after (+) each deadline on which `flask journal send-reminders` writes:
     # {"respond_by": [-2, 2], "due": [-7, -1, 3, 10]}.
+    # The language of its pages for a reader who asked for none (and of mails to people without an account), and
+    # the languages its pages are offered in; None offers every language of the platform (journal/i18n.py).
+    default_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    languages: Mapped[list[str] | None] = mapped_column(JSON)
     reminder_days: Mapped[dict] = mapped_column(JSON, default=lambda: default_reminder_days())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -4,13 +4,13 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
-from journal.models.base import LabelledEnum, UTCDateTime, enum_column, utcnow
+from journal.models.base import N_, LabelledEnum, UTCDateTime, enum_column, utcnow
 
 
 class OutboxStatus(LabelledEnum):
-    QUEUED = "queued", "Queued"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed (gave up)"
+    QUEUED = "queued", N_("Queued")
+    SENT = "sent", N_("Sent")
+    FAILED = "failed", N_("Failed (gave up)")
 
 
 class OutboxMessage(db.Model):

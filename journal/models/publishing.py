@@ -12,14 +12,14 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text,
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from journal.extensions import db
-from journal.models.base import LabelledEnum, UTCDateTime, enum_column, utcnow
+from journal.models.base import N_, LabelledEnum, UTCDateTime, enum_column, utcnow
 
 DEFAULT_DOI_PATTERN = "{slug}.{year}.{number:04d}"
 
 
 class IssueStatus(LabelledEnum):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
+    DRAFT = "draft", N_("Draft")
+    PUBLISHED = "published", N_("Published")
 
 
 class Issue(db.Model):
@@ -63,12 +63,12 @@ class Issue(db.Model):
 
 
 class ArticleStatus(LabelledEnum):
-    IN_PRODUCTION = "in_production", "In production"
-    PROOFS_REQUESTED = "proofs_requested", "Proofs with the author"
-    CORRECTIONS_SENT = "corrections_sent", "Corrections from the author"
-    PROOFS_APPROVED = "proofs_approved", "Proofs approved"
-    PUBLISHED = "published", "Published"
-    RETRACTED = "retracted", "Retracted"
+    IN_PRODUCTION = "in_production", N_("In production")
+    PROOFS_REQUESTED = "proofs_requested", N_("Proofs with the author")
+    CORRECTIONS_SENT = "corrections_sent", N_("Corrections from the author")
+    PROOFS_APPROVED = "proofs_approved", N_("Proofs approved")
+    PUBLISHED = "published", N_("Published")
+    RETRACTED = "retracted", N_("Retracted")
 
 
 class Article(db.Model):
@@ -175,6 +175,10 @@ class ArticleVersion(db.Model):
     abstract: Mapped[str] = mapped_column(Text, default="")  # Markdown with TeX math, as submitted
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(8), default="en")
+    translated_language: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    translated_title: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    translated_abstract: Mapped[str] = mapped_column(Text, default="", server_default="")
+    translated_keywords: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     contributors: Mapped[list[dict]] = mapped_column(JSON, default=list)
     funding: Mapped[str] = mapped_column(Text, default="")
     competing_interests: Mapped[str] = mapped_column(Text, default="")

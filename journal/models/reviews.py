@@ -7,15 +7,15 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
-from journal.models.base import LabelledEnum, UTCDateTime, enum_column, utcnow
+from journal.models.base import N_, LabelledEnum, UTCDateTime, enum_column, utcnow
 
 
 class AssignmentStatus(LabelledEnum):
-    INVITED = "invited", "Invited"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
-    SUBMITTED = "submitted", "Review submitted"
-    CANCELLED = "cancelled", "Cancelled"
+    INVITED = "invited", N_("Invited")
+    ACCEPTED = "accepted", N_("Accepted")
+    DECLINED = "declined", N_("Declined")
+    SUBMITTED = "submitted", N_("Review submitted")
+    CANCELLED = "cancelled", N_("Cancelled")
 
 
 # An invitation still counts (blocks a second one in the round, adds to the reviewer's load).
@@ -24,10 +24,10 @@ ENDED_STATUSES = (AssignmentStatus.DECLINED, AssignmentStatus.CANCELLED)
 
 
 class Recommendation(LabelledEnum):
-    ACCEPT = "accept", "Accept"
-    MINOR_REVISION = "minor_revision", "Minor revision"
-    MAJOR_REVISION = "major_revision", "Major revision"
-    REJECT = "reject", "Reject"
+    ACCEPT = "accept", N_("Accept")
+    MINOR_REVISION = "minor_revision", N_("Minor revision")
+    MAJOR_REVISION = "major_revision", N_("Major revision")
+    REJECT = "reject", N_("Reject")
 
 
 @dataclass(frozen=True)

@@ -4,19 +4,19 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
-from journal.models.base import LabelledEnum, UTCDateTime, enum_column, utcnow
+from journal.models.base import N_, LabelledEnum, UTCDateTime, enum_column, utcnow
 
 
 class SubmissionStatus(LabelledEnum):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    UNDER_REVIEW = "under_review", "Under review"
-    REVISION_REQUESTED = "revision_requested", "Revision requested"
-    ACCEPTED = "accepted", "Accepted"
-    SCHEDULED = "scheduled", "Scheduled"
-    PUBLISHED = "published", "Published"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    DRAFT = "draft", N_("Draft")
+    SUBMITTED = "submitted", N_("Submitted")
+    UNDER_REVIEW = "under_review", N_("Under review")
+    REVISION_REQUESTED = "revision_requested", N_("Revision requested")
+    ACCEPTED = "accepted", N_("Accepted")
+    SCHEDULED = "scheduled", N_("Scheduled")
+    PUBLISHED = "published", N_("Published")
+    REJECTED = "rejected", N_("Rejected")
+    WITHDRAWN = "withdrawn", N_("Withdrawn")
 
 
 class Submission(db.Model):
@@ -37,6 +37,12 @@ class Submission(db.Model):
     abstract: Mapped[str] = mapped_column(Text, default="")
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(8), default="en")
+    # Title, abstract and keywords again in a second language (many journals of the field ask for Chinese and
+    # English); empty when there is none.
+    translated_language: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    translated_title: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    translated_abstract: Mapped[str] = mapped_column(Text, default="", server_default="")
+    translated_keywords: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     cover_letter: Mapped[str] = mapped_column(Text, default="")
     competing_interests: Mapped[str] = mapped_column(Text, default="")
     funding: Mapped[str] = mapped_column(Text, default="")
@@ -101,6 +107,12 @@ class Contributor(db.Model):
     family_name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(254), index=True)
     affiliation: Mapped[str] = mapped_column(String(255), default="")
+    # The name in the author's own script beside its Latin form (李伟 beside Li Wei), the affiliation in the
+    # paper's second language, and the language the submitting author chose for mails to a co-author without
+    # an account.
+    native_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    translated_affiliation: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    mail_language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     country: Mapped[str] = mapped_column(String(2), default="")
     orcid: Mapped[str | None] = mapped_column(String(19))
     is_corresponding: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -144,11 +156,11 @@ class ReferenceCounter(db.Model):
 
 
 class DecisionKind(LabelledEnum):
-    DESK_REJECT = "desk_reject", "Rejected without review"
-    ACCEPT = "accept", "Accept"
-    MINOR_REVISION = "minor_revision", "Minor revision"
-    MAJOR_REVISION = "major_revision", "Major revision"
-    REJECT = "reject", "Reject"
+    DESK_REJECT = "desk_reject", N_("Rejected without review")
+    ACCEPT = "accept", N_("Accept")
+    MINOR_REVISION = "minor_revision", N_("Minor revision")
+    MAJOR_REVISION = "major_revision", N_("Major revision")
+    REJECT = "reject", N_("Reject")
 
 
 class Decision(db.Model):
@@ -169,10 +181,10 @@ class Decision(db.Model):
 
 
 class RecommendationStatus(LabelledEnum):
-    PENDING = "pending", "Waiting for the managing editor"
-    CONFIRMED = "confirmed", "Confirmed"
-    CHANGED = "changed", "Changed by the managing editor"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    PENDING = "pending", N_("Waiting for the managing editor")
+    CONFIRMED = "confirmed", N_("Confirmed")
+    CHANGED = "changed", N_("Changed by the managing editor")
+    WITHDRAWN = "withdrawn", N_("Withdrawn")
 
 
 class EditorRecommendation(db.Model):

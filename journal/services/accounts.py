@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from journal.audit import audit
 from journal.extensions import db
+from journal.i18n import known
 from journal.mail import external_url, queue_mail
 from journal.models import OutboxMessage, User, utcnow
 from journal.scholarly.identifiers import normalize_orcid, parse_keywords
@@ -22,7 +23,7 @@ COMMON_PASSWORDS = {
     "iloveyou12", "letmein123", "administrator", "passw0rd123", "welcome123", "abcdefghij",
 }
 PROFILE_FIELDS = ("given_name", "family_name", "affiliation", "country", "orcid", "expertise_keywords",
-                  "biography", "timezone")
+                  "biography", "timezone", "language")
 
 
 def _hasher() -> PasswordHasher:
@@ -84,9 +85,10 @@ def _queue_verification(user: User) -> None:
 
 @transactional
 def register_user(*, email: str, password: str, given_name: str, family_name: str, affiliation: str = "",
-                  country: str = "", orcid: str | None = None) -> User | None:
+                  country: str = "", orcid: str | None = None, language: str | None = None) -> User | None:
     """A new account, unverified until the emailed link is followed. An address that has an account already
-    gets the same answer, so registering tells nobody who has one: its owner is mailed instead (returns None)."""
+    gets the same answer, so registering tells nobody who has one: its owner is mailed instead (returns None).
+    `language` is the one the person registered in: their pages and mails stay in it until they choose another."""
     email = normalize_email(email)
     check_password_strength(password, email)
     orcid = _check_orcid(orcid)
@@ -104,6 +106,7 @@ def register_user(*, email: str, password: str, given_name: str, family_name: st
         country=country or "",
         orcid=orcid,
         expertise_keywords=[],
+        language=known(language),
     )
     db.session.add(user)
     db.session.flush()
@@ -124,6 +127,17 @@ def _tell_owner_of_registration(owner: User) -> None:
         queue_mail(owner, "registration_attempt", subject="Someone tried to register with your address",
                    related=owner, login_link=external_url("auth.login"),
                    forgot_link=external_url("auth.forgot_password"))
+
+
+@transactional
+def set_language(user: User, code: str) -> None:
+    """Save the language a person's pages and mails are written in (the language choice on every page)."""
+    code = known(code)
+    if code is None:
+        raise DomainError("That language is not offered here.")
+    if user.language != code:
+        previous, user.language = user.language, code
+        audit(user, "user.language_changed", user, language=code, previous=previous or "")
 
 
 @transactional
@@ -269,6 +283,8 @@ def update_profile(actor: User, user: User, *, email: str | None = None, **field
         raise ValueError(f"not profile fields: {sorted(unknown)}")
     if "orcid" in fields:
         fields["orcid"] = _check_orcid(fields["orcid"], user)
+    if "language" in fields:
+        fields["language"] = known(fields["language"])  # none, or one the platform has a catalog for
     if "expertise_keywords" in fields:
         try:
             fields["expertise_keywords"] = parse_keywords(fields["expertise_keywords"])

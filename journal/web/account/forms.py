@@ -1,9 +1,10 @@
-from journal.web.forms import WebForm
+from flask_babel import gettext
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
 from journal.web.auth.forms import EMAIL, strong_password, valid_orcid
-from journal.web.choices import countries, timezones
+from journal.web.choices import countries, languages, timezones
+from journal.web.forms import WebForm
 
 
 class ProfileForm(WebForm):
@@ -13,11 +14,13 @@ class ProfileForm(WebForm):
                               render_kw={"autocomplete": "family-name"})
     email = EmailField("Email address", EMAIL, render_kw={"autocomplete": "email"})
     affiliation = StringField("Affiliation", [Optional(), Length(max=255)], render_kw={"autocomplete": "organization"})
-    country = SelectField("Country", choices=countries(), render_kw={"autocomplete": "country"})
+    country = SelectField("Country", choices=countries, render_kw={"autocomplete": "country"})
     orcid = StringField("ORCID iD", [Optional(), Length(max=60), valid_orcid], render_kw={"placeholder": "0000-0002-1825-0097"})
     expertise_keywords = StringField("Expertise keywords", [Optional(), Length(max=1500)])
     biography = TextAreaField("Short biography", [Optional(), Length(max=3000)], render_kw={"rows": 4})
     timezone = SelectField("Time zone", choices=timezones())
+    language = SelectField("Language of pages and mails", choices=lambda: languages(gettext("As my browser asks")),
+                           coerce=lambda value: value or "", default="", validate_choice=False)
 
 
 class ChangePasswordForm(WebForm):

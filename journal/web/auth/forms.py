@@ -41,7 +41,7 @@ class RegisterForm(WebForm):
                             render_kw={"autocomplete": "new-password"})
     affiliation = StringField("Affiliation", [Optional(), Length(max=255)],
                               render_kw={"autocomplete": "organization"})
-    country = SelectField("Country", choices=countries(), validate_choice=True,
+    country = SelectField("Country", choices=countries, validate_choice=True,
                           render_kw={"autocomplete": "country"})
     orcid = StringField("ORCID iD", [Optional(), Length(max=60), valid_orcid],
                         render_kw={"placeholder": "0000-0002-1825-0097"})

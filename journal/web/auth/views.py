@@ -2,6 +2,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_user, logout_user
 
 from journal.extensions import limiter
+from journal import i18n
 from journal.permissions import permission
 from journal.services import accounts, sign_ins
 from journal.services.errors import DomainError
@@ -37,7 +38,7 @@ def register():
             accounts.register_user(
                 email=form.email.data, password=form.password.data, given_name=form.given_name.data,
                 family_name=form.family_name.data, affiliation=form.affiliation.data or "",
-                country=form.country.data or "", orcid=form.orcid.data,
+                country=form.country.data or "", orcid=form.orcid.data, language=i18n.current().code,
             )
         except DomainError as error:
             show_error(form, error)

@@ -68,7 +68,7 @@ class ContributorForm(WebForm):
                                          Email("This does not look like an email address.",
                                                check_deliverability=False), Length(max=254)])
     affiliation = StringField("Affiliation", [Optional(), Length(max=255)])
-    country = SelectField("Country", choices=countries(), default="")
+    country = SelectField("Country", choices=countries, default="")
     orcid = StringField("ORCID iD", [Optional(), Length(max=40)], render_kw={"placeholder": "0000-0002-1825-0097"})
 
     def values(self) -> dict:

@@ -33,7 +33,7 @@ class ContributorRow(Form):
     family_name = StringField("Family name", [Optional(), Length(max=100)])
     orcid = StringField("ORCID iD", [Optional(), Length(max=40)], render_kw={"placeholder": "0000-0002-1825-0097"})
     affiliation = StringField("Affiliation", [Optional(), Length(max=255)])
-    country = SelectField("Country", choices=countries(), default="")
+    country = SelectField("Country", choices=countries, default="")
     email = StringField("Email (corresponding author only)", [Optional(), Length(max=254)])
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Response, current_app, make_response, request
+from flask_babel import get_locale
 from flask_login import current_user
 
 from journal.models import Journal
@@ -50,7 +51,9 @@ class Validators:
 
     def __init__(self, *parts, last_modified: datetime | None = None):
         self.anonymous = not current_user.is_authenticated
-        key = repr((current_app.config.get("RELEASE") or _layout_stamp(), request.path, parts)).encode()
+        # The same address reads differently in each language: the language is part of what the page shows.
+        key = repr((current_app.config.get("RELEASE") or _layout_stamp(), request.path, str(get_locale()),
+                    parts)).encode()
         self.etag = hashlib.sha256(key).hexdigest()[:32]
         dates = [d for d in (_utc(last_modified),) if d is not None]
         self.last_modified = max(dates) if dates else None
@@ -66,6 +69,7 @@ class Validators:
             response.cache_control.private = True
             response.cache_control.no_store = True
         response.vary.add("Cookie")
+        response.vary.add("Accept-Language")
         return response
 
     def not_modified(self) -> Response | None:
