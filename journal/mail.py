@@ -18,12 +18,14 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template
+from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from journal.extensions import db
+from journal.i18n import locale_for
 from journal.models import OutboxMessage, OutboxStatus, User, utcnow
 
 log = logging.getLogger(__name__)
@@ -60,27 +62,33 @@ def queue_mail(
     subject: str,
     related=None,
     cc: list[str] | None = None,
+    language: str | None = None,
     **context,
 ) -> OutboxMessage:
     """Render templates/mail/<template>.txt (and .html if present) and add it to the outbox.
 
-    Runs inside the caller's transaction: nothing is committed here. The subject is made one
-    line (a journal or submission title may hold a line break); a bad address raises ValueError.
+    Written in the recipient's language (journal/i18n.py locale_for: their saved language, else `language`, the
+    one chosen for them, else the journal's default) with dates in their time zone, whatever the language of the
+    request that queued it; `subject` may be a lazy message (flask_babel.lazy_gettext), made text in that language.
+    Runs inside the caller's transaction: nothing is committed here. The subject is made one line (a journal or
+    submission title may hold a line break); a bad address raises ValueError.
     """
     user = to if isinstance(to, User) else None
     address = _check_address(user.email if user else to)
     cc = [_check_address(a) for a in cc or []]
-    subject = _clean_subject(subject)
-    context.update(recipient=user, platform_name=current_app.config["PLATFORM_NAME"], subject=subject)
-    body_text = render_template(f"mail/{template}.txt", **context)
-    try:
-        html_template = current_app.jinja_env.get_template(f"mail/{template}.html")
-    except TemplateNotFound as exc:  # an HTML body is optional; a missing include inside one is not
-        if exc.name != f"mail/{template}.html":
-            raise
-        body_html = None
-    else:
-        body_html = render_template(html_template, **context)
+    journal = context.get("journal") or getattr(related, "journal", None)
+    with written_to(user, journal, language):
+        subject = _clean_subject(str(subject))
+        context.update(recipient=user, platform_name=current_app.config["PLATFORM_NAME"], subject=subject)
+        body_text = render_template(f"mail/{template}.txt", **context)
+        try:
+            html_template = current_app.jinja_env.get_template(f"mail/{template}.html")
+        except TemplateNotFound as exc:  # an HTML body is optional; a missing include inside one is not
+            if exc.name != f"mail/{template}.html":
+                raise
+            body_html = None
+        else:
+            body_html = render_template(html_template, **context)
     message = OutboxMessage(
         recipient=address,
         recipient_user_id=user.id if user else None,
@@ -100,6 +108,19 @@ def queue_mail(
     if not current_app.config["MAIL_URL"]:
         log.info("Mail queued (no MAIL_URL, kept in the outbox)\nTo: %s\nSubject: %s\n\n%s", address, subject, body_text)
     return message
+
+
+@contextmanager
+def written_to(user: User | None, journal=None, language: str | None = None) -> Iterator[str]:
+    """Inside: messages, dates and names come out in the recipient's language and time zone (mails, letters)."""
+    code = locale_for(user, journal, language)
+    previous_zone = g.get("reader_zone")
+    g.reader_zone = getattr(user, "timezone", None) or "UTC"
+    try:
+        with force_locale(code):
+            yield code
+    finally:
+        g.reader_zone = previous_zone
 
 
 @contextmanager

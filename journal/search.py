@@ -11,10 +11,18 @@ of the model/migration comparison). The services keep them in step by calling `i
 issue is published and when a published article is corrected or retracted; a deleted article's row goes with it
 (a trigger on SQLite, ON DELETE CASCADE on PostgreSQL).
 
+Chinese (and Japanese and Korean) is written without spaces between words, so neither engine can find a word
+inside a run of characters: 月球样品 inside 嫦娥五号月球样品. Each such run is also indexed as overlapping pairs of
+characters (嫦娥 娥五 五号 号月 月球 球样 样品, column `cjk`; `cjk_pairs`), and a query's run becomes the phrase of its
+pairs (月球 球样 样品), as the CJK analyzers of Lucene and Elasticsearch do: any word of two or more characters is
+found without a dictionary. Migration 0014 added the `cjk` and `translated` columns (title, keywords and abstract
+in the paper's second language).
+
 Readers' queries never reach FTS5 as written: `parse_query` keeps words, "quoted phrases", `-excluded` words and
 `or`, and each engine gets a query rebuilt from those, so quotes, stars, brackets or AND never cause an error.
 """
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -34,8 +42,12 @@ MAX_TERMS = 32
 # escaped as a whole and only the markers turned into <mark>.
 START, STOP = "\x02", "\x03"
 ELLIPSIS = "\u2026"
-SQLITE_WEIGHTS = (10.0, 4.0, 4.0, 1.0)  # title, keywords, authors, abstract (bm25: higher counts more)
+# title, keywords, authors, abstract, translated, cjk (bm25: higher counts more)
+SQLITE_WEIGHTS = (10.0, 4.0, 4.0, 1.0, 2.0, 3.0)
 WORD = re.compile(r"\w+", re.UNICODE)
+# Scripts written without spaces between words: CJK ideographs (and extension A, compatibility), kana, Hangul.
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
+SNIPPET_CHARS = 60  # either side of a match of Chinese text in the abstract
 TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 
@@ -89,19 +101,44 @@ def parse_query(raw: str) -> Query:
                 continue
             negated = "-" if bare.startswith("-") else ""
             phrase = bare
-        words = tuple(w.lower() for w in WORD.findall(phrase))[:MAX_TERMS]
-        if not words:
+        terms = _terms(phrase)
+        if not terms:
             continue
-        if negated:
-            query.excluded.append(words)
-        elif join_next:
-            query.groups[-1].append(words)
-        else:
-            query.groups.append([words])
+        for words in terms:
+            if negated:
+                query.excluded.append(words)
+            elif join_next:
+                query.groups[-1].append(words)
+                join_next = False
+            else:
+                query.groups.append([words])
         join_next = False
         if len(query.groups) + len(query.excluded) >= MAX_TERMS:
             break
     return query
+
+
+def cjk_pairs(run: str) -> list[str]:
+    """嫦娥五号 → [嫦娥, 娥五, 五号]; one character stays itself."""
+    return [run] if len(run) < 2 else [run[i:i + 2] for i in range(len(run) - 1)]
+
+
+def cjk_text(value: str) -> str:
+    """What the `cjk` column holds: every run of CJK characters in the text as its pairs, spaces between."""
+    return " ".join(" ".join(cjk_pairs(run)) for run in CJK.findall(value or ""))
+
+
+def _terms(phrase: str) -> list[tuple[str, ...]]:
+    """A typed term as the engines' terms: its words (a phrase if several), and each run of CJK characters in it
+    as the phrase of its pairs, searched on its own."""
+    runs = CJK.findall(phrase)
+    words = tuple(w.lower() for w in WORD.findall(CJK.sub(" ", phrase)))[:MAX_TERMS]
+    return ([words] if words else []) + [tuple(cjk_pairs(run))[:MAX_TERMS] for run in runs]
+
+
+def cjk_runs(query_text: str) -> list[str]:
+    """The runs of CJK characters a reader typed, to mark where the engines' highlighting cannot."""
+    return [run for run in CJK.findall(query_text or "") if len(run) >= 2]
 
 
 # --- results -------------------------------------------------------------------------------------------
@@ -158,9 +195,26 @@ def _clean(value: str) -> str:
 
 
 def document_of(version: ArticleVersion) -> dict:
-    """The four searched texts of an article version."""
-    return {"title": _clean(version.title), "keywords": _clean("; ".join(version.keywords or [])),
-            "authors": _clean("; ".join(version.author_names)), "abstract": _clean(version.abstract)}
+    """The six searched texts of an article version."""
+    return search_texts(version.title, version.keywords, version.contributors, version.abstract,
+                        version.translated_title, version.translated_keywords, version.translated_abstract)
+
+
+def search_texts(title, keywords, contributors, abstract, translated_title="", translated_keywords=(),
+                 translated_abstract="") -> dict:
+    """The columns of the index from an article version's stored values (migration 0014 calls it too): the
+    names include each author's name in their own script (李伟 beside Li Wei)."""
+    names = []
+    for c in contributors or []:
+        names.append(f"{c.get('given_name', '')} {c.get('family_name', '')}".strip())
+        if c.get("native_name"):
+            names.append(c["native_name"])
+    translated = " ".join(filter(None, [translated_title, "; ".join(translated_keywords or []), translated_abstract]))
+    texts = {"title": title, "keywords": "; ".join(keywords or []), "authors": "; ".join(names),
+             "abstract": abstract, "translated": translated}
+    texts = {name: _clean(value) for name, value in texts.items()}
+    texts["cjk"] = cjk_text(" ".join(texts.values()))
+    return texts
 
 
 def _dialect() -> str:
@@ -170,7 +224,9 @@ def _dialect() -> str:
 POSTGRES_DOCUMENT = ("setweight(to_tsvector('english', :title), 'A') || "
                      "setweight(to_tsvector('english', :keywords), 'B') || "
                      "setweight(to_tsvector('english', :authors), 'B') || "
-                     "setweight(to_tsvector('english', :abstract), 'C')")
+                     "setweight(to_tsvector('english', :abstract), 'C') || "
+                     "setweight(to_tsvector('simple', :translated), 'C') || "
+                     "setweight(to_tsvector('simple', :cjk), 'B')")
 
 
 def index_article(article: Article) -> None:
@@ -188,39 +244,38 @@ def index_article(article: Article) -> None:
     else:
         db.session.execute(text("DELETE FROM article_search WHERE rowid = :id"), {"id": article.id})
         if public:
-            db.session.execute(text("INSERT INTO article_search (rowid, title, keywords, authors, abstract) "
-                                    "VALUES (:id, :title, :keywords, :authors, :abstract)"),
-                               {"id": article.id, **document_of(version)})
+            db.session.execute(text(SQLITE_INSERT), {"id": article.id, **document_of(version)})
 
 
-REINDEX_SQLITE = """
-INSERT INTO article_search (rowid, title, keywords, authors, abstract)
-SELECT a.id, replace(replace(v.title, char(2), ' '), char(3), ' '),
-       coalesce((SELECT group_concat(k.value, '; ') FROM json_each(v.keywords) k), ''),
-       coalesce((SELECT group_concat(trim(coalesce(json_extract(c.value, '$.given_name'), '') || ' ' ||
-                                          coalesce(json_extract(c.value, '$.family_name'), '')), '; ')
-                 FROM json_each(v.contributors) c), ''),
-       replace(replace(v.abstract, char(2), ' '), char(3), ' ')
-FROM articles a JOIN article_versions v ON v.id = a.current_version_id WHERE a.published_at IS NOT NULL
-"""
-REINDEX_POSTGRES = """
-INSERT INTO article_search (article_id, document)
-SELECT a.id,
-       setweight(to_tsvector('english', v.title), 'A') ||
-       setweight(to_tsvector('english', coalesce((SELECT string_agg(k, '; ') FROM json_array_elements_text(
-           v.keywords::json) k), '')), 'B') ||
-       setweight(to_tsvector('english', coalesce((SELECT string_agg(trim(coalesce(c->>'given_name', '') || ' ' ||
-           coalesce(c->>'family_name', '')), '; ') FROM json_array_elements(v.contributors::json) c), '')), 'B') ||
-       setweight(to_tsvector('english', v.abstract), 'C')
-FROM articles a JOIN article_versions v ON v.id = a.current_version_id WHERE a.published_at IS NOT NULL
-"""
+SQLITE_INSERT = ("INSERT INTO article_search (rowid, title, keywords, authors, abstract, translated, cjk) "
+                 "VALUES (:id, :title, :keywords, :authors, :abstract, :translated, :cjk)")
+POSTGRES_INSERT = f"INSERT INTO article_search (article_id, document) VALUES (:id, {POSTGRES_DOCUMENT})"
+PUBLISHED_VERSIONS = ("SELECT a.id, v.title, v.keywords, v.contributors, v.abstract, v.translated_title, "
+                      "v.translated_keywords, v.translated_abstract FROM articles a "
+                      "JOIN article_versions v ON v.id = a.current_version_id WHERE a.published_at IS NOT NULL")
+REINDEX_BATCH = 1000
+
+
+def index_rows(connection, dialect: str) -> int:
+    """Fill the empty index from the published articles, a thousand at a time (reindex_all, migration 0014)."""
+    def loaded(value):
+        return json.loads(value) if isinstance(value, str) else (value or [])
+
+    insert, count = text(POSTGRES_INSERT if dialect == "postgresql" else SQLITE_INSERT), 0
+    result = connection.execute(text(PUBLISHED_VERSIONS))
+    while rows := result.fetchmany(REINDEX_BATCH):
+        batch = [{"id": row[0], **search_texts(row[1], loaded(row[2]), loaded(row[3]), row[4], row[5] or "",
+                                               loaded(row[6]), row[7] or "")} for row in rows]
+        connection.execute(insert, batch)
+        count += len(batch)
+    return count
 
 
 def reindex_all() -> int:
-    """Rebuild the whole index from the published articles in two statements (after a restore or a bulk load);
-    returns how many articles it holds. The same statements as migration 0007."""
+    """Rebuild the whole index from the published articles (after a restore or a bulk load); returns how many
+    articles it holds."""
     db.session.execute(text("DELETE FROM article_search"))
-    db.session.execute(text(REINDEX_POSTGRES if _dialect() == "postgresql" else REINDEX_SQLITE))
+    index_rows(db.session.connection(), _dialect())
     count = db.session.scalar(text("SELECT count(*) FROM article_search"))
     db.session.commit()
     return count
@@ -270,13 +325,35 @@ def search_articles(query_text: str, *, journal=None, year=None, section=None, p
         .options(joinedload(Article.current_version), joinedload(Article.issue), joinedload(Article.journal),
                  joinedload(Article.section)))}
     hits = []
+    runs = cjk_runs(query_text)
     for article_id, rank in rows:
         article = articles.get(article_id)
         if article is None or article.current_version is None:
             continue
         title, snippet = marks.get(article_id, (article.current_version.title, ""))
+        if runs:
+            title, snippet = _mark_runs(title, runs), _cjk_snippet(article.current_version, runs) or snippet
         hits.append(SearchHit(article, article.current_version, rank, marked(title), marked(snippet)))
     return SearchPage(query_text, hits, total or 0, page, per_page)
+
+
+def _mark_runs(value: str, runs: list[str]) -> str:
+    for run in sorted(set(runs), key=len, reverse=True):
+        value = value.replace(run, START + run + STOP)
+    return value
+
+
+def _cjk_snippet(version: ArticleVersion, runs: list[str]) -> str | None:
+    """A passage of the abstract (or its translation) around the first Chinese words the reader typed, marked: the
+    engines' snippets cut text at spaces, which Chinese has none of."""
+    for text_ in (version.abstract, version.translated_abstract):
+        text_ = _clean(text_)
+        at = min((i for i in (text_.find(run) for run in runs) if i >= 0), default=-1)
+        if at >= 0:
+            start, stop = max(0, at - SNIPPET_CHARS), min(len(text_), at + SNIPPET_CHARS)
+            passage = (ELLIPSIS if start else "") + text_[start:stop] + (ELLIPSIS if stop < len(text_) else "")
+            return _mark_runs(passage, runs)
+    return None
 
 
 def _search_sqlite(query: Query, where: str, params: dict):

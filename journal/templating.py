@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pycountry
 from babel import dates
-from flask import current_app
+from flask import current_app, g
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -15,7 +15,8 @@ from journal.scholarly.records import licence_name
 
 
 def _zone() -> ZoneInfo:
-    name = getattr(current_user, "timezone", None) or "UTC"
+    """The reader's zone: a mail's recipient's while it is written (journal/mail.py), else the signed-in person's."""
+    name = g.get("reader_zone") or getattr(current_user, "timezone", None) or "UTC"
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

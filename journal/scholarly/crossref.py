@@ -21,6 +21,7 @@ from journal.scholarly.jats import abstract_into, clean_text
 from journal.scholarly.records import Links, issue_articles, licence_url, people, publisher_name, setting, utc
 
 VERSION = "5.4.0"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
 CROSSREF_NS = f"http://www.crossref.org/schema/{VERSION}"
 JATS_NS = "http://www.ncbi.nlm.nih.gov/JATS1"
 AI_NS = "http://www.crossref.org/AccessIndicators.xsd"
@@ -138,7 +139,14 @@ def _language(code: str | None) -> str | None:
 def _article(parent, article: Article, links: Links) -> None:
     version = article.current_version
     node = _sub(parent, "journal_article", publication_type="full_text", language=_language(version.language))
-    _sub(_sub(node, "titles"), "title", version.title)
+    titles = _sub(node, "titles")
+    if version.translated_title and version.translated_language == "en" and (version.language or "en") != "en":
+        # A paper in another language with an English title: Crossref's title is the English one, beside the
+        # title in the paper's own language.
+        _sub(titles, "title", version.translated_title)
+        _sub(titles, "original_language_title", version.title, language=_language(version.language))
+    else:
+        _sub(titles, "title", version.title)
     byline = people(version)
     if byline:
         contributors = _sub(node, "contributors")
@@ -158,7 +166,12 @@ def _article(parent, article: Article, links: Links) -> None:
                 _sub(name, "ORCID", f"https://orcid.org/{person.orcid}", authenticated="false")
     if version.abstract:
         abstract = etree.SubElement(node, f"{{{JATS_NS}}}abstract")
+        if version.translated_abstract:
+            abstract.set(f"{{{XML_NS}}}lang", version.language or "en")
         abstract_into(abstract, version.abstract, namespace=JATS_NS)
+    if version.translated_abstract and version.translated_language:  # Crossref takes an abstract per language
+        abstract = etree.SubElement(node, f"{{{JATS_NS}}}abstract", {f"{{{XML_NS}}}lang": version.translated_language})
+        abstract_into(abstract, version.translated_abstract, namespace=JATS_NS)
     _date(node, article.published_at)
     if article.first_page is not None:
         pages = _sub(node, "pages")

@@ -11,7 +11,7 @@ from lxml import etree
 
 from journal.markup import MARKDOWN  # the very parser that renders the abstract on the article page
 from journal.models import Article
-from journal.scholarly.records import Links, licence_name, licence_url, people, publisher_name, utc
+from journal.scholarly.records import Links, licence_name, licence_url, people, publisher_name, script_language, utc
 
 XLINK_NS = "http://www.w3.org/1999/xlink"
 MML_NS = "http://www.w3.org/1998/Math/MathML"
@@ -39,8 +39,9 @@ class _Writer:
         return f"{{{self.namespace}}}{name}" if self.namespace else name
 
     def sub(self, parent, name: str, text: str | None = None, **attrib):
-        element = etree.SubElement(parent, self.tag(name), {k.replace("_", "-"): v for k, v in attrib.items()
-                                                           if v is not None})
+        element = etree.SubElement(parent, self.tag(name), {
+            (f"{{{XML_NS}}}lang" if k == "xml_lang" else k.replace("_", "-")): v
+            for k, v in attrib.items() if v is not None})
         if text is not None:
             element.text = clean_text(text)
         return element
@@ -167,35 +168,46 @@ def front(article: Article, links: Links):
     if article.section is not None:
         categories = w.sub(meta, "article-categories")
         w.sub(w.sub(categories, "subj-group", subj_group_type="heading"), "subject", article.section.title)
-    w.sub(w.sub(meta, "title-group"), "article-title", version.title)
+    titles = w.sub(meta, "title-group")
+    w.sub(titles, "article-title", version.title)
+    second = version.translated_language or None
+    if version.translated_title and second:
+        w.sub(w.sub(titles, "trans-title-group", xml_lang=second), "trans-title", version.translated_title)
 
     byline = people(version)
     affiliations: dict[tuple[str, str], str] = {}
     for person in byline:
-        if person.affiliation and (person.affiliation, person.country) not in affiliations:
-            affiliations[(person.affiliation, person.country)] = f"aff{len(affiliations) + 1}"
+        place = (person.affiliation, person.country, person.translated_affiliation)
+        if person.affiliation and place not in affiliations:
+            affiliations[place] = f"aff{len(affiliations) + 1}"
     group = w.sub(meta, "contrib-group")
     for person in byline:
         contrib = w.sub(group, "contrib", contrib_type="author", corresp="yes" if person.corresponding else None)
         if person.orcid:
             w.sub(contrib, "contrib-id", f"https://orcid.org/{person.orcid}", contrib_id_type="orcid",
                   authenticated="false")
-        name = w.sub(contrib, "name", name_style="western")
+        # The Latin form and the name in the author's own script (李伟), each marked with its language.
+        names = w.sub(contrib, "name-alternatives") if person.native_name else contrib
+        name = w.sub(names, "name", name_style="western")
         w.sub(name, "surname", person.family_name or person.given_name)
         if person.family_name and person.given_name:
             w.sub(name, "given-names", person.given_name)
+        if person.native_name:
+            native_language = script_language(person.native_name, second)
+            w.sub(names, "string-name", person.native_name, xml_lang=native_language,
+                  name_style="eastern" if native_language in ("zh", "ja", "ko") else None)
         if person.email:
             w.sub(contrib, "email", person.email)
         if person.affiliation:
-            aff_id = affiliations[(person.affiliation, person.country)]
+            aff_id = affiliations[(person.affiliation, person.country, person.translated_affiliation)]
             w.sub(contrib, "xref", aff_id.removeprefix("aff"), ref_type="aff", rid=aff_id)
-    for (institution, country), aff_id in affiliations.items():
-        aff = w.sub(group, "aff", id=aff_id)
-        w.sub(aff, "label", aff_id.removeprefix("aff"))
-        w.sub(aff, "institution", institution)
-        if country:
-            _append_text(aff, ", ")
-            w.sub(aff, "country", _country_name(country), country=country)
+    for (institution, country, translated), aff_id in affiliations.items():
+        if translated and second:  # the affiliation in both languages
+            holder = w.sub(group, "aff-alternatives", id=aff_id)
+            _aff(w, holder, aff_id, institution, country, xml_lang=version.language or None)
+            _aff(w, holder, aff_id, translated, country, xml_lang=second)
+        else:
+            _aff(w, group, aff_id, institution, country, id=aff_id)
 
     _date(w, meta, "pub-date", article.published_at, publication_format="electronic", date_type="pub")
     if issue is not None:
@@ -240,13 +252,28 @@ def front(article: Article, links: Links):
         pdf = w.sub(meta, "self-uri", content_type="pdf")
         pdf.set(f"{{{XLINK_NS}}}href", links.pdf(article))
     abstract_into(w.sub(meta, "abstract"), version.abstract)
+    if version.translated_abstract and second:
+        abstract_into(w.sub(meta, "trans-abstract", xml_lang=second), version.translated_abstract)
     if version.keywords:
         keywords = w.sub(meta, "kwd-group", kwd_group_type="author")
         for keyword in version.keywords:
             w.sub(keywords, "kwd", keyword)
+    if version.translated_keywords and second:
+        keywords = w.sub(meta, "kwd-group", kwd_group_type="author", xml_lang=second)
+        for keyword in version.translated_keywords:
+            w.sub(keywords, "kwd", keyword)
     if version.funding:
         w.sub(w.sub(meta, "funding-group"), "funding-statement", version.funding)
     return root
+
+
+def _aff(w: "_Writer", parent, aff_id: str, institution: str, country: str, **attrib) -> None:
+    aff = w.sub(parent, "aff", **attrib)
+    w.sub(aff, "label", aff_id.removeprefix("aff"))
+    w.sub(aff, "institution", institution)
+    if country:
+        _append_text(aff, ", ")
+        w.sub(aff, "country", _country_name(country), country=country)
 
 
 def _country_name(code: str) -> str:

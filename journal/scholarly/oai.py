@@ -437,12 +437,19 @@ def oai_dc(parent, links: Links, article: Article) -> None:
             if lang:
                 element.set(_q(XML_NS, "lang"), lang)
 
+    second = version.translated_language or None
     add("title", version.title, language)
+    if second:
+        add("title", version.translated_title, second)
     for person in people(version):
         add("creator", person.inverted)
     for keyword in version.keywords or []:
         add("subject", keyword, language)
+    for keyword in (version.translated_keywords or []) if second else []:
+        add("subject", keyword, second)
     add("description", plain_text(version.abstract), language)
+    if second:
+        add("description", plain_text(version.translated_abstract), second)
     if article.is_retracted and article.retracted_at:
         add("description", f"Retracted on {utc(article.retracted_at):%Y-%m-%d}: {article.retraction_notice}", "en")
     add("publisher", publisher_name(journal))

@@ -7,6 +7,7 @@ Nothing here reads review data; the outputs take their metadata from the frozen 
 """
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -113,6 +114,8 @@ class Person:
     country: str
     corresponding: bool
     email: str
+    native_name: str = ""  # the name in the author's own script: 李伟 beside Li Wei
+    translated_affiliation: str = ""  # the affiliation in the paper's second language
 
     @property
     def inverted(self) -> str:
@@ -131,7 +134,9 @@ def people(version: ArticleVersion) -> list[Person]:
                              orcid=(c.get("orcid") or "").strip(), affiliation=(c.get("affiliation") or "").strip(),
                              country=(c.get("country") or "").strip().upper(),
                              corresponding=bool(c.get("corresponding")),
-                             email=(c.get("email") or "").strip() if c.get("corresponding") else ""))
+                             email=(c.get("email") or "").strip() if c.get("corresponding") else "",
+                             native_name=(c.get("native_name") or "").strip(),
+                             translated_affiliation=(c.get("translated_affiliation") or "").strip()))
     return result
 
 
@@ -146,3 +151,13 @@ def utc(value: datetime) -> datetime:
 def iso_seconds(value: datetime) -> str:
     """2026-11-21T07:42:28Z: the OAI-PMH datestamp form (UTC, seconds)."""
     return utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+SCRIPT_LANGUAGES = ((re.compile(r"[\u4e00-\u9fff]"), "zh"), (re.compile(r"[\u0400-\u04ff]"), "ru"),
+                    (re.compile(r"[\u0600-\u06ff]"), "ar"), (re.compile(r"[\u3040-\u30ff]"), "ja"),
+                    (re.compile(r"[\uac00-\ud7af]"), "ko"))
+
+
+def script_language(text: str, fallback: str | None = None) -> str | None:
+    """The language a name in its own script is most likely in (李伟 → zh), for xml:lang and lang attributes."""
+    return next((code for pattern, code in SCRIPT_LANGUAGES if pattern.search(text or "")), fallback)

@@ -25,6 +25,7 @@ from journal.models import (Article, ArticleStatus, ArticleVersion, FileKind, Su
                             SubmissionStatus, User, utcnow)
 from journal.permissions import can, contributor_condition
 from journal.scholarly.identifiers import normalize_orcid, parse_keywords
+from journal.services.translations import clean_translation
 from journal.services.errors import ConcurrentChange, DomainError, NotFound, PermissionDenied
 from journal.services.files import StagedObjects
 from journal.services.unit import transactional
@@ -35,8 +36,10 @@ A = ArticleStatus
 S = SubmissionStatus
 GALLEY_MAX_PAGES = 2000
 METADATA_FIELDS = ("title", "abstract", "keywords", "language", "contributors", "funding", "competing_interests",
-                   "data_availability", "licence")
-CONTRIBUTOR_FIELDS = ("given_name", "family_name", "orcid", "affiliation", "country", "email")
+                   "data_availability", "licence", "translated_language", "translated_title", "translated_abstract",
+                   "translated_keywords")
+CONTRIBUTOR_FIELDS = ("given_name", "family_name", "orcid", "affiliation", "country", "email", "native_name",
+                      "translated_affiliation")
 # States in which proofs went out: a changed galley or metadata sends the article back to production.
 PROOF_STATES = {A.PROOFS_REQUESTED, A.CORRECTIONS_SENT, A.PROOFS_APPROVED}
 
@@ -121,10 +124,14 @@ def metadata_from_submission(submission: Submission) -> dict:
         "language": submission.language or "en", "funding": submission.funding,
         "competing_interests": submission.competing_interests, "data_availability": submission.data_availability,
         "licence": submission.journal.licence,
+        "translated_language": submission.translated_language or "", "translated_title": submission.translated_title,
+        "translated_abstract": submission.translated_abstract,
+        "translated_keywords": list(submission.translated_keywords or []),
         "contributors": [{
             "given_name": c.given_name, "family_name": c.family_name, "orcid": c.orcid or "",
             "affiliation": c.affiliation, "country": c.country, "corresponding": c.is_corresponding,
-            "email": c.email if c.is_corresponding else "",
+            "email": c.email if c.is_corresponding else "", "native_name": c.native_name,
+            "translated_affiliation": c.translated_affiliation,
         } for c in submission.contributors],
     }
 
@@ -166,7 +173,9 @@ def _clean_contributors(rows: list[dict]) -> list[dict]:
 
 def clean_metadata(*, title: str, abstract: str, keywords: str | list[str], contributors: list[dict],
                    funding: str = "", competing_interests: str = "", data_availability: str = "",
-                   licence: str = "", language: str = "en") -> dict:
+                   licence: str = "", language: str = "en", translated_language: str = "",
+                   translated_title: str = "", translated_abstract: str = "",
+                   translated_keywords: str | list[str] = "") -> dict:
     """The metadata as it will be published, checked (ORCID iDs by their check digit); DomainError names the
     field."""
     title = " ".join((title or "").split())
@@ -185,6 +194,8 @@ def clean_metadata(*, title: str, abstract: str, keywords: str | list[str], cont
     if not licence or len(licence) > 40:
         raise DomainError("Choose the licence.", "licence")
     return {
+        **clean_translation(language or "en", translated_language, translated_title, translated_abstract,
+                            translated_keywords),
         "title": title, "abstract": abstract, "keywords": keywords, "language": (language or "en")[:8],
         "contributors": _clean_contributors(contributors), "funding": (funding or "").strip(),
         "competing_interests": (competing_interests or "").strip(),
