@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test browser-deps migrate seed clean mail-worker translations
+.PHONY: run test install install-test browser-deps migrate seed clean mail-worker translations fonts
 
 # The browser tests (tests/e2e) drive Debian's Chromium and check pages with axe-core from npm.
 CHROMIUM ?= /usr/bin/chromium
@@ -39,7 +39,16 @@ install-test: $(VENV)/.installed-test
 migrate: install
 	$(BIN)/flask db upgrade
 
-seed: migrate
+# The PDFs the system writes embed DejaVu Sans (Latin, Cyrillic, Arabic) and Droid Sans Fallback (Chinese):
+# journal/fonts.py. Never fails: without them the PDFs fall back to Latin-1, and the tests that need them say so.
+FONT_PACKAGES := fonts-dejavu-core fonts-droid-fallback
+fonts:
+	@test -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf -a -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf \
+		|| apt-get install -y -q $(FONT_PACKAGES) >/dev/null 2>&1 \
+		|| { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(FONT_PACKAGES) >/dev/null 2>&1; } \
+		|| echo "*** 'apt-get install -y $(FONT_PACKAGES)' failed: PDFs cannot show Chinese; the tests that need it are SKIPPED ***"
+
+seed: migrate fonts
 	$(BIN)/flask journal seed-demo --if-empty
 
 # The logins (from seed) and the address are the last lines before Flask's own.
@@ -66,7 +75,7 @@ browser-deps:
 		--prefix $(E2E_DEPS) axe-core@$(AXE_CORE_VERSION) >/dev/null 2>&1 \
 		|| echo "*** 'npm install axe-core' failed: the browser tests (tests/e2e) will be SKIPPED ***"
 
-test: install-test browser-deps
+test: install-test browser-deps fonts
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -68,8 +68,22 @@ QUERIES = [  # (label, query string)
     ("common word, journal + year + section", "q=plasma&journal=bench&year=2024&section={section}"),
     ("common word, page 50", "q=plasma&page=50"),
     ("nothing found: xylophone", "q=xylophone"),
+    ("Chinese inside a run: 月球样品", "q=%E6%9C%88%E7%90%83%E6%A0%B7%E5%93%81"),
+    ("Chinese, common: 太阳风", "q=%E5%A4%AA%E9%98%B3%E9%A3%8E"),
     ("empty query (help page)", ""),
 ]
+
+
+# One article in five has its title and abstract in Chinese too (translated_*), made of these phrases, written
+# without spaces as Chinese is; 嫦娥五号月球样品 in about one Chinese abstract in a hundred.
+ZH_PHRASES = ("太阳风", "磁层", "等离子体", "月壤", "撞击坑", "热导率", "探测器", "轨道", "光谱", "尘埃", "我们测量了",
+              "结果表明", "在真空中", "比预期", "的", "和", "观测", "模型", "数据", "分析")
+ZH_RARE = "嫦娥五号月球样品"
+
+
+def chinese(rng: random.Random, n: int, words: int) -> str:
+    text = "".join(rng.choice(ZH_PHRASES) for _ in range(words))
+    return (ZH_RARE + text if n % 500 == 0 else text) + "。"
 
 
 def abstract(rng: random.Random, n: int) -> str:
@@ -126,8 +140,14 @@ def seed(n: int, rng: random.Random) -> dict:
                          "section_id": section.id, "position": i, "first_page": i, "last_page": i,
                          "doi": f"10.59999/{journal.slug}.{issue.year}.{i:05d}", "status": "published",
                          "published_at": published})
-        versions.append({"id": i, "article_id": i, "number": 1, "title": title, "abstract": abstract(rng, i),
-                         "keywords": keywords, "contributors": people, "published_at": published})
+        version = {"id": i, "article_id": i, "number": 1, "title": title, "abstract": abstract(rng, i),
+                   "keywords": keywords, "contributors": people, "published_at": published,
+                   "translated_language": "", "translated_title": "", "translated_abstract": "",
+                   "translated_keywords": []}
+        if i % 5 == 0:
+            version.update(translated_language="zh", translated_title=chinese(rng, i + 1, 6),
+                           translated_abstract=chinese(rng, i, 60))
+        versions.append(version)
     for table, rows in ((Submission.__table__, submissions), (Contributor.__table__, contributors),
                         (Article.__table__, articles), (ArticleVersion.__table__, versions)):
         for start in range(0, len(rows), 5000):
