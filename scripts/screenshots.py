@@ -1,6 +1,6 @@
 """Full-page screenshots of every page, at desktop and phone width, from a real running app.
 
-    .venv/bin/python scripts/screenshots.py [--out DIR] [--only NAME ...] [--widths 1280 375]
+    .venv/bin/python scripts/screenshots.py [--out DIR] [--only NAME ...] [--widths 1280 375] [--language zh]
 
 Makes a throw-away instance (SQLite database, file storage) in a temporary folder, seeds the
 demo journals and people, starts `flask run` on a free loopback port, logs in through the real
@@ -84,8 +84,10 @@ def prepare(env: dict[str, str]) -> None:
 
 
 class Shooter:
-    def __init__(self, browser, base: str, out: Path, widths: list[int], only: set[str]):
+    def __init__(self, browser, base: str, out: Path, widths: list[int], only: set[str], language: str | None = None):
         self.browser, self.base, self.out, self.widths, self.only = browser, base, out, widths, only
+        self.language = language
+        out.mkdir(parents=True, exist_ok=True)
         self.saved: list[Path] = []
         self.overflowing: list[str] = []
         self.problems: list[str] = []
@@ -95,7 +97,7 @@ class Shooter:
 
     def context(self, email: str | None = None):
         context = self.browser.new_context(viewport={"width": self.widths[0], "height": 900},
-                                           device_scale_factor=1)
+                                           device_scale_factor=1, locale=self.language or "en-GB")
         page = context.new_page()
         if email:
             page.goto(self.base + "/login")
@@ -105,6 +107,13 @@ class Shooter:
             page.wait_for_load_state("load")
             if "/login" in page.url:
                 raise SystemExit(f"Could not log in as {email}.")
+        if self.language:
+            # The language choice at the top of the page, as a person would use it (saved for the demo person).
+            page.goto(self.base + "/")
+            choice = page.locator(f".language-choice button[value={self.language}]")
+            if choice.count():
+                choice.click()
+                page.wait_for_load_state("load")
         return context, page
 
     def shoot(self, page, name: str, path: str | None = None, prepare=None, status: int | None = 200,
@@ -176,7 +185,8 @@ def run(args) -> int:
         wait_until_up(base + "/healthz", server)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            shooter = Shooter(browser, base, out, args.widths, set(args.only or []))
+            shooter = Shooter(browser, base, out / args.language if args.language else out, args.widths,
+                              set(args.only or []), args.language)
             shooter.instance = instance
             shoot_all(shooter)
             browser.close()
@@ -568,6 +578,9 @@ def main() -> int:
     parser.add_argument("--widths", type=int, nargs="+", default=[1280, 375], help="viewport widths in px")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="only these pages, e.g. home profile")
     parser.add_argument("--keep-instance", action="store_true", help="keep the temporary instance folder")
+    parser.add_argument("--language", choices=["zh", "en", "fr", "es", "ru", "ar"],
+                        help="pages in this language (the browser asks for it; signed-in people choose it), into "
+                             "OUT/<language>/")
     return run(parser.parse_args())
 
 
