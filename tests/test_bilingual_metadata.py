@@ -134,3 +134,28 @@ def test_a_second_language_is_checked(app):
     assert clean_translation("en", "", "", "", "") == {"translated_language": "", "translated_title": "",
                                                         "translated_abstract": "", "translated_keywords": []}
     assert clean_translation("en", "ZH", " 月球 样品 ", "摘要", "月球; 月壤")["translated_keywords"] == ["月球", "月壤"]
+
+
+def test_an_author_gives_a_second_language_and_production_starts_from_it(make_journal, make_user):
+    from journal.services import contributors as contributor_service
+    from journal.services import drafts as draft_service
+    from journal.services.production import metadata_from_submission
+
+    journal = make_journal(default_language="zh")
+    author = make_user(language="zh")
+    submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
+                                                checklist_confirmed=True)
+    draft_service.update_metadata(author, submission, title="Lunar sample heat flow", abstract="Heat flow.",
+                                  keywords="moon", translated_language="zh", translated_title="月球样品热流",
+                                  translated_abstract=ZH_ABSTRACT, translated_keywords="月球；月壤")
+    assert (submission.translated_language, submission.translated_keywords) == ("zh", ["月球", "月壤"])
+    draft_service.update_metadata(author, submission, title="Lunar sample heat flow", abstract="Heat flow.",
+                                  keywords="moon")
+    assert submission.translated_title == "月球样品热流", "a form without the second language leaves it as it was"
+    contributor_service.add_contributor(author, submission, given_name="Wei", family_name="Li",
+                                        email="li.wei@example.cn", native_name="李伟",
+                                        translated_affiliation="国家空间科学中心", mail_language="zh")
+    metadata = metadata_from_submission(submission)
+    assert metadata["translated_title"] == "月球样品热流" and metadata["translated_abstract"] == ZH_ABSTRACT
+    wei = next(c for c in metadata["contributors"] if c["family_name"] == "Li")
+    assert wei["native_name"] == "李伟" and wei["translated_affiliation"] == "国家空间科学中心"

@@ -50,8 +50,9 @@ def normalize_doi_prefix(value: str | None) -> str | None:
 
 
 def parse_keywords(value: str | list[str] | None, *, limit: int = 20) -> list[str]:
-    """Split on commas and semicolons, trim, drop duplicates (ignoring case), keep the order."""
-    items = value if isinstance(value, list) else re.split(r"[,;\n]", value or "")
+    """Split on commas and semicolons (Chinese and Arabic ones too: ，；、،؛), trim, drop duplicates (ignoring case),
+    keep the order."""
+    items = value if isinstance(value, list) else re.split(r"[,;\n，；、،؛]", value or "")
     seen: set[str] = set()
     keywords = []
     for item in items:

@@ -3,6 +3,7 @@ and a listed author's objection through the link mailed on submitting."""
 
 from journal.audit import audit
 from journal.extensions import db
+from journal.i18n import known
 from journal.scholarly.identifiers import normalize_orcid
 from journal.mail import queue_mail
 from journal.models import Contributor, Submission, User, utcnow
@@ -15,7 +16,10 @@ from journal.services.unit import transactional
 
 def _clean_contributor(values: dict) -> dict:
     clean = {k: (v or "").strip() for k, v in values.items() if k in
-             ("given_name", "family_name", "email", "affiliation", "country", "orcid")}
+             ("given_name", "family_name", "email", "affiliation", "country", "orcid", "native_name",
+              "translated_affiliation", "mail_language")}
+    if "mail_language" in clean:  # the language mails to this co-author are written in, if they have no account
+        clean["mail_language"] = known(clean["mail_language"]) or ""
     if not clean.get("family_name"):
         raise DomainError("Give the author's family name.", "family_name")
     if not clean.get("given_name"):

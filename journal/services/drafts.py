@@ -7,6 +7,7 @@ from journal.scholarly.identifiers import parse_keywords
 from journal.models import Contributor, Journal, Section, Submission, SubmissionStatus, User, utcnow
 from journal.permissions import can
 from journal.services.accounts import normalize_email
+from journal.services.translations import clean_translation
 from journal.services.errors import DomainError, PermissionDenied
 from journal.services.submissions import manuscript_of, require_author, require_draft
 from journal.services.unit import transactional
@@ -63,16 +64,23 @@ def update_start(actor: User, submission: Submission, *, section_id: int | None,
 
 @transactional
 def update_metadata(actor: User, submission: Submission, *, title: str, abstract: str, keywords: str | list[str],
-                    language: str = "en") -> None:
-    """Title, abstract, keywords, language: changeable in a draft and while revising."""
+                    language: str = "en", translated_language: str | None = None,
+                    translated_title: str | None = None, translated_abstract: str | None = None,
+                    translated_keywords: str | list[str] | None = None) -> None:
+    """Title, abstract, keywords, language, and the same in a second language (services/translations.py; a
+    translated_* left None stays as it is): changeable in a draft and while revising."""
     require_author(actor, submission)
     try:
         keywords = parse_keywords(keywords, limit=12)
     except ValueError as exc:
         raise DomainError(str(exc), "keywords") from None
+    given = {"translated_language": translated_language, "translated_title": translated_title,
+             "translated_abstract": translated_abstract, "translated_keywords": translated_keywords}
+    translated = clean_translation(language, *(getattr(submission, name) if value is None else value
+                                               for name, value in given.items()))
     changes = {}
     for name, value in (("title", " ".join(title.split())), ("abstract", abstract.strip()), ("keywords", keywords),
-                        ("language", language)):
+                        ("language", language), *translated.items()):
         if getattr(submission, name) != value:
             setattr(submission, name, value)
             changes[name] = True
