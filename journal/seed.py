@@ -13,6 +13,15 @@ JDSE_DESCRIPTION = (
     "researchers of every country."
 )
 
+# The language some demo people chose (their pages and mails); the others get what their browser asks for.
+LANGUAGES = {"author.mei@idsea.example": "zh", "author.elena@idsea.example": "ru",
+             "reviewer.amira@idsea.example": "ar"}
+
+CJDSE_DESCRIPTION = (
+    "《深空探测学报》是国际深空探测学会主办的中英双语学术期刊，刊登月球与行星科学、空间物理、深空探测任务"
+    "与载荷技术等方面的原创研究论文。每篇论文均提供中文和英文的标题、摘要与关键词，实行双盲同行评议。"
+)
+
 PEOPLE = [
     # (email, given, family, affiliation, country, role or None, keywords)
     ("admin@idsea.example", "Platform", "Administrator", "IDSEA Secretariat, Hefei", "CN", "admin", []),
@@ -62,14 +71,25 @@ def seed_demo() -> list[tuple[str, str]]:
         review_mode=ReviewMode.SINGLE_ANONYMOUS, review_days=21, reviews_required=1,
         sections=[Section(title="Letter", position=0), Section(title="Instrument Note", position=1)],
     )
-    db.session.add_all([jdse, pil])
+    # A journal whose pages are Chinese first, offered in Chinese and English, with bilingual articles.
+    cjdse = Journal(
+        slug="cjdse", title="深空探测学报", abbreviation="深空探测学报", reference_prefix="CJDSE",
+        issn_online="2049-3649", description=CJDSE_DESCRIPTION, default_language="zh", languages=["zh", "en"],
+        author_guidelines="请提交不超过30页的PDF稿件，并提供中英文标题、摘要和关键词。双盲评审：请删除稿件中的作者姓名和单位。",
+        publisher="国际深空探测学会", doi_prefix="10.59999", review_mode=ReviewMode.DOUBLE_ANONYMOUS,
+        review_days=28, response_days=7, reviews_required=2, licence="CC-BY-4.0", page_limit=30,
+        sections=[Section(title="研究论文", position=0), Section(title="快报", position=1)],
+    )
+    db.session.add_all([jdse, pil, cjdse])
     for email, given, family, affiliation, country, role, keywords in PEOPLE:
         user = User(email=email, password_hash=password_hash, given_name=given, family_name=family,
                     affiliation=affiliation, country=country, expertise_keywords=keywords,
-                    email_verified_at=utcnow(), is_platform_admin=role == "admin")
+                    email_verified_at=utcnow(), is_platform_admin=role == "admin", language=LANGUAGES.get(email))
         db.session.add(user)
         if isinstance(role, Role):
             db.session.add(Membership(user=user, journal=jdse, role=role))
+        if role is Role.MANAGING_EDITOR:
+            db.session.add(Membership(user=user, journal=cjdse, role=role))
     db.session.commit()
     return demo_logins()
 
@@ -241,7 +261,7 @@ def seed_submissions() -> list[str]:
             editorial.desk_reject(marco, submission, letter=editorial.default_desk_reject_letter(submission))
         made.append(f"{submission.display_reference}: {submission.status.label.lower()}"
                     + (" (two reviews in, decision waiting)" if state == "reviewed" else ""))
-    return made + seed_issues() + seed_announcements()
+    return made + seed_issues() + seed_announcements() + seed_bilingual_issue()
 
 
 def seed_announcements() -> list[str]:
@@ -332,17 +352,15 @@ def article_pdf(*, title: str, authors: list[str], abstract: str, journal: str, 
                 keywords: str = "") -> bytes:
     """A readable multi-page galley: title, authors, abstract, sections of text, a figure and a table, page
     numbers and the journal's name and DOI in the footer (fpdf2, the Unicode font of the certificates)."""
-    from pathlib import Path
-
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
-    from journal.certificates import FONT_FILES
+    from journal import fonts
 
     class Galley(FPDF):
         def footer(self):
             self.set_y(-15)
-            self.set_font(family, "", 8)
+            fonts.use_font(self, family, "", 8)
             self.cell(0, 5, f"{journal} · https://doi.org/{doi}", align="L")
             self.set_x(self.l_margin)
             self.cell(0, 5, str(first_page + self.page_no() - 1), align="R")
@@ -353,19 +371,13 @@ def article_pdf(*, title: str, authors: list[str], abstract: str, journal: str, 
     pdf.set_auto_page_break(auto=True, margin=22)
     pdf.set_title(title)
     pdf.set_author(", ".join(authors))
-    family = "Helvetica"
-    for regular, bold in FONT_FILES:
-        if Path(regular).is_file() and Path(bold).is_file():
-            pdf.add_font("Sans", "", regular)
-            pdf.add_font("Sans", "B", bold)
-            family = "Sans"
-            break
+    family = fonts.set_up(pdf)
 
     def text(value: str) -> str:
-        return value if family == "Sans" else value.encode("latin-1", "replace").decode("latin-1")
+        return value if family == "Sans" else fonts.latin1(value)
 
     def para(value: str, size: float = 10.5, style: str = "", space: float = 3, align: str = "J") -> None:
-        pdf.set_font(family, style, size)
+        fonts.use_font(pdf, family, style, size)
         pdf.multi_cell(0, size * 0.5, text(value), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(space)
 
@@ -493,4 +505,111 @@ def seed_issues() -> list[str]:
     production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
     proof_service.request_proofs(manager, article)
     made.append(f"{submission.display_reference}: in production, proofs with the author")
+    return made
+
+
+# --- a bilingual issue of 深空探测学报 ------------------------------------------------------------------------
+
+BILINGUAL_PAPERS = [
+    # (co-author (given, family, native name, email, affiliation, affiliation in Chinese),
+    #  Chinese title, English title, Chinese keywords, English keywords, Chinese abstract, English abstract)
+    (("Wei", "Li", "李伟", "li.wei@idsea.example", "National Space Science Center, Chinese Academy of Sciences",
+      "中国科学院国家空间科学中心"),
+     "嫦娥五号月球样品的热导率测量", "Thermal conductivity of the Chang'e-5 lunar samples",
+     "月球样品，热导率，月壤", "lunar samples, thermal conductivity, regolith",
+     "我们在真空中测量了嫦娥五号月球样品的热导率。在100至350 K之间，样品的热导率随温度升高而增大，与月壤的颗粒"
+     "大小和孔隙率一致。结果为月球表面的热流模型提供了新的约束。",
+     "We measured the thermal conductivity of the Chang'e-5 lunar samples in vacuum. Between 100 and 350 K it "
+     "rises with temperature, consistent with the grain size and porosity of the regolith. The results give new "
+     "constraints for models of the heat flow at the lunar surface."),
+    (("Fang", "Wang", "王芳", "wang.fang@idsea.example", "University of Science and Technology of China",
+      "中国科学技术大学"),
+     "天问一号着陆区的沙丘形态", "Dune morphology at the Tianwen-1 landing site",
+     "火星，沙丘，祝融号", "Mars, dunes, Zhurong",
+     "利用祝融号火星车的导航相机图像，我们测量了乌托邦平原南部着陆区内42个横向沙丘的高度和间距。沙丘的形态表明，"
+     "它们形成于较早的气候时期，目前已基本停止活动。",
+     "From the navigation camera images of the Zhurong rover we measured the height and spacing of 42 transverse "
+     "dunes in the landing area in southern Utopia Planitia. Their shape shows that they formed in an earlier "
+     "climate and are now largely inactive."),
+    (("Ming", "Zhang", "张明", "zhang.ming@idsea.example", "National Space Science Center, Chinese Academy of "
+      "Sciences", "中国科学院国家空间科学中心"),
+     "太阳风与月球磁异常区的相互作用", "The solar wind's interaction with lunar magnetic anomalies",
+     "太阳风，磁异常，嫦娥四号", "solar wind, magnetic anomalies, Chang'e-4",
+     "嫦娥四号中性原子探测仪在月球背面观测到被磁异常区反射的太阳风离子。反射率在磁异常中心最高，可达百分之二十，"
+     "表明存在微型磁层。",
+     "The neutral atom detector of Chang'e-4 observed solar wind ions reflected by magnetic anomalies on the lunar "
+     "far side. The reflection is strongest at the centre of the anomalies, up to 20 per cent, which points to "
+     "mini-magnetospheres."),
+]
+
+
+def seed_bilingual_issue() -> list[str]:
+    """Vol. 1 No. 1 (2026) of 深空探测学报: three papers written in Chinese with their English title, abstract and
+    keywords, authors' names in Chinese characters beside their Latin form, through the same services as JDSE's."""
+    import io
+
+    from sqlalchemy import select
+
+    from journal.models import DecisionKind
+    from journal.scholarly.doi import make_doi
+    from journal.services import contributors as contributor_service
+    from journal.services import drafts as draft_service
+    from journal.services import editorial
+    from journal.services import issues as issue_service
+    from journal.services import manuscripts as manuscript_service
+    from journal.services import production
+    from journal.services import proofs as proof_service
+    from journal.services import submissions as service
+
+    cjdse = db.session.scalar(select(Journal).where(Journal.slug == "cjdse"))
+    manager = _person("managing.editor@idsea.example")
+    author = _person("author.mei@idsea.example")
+    issue = issue_service.create_issue(manager, cjdse, volume=1, number=1, year=2026, title="创刊号")
+    page, made = 1, []
+    for number, (coauthor, title, english_title, keywords, english_keywords, abstract, english_abstract) in \
+            enumerate(BILINGUAL_PAPERS, start=1):
+        given, family, native, email, affiliation, chinese_affiliation = coauthor
+        submission = draft_service.start_submission(author, cjdse, section_id=cjdse.sections[0].id,
+                                                    checklist_confirmed=True)
+        draft_service.update_metadata(author, submission, title=title, abstract=abstract, keywords=keywords,
+                                      language="zh", translated_language="en", translated_title=english_title,
+                                      translated_abstract=english_abstract, translated_keywords=english_keywords)
+        me = submission.contributors[0]
+        contributor_service.update_contributor(author, submission, me.id, given_name=me.given_name,
+                                               family_name=me.family_name, email=me.email,
+                                               affiliation=me.affiliation, country=me.country, native_name="陈梅",
+                                               translated_affiliation="中国科学技术大学")
+        contributor_service.add_contributor(author, submission, given_name=given, family_name=family, email=email,
+                                            affiliation=affiliation, country="CN", native_name=native,
+                                            translated_affiliation=chinese_affiliation, mail_language="zh")
+        manuscript_service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([english_title,
+                                                                                      "Anonymous authors"])),
+                                             "manuscript.pdf")
+        draft_service.update_declarations(author, submission, cover_letter="", competing_interests="无",
+                                          funding="国际深空探测学会研究基金", data_availability="数据随任务数据存档。",
+                                          suggested_reviewers=[], opposed_reviewers=[])
+        if service.needs_anonymity_decision(submission):
+            draft_service.confirm_anonymity(author, submission)
+        service.submit(author, submission)
+        editorial.send_to_review(manager, submission)
+        editorial.decide(manager, submission, kind=DecisionKind.ACCEPT,
+                         letter=editorial.default_decision_letter(submission, DecisionKind.ACCEPT),
+                         override_reason="创刊号特邀论文，由编委会审阅。")
+        article = production.start_production(manager, submission)
+        doi = make_doi(cjdse.doi_prefix, cjdse.doi_pattern, slug=cjdse.slug, year=2026, volume=1, issue=1,
+                       number=number, reference=submission.reference.lower(), article=article.id)
+        galley = article_pdf(title=title, authors=[f"{c['native_name']} ({c['given_name']} {c['family_name']})"
+                                                   for c in article.current_version.contributors],
+                             abstract=f"{abstract}\n\n{english_title}. {english_abstract}", journal=cjdse.title,
+                             doi=doi, first_page=page, keywords=keywords)
+        production.upload_galley(manager, article, io.BytesIO(galley), "galley.pdf")
+        production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
+        proof_service.request_proofs(manager, article)
+        proof_service.approve_proofs(author, article)
+        pages = article.current_version.galley.page_count
+        issue_service.schedule_article(manager, article, issue_id=issue.id, first_page=page, last_page=page + pages - 1)
+        page += pages
+    for article in issue_service.publish_issue(manager, issue):
+        made.append(f"{article.submission.display_reference}: published in {cjdse.title} {issue.label}, "
+                    f"DOI {article.doi}")
     return made
