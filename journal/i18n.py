@@ -154,6 +154,26 @@ def text_direction() -> str:
     return current().direction
 
 
+def language_tag(code: str | None) -> str:
+    """The BCP 47 tag for a lang attribute: zh → zh-Hans (the platform writes Simplified Chinese), others as given."""
+    return LANGUAGES[code].tag if code in LANGUAGES else (code or "")
+
+
+def language_name(code: str | None) -> str:
+    """A language's name in the reader's language (CLDR): 'en' reads 英语 on a Chinese page, anglais on a French one."""
+    if not code:
+        return ""
+    try:
+        return Locale.parse(code).get_display_name(get_locale() or SOURCE_LANGUAGE) or code
+    except (ValueError, TypeError):
+        return code
+
+
+def direction_of(code: str | None) -> str:
+    """dir for a text in this language: rtl for Arabic (and other right-to-left scripts), else ltr."""
+    return "rtl" if (code or "").split("-")[0] in ("ar", "fa", "he", "ur") else "ltr"
+
+
 def init_app(app) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", SOURCE_LANGUAGE)
@@ -162,6 +182,10 @@ def init_app(app) -> None:
     except OSError as error:  # a read-only install: the .mo files were made at build time (make install)
         log.warning("Could not compile the translation catalogs: %s", error)
     Babel(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    from journal.scholarly.records import script_language
+
+    app.jinja_env.filters.update(lang_tag=language_tag, language_name=language_name, text_dir=direction_of,
+                                 script_lang=script_language)
 
     @app.context_processor
     def languages():

@@ -159,3 +159,24 @@ def test_an_author_gives_a_second_language_and_production_starts_from_it(make_jo
     assert metadata["translated_title"] == "月球样品热流" and metadata["translated_abstract"] == ZH_ABSTRACT
     wei = next(c for c in metadata["contributors"] if c["family_name"] == "Li")
     assert wei["native_name"] == "李伟" and wei["translated_affiliation"] == "国家空间科学中心"
+
+
+def test_the_article_page_shows_both_languages_each_marked(client, bilingual):
+    page = client.get(f"/j/cjdse/articles/{bilingual.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<h1 id="article-title" lang="en" dir="ltr">Thermal conductivity' in page
+    assert '<p class="article-translated-title" lang="zh-Hans" dir="ltr">嫦娥五号月球样品的热导率</p>' in page
+    assert '<div class="abstract" lang="zh-Hans" dir="ltr">' in page and ZH_ABSTRACT in page
+    assert '<span class="article-author-native" lang="zh-Hans">(李伟)</span>' in page
+    assert "中国科学院国家空间科学中心" in page and "Abstract <span class=\"meta\">(Chinese)</span>" in page
+    # For machines: Highwire tags and JSON-LD carry the second language too.
+    assert '<meta name="citation_title" content="嫦娥五号月球样品的热导率" lang="zh-Hans">' in page
+    assert '<meta name="citation_keywords" content="月球; 月壤" lang="zh-Hans">' in page
+    import json
+    import re
+
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    assert data["alternativeHeadline"] == {"@value": "嫦娥五号月球样品的热导率", "@language": "zh"}
+    assert {"@value": ZH_ABSTRACT, "@language": "zh"} in data["abstract"]
+    assert data["author"][0]["alternateName"] == "李伟"
+    chinese = client.get(f"/j/cjdse/articles/{bilingual.id}", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "(中文)" in chinese and "(英语)" in chinese, "language names in the reader's language"

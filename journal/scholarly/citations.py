@@ -12,6 +12,7 @@ from datetime import datetime
 
 from markupsafe import Markup, escape
 
+from journal.markup import plain_text
 from journal.models import Article, ArticleVersion, Journal
 from journal.scholarly.records import Links, Person, licence_name, licence_url, people, publisher_name, utc
 
@@ -46,10 +47,18 @@ def _date(article: Article) -> datetime:
 
 # --- Highwire Press tags (Google Scholar) ---------------------------------------------------------------
 
-def highwire_tags(article: Article, version: ArticleVersion, links: Links) -> list[tuple[str, str]]:
-    """(name, content) in Highwire order: each citation_author followed by its institution and ORCID."""
+def highwire_tags(article: Article, version: ArticleVersion, links: Links) -> list[tuple[str, str, str | None]]:
+    """(name, content, language) in Highwire order: each citation_author followed by its institution and ORCID;
+    the title, abstract and keywords in the paper's second language marked with that language."""
+    return [(tag[0], tag[1], tag[2] if len(tag) > 2 else None) for tag in _highwire(article, version, links)]
+
+
+def _highwire(article: Article, version: ArticleVersion, links: Links) -> list[tuple]:
     journal = article.journal
-    tags = [("citation_title", version.title)]
+    second = version.translated_language or None
+    tags = [("citation_title", version.title, version.language or None)]
+    if second and version.translated_title:
+        tags.append(("citation_title", version.translated_title, second))
     for person in people(version):
         tags.append(("citation_author", person.inverted))
         if person.affiliation:
@@ -76,6 +85,10 @@ def highwire_tags(article: Article, version: ArticleVersion, links: Links) -> li
         tags.append(("citation_doi", article.doi))
     if version.keywords:
         tags.append(("citation_keywords", "; ".join(version.keywords)))
+    if second and version.translated_keywords:
+        tags.append(("citation_keywords", "; ".join(version.translated_keywords), second))
+    if second and version.translated_abstract:
+        tags.append(("citation_abstract", plain_text(version.translated_abstract), second))
     if version.language:
         tags.append(("citation_language", version.language))
     pdf = _pdf_url(links, article, version)
@@ -99,6 +112,8 @@ def json_ld(article: Article, version: ArticleVersion, links: Links, abstract_te
             entry["identifier"] = _orcid_url(person.orcid)
         if person.affiliation:
             entry["affiliation"] = {"@type": "Organization", "name": person.affiliation}
+        if person.native_name:  # the name in the author's own script: 李伟
+            entry["alternateName"] = person.native_name
         authors.append({k: v for k, v in entry.items() if v is not None})
     periodical = {"@type": "Periodical", "name": journal.title,
                   "issn": [i for i in (journal.issn_online, journal.issn_print) if i] or None,
@@ -128,6 +143,17 @@ def json_ld(article: Article, version: ArticleVersion, links: Links, abstract_te
         "isAccessibleForFree": True,
         "version": str(version.number),
     }
+    if version.translated_language and version.translated_title:
+        # The second language's title and abstract, each a value tagged with its language (JSON-LD @language).
+        second = version.translated_language
+        data["alternativeHeadline"] = {"@value": version.translated_title, "@language": second}
+        if version.translated_abstract:
+            data["abstract"] = [v for v in ({"@value": abstract_text, "@language": version.language or "en"}
+                                            if abstract_text else None,
+                                            {"@value": plain_text(version.translated_abstract), "@language": second})
+                                if v]
+        if version.translated_keywords:
+            data["keywords"] = ", ".join([*(version.keywords or []), *version.translated_keywords])
     if article.first_page is not None:
         data["pageStart"] = str(article.first_page)
         data["pageEnd"] = str(article.last_page or article.first_page)
