@@ -51,7 +51,9 @@ class _Reader(HTMLParser):
             self.skip += 1
         attrs = dict(attrs)
         for name, value in attrs.items():
-            if value and (name in READ_ATTRIBUTES or (name == "value" and attrs.get("type") in ("submit", "button"))):
+            # An <input type=submit>'s value is its label; a <button>'s value is for the server, never shown.
+            shown_value = name == "value" and tag == "input" and attrs.get("type") in ("submit", "button")
+            if value and (name in READ_ATTRIBUTES or shown_value):
                 if _words(value):
                     self.found.append(f'{name}="{value.strip()}"')
 
