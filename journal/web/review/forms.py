@@ -43,5 +43,5 @@ class ReviewForm(WebForm):
 for _criterion in CRITERIA:
     setattr(ReviewForm, f"score_{_criterion.key}",
             RadioField(_l(_criterion.label),
-                       choices=lambda: select_choices((str(n), gettext(label)) for n, label in SCORES.items()),
+                       choices=lambda: select_choices((str(n), gettext(str(label))) for n, label in SCORES.items()),
                        validators=[Optional()], validate_choice=False))
