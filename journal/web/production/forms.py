@@ -92,7 +92,7 @@ def metadata_form(metadata: dict | None, form_class=MetadataForm, *, formdata=No
                                              "email")})
             if contributor.get("corresponding"):
                 form.corresponding.data = index
-        for _ in range(spare_rows):
+        for _row in range(spare_rows):
             form.contributors.append_entry()
     form.corresponding.choices = select_choices((i, _("Author %(number)d", number=i + 1))
                                                 for i in range(len(form.contributors.entries)))
