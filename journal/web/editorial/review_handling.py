@@ -228,7 +228,7 @@ def rate_review(journal: Journal, submission_id: int, assignment_id: int):
     submission, assignment = _load(journal, submission_id, assignment_id)
     form = RateForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors) or _("Choose both ratings."), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors) or _("Choose both ratings."), "error")
         return _to_review(journal, submission, assignment)
     try:
         review_handling_service.rate_review(current_user, assignment, form.timeliness.data, form.quality.data)

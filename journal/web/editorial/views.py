@@ -138,7 +138,7 @@ def invite(journal: Journal, submission_id: int):
     form = reviewers.invite_form(submission, formdata=request.form)
     if not form.validate_on_submit():
         return _invitation_refused(journal, submission, form, " ".join(
-            e for errors in form.errors.values() for e in errors) or _("Check the invitation."))
+            str(e) for errors in form.errors.values() for e in errors) or _("Check the invitation."))
     try:
         assignment, _token = invitation_service.invite_reviewer(
             current_user, submission, user_id=form.reviewer_id.data or None, email=form.email.data,
@@ -238,7 +238,7 @@ def assign(journal: Journal, submission_id: int):
             flash(_("%(name)s now handles %(reference)s and has been told by mail.", name=editor.full_name,
                     reference=submission.reference), "success")
     else:
-        flash(" ".join(form.override_reason.errors) or _("Choose one of the journal's editors."), "error")
+        flash(" ".join(str(e) for e in form.override_reason.errors) or _("Choose one of the journal's editors."), "error")
     return _to_page(journal, submission)
 
 
