@@ -47,7 +47,7 @@ class QueueFilterForm(Form):
     q = SearchField(_l("Reference or title"))
     section = SelectField(_l("Section"))
     editor = SelectField(_l("Handling editor"))
-    sort = SelectField(_l("Order"), choices=select_choices(queue_service.SORTS.items()))
+    sort = SelectField(_l("Order"), choices=lambda: select_choices((k, _(str(v))) for k, v in queue_service.SORTS.items()))
     needs_action = BooleanField(_l("Needs my action"))
     overdue = BooleanField(_l("Overdue reviews"))
 
