@@ -1,5 +1,6 @@
 """The audit trail: services record, pages list a subject's history."""
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -8,69 +9,139 @@ from journal.models import AuditEvent, User
 
 
 ACTION_LABELS = {
-    "user.registered": "Account created",
-    "user.email_verified": "Email address confirmed",
-    "user.verification_sent": "Confirmation link sent again",
-    "user.logged_in": "Logged in",
-    "user.signed_out": "Signed out",
-    "user.registration_attempted": "Someone tried to register with this address",
-    "user.login_failed": "Failed login attempt",
-    "user.password_reset_requested": "Password reset requested",
-    "user.password_reset": "Password set through a reset link",
-    "user.password_changed": "Password changed",
-    "user.profile_updated": "Profile updated",
-    "user.made_platform_admin": "Made platform administrator",
-    "user.flags_changed": "Account status changed",
-    "journal.created": "Journal created",
-    "journal.settings_changed": "Settings changed",
-    "journal.no_managing_editor": "Administrators told: no managing editor can handle a paper",
-    "review.reminder_sent": "Reminder sent to a reviewer",
-    "section.added": "Section added",
-    "announcement.posted": "Announcement posted",
-    "announcement.removed": "Announcement removed",
-    "section.updated": "Section changed",
-    "section.moved": "Section moved",
-    "member.added": "Member added",
-    "member.removed": "Member removed",
-    "outbox.retried": "Mail queued again",
-    "file.uploaded": "File uploaded",
-    "review.attachment_added": "Review attachment added",
-    "review.attachment_removed": "Review attachment removed",
-    "review.attachment_names_confirmed": "Reviewer confirmed that the attachment naming them may be shared",
+    "user.registered": _l("Account created"),
+    "user.email_verified": _l("Email address confirmed"),
+    "user.verification_sent": _l("Confirmation link sent again"),
+    "user.logged_in": _l("Logged in"),
+    "user.signed_out": _l("Signed out"),
+    "user.registration_attempted": _l("Someone tried to register with this address"),
+    "user.login_failed": _l("Failed login attempt"),
+    "user.password_reset_requested": _l("Password reset requested"),
+    "user.password_reset": _l("Password set through a reset link"),
+    "user.password_changed": _l("Password changed"),
+    "user.profile_updated": _l("Profile updated"),
+    "user.made_platform_admin": _l("Made platform administrator"),
+    "user.flags_changed": _l("Account status changed"),
+    "journal.created": _l("Journal created"),
+    "journal.settings_changed": _l("Settings changed"),
+    "journal.no_managing_editor": _l("Administrators told: no managing editor can handle a paper"),
+    "review.reminder_sent": _l("Reminder sent to a reviewer"),
+    "section.added": _l("Section added"),
+    "announcement.posted": _l("Announcement posted"),
+    "announcement.removed": _l("Announcement removed"),
+    "section.updated": _l("Section changed"),
+    "section.moved": _l("Section moved"),
+    "member.added": _l("Member added"),
+    "member.removed": _l("Member removed"),
+    "outbox.retried": _l("Mail queued again"),
+    "file.uploaded": _l("File uploaded"),
+    "review.attachment_added": _l("Review attachment added"),
+    "review.attachment_removed": _l("Review attachment removed"),
+    "review.attachment_names_confirmed": _l("Reviewer confirmed that the attachment naming them may be shared"),
     # What the editor does with reviews (journal/services/review_handling.py)
-    "review.resubmitted": "Review resubmitted after the editor's request",
-    "review.shared": "Review shared with the authors",
-    "review.unshared": "Review no longer shared with the authors",
-    "review.returned": "Review returned to the reviewer",
-    "review.corrected": "Review text corrected for the authors",
-    "review.correction_reverted": "Review correction undone",
-    "review.rated": "Review rated (private to the editors)",
-    "review.proposed_due_date_approved": "Proposed due date approved",
-    "review.proposed_due_date_refused": "Proposed due date refused",
-    "submission.recommended": "Decision recommended",
-    "submission.recommendation_confirmed": "Recommendation confirmed",
-    "submission.recommendation_changed": "Recommendation changed by the managing editor",
+    "review.resubmitted": _l("Review resubmitted after the editor's request"),
+    "review.shared": _l("Review shared with the authors"),
+    "review.unshared": _l("Review no longer shared with the authors"),
+    "review.returned": _l("Review returned to the reviewer"),
+    "review.corrected": _l("Review text corrected for the authors"),
+    "review.correction_reverted": _l("Review correction undone"),
+    "review.rated": _l("Review rated (private to the editors)"),
+    "review.proposed_due_date_approved": _l("Proposed due date approved"),
+    "review.proposed_due_date_refused": _l("Proposed due date refused"),
+    "submission.recommended": _l("Decision recommended"),
+    "submission.recommendation_confirmed": _l("Recommendation confirmed"),
+    "submission.recommendation_changed": _l("Recommendation changed by the managing editor"),
     # Production and issues (journal/services/production.py, proofs.py, issues.py)
-    "article.production_started": "Production started",
-    "article.galley_uploaded": "Galley uploaded",
-    "article.metadata_confirmed": "Metadata confirmed",
-    "article.proofs_outdated": "Proofs outdated by a change",
-    "article.proofs_requested": "Proofs sent to the author",
-    "article.proofs_approved": "Proofs approved by the author",
-    "article.proof_corrections_sent": "Corrections to the proofs sent by the author",
-    "article.scheduled": "Scheduled in an issue",
-    "article.published": "Published",
-    "article.corrected": "Corrected (new version)",
-    "article.retracted": "Retracted",
-    "issue.created": "Issue created",
-    "issue.updated": "Issue details changed",
-    "issue.toc_changed": "Table of contents reordered",
-    "issue.published": "Issue published",
+    "article.production_started": _l("Production started"),
+    "article.galley_uploaded": _l("Galley uploaded"),
+    "article.metadata_confirmed": _l("Metadata confirmed"),
+    "article.proofs_outdated": _l("Proofs outdated by a change"),
+    "article.proofs_requested": _l("Proofs sent to the author"),
+    "article.proofs_approved": _l("Proofs approved by the author"),
+    "article.proof_corrections_sent": _l("Corrections to the proofs sent by the author"),
+    "article.scheduled": _l("Scheduled in an issue"),
+    "article.published": _l("Published"),
+    "article.corrected": _l("Corrected (new version)"),
+    "article.retracted": _l("Retracted"),
+    "issue.created": _l("Issue created"),
+    "issue.updated": _l("Issue details changed"),
+    "issue.toc_changed": _l("Table of contents reordered"),
+    "issue.published": _l("Issue published"),
+    # Actions without a label of their own were shown as their last word, capitalized; the same words, translated.
+    "contributor.added": _l("Added"),
+    "contributor.corresponding": _l("Corresponding"),
+    "contributor.moved": _l("Moved"),
+    "contributor.objected": _l("Objected"),
+    "contributor.removed": _l("Removed"),
+    "contributor.updated": _l("Updated"),
+    "file.removed": _l("Removed"),
+    "review.invited": _l("Invited"),
+    "review.accepted": _l("Accepted"),
+    "review.declined": _l("Declined"),
+    "review.cancelled": _l("Cancelled"),
+    "review.submitted": _l("Submitted"),
+    "review.due_date_changed": _l("Due date changed"),
+    "submission.created": _l("Created"),
+    "submission.discarded": _l("Discarded"),
+    "submission.section_changed": _l("Section changed"),
+    "submission.metadata_updated": _l("Metadata updated"),
+    "submission.declarations_updated": _l("Declarations updated"),
+    "submission.anonymity_confirmed": _l("Anonymity confirmed"),
+    "submission.editor_assigned": _l("Editor assigned"),
+    "submission.submit": _l("Submit"),
+    "submission.resubmit": _l("Resubmit"),
+    "submission.withdraw": _l("Withdraw"),
+    "submission.desk_reject": _l("Desk reject"),
+    "submission.send_to_review": _l("Send to review"),
+    "submission.decide": _l("Decide"),
+    "submission.schedule": _l("Schedule"),
+    "submission.publish": _l("Publish"),
+    "user.language_changed": _l("Language changed"),
+}
+
+# The names of the details an event records (its payload's keys, and the fields a change lists), as a history shows
+# them: each the key with spaces for underscores, translated. A key not listed here is shown as it is.
+DETAIL_LABELS = {
+    "active": _l("active"), "address": _l("address"), "administrators_told": _l("administrators told"),
+    "article": _l("article"), "articles": _l("articles"), "because": _l("because"), "changed": _l("changed"),
+    "correction": _l("correction"), "corrections": _l("corrections"), "deadline": _l("deadline"),
+    "decision": _l("decision"), "device": _l("device"), "doi": _l("doi"), "due": _l("due"), "editor": _l("editor"),
+    "email": _l("email"), "fields": _l("fields"), "found": _l("found"), "from": _l("from"), "issue": _l("issue"),
+    "kind": _l("kind"), "language": _l("language"), "mailed": _l("mailed"), "name": _l("name"),
+    "names_found": _l("names found"), "note": _l("note"), "notice": _l("notice"), "pages": _l("pages"),
+    "paper": _l("paper"), "position": _l("position"), "previous": _l("previous"), "previous_due": _l("previous due"),
+    "proposed": _l("proposed"), "proposed_due": _l("proposed due"), "quality": _l("quality"),
+    "reason": _l("reason"), "recipient": _l("recipient"), "recommendation": _l("recommendation"),
+    "reference": _l("reference"), "reminder": _l("reminder"), "replaces": _l("replaces"), "request": _l("request"),
+    "respond_by": _l("respond by"), "reviewer": _l("reviewer"), "role": _l("role"), "round": _l("round"),
+    "section": _l("section"), "sha256": _l("sha256"), "size": _l("size"), "slug": _l("slug"),
+    "timeliness": _l("timeliness"), "title": _l("title"), "to": _l("to"), "user": _l("user"),
+    "version": _l("version"), "via": _l("via"), "waiting_for": _l("waiting for"),
+    # Profile fields and journal settings, as changes list them
+    "given_name": _l("given name"), "family_name": _l("family name"), "affiliation": _l("affiliation"),
+    "country": _l("country"), "orcid": _l("orcid"), "expertise_keywords": _l("expertise keywords"),
+    "biography": _l("biography"), "timezone": _l("timezone"), "abbreviation": _l("abbreviation"),
+    "reference_prefix": _l("reference prefix"), "issn_print": _l("issn print"), "issn_online": _l("issn online"),
+    "publisher": _l("publisher"), "doi_prefix": _l("doi prefix"), "doi_pattern": _l("doi pattern"),
+    "licence": _l("licence"), "review_mode": _l("review mode"), "review_days": _l("review days"),
+    "response_days": _l("response days"), "reviews_required": _l("reviews required"),
+    "reminder_days": _l("reminder days"), "editors_recommend_only": _l("editors recommend only"),
+    "reviewers_see_reviews": _l("reviewers see reviews"), "accepting_submissions": _l("accepting submissions"),
+    "page_limit": _l("page limit"), "submission_checklist": _l("submission checklist"),
+    "description": _l("description"), "author_guidelines": _l("author guidelines"), "languages": _l("languages"),
+    "default_language": _l("default language"),
 }
 
 
 def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action) or action.split(".")[-1].replace("_", " ").capitalize()
+    label = ACTION_LABELS.get(action)
+    return str(label) if label else action.split(".")[-1].replace("_", " ").capitalize()
+
+
+def detail_label(key: str) -> str:
+    """A payload key (or a field a change lists) as a history names it, in the reader's language."""
+    label = DETAIL_LABELS.get(key)
+    return str(label) if label else key.replace("_", " ")
 
 
 def event_details(event: AuditEvent) -> list[str]:
@@ -80,11 +151,12 @@ def event_details(event: AuditEvent) -> list[str]:
         if key == "fields" and "changes" in event.payload:
             continue
         if isinstance(value, dict):
-            phrases.extend(f"{k.replace('_', ' ')}: {v}" for k, v in value.items())
+            phrases.extend(_("%(detail)s: %(value)s", detail=detail_label(k), value=v) for k, v in value.items())
         elif isinstance(value, list):
-            phrases.append(f"{key.replace('_', ' ')}: {', '.join(str(v).replace('_', ' ') for v in value)}")
+            items = (detail_label(str(v)) if key == "fields" else str(v).replace("_", " ") for v in value)
+            phrases.append(_("%(detail)s: %(value)s", detail=detail_label(key), value=", ".join(items)))
         elif not key.endswith("_id"):
-            phrases.append(f"{key.replace('_', ' ')}: {str(value).replace('_', ' ')}")
+            phrases.append(_("%(detail)s: %(value)s", detail=detail_label(key), value=str(value).replace("_", " ")))
     return phrases
 
 

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from flask import abort, g, has_request_context
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import ColumnElement, func, or_, select, union
 from sqlalchemy.orm import aliased
@@ -246,7 +247,8 @@ def journal_from_slug(kwargs: dict) -> Journal:
     slug = kwargs.pop("slug")
     journal = db.session.scalar(select(Journal).where(Journal.slug == slug))
     if journal is None:
-        abort(404, description=f"There is no journal at “{slug}”. The journals of this site are listed on the home page.")
+        abort(404, description=_("There is no journal at “%(slug)s”. The journals of this site are listed on the "
+                                 "home page.", slug=slug))
     g.journal = journal  # the page's language is chosen within what this journal offers (journal/i18n.py)
     return journal
 

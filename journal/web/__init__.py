@@ -3,6 +3,7 @@
 import logging
 
 from flask import jsonify, render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
@@ -15,15 +16,15 @@ from journal.storage import ObjectMissing, StorageUnavailable, get_storage
 log = logging.getLogger(__name__)
 
 ERROR_TITLES = {
-    400: "The request could not be understood",
-    401: "Please log in",
-    403: "You may not open this page",
-    404: "Page not found",
-    405: "That action is not available here",
-    413: "The upload is too large",
-    429: "Too many attempts",
-    500: "Something went wrong on our side",
-    503: "The files service is unavailable",
+    400: _l("The request could not be understood"),
+    401: _l("Please log in"),
+    403: _l("You may not open this page"),
+    404: _l("Page not found"),
+    405: _l("That action is not available here"),
+    413: _l("The upload is too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+    503: _l("The files service is unavailable"),
 }
 
 
@@ -44,26 +45,27 @@ def register(app) -> None:
         app.register_blueprint(blueprint)
 
     def render_error(code: int, message: str | None = None):
+        title = str(ERROR_TITLES[code]) if code in ERROR_TITLES else _("Error")
+        message = str(message) if message is not None else None
         if request.accept_mimetypes.best == "application/json":
-            return jsonify(error=ERROR_TITLES.get(code, "Error"), message=message), code
-        return render_template("errors/error.html", code=code, title=ERROR_TITLES.get(code, "Error"),
-                               message=message), code
+            return jsonify(error=title, message=message), code
+        return render_template("errors/error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_error(400, "The form had expired or came from another site. Go back, reload the page "
-                                 "and send it again; what you typed is still in the form.")
+        return render_error(400, _("The form had expired or came from another site. Go back, reload the page "
+                                   "and send it again; what you typed is still in the form."))
 
     @app.errorhandler(413)
     def too_large(error):
         limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        return render_error(413, f"Files of up to {limit_mb} MB can be uploaded here. Make the file smaller "
-                                 "(for example compress its images) and try again.")
+        return render_error(413, _("Files of up to %(limit)s MB can be uploaded here. Make the file smaller "
+                                   "(for example compress its images) and try again.", limit=limit_mb))
 
     @app.errorhandler(429)
     def too_many(error):
-        return render_error(429, "There were too many attempts from your network in a short time. Please wait "
-                                 "a few minutes, then try again.")
+        return render_error(429, _("There were too many attempts from your network in a short time. Please wait "
+                                   "a few minutes, then try again."))
 
     @app.errorhandler(StorageUnavailable)
     def storage_unavailable(error):
@@ -78,7 +80,7 @@ def register(app) -> None:
     def object_missing(error):
         """A download link to an object that storage lost (check-storage lists such rows)."""
         log.error("download of a missing object on %s: %s", request.path, error)
-        return render_error(404, "The file is missing from storage; the editorial office has been told.")
+        return render_error(404, _("The file is missing from storage; the editorial office has been told."))
 
     @app.errorhandler(HTTPException)
     def http_error(error):
@@ -90,8 +92,8 @@ def register(app) -> None:
     def server_error(error):
         log.exception("unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
-        return render_error(500, "The error has been logged. Nothing you sent was saved; please try again "
-                                 "in a moment.")
+        return render_error(500, _("The error has been logged. Nothing you sent was saved; please try again "
+                                   "in a moment."))
 
     @app.get("/healthz")
     @permission("public")

@@ -1,4 +1,4 @@
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
@@ -8,26 +8,26 @@ from journal.web.forms import WebForm
 
 
 class ProfileForm(WebForm):
-    given_name = StringField("Given name", [InputRequired("Please give your given name."), Length(max=100)],
+    given_name = StringField(_l("Given name"), [InputRequired(_l("Please give your given name.")), Length(max=100)],
                              render_kw={"autocomplete": "given-name"})
-    family_name = StringField("Family name", [InputRequired("Please give your family name."), Length(max=100)],
+    family_name = StringField(_l("Family name"), [InputRequired(_l("Please give your family name.")), Length(max=100)],
                               render_kw={"autocomplete": "family-name"})
-    email = EmailField("Email address", EMAIL, render_kw={"autocomplete": "email"})
-    affiliation = StringField("Affiliation", [Optional(), Length(max=255)], render_kw={"autocomplete": "organization"})
-    country = SelectField("Country", choices=countries, render_kw={"autocomplete": "country"})
-    orcid = StringField("ORCID iD", [Optional(), Length(max=60), valid_orcid], render_kw={"placeholder": "0000-0002-1825-0097"})
-    expertise_keywords = StringField("Expertise keywords", [Optional(), Length(max=1500)])
-    biography = TextAreaField("Short biography", [Optional(), Length(max=3000)], render_kw={"rows": 4})
-    timezone = SelectField("Time zone", choices=timezones())
-    language = SelectField("Language of pages and mails", choices=lambda: languages(gettext("As my browser asks")),
+    email = EmailField(_l("Email address"), EMAIL, render_kw={"autocomplete": "email"})
+    affiliation = StringField(_l("Affiliation"), [Optional(), Length(max=255)], render_kw={"autocomplete": "organization"})
+    country = SelectField(_l("Country"), choices=countries, render_kw={"autocomplete": "country"})
+    orcid = StringField(_l("ORCID iD"), [Optional(), Length(max=60), valid_orcid], render_kw={"placeholder": "0000-0002-1825-0097"})
+    expertise_keywords = StringField(_l("Expertise keywords"), [Optional(), Length(max=1500)])
+    biography = TextAreaField(_l("Short biography"), [Optional(), Length(max=3000)], render_kw={"rows": 4})
+    timezone = SelectField(_l("Time zone"), choices=timezones())
+    language = SelectField(_l("Language of pages and mails"), choices=lambda: languages(gettext("As my browser asks")),
                            coerce=lambda value: value or "", default="", validate_choice=False)
 
 
 class ChangePasswordForm(WebForm):
-    current_password = PasswordField("Current password", [InputRequired("Please give your current password.")],
+    current_password = PasswordField(_l("Current password"), [InputRequired(_l("Please give your current password."))],
                                      render_kw={"autocomplete": "current-password"})
-    password = PasswordField("New password", [InputRequired("Please choose a new password."), strong_password],
+    password = PasswordField(_l("New password"), [InputRequired(_l("Please choose a new password.")), strong_password],
                              render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Repeat the new password", [InputRequired("Please repeat the new password."),
-                                                        EqualTo("password", "The two passwords differ.")],
+    confirm = PasswordField(_l("Repeat the new password"), [InputRequired(_l("Please repeat the new password.")),
+                                                        EqualTo("password", _l("The two passwords differ."))],
                             render_kw={"autocomplete": "new-password"})

@@ -1,4 +1,5 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, logout_user
 
 from journal.audit import history
@@ -30,10 +31,10 @@ def profile():
             show_error(form, error)
         else:
             if "email" in changed:
-                flash(f"Profile saved. We sent a link to {current_user.email} to confirm the new address.",
-                      "success")
+                flash(_("Profile saved. We sent a link to %(email)s to confirm the new address.",
+                        email=current_user.email), "success")
             else:
-                flash("Profile saved." if changed else "Nothing had changed.", "success")
+                flash(_("Profile saved.") if changed else _("Nothing had changed."), "success")
             return redirect(url_for("account.profile"))
     return render_template("account/profile.html", form=form)
 
@@ -48,7 +49,7 @@ def change_password():
         except DomainError as error:
             show_error(form, error)
         else:
-            flash("Your password is changed; every other device has been logged out.", "success")
+            flash(_("Your password is changed; every other device has been logged out."), "success")
             return redirect(url_for("account.profile"))
     return render_template("account/password.html", form=form,
                            password_minimum=current_app.config["PASSWORD_MIN_LENGTH"])
@@ -71,9 +72,9 @@ def end_session(sign_in_id: int):
         return redirect(url_for("account.sessions"))
     if ended.id == current_user.sign_in.id:
         logout_user()
-        flash("You are logged out on this device.", "success")
+        flash(_("You are logged out on this device."), "success")
         return redirect(url_for("auth.login"))
-    flash(f"{ended.device} is signed out.", "success")
+    flash(_("%(device)s is signed out.", device=ended.device), "success")
     return redirect(url_for("account.sessions"))
 
 
@@ -81,8 +82,9 @@ def end_session(sign_in_id: int):
 @permission("account")
 def end_other_sessions():
     count = sign_ins.end_other_sign_ins(current_user)
-    flash(f"Signed out on {count} other device{'s' if count != 1 else ''}; this one stays logged in."
-          if count else "No other device was logged in.", "success")
+    flash(ngettext("Signed out on %(num)d other device; this one stays logged in.",
+                   "Signed out on %(num)d other devices; this one stays logged in.", count)
+          if count else _("No other device was logged in."), "success")
     return redirect(url_for("account.sessions"))
 
 
@@ -91,7 +93,7 @@ def end_other_sessions():
 def end_all_sessions():
     sign_ins.end_all_sign_ins(current_user)
     logout_user()
-    flash("You are logged out everywhere, on this device too.", "success")
+    flash(_("You are logged out everywhere, on this device too."), "success")
     return redirect(url_for("auth.login"))
 
 

@@ -1,4 +1,5 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -41,7 +42,7 @@ def new_journal():
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"{journal.title} is created. Appoint its managing editor now.", "success")
+            flash(_("%(journal)s is created. Appoint its managing editor now.", journal=journal.title), "success")
             return redirect(url_for("manage.members", slug=journal.slug))
     return render_template("admin/journal_new.html", form=form)
 
@@ -69,7 +70,7 @@ def set_user_flag(user_id: int, flag: str, value: str):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(f"{user.full_name}: saved.", "success")
+        flash(_("%(name)s: saved.", name=user.full_name), "success")
     return redirect(url_for("admin.users", q=request.args.get("q", "")))
 
 
@@ -102,5 +103,5 @@ def retry_outbox_message(message_id: int):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash("The message is queued again and goes out with the next run of the mail worker.", "success")
+        flash(_("The message is queued again and goes out with the next run of the mail worker."), "success")
     return redirect(url_for("admin.outbox_message", message_id=message.id))

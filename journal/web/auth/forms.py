@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from journal.web.forms import WebForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
@@ -24,43 +25,43 @@ def valid_orcid(form, field):
     except ValueError as error:
         raise ValidationError(str(error)) from None
 
-EMAIL = [InputRequired("Please give your email address."),
-         Email("This does not look like an email address.", check_deliverability=False), Length(max=254)]
+EMAIL = [InputRequired(_l("Please give your email address.")),
+         Email(_l("This does not look like an email address."), check_deliverability=False), Length(max=254)]
 
 
 class RegisterForm(WebForm):
-    given_name = StringField("Given name", [InputRequired("Please give your given name."), Length(max=100)],
+    given_name = StringField(_l("Given name"), [InputRequired(_l("Please give your given name.")), Length(max=100)],
                              render_kw={"autocomplete": "given-name"})
-    family_name = StringField("Family name", [InputRequired("Please give your family name."), Length(max=100)],
+    family_name = StringField(_l("Family name"), [InputRequired(_l("Please give your family name.")), Length(max=100)],
                               render_kw={"autocomplete": "family-name"})
-    email = EmailField("Email address", EMAIL, render_kw={"autocomplete": "email"})
-    password = PasswordField("Password", [InputRequired("Please choose a password."), strong_password],
+    email = EmailField(_l("Email address"), EMAIL, render_kw={"autocomplete": "email"})
+    password = PasswordField(_l("Password"), [InputRequired(_l("Please choose a password.")), strong_password],
                              render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Repeat the password", [InputRequired("Please repeat the password."),
-                                                    EqualTo("password", "The two passwords differ.")],
+    confirm = PasswordField(_l("Repeat the password"), [InputRequired(_l("Please repeat the password.")),
+                                                    EqualTo("password", _l("The two passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
-    affiliation = StringField("Affiliation", [Optional(), Length(max=255)],
+    affiliation = StringField(_l("Affiliation"), [Optional(), Length(max=255)],
                               render_kw={"autocomplete": "organization"})
-    country = SelectField("Country", choices=countries, validate_choice=True,
+    country = SelectField(_l("Country"), choices=countries, validate_choice=True,
                           render_kw={"autocomplete": "country"})
-    orcid = StringField("ORCID iD", [Optional(), Length(max=60), valid_orcid],
+    orcid = StringField(_l("ORCID iD"), [Optional(), Length(max=60), valid_orcid],
                         render_kw={"placeholder": "0000-0002-1825-0097"})
 
 
 class LoginForm(WebForm):
-    email = EmailField("Email address", EMAIL, render_kw={"autocomplete": "username"})
-    password = PasswordField("Password", [InputRequired("Please give your password.")],
+    email = EmailField(_l("Email address"), EMAIL, render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), [InputRequired(_l("Please give your password."))],
                              render_kw={"autocomplete": "current-password"})
-    remember = BooleanField("Keep me logged in on this device")
+    remember = BooleanField(_l("Keep me logged in on this device"))
 
 
 class ForgotPasswordForm(WebForm):
-    email = EmailField("Email address", EMAIL, render_kw={"autocomplete": "email"})
+    email = EmailField(_l("Email address"), EMAIL, render_kw={"autocomplete": "email"})
 
 
 class ResetPasswordForm(WebForm):
-    password = PasswordField("New password", [InputRequired("Please choose a password."), strong_password],
+    password = PasswordField(_l("New password"), [InputRequired(_l("Please choose a password.")), strong_password],
                              render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Repeat the new password", [InputRequired("Please repeat the password."),
-                                                        EqualTo("password", "The two passwords differ.")],
+    confirm = PasswordField(_l("Repeat the new password"), [InputRequired(_l("Please repeat the password.")),
+                                                        EqualTo("password", _l("The two passwords differ."))],
                             render_kw={"autocomplete": "new-password"})

@@ -1,4 +1,5 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_user, logout_user
 
 from journal.extensions import limiter
@@ -30,7 +31,8 @@ limited = limiter.limit(auth_limit, methods=["POST"])
 @limited
 def register():
     if current_user.is_authenticated:
-        flash(f"You are logged in as {current_user.email}; log out first to create another account.", "info")
+        flash(_("You are logged in as %(email)s; log out first to create another account.",
+                email=current_user.email), "info")
         return redirect(url_for("account.profile"))
     form = RegisterForm()
     if form.validate_on_submit():
@@ -44,8 +46,8 @@ def register():
             show_error(form, error)
         else:
             # The same answer whether or not the address had an account: the page tells nobody who has one.
-            flash(f"Thank you. We sent a mail to {accounts.normalize_email(form.email.data)}: follow its link to "
-                  "confirm your address, then log in here.", "success")
+            flash(_("Thank you. We sent a mail to %(email)s: follow its link to confirm your address, then log in "
+                    "here.", email=accounts.normalize_email(form.email.data)), "success")
             return redirect(url_for("auth.login"))
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     return render_template("auth/register.html", form=form, password_minimum=minimum)
@@ -65,7 +67,7 @@ def login():
             show_error(form, error)
         else:
             login_user(user, remember=form.remember.data)
-            flash(f"Welcome back, {user.given_name}.", "success")
+            flash(_("Welcome back, %(name)s.", name=user.given_name), "success")
             return redirect(safe_next())
     return render_template("auth/login.html", form=form)
 
@@ -76,7 +78,7 @@ def logout():
     if current_user.is_authenticated:
         sign_ins.log_out(current_user)
     logout_user()
-    flash("You are logged out.", "success")
+    flash(_("You are logged out."), "success")
     return redirect(url_for("public.home"))
 
 
@@ -86,9 +88,9 @@ def verify_email(token: str):
     try:
         user = accounts.verify_email(token)
     except DomainError as error:
-        return render_template("auth/message.html", title="Confirmation failed", message=error.message,
+        return render_template("auth/message.html", title=_("Confirmation failed"), message=error.message,
                                ok=False), 400
-    flash(f"Thank you: {user.email} is confirmed.", "success")
+    flash(_("Thank you: %(email)s is confirmed.", email=user.email), "success")
     return redirect(url_for("account.profile") if current_user.is_authenticated else url_for("auth.login"))
 
 
@@ -101,7 +103,7 @@ def resend_verification():
     except DomainError as error:
         flash(error.message, "info")
     else:
-        flash(f"We sent a new confirmation link to {current_user.email}.", "success")
+        flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "success")
     return redirect(safe_next("account.profile"))
 
 
@@ -113,9 +115,12 @@ def forgot_password():
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
         minutes = current_app.config["PASSWORD_RESET_MINUTES"]
-        return render_template("auth/message.html", title="Check your mail", ok=True,
-                               message=f"If an account uses {form.email.data}, a link to set a new password is "
-                                       f"on its way. It works for {minutes} minutes, once.")
+        return render_template("auth/message.html", title=_("Check your mail"), ok=True,
+                               message=ngettext("If an account uses %(email)s, a link to set a new password is on "
+                                                "its way. It works for %(num)d minute, once.",
+                                                "If an account uses %(email)s, a link to set a new password is on "
+                                                "its way. It works for %(num)d minutes, once.",
+                                                minutes, email=form.email.data))
     return render_template("auth/forgot.html", form=form)
 
 
@@ -137,7 +142,7 @@ def reset_password(token: str):
         else:
             logout_user()
             login_user(user)
-            flash("Your new password is set; every other device has been logged out.", "success")
+            flash(_("Your new password is set; every other device has been logged out."), "success")
             return redirect(url_for("account.profile"))
     return render_template("auth/reset.html", form=form,
                            password_minimum=current_app.config["PASSWORD_MIN_LENGTH"])

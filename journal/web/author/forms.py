@@ -4,6 +4,7 @@ Forms only check what a person can fix in the field itself (required, length, a 
 whether the submission is complete is the service's rule (missing_items).
 """
 
+from flask_babel import lazy_gettext as _l
 from journal.web.forms import WebForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, \
@@ -14,15 +15,15 @@ from journal.models import Journal, Submission
 from journal.web.choices import countries, select_choices
 
 LANGUAGE_NAMES = {
-    "en": "English", "zh": "Chinese", "fr": "French", "de": "German", "it": "Italian", "ja": "Japanese",
-    "pt": "Portuguese", "ru": "Russian", "es": "Spanish",
+    "en": _l("English"), "zh": _l("Chinese"), "fr": _l("French"), "de": _l("German"), "it": _l("Italian"),
+    "ja": _l("Japanese"), "pt": _l("Portuguese"), "ru": _l("Russian"), "es": _l("Spanish"),
 }
 LANGUAGES = select_choices(LANGUAGE_NAMES.items())
 
 
 class StartForm(WebForm):
-    section_id = RadioField("Section (article type)", coerce=int, validate_choice=False,  # the service checks it
-                            validators=[InputRequired("Choose the section your paper belongs to.")])
+    section_id = RadioField(_l("Section (article type)"), coerce=int, validate_choice=False,  # the service checks it
+                            validators=[InputRequired(_l("Choose the section your paper belongs to."))])
 
 
 def start_form(journal: Journal, submission: Submission | None = None) -> StartForm:
@@ -34,7 +35,7 @@ def start_form(journal: Journal, submission: Submission | None = None) -> StartF
     checklist = journal.submission_checklist or []
     for index, statement in enumerate(checklist):
         setattr(JournalStartForm, f"check_{index}", BooleanField(
-            statement, [InputRequired("Please confirm this statement; the journal asks each author to.")]))
+            statement, [InputRequired(_l("Please confirm this statement; the journal asks each author to."))]))
     data = {}
     if submission is not None:
         ticked = submission.checklist_confirmed_at is not None
@@ -53,23 +54,23 @@ def checklist_ticked(form: StartForm) -> bool:
 
 
 class MetadataForm(WebForm):
-    title = StringField("Title", [Optional(), Length(max=500, message="Please keep the title under 500 characters.")])
-    abstract = TextAreaField("Abstract", [Optional(), Length(max=10000, message="Please keep the abstract under "
-                                                                                "10,000 characters.")],
+    title = StringField(_l("Title"), [Optional(), Length(max=500, message=_l("Please keep the title under 500 characters."))])
+    abstract = TextAreaField(_l("Abstract"), [Optional(), Length(max=10000, message=_l("Please keep the abstract under "
+                                                                                "10,000 characters."))],
                              render_kw={"rows": 10})
-    keywords = StringField("Keywords", [Optional(), Length(max=1000)])
-    language = SelectField("Language of the manuscript", choices=LANGUAGES, default="en")
+    keywords = StringField(_l("Keywords"), [Optional(), Length(max=1000)])
+    language = SelectField(_l("Language of the manuscript"), choices=LANGUAGES, default="en")
 
 
 class ContributorForm(WebForm):
-    given_name = StringField("Given name", [InputRequired("Give the author's given name."), Length(max=100)])
-    family_name = StringField("Family name", [InputRequired("Give the author's family name."), Length(max=100)])
-    email = EmailField("Email address", [InputRequired("Give the author's email address."),
-                                         Email("This does not look like an email address.",
+    given_name = StringField(_l("Given name"), [InputRequired(_l("Give the author's given name.")), Length(max=100)])
+    family_name = StringField(_l("Family name"), [InputRequired(_l("Give the author's family name.")), Length(max=100)])
+    email = EmailField(_l("Email address"), [InputRequired(_l("Give the author's email address.")),
+                                         Email(_l("This does not look like an email address."),
                                                check_deliverability=False), Length(max=254)])
-    affiliation = StringField("Affiliation", [Optional(), Length(max=255)])
-    country = SelectField("Country", choices=countries, default="")
-    orcid = StringField("ORCID iD", [Optional(), Length(max=40)], render_kw={"placeholder": "0000-0002-1825-0097"})
+    affiliation = StringField(_l("Affiliation"), [Optional(), Length(max=255)])
+    country = SelectField(_l("Country"), choices=countries, default="")
+    orcid = StringField(_l("ORCID iD"), [Optional(), Length(max=40)], render_kw={"placeholder": "0000-0002-1825-0097"})
 
     def values(self) -> dict:
         return {name: self[name].data or "" for name in
@@ -82,36 +83,36 @@ class ContributorForm(WebForm):
 
 
 class ManuscriptForm(WebForm):
-    manuscript = FileField("Manuscript (PDF)", [FileRequired("Choose the PDF file of your manuscript.")],
+    manuscript = FileField(_l("Manuscript (PDF)"), [FileRequired(_l("Choose the PDF file of your manuscript."))],
                            render_kw={"accept": "application/pdf,.pdf"})
 
 
 class SupplementForm(WebForm):
-    supplement = FileField("Supplementary file", [FileRequired("Choose the file to add.")])
-    description = StringField("Description", [InputRequired("Describe the file (what it contains)."),
+    supplement = FileField(_l("Supplementary file"), [FileRequired(_l("Choose the file to add."))])
+    description = StringField(_l("Description"), [InputRequired(_l("Describe the file (what it contains).")),
                                               Length(max=1000)])
 
 
 class ResponseLetterForm(WebForm):
-    response_letter = FileField("Response letter (file)", [FileRequired("Choose the file of your response.")])
+    response_letter = FileField(_l("Response letter (file)"), [FileRequired(_l("Choose the file of your response."))])
 
 
 class ReviewerRow(Form):
-    name = StringField("Name", [Optional(), Length(max=200)])
-    email = EmailField("Email address", [Optional(), Length(max=254)])
-    reason = StringField("Reason", [Optional(), Length(max=1000)])
+    name = StringField(_l("Name"), [Optional(), Length(max=200)])
+    email = EmailField(_l("Email address"), [Optional(), Length(max=254)])
+    reason = StringField(_l("Reason"), [Optional(), Length(max=1000)])
 
 
 class DeclarationsForm(WebForm):
-    cover_letter = TextAreaField("Cover letter to the editor", [Optional(), Length(max=20000)],
+    cover_letter = TextAreaField(_l("Cover letter to the editor"), [Optional(), Length(max=20000)],
                                  render_kw={"rows": 8})
-    competing_interests = TextAreaField("Competing interests", [Optional(), Length(max=5000)],
+    competing_interests = TextAreaField(_l("Competing interests"), [Optional(), Length(max=5000)],
                                         render_kw={"rows": 3})
-    funding = TextAreaField("Funding", [Optional(), Length(max=5000)], render_kw={"rows": 3})
-    data_availability = TextAreaField("Data availability statement", [Optional(), Length(max=5000)],
+    funding = TextAreaField(_l("Funding"), [Optional(), Length(max=5000)], render_kw={"rows": 3})
+    data_availability = TextAreaField(_l("Data availability statement"), [Optional(), Length(max=5000)],
                                       render_kw={"rows": 3})
-    suggested_reviewers = FieldList(FormField(ReviewerRow), label="Suggested reviewers", max_entries=20)
-    opposed_reviewers = FieldList(FormField(ReviewerRow), label="Opposed reviewers", max_entries=20)
+    suggested_reviewers = FieldList(FormField(ReviewerRow), label=_l("Suggested reviewers"), max_entries=20)
+    opposed_reviewers = FieldList(FormField(ReviewerRow), label=_l("Opposed reviewers"), max_entries=20)
 
     def reviewer_rows(self, name: str) -> list[dict]:
         return [{k: (v or "") for k, v in entry.data.items()} for entry in self[name].entries]
@@ -132,19 +133,19 @@ class SubmitForm(WebForm):
 
 class ReviseForm(WebForm):
     version = HiddenField()
-    response = TextAreaField("Response to the reviewers", [Optional(), Length(max=50000)], render_kw={"rows": 12})
+    response = TextAreaField(_l("Response to the reviewers"), [Optional(), Length(max=50000)], render_kw={"rows": 12})
 
 
 class WithdrawForm(WebForm):
     version = HiddenField()
-    reason = TextAreaField("Why do you withdraw the submission?",
-                           [InputRequired("Please say why you withdraw the submission."), Length(max=5000)],
+    reason = TextAreaField(_l("Why do you withdraw the submission?"),
+                           [InputRequired(_l("Please say why you withdraw the submission.")), Length(max=5000)],
                            render_kw={"rows": 5})
 
 
 class ObjectionForm(WebForm):
-    reason = TextAreaField("Why should you not be listed as an author?",
-                           [InputRequired("Please tell the editors why you should not be listed."),
+    reason = TextAreaField(_l("Why should you not be listed as an author?"),
+                           [InputRequired(_l("Please tell the editors why you should not be listed.")),
                             Length(max=5000)], render_kw={"rows": 5})
 
 

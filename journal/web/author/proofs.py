@@ -2,6 +2,7 @@
 submitter) approves them or sends corrections as text. Co-authors may read them; nobody else learns they exist."""
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from journal.web.forms import WebForm
 from wtforms import HiddenField, TextAreaField
@@ -23,9 +24,9 @@ class ApproveProofsForm(WebForm):
 
 
 class CorrectionsForm(WebForm):
-    corrections = TextAreaField("Your corrections", [InputRequired("Write the corrections."), Length(max=20000)],
-                                render_kw={"rows": 10, "placeholder": "Page 3, line 12: “Ganimede” should read "
-                                                                      "“Ganymede”."})
+    corrections = TextAreaField(_l("Your corrections"), [InputRequired(_l("Write the corrections.")), Length(max=20000)],
+                                render_kw={"rows": 10, "placeholder": _l("Page 3, line 12: “Ganimede” should read "
+                                                                         "“Ganymede”.")})
     version = HiddenField()
 
 
@@ -86,7 +87,7 @@ def approve_proofs(submission: Submission):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash("Thank you: the proofs are approved. We will tell you when the article is published.", "success")
+            flash(_("Thank you: the proofs are approved. We will tell you when the article is published."), "success")
     return redirect(url_for("author.proofs", submission_id=submission.id))
 
 
@@ -103,6 +104,6 @@ def send_proof_corrections(submission: Submission):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash("Your corrections have been sent to the editorial office; new proofs will follow.", "success")
+            flash(_("Your corrections have been sent to the editorial office; new proofs will follow."), "success")
             return redirect(url_for("author.proofs", submission_id=submission.id))
     return _page(submission, article, corrections_form=form)

@@ -9,6 +9,7 @@ import functools
 import logging
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -55,7 +56,8 @@ def _closed(submission: Submission, *, revision_ok: bool = False):
         return None
     if submission.status is S.REVISION_REQUESTED:
         return redirect(url_for("author.revise", submission_id=submission.id))
-    flash(f"{submission.display_reference} is “{submission.status.label}”: it can no longer be changed here.", "info")
+    flash(_("%(reference)s is “%(status)s”: it can no longer be changed here.",
+            reference=submission.display_reference, status=submission.status.label), "info")
     return redirect(url_for("author.submission", submission_id=submission.id))
 
 
@@ -93,7 +95,7 @@ def submit_to(journal: Journal):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash("Your draft is saved. You can leave at any time and continue from “My submissions”.", "success")
+            flash(_("Your draft is saved. You can leave at any time and continue from “My submissions”."), "success")
             return redirect(url_for("author.metadata", submission_id=submission.id))
     return render_template("author/start.html", journal=journal, form=form, checklist=forms.checklist_fields(form),
                            submission=None, **_wizard(None, "start"))
@@ -147,11 +149,11 @@ def metadata(submission: Submission):
             except DomainError as error:
                 show_error(author_form, error)
                 return _metadata_page(submission, form, author_form)
-            flash(f"{contributor.full_name} added to the authors.", "success")
+            flash(_("%(name)s added to the authors.", name=contributor.full_name), "success")
             return redirect(url_for("author.metadata", submission_id=submission.id, _anchor="authors"))
         if action == "continue":
             return redirect(_step_url(submission, "revise" if submission.status is S.REVISION_REQUESTED else "files"))
-        flash("Saved.", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for("author.metadata", submission_id=submission.id))
     return _metadata_page(submission, form, author_form)
 
@@ -170,10 +172,12 @@ def _contributor_or_404(submission: Submission, contributor_id: int):
 
 
 CONTRIBUTOR_ACTIONS = {
-    "up": (lambda actor, sub, cid: contributor_service.move_contributor(actor, sub, cid, -1), "{} moved up."),
-    "down": (lambda actor, sub, cid: contributor_service.move_contributor(actor, sub, cid, 1), "{} moved down."),
-    "corresponding": (contributor_service.set_corresponding, "{} is now the corresponding author."),
-    "remove": (contributor_service.remove_contributor, "{} removed from the authors."),
+    "up": (lambda actor, sub, cid: contributor_service.move_contributor(actor, sub, cid, -1),
+           _l("%(name)s moved up.")),
+    "down": (lambda actor, sub, cid: contributor_service.move_contributor(actor, sub, cid, 1),
+             _l("%(name)s moved down.")),
+    "corresponding": (contributor_service.set_corresponding, _l("%(name)s is now the corresponding author.")),
+    "remove": (contributor_service.remove_contributor, _l("%(name)s removed from the authors.")),
 }
 
 
@@ -188,7 +192,7 @@ def contributor_action(submission: Submission, contributor_id: int, action: str)
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(done.format(name), "success")
+        flash(str(done) % {"name": name}, "success")
     return redirect(url_for("author.metadata", submission_id=submission.id, _anchor="authors"))
 
 
@@ -205,7 +209,7 @@ def edit_contributor(submission: Submission, contributor_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"{contributor.full_name}: saved.", "success")
+            flash(_("%(name)s: saved.", name=contributor.full_name), "success")
             return redirect(url_for("author.metadata", submission_id=submission.id, _anchor="authors"))
     return render_template("author/contributor.html", submission=submission, journal=submission.journal,
                            contributor=contributor, form=form)
@@ -265,8 +269,9 @@ def upload_manuscript(submission: Submission):
         except DomainError as error:
             show_error(form, error)
         else:
-            pages = f"{manuscript.page_count} page{'' if manuscript.page_count == 1 else 's'}"
-            flash(f"Manuscript “{manuscript.original_name}” uploaded ({pages}).", "success")
+            flash(ngettext("Manuscript “%(name)s” uploaded (%(num)d page).",
+                           "Manuscript “%(name)s” uploaded (%(num)d pages).",
+                           manuscript.page_count, name=manuscript.original_name), "success")
             return _back_to_uploads(submission, "manuscript-section")
     return _upload_page(submission, manuscript_form=form)
 
@@ -279,7 +284,7 @@ def confirm_anonymity(submission: Submission):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash("Noted: the names found in the manuscript may stay.", "success")
+        flash(_("Noted: the names found in the manuscript may stay."), "success")
     return _back_to_uploads(submission, "manuscript-section")
 
 
@@ -295,7 +300,7 @@ def add_supplement(submission: Submission):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"Supplementary file “{file.original_name}” added.", "success")
+            flash(_("Supplementary file “%(name)s” added.", name=file.original_name), "success")
             return _back_to_uploads(submission, "supplements")
     return _upload_page(submission, supplement_form=form)
 
@@ -308,7 +313,7 @@ def remove_supplement(submission: Submission, file_id: int):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash("Supplementary file removed.", "success")
+        flash(_("Supplementary file removed."), "success")
     return _back_to_uploads(submission, "supplements")
 
 
@@ -351,11 +356,11 @@ def declarations(submission: Submission):
             action = request.form.get("action", "save")
             if action in ("more_suggested_reviewers", "more_opposed_reviewers"):
                 forms.add_empty_rows(form, 1, only=action.removeprefix("more_"))
-                flash("Saved. A new empty row is ready.", "success")
+                flash(_("Saved. A new empty row is ready."), "success")
             elif action == "continue":
                 return redirect(url_for("author.review", submission_id=submission.id))
             else:
-                flash("Saved.", "success")
+                flash(_("Saved."), "success")
                 return redirect(url_for("author.declarations", submission_id=submission.id))
     return render_template("author/declarations.html", submission=submission, journal=submission.journal,
                            form=form, **_wizard(submission, "declarations"))
@@ -392,8 +397,9 @@ def submit_draft(submission: Submission):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(f"Thank you: {submission.journal.title} has received your submission. Its reference is "
-                  f"{submission.reference}; we have sent you and your co-authors a confirmation.", "success")
+            flash(_("Thank you: %(journal)s has received your submission. Its reference is %(reference)s; we have "
+                    "sent you and your co-authors a confirmation.", journal=submission.journal.title,
+                    reference=submission.reference), "success")
             return redirect(url_for("author.submission", submission_id=submission.id))
     if submission.status is not S.DRAFT:
         return redirect(url_for("author.submission", submission_id=submission.id))
@@ -439,10 +445,10 @@ def review_attachment(submission: Submission, file_id: int):
 @submitter_only
 def delete_draft(submission: Submission):
     if submission.status is not S.DRAFT:
-        flash("Only a draft can be deleted; a submitted paper can be withdrawn.", "error")
+        flash(_("Only a draft can be deleted; a submitted paper can be withdrawn."), "error")
         return redirect(url_for("author.submission", submission_id=submission.id))
     if request.method == "POST":
-        title = submission.title or "untitled"
+        title = submission.title or _("untitled")
         try:
             keys = draft_service.discard_draft(current_user, submission)
         except DomainError as error:
@@ -454,7 +460,7 @@ def delete_draft(submission: Submission):
                 storage.delete(key)
             except StorageError:  # the row is gone; check-storage lists the orphan
                 log.exception("could not delete %s of a discarded draft", key)
-        flash(f"The draft “{title}” and its files are deleted.", "success")
+        flash(_("The draft “%(title)s” and its files are deleted.", title=title), "success")
         return redirect(url_for("author.my_submissions"))
     return render_template("author/delete.html", submission=submission, journal=submission.journal)
 
@@ -470,10 +476,12 @@ def withdraw(submission: Submission):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"{submission.display_reference} is withdrawn. The editors have been told.", "success")
+            flash(_("%(reference)s is withdrawn. The editors have been told.",
+                    reference=submission.display_reference), "success")
             return redirect(url_for("author.submission", submission_id=submission.id))
     elif request.method == "GET" and "withdraw" not in {t.name for t in available(current_user, submission)}:
-        flash(f"{submission.display_reference} is “{submission.status.label}”: it cannot be withdrawn now.", "info")
+        flash(_("%(reference)s is “%(status)s”: it cannot be withdrawn now.",
+                reference=submission.display_reference, status=submission.status.label), "info")
         return redirect(url_for("author.submission", submission_id=submission.id))
     return render_template("author/withdraw.html", submission=submission, journal=submission.journal, form=form)
 
@@ -499,7 +507,7 @@ def add_response_letter(submission: Submission):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"Response letter “{file.original_name}” added.", "success")
+            flash(_("Response letter “%(name)s” added.", name=file.original_name), "success")
             return redirect(url_for("author.revise", submission_id=submission.id, _anchor="response-section"))
     if submission.status is not S.REVISION_REQUESTED:
         return redirect(url_for("author.submission", submission_id=submission.id))
@@ -517,8 +525,8 @@ def resubmit(submission: Submission):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(f"Thank you: the revision of {submission.reference} is submitted (round "
-                  f"{submission.current_round}).", "success")
+            flash(_("Thank you: the revision of %(reference)s is submitted (round %(round)s).",
+                  reference=submission.reference, round=submission.current_round), "success")
             return redirect(url_for("author.submission", submission_id=submission.id))
     if submission.status is not S.REVISION_REQUESTED:
         return redirect(url_for("author.submission", submission_id=submission.id))

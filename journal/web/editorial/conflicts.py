@@ -3,6 +3,7 @@ for every way of inviting a reviewer and for the choice of a handling editor. It
 editor came from, with everything they typed or chose kept."""
 
 from flask import render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -15,14 +16,15 @@ NOT_KEPT = frozenset({"csrf_token", "override", "override_reason"})
 
 
 class OverrideForm(WebForm):
-    override = BooleanField("Go ahead despite the conflicts of interest")
-    override_reason = TextAreaField("Your reason, kept in the paper's history",
+    override = BooleanField(_l("Go ahead despite the conflicts of interest"))
+    override_reason = TextAreaField(_l("Your reason, kept in the paper's history"),
                                     validators=[Optional(), Length(max=REASON_MAX)], render_kw={"rows": 3, "maxlength": REASON_MAX})
 
 
 def conflict_label(name: str, found: list[Conflict]) -> str:
     """A choice in a list, with its conflicts: “Colin Colleague — conflict: shares an affiliation with an author”."""
-    return f"{name} — conflict: {'; '.join(c.short for c in found)}" if found else name
+    return _("%(name)s — conflict: %(conflicts)s", name=name, conflicts="; ".join(c.short for c in found)) \
+        if found else name
 
 
 def held_page(held: ConflictsFound, *, journal: Journal, submission: Submission, action: str, heading: str,

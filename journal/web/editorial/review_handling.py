@@ -8,6 +8,7 @@ what the editor typed; the submission page offers the short forms inline, postin
 from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from journal.web.forms import WebForm
 from sqlalchemy import select
@@ -26,12 +27,16 @@ from journal.storage import signed_download
 from journal.web.choices import select_choices
 from journal.web.editorial.blueprint import bp
 from journal.web.editorial.loading import assignment_of, editorial_submission
-from journal.web.helpers import show_error
+from journal.web.helpers import day, show_error
 
 A = AssignmentStatus
 REVIEW = "/<slug>/submissions/<int:submission_id>/reviews/<int:assignment_id>"
-RATING_CHOICES = select_choices([("", "— rate —")]
-                                + [(str(n), label) for n, label in review_handling_service.RATINGS.items()])
+
+
+def rating_choices():
+    """The ratings, named in the reader's language (a callable: the form is built per request)."""
+    return select_choices([("", _("— rate —"))] + [(str(n), _(str(label)))
+                                                   for n, label in review_handling_service.RATINGS.items()])
 
 
 class ShareForm(WebForm):
@@ -39,23 +44,25 @@ class ShareForm(WebForm):
 
 
 class ReturnForm(WebForm):
-    request = TextAreaField("What the reviewer should change", [InputRequired("Tell the reviewer what to change."),
-                                                                 Length(max=10_000)], render_kw={"rows": 6})
+    request = TextAreaField(_l("What the reviewer should change"),
+                            [InputRequired(_l("Tell the reviewer what to change.")), Length(max=10_000)],
+                            render_kw={"rows": 6})
 
 
 class CorrectForm(WebForm):
-    text = TextAreaField("Comments to the authors, as the authors will read them",
-                         [InputRequired("The corrected text cannot be empty."), Length(max=100_000)],
+    text = TextAreaField(_l("Comments to the authors, as the authors will read them"),
+                         [InputRequired(_l("The corrected text cannot be empty.")), Length(max=100_000)],
                          render_kw={"rows": 16})
 
 
 class RateForm(WebForm):
-    timeliness = SelectField("Timeliness", choices=RATING_CHOICES, validators=[InputRequired("Rate the timeliness.")])
-    quality = SelectField("Quality", choices=RATING_CHOICES, validators=[InputRequired("Rate the quality.")])
+    timeliness = SelectField(_l("Timeliness"), choices=rating_choices,
+                             validators=[InputRequired(_l("Rate the timeliness."))])
+    quality = SelectField(_l("Quality"), choices=rating_choices, validators=[InputRequired(_l("Rate the quality."))])
 
 
 class RefuseForm(WebForm):
-    note = TextAreaField("Note to the reviewer (optional)", [Optional(), Length(max=5000)], render_kw={"rows": 3})
+    note = TextAreaField(_l("Note to the reviewer (optional)"), [Optional(), Length(max=5000)], render_kw={"rows": 3})
 
 
 class PlainForm(WebForm):
@@ -146,8 +153,8 @@ def share_review(journal: Journal, submission_id: int, assignment_id: int):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(f"{assignment.label}'s comments {'will be' if shared else 'will not be'} shared with the authors.",
-                  "success")
+            flash(_("%(label)s's comments will be shared with the authors.", label=assignment.label) if shared else
+                  _("%(label)s's comments will not be shared with the authors.", label=assignment.label), "success")
     return _to_review(journal, submission, assignment)
 
 
@@ -168,8 +175,8 @@ def return_review(journal: Journal, submission_id: int, assignment_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"{assignment.label}'s review is returned; the reviewer has your request by mail and the review is "
-                  f"due {assignment.due_at:%-d %B %Y}.", "success")
+            flash(_("%(label)s's review is returned; the reviewer has your request by mail and the review is due "
+                    "%(due)s.", label=assignment.label, due=day(assignment.due_at)), "success")
             return _to_reviewers(journal, submission)
     return _action_page("editorial/review_return.html", journal, submission, assignment, form,
                         400 if request.method == "POST" else 200, min_days=review_handling_service.RETURN_MIN_DAYS)
@@ -190,11 +197,12 @@ def correct_review(journal: Journal, submission_id: int, assignment_id: int):
             show_error(form, error)
         else:
             if review.corrected_comments is None:
-                flash(f"The authors get {assignment.label}'s original text again"
-                      f"{' (your correction is undone)' if corrected_before else ''}.", "success")
+                flash(_("The authors get %(label)s's original text again (your correction is undone).",
+                        label=assignment.label) if corrected_before else
+                      _("The authors get %(label)s's original text again.", label=assignment.label), "success")
             else:
-                flash(f"Corrected: the authors get your text of {assignment.label}'s comments; the reviewer's "
-                      "original is kept beside it.", "success")
+                flash(_("Corrected: the authors get your text of %(label)s's comments; the reviewer's original is kept "
+                        "beside it.", label=assignment.label), "success")
             return _to_review(journal, submission, assignment)
     return _action_page("editorial/review_correct.html", journal, submission, assignment, form,
                         400 if request.method == "POST" else 200, revert_form=PlainForm(formdata=None))
@@ -210,7 +218,7 @@ def revert_correction(journal: Journal, submission_id: int, assignment_id: int):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(f"The authors get {assignment.label}'s original text again.", "success")
+            flash(_("The authors get %(label)s's original text again.", label=assignment.label), "success")
     return _to_review(journal, submission, assignment)
 
 
@@ -220,14 +228,15 @@ def rate_review(journal: Journal, submission_id: int, assignment_id: int):
     submission, assignment = _load(journal, submission_id, assignment_id)
     form = RateForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors) or "Choose both ratings.", "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors) or _("Choose both ratings."), "error")
         return _to_review(journal, submission, assignment)
     try:
         review_handling_service.rate_review(current_user, assignment, form.timeliness.data, form.quality.data)
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(f"Your rating of {assignment.label}'s review is saved (seen by the editors only).", "success")
+        flash(_("Your rating of %(label)s's review is saved (seen by the editors only).", label=assignment.label),
+              "success")
     return _to_review(journal, submission, assignment)
 
 
@@ -241,8 +250,8 @@ def approve_due_date(journal: Journal, submission_id: int, assignment_id: int):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(f"{assignment.label}'s review is now due {assignment.due_at:%-d %B %Y}, as proposed; the reviewer "
-                  "has been told.", "success")
+            flash(_("%(label)s's review is now due %(due)s, as proposed; the reviewer has been told.",
+                    label=assignment.label, due=day(assignment.due_at)), "success")
     return _to_reviewers(journal, submission)
 
 
@@ -257,7 +266,8 @@ def refuse_due_date(journal: Journal, submission_id: int, assignment_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"{assignment.label} keeps the due date {assignment.due_at:%-d %B %Y} and has been told.", "success")
+            flash(_("%(label)s keeps the due date %(due)s and has been told.", label=assignment.label,
+                    due=day(assignment.due_at)), "success")
             return _to_reviewers(journal, submission)
     return _action_page("editorial/review_refuse_due_date.html", journal, submission, assignment, form,
                         400 if request.method == "POST" else 200)

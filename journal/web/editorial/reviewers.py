@@ -5,6 +5,7 @@ page again, with everything typed, when it is refused."""
 from datetime import date, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from journal.web.forms import WebForm
 from wtforms import DateField, EmailField, SelectField, StringField
@@ -21,25 +22,27 @@ from journal.web.choices import select_choices
 from journal.web.editorial.blueprint import bp
 from journal.web.editorial.conflicts import OverrideForm, conflict_label
 from journal.web.editorial.loading import assignment_of, editorial_submission
+from journal.web.helpers import day
 
 
 class InviteForm(OverrideForm):
-    reviewer_id = SelectField("Reviewer from the journal's pool", coerce=int, validate_choice=False,
+    reviewer_id = SelectField(_l("Reviewer from the journal's pool"), coerce=int, validate_choice=False,
                               validators=[Optional()])
-    name = StringField("Or someone new: name", validators=[Optional(), Length(max=200)])
-    email = EmailField("Email", validators=[Optional(), Length(max=254)])
-    respond_by = DateField("Respond by", validators=[InputRequired("Give the date to answer by.")])
-    due_at = DateField("Review due", validators=[InputRequired("Give the review's due date.")])
+    name = StringField(_l("Or someone new: name"), validators=[Optional(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)])
+    respond_by = DateField(_l("Respond by"), validators=[InputRequired(_l("Give the date to answer by."))])
+    due_at = DateField(_l("Review due"), validators=[InputRequired(_l("Give the review's due date."))])
 
 
 class DueDateForm(WebForm):
-    due_at = DateField("New due date", validators=[InputRequired("Give the new due date.")])
+    due_at = DateField(_l("New due date"), validators=[InputRequired(_l("Give the new due date."))])
 
 
 def invite_form(submission: Submission, formdata=None) -> InviteForm:
     form = InviteForm(formdata=formdata) if formdata is not None else InviteForm()
-    form.reviewer_id.choices = select_choices([(0, "— choose —")] + [
-        (user.id, conflict_label(f"{user.full_name} · {user.affiliation or 'no affiliation'} · {count} open", found))
+    form.reviewer_id.choices = select_choices([(0, _("— choose —"))] + [
+        (user.id, conflict_label(_("%(name)s · %(affiliation)s · %(count)s open", name=user.full_name,
+                                   affiliation=user.affiliation or _("no affiliation"), count=count), found))
         for user, count, found in invitation_service.reviewer_pool_with_conflicts(submission)
     ])
     if formdata is None:
@@ -92,7 +95,8 @@ def cancel_assignment(journal: Journal, submission_id: int, assignment_id: int):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(f"{assignment.label}'s assignment is cancelled; the reviewer has been told.", "success")
+        flash(_("%(label)s's assignment is cancelled; the reviewer has been told.", label=assignment.label),
+              "success")
     return _to_page(journal, submission)
 
 
@@ -104,15 +108,15 @@ def extend_due_date(journal: Journal, submission_id: int, assignment_id: int):
     assignment = assignment_of(submission, assignment_id)
     form = DueDateForm()
     if not form.validate_on_submit():
-        flash("Give the new due date.", "error")
+        flash(_("Give the new due date."), "error")
         return _to_page(journal, submission)
     try:
         due_date_service.extend_due_date(current_user, assignment, form.due_at.data)
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(f"{assignment.label}'s review is now due {assignment.due_at:%-d %B %Y}; the reviewer has been told.",
-              "success")
+        flash(_("%(label)s's review is now due %(due)s; the reviewer has been told.", label=assignment.label,
+                due=day(assignment.due_at)), "success")
     return _to_page(journal, submission)
 
 

@@ -1,6 +1,7 @@
 """The editorial office. Screening, reviewer invitations and decisions arrive with issue 4."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from journal.web.forms import WebForm
 from wtforms import HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired
@@ -19,7 +20,7 @@ from journal.services import shared_reviews
 from journal.permissions import has_role
 from wtforms import BooleanField, Form, SearchField
 from journal.web.choices import select_choices
-from journal.web.helpers import show_error
+from journal.web.helpers import day, show_error
 from journal.workflow import available
 from journal.services.conflicts import ConflictsFound
 from journal.services.errors import DomainError
@@ -43,12 +44,12 @@ def index():
 class QueueFilterForm(Form):
     """The queue's filters, read from the query string: a GET form that changes nothing, so no CSRF token."""
 
-    q = SearchField("Reference or title")
-    section = SelectField("Section")
-    editor = SelectField("Handling editor")
-    sort = SelectField("Order", choices=select_choices(queue_service.SORTS.items()))
-    needs_action = BooleanField("Needs my action")
-    overdue = BooleanField("Overdue reviews")
+    q = SearchField(_l("Reference or title"))
+    section = SelectField(_l("Section"))
+    editor = SelectField(_l("Handling editor"))
+    sort = SelectField(_l("Order"), choices=lambda: select_choices((k, _(str(v))) for k, v in queue_service.SORTS.items()))
+    needs_action = BooleanField(_l("Needs my action"))
+    overdue = BooleanField(_l("Overdue reviews"))
 
 
 def _queue_filters(form: QueueFilterForm) -> queue_service.QueueFilters:
@@ -76,9 +77,10 @@ def _queue_filters(form: QueueFilterForm) -> queue_service.QueueFilters:
 def queue(journal: Journal):
     managing = has_role(current_user, journal, Role.MANAGING_EDITOR)
     form = QueueFilterForm(request.args)
-    form.section.choices = select_choices([("", "All sections"), *((str(s.id), s.title) for s in journal.sections)])
+    form.section.choices = select_choices([("", _("All sections")),
+                                           *((str(s.id), s.title) for s in journal.sections)])
     if managing:
-        form.editor.choices = select_choices([("", "Anyone"), ("none", "Unassigned"), *(
+        form.editor.choices = select_choices([("", _("Anyone")), ("none", _("Unassigned")), *(
             (str(user_id), name) for user_id, name in queue_service.editor_choices(journal))])
     else:
         del form.editor
@@ -136,7 +138,7 @@ def invite(journal: Journal, submission_id: int):
     form = reviewers.invite_form(submission, formdata=request.form)
     if not form.validate_on_submit():
         return _invitation_refused(journal, submission, form, " ".join(
-            e for errors in form.errors.values() for e in errors) or "Check the invitation.")
+            str(e) for errors in form.errors.values() for e in errors) or _("Check the invitation."))
     try:
         assignment, _token = invitation_service.invite_reviewer(
             current_user, submission, user_id=form.reviewer_id.data or None, email=form.email.data,
@@ -145,15 +147,17 @@ def invite(journal: Journal, submission_id: int):
     except ConflictsFound as held:
         # Nothing leaves: the flags, with the invitation kept, and the explicit override.
         name = held.flagged[0][0]
-        return held_page(held, journal=journal, submission=submission, heading="Invite a reviewer",
+        return held_page(held, journal=journal, submission=submission, heading=_("Invite a reviewer"),
                          action=url_for("editorial.invite", slug=journal.slug, submission_id=submission.id),
-                         summary=f"The invitation of {name} to review round {submission.current_round} (answer by "
-                                 f"{form.respond_by.data:%-d %B %Y}, review due {form.due_at.data:%-d %B %Y}) "
-                                 "has not been sent.",
-                         back_url=reviewers.came_from(journal, submission), button="Send the invitation anyway")
+                         summary=_("The invitation of %(name)s to review round %(round)s (answer by %(respond_by)s, "
+                                   "review due %(due)s) has not been sent.", name=name,
+                                   round=submission.current_round, respond_by=day(form.respond_by.data),
+                                   due=day(form.due_at.data)),
+                         back_url=reviewers.came_from(journal, submission), button=_("Send the invitation anyway"))
     except DomainError as error:
         return _invitation_refused(journal, submission, form, error.message)
-    flash(f"{assignment.reviewer_name} is invited as {assignment.label}; the invitation has been mailed.", "success")
+    flash(_("%(name)s is invited as %(label)s; the invitation has been mailed.", name=assignment.reviewer_name,
+            label=assignment.label), "success")
     return redirect(reviewers.came_from(journal, submission))
 
 
@@ -163,7 +167,8 @@ def _invitation_refused(journal: Journal, submission: Submission, form: reviewer
     if "back_scope" in request.form:
         flash(message, "error")
         return redirect(reviewers.came_from(journal, submission))
-    flash(f"{message} Nothing was sent; what you typed is kept in the invitation form under Reviewers.", "error")
+    flash(_("%(message)s Nothing was sent; what you typed is kept in the invitation form under Reviewers.",
+            message=message), "error")
     return _submission_page(journal, submission, invite=form), 400
 
 
@@ -179,12 +184,12 @@ def download(journal: Journal, submission_id: int, file_id: int):
 
 
 class AssignForm(OverrideForm):
-    editor_id = SelectField("Handling editor", coerce=int)
+    editor_id = SelectField(_l("Handling editor"), coerce=int)
     version = HiddenField()
 
 
 class DeskRejectForm(WebForm):
-    letter = TextAreaField("Letter to the authors", [InputRequired("Write the letter to the authors.")],
+    letter = TextAreaField(_l("Letter to the authors"), [InputRequired(_l("Write the letter to the authors."))],
                            render_kw={"rows": 14})
     version = HiddenField()
 
@@ -221,17 +226,19 @@ def assign(journal: Journal, submission_id: int):
                                                               override=form.override.data,
                                                               override_reason=form.override_reason.data or "")
         except ConflictsFound as held:
-            return held_page(held, journal=journal, submission=submission, heading="Handling editor",
+            return held_page(held, journal=journal, submission=submission, heading=_("Handling editor"),
                              action=url_for("editorial.assign", slug=journal.slug, submission_id=submission.id),
-                             summary=f"{held.flagged[0][0]} has not been assigned to {submission.reference}.",
+                             summary=_("%(name)s has not been assigned to %(reference)s.", name=held.flagged[0][0],
+                                       reference=submission.reference),
                              back_url=url_for("editorial.submission", slug=journal.slug, submission_id=submission.id),
-                             button="Assign anyway")
+                             button=_("Assign anyway"))
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(f"{editor.full_name} now handles {submission.reference} and has been told by mail.", "success")
+            flash(_("%(name)s now handles %(reference)s and has been told by mail.", name=editor.full_name,
+                    reference=submission.reference), "success")
     else:
-        flash(" ".join(form.override_reason.errors) or "Choose one of the journal's editors.", "error")
+        flash(" ".join(str(e) for e in form.override_reason.errors) or _("Choose one of the journal's editors."), "error")
     return _to_page(journal, submission)
 
 
@@ -247,7 +254,8 @@ def send_to_review(journal: Journal, submission_id: int):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(f"{submission.reference} is sent to review. Invite reviewers next.", "success")
+            flash(_("%(reference)s is sent to review. Invite reviewers next.", reference=submission.reference),
+                  "success")
     return _to_page(journal, submission)
 
 
@@ -272,7 +280,8 @@ def desk_reject(journal: Journal, submission_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"{submission.reference} is rejected; the letter has been sent to the authors.", "success")
+            flash(_("%(reference)s is rejected; the letter has been sent to the authors.",
+                    reference=submission.reference), "success")
             return _to_page(journal, submission)
     return render_template("editorial/desk_reject.html", journal=journal, submission=submission, form=form,
                            recommendation=recommendation)
@@ -280,14 +289,18 @@ def desk_reject(journal: Journal, submission_id: int):
 
 
 
-DECISION_CHOICES = [(k.value, k.label) for k in editorial_service.DECISION_TARGETS]  # (value, label) for links
+def decision_choices() -> list[tuple[str, str]]:
+    """(value, label) for links, the labels in the reader's language."""
+    return [(k.value, k.label) for k in editorial_service.DECISION_TARGETS]
 
 
 class DecisionForm(WebForm):
-    kind = RadioField("Decision", choices=select_choices(DECISION_CHOICES), validators=[InputRequired("Choose the decision.")])
-    letter = TextAreaField("Letter to the authors", [InputRequired("Write the decision letter to the authors.")],
-                           render_kw={"rows": 18})
-    override_reason = TextAreaField("Reason for deciding with fewer reviews than the journal asks", render_kw={"rows": 2})
+    kind = RadioField(_l("Decision"), choices=lambda: select_choices(decision_choices()),
+                      validators=[InputRequired(_l("Choose the decision."))])
+    letter = TextAreaField(_l("Letter to the authors"),
+                           [InputRequired(_l("Write the decision letter to the authors."))], render_kw={"rows": 18})
+    override_reason = TextAreaField(_l("Reason for deciding with fewer reviews than the journal asks"),
+                                    render_kw={"rows": 2})
     version = HiddenField()
 
 
@@ -303,7 +316,7 @@ def decide(journal: Journal, submission_id: int):
     if request.method == "GET":
         default = recommendation.kind.value if recommendation is not None else "minor_revision"
         kind = request.args.get("kind", default)
-        if kind not in dict(DECISION_CHOICES):
+        if kind not in dict(decision_choices()):
             kind = default
         form.kind.data = kind
         if recommendation is not None and recommendation.kind.value == kind and recommendation.letter:
@@ -320,19 +333,20 @@ def decide(journal: Journal, submission_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"Decision on {submission.reference}: {decision.kind.label}. The letter has been sent to the authors "
-                  "and the reviewers have been thanked.", "success")
+            flash(_("Decision on %(reference)s: %(decision)s. The letter has been sent to the authors and the "
+                    "reviewers have been thanked.", reference=submission.reference, decision=decision.kind.label),
+                  "success")
             return _to_page(journal, submission)
     reviews = editorial_service.submitted_reviews(submission)
     return render_template("editorial/decide.html", journal=journal, submission=submission, form=form,
-                           reviews=reviews, choices=DECISION_CHOICES, recommendation=recommendation)
+                           reviews=reviews, choices=decision_choices(), recommendation=recommendation)
 
 
 class RecommendationForm(WebForm):
-    kind = RadioField("Recommended decision", validators=[InputRequired("Choose the decision you recommend.")])
-    reasons = TextAreaField("Reasons, for the managing editor",
-                            [InputRequired("Give the reasons for your recommendation.")], render_kw={"rows": 6})
-    letter = TextAreaField("Draft letter to the authors", render_kw={"rows": 16})
+    kind = RadioField(_l("Recommended decision"), validators=[InputRequired(_l("Choose the decision you recommend."))])
+    reasons = TextAreaField(_l("Reasons, for the managing editor"),
+                            [InputRequired(_l("Give the reasons for your recommendation."))], render_kw={"rows": 6})
+    letter = TextAreaField(_l("Draft letter to the authors"), render_kw={"rows": 16})
     version = HiddenField()
 
 
@@ -344,7 +358,8 @@ def recommend(journal: Journal, submission_id: int):
     require("submission.recommend", submission)
     kinds = editorial_service.recommendation_kinds(submission)
     if not kinds:
-        flash(f"{submission.reference} is “{submission.status.label}”; there is no decision to recommend now.", "error")
+        flash(_("%(reference)s is “%(status)s”; there is no decision to recommend now.",
+                reference=submission.reference, status=submission.status.label), "error")
         return _to_page(journal, submission)
     form = RecommendationForm()
     form.kind.choices = select_choices((k.value, k.label) for k in kinds)
@@ -367,8 +382,8 @@ def recommend(journal: Journal, submission_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"Your recommendation ({recommendation.kind.label.lower()}) has been sent to the managing "
-                  "editors, who confirm it or decide otherwise.", "success")
+            flash(_("Your recommendation (%(decision)s) has been sent to the managing editors, who confirm it or "
+                    "decide otherwise.", decision=recommendation.kind.label.lower()), "success")
             return _to_page(journal, submission)
     return render_template("editorial/recommend.html", journal=journal, submission=submission, form=form,
                            kinds=kinds, reviews=editorial_service.submitted_reviews(submission),
@@ -388,16 +403,18 @@ def send_to_previous_reviewers(journal: Journal, submission_id: int):
                                                                   override=form.override.data,
                                                                   override_reason=form.override_reason.data or "")
         except ConflictsFound as held:
-            return held_page(held, journal=journal, submission=submission, heading="Send to the same reviewers",
+            return held_page(held, journal=journal, submission=submission, heading=_("Send to the same reviewers"),
                              action=url_for("editorial.send_to_previous_reviewers", slug=journal.slug,
                                             submission_id=submission.id),
-                             summary=f"{submission.reference} has not been sent to review; no one has been invited.",
+                             summary=_("%(reference)s has not been sent to review; no one has been invited.",
+                                       reference=submission.reference),
                              back_url=url_for("editorial.submission", slug=journal.slug, submission_id=submission.id),
-                             button="Send to the same reviewers anyway")
+                             button=_("Send to the same reviewers anyway"))
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(f"Round {submission.current_round} is under review; {count} reviewer{'s' if count != 1 else ''} of "
-                  "the previous round invited again.", "success")
+            flash(ngettext("Round %(round)s is under review; %(num)d reviewer of the previous round invited again.",
+                           "Round %(round)s is under review; %(num)d reviewers of the previous round invited again.",
+                           count, round=submission.current_round), "success")
     return _to_page(journal, submission)
 

@@ -4,6 +4,7 @@ import contextlib
 import io
 import os
 
+from flask_babel import gettext as _
 from flask import Blueprint, abort, send_file
 from itsdangerous import BadSignature, SignatureExpired
 
@@ -47,8 +48,8 @@ def download(token: str):
     try:
         data = storage.read_token(token)
     except SignatureExpired:
-        abort(410, description="This download link has expired. Go back to the page you came from and "
-                               "open the file again.")
+        abort(410, description=_("This download link has expired. Go back to the page you came from and "
+                               "open the file again."))
     except BadSignature:
         abort(404)
     # A missing object or storage down raise, and the site's handlers answer 404 or 503 with a page that says so.

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from journal.web.forms import WebForm
 from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -7,55 +8,55 @@ from journal.web.auth.forms import EMAIL
 from journal.web.choices import select_choices
 
 LICENCES = select_choices([
-    ("CC-BY-4.0", "Creative Commons Attribution 4.0 (CC BY 4.0)"),
-    ("CC-BY-SA-4.0", "Creative Commons Attribution-ShareAlike 4.0 (CC BY-SA 4.0)"),
-    ("CC-BY-NC-4.0", "Creative Commons Attribution-NonCommercial 4.0 (CC BY-NC 4.0)"),
-    ("CC0-1.0", "CC0 1.0 public domain dedication"),
-    ("all-rights-reserved", "All rights reserved"),
+    ("CC-BY-4.0", _l("Creative Commons Attribution 4.0 (CC BY 4.0)")),
+    ("CC-BY-SA-4.0", _l("Creative Commons Attribution-ShareAlike 4.0 (CC BY-SA 4.0)")),
+    ("CC-BY-NC-4.0", _l("Creative Commons Attribution-NonCommercial 4.0 (CC BY-NC 4.0)")),
+    ("CC0-1.0", _l("CC0 1.0 public domain dedication")),
+    ("all-rights-reserved", _l("All rights reserved")),
 ])
 
 
 class JournalSettingsForm(WebForm):
-    title = StringField("Title", [InputRequired("A journal needs a title."), Length(max=255)])
-    abbreviation = StringField("Abbreviated title", [Optional(), Length(max=40)])
-    reference_prefix = StringField("Reference prefix", [InputRequired("Please give a prefix."), Length(max=12)])
-    issn_print = StringField("Print ISSN", [Optional(), Length(max=9)])
-    issn_online = StringField("Online ISSN", [Optional(), Length(max=9)])
-    publisher = StringField("Publisher", [Optional(), Length(max=255)])
-    doi_prefix = StringField("DOI prefix", [Optional(), Length(max=40)], render_kw={"placeholder": "10.12345"})
-    doi_pattern = StringField("DOI pattern", [Optional(), Length(max=100)],
+    title = StringField(_l("Title"), [InputRequired(_l("A journal needs a title.")), Length(max=255)])
+    abbreviation = StringField(_l("Abbreviated title"), [Optional(), Length(max=40)])
+    reference_prefix = StringField(_l("Reference prefix"), [InputRequired(_l("Please give a prefix.")), Length(max=12)])
+    issn_print = StringField(_l("Print ISSN"), [Optional(), Length(max=9)])
+    issn_online = StringField(_l("Online ISSN"), [Optional(), Length(max=9)])
+    publisher = StringField(_l("Publisher"), [Optional(), Length(max=255)])
+    doi_prefix = StringField(_l("DOI prefix"), [Optional(), Length(max=40)], render_kw={"placeholder": "10.12345"})
+    doi_pattern = StringField(_l("DOI pattern"), [Optional(), Length(max=100)],
                               render_kw={"placeholder": "{slug}.{year}.{number:04d}"})
-    licence = SelectField("Licence of published articles", choices=LICENCES)
-    review_mode = SelectField("Review mode", choices=select_choices(ReviewMode.choices()))
-    review_days = IntegerField("Days a reviewer has for a review", [InputRequired(), NumberRange(1, 365)])
-    response_days = IntegerField("Days to answer an invitation", [InputRequired(), NumberRange(1, 90)])
-    reviews_required = IntegerField("Reviews required before a decision", [InputRequired(), NumberRange(0, 10)])
+    licence = SelectField(_l("Licence of published articles"), choices=LICENCES)
+    review_mode = SelectField(_l("Review mode"), choices=lambda: select_choices(ReviewMode.choices()))
+    review_days = IntegerField(_l("Days a reviewer has for a review"), [InputRequired(), NumberRange(1, 365)])
+    response_days = IntegerField(_l("Days to answer an invitation"), [InputRequired(), NumberRange(1, 90)])
+    reviews_required = IntegerField(_l("Reviews required before a decision"), [InputRequired(), NumberRange(0, 10)])
     # Checked by the service (journal.services.journals.parse_reminder_days), which names the field in its error.
-    reminder_days_respond_by = StringField("Reminders about answering an invitation", [Optional(), Length(max=100)],
+    reminder_days_respond_by = StringField(_l("Reminders about answering an invitation"), [Optional(), Length(max=100)],
                                            render_kw={"placeholder": "-2, 2", "inputmode": "text"})
-    reminder_days_due = StringField("Reminders about the review due date", [Optional(), Length(max=100)],
+    reminder_days_due = StringField(_l("Reminders about the review due date"), [Optional(), Length(max=100)],
                                     render_kw={"placeholder": "-7, -1, 3, 10", "inputmode": "text"})
-    editors_recommend_only = BooleanField("Editors recommend; managing editors decide")
-    reviewers_see_reviews = BooleanField("After the decision, reviewers see the other reviews")
-    accepting_submissions = BooleanField("Open for new submissions")
-    page_limit = IntegerField("Most pages a manuscript may have", [InputRequired(), NumberRange(1, 2000)])
-    submission_checklist = TextAreaField("Submission checklist", [Optional(), Length(max=5000)], render_kw={"rows": 4})
-    description = TextAreaField("Description", [Optional(), Length(max=5000)], render_kw={"rows": 5})
-    author_guidelines = TextAreaField("Author guidelines", [Optional(), Length(max=20000)], render_kw={"rows": 6})
+    editors_recommend_only = BooleanField(_l("Editors recommend; managing editors decide"))
+    reviewers_see_reviews = BooleanField(_l("After the decision, reviewers see the other reviews"))
+    accepting_submissions = BooleanField(_l("Open for new submissions"))
+    page_limit = IntegerField(_l("Most pages a manuscript may have"), [InputRequired(), NumberRange(1, 2000)])
+    submission_checklist = TextAreaField(_l("Submission checklist"), [Optional(), Length(max=5000)], render_kw={"rows": 4})
+    description = TextAreaField(_l("Description"), [Optional(), Length(max=5000)], render_kw={"rows": 5})
+    author_guidelines = TextAreaField(_l("Author guidelines"), [Optional(), Length(max=20000)], render_kw={"rows": 6})
 
 
 class SectionForm(WebForm):
-    title = StringField("Section title", [InputRequired("A section needs a title."), Length(max=120)])
-    abbreviation = StringField("Abbreviation", [Optional(), Length(max=20)])
-    policy = TextAreaField("Policy shown to authors", [Optional(), Length(max=3000)], render_kw={"rows": 3})
-    active = BooleanField("Open for submissions", default=True)
+    title = StringField(_l("Section title"), [InputRequired(_l("A section needs a title.")), Length(max=120)])
+    abbreviation = StringField(_l("Abbreviation"), [Optional(), Length(max=20)])
+    policy = TextAreaField(_l("Policy shown to authors"), [Optional(), Length(max=3000)], render_kw={"rows": 3})
+    active = BooleanField(_l("Open for submissions"), default=True)
 
 
 class MemberForm(WebForm):
-    email = EmailField("Email address of the account", EMAIL)
-    role = SelectField("Role", choices=select_choices(Role.choices()))
+    email = EmailField(_l("Email address of the account"), EMAIL)
+    role = SelectField(_l("Role"), choices=lambda: select_choices(Role.choices()))
 
 
 class AnnouncementForm(WebForm):
-    title = StringField("Title", [InputRequired("Give the announcement a title."), Length(max=200)])
-    body = TextAreaField("Text", [Optional(), Length(max=20_000)], render_kw={"rows": 6})
+    title = StringField(_l("Title"), [InputRequired(_l("Give the announcement a title.")), Length(max=200)])
+    body = TextAreaField(_l("Text"), [Optional(), Length(max=20_000)], render_kw={"rows": 6})

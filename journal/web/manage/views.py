@@ -1,4 +1,5 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -46,7 +47,7 @@ def settings(journal: Journal):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash("Settings saved." if changed else "Nothing had changed.", "success")
+            flash(_("Settings saved.") if changed else _("Nothing had changed."), "success")
             return redirect(url_for("manage.settings", slug=journal.slug))
     return render_template("manage/settings.html", journal=journal, form=form)
 
@@ -62,7 +63,7 @@ def sections(journal: Journal):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"Section “{form.title.data.strip()}” added.", "success")
+            flash(_("Section “%(title)s” added.", title=form.title.data.strip()), "success")
             return redirect(url_for("manage.sections", slug=journal.slug))
     return render_template("manage/sections.html", journal=journal, form=form)
 
@@ -87,7 +88,7 @@ def edit_section(journal: Journal, section_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash("Section saved.", "success")
+            flash(_("Section saved."), "success")
             return redirect(url_for("manage.sections", slug=journal.slug))
     return render_template("manage/section_edit.html", journal=journal, section=section, form=form)
 
@@ -114,8 +115,8 @@ def members(journal: Journal):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"{membership.user.full_name} is now {membership.role.label.lower()} of {journal.title}; "
-                  "we told them by mail.", "success")
+            flash(_("%(name)s is now %(role)s of %(journal)s; we told them by mail.", name=membership.user.full_name,
+                    role=membership.role.label.lower(), journal=journal.title), "success")
             return redirect(url_for("manage.members", slug=journal.slug))
     return render_template("manage/members.html", journal=journal, form=form,
                            members=journal_service.members_of(journal))
@@ -133,7 +134,8 @@ def remove_member(journal: Journal, membership_id: int):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(f"{name} is no longer {role} of {journal.title}.", "success")
+        flash(_("%(name)s is no longer %(role)s of %(journal)s.", name=name, role=role, journal=journal.title),
+              "success")
     return redirect(url_for("manage.members", slug=journal.slug))
 
 
@@ -155,7 +157,7 @@ def announcements(journal: Journal):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"“{form.title.data.strip()}” is on the journal's home page.", "success")
+            flash(_("“%(title)s” is on the journal's home page.", title=form.title.data.strip()), "success")
             return redirect(url_for("manage.announcements", slug=journal.slug))
     return render_template("manage/announcements.html", journal=journal, form=form,
                            announcements=journal_service.announcements_of(journal))
@@ -169,5 +171,5 @@ def remove_announcement(journal: Journal, announcement_id: int):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash("The announcement is removed from the home page.", "success")
+        flash(_("The announcement is removed from the home page."), "success")
     return redirect(url_for("manage.announcements", slug=journal.slug))

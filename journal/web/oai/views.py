@@ -5,6 +5,7 @@ The protocol and the XML are built in journal/scholarly/ (oai.py, jats.py, cross
 """
 
 from flask import Blueprint, Response, abort, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from journal.extensions import csrf, db
@@ -47,7 +48,8 @@ def issue_crossref(journal: Journal, issue_id: int):
     try:
         body = crossref.deposit_xml(issue)
     except crossref.NotDepositable as exc:
-        abort(409, description=f"{exc} Publish the issue first; then download its Crossref deposit.")
+        abort(409, description=_("%(problem)s Publish the issue first; then download its Crossref deposit.",
+                                 problem=exc))
     response = Response(body, mimetype="application/xml")
     response.headers["Content-Type"] = "application/xml; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{crossref.file_name(issue)}"'

@@ -2,6 +2,7 @@
 
 They check what a person can fix in the field itself; the rules are the services'."""
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from journal.web.forms import WebForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, StringField, \
@@ -24,31 +25,31 @@ class StartForm(WebForm):
 
 
 class GalleyForm(WebForm):
-    galley = FileField("Galley (the final PDF readers download)", [FileRequired("Choose the PDF file.")],
+    galley = FileField(_l("Galley (the final PDF readers download)"), [FileRequired(_l("Choose the PDF file."))],
                        render_kw={"accept": "application/pdf,.pdf"})
 
 
 class ContributorRow(Form):
-    given_name = StringField("Given name", [Optional(), Length(max=100)])
-    family_name = StringField("Family name", [Optional(), Length(max=100)])
-    orcid = StringField("ORCID iD", [Optional(), Length(max=40)], render_kw={"placeholder": "0000-0002-1825-0097"})
-    affiliation = StringField("Affiliation", [Optional(), Length(max=255)])
-    country = SelectField("Country", choices=countries, default="")
-    email = StringField("Email (corresponding author only)", [Optional(), Length(max=254)])
+    given_name = StringField(_l("Given name"), [Optional(), Length(max=100)])
+    family_name = StringField(_l("Family name"), [Optional(), Length(max=100)])
+    orcid = StringField(_l("ORCID iD"), [Optional(), Length(max=40)], render_kw={"placeholder": "0000-0002-1825-0097"})
+    affiliation = StringField(_l("Affiliation"), [Optional(), Length(max=255)])
+    country = SelectField(_l("Country"), choices=countries, default="")
+    email = StringField(_l("Email (corresponding author only)"), [Optional(), Length(max=254)])
 
 
 class MetadataForm(WebForm):
-    title = StringField("Title", [InputRequired("Give the title."), Length(max=500)])
-    abstract = TextAreaField("Abstract", [InputRequired("Give the abstract."), Length(max=10000)],
+    title = StringField(_l("Title"), [InputRequired(_l("Give the title.")), Length(max=500)])
+    abstract = TextAreaField(_l("Abstract"), [InputRequired(_l("Give the abstract.")), Length(max=10000)],
                              render_kw={"rows": 10})
-    keywords = StringField("Keywords", [Optional(), Length(max=1000)])
-    language = SelectField("Language", choices=LANGUAGES, default="en")
-    contributors = FieldList(FormField(ContributorRow), label="Authors", min_entries=1, max_entries=100)
-    corresponding = SelectField("Corresponding author", coerce=int, validate_choice=False)
-    funding = TextAreaField("Funding", [Optional(), Length(max=5000)], render_kw={"rows": 3})
-    competing_interests = TextAreaField("Competing interests", [Optional(), Length(max=5000)], render_kw={"rows": 2})
-    data_availability = TextAreaField("Data availability", [Optional(), Length(max=5000)], render_kw={"rows": 2})
-    licence = SelectField("Licence", choices=LICENCES)
+    keywords = StringField(_l("Keywords"), [Optional(), Length(max=1000)])
+    language = SelectField(_l("Language"), choices=LANGUAGES, default="en")
+    contributors = FieldList(FormField(ContributorRow), label=_l("Authors"), min_entries=1, max_entries=100)
+    corresponding = SelectField(_l("Corresponding author"), coerce=int, validate_choice=False)
+    funding = TextAreaField(_l("Funding"), [Optional(), Length(max=5000)], render_kw={"rows": 3})
+    competing_interests = TextAreaField(_l("Competing interests"), [Optional(), Length(max=5000)], render_kw={"rows": 2})
+    data_availability = TextAreaField(_l("Data availability"), [Optional(), Length(max=5000)], render_kw={"rows": 2})
+    licence = SelectField(_l("Licence"), choices=LICENCES)
     version = HiddenField()
 
     def values(self) -> dict:
@@ -66,8 +67,8 @@ class MetadataForm(WebForm):
 
 
 class CorrectMetadataForm(MetadataForm):
-    change_note = TextAreaField("What was corrected, and why (readers see this note with the date)",
-                                [InputRequired("Say what was corrected and why."), Length(max=5000)],
+    change_note = TextAreaField(_l("What was corrected, and why (readers see this note with the date)"),
+                                [InputRequired(_l("Say what was corrected and why.")), Length(max=5000)],
                                 render_kw={"rows": 3})
 
 
@@ -91,44 +92,45 @@ def metadata_form(metadata: dict | None, form_class=MetadataForm, *, formdata=No
                                              "email")})
             if contributor.get("corresponding"):
                 form.corresponding.data = index
-        for _ in range(spare_rows):
+        for _row in range(spare_rows):
             form.contributors.append_entry()
-    form.corresponding.choices = select_choices((i, f"Author {i + 1}") for i in range(len(form.contributors.entries)))
+    form.corresponding.choices = select_choices((i, _("Author %(number)d", number=i + 1))
+                                                for i in range(len(form.contributors.entries)))
     return form
 
 
 class ScheduleForm(WebForm):
-    issue_id = SelectField("Issue", coerce=int, validate_choice=False,
-                           validators=[InputRequired("Choose the issue.")])
-    section_id = SelectField("Section in the table of contents", coerce=int, validate_choice=False)
-    first_page = IntegerField("First page", [Optional(), NumberRange(min=1, message="Pages are counted from 1.")])
-    last_page = IntegerField("Last page", [Optional(), NumberRange(min=1, message="Pages are counted from 1.")])
+    issue_id = SelectField(_l("Issue"), coerce=int, validate_choice=False,
+                           validators=[InputRequired(_l("Choose the issue."))])
+    section_id = SelectField(_l("Section in the table of contents"), coerce=int, validate_choice=False)
+    first_page = IntegerField(_l("First page"), [Optional(), NumberRange(min=1, message=_l("Pages are counted from 1."))])
+    last_page = IntegerField(_l("Last page"), [Optional(), NumberRange(min=1, message=_l("Pages are counted from 1."))])
     version = HiddenField()
 
 
 class IssueForm(WebForm):
-    volume = IntegerField("Volume", [InputRequired("Give the volume."), NumberRange(1, 10_000)])
-    number = IntegerField("Number", [InputRequired("Give the issue number."), NumberRange(1, 1000)])
-    year = IntegerField("Year", [InputRequired("Give the year."), NumberRange(1900, 2200)])
-    title = StringField("Title (optional)", [Optional(), Length(max=255)],
-                        render_kw={"placeholder": "Special issue: the outer planets"})
-    description = TextAreaField("Description (optional)", [Optional(), Length(max=20000)], render_kw={"rows": 3})
+    volume = IntegerField(_l("Volume"), [InputRequired(_l("Give the volume.")), NumberRange(1, 10_000)])
+    number = IntegerField(_l("Number"), [InputRequired(_l("Give the issue number.")), NumberRange(1, 1000)])
+    year = IntegerField(_l("Year"), [InputRequired(_l("Give the year.")), NumberRange(1900, 2200)])
+    title = StringField(_l("Title (optional)"), [Optional(), Length(max=255)],
+                        render_kw={"placeholder": _l("Special issue: the outer planets")})
+    description = TextAreaField(_l("Description (optional)"), [Optional(), Length(max=20000)], render_kw={"rows": 3})
     version = HiddenField()
 
 
 class CorrectGalleyForm(WebForm):
-    galley = FileField("Corrected galley (PDF)", [FileRequired("Choose the PDF file.")],
+    galley = FileField(_l("Corrected galley (PDF)"), [FileRequired(_l("Choose the PDF file."))],
                        render_kw={"accept": "application/pdf,.pdf"})
-    change_note = TextAreaField("What was corrected, and why (readers see this note with the date)",
-                                [InputRequired("Say what was corrected and why."), Length(max=5000)],
+    change_note = TextAreaField(_l("What was corrected, and why (readers see this note with the date)"),
+                                [InputRequired(_l("Say what was corrected and why.")), Length(max=5000)],
                                 render_kw={"rows": 3})
 
 
 class RetractForm(WebForm):
-    notice = TextAreaField("Retraction notice (readers see it above the article)",
-                           [InputRequired("Write the retraction notice."), Length(max=20000)], render_kw={"rows": 6})
-    confirm = BooleanField("I understand: the article stays reachable, marked as retracted, and this cannot be "
-                           "undone here.", [InputRequired("Please confirm.")])
+    notice = TextAreaField(_l("Retraction notice (readers see it above the article)"),
+                           [InputRequired(_l("Write the retraction notice.")), Length(max=20000)], render_kw={"rows": 6})
+    confirm = BooleanField(_l("I understand: the article stays reachable, marked as retracted, and this cannot be "
+                           "undone here."), [InputRequired(_l("Please confirm."))])
     version = HiddenField()
 
 

@@ -6,6 +6,7 @@ and renders or redirects.
 """
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from journal.audit import history
@@ -87,8 +88,8 @@ def start(journal: Journal, submission_id: int):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(f"{submission.reference} is in production. Upload the galley and confirm the metadata next.",
-                  "success")
+            flash(_("%(reference)s is in production. Upload the galley and confirm the metadata next.",
+                    reference=submission.reference), "success")
     return _to_article(journal, submission)
 
 
@@ -97,7 +98,7 @@ def start(journal: Journal, submission_id: int):
 def _schedule_form(article: Article, formdata=None) -> forms.ScheduleForm:
     form = forms.ScheduleForm(formdata=formdata) if formdata is not None else forms.ScheduleForm()
     drafts = issue_service.scheduling_choices(article.journal)
-    form.issue_id.choices = select_choices([(0, "— choose an issue —")] + [
+    form.issue_id.choices = select_choices([(0, _("— choose an issue —"))] + [
         (i.id, f"{i.label}{' · ' + i.title if i.title else ''}") for i in drafts])
     form.section_id.choices = select_choices((s.id, s.title) for s in article.journal.sections)
     if formdata is None:
@@ -151,8 +152,8 @@ def upload_galley(journal: Journal, submission_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"Galley “{galley.original_name}” uploaded ({galley.page_count} page"
-                  f"{'' if galley.page_count == 1 else 's'}).", "success")
+            flash(ngettext("Galley “%(name)s” uploaded (%(num)d page).", "Galley “%(name)s” uploaded (%(num)d pages).",
+                           galley.page_count, name=galley.original_name), "success")
             return _to_article(journal, article, "galley-section")
     return _article_page(journal, article.submission, article, galley_form=form)
 
@@ -175,9 +176,13 @@ def metadata(journal: Journal, submission_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash("Metadata confirmed" + (f" ({', '.join(changed)} changed)." if changed else ", unchanged.")
-                  + (" The proofs must be sent again." if changed and article.proofs_requested_at else ""),
-                  "success")
+            if not changed:
+                flash(_("Metadata confirmed, unchanged."), "success")
+            elif article.proofs_requested_at:
+                flash(_("Metadata confirmed (%(fields)s changed). The proofs must be sent again.",
+                        fields=", ".join(changed)), "success")
+            else:
+                flash(_("Metadata confirmed (%(fields)s changed).", fields=", ".join(changed)), "success")
             return _to_article(journal, article, "metadata")
     return render_template("production/metadata.html", journal=journal, article=article,
                            submission=article.submission, form=form, correcting=False)
@@ -194,7 +199,7 @@ def request_proofs(journal: Journal, submission_id: int):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash("The proofs have been sent to the corresponding author.", "success")
+            flash(_("The proofs have been sent to the corresponding author."), "success")
     return _to_article(journal, article, "proofs")
 
 
@@ -211,8 +216,9 @@ def schedule(journal: Journal, submission_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"Scheduled in {article.issue.label}" + (f", pages {article.pages}." if article.pages else
-                                                            "; give the pages before publishing."), "success")
+            flash(_("Scheduled in %(issue)s, pages %(pages)s.", issue=article.issue.label, pages=article.pages)
+                  if article.pages else
+                  _("Scheduled in %(issue)s; give the pages before publishing.", issue=article.issue.label), "success")
             return _to_article(journal, article, "schedule")
     return _article_page(journal, article.submission, article, schedule_form=form)
 
@@ -248,8 +254,8 @@ def correct(journal: Journal, submission_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"Version {version.number} is published with your note; version {version.number - 1} stays "
-                  "readable.", "success")
+            flash(_("Version %(number)s is published with your note; version %(previous)s stays readable.",
+                    number=version.number, previous=version.number - 1), "success")
             return _to_article(journal, article, "versions")
     return render_template("production/metadata.html", journal=journal, article=article,
                            submission=article.submission, form=form, correcting=True,
@@ -269,8 +275,8 @@ def correct_galley(journal: Journal, submission_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"Version {version.number} with the corrected PDF is published; the earlier PDF stays "
-                  "downloadable.", "success")
+            flash(_("Version %(number)s with the corrected PDF is published; the earlier PDF stays downloadable.",
+                    number=version.number), "success")
             return _to_article(journal, article, "versions")
     metadata_form = forms.metadata_form(service.metadata_of(article.current_version), forms.CorrectMetadataForm)
     metadata_form.version.data = str(article.lock_version)
@@ -291,7 +297,7 @@ def retract(journal: Journal, submission_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash("The article is retracted; its page shows the notice.", "success")
+            flash(_("The article is retracted; its page shows the notice."), "success")
             return _to_article(journal, article)
     return render_template("production/retract.html", journal=journal, article=article,
                            submission=article.submission, form=form)
@@ -316,7 +322,8 @@ def issues(journal: Journal):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash(f"{issue.label} created. Schedule articles into it from their production pages.", "success")
+            flash(_("%(issue)s created. Schedule articles into it from their production pages.", issue=issue.label),
+                  "success")
             return redirect(url_for("production.issue", slug=journal.slug, issue_id=issue.id))
     return render_template("production/issues.html", journal=journal, issues=issue_service.issues_of(journal),
                            form=form)
@@ -354,7 +361,7 @@ def edit_issue(journal: Journal, issue_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
-            flash("Issue saved." if changed else "Nothing had changed.", "success")
+            flash(_("Issue saved.") if changed else _("Nothing had changed."), "success")
             return redirect(url_for("production.issue", slug=journal.slug, issue_id=issue.id))
     return _issue_page(journal, issue, edit_form=form)
 
@@ -394,11 +401,12 @@ def publish(journal: Journal, issue_id: int):
     try:
         articles = issue_service.publish_issue(current_user, issue, expected_version=version_of(form))
     except issue_service.PublicationBlocked as blocked:
-        flash("The issue was not published: the list below says what is missing.", "error")
+        flash(_("The issue was not published: the list below says what is missing."), "error")
         return _issue_page(journal, issue, blocked=blocked.readiness), 409
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("production.issue", slug=journal.slug, issue_id=issue.id))
-    flash(f"{issue.label} is published: {len(articles)} article{'s' if len(articles) != 1 else ''} with their DOIs; "
-          "the authors have been told.", "success")
+    flash(ngettext("%(issue)s is published: %(num)d article with their DOIs; the authors have been told.",
+                   "%(issue)s is published: %(num)d articles with their DOIs; the authors have been told.",
+                   len(articles), issue=issue.label), "success")
     return redirect(url_for("production.issue", slug=journal.slug, issue_id=issue.id))

@@ -5,6 +5,7 @@ not found; anything else odd in the address (a page that is not a number, an unk
 """
 
 from flask import abort, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from journal.extensions import db
@@ -40,7 +41,8 @@ def search():
         results = search_articles(text, journal=journal, year=year, section=section.id if section else None,
                                   page=page, per_page=PER_PAGE)
         if page > results.pages:
-            abort(404, description=f"There is no page {page} of results: they fit on {results.pages}.")
+            abort(404, description=_("There is no page %(page)s of results: they fit on %(pages)s.", page=page,
+                                 pages=results.pages))
     by_id = {j.id: j for j in journals}
     filters = {"q": text, "journal": journal.slug if journal else None, "year": year,
                "section": section.id if section else None}

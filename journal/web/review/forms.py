@@ -1,5 +1,6 @@
 """The reviewer's forms: answering an invitation, writing the review."""
 
+from flask_babel import gettext, lazy_gettext as _l
 from journal.web.forms import WebForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, HiddenField, RadioField, TextAreaField
@@ -11,35 +12,36 @@ from journal.web.choices import select_choices
 
 
 class AcceptForm(WebForm):
-    proposed_due_at = DateField("Propose another due date (optional)", validators=[Optional()])
+    proposed_due_at = DateField(_l("Propose another due date (optional)"), validators=[Optional()])
 
 
 class DeclineForm(WebForm):
-    reason = TextAreaField("Reason (optional)", validators=[Optional(), Length(max=5000)], render_kw={"rows": 4})
-    alternatives = TextAreaField("Who could review it instead? (optional)", validators=[Optional(), Length(max=5000)],
+    reason = TextAreaField(_l("Reason (optional)"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 4})
+    alternatives = TextAreaField(_l("Who could review it instead? (optional)"), validators=[Optional(), Length(max=5000)],
                                  render_kw={"rows": 3})
 
 
 class ReviewForm(WebForm):
     """Scores are checked by the service when submitting, so a draft may leave any of them empty."""
 
-    recommendation = RadioField("Recommendation", choices=select_choices(Recommendation.choices()), validators=[Optional()],
-                                validate_choice=False)
-    comments_to_authors = TextAreaField("Comments to the authors", validators=[Length(max=100_000)],
+    recommendation = RadioField(_l("Recommendation"), choices=lambda: select_choices(Recommendation.choices()),
+                                validators=[Optional()], validate_choice=False)
+    comments_to_authors = TextAreaField(_l("Comments to the authors"), validators=[Length(max=100_000)],
                                         render_kw={"rows": 14})
-    confidential_comments = TextAreaField("Confidential comments to the editor",
+    confidential_comments = TextAreaField(_l("Confidential comments to the editor"),
                                           validators=[Length(max=100_000)], render_kw={"rows": 6})
-    attachment = FileField("Attachment (optional)")
-    remove_attachment = BooleanField("Remove the attachment")
+    attachment = FileField(_l("Attachment (optional)"))
+    remove_attachment = BooleanField(_l("Remove the attachment"))
     # Shown when the attachment names its reviewer; attachment_seen is the file they were shown.
-    share_attachment = BooleanField("I have seen where the attachment names me: the authors may receive it as it is")
+    share_attachment = BooleanField(_l("I have seen where the attachment names me: the authors may receive it as it is"))
     attachment_seen = HiddenField()
     # Shown in open-review journals only (the service ignores it elsewhere).
-    consent_to_name = BooleanField("I agree that my name is shown to the authors with my review after the decision")
-    finished = BooleanField("I have finished my review: submit it (it cannot be changed afterwards)")
+    consent_to_name = BooleanField(_l("I agree that my name is shown to the authors with my review after the decision"))
+    finished = BooleanField(_l("I have finished my review: submit it (it cannot be changed afterwards)"))
 
 
 for _criterion in CRITERIA:
     setattr(ReviewForm, f"score_{_criterion.key}",
-            RadioField(_criterion.label, choices=select_choices((str(n), label) for n, label in SCORES.items()),
+            RadioField(_l(_criterion.label),
+                       choices=lambda: select_choices((str(n), gettext(str(label))) for n, label in SCORES.items()),
                        validators=[Optional()], validate_choice=False))

@@ -1,6 +1,7 @@
 """The reviewer's pages: answering an invitation through its mailed link, "My reviews", the review form."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from journal.models import CRITERIA, AssignmentStatus, ReviewMode, utcnow
@@ -19,8 +20,8 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 
 A = AssignmentStatus
 SHOWS_AUTHORS = (ReviewMode.SINGLE_ANONYMOUS, ReviewMode.OPEN)
-ATTACHMENT_NOT_SAVED = ("The files service is unavailable just now, so the attachment was not saved; what you typed is "
-                        "saved as a draft. Please try again in a few minutes.")
+ATTACHMENT_NOT_SAVED = _l("The files service is unavailable just now, so the attachment was not saved; what you typed "
+                          "is saved as a draft. Please try again in a few minutes.")
 
 
 @bp.get("/")
@@ -138,21 +139,21 @@ def _save(assignment, form: ReviewForm, action: str) -> str:
             file = review_attachment_service.add_review_attachment(current_user, assignment, upload.stream,
                                                                    upload.filename)
         except FilesUnavailable:  # the draft above is saved: say so rather than "nothing was saved"
-            raise FilesUnavailable(ATTACHMENT_NOT_SAVED, "attachment") from None
-        messages.append(f"The attachment is saved as “{file.original_name}”.")
+            raise FilesUnavailable(str(ATTACHMENT_NOT_SAVED), "attachment") from None
+        messages.append(_("The attachment is saved as “%(name)s”.", name=file.original_name))
     elif form.remove_attachment.data:
         shared_reviews.remove_review_attachment(current_user, assignment)
-        messages.append("The attachment is removed.")
+        messages.append(_("The attachment is removed."))
     elif form.share_attachment.data:  # for the file the page showed; a new upload must be seen first
         shared_reviews.confirm_review_attachment(current_user, assignment, _file_id(form.attachment_seen.data))
-        messages.append("You confirmed that the authors may receive the attachment as it is.")
+        messages.append(_("You confirmed that the authors may receive the attachment as it is."))
     if action == "submit":
         if not form.finished.data:
-            raise DomainError("Tick “I have finished my review” to submit it; it cannot be changed "
-                              "afterwards.", "finished")
+            raise DomainError(_("Tick “I have finished my review” to submit it; it cannot be changed "
+                                "afterwards."), "finished")
         review_service.submit_review(current_user, assignment)
-        return "Thank you: your review is submitted and the editor has been told."
-    return " ".join(["Your draft is saved. Submit it when you have finished.", *messages])
+        return _("Thank you: your review is submitted and the editor has been told.")
+    return " ".join([_("Your draft is saved. Submit it when you have finished."), *messages])
 
 
 def _file_id(value) -> int | None:
