@@ -32,7 +32,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload
 
 from journal.extensions import db
-from journal.models import Article, ArticleVersion, Issue, Journal
+from journal.models import Article, ArticleVersion, Journal
 
 SEARCH_TABLE = "article_search"
 MAX_PER_PAGE = 100

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pycountry
-from babel import dates
+from babel import Locale, dates
 from flask import current_app, g
 from flask_babel import get_locale
 from flask_login import current_user
@@ -23,6 +23,18 @@ def _zone() -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def date_locale() -> Locale:
+    """The locale dates are written in: the reader's, with English dates written as the association writes them
+    (5 December 2026, 24-hour clock: CLDR's en_GB) rather than American."""
+    locale = get_locale() or Locale("en")
+    return Locale("en", "GB") if locale.language == "en" else locale
+
+
+def long_date(value) -> str:
+    """A date inside a sentence: 5 December 2026, 2026年12月5日, 5 décembre 2026, 5 декабря 2026 г."""
+    return dates.format_date(value, "long", locale=date_locale())
+
+
 def format_datetime(value: datetime | None, with_time: bool = True) -> str:
     """UTC in the database, shown in the reader's zone with the zone named, as the reader's language writes dates
     (CLDR's through Babel: 2026年12月5日 16:30 CST, 5 décembre 2026 à 09:30 CET)."""
@@ -31,7 +43,7 @@ def format_datetime(value: datetime | None, with_time: bool = True) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     local = value.astimezone(_zone())
-    locale = get_locale() or "en"
+    locale = date_locale()
     if not with_time:
         return dates.format_date(local, "long", locale=locale)
     return (f"{dates.format_date(local, 'long', locale=locale)} {dates.format_time(local, 'HH:mm', locale=locale)} "

@@ -20,7 +20,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from journal import pdf
 from journal.audit import audit
 from journal.extensions import db
-from journal.scholarly.identifiers import normalize_orcid, parse_keywords
 from journal.models import (Article, ArticleStatus, ArticleVersion, FileKind, Submission, SubmissionFile,
                             SubmissionStatus, User, utcnow)
 from journal.permissions import can, contributor_condition

@@ -2,11 +2,10 @@
 
 from urllib.parse import urlsplit
 
-from babel import dates
 from flask import flash, request, url_for
-from flask_babel import get_locale
 
 from journal.services.errors import DomainError
+from journal.templating import long_date
 
 
 def show_error(form, error: DomainError) -> None:
@@ -21,10 +20,7 @@ def show_error(form, error: DomainError) -> None:
 def day(value) -> str:
     """A date in a message (a due date, an answer-by date) as the reader's language writes it: "5 December 2026" in
     English as before, CLDR's long form in the other languages (2026年12月5日, 5 décembre 2026)."""
-    locale = get_locale()
-    if locale is None or locale.language == "en":
-        return f"{value:%-d %B %Y}"
-    return dates.format_date(value, "long", locale=locale)
+    return long_date(value)
 
 
 def safe_next(default_endpoint: str = "public.home") -> str:
