@@ -5,6 +5,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
@@ -78,7 +79,7 @@ def _check_orcid(orcid: str | None, user: User | None = None) -> str | None:
 
 def _queue_verification(user: User) -> None:
     token = _serializer("verify").dumps({"u": user.id, "e": user.email})
-    queue_mail(user, "verify_email", subject="Confirm your email address", related=user,
+    queue_mail(user, "verify_email", subject=_l('Confirm your email address'), related=user,
                link=external_url("auth.verify_email", token=token),
                hours=current_app.config["EMAIL_TOKEN_HOURS"])
 
@@ -124,7 +125,7 @@ def _tell_owner_of_registration(owner: User) -> None:
         OutboxMessage.created_at > since))
     audit(None, "user.registration_attempted", owner, mailed=not recent)
     if not recent:
-        queue_mail(owner, "registration_attempt", subject="Someone tried to register with your address",
+        queue_mail(owner, "registration_attempt", subject=_l('Someone tried to register with your address'),
                    related=owner, login_link=external_url("auth.login"),
                    forgot_link=external_url("auth.forgot_password"))
 
@@ -211,7 +212,7 @@ def request_password_reset(email: str) -> None:
         return
     token = _serializer("reset").dumps({"u": user.id, "v": user.session_version})
     audit(None, "user.password_reset_requested", user)
-    queue_mail(user, "reset_password", subject="Set a new password", related=user,
+    queue_mail(user, "reset_password", subject=_l('Set a new password'), related=user,
                link=external_url("auth.reset_password", token=token),
                minutes=current_app.config["PASSWORD_RESET_MINUTES"])
 
@@ -220,7 +221,7 @@ def queue_set_password(user: User, **context) -> None:
     """Mail a new account (made for someone else's action, e.g. a reviewer accepting) a link to choose a password;
     in the caller's transaction."""
     token = _serializer("reset").dumps({"u": user.id, "v": user.session_version})
-    queue_mail(user, "set_password", subject="Choose a password for your account", related=user,
+    queue_mail(user, "set_password", subject=_l('Choose a password for your account'), related=user,
                link=external_url("auth.reset_password", token=token),
                forgot_link=external_url("auth.forgot_password"),
                minutes=current_app.config["PASSWORD_RESET_MINUTES"], **context)
@@ -244,7 +245,7 @@ def _set_password(user: User, password: str) -> None:
     check_password_strength(password, user.email)
     user.password_hash = hash_password(password)
     user.session_version += 1  # a reset link mailed before no longer works
-    queue_mail(user, "password_changed", subject="Your password was changed", related=user)
+    queue_mail(user, "password_changed", subject=_l('Your password was changed'), related=user)
 
 
 @transactional

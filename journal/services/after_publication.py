@@ -3,6 +3,7 @@ stay readable and the DOI stays) or retracted with a notice (it stays reachable,
 
 from typing import BinaryIO
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from journal.audit import audit
@@ -69,8 +70,9 @@ def correct_metadata(actor: User, article: Article, *, change_note: str, expecte
         raise DomainError("Nothing differs from the published version; change the metadata to correct it.")
     version = _new_version(actor, article, change_note=note, **clean)
     audit(actor, "article.corrected", article, version=version.number, fields=changed, note=note)
-    _tell_authors(article, "article_corrected", f"{article.current_version.title}: corrected version "
-                  f"{version.number}", version=version)
+    _tell_authors(article, "article_corrected", _l('%(title)s: corrected version %(number)s',
+                                                   title=article.current_version.title, number=version.number),
+                  version=version)
     return version
 
 
@@ -86,7 +88,8 @@ def correct_galley(actor: User, article: Article, stream: BinaryIO, original_nam
         version = _new_version(actor, article, change_note=note, galley_file_id=galley.id)
         created.append(version)
         audit(actor, "article.corrected", article, version=version.number, fields=["galley"], note=note)
-        _tell_authors(article, "article_corrected", f"{version.title}: corrected version {version.number}",
+        _tell_authors(article, "article_corrected", _l('%(title)s: corrected version %(number)s',
+                                                       title=version.title, number=version.number),
                       version=version)
 
     store_galley(actor, article, stream, original_name, record)
@@ -110,7 +113,8 @@ def retract(actor: User, article: Article, *, notice: str, expected_version: int
     article.retraction_notice = notice
     audit(actor, "article.retracted", article, notice=notice[:2000])
     index_article(article)
-    _tell_authors(article, "article_retracted", f"Retraction: {article.current_version.title}", notice=notice)
+    _tell_authors(article, "article_retracted", _l('Retraction: %(title)s', title=article.current_version.title),
+                  notice=notice)
 
 
 # --- counting readers ---------------------------------------------------------------------------------------

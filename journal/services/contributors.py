@@ -1,6 +1,8 @@
 """The author list of a draft: adding, changing, removing and ordering contributors, the corresponding author,
 and a listed author's objection through the link mailed on submitting."""
 
+from flask_babel import lazy_gettext as _l
+
 from journal.audit import audit
 from journal.extensions import db
 from journal.i18n import known
@@ -122,8 +124,10 @@ def object_to_listing(token: str, *, reason: str) -> Contributor:
     contributor.objection = reason
     audit(None, "contributor.objected", submission, name=contributor.full_name, reason=reason)
     for editor in managing_editors_of(submission):
-        queue_mail(editor, "coauthor_objected", subject=f"{submission.reference}: a listed author objects",
+        queue_mail(editor, "coauthor_objected",
+                   subject=_l('%(reference)s: a listed author objects', reference=submission.reference),
                    related=submission, submission=submission, contributor=contributor, reason=reason)
-    queue_mail(submission.submitter, "coauthor_objected", subject=f"{submission.reference}: a listed author objects",
+    queue_mail(submission.submitter, "coauthor_objected",
+               subject=_l('%(reference)s: a listed author objects', reference=submission.reference),
                related=submission, submission=submission, contributor=contributor, reason=reason)
     return contributor

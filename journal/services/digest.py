@@ -14,6 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import format_date, get_locale, lazy_ngettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -236,8 +238,11 @@ def editor_digests(now: datetime | None = None) -> dict[int, tuple[User, list[Jo
 @transactional
 def _send_digest(user: User, journal_digests: list[JournalDigest], today: date) -> None:
     count = len({entry.link for d in journal_digests for _title, entries in d.sections for entry in entries})
-    queue_mail(user, "editor_digest", subject=f"Waiting in your editorial queue: {count} "
-                                              f"paper{'s' if count != 1 else ''} ({today:%-d %B %Y})",
+    queue_mail(user, "editor_digest", subject=lazy_ngettext(
+                   'Waiting in your editorial queue: %(num)d paper (%(date)s)',
+                   'Waiting in your editorial queue: %(num)d papers (%(date)s)', count,
+                   date=LazyString(lambda: f"{today:%-d %B %Y}" if get_locale().language == "en"
+                                   else format_date(today, "long"))),
                digests=journal_digests, today=today, revision_overdue_days=REVISION_OVERDUE_DAYS)
     db.session.flush()
     claim_key(digest_key(user.id, today), kind="digest", user_id=user.id)

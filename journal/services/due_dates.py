@@ -3,6 +3,8 @@ keep the date with a note). The reviewer is told either way."""
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
+
 from journal.audit import audit, excerpt
 from journal.mail import external_url, queue_mail
 from journal.models import ReviewAssignment, User, utcnow
@@ -38,7 +40,8 @@ def extend_due_date(actor: User, assignment: ReviewAssignment, due_at: date | da
     submission = assignment.submission
     _set_due_date(actor, assignment, due_at)
     queue_mail(assignment.reviewer or assignment.invitee_email, "review_due_changed",
-               subject=f"New due date for your review: {submission.journal.title}", related=submission,
+               subject=_l('New due date for your review: %(journal)s', journal=submission.journal.title),
+               related=submission,
                submission=submission, journal=submission.journal, assignment=assignment,
                name=assignment.reviewer_name, link=external_url("review.index"))
 
@@ -81,8 +84,10 @@ def _tell_due_date_answer(assignment: ReviewAssignment, *, approved: bool, note:
                           proposed: datetime | None = None) -> None:
     submission = assignment.submission
     queue_mail(assignment.reviewer or assignment.invitee_email, "review_due_date_answered",
-               subject=f"Your proposed due date {'is approved' if approved else 'could not be granted'}: "
-                       f"{submission.journal.title}",
+               subject=(_l('Your proposed due date is approved: %(journal)s', journal=submission.journal.title)
+                        if approved
+                        else _l('Your proposed due date could not be granted: %(journal)s',
+                                journal=submission.journal.title)),
                related=submission, submission=submission, journal=submission.journal, assignment=assignment,
                name=assignment.reviewer_name, approved=approved, note=note, proposed=proposed,
                link=external_url("review.assignment", assignment_id=assignment.id))

@@ -4,6 +4,8 @@ Invitations, reviews and decisions after review come with the peer-review servic
 """
 
 from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from journal.audit import audit
@@ -65,7 +67,8 @@ def assign_handling_editor(actor: User, submission: Submission, editor_id: int,
     submission.handling_editor = editor
     audit(actor, "submission.editor_assigned", submission, editor=editor.full_name,
           previous=previous.full_name if previous else None, **override_payload)
-    queue_mail(editor, "editor_assigned", subject=f"Please handle {submission.reference}", related=submission,
+    queue_mail(editor, "editor_assigned", subject=_l('Please handle %(reference)s', reference=submission.reference),
+               related=submission,
                submission=submission, link=external_url("editorial.submission", slug=submission.journal.slug,
                                                         submission_id=submission.id))
     return editor
@@ -98,7 +101,8 @@ def desk_reject(actor: User, submission: Submission, *, letter: str, expected_ve
     db.session.add(decision)
     _resolve_recommendation(actor, submission, decision)
     to, cc = _corresponding_and_coauthors(submission)
-    queue_mail(to, "decision", subject=f"Decision on {submission.reference}: {submission.title}", related=submission,
+    queue_mail(to, "decision", subject=_l('Decision on %(reference)s: %(title)s', reference=submission.reference,
+                                                  title=submission.title), related=submission,
                cc=cc, submission=submission, letter=letter,
                link=external_url("author.submission", submission_id=submission.id))
     return decision
@@ -173,7 +177,8 @@ def decide(actor: User, submission: Submission, *, kind: DecisionKind | str, let
     db.session.add(decision)
     _resolve_recommendation(actor, submission, decision)
     to, cc = _corresponding_and_coauthors(submission)
-    queue_mail(to, "decision", subject=f"Decision on {submission.reference}: {submission.title}", related=submission,
+    queue_mail(to, "decision", subject=_l('Decision on %(reference)s: %(title)s', reference=submission.reference,
+                                                  title=submission.title), related=submission,
                cc=cc, submission=submission, letter=letter,
                link=external_url("author.submission", submission_id=submission.id))
     from journal.services.review_assignments import assignments_of
@@ -182,13 +187,15 @@ def decide(actor: User, submission: Submission, *, kind: DecisionKind | str, let
         if without_review or assignment.round.number != submission.current_round:
             continue
         if assignment.status is AssignmentStatus.SUBMITTED and assignment.reviewer is not None:
-            queue_mail(assignment.reviewer, "review_thanks", subject=f"Thank you for reviewing {submission.reference}",
+            queue_mail(assignment.reviewer, "review_thanks", subject=_l('Thank you for reviewing %(reference)s',
+                                                                     reference=submission.reference),
                        related=submission, submission=submission, assignment=assignment, kind=kind)
         elif assignment.status in (AssignmentStatus.INVITED, AssignmentStatus.ACCEPTED):
             assignment.status = AssignmentStatus.CANCELLED
             assignment.cancelled_at = utcnow()
             queue_mail(assignment.reviewer or assignment.invitee_email, "review_no_longer_needed",
-                       subject=f"{submission.reference}: your review is no longer needed", related=submission,
+                       subject=_l('%(reference)s: your review is no longer needed',
+                                  reference=submission.reference), related=submission,
                        submission=submission, assignment=assignment)
     return decision
 
@@ -260,8 +267,10 @@ def recommend(actor: User, submission: Submission, *, kind: DecisionKind | str, 
         "editorial.desk_reject", slug=submission.journal.slug, submission_id=submission.id)
     for manager in managing_editors_to_tell(submission, waiting_for="a managing editor to confirm its handling "
                                                                     "editor's recommendation"):
-        queue_mail(manager, "recommendation_made", subject=f"{submission.reference}: recommendation to confirm "
-                   f"({kind.label.lower()})", related=submission, submission=submission, recommendation=recommendation,
+        queue_mail(manager, "recommendation_made",
+                   subject=_l('%(reference)s: recommendation to confirm (%(recommendation)s)',
+                              reference=submission.reference, recommendation=LazyString(lambda: kind.label.lower())),
+                   related=submission, submission=submission, recommendation=recommendation,
                    editor_name=actor.full_name, link=link)
     return recommendation
 
@@ -281,8 +290,9 @@ def _resolve_recommendation(actor: User, submission: Submission, decision: Decis
           recommendation=recommendation.kind.value, decision=decision.kind.value)
     if recommendation.editor is not None and recommendation.editor.id != actor.id:
         queue_mail(recommendation.editor, "recommendation_resolved",
-                   subject=f"{submission.reference}: your recommendation was "
-                           f"{'confirmed' if same else 'changed'}", related=submission,
+                   subject=(_l('%(reference)s: your recommendation was confirmed', reference=submission.reference)
+                            if same else _l('%(reference)s: your recommendation was changed',
+                                            reference=submission.reference)), related=submission,
                    submission=submission, recommendation=recommendation, decision=decision,
                    link=external_url("editorial.submission", slug=submission.journal.slug,
                                      submission_id=submission.id))

@@ -7,6 +7,7 @@ The administrators' mail names the paper by reference and title only, and the ev
 (not on the paper, whose history a triple-anonymous handling editor reads: it would say who wrote it).
 """
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from journal.audit import audit
@@ -47,7 +48,8 @@ def tell_administrators(submission: Submission, *, waiting_for: str) -> None:
           administrators_told=len(admins))
     link = external_url("manage.members", slug=journal.slug)
     for admin in admins:
-        queue_mail(admin, "no_managing_editor", subject=f"{journal.title}: no managing editor can handle "
-                                                        f"{submission.reference}", related=submission,
+        queue_mail(admin, "no_managing_editor", subject=_l('%(journal)s: no managing editor can handle %(reference)s',
+                                                           journal=journal.title, reference=submission.reference),
+                   related=submission,
                    journal=journal, submission=submission, waiting_for=waiting_for, has_managers=has_managers,
                    link=link)

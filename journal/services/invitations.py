@@ -13,6 +13,7 @@ import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from journal.audit import audit
@@ -170,7 +171,8 @@ def _invite(actor: User, submission: Submission, *, user_id: int | None = None, 
     assignment.token_hash = hash_token(token)
     audit(actor, "review.invited", submission, reviewer=assignment.label, round=round_.number,
           respond_by=respond_by.date().isoformat(), due=due_at.date().isoformat(), **override_payload)
-    queue_mail(user or address, "review_invitation", subject=f"Invitation to review for {journal.title}",
+    queue_mail(user or address, "review_invitation",
+               subject=_l('Invitation to review for %(journal)s', journal=journal.title),
                related=submission, submission=submission, journal=journal, assignment=assignment,
                name=assignment.reviewer_name, link=external_url("review.invitation", token=token))
     return assignment, token
@@ -253,7 +255,10 @@ def _tell_editors(assignment: ReviewAssignment, *, accepted: bool) -> None:
     submission = assignment.submission
     for editor in editors_to_tell(submission):
         queue_mail(editor, "review_invitation_answered",
-                   subject=f"{submission.reference}: {assignment.label} {'accepted' if accepted else 'declined'}",
+                   subject=(_l('%(reference)s: Reviewer %(number)s accepted', reference=submission.reference,
+                               number=assignment.label_number) if accepted
+                            else _l('%(reference)s: Reviewer %(number)s declined', reference=submission.reference,
+                                    number=assignment.label_number)),
                    related=submission, submission=submission, assignment=assignment, accepted=accepted,
                    reviewer_name=assignment.reviewer_name, link=editor_link(submission))
 
@@ -349,7 +354,7 @@ def cancel_invitation(actor: User, assignment: ReviewAssignment) -> None:
     assignment.cancelled_at = utcnow()
     audit(actor, "review.cancelled", submission, reviewer=assignment.label)
     queue_mail(assignment.reviewer or assignment.invitee_email, "review_cancelled",
-               subject=f"Review no longer needed: {submission.journal.title}", related=submission,
+               subject=_l('Review no longer needed: %(journal)s', journal=submission.journal.title), related=submission,
                submission=submission, journal=submission.journal, name=assignment.reviewer_name)
 
 

@@ -8,6 +8,7 @@ of the table of contents, so a failed publication uses up no number.
 
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -331,7 +332,8 @@ def publish_issue(actor: User, issue: Issue, *, expected_version: int | None = N
         audit(actor, "article.published", article, doi=article.doi, issue=issue.label)
         index_article(article)
         to, cc, name = authors_addresses(submission)
-        queue_mail(to, "article_published", subject=f"Published: {article.current_version.title}", related=article,
+        queue_mail(to, "article_published", subject=_l('Published: %(title)s', title=article.current_version.title),
+                   related=article,
                    cc=cc, submission=submission, article=article, issue=issue, name=name,
                    link=external_url("public.article", slug=journal.slug, article_id=article.id))
     issue.status = IssueStatus.PUBLISHED

@@ -2,6 +2,8 @@
 
 import re
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
 from journal.audit import audit
@@ -248,7 +250,8 @@ def add_member(actor: User, journal: Journal, *, email: str, role: Role | str) -
     db.session.flush()
     forget_roles()
     audit(actor, "member.added", journal, user_id=user.id, user=user.full_name, role=role.value)
-    queue_mail(user, "role_granted", subject=f"You are now {role.label.lower()} of {journal.title}",
+    queue_mail(user, "role_granted", subject=_l('You are now %(role)s of %(journal)s',
+                                          role=LazyString(lambda: role.label.lower()), journal=journal.title),
                related=journal, journal=journal, role=role, link=external_url("public.journal_home",
                                                                              slug=journal.slug))
     return membership

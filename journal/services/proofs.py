@@ -1,6 +1,8 @@
 """The proofs: the galley and the confirmed metadata go to the corresponding author, who approves them or sends
 corrections as text; the editor who sent them (else the managing editors) hears the answer."""
 
+from flask_babel import lazy_gettext as _l
+
 from journal.audit import audit
 from journal.mail import external_url, queue_mail
 from journal.models import Article, ArticleStatus, User, utcnow
@@ -34,7 +36,8 @@ def request_proofs(actor: User, article: Article, *, expected_version: int | Non
     submission = article.submission
     to, name = corresponding_address(submission)
     audit(actor, "article.proofs_requested", article)
-    queue_mail(to, "proofs_requested", subject=f"Proofs of {submission.reference}: please check and approve",
+    queue_mail(to, "proofs_requested", subject=_l('Proofs of %(reference)s: please check and approve',
+                                                reference=submission.reference),
                related=article, submission=submission, article=article, name=name,
                link=external_url("author.proofs", submission_id=submission.id))
 
@@ -69,7 +72,8 @@ def approve_proofs(actor: User, article: Article, *, expected_version: int | Non
     audit(actor, "article.proofs_approved", article)
     submission = article.submission
     for editor in _production_editors(article):
-        queue_mail(editor, "proofs_approved", subject=f"{submission.reference}: proofs approved", related=article,
+        queue_mail(editor, "proofs_approved",
+                   subject=_l('%(reference)s: proofs approved', reference=submission.reference), related=article,
                    submission=submission, article=article,
                    link=external_url("production.article", slug=submission.journal.slug, submission_id=submission.id))
 
@@ -92,6 +96,7 @@ def send_proof_corrections(actor: User, article: Article, *, corrections: str,
     audit(actor, "article.proof_corrections_sent", article, corrections=corrections[:2000])
     submission = article.submission
     for editor in _production_editors(article):
-        queue_mail(editor, "proof_corrections", subject=f"{submission.reference}: corrections to the proofs",
+        queue_mail(editor, "proof_corrections", subject=_l('%(reference)s: corrections to the proofs',
+                                                              reference=submission.reference),
                    related=article, submission=submission, article=article, corrections=corrections,
                    link=external_url("production.article", slug=submission.journal.slug, submission_id=submission.id))

@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import lazy_gettext as _l, lazy_ngettext
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
@@ -155,11 +156,18 @@ def _send_reminder(plan: _PlannedReminder, today: date) -> int | None:
     assignment.reminders_sent = ReviewAssignment.reminders_sent + 1  # in SQL: no lost update
     late = days < 0
     if plan.kind == "respond_by":
-        subject = (f"Reminder: will you review for {journal.title}?" if not late
-                   else f"We have not heard from you: invitation to review for {journal.title}")
+        subject = (_l('Reminder: will you review for %(journal)s?', journal=journal.title) if not late
+                   else _l('We have not heard from you: invitation to review for %(journal)s', journal=journal.title))
+    elif late:
+        subject = _l('Your review for %(journal)s is overdue', journal=journal.title)
+    elif days == 0:
+        subject = _l('Reminder: your review for %(journal)s is due today', journal=journal.title)
+    elif days == 1:
+        subject = _l('Reminder: your review for %(journal)s is due tomorrow', journal=journal.title)
     else:
-        subject = (f"Reminder: your review for {journal.title} is due {relative_day(days)}" if not late
-                   else f"Your review for {journal.title} is overdue")
+        subject = lazy_ngettext('Reminder: your review for %(journal)s is due in %(num)d day',
+                                'Reminder: your review for %(journal)s is due in %(num)d days', days,
+                                journal=journal.title)
     queue_mail(assignment.reviewer or assignment.invitee_email, "review_reminder", subject=subject,
                related=submission, kind=plan.kind, late=late, when=relative_day(days),
                assignment=assignment, submission=submission, journal=journal, name=assignment.reviewer_name,

@@ -3,6 +3,8 @@ correcting the comments the authors get (and reverting the correction), and rati
 
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
+
 from journal.audit import audit, excerpt
 from journal.mail import external_url, queue_mail
 from journal.models import AssignmentStatus, Review, ReviewAssignment, SubmissionStatus, User, utcnow
@@ -88,7 +90,8 @@ def return_review(actor: User, assignment: ReviewAssignment, request: str) -> Re
           **({"previous_due": previous_due.date().isoformat()} if previous_due != assignment.due_at else {}),
           **({"correction": "dropped"} if dropped else {}))
     queue_mail(assignment.reviewer or assignment.invitee_email, "review_returned",
-               subject=f"Please revise your review for {submission.journal.title}", related=submission,
+               subject=_l('Please revise your review for %(journal)s', journal=submission.journal.title),
+               related=submission,
                submission=submission, journal=submission.journal, assignment=assignment,
                name=assignment.reviewer_name, request=request,
                link=external_url("review.assignment", assignment_id=assignment.id))

@@ -4,6 +4,7 @@ rounds, and submitting it, after which it is read-only and the editors are told.
 Mails and audit events never name the paper's authors to a reviewer, nor a reviewer to the authors.
 """
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from journal.audit import audit
@@ -102,9 +103,12 @@ def submit_review(actor: User, assignment: ReviewAssignment) -> Review:
     db.session.flush()
     submitted_count = db.session.scalar(select(func.count()).select_from(ReviewAssignment).where(
         ReviewAssignment.round_id == assignment.round_id, ReviewAssignment.status == A.SUBMITTED))
-    what = "resubmitted the review you returned" if resubmitted else "submitted a review"
+    subject = (_l('%(reference)s: Reviewer %(number)s resubmitted the review you returned',
+                  reference=submission.reference, number=assignment.label_number) if resubmitted
+               else _l('%(reference)s: Reviewer %(number)s submitted a review', reference=submission.reference,
+                       number=assignment.label_number))
     for editor in editors_to_tell(submission):
-        queue_mail(editor, "review_submitted", subject=f"{submission.reference}: {assignment.label} {what}",
+        queue_mail(editor, "review_submitted", subject=subject,
                    related=submission, submission=submission, assignment=assignment, review=review,
                    reviewer_name=assignment.reviewer_name, submitted_count=submitted_count,
                    resubmitted=resubmitted, link=editor_link(submission))

@@ -7,6 +7,7 @@ The wizard's steps are in drafts.py, the author list in contributors.py, the aut
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -201,17 +202,20 @@ def submit(actor: User, submission: Submission, *, expected_version: int | None 
             file.original_name = neutral_name(submission, file.round)
     transition(actor, submission, "submit", reference=submission.reference)
     link = external_url("author.submission", submission_id=submission.id)
-    queue_mail(actor, "submission_received", subject=f"{submission.reference} received: {submission.title}",
+    queue_mail(actor, "submission_received",
+               subject=_l('%(reference)s received: %(title)s', reference=submission.reference, title=submission.title),
                related=submission, submission=submission, link=link)
     for contributor in submission.contributors:
         if contributor.email == actor.email:
             continue
         queue_mail(contributor.email, "coauthor_listed",
-                   subject=f"You are listed as an author of {submission.reference}", related=submission,
+                   subject=_l('You are listed as an author of %(reference)s', reference=submission.reference),
+                   related=submission,
                    submission=submission, contributor=contributor,
                    object_link=external_url("author.object_to_listing", token=objection_token(contributor)))
     for editor in managing_editors_to_tell(submission, waiting_for="a handling editor"):
-        queue_mail(editor, "new_submission", subject=f"New submission {submission.reference}", related=submission,
+        queue_mail(editor, "new_submission", subject=_l('New submission %(reference)s', reference=submission.reference),
+                   related=submission,
                    submission=submission, link=external_url("editorial.queue", slug=submission.journal.slug))
 
 
@@ -233,13 +237,15 @@ def resubmit(actor: User, submission: Submission, *, response: str, expected_ver
     submission.rounds.append(ReviewRound(number=submission.current_round, author_response=response))
     transition(actor, submission, "resubmit", round=submission.current_round)
     queue_mail(actor, "revision_received",
-               subject=f"{submission.reference}: revision received (round {submission.current_round})",
+               subject=_l('%(reference)s: revision received (round %(round)s)', reference=submission.reference,
+                           round=submission.current_round),
                related=submission, submission=submission, link=external_url("author.submission",
                                                                              submission_id=submission.id))
     editors = [submission.handling_editor] if submission.handling_editor else managing_editors_to_tell(
         submission, waiting_for="an editor to look at its revision")
     for editor in editors:
-        queue_mail(editor, "revision_to_editor", subject=f"Revision of {submission.reference} submitted",
+        queue_mail(editor, "revision_to_editor",
+                   subject=_l('Revision of %(reference)s submitted', reference=submission.reference),
                    related=submission, submission=submission,
                    link=external_url("editorial.queue", slug=submission.journal.slug))
 
@@ -258,7 +264,8 @@ def withdraw(actor: User, submission: Submission, *, reason: str, expected_versi
     if submission.handling_editor:
         editors[submission.handling_editor.id] = submission.handling_editor
     for editor in editors.values():
-        queue_mail(editor, "submission_withdrawn", subject=f"{submission.reference} was withdrawn",
+        queue_mail(editor, "submission_withdrawn",
+                   subject=_l('%(reference)s was withdrawn', reference=submission.reference),
                    related=submission, submission=submission, reason=reason)
     _release_reviewers(submission)
 
@@ -276,7 +283,8 @@ def _release_reviewers(submission: Submission) -> None:
         assignment.cancelled_at = utcnow()
         audit(None, "review.cancelled", submission, reviewer=assignment.label, because="withdrawn")
         queue_mail(assignment.reviewer or assignment.invitee_email, "review_no_longer_needed",
-                   subject=f"{submission.reference}: your review is no longer needed", related=submission,
+                   subject=_l('%(reference)s: your review is no longer needed', reference=submission.reference),
+                   related=submission,
                    submission=submission, assignment=assignment, withdrawn=True)
 
 

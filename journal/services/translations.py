@@ -2,8 +2,8 @@
 journals of the field ask for Chinese and English), checked the same way for a submission and for the published
 version (journal/services/drafts.py, production.py)."""
 
-import pycountry
 from flask_babel import gettext as _
+import pycountry
 
 from journal.scholarly.identifiers import parse_keywords
 from journal.services.errors import DomainError
