@@ -37,9 +37,11 @@ def long_date(value) -> str:
 
 def format_datetime(value: datetime | None, with_time: bool = True) -> str:
     """UTC in the database, shown in the reader's zone with the zone named, as the reader's language writes dates
-    (CLDR's through Babel: 2026年12月5日 16:30 CST, 5 décembre 2026 à 09:30 CET)."""
+    (CLDR's through Babel: 2026年12月5日 16:30 CST, 5 décembre 2026 09:30 CET)."""
     if value is None:
         return "—"
+    if not isinstance(value, datetime):  # a calendar day (a due date's day): no zone to convert
+        return long_date(value)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     local = value.astimezone(_zone())
