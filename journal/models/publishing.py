@@ -8,6 +8,7 @@ Public pages show an article when `published_at` is set (a retracted one too, ma
 
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
@@ -54,8 +55,14 @@ class Issue(db.Model):
 
     @property
     def label(self) -> str:
-        """Vol. 3 No. 2 (2026)"""
+        """Vol. 3 No. 2 (2026): as citations, the history and machines write it, in English."""
         return f"Vol. {self.volume} No. {self.number} ({self.year})"
+
+    @property
+    def display_label(self) -> str:
+        """The label as the reader's language writes it (第 3 卷第 2 期（2026）, т. 3, № 2 (2026))."""
+        return gettext("Vol. %(volume)s No. %(number)s (%(year)s)", volume=self.volume, number=self.number,
+                       year=self.year)
 
     @property
     def is_published(self) -> bool:
@@ -202,9 +209,11 @@ class ArticleVersion(db.Model):
 
     @property
     def byline(self) -> str:
-        """'Mei Chen, Rosa Lind and Tomas Berg'"""
+        """'Mei Chen, Rosa Lind and Tomas Berg', with "and" (and the comma) in the reader's language."""
         names = self.author_names
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + (" and " + names[-1] if names else "")
+        if len(names) < 2:
+            return names[0] if names else ""
+        return gettext("%(names)s and %(last)s", names=gettext(", ").join(names[:-1]), last=names[-1])
 
 
 class DoiCounter(db.Model):

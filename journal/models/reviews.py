@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -107,7 +108,13 @@ class ReviewAssignment(db.Model):
 
     @property
     def label(self) -> str:
+        """Reviewer 2: as the history and machines write it, in English."""
         return f"Reviewer {self.label_number}"
+
+    @property
+    def display_label(self) -> str:
+        """The label in the reader's language (审稿人 2, Évaluateur 2)."""
+        return gettext("Reviewer %(number)s", number=self.label_number)
 
     @property
     def reviewer_name(self) -> str:

@@ -155,7 +155,7 @@ def _shareable(attachments: dict, assignment: ReviewAssignment) -> SubmissionFil
 def _shared(assignments: list[ReviewAssignment], attachments: dict) -> list[SharedReview]:
     """The submitted reviews the editor shares with the authors, by label."""
     return [
-        SharedReview(label=a.label, comments=a.review.comments_for_authors, attachment=_shareable(attachments, a),
+        SharedReview(label=a.display_label, comments=a.review.comments_for_authors, attachment=_shareable(attachments, a),
                      reviewer_name=_named(a))
         for a in assignments
         if a.status is A.SUBMITTED and a.review is not None and a.review.is_submitted and a.review.shared_with_authors
