@@ -1,11 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from journal.web.forms import WebForm
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from journal.models import ReviewMode, Role
 from journal.web.auth.forms import EMAIL
-from journal.web.choices import select_choices
+from journal.web.choices import languages, select_choices
 
 LICENCES = select_choices([
     ("CC-BY-4.0", _l("Creative Commons Attribution 4.0 (CC BY 4.0)")),
@@ -41,6 +42,10 @@ class JournalSettingsForm(WebForm):
     accepting_submissions = BooleanField(_l("Open for new submissions"))
     page_limit = IntegerField(_l("Most pages a manuscript may have"), [InputRequired(), NumberRange(1, 2000)])
     submission_checklist = TextAreaField(_l("Submission checklist"), [Optional(), Length(max=5000)], render_kw={"rows": 4})
+    default_language = SelectField(_l("Default language"), choices=lambda: languages())
+    # Checked by the service (every code known, the default among them), which names the field in its error.
+    languages = SelectMultipleField(_l("Languages offered"), choices=lambda: languages(), validate_choice=False,
+                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     description = TextAreaField(_l("Description"), [Optional(), Length(max=5000)], render_kw={"rows": 5})
     author_guidelines = TextAreaField(_l("Author guidelines"), [Optional(), Length(max=20000)], render_kw={"rows": 6})
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from journal.audit import history as audit_history
 from journal.extensions import db
 from journal.models import Journal, Membership, Role, Section
+from journal import i18n
 from journal.permissions import can, journal_from_slug, permission
 from journal.services import journals as journal_service
 from journal.services.errors import DomainError
@@ -37,6 +38,7 @@ def settings(journal: Journal):
         reminders = journal.reminder_days or {}
         form.reminder_days_respond_by.data = journal_service.format_reminder_days(reminders.get("respond_by", []))
         form.reminder_days_due.data = journal_service.format_reminder_days(reminders.get("due", []))
+        form.languages.data = i18n.offered(journal)
     if form.validate_on_submit():
         values = {name: field.data for name, field in form._fields.items()
                   if name != "csrf_token" and not name.startswith("reminder_days_")}
