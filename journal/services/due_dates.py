@@ -3,6 +3,8 @@ keep the date with a note). The reviewer is told either way."""
 
 from datetime import date, datetime
 
+from flask_babel import gettext as _
+
 from journal.audit import audit, excerpt
 from journal.mail import external_url, queue_mail
 from journal.models import ReviewAssignment, User, utcnow
@@ -22,9 +24,9 @@ def _set_due_date(actor: User, assignment: ReviewAssignment, due_at: date | date
                           "change.")
     due_at = as_deadline(due_at)
     if due_at is None or due_at <= utcnow():
-        raise DomainError("The new due date must lie in the future.", "due_at")
+        raise DomainError(_("The new due date must lie in the future."), "due_at")
     if due_at <= assignment.respond_by:
-        raise DomainError("The review must be due after the respond-by date.", "due_at")
+        raise DomainError(_("The review must be due after the respond-by date."), "due_at")
     previous = assignment.due_at
     assignment.due_at = due_at
     assignment.proposed_due_at = None
@@ -68,7 +70,7 @@ def refuse_proposed_due_date(actor: User, assignment: ReviewAssignment, note: st
                           "change.")
     note = (note or "").replace("\r\n", "\n").strip()
     if len(note) > 5000:
-        raise DomainError("Keep the note under 5,000 characters.", "note")
+        raise DomainError(_("Keep the note under 5,000 characters."), "note")
     assignment.proposed_due_at = None
     audit(actor, "review.proposed_due_date_refused", assignment.submission, reviewer=assignment.label,
           proposed=proposed.date().isoformat(), due=assignment.due_at.date().isoformat(),

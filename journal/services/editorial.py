@@ -6,6 +6,8 @@ Invitations, reviews and decisions after review come with the peer-review servic
 from flask import render_template
 from sqlalchemy import select
 
+from flask_babel import gettext as _
+
 from journal.audit import audit
 from journal.extensions import db
 from journal.mail import external_url, queue_mail
@@ -47,14 +49,14 @@ def assign_handling_editor(actor: User, submission: Submission, editor_id: int,
     authors) is assigned only with an explicit override and a reason, which the audit event records; the authors
     learn nothing of it."""
     if not can(actor, "journal.manage", submission.journal) or not can(actor, "submission.produce", submission):
-        raise PermissionDenied("Only the journal's managing editors assign handling editors.")
+        raise PermissionDenied(_("Only the journal's managing editors assign handling editors."))
     check_version(submission, expected_version)
     if submission.status in (S.DRAFT, S.REJECTED, S.WITHDRAWN, S.PUBLISHED):
         raise DomainError(f"{submission.display_reference} is “{submission.status.label}”; it needs no handling "
                           "editor now.")
     editor = next((u for u in eligible_handling_editors(submission) if u.id == editor_id), None)
     if editor is None:
-        raise DomainError("Choose one of the journal's editors who is not an author of this paper.", "editor_id")
+        raise DomainError(_("Choose one of the journal's editors who is not an author of this paper."), "editor_id")
     if submission.handling_editor_id == editor.id:
         raise DomainError(f"{editor.full_name} handles this paper already.", "editor_id")
     found = conflicts_of(actor, submission, Person.of(editor))
@@ -91,7 +93,7 @@ def desk_reject(actor: User, submission: Submission, *, letter: str, expected_ve
     check_version(submission, expected_version)
     letter = (letter or "").strip()
     if len(letter) < 20:
-        raise DomainError("Write the letter to the authors (why the paper is not sent to review).", "letter")
+        raise DomainError(_("Write the letter to the authors (why the paper is not sent to review)."), "letter")
     transition(actor, submission, "desk_reject")
     decision = Decision(submission=submission, round=max(submission.current_round, 1), editor=actor,
                         kind=DecisionKind.DESK_REJECT, letter=letter)
@@ -154,13 +156,13 @@ def decide(actor: User, submission: Submission, *, kind: DecisionKind | str, let
     check_version(submission, expected_version)
     kind = DecisionKind(kind)
     if kind is DecisionKind.DESK_REJECT:
-        raise DomainError("A paper under review is rejected with “Reject”, not without review.", "kind")
+        raise DomainError(_("A paper under review is rejected with “Reject”, not without review."), "kind")
     letter, override_reason = (letter or "").strip(), (override_reason or "").strip()
     if len(letter) < 20:
-        raise DomainError("Write the decision letter to the authors.", "letter")
+        raise DomainError(_("Write the decision letter to the authors."), "letter")
     without_review = submission.status is S.SUBMITTED
     if without_review and submission.current_round < 2:
-        raise DomainError("A first submission is sent to review or rejected without review before any decision.")
+        raise DomainError(_("A first submission is sent to review or rejected without review before any decision."))
     reviews = [] if without_review else submitted_reviews(submission)
     required = submission.journal.reviews_required
     if not without_review and len(reviews) < required and not override_reason:
@@ -226,12 +228,12 @@ def recommend(actor: User, submission: Submission, *, kind: DecisionKind | str, 
     letter; the managing editors are told and confirm it or decide otherwise."""
     check_version(submission, expected_version)
     if not can(actor, "submission.recommend", submission):
-        raise PermissionDenied("Only the handling editor of a journal whose editors recommend records a "
-                               "recommendation; managing editors decide.")
+        raise PermissionDenied(_("Only the handling editor of a journal whose editors recommend records a "
+                               "recommendation; managing editors decide."))
     try:
         kind = DecisionKind(kind)
     except ValueError:
-        raise DomainError("Choose the decision you recommend.", "kind") from None
+        raise DomainError(_("Choose the decision you recommend."), "kind") from None
     allowed = recommendation_kinds(submission)
     if not allowed:
         raise DomainError(f"{submission.display_reference} is “{submission.status.label}”; there is no decision "
@@ -242,7 +244,7 @@ def recommend(actor: User, submission: Submission, *, kind: DecisionKind | str, 
                           else "A paper under review is recommended for acceptance, revision or rejection.", "kind")
     reasons = (reasons or "").strip()
     if len(reasons) < 10:
-        raise DomainError("Give the reasons for your recommendation: the managing editor reads them.", "reasons")
+        raise DomainError(_("Give the reasons for your recommendation: the managing editor reads them."), "reasons")
     previous = pending_recommendation(submission)
     if previous is not None:
         previous.status = RecommendationStatus.WITHDRAWN

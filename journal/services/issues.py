@@ -12,6 +12,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from flask_babel import gettext as _
+
 from journal.audit import audit
 from journal.extensions import db
 from journal.mail import external_url, queue_mail
@@ -43,7 +45,7 @@ def issues_of(journal: Journal) -> list[Issue]:
 def get_issue(journal: Journal, issue_id: int) -> Issue:
     issue = db.session.get(Issue, issue_id)
     if issue is None or issue.journal_id != journal.id:
-        raise NotFound("There is no such issue.")
+        raise NotFound(_("There is no such issue."))
     return issue
 
 
@@ -71,7 +73,7 @@ def check_issue_version(issue: Issue, expected_version: int | None) -> None:
 
 def _require_manager(actor: User, journal: Journal) -> None:
     if not can(actor, "journal.production", journal):
-        raise PermissionDenied("Only the journal's managing editors manage its issues.")
+        raise PermissionDenied(_("Only the journal's managing editors manage its issues."))
 
 
 # --- creating and editing issues -------------------------------------------------------------------------
@@ -126,7 +128,7 @@ def update_issue(actor: User, issue: Issue, *, volume, number, year, title: str 
     _require_manager(actor, issue.journal)
     values = _clean_issue(volume, number, year, title, description)
     if issue.is_published and any(values[k] != getattr(issue, k) for k in ("volume", "number", "year")):
-        raise DomainError("A published issue keeps its volume, number and year: readers cite them.", "volume")
+        raise DomainError(_("A published issue keeps its volume, number and year: readers cite them."), "volume")
     _check_unique(issue.journal, values["volume"], values["number"], issue)
     changed = sorted(k for k, v in values.items() if getattr(issue, k) != v)
     for name in changed:
@@ -144,9 +146,9 @@ def _page(value, name: str) -> int | None:
     try:
         page = int(value)
     except (TypeError, ValueError):
-        raise DomainError("Give the page as a whole number.", name) from None
+        raise DomainError(_("Give the page as a whole number."), name) from None
     if page < 1:
-        raise DomainError("Pages are counted from 1.", name)
+        raise DomainError(_("Pages are counted from 1."), name)
     return page
 
 
@@ -167,12 +169,12 @@ def schedule_article(actor: User, article: Article, *, issue_id: int, first_page
     require_in_production(article)
     issue = db.session.get(Issue, issue_id) if issue_id else None
     if issue is None or issue.journal_id != article.journal_id:
-        raise DomainError("Choose one of the journal's issues.", "issue_id")
+        raise DomainError(_("Choose one of the journal's issues."), "issue_id")
     if issue.is_published:
         raise DomainError(f"{issue.label} is published; choose a draft issue.", "issue_id")
     first, last = _page(first_page, "first_page"), _page(last_page, "last_page")
     if (first is None) != (last is None):
-        raise DomainError("Give both the first and the last page, or neither.",
+        raise DomainError(_("Give both the first and the last page, or neither."),
                           "last_page" if first is not None else "first_page")
     if first is not None and first > last:
         raise DomainError(f"The last page ({last}) comes before the first ({first}).", "last_page")
@@ -188,7 +190,7 @@ def schedule_article(actor: User, article: Article, *, issue_id: int, first_page
     if section_id:
         section = db.session.get(Section, section_id)
         if section is None or section.journal_id != article.journal_id:
-            raise DomainError("Choose one of the journal's sections.", "section_id")
+            raise DomainError(_("Choose one of the journal's sections."), "section_id")
     moved = article.issue_id != issue.id
     if moved:
         last_position = db.session.scalar(select(func.max(Article.position)).where(Article.issue_id == issue.id))
@@ -215,7 +217,7 @@ def move_article(actor: User, issue: Issue, article_id: int, offset: int,
     ordered = toc(issue)
     article = next((a for a in ordered if a.id == article_id), None)
     if article is None:
-        raise NotFound("That article is not in this issue.")
+        raise NotFound(_("That article is not in this issue."))
     same_section = [a for a in ordered if a.section_id == article.section_id]
     index = same_section.index(article)
     target = max(0, min(len(same_section) - 1, index + (1 if offset > 0 else -1)))
@@ -340,8 +342,8 @@ def publish_issue(actor: User, issue: Issue, *, expected_version: int | None = N
     try:
         db.session.flush()
     except IntegrityError:  # a DOI given by another publication at the same moment
-        raise DomainError("Nothing was published: a DOI of this issue was given to another article a moment "
-                          "ago. Please try again.") from None
+        raise DomainError(_("Nothing was published: a DOI of this issue was given to another article a moment "
+                          "ago. Please try again.")) from None
     return articles
 
 

@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from flask_babel import gettext as _
+
 from journal import pdf
 from journal.audit import audit
 from journal.extensions import db
@@ -56,7 +58,7 @@ def get_article(article_id: int) -> Article:
         .options(selectinload(Article.versions), selectinload(Article.submission).selectinload(Submission.contributors))
     )
     if article is None:
-        raise NotFound("There is no such article.")
+        raise NotFound(_("There is no such article."))
     return article
 
 
@@ -70,15 +72,15 @@ def check_article_version(article: Article, expected_version: int | None) -> Non
 def require_producer(actor: User, article: Article) -> None:
     """Production is the managing editors' work, and never on their own paper."""
     if not can(actor, "article.produce", article):
-        raise PermissionDenied("Only the journal's managing editors work on production, and not on their own "
-                               "paper.")
+        raise PermissionDenied(_("Only the journal's managing editors work on production, and not on their own "
+                               "paper."))
 
 
 def require_in_production(article: Article) -> None:
     """A published article changes only by a correction."""
     if article.is_public:
-        raise DomainError("The article is published: change it with a correction (a new version with a note), "
-                          "not in production.")
+        raise DomainError(_("The article is published: change it with a correction (a new version with a note), "
+                          "not in production."))
 
 
 def missing_for_publication(article: Article) -> list[str]:
@@ -165,9 +167,9 @@ def _clean_contributors(rows: list[dict]) -> list[dict]:
             raise DomainError(f"Author {number}: the name or affiliation is too long.", "contributors")
         clean.append(values)
     if not clean:
-        raise DomainError("List the authors.", "contributors")
+        raise DomainError(_("List the authors."), "contributors")
     if sum(1 for c in clean if c["corresponding"]) != 1:
-        raise DomainError("Mark exactly one author as the corresponding author.", "contributors")
+        raise DomainError(_("Mark exactly one author as the corresponding author."), "contributors")
     return clean
 
 
@@ -180,19 +182,19 @@ def clean_metadata(*, title: str, abstract: str, keywords: str | list[str], cont
     field."""
     title = " ".join((title or "").split())
     if not title:
-        raise DomainError("Give the title.", "title")
+        raise DomainError(_("Give the title."), "title")
     if len(title) > 500:
-        raise DomainError("Please keep the title under 500 characters.", "title")
+        raise DomainError(_("Please keep the title under 500 characters."), "title")
     abstract = (abstract or "").strip()
     if not abstract:
-        raise DomainError("Give the abstract.", "abstract")
+        raise DomainError(_("Give the abstract."), "abstract")
     try:
         keywords = parse_keywords(keywords, limit=20)
     except ValueError as exc:
         raise DomainError(str(exc), "keywords") from None
     licence = (licence or "").strip()
     if not licence or len(licence) > 40:
-        raise DomainError("Choose the licence.", "licence")
+        raise DomainError(_("Choose the licence."), "licence")
     return {
         **clean_translation(language or "en", translated_language, translated_title, translated_abstract,
                             translated_keywords),
@@ -219,7 +221,7 @@ def start_production(actor: User, submission: Submission, *, expected_version: i
     """An accepted paper enters production: the article and its version 1, prefilled from the submission."""
     check_version(submission, expected_version)
     if not can(actor, "submission.produce", submission):
-        raise PermissionDenied("Only the journal's managing editors start production, and not on their own paper.")
+        raise PermissionDenied(_("Only the journal's managing editors start production, and not on their own paper."))
     if submission.status not in (S.ACCEPTED, S.SCHEDULED):
         raise DomainError(f"{submission.display_reference} is “{submission.status.label}”: only an accepted paper "
                           "goes into production.")
@@ -295,8 +297,8 @@ def store_galley(actor: User, article: Article, stream: BinaryIO, original_name:
                 then(galley)
                 db.session.commit()
         except StaleDataError:
-            raise ConcurrentChange("Someone else changed this article a moment ago, so the galley was not saved. "
-                                   "Please look at it again and upload the file once more.") from None
+            raise ConcurrentChange(_("Someone else changed this article a moment ago, so the galley was not saved. "
+                                   "Please look at it again and upload the file once more.")) from None
     return galley
 
 

@@ -1,6 +1,8 @@
 """The proofs: the galley and the confirmed metadata go to the corresponding author, who approves them or sends
 corrections as text; the editor who sent them (else the managing editors) hears the answer."""
 
+from flask_babel import gettext as _
+
 from journal.audit import audit
 from journal.mail import external_url, queue_mail
 from journal.models import Article, ArticleStatus, User, utcnow
@@ -41,7 +43,7 @@ def request_proofs(actor: User, article: Article, *, expected_version: int | Non
 
 def _require_proofs_waiting(actor: User, article: Article) -> None:
     if not can(actor, "submission.proofs", article.submission):
-        raise PermissionDenied("Only the corresponding author approves the proofs or sends corrections.")
+        raise PermissionDenied(_("Only the corresponding author approves the proofs or sends corrections."))
     if article.status is not A.PROOFS_REQUESTED:
         raise DomainError({
             A.PROOFS_APPROVED: "You have approved these proofs already.",
@@ -82,10 +84,10 @@ def send_proof_corrections(actor: User, article: Article, *, corrections: str,
     _require_proofs_waiting(actor, article)
     corrections = (corrections or "").strip()
     if len(corrections) < 5:
-        raise DomainError("Write the corrections (page, line, what should change).", "corrections")
+        raise DomainError(_("Write the corrections (page, line, what should change)."), "corrections")
     if len(corrections) > 20_000:
-        raise DomainError("Please keep the corrections under 20,000 characters, or send the longest ones as a "
-                          "list of the pages concerned.", "corrections")
+        raise DomainError(_("Please keep the corrections under 20,000 characters, or send the longest ones as a "
+                          "list of the pages concerned."), "corrections")
     article.status = A.CORRECTIONS_SENT
     article.proof_corrections = corrections
     article.proof_corrections_at = utcnow()

@@ -7,6 +7,8 @@ Shared by peer review (journal/services/reviews.py) and by what each side sees o
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from flask_babel import gettext as _
+
 from journal.extensions import db
 from journal.models import AssignmentStatus, Review, ReviewAssignment, ReviewRound, Submission, User
 from journal.permissions import can
@@ -28,9 +30,9 @@ def assignments_of(submission: Submission) -> list[ReviewAssignment]:
 def check_reviewer(actor: User, assignment: ReviewAssignment) -> Review:
     """The reviewer's own accepted assignment, not yet submitted: its draft review, begun empty if there is none."""
     if not can(actor, "assignment.review", assignment):
-        raise PermissionDenied("This review is not yours.")
+        raise PermissionDenied(_("This review is not yours."))
     if assignment.status is A.SUBMITTED:
-        raise DomainError("This review has been submitted; it can no longer be changed.")
+        raise DomainError(_("This review has been submitted; it can no longer be changed."))
     if assignment.status is not A.ACCEPTED:
         raise DomainError(f"This assignment is “{assignment.status.label}”; there is no review to write.")
     if assignment.review is None:

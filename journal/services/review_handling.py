@@ -3,6 +3,8 @@ correcting the comments the authors get (and reverting the correction), and rati
 
 from datetime import timedelta
 
+from flask_babel import gettext as _
+
 from journal.audit import audit, excerpt
 from journal.mail import external_url, queue_mail
 from journal.models import AssignmentStatus, Review, ReviewAssignment, SubmissionStatus, User, utcnow
@@ -69,9 +71,9 @@ def return_review(actor: User, assignment: ReviewAssignment, request: str) -> Re
     _check_round_open(assignment)
     request = (request or "").replace("\r\n", "\n").strip()
     if len(request) < 10:
-        raise DomainError("Tell the reviewer what to change (at least a sentence).", "request")
+        raise DomainError(_("Tell the reviewer what to change (at least a sentence)."), "request")
     if len(request) > 10_000:
-        raise DomainError("Keep the request under 10,000 characters.", "request")
+        raise DomainError(_("Keep the request under 10,000 characters."), "request")
     now = utcnow()
     previous_due = assignment.due_at
     assignment.due_at = max(assignment.due_at, as_deadline((now + timedelta(days=RETURN_MIN_DAYS)).date()))
@@ -110,16 +112,16 @@ def correct_review(actor: User, assignment: ReviewAssignment, text: str) -> Revi
     _check_round_open(assignment)
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
-        raise DomainError("The corrected text cannot be empty. To keep this review from the authors, stop sharing "
-                          "it instead.", "text")
+        raise DomainError(_("The corrected text cannot be empty. To keep this review from the authors, stop sharing "
+                          "it instead."), "text")
     if len(text) > 100_000:
-        raise DomainError("Keep the text under 100,000 characters.", "text")
+        raise DomainError(_("Keep the text under 100,000 characters."), "text")
     if _same_text(text, review.comments_to_authors):
         if review.corrected_comments is None:
-            raise DomainError("This is the reviewer's text unchanged: there is nothing to correct.", "text")
+            raise DomainError(_("This is the reviewer's text unchanged: there is nothing to correct."), "text")
         return _revert(actor, assignment, review)
     if review.corrected_comments is not None and _same_text(text, review.corrected_comments):
-        raise DomainError("This is the corrected text already: nothing changed.", "text")
+        raise DomainError(_("This is the corrected text already: nothing changed."), "text")
     import difflib
 
     before = review.comments_for_authors.replace("\r\n", "\n").strip()
@@ -153,9 +155,9 @@ def _rating(value, field: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise DomainError("Ratings are whole numbers from 1 to 5.", field) from None
+        raise DomainError(_("Ratings are whole numbers from 1 to 5."), field) from None
     if not 1 <= number <= 5:
-        raise DomainError("Ratings are whole numbers from 1 to 5.", field)
+        raise DomainError(_("Ratings are whole numbers from 1 to 5."), field)
     return number
 
 

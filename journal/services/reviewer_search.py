@@ -25,6 +25,8 @@ from datetime import datetime
 
 from sqlalchemy import String, cast, func, or_, select
 
+from flask_babel import gettext as _
+
 from journal.extensions import db
 from journal.models import AssignmentStatus, Membership, ReviewAssignment, Role, Submission, User
 from journal.models.reviews import ENDED_STATUSES, OPEN_STATUSES
@@ -284,7 +286,7 @@ def find_reviewers(actor: User, submission: Submission, *, text: str = "", scope
     With no text, the journal's reviewer pool, ranked; with text, only people whose name, email address or
     expertise keywords contain every typed word. Searching everyone with an account needs two characters."""
     if not can(actor, "submission.decide", submission):
-        raise PermissionDenied("Only the handling editor or a managing editor looks for this paper's reviewers.")
+        raise PermissionDenied(_("Only the handling editor or a managing editor looks for this paper's reviewers."))
     sees_authors = can(actor, "submission.see_authors", submission)
     text = " ".join((text or "").split())[:200]
     scope = scope if scope in SCOPES else SCOPE_JOURNAL

@@ -6,6 +6,8 @@ Mails and audit events never name the paper's authors to a reviewer, nor a revie
 
 from sqlalchemy import func, select
 
+from flask_babel import gettext as _
+
 from journal.audit import audit
 from journal.extensions import db
 from journal.mail import queue_mail
@@ -45,7 +47,7 @@ def _clean_scores(scores: dict | None) -> dict[str, int]:
         except (TypeError, ValueError):
             raise DomainError(f"Scores are whole numbers from 1 to 5.", key) from None
         if not 1 <= number <= 5:
-            raise DomainError("Scores are whole numbers from 1 to 5.", key)
+            raise DomainError(_("Scores are whole numbers from 1 to 5."), key)
         cleaned[key] = number
     return cleaned
 
@@ -62,7 +64,7 @@ def save_review(actor: User, assignment: ReviewAssignment, *, scores: dict | Non
         try:
             review.recommendation = Recommendation(recommendation) if recommendation else None
         except ValueError:
-            raise DomainError("Choose one of the recommendations.", "recommendation") from None
+            raise DomainError(_("Choose one of the recommendations."), "recommendation") from None
     if comments_to_authors is not None:
         review.comments_to_authors = comments_to_authors.strip()[:100_000]
     if confidential_comments is not None:
@@ -84,11 +86,11 @@ def submit_review(actor: User, assignment: ReviewAssignment) -> Review:
     if missing:
         raise DomainError(f"Score every criterion before submitting (missing: {', '.join(missing)}).", "scores")
     if review.recommendation is None:
-        raise DomainError("Choose your recommendation before submitting.", "recommendation")
+        raise DomainError(_("Choose your recommendation before submitting."), "recommendation")
     if len(review.comments_to_authors.strip()) < 20:
-        raise DomainError("Write your comments to the authors before submitting.", "comments_to_authors")
+        raise DomainError(_("Write your comments to the authors before submitting."), "comments_to_authors")
     if assignment.submission.status is not SubmissionStatus.UNDER_REVIEW:
-        raise DomainError("This paper is no longer under review; the editors have decided already.")
+        raise DomainError(_("This paper is no longer under review; the editors have decided already."))
     _check_attachment_seen(assignment)
     now = utcnow()
     review.submitted_at = now

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from flask_babel import gettext as _
+
 from journal.audit import audit
 from journal.extensions import db
 from journal.models import (AssignmentStatus, Decision, FileKind, ReviewAssignment, ReviewMode, Submission,
@@ -58,7 +60,7 @@ def remove_review_attachment(actor, assignment: ReviewAssignment) -> None:
     check_reviewer(actor, assignment)
     file = attachment_of(assignment)
     if file is None:
-        raise DomainError("There is no attachment to remove.", "attachment")
+        raise DomainError(_("There is no attachment to remove."), "attachment")
     key = file.storage_key
     audit(actor, "review.attachment_removed", assignment.submission, reviewer=assignment.label,
           round=assignment.round.number)
@@ -78,10 +80,10 @@ def confirm_review_attachment(actor, assignment: ReviewAssignment, file_id: int 
     check_reviewer(actor, assignment)
     file = attachment_of(assignment)
     if file is None:
-        raise DomainError("There is no attachment to confirm.", "attachment")
+        raise DomainError(_("There is no attachment to confirm."), "attachment")
     if file.id != file_id:
-        raise DomainError("The attachment changed since this page was shown: read what was found in it, then "
-                          "confirm again.", "share_attachment")
+        raise DomainError(_("The attachment changed since this page was shown: read what was found in it, then "
+                          "confirm again."), "share_attachment")
     if file.withheld_for_names:
         file.names_confirmed_at = utcnow()
         # Where, not what: the history names no reviewer.
@@ -183,7 +185,7 @@ def shared_attachment(submission: Submission, file_id: int) -> SubmissionFile:
         for review in reviews:
             if review.attachment is not None and review.attachment.id == file_id:
                 return review.attachment
-    raise NotFound("There is no such file.")
+    raise NotFound(_("There is no such file."))
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,7 @@ def attachment_for_reviewer(assignment: ReviewAssignment, file_id: int) -> Submi
     for review in (seen.other_reviews or []) if seen else []:
         if review.attachment is not None and review.attachment.id == file_id:
             return review.attachment
-    raise NotFound("There is no such file.")
+    raise NotFound(_("There is no such file."))
 
 
 def decisions_for(assignments: list[ReviewAssignment]) -> dict[tuple[int, int], Decision]:

@@ -9,6 +9,8 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, or_, select
 
+from flask_babel import gettext as _
+
 from journal.audit import audit
 from journal.extensions import db
 from journal.models import SignIn, User, utcnow
@@ -125,7 +127,7 @@ def end_sign_in(user: User, sign_in_id: int) -> SignIn:
     """End one of the user's own sign-ins (another device, or this one)."""
     sign_in = db.session.get(SignIn, sign_in_id)
     if sign_in is None or sign_in.user_id != user.id or sign_in.ended_at is not None:
-        raise NotFound("That device is signed out already.")
+        raise NotFound(_("That device is signed out already."))
     _end(user, sign_in, "signed out from the sessions page")
     return sign_in
 

@@ -12,6 +12,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from flask_babel import gettext as _
+
 from journal.audit import audit
 from journal.extensions import db
 from journal.mail import external_url, queue_mail
@@ -44,13 +46,13 @@ def get_submission(submission_id: int) -> Submission:
                  selectinload(Submission.journal), selectinload(Submission.section))
     )
     if submission is None:
-        raise NotFound("There is no such submission.")
+        raise NotFound(_("There is no such submission."))
     return submission
 
 
 def require_author(actor: User, submission: Submission, *, editable: bool = True) -> None:
     if not can(actor, "submission.author", submission):
-        raise PermissionDenied("Only the submitting author changes this submission.")
+        raise PermissionDenied(_("Only the submitting author changes this submission."))
     if editable and submission.status not in EDITABLE:
         raise DomainError(f"{submission.display_reference} is “{submission.status.label}”; it can no longer be "
                           "changed.")
@@ -59,7 +61,7 @@ def require_author(actor: User, submission: Submission, *, editable: bool = True
 def require_draft(actor: User, submission: Submission) -> None:
     require_author(actor, submission)
     if submission.status is not S.DRAFT:
-        raise DomainError("The authors and the journal section can be changed only before the first submission.")
+        raise DomainError(_("The authors and the journal section can be changed only before the first submission."))
 
 
 def upload_round(submission: Submission) -> int:
@@ -177,10 +179,10 @@ def contributor_for_token(token: str) -> Contributor:
     try:
         data = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="journal.contributor-objection").loads(token)
     except BadSignature:
-        raise NotFound("This link is not valid.") from None
+        raise NotFound(_("This link is not valid.")) from None
     contributor = db.session.get(Contributor, data["c"])
     if contributor is None or contributor.email != data["e"]:
-        raise NotFound("This link is no longer valid: the author list has changed.")
+        raise NotFound(_("This link is no longer valid: the author list has changed."))
     return contributor
 
 
@@ -249,7 +251,7 @@ def withdraw(actor: User, submission: Submission, *, reason: str, expected_versi
     """Before a final decision the authors may withdraw, saying why; the editors are told."""
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Please say why you withdraw the submission.", "reason")
+        raise DomainError(_("Please say why you withdraw the submission."), "reason")
     require_author(actor, submission, editable=False)
     check_version(submission, expected_version)
     submission.withdraw_reason = reason

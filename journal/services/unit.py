@@ -4,6 +4,8 @@ import functools
 
 from sqlalchemy.orm.exc import StaleDataError
 
+from flask_babel import gettext as _
+
 from journal.extensions import db
 from journal.services.errors import ConcurrentChange
 
@@ -20,8 +22,8 @@ def transactional(fn):
         except StaleDataError:
             # Optimistic locking: another request committed a newer version of the same row first.
             db.session.rollback()
-            raise ConcurrentChange("Someone else changed this a moment ago, so nothing was saved. Please look at "
-                                   "it again before you act.") from None
+            raise ConcurrentChange(_("Someone else changed this a moment ago, so nothing was saved. Please look at "
+                                   "it again before you act.")) from None
         except BaseException:
             db.session.rollback()
             raise
