@@ -60,5 +60,5 @@ def parse_keywords(value: str | list[str] | None, *, limit: int = 20) -> list[st
             seen.add(keyword.casefold())
             keywords.append(keyword)
     if len(keywords) > limit:
-        raise ValueError(f"Please give at most {limit} keywords.")
+        raise ValueError(_("Please give at most %(limit)s keywords.", limit=limit))
     return keywords

@@ -14,8 +14,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from babel import dates
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import and_, or_, select
@@ -27,7 +25,7 @@ from journal.models import (AssignmentStatus, EditorRecommendation, Journal, Mem
                             RecommendationStatus, ReviewAssignment, ReviewRound, Role, SentReminder, Submission,
                             SubmissionStatus, User, utcnow)
 from journal.permissions import is_contributor
-from journal.services.scheduled_runs import ReminderReport, TakenByOtherRun, claim_key, relative_day
+from journal.services.scheduled_runs import LongDate, ReminderReport, TakenByOtherRun, claim_key, relative_day
 from journal.services.unit import transactional
 
 A = AssignmentStatus
@@ -94,20 +92,6 @@ SECTIONS = (
 )
 
 
-class _Day:
-    """A date in a digest note, written when the note is: as the reader's language writes dates (English: 5 December
-    2026)."""
-
-    def __init__(self, moment: datetime):
-        self.moment = moment
-
-    def __str__(self) -> str:
-        locale = get_locale()
-        if locale is None or locale.language == "en":
-            return f"{self.moment:%-d %B %Y}"
-        return dates.format_date(self.moment, "long", locale=locale)
-
-
 def _days_since(moment: datetime, now: datetime) -> str:
     days = (now.astimezone(UTC).date() - moment.astimezone(UTC).date()).days
     return relative_day(-days)
@@ -146,13 +130,13 @@ def _collect_stalled(now: datetime) -> tuple[dict[int, _Stalled], dict[int, Subm
         reminded = assignment.reminders_sent
         who = f"{assignment.label} ({assignment.reviewer_name})"
         if assignment.status is A.INVITED:
-            values = {"who": who, "date": _Day(assignment.respond_by), "when": _days_since(assignment.respond_by, now)}
+            values = {"who": who, "date": LongDate(assignment.respond_by), "when": _days_since(assignment.respond_by, now)}
             note("invitations", assignment.submission, lazy_ngettext(
                 "%(who)s: answer was due %(date)s, %(when)s; reminded %(num)d time",
                 "%(who)s: answer was due %(date)s, %(when)s; reminded %(num)d times", reminded, **values)
                 if reminded else _l("%(who)s: answer was due %(date)s, %(when)s", **values))
         else:
-            values = {"who": who, "date": _Day(assignment.due_at), "when": _days_since(assignment.due_at, now)}
+            values = {"who": who, "date": LongDate(assignment.due_at), "when": _days_since(assignment.due_at, now)}
             note("overdue_reviews", assignment.submission, lazy_ngettext(
                 "%(who)s: review was due %(date)s, %(when)s; reminded %(num)d time",
                 "%(who)s: review was due %(date)s, %(when)s; reminded %(num)d times", reminded, **values)
@@ -192,7 +176,7 @@ def _collect_stalled(now: datetime) -> tuple[dict[int, _Stalled], dict[int, Subm
             note("decisions", submission, lazy_ngettext(
                 "%(num)d review in (%(required)d required), enough since %(date)s",
                 "%(num)d reviews in (%(required)d required), enough since %(date)s", len(times),
-                required=submission.journal.reviews_required, date=_Day(times[required - 1])))
+                required=submission.journal.reviews_required, date=LongDate(times[required - 1])))
 
     # 4. Revisions the authors have not sent.
     for submission in db.session.scalars(
@@ -201,7 +185,7 @@ def _collect_stalled(now: datetime) -> tuple[dict[int, _Stalled], dict[int, Subm
         .order_by(Submission.status_changed_at)
     ):
         note("revisions", submission, _l("revision requested %(date)s, %(when)s",
-                                         date=_Day(submission.status_changed_at),
+                                         date=LongDate(submission.status_changed_at),
                                          when=_days_since(submission.status_changed_at, now)))
 
     # 5. Recommendations a managing editor has to confirm or change.

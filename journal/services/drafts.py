@@ -22,7 +22,7 @@ STEPS = ("start", "metadata", "files", "declarations", "review")
 def start_submission(actor: User, journal: Journal, *, section_id: int | None, checklist_confirmed: bool) -> Submission:
     """A new draft; the submitter is its first author and corresponding author."""
     if not can(actor, "journal.submit", journal):
-        raise PermissionDenied(f"{journal.title} does not accept submissions at the moment.")
+        raise PermissionDenied(_("%(journal)s does not accept submissions at the moment.", journal=journal.title))
     section = _section_of(journal, section_id)
     _check_checklist(journal, checklist_confirmed)
     submission = Submission(

@@ -52,16 +52,15 @@ def assign_handling_editor(actor: User, submission: Submission, editor_id: int,
         raise PermissionDenied(_("Only the journal's managing editors assign handling editors."))
     check_version(submission, expected_version)
     if submission.status in (S.DRAFT, S.REJECTED, S.WITHDRAWN, S.PUBLISHED):
-        raise DomainError(f"{submission.display_reference} is “{submission.status.label}”; it needs no handling "
-                          "editor now.")
+        raise DomainError(_("%(reference)s is “%(status)s”; it needs no handling editor now.", reference=submission.display_reference, status=submission.status.label))
     editor = next((u for u in eligible_handling_editors(submission) if u.id == editor_id), None)
     if editor is None:
         raise DomainError(_("Choose one of the journal's editors who is not an author of this paper."), "editor_id")
     if submission.handling_editor_id == editor.id:
-        raise DomainError(f"{editor.full_name} handles this paper already.", "editor_id")
+        raise DomainError(_("%(name)s handles this paper already.", name=editor.full_name), "editor_id")
     found = conflicts_of(actor, submission, Person.of(editor))
     if any(c.blocks for c in found):
-        raise DomainError(f"{editor.full_name} is an author of this paper and cannot handle it.", "editor_id")
+        raise DomainError(_("%(name)s is an author of this paper and cannot handle it.", name=editor.full_name), "editor_id")
     override_payload = require_override([(editor.full_name, found)], override=override, reason=override_reason)
     previous = submission.handling_editor
     submission.handling_editor = editor
@@ -236,8 +235,7 @@ def recommend(actor: User, submission: Submission, *, kind: DecisionKind | str, 
         raise DomainError(_("Choose the decision you recommend."), "kind") from None
     allowed = recommendation_kinds(submission)
     if not allowed:
-        raise DomainError(f"{submission.display_reference} is “{submission.status.label}”; there is no decision "
-                          "to recommend now.")
+        raise DomainError(_("%(reference)s is “%(status)s”; there is no decision to recommend now.", reference=submission.display_reference, status=submission.status.label))
     if kind not in allowed:
         raise DomainError("At screening you may recommend rejection without review, or send the paper to review "
                           "yourself." if allowed == [DecisionKind.DESK_REJECT]

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from journal.audit import audit
 from journal.extensions import db
@@ -29,6 +30,7 @@ from journal.services.conflicts import Conflict, Person, conflicts_for, conflict
 from journal.services.errors import DomainError, NotFound, PermissionDenied
 from journal.services.handlers import managing_editors_of
 from journal.services.review_assignments import assignments_of
+from journal.services.scheduled_runs import long_date
 from journal.services.unit import transactional
 
 
@@ -117,8 +119,7 @@ def _invite(actor: User, submission: Submission, *, user_id: int | None = None, 
     event records. Returns the assignment and the invitation token (mailed; not stored)."""
     check_decides(actor, submission)
     if submission.status is not SubmissionStatus.UNDER_REVIEW:
-        raise DomainError(f"{submission.display_reference} is “{submission.status.label}”; reviewers are invited "
-                          "while it is under review.")
+        raise DomainError(_("%(reference)s is “%(status)s”; reviewers are invited while it is under review.", reference=submission.display_reference, status=submission.status.label))
     round_ = current_round(submission)
     if round_ is None:
         raise DomainError(_("This submission has no open review round."))
@@ -145,8 +146,8 @@ def _invite(actor: User, submission: Submission, *, user_id: int | None = None, 
     for other in db.session.scalars(select(ReviewAssignment).where(ReviewAssignment.round_id == round_.id)):
         same = (user is not None and other.reviewer_id == user.id) or other.invitee_email == address
         if same and other.status not in ENDED_STATUSES:
-            raise DomainError(f"{other.reviewer_name} has been invited in this round already "
-                              f"({other.status.label.lower()}).", field)
+            raise DomainError(_("%(name)s has been invited in this round already (%(status)s).",
+                                name=other.reviewer_name, status=other.status.label.lower()), field)
 
     now = utcnow()
     journal = submission.journal
@@ -206,8 +207,10 @@ def send_to_previous_reviewers(actor: User, submission: Submission, *, expected_
                        conflicts_for(actor, submission, [Person.of(r) for r in reviewers])))
     authors = [name for name, found in flagged if any(c.blocks for c in found)]
     if authors:
-        raise DomainError(f"{', '.join(authors)} is now an author of the paper and cannot review it; invite "
-                          "reviewers one by one.")
+        raise DomainError(ngettext("%(names)s is now an author of the paper and cannot review it; invite "
+                                   "reviewers one by one.",
+                                   "%(names)s are now authors of the paper and cannot review it; invite "
+                                   "reviewers one by one.", len(authors), names=", ".join(authors)))
     require_override(flagged, override=override, reason=override_reason)
     transition(actor, submission, "send_to_review", round=submission.current_round)
     for reviewer in reviewers:
@@ -236,16 +239,16 @@ def invitation_for_token(token: str) -> ReviewAssignment:
         raise DomainError(_("This invitation was cancelled by the editors: your review is no longer needed. "
                           "Thank you all the same."))
     if assignment.status is A.INVITED and utcnow() > link_closes_at(assignment):
-        raise DomainError("This invitation has expired: its answer was due by "
-                          f"{assignment.respond_by:%-d %B %Y}. Write to the editorial office if you would still "
-                          "like to review.")
+        raise DomainError(_("This invitation has expired: its answer was due by %(date)s. Write to the editorial "
+                            "office if you would still like to review.", date=long_date(assignment.respond_by)))
     return assignment
 
 
 def _open_invitation(token: str) -> ReviewAssignment:
     assignment = invitation_for_token(token)
     if assignment.status is not A.INVITED:
-        raise DomainError(f"You have answered this invitation already ({assignment.status.label.lower()}).")
+        raise DomainError(_("You have answered this invitation already (%(status)s).",
+                            status=assignment.status.label.lower()))
     if assignment.submission.status is not SubmissionStatus.UNDER_REVIEW:
         raise DomainError(_("This paper is no longer under review; your review is not needed. Thank you all the same."))
     return assignment
@@ -345,8 +348,8 @@ def cancel_invitation(actor: User, assignment: ReviewAssignment) -> None:
     submission = assignment.submission
     check_decides(actor, submission)
     if assignment.status not in OPEN_STATUSES:
-        raise DomainError(f"{assignment.label}'s assignment is “{assignment.status.label}”; only open invitations "
-                          "and reviews in progress can be cancelled.")
+        raise DomainError(_("%(reviewer)s's assignment is “%(status)s”; only open invitations and reviews in progress can be "
+                            "cancelled.", reviewer=assignment.label, status=assignment.status.label))
     assignment.status = A.CANCELLED
     assignment.cancelled_at = utcnow()
     audit(actor, "review.cancelled", submission, reviewer=assignment.label)

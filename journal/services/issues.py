@@ -67,8 +67,8 @@ def _toc_key(article: Article):
 
 def check_issue_version(issue: Issue, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != issue.version:
-        raise ConcurrentChange(f"{issue.label} was changed by someone else a moment ago (it is now "
-                               f"“{issue.status.label}”). Please look at it again before you act.")
+        raise ConcurrentChange(_("%(issue)s was changed by someone else a moment ago (it is now “%(status)s”). Please look at it "
+                                 "again before you act.", issue=issue.label, status=issue.status.label))
 
 
 def _require_manager(actor: User, journal: Journal) -> None:
@@ -80,14 +80,19 @@ def _require_manager(actor: User, journal: Journal) -> None:
 
 def _clean_issue(volume, number, year, title: str, description: str) -> dict:
     values = {}
+    whole = {"volume": _("Give the volume as a whole number."), "number": _("Give the number as a whole number."),
+             "year": _("Give the year as a whole number.")}
+    bounds = {"volume": _("The volume is a number from %(low)s to %(high)s."),
+              "number": _("The number is a number from %(low)s to %(high)s."),
+              "year": _("The year is a number from %(low)s to %(high)s.")}
     for name, value, low, high in (("volume", volume, 1, 10_000), ("number", number, 1, 1000),
                                    ("year", year, 1900, 2200)):
         try:
             values[name] = int(value)
         except (TypeError, ValueError):
-            raise DomainError(f"Give the {name} as a whole number.", name) from None
+            raise DomainError(whole[name], name) from None
         if not low <= values[name] <= high:
-            raise DomainError(f"The {name} is a number from {low} to {high}.", name)
+            raise DomainError(bounds[name] % {"low": low, "high": high}, name)
     values["title"] = " ".join((title or "").split())[:255]
     values["description"] = (description or "").strip()[:20_000]
     return values
@@ -99,7 +104,7 @@ def _check_unique(journal: Journal, volume: int, number: int, issue: Issue | Non
     if issue is not None:
         query = query.where(Issue.id != issue.id)
     if db.session.scalar(query):
-        raise DomainError(f"{journal.title} has a Vol. {volume} No. {number} already.", "number")
+        raise DomainError(_("%(journal)s has a Vol. %(volume)s No. %(number)s already.", journal=journal.title, volume=volume, number=number), "number")
 
 
 @transactional
@@ -114,8 +119,8 @@ def create_issue(actor: User, journal: Journal, *, volume, number, year, title: 
     try:
         db.session.flush()
     except IntegrityError:  # created by someone else at the same moment
-        raise DomainError(f"{journal.title} has a Vol. {values['volume']} No. {values['number']} already.",
-                          "number") from None
+        raise DomainError(_("%(journal)s has a Vol. %(volume)s No. %(number)s already.", journal=journal.title,
+                            volume=values["volume"], number=values["number"]), "number") from None
     audit(actor, "issue.created", issue, issue=issue.label)
     return issue
 
@@ -171,21 +176,22 @@ def schedule_article(actor: User, article: Article, *, issue_id: int, first_page
     if issue is None or issue.journal_id != article.journal_id:
         raise DomainError(_("Choose one of the journal's issues."), "issue_id")
     if issue.is_published:
-        raise DomainError(f"{issue.label} is published; choose a draft issue.", "issue_id")
+        raise DomainError(_("%(issue)s is published; choose a draft issue.", issue=issue.label), "issue_id")
     first, last = _page(first_page, "first_page"), _page(last_page, "last_page")
     if (first is None) != (last is None):
         raise DomainError(_("Give both the first and the last page, or neither."),
                           "last_page" if first is not None else "first_page")
     if first is not None and first > last:
-        raise DomainError(f"The last page ({last}) comes before the first ({first}).", "last_page")
+        raise DomainError(_("The last page (%(last)s) comes before the first (%(first)s).", last=last, first=first), "last_page")
     if first is not None:
         overlapping = db.session.scalars(select(Article).where(
             Article.issue_id == issue.id, Article.id != article.id, Article.first_page.is_not(None),
             Article.first_page <= last, Article.last_page >= first).options(selectinload(Article.current_version))
         ).first()
         if overlapping is not None:
-            raise DomainError(f"Pages {first}\u2013{last} overlap “{overlapping.current_version.title}” "
-                              f"(pages {overlapping.pages}) in {issue.label}.", "first_page")
+            raise DomainError(_("Pages %(first)s\u2013%(last)s overlap “%(title)s” (pages %(pages)s) in %(issue)s.",
+                                first=first, last=last, title=overlapping.current_version.title,
+                                pages=overlapping.pages, issue=issue.label), "first_page")
     section = article.section
     if section_id:
         section = db.session.get(Section, section_id)
@@ -213,7 +219,7 @@ def move_article(actor: User, issue: Issue, article_id: int, offset: int,
     check_issue_version(issue, expected_version)
     _require_manager(actor, issue.journal)
     if issue.is_published:
-        raise DomainError(f"{issue.label} is published; its table of contents stays as readers saw it.")
+        raise DomainError(_("%(issue)s is published; its table of contents stays as readers saw it.", issue=issue.label))
     ordered = toc(issue)
     article = next((a for a in ordered if a.id == article_id), None)
     if article is None:

@@ -36,7 +36,7 @@ DEFAULT_SECTIONS = ("Research Article", "Review", "Letter")
 def journal_by_slug(slug: str) -> Journal:
     journal = db.session.scalar(select(Journal).where(Journal.slug == slug))
     if journal is None:
-        raise NotFound(f"There is no journal at “{slug}”.")
+        raise NotFound(_("There is no journal at “%(slug)s”.", slug=slug))
     return journal
 
 
@@ -54,14 +54,15 @@ def parse_reminder_days(value: str | list | None, field: str) -> list[int]:
         try:
             number = int(item)
         except (TypeError, ValueError):
-            raise DomainError(f"“{item}” is not a whole number of days. Write days before (−) and after (+) the "
-                              "date, separated by commas, e.g. “-2, 2”.", field) from None
+            raise DomainError(_("“%(item)s” is not a whole number of days. Write days before (−) and after (+) the date, separated "
+                                "by commas, e.g. “-2, 2”.", item=item), field) from None
         if not -REMINDER_MAX_DAYS <= number <= REMINDER_MAX_DAYS:
-            raise DomainError(f"{number} days is too far: use days from −{REMINDER_MAX_DAYS} to "
-                              f"{REMINDER_MAX_DAYS}.", field)
+            raise DomainError(_("%(number)s days is too far: use days from −%(maximum)s to %(maximum)s.",
+                                number=number, maximum=REMINDER_MAX_DAYS), field)
         days.add(number)
     if len(days) > REMINDER_MAX_COUNT:
-        raise DomainError(f"At most {REMINDER_MAX_COUNT} reminders per date, please (you gave {len(days)}).", field)
+        raise DomainError(_("At most %(maximum)s reminders per date, please (you gave %(count)s).",
+                            maximum=REMINDER_MAX_COUNT, count=len(days)), field)
     return sorted(days)
 
 
@@ -116,7 +117,7 @@ def _clean_settings(values: dict, journal: Journal | None = None) -> dict:
     limits = {"review_days": (1, 365), "response_days": (1, 90), "reviews_required": (0, 10), "page_limit": (1, 2000)}
     for field, (low, high) in limits.items():
         if field in clean and not low <= int(clean[field]) <= high:
-            raise DomainError(f"Choose a number from {low} to {high}.", field)
+            raise DomainError(_("Choose a number from %(low)s to %(high)s.", low=low, high=high), field)
     return {k: v.strip() if isinstance(v, str) else v for k, v in clean.items()}
 
 
@@ -130,7 +131,7 @@ def create_journal(actor: User, *, slug: str, title: str, reference_prefix: str,
     if not SLUG.match(slug) or slug in RESERVED_SLUGS:
         raise DomainError(_("Use lower-case letters, digits and hyphens (e.g. jdse), not a reserved word."), "slug")
     if db.session.scalar(select(func.count()).select_from(Journal).where(Journal.slug == slug)):
-        raise DomainError(f"The address “{slug}” is taken by another journal.", "slug")
+        raise DomainError(_("The address “%(slug)s” is taken by another journal.", slug=slug), "slug")
     values = _clean_settings({"title": title, "reference_prefix": reference_prefix, **settings})
     journal = Journal(slug=slug, **values)
     journal.sections = [Section(title=name, position=i) for i, name in enumerate(sections)]
@@ -172,7 +173,7 @@ def _check_section_title(journal: Journal, title: str, section: Section | None =
         raise DomainError(_("A section needs a title."), "title")
     for other in journal.sections:
         if other is not section and other.title.casefold() == title.casefold():
-            raise DomainError(f"The journal has a section “{other.title}” already.", "title")
+            raise DomainError(_("The journal has a section “%(title)s” already.", title=other.title), "title")
     return title
 
 
@@ -244,7 +245,11 @@ def add_member(actor: User, journal: Journal, *, email: str, role: Role | str) -
     exists = db.session.scalar(select(Membership).where(
         Membership.journal_id == journal.id, Membership.user_id == user.id, Membership.role == role))
     if exists is not None:
-        raise DomainError(f"{user.full_name} is {role.label.lower()} of this journal already.", "email")
+        raise DomainError({
+            Role.MANAGING_EDITOR: _("%(name)s is managing editor of this journal already.", name=user.full_name),
+            Role.EDITOR: _("%(name)s is editor of this journal already.", name=user.full_name),
+            Role.REVIEWER: _("%(name)s is reviewer of this journal already.", name=user.full_name),
+        }[role], "email")
     membership = Membership(user=user, journal=journal, role=role)
     db.session.add(membership)
     db.session.flush()

@@ -65,8 +65,7 @@ def get_article(article_id: int) -> Article:
 def check_article_version(article: Article, expected_version: int | None) -> None:
     """Refuse a form that showed an older state of the article (proofs sent again, a new galley)."""
     if expected_version is not None and expected_version != article.lock_version:
-        raise ConcurrentChange(f"{article.submission.display_reference} changed a moment ago (it is now "
-                               f"“{article.status.label}”). Please look at it again before you act.")
+        raise ConcurrentChange(_("%(reference)s changed a moment ago (it is now “%(status)s”). Please look at it again before you act.", reference=article.submission.display_reference, status=article.status.label))
 
 
 def require_producer(actor: User, article: Article) -> None:
@@ -150,21 +149,20 @@ def _clean_contributors(rows: list[dict]) -> list[dict]:
             continue  # an empty row of the form
         number = len(clean) + 1
         if not values["family_name"]:
-            raise DomainError(f"Author {number}: give the family name.", "contributors")
+            raise DomainError(_("Author %(number)s: give the family name.", number=number), "contributors")
         try:
             values["orcid"] = normalize_orcid(values["orcid"]) or ""
         except ValueError as exc:
             raise DomainError(f"Author {number} ({values['family_name']}): {exc}", "contributors") from None
         values["country"] = values["country"].upper()
         if values["country"] and not re.fullmatch(r"[A-Z]{2}", values["country"]):
-            raise DomainError(f"Author {number}: choose the country from the list.", "contributors")
+            raise DomainError(_("Author %(number)s: choose the country from the list.", number=number), "contributors")
         values["corresponding"] = bool(row.get("corresponding"))
         values["email"] = values["email"].lower() if values["corresponding"] else ""
         if values["corresponding"] and ("@" not in values["email"] or len(values["email"]) > 254):
-            raise DomainError(f"Author {number} is the corresponding author: give their email address, which "
-                              "readers will see.", "contributors")
+            raise DomainError(_("Author %(number)s is the corresponding author: give their email address, which readers will see.", number=number), "contributors")
         if len(values["given_name"]) > 100 or len(values["family_name"]) > 100 or len(values["affiliation"]) > 255:
-            raise DomainError(f"Author {number}: the name or affiliation is too long.", "contributors")
+            raise DomainError(_("Author %(number)s: the name or affiliation is too long.", number=number), "contributors")
         clean.append(values)
     if not clean:
         raise DomainError(_("List the authors."), "contributors")
@@ -223,10 +221,9 @@ def start_production(actor: User, submission: Submission, *, expected_version: i
     if not can(actor, "submission.produce", submission):
         raise PermissionDenied(_("Only the journal's managing editors start production, and not on their own paper."))
     if submission.status not in (S.ACCEPTED, S.SCHEDULED):
-        raise DomainError(f"{submission.display_reference} is “{submission.status.label}”: only an accepted paper "
-                          "goes into production.")
+        raise DomainError(_("%(reference)s is “%(status)s”: only an accepted paper goes into production.", reference=submission.display_reference, status=submission.status.label))
     if article_of(submission) is not None:
-        raise DomainError(f"{submission.reference} is in production already.")
+        raise DomainError(_("%(reference)s is in production already.", reference=submission.reference))
     metadata = metadata_from_submission(submission)
     article = Article(journal_id=submission.journal_id, section_id=submission.section_id, status=A.IN_PRODUCTION,
                       proof_corrections="", retraction_notice="", download_count=0, view_count=0)
@@ -238,7 +235,7 @@ def start_production(actor: User, submission: Submission, *, expected_version: i
     try:
         db.session.flush()
     except IntegrityError:  # another managing editor started it at the same moment
-        raise DomainError(f"{submission.reference} is in production already.") from None
+        raise DomainError(_("%(reference)s is in production already.", reference=submission.reference)) from None
     article.current_version = version
     audit(actor, "article.production_started", article, reference=submission.reference)
     return article

@@ -34,7 +34,7 @@ def check_reviewer(actor: User, assignment: ReviewAssignment) -> Review:
     if assignment.status is A.SUBMITTED:
         raise DomainError(_("This review has been submitted; it can no longer be changed."))
     if assignment.status is not A.ACCEPTED:
-        raise DomainError(f"This assignment is “{assignment.status.label}”; there is no review to write.")
+        raise DomainError(_("This assignment is “%(status)s”; there is no review to write.", status=assignment.status.label))
     if assignment.review is None:
         assignment.review = Review(scores={}, comments_to_authors="", confidential_comments="")
     return assignment.review

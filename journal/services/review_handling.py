@@ -147,7 +147,7 @@ def revert_correction(actor: User, assignment: ReviewAssignment) -> Review:
     review = _submitted_review(actor, assignment)
     _check_round_open(assignment)
     if review.corrected_comments is None:
-        raise DomainError(f"{assignment.label}'s text is not corrected; the authors get the reviewer's original.")
+        raise DomainError(_("%(reviewer)s's text is not corrected; the authors get the reviewer's original.", reviewer=assignment.label))
     return _revert(actor, assignment, review)
 
 
@@ -170,7 +170,7 @@ def rate_review(actor: User, assignment: ReviewAssignment, timeliness: int, qual
     timeliness, quality = _rating(timeliness, "timeliness"), _rating(quality, "quality")
     previous = (assignment.rating_timeliness, assignment.rating_quality)
     if previous == (timeliness, quality):
-        raise DomainError(f"{assignment.label}'s review has this rating already.")
+        raise DomainError(_("%(reviewer)s's review has this rating already.", reviewer=assignment.label))
     assignment.rating_timeliness, assignment.rating_quality = timeliness, quality
     assignment.rated_by = actor
     assignment.rated_at = utcnow()

@@ -45,7 +45,7 @@ def _clean_scores(scores: dict | None) -> dict[str, int]:
         try:
             number = int(value)
         except (TypeError, ValueError):
-            raise DomainError(f"Scores are whole numbers from 1 to 5.", key) from None
+            raise DomainError(_("Scores are whole numbers from 1 to 5.", ), key) from None
         if not 1 <= number <= 5:
             raise DomainError(_("Scores are whole numbers from 1 to 5."), key)
         cleaned[key] = number

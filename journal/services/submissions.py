@@ -54,8 +54,7 @@ def require_author(actor: User, submission: Submission, *, editable: bool = True
     if not can(actor, "submission.author", submission):
         raise PermissionDenied(_("Only the submitting author changes this submission."))
     if editable and submission.status not in EDITABLE:
-        raise DomainError(f"{submission.display_reference} is “{submission.status.label}”; it can no longer be "
-                          "changed.")
+        raise DomainError(_("%(reference)s is “%(status)s”; it can no longer be changed.", reference=submission.display_reference, status=submission.status.label))
 
 
 def require_draft(actor: User, submission: Submission) -> None:
