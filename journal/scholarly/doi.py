@@ -17,6 +17,8 @@ The default `{slug}.{year}.{number:04d}` gives 10.59999/jdse.2026.0042. A patter
 import re
 import string
 
+from flask_babel import gettext as _
+
 PLACEHOLDERS = ("slug", "year", "volume", "issue", "number", "reference", "article")
 UNIQUE_PLACEHOLDERS = {"number", "reference", "article"}
 # Characters Crossref recommends for suffixes; no spaces, no characters that need escaping in URLs.
@@ -41,8 +43,8 @@ def check_doi_pattern(pattern: str | None) -> str:
         raise ValueError(_("A placeholder may only be padded with zeros to a width under 10, like {number:04d}."))
     unknown = sorted(f for f in fields if f not in PLACEHOLDERS)
     if unknown:
-        raise ValueError(f"Unknown placeholder {{{unknown[0]}}}. Use " + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
-                         + ".")
+        raise ValueError(_("Unknown placeholder %(placeholder)s. Use %(placeholders)s.",
+                           placeholder=f"{{{unknown[0]}}}", placeholders=", ".join(f"{{{p}}}" for p in PLACEHOLDERS)))
     if not fields & UNIQUE_PLACEHOLDERS:
         raise ValueError(_("The pattern needs {number}, {reference} or {article}, so that every article gets its "
                          "own DOI."))
@@ -52,8 +54,8 @@ def check_doi_pattern(pattern: str | None) -> str:
         raise ValueError(_("A placeholder's format does not fit its value: {number:04d} pads the number with zeros, "
                          "text placeholders take no number format.")) from None
     if not SUFFIX.match(example) or len(example) > SUFFIX_MAX:
-        raise ValueError(f"It would give “{example}”: use letters, digits and . - _ ; ( ) / : only, at most "
-                         f"{SUFFIX_MAX} characters.")
+        raise ValueError(_("It would give “%(example)s”: use letters, digits and . - _ ; ( ) / : only, at most "
+                           "%(maximum)s characters.", example=example, maximum=SUFFIX_MAX))
     return pattern
 
 

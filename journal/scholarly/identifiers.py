@@ -2,6 +2,7 @@
 
 import re
 
+from flask_babel import gettext as _
 from stdnum import issn as stdnum_issn
 from stdnum.exceptions import ValidationError
 from stdnum.iso7064 import mod_11_2

@@ -7,6 +7,7 @@ from flask import render_template
 from sqlalchemy import select
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from journal.audit import audit
 from journal.extensions import db
@@ -165,9 +166,11 @@ def decide(actor: User, submission: Submission, *, kind: DecisionKind | str, let
     reviews = [] if without_review else submitted_reviews(submission)
     required = submission.journal.reviews_required
     if not without_review and len(reviews) < required and not override_reason:
-        raise DomainError(f"This round has {len(reviews)} submitted review{'s' if len(reviews) != 1 else ''}; the "
-                          f"journal asks for {required}. Wait for the reviews, or give the reason for deciding now.",
-                          "override_reason")
+        raise DomainError(ngettext("This round has %(num)d submitted review; the journal asks for %(required)s. "
+                                   "Wait for the reviews, or give the reason for deciding now.",
+                                   "This round has %(num)d submitted reviews; the journal asks for %(required)s. "
+                                   "Wait for the reviews, or give the reason for deciding now.",
+                                   len(reviews), required=required), "override_reason")
     transition(actor, submission, "decide", target=DECISION_TARGETS[kind], decision=kind.value,
                reviews=len(reviews), override=override_reason or None, without_review=without_review or None)
     decision = Decision(submission=submission, round=submission.current_round, editor=actor, kind=kind, letter=letter)

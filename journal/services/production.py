@@ -153,7 +153,8 @@ def _clean_contributors(rows: list[dict]) -> list[dict]:
         try:
             values["orcid"] = normalize_orcid(values["orcid"]) or ""
         except ValueError as exc:
-            raise DomainError(f"Author {number} ({values['family_name']}): {exc}", "contributors") from None
+            raise DomainError(_("Author %(number)s (%(name)s): %(problem)s", number=number, name=values["family_name"],
+                                problem=exc), "contributors") from None
         values["country"] = values["country"].upper()
         if values["country"] and not re.fullmatch(r"[A-Z]{2}", values["country"]):
             raise DomainError(_("Author %(number)s: choose the country from the list.", number=number), "contributors")
@@ -251,7 +252,8 @@ def _spooled(stream: BinaryIO, limit: int):
         while chunk := stream.read(1024 * 1024):
             size += len(chunk)
             if size > limit:
-                raise DomainError(f"The file is larger than the limit of {limit // (1024 * 1024)} MB.", "galley")
+                raise DomainError(_("The file is larger than the limit of %(megabytes)s MB.",
+                                    megabytes=limit // (1024 * 1024)), "galley")
             spooled.write(chunk)
         spooled.flush()
         spooled.seek(0)

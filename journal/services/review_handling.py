@@ -4,6 +4,7 @@ correcting the comments the authors get (and reverting the correction), and rati
 from datetime import timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from journal.audit import audit, excerpt
 from journal.mail import external_url, queue_mail
@@ -21,14 +22,14 @@ A = AssignmentStatus
 # round is under review; ratings, which the authors never see, may be given and changed at any time.
 
 RETURN_MIN_DAYS = 7
-RATINGS = {1: "1 – poor", 2: "2 – fair", 3: "3 – good", 4: "4 – very good", 5: "5 – excellent"}
+RATINGS = {1: _l("1 – poor"), 2: _l("2 – fair"), 3: _l("3 – good"), 4: _l("4 – very good"), 5: _l("5 – excellent")}
 
 
 def _submitted_review(actor: User, assignment: ReviewAssignment) -> Review:
     check_decides(actor, assignment.submission)
     if assignment.status is not A.SUBMITTED or assignment.review is None or not assignment.review.is_submitted:
-        raise DomainError(f"{assignment.label} has no submitted review (the assignment is "
-                          f"“{assignment.status.label.lower()}”).")
+        raise DomainError(_("%(reviewer)s has no submitted review (the assignment is “%(status)s”).",
+                            reviewer=assignment.label, status=assignment.status.label.lower()))
     return assignment.review
 
 
@@ -41,9 +42,9 @@ def round_is_open(assignment: ReviewAssignment) -> bool:
 def _check_round_open(assignment: ReviewAssignment) -> None:
     if not round_is_open(assignment):
         submission = assignment.submission
-        raise DomainError(f"Round {assignment.round.number} of {submission.display_reference} is no longer under "
-                          f"review ({submission.status.label.lower()}): what the authors were sent of its reviews "
-                          "stays as it was.")
+        raise DomainError(_("Round %(round)s of %(reference)s is no longer under review (%(status)s): what the "
+                            "authors were sent of its reviews stays as it was.", round=assignment.round.number,
+                            reference=submission.display_reference, status=submission.status.label.lower()))
 
 
 @transactional
@@ -53,8 +54,9 @@ def set_shared_with_authors(actor: User, assignment: ReviewAssignment, shared: b
     _check_round_open(assignment)
     shared = bool(shared)
     if review.shared_with_authors == shared:
-        raise DomainError(f"{assignment.label}'s comments are {'already' if shared else 'not'} shared with the "
-                          "authors.")
+        raise DomainError(_("%(reviewer)s's comments are already shared with the authors.", reviewer=assignment.label)
+                          if shared else _("%(reviewer)s's comments are not shared with the authors.",
+                                           reviewer=assignment.label))
     review.shared_with_authors = shared
     audit(actor, "review.shared" if shared else "review.unshared", assignment.submission, reviewer=assignment.label,
           round=assignment.round.number)

@@ -84,7 +84,8 @@ def submit_review(actor: User, assignment: ReviewAssignment) -> Review:
     review = check_reviewer(actor, assignment)
     missing = [c.label for c in CRITERIA if c.key not in (review.scores or {})]
     if missing:
-        raise DomainError(f"Score every criterion before submitting (missing: {', '.join(missing)}).", "scores")
+        raise DomainError(_("Score every criterion before submitting (missing: %(missing)s).",
+                            missing=", ".join(missing)), "scores")
     if review.recommendation is None:
         raise DomainError(_("Choose your recommendation before submitting."), "recommendation")
     if len(review.comments_to_authors.strip()) < 20:
@@ -117,6 +118,6 @@ def _check_attachment_seen(assignment: ReviewAssignment) -> None:
     """An attachment that names its reviewer is submitted only once they saw where and confirmed it may be shared."""
     file = attachment_of(assignment)
     if file is not None and file.withheld_for_names:
-        raise DomainError(f"Your attachment names you: {'; '.join(findings_for_reviewer(file))}. Choose a file "
-                          "that does not name you, or confirm that the authors may receive this one as it is, then "
-                          "submit again.", "attachment")
+        raise DomainError(_("Your attachment names you: %(found)s. Choose a file that does not name you, or confirm "
+                            "that the authors may receive this one as it is, then submit again.",
+                            found="; ".join(findings_for_reviewer(file))), "attachment")
