@@ -240,9 +240,9 @@ def recommend(actor: User, submission: Submission, *, kind: DecisionKind | str, 
     if not allowed:
         raise DomainError(_("%(reference)s is “%(status)s”; there is no decision to recommend now.", reference=submission.display_reference, status=submission.status.label))
     if kind not in allowed:
-        raise DomainError("At screening you may recommend rejection without review, or send the paper to review "
-                          "yourself." if allowed == [DecisionKind.DESK_REJECT]
-                          else "A paper under review is recommended for acceptance, revision or rejection.", "kind")
+        raise DomainError(_("At screening you may recommend rejection without review, or send the paper to review "
+                            "yourself.") if allowed == [DecisionKind.DESK_REJECT]
+                          else _("A paper under review is recommended for acceptance, revision or rejection."), "kind")
     reasons = (reasons or "").strip()
     if len(reasons) < 10:
         raise DomainError(_("Give the reasons for your recommendation: the managing editor reads them."), "reasons")
@@ -295,7 +295,7 @@ def _resolve_recommendation(actor: User, submission: Submission, decision: Decis
 
 # What the authors did is shown as theirs without a name; their payloads (file names, fields typed) are left out,
 # since a file name or a title change may name them.
-AUTHOR_ACTOR = "The authors"
+AUTHOR_ACTOR = "The authors"  # the English; shown as _("The authors")
 # An override of the handling editor's own conflict would tell them something of the authors (their institution).
 OVERRIDE_KEYS = ("conflicts_overridden", "override_reason")
 
@@ -315,6 +315,6 @@ def history_without_authors(submission: Submission) -> list:
                                         if not any(n.lower() in str(v).lower() for n in names)
                                         and not (event.action == "submission.editor_assigned"
                                                  and k in OVERRIDE_KEYS)}
-        actor = SimpleNamespace(full_name=AUTHOR_ACTOR) if by_author else event.actor
+        actor = SimpleNamespace(full_name=_("The authors")) if by_author else event.actor
         rows.append(SimpleNamespace(created_at=event.created_at, action=event.action, actor=actor, payload=payload))
     return rows

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from journal.audit import audit
@@ -318,7 +319,8 @@ def accept_invitation(token: str, *, proposed_due_at: date | datetime | None = N
                                                          Membership.role == Role.REVIEWER)):
         db.session.add(Membership(user_id=user.id, journal_id=submission.journal_id, role=Role.REVIEWER))
     if new_account:
-        queue_set_password(user, reason=f"because you agreed to review for {submission.journal.title}")
+        queue_set_password(user, reason=_l("because you agreed to review for %(journal)s",
+                                            journal=submission.journal.title))
     _settle_label(assignment)
     assignment.status = A.ACCEPTED
     assignment.responded_at = utcnow()

@@ -26,6 +26,8 @@ from datetime import datetime
 from sqlalchemy import String, cast, func, or_, select
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from journal.extensions import db
 from journal.models import AssignmentStatus, Membership, ReviewAssignment, Role, Submission, User
@@ -40,7 +42,7 @@ from journal.services.keywords import KeywordMatch, PaperTerms, match_keyword, p
 
 SCOPE_JOURNAL = "journal"
 SCOPE_EVERYONE = "everyone"
-SCOPES = {SCOPE_JOURNAL: "This journal's reviewers", SCOPE_EVERYONE: "Everyone with an account"}
+SCOPES = {SCOPE_JOURNAL: _l("This journal's reviewers"), SCOPE_EVERYONE: _l("Everyone with an account")}
 # Searching everyone needs this many characters typed, so the page never lists the whole user base.
 EVERYONE_MIN_CHARS = 2
 PER_PAGE = 25
@@ -295,8 +297,10 @@ def find_reviewers(actor: User, submission: Submission, *, text: str = "", scope
     message = None
     if scope == SCOPE_EVERYONE and len(text) < EVERYONE_MIN_CHARS:
         rows, truncated = [], False
-        message = (f"To search everyone with an account, type at least {EVERYONE_MIN_CHARS} characters of a name, "
-                   "email address or keyword.")
+        message = ngettext("To search everyone with an account, type at least %(num)d character of a name, "
+                           "email address or keyword.",
+                           "To search everyone with an account, type at least %(num)d characters of a name, "
+                           "email address or keyword.", EVERYONE_MIN_CHARS)
     else:
         rows, truncated = _candidates(submission.journal_id, text, scope)
     candidates = []
