@@ -56,7 +56,7 @@ def upload_manuscript(actor: User, submission: Submission, stream: BinaryIO, ori
                 report = pdf.inspect_pdf(spooled, max_pages=journal.page_limit,
                                          names_to_find=names_to_find(submission), **pdf_limits())
         except pdf.PdfRejected as exc:
-            raise DomainError(exc.reason, "manuscript") from None
+            raise DomainError(exc.message, "manuscript") from None
         report_data = {
             "page_count": report.page_count, "found": [list(hit) for hit in report.found],
             "risky_features": report.risky_features, "text_empty": report.text_empty, "warnings": report.warnings,
@@ -79,7 +79,7 @@ def upload_manuscript(actor: User, submission: Submission, stream: BinaryIO, ori
                         with pdf_slots:
                             pdf.make_reviewer_copy(spooled, copy, max_pages=journal.page_limit, **pdf_limits())
                     except pdf.PdfRejected as exc:
-                        raise DomainError(exc.reason, "manuscript") from None
+                        raise DomainError(exc.message, "manuscript") from None
                     copy.seek(0)
                     stored_copy = staged.put(f"submissions/{submission.id}", copy, media_type="application/pdf")
                 db.session.add(SubmissionFile(

@@ -265,10 +265,11 @@ def _inspect_galley(spooled) -> pdf.PdfReport:
         with pdf_slots:
             report = pdf.inspect_pdf(spooled.name, max_pages=GALLEY_MAX_PAGES, **pdf_limits())
     except pdf.PdfRejected as exc:
-        raise DomainError(exc.reason, "galley") from None
+        raise DomainError(exc.message, "galley") from None
     if report.risky_features:
-        raise DomainError("This PDF contains: " + "; ".join(report.risky_features) + ". Readers download the galley "
-                          "as it is, so it must carry none of these: export it again without them.", "galley")
+        raise DomainError(_("This PDF contains: %(features)s. Readers download the galley as it is, so it must carry "
+                            "none of these: export it again without them.",
+                            features="; ".join(pdf.feature_label(f) for f in report.risky_features)), "galley")
     return report
 
 

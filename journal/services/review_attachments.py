@@ -74,8 +74,8 @@ def add_review_attachment(actor: User, assignment: ReviewAssignment, stream, fil
                     spooled.seek(0)
                     pdf.make_reviewer_copy(spooled, copy, max_pages=REVIEW_ATTACHMENT_MAX_PAGES, **pdf_limits())
             except pdf.PdfRejected as exc:
-                reason = "This file is not a PDF." if exc.reason == pdf.NOT_PDF else exc.reason
-                raise DomainError(reason.replace("your manuscript", "the attachment"), "attachment") from None
+                reason = _("This file is not a PDF.") if exc.reason == pdf.NOT_PDF else exc.message
+                raise DomainError(reason, "attachment") from None
             stored_from = copy
         else:
             found = _names_in_text(spooled, [actor.full_name, actor.email])

@@ -10,6 +10,7 @@ reviewer, shown what was found and where, confirms that it may (SubmissionFile.n
 """
 
 import logging
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -97,10 +98,17 @@ def _what(term: str) -> str:
 
 
 def _place(where: str) -> str:
-    """ "page 2" → "on page 2"; "page 2 (comment or link)" → "in a comment or link on page 2"."""
-    if where.endswith(" (comment or link)"):
-        return f"in a comment or link on {where.removesuffix(' (comment or link)')}"
-    return f"on {where}" if where.startswith(("page ", "line ")) else f"in the {where}"
+    """ "page 2" → "on page 2"; "page 2 (comment or link)" → "in a comment or link on page 2" (in the reader's
+    language; `where` is stored as the PDF check reports it, in English)."""
+    if match := re.fullmatch(r"page (\d+) \(comment or link\)", where):
+        return _("in a comment or link on page %(number)s", number=match.group(1))
+    if match := re.fullmatch(r"page (\d+)", where):
+        return _("on page %(number)s", number=match.group(1))
+    if match := re.fullmatch(r"line (\d+)", where):
+        return _("on line %(number)s", number=match.group(1))
+    if where == "document properties":
+        return _("in the document properties")
+    return f"in the {where}"
 
 
 def _places(file: SubmissionFile) -> list[tuple[str, str]]:
@@ -108,7 +116,8 @@ def _places(file: SubmissionFile) -> list[tuple[str, str]]:
     grouped: dict[str, list[str]] = {}
     for term, where in file.names_found:
         grouped.setdefault(term, []).append(_place(where))
-    return [(term, places[0] if len(places) == 1 else f"{', '.join(places[:-1])} and {places[-1]}")
+    return [(term, places[0] if len(places) == 1 else _("%(places)s and %(last)s", places=", ".join(places[:-1]),
+                                                       last=places[-1]))
             for term, places in grouped.items()]
 
 
@@ -116,7 +125,8 @@ def findings_for_reviewer(file: SubmissionFile | None) -> list[str]:
     """Where the reviewer's attachment names them, in their words: "your name (Rosa Lindqvist) on page 2"."""
     if file is None:
         return []
-    return [f"your {_what(term)} ({term}) {where}" for term, where in _places(file)]
+    return [_("your name (%(term)s) %(where)s", term=term, where=where) if _what(term) == "name"
+            else _("your address (%(term)s) %(where)s", term=term, where=where) for term, where in _places(file)]
 
 
 def findings_for_editors(files: list[SubmissionFile]) -> dict[int, str]:
@@ -126,11 +136,13 @@ def findings_for_editors(files: list[SubmissionFile]) -> dict[int, str]:
     for file in files:
         if file.kind is not FileKind.REVIEW_ATTACHMENT or not file.names_found:
             continue
-        owner = file.uploaded_by.full_name if file.uploaded_by is not None else "the reviewer"
-        parts = [f"{term}'s name found {where}" if _what(term) == "name" else f"{owner}'s address {term} found {where}"
+        owner = file.uploaded_by.full_name if file.uploaded_by is not None else None
+        parts = [_("%(term)s's name found %(where)s", term=term, where=where) if _what(term) == "name"
+                 else _("%(owner)s's address %(term)s found %(where)s", owner=owner, term=term, where=where) if owner
+                 else _("the reviewer's address %(term)s found %(where)s", term=term, where=where)
                  for term, where in _places(file)]
-        parts.append("the reviewer confirmed it may be shared" if file.names_confirmed_at is not None
-                     else "the reviewer has not confirmed it may be shared, so the authors do not get it")
+        parts.append(_("the reviewer confirmed it may be shared") if file.names_confirmed_at is not None
+                     else _("the reviewer has not confirmed it may be shared, so the authors do not get it"))
         text = "; ".join(parts)
         described[file.id] = text[0].upper() + text[1:]
     return described
