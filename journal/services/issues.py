@@ -23,7 +23,7 @@ from journal.permissions import can
 from journal.scholarly.doi import check_doi_pattern, make_doi
 from journal.search import index_article
 from journal.services.errors import ConcurrentChange, DomainError, NotFound, PermissionDenied
-from journal.services.production import (authors_addresses, check_article_version, missing_for_publication,
+from journal.services.production import (MISSING_LABELS, authors_addresses, check_article_version, missing_codes,
                                          require_in_production, require_producer)
 from journal.services.unit import transactional
 from journal.workflow import transition
@@ -251,8 +251,9 @@ class Readiness:
 
     @property
     def message(self) -> str:
-        parts = list(self.issue) + [f"“{a.current_version.title}”: {', '.join(m)}" for a, m in self.articles]
-        return "The issue cannot be published yet. " + "; ".join(parts) + "."
+        parts = list(self.issue) + [_("“%(title)s”: %(missing)s", title=a.current_version.title, missing=", ".join(m))
+                                    for a, m in self.articles]
+        return _("The issue cannot be published yet. %(problems)s.", problems="; ".join(parts))
 
 
 class PublicationBlocked(DomainError):
@@ -267,19 +268,19 @@ def readiness(issue: Issue, articles: list[Article] | None = None) -> Readiness:
     result = Readiness()
     journal = issue.journal
     if issue.is_published:
-        result.issue.append(f"{issue.label} is published already")
+        result.issue.append(_("%(issue)s is published already", issue=issue.label))
     if not articles:
-        result.issue.append("The issue has no articles")
+        result.issue.append(_("The issue has no articles"))
     if not journal.doi_prefix:
-        result.issue.append("The journal has no DOI prefix: set it in the journal settings")
+        result.issue.append(_("The journal has no DOI prefix: set it in the journal settings"))
     try:
         check_doi_pattern(journal.doi_pattern)
     except ValueError as exc:
-        result.issue.append(f"The journal's DOI pattern is not usable ({exc})")
+        result.issue.append(_("The journal's DOI pattern is not usable (%(problem)s)", problem=exc))
     for article in articles:
-        missing = [m for m in missing_for_publication(article) if m != "not in an issue"]
+        missing = [str(MISSING_LABELS[m]) for m in missing_codes(article) if m != "not in an issue"]
         if article.submission.status is not S.SCHEDULED and not article.is_public:
-            missing.append(f"the submission is “{article.submission.status.label}”, not scheduled")
+            missing.append(_("the submission is “%(status)s”, not scheduled", status=article.submission.status.label))
         if missing:
             result.articles.append((article, missing))
     return result
@@ -326,9 +327,9 @@ def publish_issue(actor: User, issue: Issue, *, expected_version: int | None = N
     taken = db.session.scalars(select(Article.doi).where(func.lower(Article.doi).in_(
         [d.lower() for d in dois.values()]))).all()
     if duplicates or taken:
-        raise DomainError("Nothing was published: the DOI pattern gives DOIs that are taken already ("
-                          + ", ".join(sorted(set(duplicates) | set(taken))) + "). Change the journal's DOI "
-                          "pattern so that it includes {number}, {reference} or {article}.")
+        raise DomainError(_("Nothing was published: the DOI pattern gives DOIs that are taken already (%(dois)s). "
+                            "Change the journal's DOI pattern so that it includes {number}, {reference} or {article}.",
+                            dois=", ".join(sorted(set(duplicates) | set(taken)))))
     for article in articles:
         submission = article.submission
         article.doi = dois[article.id]

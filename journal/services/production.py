@@ -18,6 +18,8 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from journal import pdf
 from journal.audit import audit
@@ -82,8 +84,27 @@ def require_in_production(article: Article) -> None:
                           "not in production."))
 
 
+# What still stops an article from being published: the codes (English, compared by the services) and their
+# words on the production pages, in the reader's language.
+MISSING_LABELS = {
+    "no galley": _l("no galley"),
+    "metadata not confirmed": _l("metadata not confirmed"),
+    "proofs not approved (not sent to the author yet)": _l("proofs not approved (not sent to the author yet)"),
+    "proofs not approved (waiting for the author)": _l("proofs not approved (waiting for the author)"),
+    "proofs not approved (the author sent corrections)": _l("proofs not approved (the author sent corrections)"),
+    "proofs not approved": _l("proofs not approved"),
+    "not in an issue": _l("not in an issue"),
+    "no pages": _l("no pages"),
+}
+
+
 def missing_for_publication(article: Article) -> list[str]:
     """What still stops the article from being published, in the words of the production list."""
+    return [str(MISSING_LABELS[code]) for code in missing_codes(article)]
+
+
+def missing_codes(article: Article) -> list[str]:
+    """The same as codes (the English words), for the services to compare."""
     missing = []
     version = article.current_version
     if version is None or version.galley_file_id is None:
@@ -111,8 +132,9 @@ def page_warning(article: Article) -> str | None:
         return None
     span = article.last_page - article.first_page + 1
     if span != galley.page_count:
-        return (f"The page range {article.pages} has {span} page{'s' if span != 1 else ''}; the galley has "
-                f"{galley.page_count}.")
+        return ngettext("The page range %(pages)s has %(num)d page; the galley has %(count)s.",
+                        "The page range %(pages)s has %(num)d pages; the galley has %(count)s.",
+                        span, pages=article.pages, count=galley.page_count)
     return None
 
 
