@@ -33,11 +33,11 @@ def describe_device(user_agent: str) -> str:
     browser = next((name for mark, name in BROWSERS if mark in user_agent), None)
     system = next((name for mark, name in SYSTEMS if mark in user_agent), None)
     if browser and system:
-        return f"{browser} on {system}"
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
     if browser or system:
-        return browser or f"A browser on {system}"
+        return browser or _("A browser on %(system)s", system=system)
     program = re.match(r"[\w.-]+", user_agent)
-    return f"A program ({program.group(0)[:40]})" if program else "An unknown browser"
+    return _("A program (%(name)s)", name=program.group(0)[:40]) if program else _("An unknown browser")
 
 
 def hash_token(token: str) -> str:
