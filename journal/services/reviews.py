@@ -82,7 +82,7 @@ def submit_review(actor: User, assignment: ReviewAssignment) -> Review:
     """Hand in the review: every criterion scored, a recommendation, comments to the authors. Then read-only;
     the editors are told."""
     review = check_reviewer(actor, assignment)
-    missing = [c.label for c in CRITERIA if c.key not in (review.scores or {})]
+    missing = [_(c.label) for c in CRITERIA if c.key not in (review.scores or {})]  # the label in the catalogs, once marked
     if missing:
         raise DomainError(_("Score every criterion before submitting (missing: %(missing)s).",
                             missing=", ".join(missing)), "scores")
