@@ -43,8 +43,9 @@ def check_doi_pattern(pattern: str | None) -> str:
         raise ValueError(_("A placeholder may only be padded with zeros to a width under 10, like {number:04d}."))
     unknown = sorted(f for f in fields if f not in PLACEHOLDERS)
     if unknown:
-        raise ValueError(_("Unknown placeholder %(placeholder)s. Use %(placeholders)s.",
-                           placeholder=f"{{{unknown[0]}}}", placeholders=", ".join(f"{{{p}}}" for p in PLACEHOLDERS)))
+        placeholder, placeholders = "{" + unknown[0] + "}", ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+        raise ValueError(_("Unknown placeholder %(placeholder)s. Use %(placeholders)s.", placeholder=placeholder,
+                           placeholders=placeholders))
     if not fields & UNIQUE_PLACEHOLDERS:
         raise ValueError(_("The pattern needs {number}, {reference} or {article}, so that every article gets its "
                          "own DOI."))
