@@ -106,17 +106,17 @@ def _cannot_now(spec: Transition, **values) -> str:
     if values.get("allowed"):
         return {
             "submit": _("%(reference)s is “%(status)s”, so it cannot be submitted now "
-                       "(possible now: %(allowed)s).", **values),
+                        "(possible now: %(allowed)s).", **values),
             "resubmit": _("%(reference)s is “%(status)s”, so it cannot be resubmitted now "
                           "(possible now: %(allowed)s).", **values),
             "withdraw": _("%(reference)s is “%(status)s”, so it cannot be withdrawn now "
-                         "(possible now: %(allowed)s).", **values),
+                          "(possible now: %(allowed)s).", **values),
             "desk_reject": _("%(reference)s is “%(status)s”, so it cannot be rejected now "
                              "(possible now: %(allowed)s).", **values),
             "send_to_review": _("%(reference)s is “%(status)s”, so it cannot be sent to review now "
                                 "(possible now: %(allowed)s).", **values),
             "decide": _("%(reference)s is “%(status)s”, so it cannot be decided now "
-                       "(possible now: %(allowed)s).", **values),
+                        "(possible now: %(allowed)s).", **values),
             "schedule": _("%(reference)s is “%(status)s”, so it cannot be scheduled now "
                           "(possible now: %(allowed)s).", **values),
             "publish": _("%(reference)s is “%(status)s”, so it cannot be published now "

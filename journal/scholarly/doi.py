@@ -48,12 +48,12 @@ def check_doi_pattern(pattern: str | None) -> str:
                            placeholders=placeholders))
     if not fields & UNIQUE_PLACEHOLDERS:
         raise ValueError(_("The pattern needs {number}, {reference} or {article}, so that every article gets its "
-                         "own DOI."))
+                           "own DOI."))
     try:
         example = doi_suffix(pattern, **EXAMPLE)
     except (ValueError, TypeError):
         raise ValueError(_("A placeholder's format does not fit its value: {number:04d} pads the number with zeros, "
-                         "text placeholders take no number format.")) from None
+                           "text placeholders take no number format.")) from None
     if not SUFFIX.match(example) or len(example) > SUFFIX_MAX:
         raise ValueError(_("It would give “%(example)s”: use letters, digits and . - _ ; ( ) / : only, at most "
                            "%(maximum)s characters.", example=example, maximum=SUFFIX_MAX))

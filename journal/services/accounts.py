@@ -5,11 +5,10 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select, update
-
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select, update
 
 from journal.audit import audit
 from journal.extensions import db
@@ -77,7 +76,7 @@ def _check_orcid(orcid: str | None, user: User | None = None) -> str | None:
         owner = db.session.scalar(select(User.id).where(User.orcid == orcid))
         if owner is not None and (user is None or owner != user.id):
             raise DomainError(_("This ORCID iD belongs to another account. If it is yours, reset that "
-                              "account's password or write to the editorial office."), "orcid")
+                                "account's password or write to the editorial office."), "orcid")
     return orcid
 
 
@@ -162,11 +161,11 @@ def verify_email(token: str) -> User:
         raise DomainError(_("This confirmation link has expired. Log in and ask for a new one.")) from None
     except BadSignature:
         raise DomainError(_("This confirmation link is not valid. Copy the whole link from the mail, or "
-                          "log in and ask for a new one.")) from None
+                            "log in and ask for a new one.")) from None
     user = db.session.get(User, data["u"])
     if user is None or user.email != data["e"]:
         raise DomainError(_("This confirmation link belongs to an address that is no longer on the account. "
-                          "Log in and ask for a new link."))
+                            "Log in and ask for a new link."))
     if not user.email_verified:
         user.email_verified_at = utcnow()
         audit(user, "user.email_verified", user, email=user.email)
@@ -199,7 +198,7 @@ def log_in(email: str, password: str, *, user_agent: str = "", client_address: s
         raise failure from None
     if not user.active:
         raise DomainError(_("This account has been deactivated. Write to the editorial office if you "
-                          "think this is a mistake."))
+                            "think this is a mistake."))
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()

@@ -1,8 +1,7 @@
 """What platform administrators do: administrators, users, the mail outbox."""
 
-from sqlalchemy import select
-
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from journal.audit import audit
 from journal.extensions import db
@@ -39,7 +38,7 @@ def set_user_flags(actor: User, user: User, *, active: bool | None = None, is_pl
         raise PermissionDenied(_("Only platform administrators change accounts."))
     if user.id == actor.id and (active is False or is_platform_admin is False):
         raise DomainError(_("You cannot deactivate yourself or remove your own administrator rights; ask "
-                          "another administrator."))
+                            "another administrator."))
     changes = {}
     if active is not None and active != user.active:
         user.active = active

@@ -3,9 +3,8 @@ stay readable and the DOI stays) or retracted with a notice (it stays reachable,
 
 from typing import BinaryIO
 
-from sqlalchemy import update
-
 from flask_babel import gettext as _
+from sqlalchemy import update
 
 from journal.audit import audit
 from journal.extensions import db
@@ -104,7 +103,7 @@ def retract(actor: User, article: Article, *, notice: str, expected_version: int
     notice = (notice or "").strip()
     if len(notice) < 20:
         raise DomainError(_("Write the retraction notice readers will see: what is retracted, why, and at whose "
-                          "request."), "notice")
+                            "request."), "notice")
     if len(notice) > 20_000:
         raise DomainError(_("Please keep the notice under 20,000 characters."), "notice")
     article.status = A.RETRACTED

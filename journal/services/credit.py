@@ -8,9 +8,8 @@ certificate that names the paper would tie the reviewer to it outside the journa
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import (AssignmentStatus, Journal, Review, ReviewAssignment, ReviewMode, ReviewRound, Submission,

@@ -130,7 +130,8 @@ def _collect_stalled(now: datetime) -> tuple[dict[int, _Stalled], dict[int, Subm
         reminded = assignment.reminders_sent
         who = f"{assignment.label} ({assignment.reviewer_name})"
         if assignment.status is A.INVITED:
-            values = {"who": who, "date": LongDate(assignment.respond_by), "when": _days_since(assignment.respond_by, now)}
+            values = {"who": who, "date": LongDate(assignment.respond_by),
+                      "when": _days_since(assignment.respond_by, now)}
             note("invitations", assignment.submission, lazy_ngettext(
                 "%(who)s: answer was due %(date)s, %(when)s; reminded %(num)d time",
                 "%(who)s: answer was due %(date)s, %(when)s; reminded %(num)d times", reminded, **values)

@@ -20,7 +20,8 @@ def _set_due_date(actor: User, assignment: ReviewAssignment, due_at: date | date
     submission = assignment.submission
     check_decides(actor, submission)
     if assignment.status not in OPEN_STATUSES:
-        raise DomainError(_("%(reviewer)s's assignment is “%(status)s”; its due date cannot change.", reviewer=assignment.label, status=assignment.status.label))
+        raise DomainError(_("%(reviewer)s's assignment is “%(status)s”; its due date cannot change.",
+                            reviewer=assignment.label, status=assignment.status.label))
     due_at = as_deadline(due_at)
     if due_at is None or due_at <= utcnow():
         raise DomainError(_("The new due date must lie in the future."), "due_at")
@@ -65,7 +66,8 @@ def refuse_proposed_due_date(actor: User, assignment: ReviewAssignment, note: st
     """The editor keeps the due date; the reviewer is told, with the editor's note if any."""
     proposed = _pending_proposal(actor, assignment)
     if assignment.status not in OPEN_STATUSES:
-        raise DomainError(_("%(reviewer)s's assignment is “%(status)s”; its due date cannot change.", reviewer=assignment.label, status=assignment.status.label))
+        raise DomainError(_("%(reviewer)s's assignment is “%(status)s”; its due date cannot change.",
+                            reviewer=assignment.label, status=assignment.status.label))
     note = (note or "").replace("\r\n", "\n").strip()
     if len(note) > 5000:
         raise DomainError(_("Keep the note under 5,000 characters."), "note")

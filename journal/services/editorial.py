@@ -4,10 +4,9 @@ Invitations, reviews and decisions after review come with the peer-review servic
 """
 
 from flask import render_template
-from sqlalchemy import select
-
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy import select
 
 from journal.audit import audit
 from journal.extensions import db
@@ -53,7 +52,8 @@ def assign_handling_editor(actor: User, submission: Submission, editor_id: int,
         raise PermissionDenied(_("Only the journal's managing editors assign handling editors."))
     check_version(submission, expected_version)
     if submission.status in (S.DRAFT, S.REJECTED, S.WITHDRAWN, S.PUBLISHED):
-        raise DomainError(_("%(reference)s is “%(status)s”; it needs no handling editor now.", reference=submission.display_reference, status=submission.status.label))
+        raise DomainError(_("%(reference)s is “%(status)s”; it needs no handling editor now.",
+                            reference=submission.display_reference, status=submission.status.label))
     editor = next((u for u in eligible_handling_editors(submission) if u.id == editor_id), None)
     if editor is None:
         raise DomainError(_("Choose one of the journal's editors who is not an author of this paper."), "editor_id")
@@ -61,7 +61,8 @@ def assign_handling_editor(actor: User, submission: Submission, editor_id: int,
         raise DomainError(_("%(name)s handles this paper already.", name=editor.full_name), "editor_id")
     found = conflicts_of(actor, submission, Person.of(editor))
     if any(c.blocks for c in found):
-        raise DomainError(_("%(name)s is an author of this paper and cannot handle it.", name=editor.full_name), "editor_id")
+        raise DomainError(_("%(name)s is an author of this paper and cannot handle it.",
+                            name=editor.full_name), "editor_id")
     override_payload = require_override([(editor.full_name, found)], override=override, reason=override_reason)
     previous = submission.handling_editor
     submission.handling_editor = editor
@@ -231,14 +232,15 @@ def recommend(actor: User, submission: Submission, *, kind: DecisionKind | str, 
     check_version(submission, expected_version)
     if not can(actor, "submission.recommend", submission):
         raise PermissionDenied(_("Only the handling editor of a journal whose editors recommend records a "
-                               "recommendation; managing editors decide."))
+                                 "recommendation; managing editors decide."))
     try:
         kind = DecisionKind(kind)
     except ValueError:
         raise DomainError(_("Choose the decision you recommend."), "kind") from None
     allowed = recommendation_kinds(submission)
     if not allowed:
-        raise DomainError(_("%(reference)s is “%(status)s”; there is no decision to recommend now.", reference=submission.display_reference, status=submission.status.label))
+        raise DomainError(_("%(reference)s is “%(status)s”; there is no decision to recommend now.",
+                            reference=submission.display_reference, status=submission.status.label))
     if kind not in allowed:
         raise DomainError(_("At screening you may recommend rejection without review, or send the paper to review "
                             "yourself.") if allowed == [DecisionKind.DESK_REJECT]

@@ -13,11 +13,10 @@ import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from sqlalchemy import func, select
 
 from journal.audit import audit
 from journal.extensions import db
@@ -120,7 +119,8 @@ def _invite(actor: User, submission: Submission, *, user_id: int | None = None, 
     event records. Returns the assignment and the invitation token (mailed; not stored)."""
     check_decides(actor, submission)
     if submission.status is not SubmissionStatus.UNDER_REVIEW:
-        raise DomainError(_("%(reference)s is “%(status)s”; reviewers are invited while it is under review.", reference=submission.display_reference, status=submission.status.label))
+        raise DomainError(_("%(reference)s is “%(status)s”; reviewers are invited while it is under review.",
+                            reference=submission.display_reference, status=submission.status.label))
     round_ = current_round(submission)
     if round_ is None:
         raise DomainError(_("This submission has no open review round."))
@@ -235,10 +235,10 @@ def invitation_for_token(token: str) -> ReviewAssignment:
     assignment = db.session.scalar(select(ReviewAssignment).where(ReviewAssignment.token_hash == hash_token(token or "")))
     if assignment is None:
         raise NotFound(_("This invitation link is not valid. Copy the whole link from the mail, or write to the "
-                       "editorial office."))
+                         "editorial office."))
     if assignment.status is A.CANCELLED:
         raise DomainError(_("This invitation was cancelled by the editors: your review is no longer needed. "
-                          "Thank you all the same."))
+                            "Thank you all the same."))
     if assignment.status is A.INVITED and utcnow() > link_closes_at(assignment):
         raise DomainError(_("This invitation has expired: its answer was due by %(date)s. Write to the editorial "
                             "office if you would still like to review.", date=long_date(assignment.respond_by)))
@@ -350,7 +350,8 @@ def cancel_invitation(actor: User, assignment: ReviewAssignment) -> None:
     submission = assignment.submission
     check_decides(actor, submission)
     if assignment.status not in OPEN_STATUSES:
-        raise DomainError(_("%(reviewer)s's assignment is “%(status)s”; only open invitations and reviews in progress can be "
+        raise DomainError(_("%(reviewer)s's assignment is “%(status)s”; only open invitations and reviews in "
+                            "progress can be "
                             "cancelled.", reviewer=assignment.label, status=assignment.status.label))
     assignment.status = A.CANCELLED
     assignment.cancelled_at = utcnow()

@@ -8,11 +8,10 @@ of the table of contents, so a failed publication uses up no number.
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
-
-from flask_babel import gettext as _
 
 from journal.audit import audit
 from journal.extensions import db
@@ -67,7 +66,8 @@ def _toc_key(article: Article):
 
 def check_issue_version(issue: Issue, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != issue.version:
-        raise ConcurrentChange(_("%(issue)s was changed by someone else a moment ago (it is now “%(status)s”). Please look at it "
+        raise ConcurrentChange(_("%(issue)s was changed by someone else a moment ago (it is now “%(status)s”). "
+                                 "Please look at it "
                                  "again before you act.", issue=issue.label, status=issue.status.label))
 
 
@@ -104,7 +104,8 @@ def _check_unique(journal: Journal, volume: int, number: int, issue: Issue | Non
     if issue is not None:
         query = query.where(Issue.id != issue.id)
     if db.session.scalar(query):
-        raise DomainError(_("%(journal)s has a Vol. %(volume)s No. %(number)s already.", journal=journal.title, volume=volume, number=number), "number")
+        raise DomainError(_("%(journal)s has a Vol. %(volume)s No. %(number)s already.",
+                            journal=journal.title, volume=volume, number=number), "number")
 
 
 @transactional
@@ -182,7 +183,8 @@ def schedule_article(actor: User, article: Article, *, issue_id: int, first_page
         raise DomainError(_("Give both the first and the last page, or neither."),
                           "last_page" if first is not None else "first_page")
     if first is not None and first > last:
-        raise DomainError(_("The last page (%(last)s) comes before the first (%(first)s).", last=last, first=first), "last_page")
+        raise DomainError(_("The last page (%(last)s) comes before the first (%(first)s).",
+                            last=last, first=first), "last_page")
     if first is not None:
         overlapping = db.session.scalars(select(Article).where(
             Article.issue_id == issue.id, Article.id != article.id, Article.first_page.is_not(None),
@@ -219,7 +221,8 @@ def move_article(actor: User, issue: Issue, article_id: int, offset: int,
     check_issue_version(issue, expected_version)
     _require_manager(actor, issue.journal)
     if issue.is_published:
-        raise DomainError(_("%(issue)s is published; its table of contents stays as readers saw it.", issue=issue.label))
+        raise DomainError(_("%(issue)s is published; its table of contents stays as readers saw it.",
+                            issue=issue.label))
     ordered = toc(issue)
     article = next((a for a in ordered if a.id == article_id), None)
     if article is None:
@@ -350,7 +353,7 @@ def publish_issue(actor: User, issue: Issue, *, expected_version: int | None = N
         db.session.flush()
     except IntegrityError:  # a DOI given by another publication at the same moment
         raise DomainError(_("Nothing was published: a DOI of this issue was given to another article a moment "
-                          "ago. Please try again.")) from None
+                            "ago. Please try again.")) from None
     return articles
 
 

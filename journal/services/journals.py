@@ -2,9 +2,8 @@
 
 import re
 
-from sqlalchemy import func, select
-
 from flask_babel import gettext as _
+from sqlalchemy import func, select
 
 from journal.audit import audit
 from journal.extensions import db
@@ -54,7 +53,8 @@ def parse_reminder_days(value: str | list | None, field: str) -> list[int]:
         try:
             number = int(item)
         except (TypeError, ValueError):
-            raise DomainError(_("“%(item)s” is not a whole number of days. Write days before (−) and after (+) the date, separated "
+            raise DomainError(_("“%(item)s” is not a whole number of days. Write days before (−) and after (+) the "
+                                "date, separated "
                                 "by commas, e.g. “-2, 2”.", item=item), field) from None
         if not -REMINDER_MAX_DAYS <= number <= REMINDER_MAX_DAYS:
             raise DomainError(_("%(number)s days is too far: use days from −%(maximum)s to %(maximum)s.",
@@ -241,7 +241,7 @@ def add_member(actor: User, journal: Journal, *, email: str, role: Role | str) -
     user = find_user_by_email(email)
     if user is None:
         raise DomainError(_("No account uses this email address. Ask the person to register first, then "
-                          "add them here."), "email")
+                            "add them here."), "email")
     exists = db.session.scalar(select(Membership).where(
         Membership.journal_id == journal.id, Membership.user_id == user.id, Membership.role == role))
     if exists is not None:

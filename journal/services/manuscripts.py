@@ -8,7 +8,6 @@ import tempfile
 from typing import BinaryIO
 
 from flask import current_app
-
 from flask_babel import gettext as _
 
 from journal import pdf

@@ -12,14 +12,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
-
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from journal import pdf
 from journal.audit import audit
@@ -67,21 +66,23 @@ def get_article(article_id: int) -> Article:
 def check_article_version(article: Article, expected_version: int | None) -> None:
     """Refuse a form that showed an older state of the article (proofs sent again, a new galley)."""
     if expected_version is not None and expected_version != article.lock_version:
-        raise ConcurrentChange(_("%(reference)s changed a moment ago (it is now “%(status)s”). Please look at it again before you act.", reference=article.submission.display_reference, status=article.status.label))
+        raise ConcurrentChange(_("%(reference)s changed a moment ago (it is now “%(status)s”). Please look at it "
+                                 "again before you act.",
+                                 reference=article.submission.display_reference, status=article.status.label))
 
 
 def require_producer(actor: User, article: Article) -> None:
     """Production is the managing editors' work, and never on their own paper."""
     if not can(actor, "article.produce", article):
         raise PermissionDenied(_("Only the journal's managing editors work on production, and not on their own "
-                               "paper."))
+                                 "paper."))
 
 
 def require_in_production(article: Article) -> None:
     """A published article changes only by a correction."""
     if article.is_public:
         raise DomainError(_("The article is published: change it with a correction (a new version with a note), "
-                          "not in production."))
+                            "not in production."))
 
 
 # What still stops an article from being published: the codes (English, compared by the services) and their
@@ -183,9 +184,11 @@ def _clean_contributors(rows: list[dict]) -> list[dict]:
         values["corresponding"] = bool(row.get("corresponding"))
         values["email"] = values["email"].lower() if values["corresponding"] else ""
         if values["corresponding"] and ("@" not in values["email"] or len(values["email"]) > 254):
-            raise DomainError(_("Author %(number)s is the corresponding author: give their email address, which readers will see.", number=number), "contributors")
+            raise DomainError(_("Author %(number)s is the corresponding author: give their email address, which "
+                                "readers will see.", number=number), "contributors")
         if len(values["given_name"]) > 100 or len(values["family_name"]) > 100 or len(values["affiliation"]) > 255:
-            raise DomainError(_("Author %(number)s: the name or affiliation is too long.", number=number), "contributors")
+            raise DomainError(_("Author %(number)s: the name or affiliation is too long.",
+                                number=number), "contributors")
         clean.append(values)
     if not clean:
         raise DomainError(_("List the authors."), "contributors")
@@ -244,7 +247,8 @@ def start_production(actor: User, submission: Submission, *, expected_version: i
     if not can(actor, "submission.produce", submission):
         raise PermissionDenied(_("Only the journal's managing editors start production, and not on their own paper."))
     if submission.status not in (S.ACCEPTED, S.SCHEDULED):
-        raise DomainError(_("%(reference)s is “%(status)s”: only an accepted paper goes into production.", reference=submission.display_reference, status=submission.status.label))
+        raise DomainError(_("%(reference)s is “%(status)s”: only an accepted paper goes into production.",
+                            reference=submission.display_reference, status=submission.status.label))
     if article_of(submission) is not None:
         raise DomainError(_("%(reference)s is in production already.", reference=submission.reference))
     metadata = metadata_from_submission(submission)
@@ -320,7 +324,7 @@ def store_galley(actor: User, article: Article, stream: BinaryIO, original_name:
                 db.session.commit()
         except StaleDataError:
             raise ConcurrentChange(_("Someone else changed this article a moment ago, so the galley was not saved. "
-                                   "Please look at it again and upload the file once more.")) from None
+                                     "Please look at it again and upload the file once more.")) from None
     return galley
 
 

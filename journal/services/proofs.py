@@ -87,7 +87,7 @@ def send_proof_corrections(actor: User, article: Article, *, corrections: str,
         raise DomainError(_("Write the corrections (page, line, what should change)."), "corrections")
     if len(corrections) > 20_000:
         raise DomainError(_("Please keep the corrections under 20,000 characters, or send the longest ones as a "
-                          "list of the pages concerned."), "corrections")
+                            "list of the pages concerned."), "corrections")
     article.status = A.CORRECTIONS_SENT
     article.proof_corrections = corrections
     article.proof_corrections_at = utcnow()

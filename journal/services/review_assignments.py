@@ -4,10 +4,9 @@ Shared by peer review (journal/services/reviews.py) and by what each side sees o
 (journal/services/shared_reviews.py), which use each other's results and so must not import each other both ways.
 """
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-
-from flask_babel import gettext as _
 
 from journal.extensions import db
 from journal.models import AssignmentStatus, Review, ReviewAssignment, ReviewRound, Submission, User
@@ -34,7 +33,8 @@ def check_reviewer(actor: User, assignment: ReviewAssignment) -> Review:
     if assignment.status is A.SUBMITTED:
         raise DomainError(_("This review has been submitted; it can no longer be changed."))
     if assignment.status is not A.ACCEPTED:
-        raise DomainError(_("This assignment is “%(status)s”; there is no review to write.", status=assignment.status.label))
+        raise DomainError(_("This assignment is “%(status)s”; there is no review to write.",
+                            status=assignment.status.label))
     if assignment.review is None:
         assignment.review = Review(scores={}, comments_to_authors="", confidential_comments="")
     return assignment.review

@@ -8,9 +8,8 @@ import tempfile
 from pathlib import PurePath
 
 from flask import current_app
-from sqlalchemy import select
-
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from journal import pdf
 from journal.audit import audit
@@ -62,7 +61,7 @@ def add_review_attachment(actor: User, assignment: ReviewAssignment, stream, fil
     media_type = REVIEW_ATTACHMENT_TYPES.get(suffix)
     if media_type is None:
         raise DomainError(_("Attach a PDF (or a plain-text .txt or .csv file). Save a Word document as PDF first: the "
-                          "PDF's document properties, which name you, are then removed."), "attachment")
+                            "PDF's document properties, which name you, are then removed."), "attachment")
     submission = assignment.submission
     with spool(stream, file_limit(), "attachment") as spooled, tempfile.TemporaryFile() as copy:
         report = None

@@ -115,7 +115,7 @@ def correct_review(actor: User, assignment: ReviewAssignment, text: str) -> Revi
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
         raise DomainError(_("The corrected text cannot be empty. To keep this review from the authors, stop sharing "
-                          "it instead."), "text")
+                            "it instead."), "text")
     if len(text) > 100_000:
         raise DomainError(_("Keep the text under 100,000 characters."), "text")
     if _same_text(text, review.comments_to_authors):
@@ -149,7 +149,8 @@ def revert_correction(actor: User, assignment: ReviewAssignment) -> Review:
     review = _submitted_review(actor, assignment)
     _check_round_open(assignment)
     if review.corrected_comments is None:
-        raise DomainError(_("%(reviewer)s's text is not corrected; the authors get the reviewer's original.", reviewer=assignment.label))
+        raise DomainError(_("%(reviewer)s's text is not corrected; the authors get the reviewer's original.",
+                            reviewer=assignment.label))
     return _revert(actor, assignment, review)
 
 

@@ -23,11 +23,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, cast, func, or_, select
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from sqlalchemy import String, cast, func, or_, select
 
 from journal.extensions import db
 from journal.models import AssignmentStatus, Membership, ReviewAssignment, Role, Submission, User

@@ -4,9 +4,8 @@ rounds, and submitting it, after which it is read-only and the editors are told.
 Mails and audit events never name the paper's authors to a reviewer, nor a reviewer to the authors.
 """
 
-from sqlalchemy import func, select
-
 from flask_babel import gettext as _
+from sqlalchemy import func, select
 
 from journal.audit import audit
 from journal.extensions import db
@@ -82,7 +81,8 @@ def submit_review(actor: User, assignment: ReviewAssignment) -> Review:
     """Hand in the review: every criterion scored, a recommendation, comments to the authors. Then read-only;
     the editors are told."""
     review = check_reviewer(actor, assignment)
-    missing = [_(c.label) for c in CRITERIA if c.key not in (review.scores or {})]  # the label in the catalogs, once marked
+    # The criteria's names through gettext: translated once journal/models marks them for the catalogs.
+    missing = [_(c.label) for c in CRITERIA if c.key not in (review.scores or {})]
     if missing:
         raise DomainError(_("Score every criterion before submitting (missing: %(missing)s).",
                             missing=", ".join(missing)), "scores")

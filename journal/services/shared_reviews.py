@@ -13,9 +13,8 @@ import logging
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from journal.audit import audit
 from journal.extensions import db
@@ -84,7 +83,7 @@ def confirm_review_attachment(actor, assignment: ReviewAssignment, file_id: int 
         raise DomainError(_("There is no attachment to confirm."), "attachment")
     if file.id != file_id:
         raise DomainError(_("The attachment changed since this page was shown: read what was found in it, then "
-                          "confirm again."), "share_attachment")
+                            "confirm again."), "share_attachment")
     if file.withheld_for_names:
         file.names_confirmed_at = utcnow()
         # Where, not what: the history names no reviewer.

@@ -7,9 +7,8 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, or_, select
-
 from flask_babel import gettext as _
+from sqlalchemy import delete, or_, select
 
 from journal.audit import audit
 from journal.extensions import db

@@ -7,13 +7,12 @@ The wizard's steps are in drafts.py, the author list in contributors.py, the aut
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from journal.audit import audit
 from journal.extensions import db
@@ -55,7 +54,8 @@ def require_author(actor: User, submission: Submission, *, editable: bool = True
     if not can(actor, "submission.author", submission):
         raise PermissionDenied(_("Only the submitting author changes this submission."))
     if editable and submission.status not in EDITABLE:
-        raise DomainError(_("%(reference)s is “%(status)s”; it can no longer be changed.", reference=submission.display_reference, status=submission.status.label))
+        raise DomainError(_("%(reference)s is “%(status)s”; it can no longer be changed.",
+                            reference=submission.display_reference, status=submission.status.label))
 
 
 def require_draft(actor: User, submission: Submission) -> None:
@@ -122,7 +122,7 @@ def missing_items(submission: Submission) -> list[Missing]:
                                _("Upload the manuscript (PDF).")))
     elif needs_anonymity_decision(submission):
         missing.append(Missing("files", _("Upload a manuscript without the authors' names, or confirm that the "
-                                        "names found may stay.")))
+                                          "names found may stay.")))
     if not revising:
         if not submission.competing_interests.strip():
             missing.append(Missing("declarations", _("Declare competing interests (write “None” if there are none).")))
@@ -193,7 +193,8 @@ def submit(actor: User, submission: Submission, *, expected_version: int | None 
     check_version(submission, expected_version)
     missing = missing_items(submission)
     if missing:
-        raise DomainError(_("The submission is not complete yet: %(missing)s", missing=" ".join(m.message for m in missing)))
+        raise DomainError(_("The submission is not complete yet: %(missing)s",
+                            missing=" ".join(m.message for m in missing)))
     submission.reference = _next_reference(submission.journal)
     submission.current_round = 1
     submission.rounds.append(ReviewRound(number=1))
@@ -230,7 +231,8 @@ def resubmit(actor: User, submission: Submission, *, response: str, expected_ver
     if not response and not has_letter:
         missing.append(Missing("revise", _("Write your response to the reviewers, or upload it as a file.")))
     if missing:
-        raise DomainError(_("The revision is not complete yet: %(missing)s", missing=" ".join(m.message for m in missing)))
+        raise DomainError(_("The revision is not complete yet: %(missing)s",
+                            missing=" ".join(m.message for m in missing)))
     submission.current_round += 1
     submission.rounds.append(ReviewRound(number=submission.current_round, author_response=response))
     transition(actor, submission, "resubmit", round=submission.current_round)

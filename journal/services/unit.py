@@ -2,9 +2,8 @@
 
 import functools
 
-from sqlalchemy.orm.exc import StaleDataError
-
 from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 
 from journal.extensions import db
 from journal.services.errors import ConcurrentChange
@@ -23,7 +22,7 @@ def transactional(fn):
             # Optimistic locking: another request committed a newer version of the same row first.
             db.session.rollback()
             raise ConcurrentChange(_("Someone else changed this a moment ago, so nothing was saved. Please look at "
-                                   "it again before you act.")) from None
+                                     "it again before you act.")) from None
         except BaseException:
             db.session.rollback()
             raise
