@@ -34,30 +34,46 @@ from typing import Any, BinaryIO
 
 log = logging.getLogger(__name__)
 
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogs; the child writes it in English, the parent translates it (`_`)."""
+    return message
+
+
+def _(message: str, **values) -> str:
+    """The message in the reader's language. Parent only: the child runs without Flask, so flask_babel is imported
+    here, when a message is made; outside an application it falls back to the English."""
+    try:
+        from flask_babel import gettext
+    except ImportError:  # pragma: no cover - the parent always has Flask-Babel
+        return message % values if values else message
+    return gettext(message, **values)
+
 MAX_BYTES = 100 * 1024 * 1024
 MEMORY_LIMIT = 1024 * 1024 * 1024
 TIME_LIMIT = 30.0
 PYTHON = sys.executable  # runs the worker; set it where that is not Python (uWSGI)
 HEADER_WINDOW = 1024  # where `%PDF-` must appear, as Acrobat accepts
-DOCUMENT_PROPERTIES = "document properties"
+DOCUMENT_PROPERTIES = "document properties"  # a place where names are found (place_label)
 
-NOT_PDF = "This file is not a PDF. Please upload your manuscript as a PDF file."
-ENCRYPTED = ("This PDF is encrypted or password-protected. Please save or export a copy without "
-             "a password or other protection and upload that.")
-DAMAGED = ("This PDF is damaged and cannot be read. Please export it again from your writing "
-           "software (for example with \"Save as PDF\") and upload the new file.")
-TOO_COMPLEX = ("This PDF contains content too large or complex to read safely. Please export it "
-               "again from your writing software and upload the new file.")
-NO_PAGES = "This PDF has no pages."
-STOPPED = ("This PDF could not be read: the reader stopped while processing it. Please export it "
-           "again from your writing software and upload the new file.")
-TOO_LARGE_OUTPUT = "The reviewers' copy of this PDF would be unreasonably large."
+NOT_PDF = N_("This file is not a PDF. Please upload your manuscript as a PDF file.")
+ENCRYPTED = N_("This PDF is encrypted or password-protected. Please save or export a copy without "
+               "a password or other protection and upload that.")
+DAMAGED = N_("This PDF is damaged and cannot be read. Please export it again from your writing "
+             "software (for example with \"Save as PDF\") and upload the new file.")
+TOO_COMPLEX = N_("This PDF contains content too large or complex to read safely. Please export it "
+                 "again from your writing software and upload the new file.")
+NO_PAGES = N_("This PDF has no pages.")
+STOPPED = N_("This PDF could not be read: the reader stopped while processing it. Please export it "
+             "again from your writing software and upload the new file.")
+TOO_LARGE_OUTPUT = N_("The reviewers' copy of this PDF would be unreasonably large.")
 
-JAVASCRIPT = "JavaScript that PDF viewers may run"
-OPEN_ACTION = "An action that runs when the PDF is opened (/OpenAction)"
-LAUNCH = "An action that starts a program or opens another file (/Launch)"
-EMBEDDED_FILES = "Embedded (attached) files"
-XFA = "An XFA form, which most PDF viewers cannot display"
+# Risky features: reported in English (stored with the report); feature_label gives the reader's language.
+JAVASCRIPT = N_("JavaScript that PDF viewers may run")
+OPEN_ACTION = N_("An action that runs when the PDF is opened (/OpenAction)")
+LAUNCH = N_("An action that starts a program or opens another file (/Launch)")
+EMBEDDED_FILES = N_("Embedded (attached) files")
+XFA = N_("An XFA form, which most PDF viewers cannot display")
 _RISKY_ORDER = [JAVASCRIPT, OPEN_ACTION, LAUNCH, EMBEDDED_FILES, XFA]
 
 _RESULT_LIMIT = 16 * 1024 * 1024
@@ -65,11 +81,45 @@ _CHILD_ENV = ("PYTHONPATH", "PYTHONHOME", "PATH", "LANG", "LC_ALL", "LC_CTYPE", 
 
 
 class PdfRejected(Exception):
-    """The file is refused; `reason` says why in words for the person who uploaded it."""
+    """The file is refused; `reason` says why in words for the person who uploaded it (English, as the child
+    writes it), `message` the same in the reader's language (made in the parent, when read)."""
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, reason: str, values: dict | None = None):
+        self.template = reason  # the message as marked for the catalogs, with %(name)s placeholders
+        self.values = dict(values or {})
+        self.reason = reason % self.values if self.values else reason
+        super().__init__(self.reason)
+
+    @property
+    def message(self) -> str:
+        return _(self.template, **self.values)
+
+
+def feature_label(feature: str) -> str:
+    """A risky feature (as reported, in English) in the reader's language."""
+    return _(feature)
+
+
+def place_label(where: str) -> str:
+    """Where a name was found ("page 3", "page 3 (comment or link)", "line 12", "document properties", as
+    reported and stored) in the reader's language."""
+    if where == DOCUMENT_PROPERTIES:
+        return _("document properties")
+    if match := re.fullmatch(r"page (\d+) \(comment or link\)", where):
+        return _("page %(number)s (comment or link)", number=match.group(1))
+    if match := re.fullmatch(r"page (\d+)", where):
+        return _("page %(number)s", number=match.group(1))
+    if match := re.fullmatch(r"line (\d+)", where):
+        return _("line %(number)s", number=match.group(1))
+    return where
+
+
+def warning_label(warning: str) -> str:
+    """A warning of the report (as reported, in English) in the reader's language."""
+    if match := re.fullmatch(r"The text of page (\d+) could not be read, so it was not checked for names\.", warning):
+        return _("The text of page %(number)s could not be read, so it was not checked for names.",
+                 number=match.group(1))
+    return warning
 
 
 @dataclass(frozen=True)
@@ -131,7 +181,7 @@ def _opened(source: Source, max_bytes: int):
     """A real file (for the child to inherit) holding the source, checked for size and header."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         if len(source) > max_bytes:
-            raise PdfRejected(_too_large(max_bytes))
+            raise _refused_too_large(max_bytes)
         pdf = tempfile.TemporaryFile(buffering=0)  # unbuffered: the child moves the shared offset
         pdf.write(source)
     elif hasattr(source, "read"):
@@ -141,14 +191,14 @@ def _opened(source: Source, max_bytes: int):
             copied += len(chunk)
             if copied > max_bytes:
                 pdf.close()
-                raise PdfRejected(_too_large(max_bytes))
+                raise _refused_too_large(max_bytes)
             pdf.write(chunk)
     else:
         pdf = open(source, "rb", buffering=0)  # noqa: SIM115 - closed below
     with pdf:
         size = os.fstat(pdf.fileno()).st_size
         if size > max_bytes:
-            raise PdfRejected(_too_large(max_bytes))
+            raise _refused_too_large(max_bytes)
         pdf.seek(0)
         if b"%PDF-" not in pdf.read(HEADER_WINDOW):
             raise PdfRejected(NOT_PDF)
@@ -183,7 +233,7 @@ def _run_sandboxed(request: dict, pdf: BinaryIO, size: int, output: BinaryIO | N
                 child.wait()
         if code is None or code in (-signal.SIGXCPU, -signal.SIGALRM):
             log.info("PDF refused: no answer within %s seconds", time_limit)
-            raise PdfRejected(_too_slow(time_limit))
+            raise _refused_too_slow(time_limit)
         stdout.seek(0)
         answer = stdout.read(_RESULT_LIMIT)
         try:
@@ -194,25 +244,42 @@ def _run_sandboxed(request: dict, pdf: BinaryIO, size: int, output: BinaryIO | N
                         stderr.read().decode(errors="replace"))
             raise PdfRejected(STOPPED) from None
     if not result["ok"]:
-        log.info("PDF refused: %s %s %s", result["reason"], result.get("detail", ""), result.get("log", ""))
-        raise PdfRejected(result["reason"])
+        log.info("PDF refused: %s %s %s %s", result["reason"], result.get("values", ""), result.get("detail", ""),
+                 result.get("log", ""))
+        raise PdfRejected(result["reason"], result.get("values"))
     return result["value"]
 
 
+def _refused_too_large(max_bytes: int) -> PdfRejected:
+    return PdfRejected(N_("This file is larger than the limit of %(size)s."), {"size": _megabytes(max_bytes)})
+
+
+def _refused_too_slow(seconds: float) -> PdfRejected:
+    if seconds == 1:
+        reason = N_("The PDF could not be read within %(seconds)s second. It may be damaged or unusually "
+                    "complex; please export it again from your writing software and upload the new file.")
+    else:
+        reason = N_("The PDF could not be read within %(seconds)s seconds. It may be damaged or unusually "
+                    "complex; please export it again from your writing software and upload the new file.")
+    return PdfRejected(reason, {"seconds": f"{seconds:g}"})
+
+
+def _refused_too_much_memory(limit: int) -> PdfRejected:
+    return PdfRejected(N_("The PDF could not be read within the memory limit of %(size)s. It may be "
+                          "damaged or contain unusually large compressed content; please export it again from "
+                          "your writing software and upload the new file."), {"size": _megabytes(limit)})
+
+
 def _too_large(max_bytes: int) -> str:
-    return f"This file is larger than the limit of {_megabytes(max_bytes)}."
+    return _refused_too_large(max_bytes).reason
 
 
 def _too_slow(seconds: float) -> str:
-    unit = "second" if seconds == 1 else "seconds"
-    return (f"The PDF could not be read within {seconds:g} {unit}. It may be damaged or unusually "
-            "complex; please export it again from your writing software and upload the new file.")
+    return _refused_too_slow(seconds).reason
 
 
 def _too_much_memory(limit: int) -> str:
-    return (f"The PDF could not be read within the memory limit of {_megabytes(limit)}. It may be "
-            "damaged or contain unusually large compressed content; please export it again from "
-            "your writing software and upload the new file.")
+    return _refused_too_much_memory(limit).reason
 
 
 def _megabytes(n: int) -> str:
@@ -235,9 +302,10 @@ def _child_main() -> int:
         task = {"inspect": _inspect, "reviewer_copy": _reviewer_copy}[request["task"]]
         result = {"ok": True, "value": task(request)}
     except PdfRejected as exc:
-        result = {"ok": False, "reason": exc.reason, "detail": repr(exc.__cause__)[:1000]}
+        result = {"ok": False, "reason": exc.template, "values": exc.values, "detail": repr(exc.__cause__)[:1000]}
     except MemoryError:
-        result = {"ok": False, "reason": _too_much_memory(request["memory_limit"])}
+        refused = _refused_too_much_memory(request["memory_limit"])
+        result = {"ok": False, "reason": refused.template, "values": refused.values}
     except Exception as exc:  # a bug or a pypdf surprise: still a clean refusal
         result = {"ok": False, "reason": DAMAGED, "detail": repr(exc)[:1000]}
     del ballast
@@ -258,7 +326,7 @@ def _lower_limits(request: dict) -> None:
 
 
 def _lower(which: int, soft: int, hard: int | None = None) -> None:
-    _, current = resource.getrlimit(which)
+    _soft, current = resource.getrlimit(which)
     hard = soft if hard is None else hard
     if current != resource.RLIM_INFINITY:
         soft, hard = min(soft, current), min(hard, current)
@@ -305,7 +373,8 @@ def _open_reader(request: dict):
     if count == 0:
         raise PdfRejected(NO_PAGES)
     if count > request["max_pages"]:
-        raise PdfRejected(f"This PDF has {count} pages; at most {request['max_pages']} are accepted.")
+        raise PdfRejected(N_("This PDF has %(count)s pages; at most %(limit)s are accepted."),
+                          {"count": count, "limit": request["max_pages"]})
     return reader
 
 
@@ -331,7 +400,8 @@ def _inspect(request: dict) -> dict:
                 raise  # a bomb, not an odd font: refused by _reading
             except Exception:
                 text = ""
-                warnings.append(f"The text of page {number} could not be read, so it was not checked for names.")
+                warnings.append(N_("The text of page %(number)s could not be read, so it was not checked for "
+                                   "names.") % {"number": number})
             text_empty = text_empty and not text.strip()
             search.look(f"page {number}", text)
             search.look(f"page {number} (comment or link)", _annotation_text(page))

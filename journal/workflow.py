@@ -7,6 +7,9 @@ a stale form (another person acted first) is a `SubmissionChanged`.
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from journal.audit import audit
 from journal.models import Submission, SubmissionStatus, User, utcnow
 from journal.permissions import can
@@ -38,18 +41,18 @@ def _t(name, label, sources, targets, permission, milestone=None) -> Transition:
 
 
 TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
-    _t("submit", "Submit", {S.DRAFT}, {S.SUBMITTED}, "submission.author", "submitted_at"),
-    _t("resubmit", "Submit the revision", {S.REVISION_REQUESTED}, {S.SUBMITTED}, "submission.author"),
-    _t("withdraw", "Withdraw", {S.SUBMITTED, S.UNDER_REVIEW, S.REVISION_REQUESTED}, {S.WITHDRAWN},
+    _t("submit", _l("Submit"), {S.DRAFT}, {S.SUBMITTED}, "submission.author", "submitted_at"),
+    _t("resubmit", _l("Submit the revision"), {S.REVISION_REQUESTED}, {S.SUBMITTED}, "submission.author"),
+    _t("withdraw", _l("Withdraw"), {S.SUBMITTED, S.UNDER_REVIEW, S.REVISION_REQUESTED}, {S.WITHDRAWN},
        "submission.author", "withdrawn_at"),
-    _t("desk_reject", "Reject without review", {S.SUBMITTED}, {S.REJECTED}, "submission.final_decision",
+    _t("desk_reject", _l("Reject without review"), {S.SUBMITTED}, {S.REJECTED}, "submission.final_decision",
        "rejected_at"),
-    _t("send_to_review", "Send to review", {S.SUBMITTED}, {S.UNDER_REVIEW}, "submission.decide"),
+    _t("send_to_review", _l("Send to review"), {S.SUBMITTED}, {S.UNDER_REVIEW}, "submission.decide"),
     # From "submitted" only for a revision (round 2 or later) that the editor decides without review.
-    _t("decide", "Decide", {S.UNDER_REVIEW, S.SUBMITTED}, {S.REVISION_REQUESTED, S.ACCEPTED, S.REJECTED},
+    _t("decide", _l("Decide"), {S.UNDER_REVIEW, S.SUBMITTED}, {S.REVISION_REQUESTED, S.ACCEPTED, S.REJECTED},
        "submission.final_decision"),
-    _t("schedule", "Schedule into an issue", {S.ACCEPTED}, {S.SCHEDULED}, "submission.produce"),
-    _t("publish", "Publish", {S.SCHEDULED}, {S.PUBLISHED}, "submission.produce", "published_at"),
+    _t("schedule", _l("Schedule into an issue"), {S.ACCEPTED}, {S.SCHEDULED}, "submission.produce"),
+    _t("publish", _l("Publish"), {S.SCHEDULED}, {S.PUBLISHED}, "submission.produce", "published_at"),
 ]}
 
 MILESTONES_BY_TARGET = {S.ACCEPTED: "accepted_at", S.REJECTED: "rejected_at"}
@@ -65,8 +68,9 @@ def check_version(submission: Submission, expected_version: int | None) -> None:
     """Refuse a form that showed an older version. Services call this before changing anything:
     any query flushes their own changes, which bumps the version."""
     if expected_version is not None and expected_version != submission.version:
-        raise SubmissionChanged(f"{submission.display_reference} was changed by someone else a moment ago; it is "
-                                f"now “{submission.status.label}”. Please look at it again before you act.")
+        raise SubmissionChanged(_("%(reference)s was changed by someone else a moment ago; it is now “%(status)s”. "
+                                  "Please look at it again before you act.",
+                                  reference=submission.display_reference, status=submission.status.label))
 
 
 def transition(actor: User | None, submission: Submission, name: str, *, target: SubmissionStatus | None = None,
@@ -75,11 +79,12 @@ def transition(actor: User | None, submission: Submission, name: str, *, target:
     spec = TRANSITIONS[name]
     check_version(submission, expected_version)
     if submission.status not in spec.sources:
-        allowed = ", ".join(sorted(t.label.lower() for t in TRANSITIONS.values() if submission.status in t.sources))
-        raise IllegalTransition(f"{submission.display_reference} is “{submission.status.label}”, so it cannot "
-                                f"be {_past(spec)} now" + (f" (possible now: {allowed})." if allowed else "."))
+        allowed = ", ".join(sorted(str(t.label).lower() for t in TRANSITIONS.values()
+                                   if submission.status in t.sources))
+        raise IllegalTransition(_cannot_now(spec, reference=submission.display_reference,
+                                            status=submission.status.label, allowed=allowed))
     if actor is not None and not can(actor, spec.permission, submission):
-        raise PermissionDenied(f"You may not {spec.label.lower()} {submission.display_reference}.")
+        raise PermissionDenied(_may_not(spec, reference=submission.display_reference))
     if target is None:
         if len(spec.targets) != 1:
             raise ValueError(f"transition {name} needs a target state")
@@ -95,8 +100,48 @@ def transition(actor: User | None, submission: Submission, name: str, *, target:
     audit(actor, f"submission.{name}", submission, **{"from": previous.value, "to": target.value, **payload})
 
 
-def _past(spec: Transition) -> str:
+def _cannot_now(spec: Transition, **values) -> str:
+    """Why a transition cannot be taken from the current state, one whole sentence per transition (word order
+    differs between languages); values: reference, status and allowed (the transitions possible now, if any)."""
+    if values.get("allowed"):
+        return {
+            "submit": _("%(reference)s is “%(status)s”, so it cannot be submitted now "
+                        "(possible now: %(allowed)s).", **values),
+            "resubmit": _("%(reference)s is “%(status)s”, so it cannot be resubmitted now "
+                          "(possible now: %(allowed)s).", **values),
+            "withdraw": _("%(reference)s is “%(status)s”, so it cannot be withdrawn now "
+                          "(possible now: %(allowed)s).", **values),
+            "desk_reject": _("%(reference)s is “%(status)s”, so it cannot be rejected now "
+                             "(possible now: %(allowed)s).", **values),
+            "send_to_review": _("%(reference)s is “%(status)s”, so it cannot be sent to review now "
+                                "(possible now: %(allowed)s).", **values),
+            "decide": _("%(reference)s is “%(status)s”, so it cannot be decided now "
+                        "(possible now: %(allowed)s).", **values),
+            "schedule": _("%(reference)s is “%(status)s”, so it cannot be scheduled now "
+                          "(possible now: %(allowed)s).", **values),
+            "publish": _("%(reference)s is “%(status)s”, so it cannot be published now "
+                         "(possible now: %(allowed)s).", **values),
+        }[spec.name]
     return {
-        "submit": "submitted", "resubmit": "resubmitted", "withdraw": "withdrawn", "desk_reject": "rejected",
-        "send_to_review": "sent to review", "decide": "decided", "schedule": "scheduled", "publish": "published",
+        "submit": _("%(reference)s is “%(status)s”, so it cannot be submitted now.", **values),
+        "resubmit": _("%(reference)s is “%(status)s”, so it cannot be resubmitted now.", **values),
+        "withdraw": _("%(reference)s is “%(status)s”, so it cannot be withdrawn now.", **values),
+        "desk_reject": _("%(reference)s is “%(status)s”, so it cannot be rejected now.", **values),
+        "send_to_review": _("%(reference)s is “%(status)s”, so it cannot be sent to review now.", **values),
+        "decide": _("%(reference)s is “%(status)s”, so it cannot be decided now.", **values),
+        "schedule": _("%(reference)s is “%(status)s”, so it cannot be scheduled now.", **values),
+        "publish": _("%(reference)s is “%(status)s”, so it cannot be published now.", **values),
+    }[spec.name]
+
+
+def _may_not(spec: Transition, **values) -> str:
+    return {
+        "submit": _("You may not submit %(reference)s.", **values),
+        "resubmit": _("You may not submit the revision %(reference)s.", **values),
+        "withdraw": _("You may not withdraw %(reference)s.", **values),
+        "desk_reject": _("You may not reject without review %(reference)s.", **values),
+        "send_to_review": _("You may not send to review %(reference)s.", **values),
+        "decide": _("You may not decide %(reference)s.", **values),
+        "schedule": _("You may not schedule into an issue %(reference)s.", **values),
+        "publish": _("You may not publish %(reference)s.", **values),
     }[spec.name]

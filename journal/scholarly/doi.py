@@ -17,6 +17,8 @@ The default `{slug}.{year}.{number:04d}` gives 10.59999/jdse.2026.0042. A patter
 import re
 import string
 
+from flask_babel import gettext as _
+
 PLACEHOLDERS = ("slug", "year", "volume", "issue", "number", "reference", "article")
 UNIQUE_PLACEHOLDERS = {"number", "reference", "article"}
 # Characters Crossref recommends for suffixes; no spaces, no characters that need escaping in URLs.
@@ -31,29 +33,30 @@ def check_doi_pattern(pattern: str | None) -> str:
     """The pattern, trimmed, or ValueError with a reason an editor can act on."""
     pattern = (pattern or "").strip()
     if not pattern:
-        raise ValueError("Give the DOI pattern, e.g. {slug}.{year}.{number:04d}.")
+        raise ValueError(_("Give the DOI pattern, e.g. {slug}.{year}.{number:04d}."))
     try:
         fields = {name for _text, name, _spec, _conv in string.Formatter().parse(pattern) if name is not None}
     except ValueError:
-        raise ValueError("Braces must enclose a placeholder, like {year}; check for a missing } or {.") from None
+        raise ValueError(_("Braces must enclose a placeholder, like {year}; check for a missing } or {.")) from None
     specs = {spec for _text, name, spec, _conv in string.Formatter().parse(pattern) if name is not None}
     if any(not SPEC.match(spec or "") for spec in specs):
-        raise ValueError("A placeholder may only be padded with zeros to a width under 10, like {number:04d}.")
+        raise ValueError(_("A placeholder may only be padded with zeros to a width under 10, like {number:04d}."))
     unknown = sorted(f for f in fields if f not in PLACEHOLDERS)
     if unknown:
-        raise ValueError(f"Unknown placeholder {{{unknown[0]}}}. Use " + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
-                         + ".")
+        placeholder, placeholders = "{" + unknown[0] + "}", ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+        raise ValueError(_("Unknown placeholder %(placeholder)s. Use %(placeholders)s.", placeholder=placeholder,
+                           placeholders=placeholders))
     if not fields & UNIQUE_PLACEHOLDERS:
-        raise ValueError("The pattern needs {number}, {reference} or {article}, so that every article gets its "
-                         "own DOI.")
+        raise ValueError(_("The pattern needs {number}, {reference} or {article}, so that every article gets its "
+                           "own DOI."))
     try:
         example = doi_suffix(pattern, **EXAMPLE)
     except (ValueError, TypeError):
-        raise ValueError("A placeholder's format does not fit its value: {number:04d} pads the number with zeros, "
-                         "text placeholders take no number format.") from None
+        raise ValueError(_("A placeholder's format does not fit its value: {number:04d} pads the number with zeros, "
+                           "text placeholders take no number format.")) from None
     if not SUFFIX.match(example) or len(example) > SUFFIX_MAX:
-        raise ValueError(f"It would give “{example}”: use letters, digits and . - _ ; ( ) / : only, at most "
-                         f"{SUFFIX_MAX} characters.")
+        raise ValueError(_("It would give “%(example)s”: use letters, digits and . - _ ; ( ) / : only, at most "
+                           "%(maximum)s characters.", example=example, maximum=SUFFIX_MAX))
     return pattern
 
 

@@ -2,6 +2,7 @@
 
 import re
 
+from flask_babel import gettext as _
 from stdnum import issn as stdnum_issn
 from stdnum.exceptions import ValidationError
 from stdnum.iso7064 import mod_11_2
@@ -20,10 +21,10 @@ def normalize_orcid(value: str | None) -> str | None:
     value = re.sub(r"^(https?://)?(www\.)?orcid\.org/", "", value, flags=re.I).upper()
     match = ORCID_SHAPE.match(value)
     if not match:
-        raise ValueError("An ORCID iD has 16 characters in four groups, like 0000-0002-1825-0097.")
+        raise ValueError(_("An ORCID iD has 16 characters in four groups, like 0000-0002-1825-0097."))
     digits = "".join(match.groups())
     if not mod_11_2.is_valid(digits):
-        raise ValueError("This ORCID iD's check digit does not match; please copy it again from your ORCID record.")
+        raise ValueError(_("This ORCID iD's check digit does not match; please copy it again from your ORCID record."))
     return "-".join(match.groups())
 
 
@@ -34,7 +35,7 @@ def normalize_issn(value: str | None) -> str | None:
     try:
         return stdnum_issn.format(stdnum_issn.validate(value))
     except ValidationError:
-        raise ValueError("An ISSN has eight characters like 2049-3630, and its check digit must match.") from None
+        raise ValueError(_("An ISSN has eight characters like 2049-3630, and its check digit must match.")) from None
 
 
 DOI_PREFIX = re.compile(r"^10\.\d{4,9}$")
@@ -45,7 +46,7 @@ def normalize_doi_prefix(value: str | None) -> str | None:
     if not value:
         return None
     if not DOI_PREFIX.match(value):
-        raise ValueError("A DOI prefix looks like 10.12345 (10, a dot, then four to nine digits).")
+        raise ValueError(_("A DOI prefix looks like 10.12345 (10, a dot, then four to nine digits)."))
     return value
 
 
@@ -61,5 +62,5 @@ def parse_keywords(value: str | list[str] | None, *, limit: int = 20) -> list[st
             seen.add(keyword.casefold())
             keywords.append(keyword)
     if len(keywords) > limit:
-        raise ValueError(f"Please give at most {limit} keywords.")
+        raise ValueError(_("Please give at most %(limit)s keywords.", limit=limit))
     return keywords

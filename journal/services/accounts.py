@@ -6,6 +6,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
@@ -40,16 +42,18 @@ def normalize_email(email: str) -> str:
 def check_password_strength(password: str, email: str = "") -> None:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        raise DomainError(f"Use at least {minimum} characters; a few words together make a strong, "
-                          "memorable password.", "password")
+        raise DomainError(ngettext("Use at least %(num)d character; a few words together make a strong, "
+                                   "memorable password.",
+                                   "Use at least %(num)d characters; a few words together make a strong, "
+                                   "memorable password.", minimum), "password")
     if len(password) > 256:
-        raise DomainError("Use at most 256 characters.", "password")
+        raise DomainError(_("Use at most 256 characters."), "password")
     lowered = password.lower()
     if lowered in COMMON_PASSWORDS or len(set(password)) < 4:
-        raise DomainError("This password is too easy to guess; please choose another.", "password")
+        raise DomainError(_("This password is too easy to guess; please choose another."), "password")
     local = normalize_email(email).split("@")[0]
     if local and len(local) >= 4 and local in lowered:
-        raise DomainError("Your password must not contain your email address.", "password")
+        raise DomainError(_("Your password must not contain your email address."), "password")
 
 
 def hash_password(password: str) -> str:
@@ -72,8 +76,8 @@ def _check_orcid(orcid: str | None, user: User | None = None) -> str | None:
     if orcid:
         owner = db.session.scalar(select(User.id).where(User.orcid == orcid))
         if owner is not None and (user is None or owner != user.id):
-            raise DomainError("This ORCID iD belongs to another account. If it is yours, reset that "
-                              "account's password or write to the editorial office.", "orcid")
+            raise DomainError(_("This ORCID iD belongs to another account. If it is yours, reset that "
+                                "account's password or write to the editorial office."), "orcid")
     return orcid
 
 
@@ -144,7 +148,7 @@ def set_language(user: User, code: str) -> None:
 @transactional
 def resend_verification(user: User) -> None:
     if user.email_verified:
-        raise DomainError("Your email address is confirmed already.")
+        raise DomainError(_("Your email address is confirmed already."))
     audit(user, "user.verification_sent", user)
     _queue_verification(user)
 
@@ -155,14 +159,14 @@ def verify_email(token: str) -> User:
     try:
         data = _serializer("verify").loads(token, max_age=max_age)
     except SignatureExpired:
-        raise DomainError("This confirmation link has expired. Log in and ask for a new one.") from None
+        raise DomainError(_("This confirmation link has expired. Log in and ask for a new one.")) from None
     except BadSignature:
-        raise DomainError("This confirmation link is not valid. Copy the whole link from the mail, or "
-                          "log in and ask for a new one.") from None
+        raise DomainError(_("This confirmation link is not valid. Copy the whole link from the mail, or "
+                            "log in and ask for a new one.")) from None
     user = db.session.get(User, data["u"])
     if user is None or user.email != data["e"]:
-        raise DomainError("This confirmation link belongs to an address that is no longer on the account. "
-                          "Log in and ask for a new link.")
+        raise DomainError(_("This confirmation link belongs to an address that is no longer on the account. "
+                            "Log in and ask for a new link."))
     if not user.email_verified:
         user.email_verified_at = utcnow()
         audit(user, "user.email_verified", user, email=user.email)
@@ -183,7 +187,7 @@ def log_in(email: str, password: str, *, user_agent: str = "", client_address: s
     """The user whose email and password these are, with a new sign-in for this device (its token in
     `user.sign_in_token`); one vague message for every failure."""
     user = find_user_by_email(email)
-    failure = DomainError("The email address or the password is not right.")
+    failure = DomainError(_("The email address or the password is not right."))
     if user is None:
         _hasher().hash(password)  # spend the same time, so timing does not tell which accounts exist
         raise failure
@@ -194,8 +198,8 @@ def log_in(email: str, password: str, *, user_agent: str = "", client_address: s
         db.session.commit()  # keep the failed attempt on record although we raise
         raise failure from None
     if not user.active:
-        raise DomainError("This account has been deactivated. Write to the editorial office if you "
-                          "think this is a mistake.")
+        raise DomainError(_("This account has been deactivated. Write to the editorial office if you "
+                            "think this is a mistake."))
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -232,12 +236,12 @@ def user_for_reset_token(token: str) -> User:
     try:
         data = _serializer("reset").loads(token, max_age=max_age)
     except SignatureExpired:
-        raise DomainError("This password reset link has expired. Ask for a new one below.") from None
+        raise DomainError(_("This password reset link has expired. Ask for a new one below.")) from None
     except BadSignature:
-        raise DomainError("This password reset link is not valid. Ask for a new one below.") from None
+        raise DomainError(_("This password reset link is not valid. Ask for a new one below.")) from None
     user = db.session.get(User, data["u"])
     if user is None or user.session_version != data["v"] or not user.active:
-        raise DomainError("This password reset link has been used already. Ask for a new one below.")
+        raise DomainError(_("This password reset link has been used already. Ask for a new one below."))
     return user
 
 
@@ -268,7 +272,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     try:
         _hasher().verify(user.password_hash, current_password)
     except (VerificationError, InvalidHashError):
-        raise DomainError("Your current password is not right.", "current_password") from None
+        raise DomainError(_("Your current password is not right."), "current_password") from None
     _set_password(user, new_password)
     audit(user, "user.password_changed", user)
     end_sign_ins(user, user, reason="password changed", keep=user.sign_in)
@@ -278,7 +282,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 def update_profile(actor: User, user: User, *, email: str | None = None, **fields) -> list[str]:
     """Change the profile; a new email address must be confirmed again. Returns the changed fields."""
     if actor.id != user.id and not actor.is_platform_admin:
-        raise DomainError("You may change only your own profile.")
+        raise DomainError(_("You may change only your own profile."))
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
@@ -293,7 +297,7 @@ def update_profile(actor: User, user: User, *, email: str | None = None, **field
             raise DomainError(str(exc), "expertise_keywords") from None
     for name in ("given_name", "family_name"):
         if name in fields and not fields[name].strip():
-            raise DomainError("Please give your name.", name)
+            raise DomainError(_("Please give your name."), name)
     changed = [name for name, value in fields.items() if getattr(user, name) != value]
     for name in changed:
         setattr(user, name, fields[name].strip() if isinstance(fields[name], str) else fields[name])
@@ -301,7 +305,7 @@ def update_profile(actor: User, user: User, *, email: str | None = None, **field
     if new_email != user.email:
         other = db.session.scalar(select(func.count()).select_from(User).where(User.email == new_email))
         if other:
-            raise DomainError("Another account uses this email address.", "email")
+            raise DomainError(_("Another account uses this email address."), "email")
         user.email = new_email
         user.email_verified_at = None
         changed.append("email")

@@ -1,5 +1,6 @@
 """What platform administrators do: administrators, users, the mail outbox."""
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from journal.audit import audit
@@ -20,7 +21,7 @@ def make_platform_admin(*, email: str, password: str | None = None, given_name: 
     user = find_user_by_email(email)
     if user is None:
         if not password:
-            raise DomainError("A new administrator account needs a password.")
+            raise DomainError(_("A new administrator account needs a password."))
         check_password_strength(password, email)
         user = User(email=normalize_email(email), password_hash=hash_password(password), given_name=given_name,
                     family_name=family_name, email_verified_at=utcnow(), expertise_keywords=[])
@@ -34,10 +35,10 @@ def make_platform_admin(*, email: str, password: str | None = None, given_name: 
 @transactional
 def set_user_flags(actor: User, user: User, *, active: bool | None = None, is_platform_admin: bool | None = None) -> None:
     if not can(actor, "admin"):
-        raise PermissionDenied("Only platform administrators change accounts.")
+        raise PermissionDenied(_("Only platform administrators change accounts."))
     if user.id == actor.id and (active is False or is_platform_admin is False):
-        raise DomainError("You cannot deactivate yourself or remove your own administrator rights; ask "
-                          "another administrator.")
+        raise DomainError(_("You cannot deactivate yourself or remove your own administrator rights; ask "
+                            "another administrator."))
     changes = {}
     if active is not None and active != user.active:
         user.active = active
@@ -56,11 +57,11 @@ def set_user_flags(actor: User, user: User, *, active: bool | None = None, is_pl
 def retry_outbox_message(actor: User, message: OutboxMessage) -> None:
     """A message the worker gave up on goes back in the queue, due at once, for one more try."""
     if not can(actor, "admin"):
-        raise PermissionDenied("Only platform administrators manage the outbox.")
+        raise PermissionDenied(_("Only platform administrators manage the outbox."))
     if message.status is OutboxStatus.SENT:
-        raise DomainError("This message was sent already.")
+        raise DomainError(_("This message was sent already."))
     if message.status is not OutboxStatus.FAILED:
-        raise DomainError("This message is still queued; the mail worker tries it again by itself.")
+        raise DomainError(_("This message is still queued; the mail worker tries it again by itself."))
     retry_message(message)
     audit(actor, "outbox.retried", message, recipient=message.recipient)
 

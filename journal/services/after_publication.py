@@ -4,6 +4,7 @@ stay readable and the DOI stays) or retracted with a notice (it stays reachable,
 from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import update
 
 from journal.audit import audit
@@ -21,17 +22,17 @@ A = ArticleStatus
 
 def _require_published(article: Article) -> None:
     if not article.is_public:
-        raise DomainError("The article is not published yet: change it in production.")
+        raise DomainError(_("The article is not published yet: change it in production."))
     if article.is_retracted:
-        raise DomainError("The article is retracted; it is not corrected any more.")
+        raise DomainError(_("The article is retracted; it is not corrected any more."))
 
 
 def _change_note(note: str) -> str:
     note = (note or "").strip()
     if len(note) < 10:
-        raise DomainError("Say what was corrected and why: readers see this note with the date.", "change_note")
+        raise DomainError(_("Say what was corrected and why: readers see this note with the date."), "change_note")
     if len(note) > 5000:
-        raise DomainError("Please keep the note under 5,000 characters.", "change_note")
+        raise DomainError(_("Please keep the note under 5,000 characters."), "change_note")
     return note
 
 
@@ -67,7 +68,7 @@ def correct_metadata(actor: User, article: Article, *, change_note: str, expecte
     clean = clean_metadata(**values)
     changed = sorted(name for name, value in clean.items() if getattr(article.current_version, name) != value)
     if not changed:
-        raise DomainError("Nothing differs from the published version; change the metadata to correct it.")
+        raise DomainError(_("Nothing differs from the published version; change the metadata to correct it."))
     version = _new_version(actor, article, change_note=note, **clean)
     audit(actor, "article.corrected", article, version=version.number, fields=changed, note=note)
     _tell_authors(article, "article_corrected", _l('%(title)s: corrected version %(number)s',
@@ -104,10 +105,10 @@ def retract(actor: User, article: Article, *, notice: str, expected_version: int
     _require_published(article)
     notice = (notice or "").strip()
     if len(notice) < 20:
-        raise DomainError("Write the retraction notice readers will see: what is retracted, why, and at whose "
-                          "request.", "notice")
+        raise DomainError(_("Write the retraction notice readers will see: what is retracted, why, and at whose "
+                            "request."), "notice")
     if len(notice) > 20_000:
-        raise DomainError("Please keep the notice under 20,000 characters.", "notice")
+        raise DomainError(_("Please keep the notice under 20,000 characters."), "notice")
     article.status = A.RETRACTED
     article.retracted_at = utcnow()
     article.retraction_notice = notice

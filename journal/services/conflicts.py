@@ -21,6 +21,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
@@ -38,9 +41,13 @@ universite universita universidad universidade universitet uniwersytet
 DEPARTMENT_WORDS = frozenset("department dept faculty school division chair group section".split())
 WORDS = re.compile(r"[^\W_]+")
 
-# The reason beside an "Invite anyway" button, and what the audit event records (it names no one).
+# What the audit event records (it names no one; in English, for the record) ...
 CONFLICT_SHORT = {"author": "an author of this paper", "affiliation": "shares an affiliation with an author",
                   "opposed": "opposed by the authors", "coauthor": "co-authored with an author"}
+# ... and the same, as the reason beside an "Invite anyway" button, in the reader's language.
+CONFLICT_SHORT_LABELS = {"author": _l("an author of this paper"),
+                         "affiliation": _l("shares an affiliation with an author"),
+                         "opposed": _l("opposed by the authors"), "coauthor": _l("co-authored with an author")}
 REASON_MAX = 2000
 
 
@@ -75,6 +82,11 @@ class Conflict:
 
     @property
     def short(self) -> str:
+        """The conflict in a few words, in the reader's language (`record` for the audit event)."""
+        return str(CONFLICT_SHORT_LABELS[self.kind])
+
+    @property
+    def record(self) -> str:
         return CONFLICT_SHORT[self.kind]
 
     @property
@@ -99,9 +111,10 @@ class Person:
 class ConflictsFound(DomainError):
     """Held: the people flagged (each a name and their conflicts) need an explicit override with a reason."""
 
-    def __init__(self, message: str, flagged: list[tuple[str, list[Conflict]]]):
+    def __init__(self, message: str, flagged: list[tuple[str, list[Conflict]]], missing: str | None = None):
         super().__init__(message, "override_reason")
         self.flagged = flagged
+        self.missing = missing  # "reason" (box ticked, no reason), "box" (reason, box not ticked) or None
 
 
 def _coauthors(people: Sequence, submission: Submission) -> dict[int, tuple[set[int], set[int]]]:
@@ -160,32 +173,35 @@ def conflicts_for(actor: User | None, submission: Submission, people: Sequence, 
         found: list[Conflict] = []
         result.append(found)
         if (user is not None and is_contributor(user, submission)) or email in author_emails:
-            found.append(Conflict("author", "An author of this paper: cannot review it."))
+            found.append(Conflict("author", _("An author of this paper: cannot review it.")))
             continue
         mine = institution(user.affiliation) if user is not None else frozenset()
         sharing = [c for c, theirs in institutions if mine and mine == theirs]
         if sharing:
-            found.append(Conflict("affiliation", (
-                "Shares an affiliation with " + "; ".join(f"{c.full_name} ({c.affiliation})" for c in sharing) + "."
-            ) if sees_authors else "Shares an affiliation with an author of this paper."))
+            found.append(Conflict("affiliation", _(
+                "Shares an affiliation with %(authors)s.",
+                authors="; ".join(f"{c.full_name} ({c.affiliation})" for c in sharing),
+            ) if sees_authors else _("Shares an affiliation with an author of this paper.")))
         name = name_words(person.name)
         addresses = {email} | ({normalize_email(user.email)} if user is not None else set())
         for opposed_email, opposed_name, reason in opposed:
             if (opposed_email and opposed_email in addresses) or (opposed_name and opposed_name == name):
                 if sees_authors:
-                    text = "Opposed by the authors" + (f": “{reason}”" if reason else ".")
+                    text = (_("Opposed by the authors: “%(reason)s”", reason=reason) if reason
+                            else _("Opposed by the authors."))
                 else:
-                    text = "The authors asked that this person not review the paper."
+                    text = _("The authors asked that this person not review the paper.")
                 found.append(Conflict("opposed", text))
                 break
         if position in coauthored:
             coauthors, papers = coauthored[position]
             if sees_authors:
                 names = ", ".join(by_id[i].full_name for i in sorted(coauthors, key=lambda i: by_id[i].position))
-                count = f"{len(papers)} other paper{'s' if len(papers) != 1 else ''}"
-                text = f"Co-authored {count} in this system with {names}."
+                text = ngettext("Co-authored %(num)d other paper in this system with %(names)s.",
+                                "Co-authored %(num)d other papers in this system with %(names)s.",
+                                len(papers), names=names)
             else:
-                text = "Co-authored another paper in this system with an author of this paper."
+                text = _("Co-authored another paper in this system with an author of this paper.")
             found.append(Conflict("coauthor", text))
     return result
 
@@ -203,14 +219,15 @@ def require_override(flagged: list[tuple[str, list[Conflict]]], *, override: boo
         return {}
     reason = " ".join((reason or "").split())[:REASON_MAX]
     if override and reason:
-        return {"conflicts_overridden": sorted({c.short for _name, found in flagged for c in found}),
+        return {"conflicts_overridden": sorted({c.record for _name, found in flagged for c in found}),
                 "override_reason": reason}
+    missing = None
     if override:
-        message = "Give your reason for going ahead despite the conflicts of interest."
+        message, missing = _("Give your reason for going ahead despite the conflicts of interest."), "reason"
     elif reason:
-        message = "Tick the box to confirm that you go ahead despite the conflicts of interest."
+        message, missing = _("Tick the box to confirm that you go ahead despite the conflicts of interest."), "box"
     else:
         who = "; ".join(f"{name}: {', '.join(c.short for c in found)}" for name, found in flagged)
-        message = (f"Not done yet, because of a conflict of interest ({who}). To go ahead all the same, tick the box "
-                   "and give your reason; it is kept in the paper's history.")
-    raise ConflictsFound(message, flagged)
+        message = _("Not done yet, because of a conflict of interest (%(who)s). To go ahead all the same, tick the box "
+                    "and give your reason; it is kept in the paper's history.", who=who)
+    raise ConflictsFound(message, flagged, missing)

@@ -2,6 +2,7 @@
 and a listed author's objection through the link mailed on submitting."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 
 from journal.audit import audit
 from journal.extensions import db
@@ -23,12 +24,12 @@ def _clean_contributor(values: dict) -> dict:
     if "mail_language" in clean:  # the language mails to this co-author are written in, if they have no account
         clean["mail_language"] = known(clean["mail_language"]) or ""
     if not clean.get("family_name"):
-        raise DomainError("Give the author's family name.", "family_name")
+        raise DomainError(_("Give the author's family name."), "family_name")
     if not clean.get("given_name"):
-        raise DomainError("Give the author's given name.", "given_name")
+        raise DomainError(_("Give the author's given name."), "given_name")
     clean["email"] = normalize_email(clean.get("email", ""))
     if "@" not in clean["email"] or "." not in clean["email"].rsplit("@", 1)[-1]:
-        raise DomainError("Give the author's email address.", "email")
+        raise DomainError(_("Give the author's email address."), "email")
     try:
         clean["orcid"] = normalize_orcid(clean.get("orcid"))
     except ValueError as exc:
@@ -41,7 +42,7 @@ def add_contributor(actor: User, submission: Submission, **values) -> Contributo
     require_draft(actor, submission)
     clean = _clean_contributor(values)
     if any(c.email == clean["email"] for c in submission.contributors):
-        raise DomainError("This email address is on the author list already.", "email")
+        raise DomainError(_("This email address is on the author list already."), "email")
     position = max((c.position for c in submission.contributors), default=-1) + 1
     contributor = Contributor(submission=submission, position=position, is_corresponding=False, **clean)
     db.session.add(contributor)
@@ -53,7 +54,7 @@ def add_contributor(actor: User, submission: Submission, **values) -> Contributo
 def _contributor(submission: Submission, contributor_id: int) -> Contributor:
     contributor = next((c for c in submission.contributors if c.id == contributor_id), None)
     if contributor is None:
-        raise NotFound("There is no such author on this submission.")
+        raise NotFound(_("There is no such author on this submission."))
     return contributor
 
 
@@ -63,7 +64,7 @@ def update_contributor(actor: User, submission: Submission, contributor_id: int,
     contributor = _contributor(submission, contributor_id)
     clean = _clean_contributor(values)
     if any(c.email == clean["email"] and c is not contributor for c in submission.contributors):
-        raise DomainError("This email address is on the author list already.", "email")
+        raise DomainError(_("This email address is on the author list already."), "email")
     for name, value in clean.items():
         setattr(contributor, name, value)
     audit(actor, "contributor.updated", submission, name=contributor.full_name)
@@ -74,9 +75,9 @@ def remove_contributor(actor: User, submission: Submission, contributor_id: int)
     require_draft(actor, submission)
     contributor = _contributor(submission, contributor_id)
     if len(submission.contributors) == 1:
-        raise DomainError("A submission needs at least one author.")
+        raise DomainError(_("A submission needs at least one author."))
     if contributor.user_id == submission.submitter_id:
-        raise DomainError("You submit the paper, so you stay on the author list.")
+        raise DomainError(_("You submit the paper, so you stay on the author list."))
     was_corresponding = contributor.is_corresponding
     submission.contributors.remove(contributor)
     if was_corresponding:
@@ -118,7 +119,7 @@ def object_to_listing(token: str, *, reason: str) -> Contributor:
     contributor = contributor_for_token(token)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Please tell the editors why you should not be listed.", "reason")
+        raise DomainError(_("Please tell the editors why you should not be listed."), "reason")
     submission = contributor.submission
     contributor.objected_at = utcnow()
     contributor.objection = reason

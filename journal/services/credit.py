@@ -8,6 +8,7 @@ certificate that names the paper would tie the reviewer to it outside the journa
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from journal.extensions import db
@@ -75,7 +76,7 @@ def credit_for_certificate(user: User, journal_slug: str, year: int) -> CreditGr
     group = next((g for g in credit_by_journal_and_year(user) if g.journal.slug == journal_slug and g.year == year),
                  None)
     if group is None:
-        raise NotFound("You have no completed review for this journal in this year.")
+        raise NotFound(_("You have no completed review for this journal in this year."))
     return group
 
 
@@ -83,5 +84,5 @@ def credit_for_review(user: User, assignment: ReviewAssignment) -> CreditGroup:
     """A certificate for one review: the user's own, once submitted."""
     review = next((r for r in completed_reviews(user) if r.assignment_id == assignment.id), None)
     if review is None:
-        raise NotFound("This review is not a completed review of yours.")
+        raise NotFound(_("This review is not a completed review of yours."))
     return CreditGroup(journal=review.journal, year=review.year, reviews=[review])

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import format_date, get_locale, lazy_ngettext
 from flask_babel.speaklater import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -25,7 +26,7 @@ from journal.models import (AssignmentStatus, EditorRecommendation, Journal, Mem
                             RecommendationStatus, ReviewAssignment, ReviewRound, Role, SentReminder, Submission,
                             SubmissionStatus, User, utcnow)
 from journal.permissions import is_contributor
-from journal.services.scheduled_runs import ReminderReport, TakenByOtherRun, claim_key, relative_day
+from journal.services.scheduled_runs import LongDate, ReminderReport, TakenByOtherRun, claim_key, relative_day
 from journal.services.unit import transactional
 
 A = AssignmentStatus
@@ -74,14 +75,21 @@ class _Stalled:
 
 
 SECTIONS = (
-    # (attribute, title, managing editors only)
-    ("unassigned", f"Submissions without a handling editor for more than {UNASSIGNED_AFTER_DAYS} days", True),
-    ("recommendations", "Editors' recommendations waiting for a managing editor", True),
-    ("decisions", f"Decisions waiting for {DECISION_WAITING_DAYS} days or more (enough reviews in, or a revision "
-                  "resubmitted)", False),
-    ("invitations", "Invitations unanswered after their respond-by date", False),
-    ("overdue_reviews", "Reviews overdue", False),
-    ("revisions", f"Revisions overdue (no revision {REVISION_OVERDUE_DAYS} days after it was requested)", False),
+    # (attribute, title, managing editors only); titles and notes are lazy messages, made text in each editor's
+    # language when their digest is written (journal/mail.py queue_mail)
+    ("unassigned", lazy_ngettext("Submissions without a handling editor for more than %(num)d day",
+                                 "Submissions without a handling editor for more than %(num)d days",
+                                 UNASSIGNED_AFTER_DAYS), True),
+    ("recommendations", _l("Editors' recommendations waiting for a managing editor"), True),
+    ("decisions", lazy_ngettext("Decisions waiting for %(num)d day or more (enough reviews in, or a revision "
+                                "resubmitted)",
+                                "Decisions waiting for %(num)d days or more (enough reviews in, or a revision "
+                                "resubmitted)", DECISION_WAITING_DAYS), False),
+    ("invitations", _l("Invitations unanswered after their respond-by date"), False),
+    ("overdue_reviews", _l("Reviews overdue"), False),
+    ("revisions", lazy_ngettext("Revisions overdue (no revision %(num)d day after it was requested)",
+                                "Revisions overdue (no revision %(num)d days after it was requested)",
+                                REVISION_OVERDUE_DAYS), False),
 )
 
 
@@ -105,8 +113,9 @@ def _collect_stalled(now: datetime) -> tuple[dict[int, _Stalled], dict[int, Subm
                                  Submission.status_changed_at <= now - timedelta(days=UNASSIGNED_AFTER_DAYS))
         .order_by(Submission.status_changed_at)
     ):
-        note("unassigned", submission, f"{'revision ' if submission.current_round > 1 else ''}submitted "
-                                       f"{_days_since(submission.status_changed_at, now)}")
+        when = _days_since(submission.status_changed_at, now)
+        note("unassigned", submission, _l("revision submitted %(when)s", when=when) if submission.current_round > 1
+             else _l("submitted %(when)s", when=when))
 
     # 2. Reviewers past their dates in the current round.
     for assignment in db.session.scalars(
@@ -119,15 +128,21 @@ def _collect_stalled(now: datetime) -> tuple[dict[int, _Stalled], dict[int, Subm
         .options(contains_eager(ReviewAssignment.submission), selectinload(ReviewAssignment.reviewer))
         .order_by(ReviewAssignment.submission_id, ReviewAssignment.label_number)
     ):
-        reminded = (f"; reminded {assignment.reminders_sent} time{'s' if assignment.reminders_sent != 1 else ''}"
-                    if assignment.reminders_sent else "")
+        reminded = assignment.reminders_sent
         who = f"{assignment.label} ({assignment.reviewer_name})"
         if assignment.status is A.INVITED:
-            note("invitations", assignment.submission, f"{who}: answer was due {assignment.respond_by:%-d %B %Y}, "
-                                                       f"{_days_since(assignment.respond_by, now)}{reminded}")
+            values = {"who": who, "date": LongDate(assignment.respond_by),
+                      "when": _days_since(assignment.respond_by, now)}
+            note("invitations", assignment.submission, lazy_ngettext(
+                "%(who)s: answer was due %(date)s, %(when)s; reminded %(num)d time",
+                "%(who)s: answer was due %(date)s, %(when)s; reminded %(num)d times", reminded, **values)
+                if reminded else _l("%(who)s: answer was due %(date)s, %(when)s", **values))
         else:
-            note("overdue_reviews", assignment.submission, f"{who}: review was due {assignment.due_at:%-d %B %Y}, "
-                                                           f"{_days_since(assignment.due_at, now)}{reminded}")
+            values = {"who": who, "date": LongDate(assignment.due_at), "when": _days_since(assignment.due_at, now)}
+            note("overdue_reviews", assignment.submission, lazy_ngettext(
+                "%(who)s: review was due %(date)s, %(when)s; reminded %(num)d time",
+                "%(who)s: review was due %(date)s, %(when)s; reminded %(num)d times", reminded, **values)
+                if reminded else _l("%(who)s: review was due %(date)s, %(when)s", **values))
 
     # 3. Decisions waiting: enough submitted reviews in the current round for some days (when the last one
     #    needed came in), or a revision back from the authors that nobody has moved on.
@@ -153,15 +168,17 @@ def _collect_stalled(now: datetime) -> tuple[dict[int, _Stalled], dict[int, Subm
     )
     for submission in candidates:
         if submission.status is S.SUBMITTED:
-            note("decisions", submission, f"revision (round {submission.current_round}) submitted "
-                                          f"{_days_since(submission.status_changed_at, now)}")
+            note("decisions", submission, _l("revision (round %(round)d) submitted %(when)s",
+                                             round=submission.current_round,
+                                             when=_days_since(submission.status_changed_at, now)))
             continue
         required = max(submission.journal.reviews_required, 1)
         times = sorted(completed.get(submission.id, []))
         if len(times) >= required and times[required - 1] <= now - timedelta(days=DECISION_WAITING_DAYS):
-            note("decisions", submission, f"{len(times)} review{'s' if len(times) != 1 else ''} in "
-                                          f"({submission.journal.reviews_required} required), enough since "
-                                          f"{times[required - 1]:%-d %B %Y}")
+            note("decisions", submission, lazy_ngettext(
+                "%(num)d review in (%(required)d required), enough since %(date)s",
+                "%(num)d reviews in (%(required)d required), enough since %(date)s", len(times),
+                required=submission.journal.reviews_required, date=LongDate(times[required - 1])))
 
     # 4. Revisions the authors have not sent.
     for submission in db.session.scalars(
@@ -169,8 +186,9 @@ def _collect_stalled(now: datetime) -> tuple[dict[int, _Stalled], dict[int, Subm
                                  Submission.status_changed_at <= now - timedelta(days=REVISION_OVERDUE_DAYS))
         .order_by(Submission.status_changed_at)
     ):
-        note("revisions", submission, f"revision requested {submission.status_changed_at:%-d %B %Y}, "
-                                      f"{_days_since(submission.status_changed_at, now)}")
+        note("revisions", submission, _l("revision requested %(date)s, %(when)s",
+                                         date=LongDate(submission.status_changed_at),
+                                         when=_days_since(submission.status_changed_at, now)))
 
     # 5. Recommendations a managing editor has to confirm or change.
     for recommendation in db.session.scalars(
@@ -179,10 +197,12 @@ def _collect_stalled(now: datetime) -> tuple[dict[int, _Stalled], dict[int, Subm
         .options(contains_eager(EditorRecommendation.submission), selectinload(EditorRecommendation.editor))
         .order_by(EditorRecommendation.created_at)
     ):
-        by = recommendation.editor.full_name if recommendation.editor else "an editor"
+        values = {"kind": _l(recommendation.kind.source_label), "round": recommendation.round,
+                  "when": _days_since(recommendation.created_at, now)}
         note("recommendations", recommendation.submission,
-             f"{by} recommends “{recommendation.kind.label}” (round {recommendation.round}), "
-             f"{_days_since(recommendation.created_at, now)}")
+             _l("%(editor)s recommends “%(kind)s” (round %(round)d), %(when)s",
+                editor=recommendation.editor.full_name, **values) if recommendation.editor
+             else _l("an editor recommends “%(kind)s” (round %(round)d), %(when)s", **values))
     return stalled, papers
 
 

@@ -1,6 +1,8 @@
 """The submission wizard: starting a draft, its section and checklist, the metadata, the declarations, the
 anonymity confirmation, and discarding a draft that was never submitted."""
 
+from flask_babel import gettext as _
+
 from journal.audit import audit
 from journal.extensions import db
 from journal.scholarly.identifiers import parse_keywords
@@ -21,7 +23,7 @@ STEPS = ("start", "metadata", "files", "declarations", "review")
 def start_submission(actor: User, journal: Journal, *, section_id: int | None, checklist_confirmed: bool) -> Submission:
     """A new draft; the submitter is its first author and corresponding author."""
     if not can(actor, "journal.submit", journal):
-        raise PermissionDenied(f"{journal.title} does not accept submissions at the moment.")
+        raise PermissionDenied(_("%(journal)s does not accept submissions at the moment.", journal=journal.title))
     section = _section_of(journal, section_id)
     _check_checklist(journal, checklist_confirmed)
     submission = Submission(
@@ -41,13 +43,13 @@ def start_submission(actor: User, journal: Journal, *, section_id: int | None, c
 def _section_of(journal: Journal, section_id: int | None) -> Section:
     section = next((s for s in journal.sections if s.id == section_id and s.active), None)
     if section is None:
-        raise DomainError("Choose one of the journal's sections.", "section_id")
+        raise DomainError(_("Choose one of the journal's sections."), "section_id")
     return section
 
 
 def _check_checklist(journal: Journal, confirmed: bool) -> None:
     if journal.submission_checklist and not confirmed:
-        raise DomainError("Please confirm every statement of the checklist.", "checklist")
+        raise DomainError(_("Please confirm every statement of the checklist."), "checklist")
 
 
 @transactional
@@ -93,7 +95,7 @@ def confirm_anonymity(actor: User, submission: Submission) -> None:
     require_author(actor, submission)
     manuscript = manuscript_of(submission)
     if manuscript is None:
-        raise DomainError("Upload the manuscript first.")
+        raise DomainError(_("Upload the manuscript first."))
     submission.anonymity_confirmed_at = utcnow()
     audit(actor, "submission.anonymity_confirmed", submission,
           found=[f"{term} ({where})" for term, where in (manuscript.pdf_report or {}).get("found", [])])
@@ -107,7 +109,7 @@ def _reviewer_list(rows: list[dict], field: str) -> list[dict]:
         if not (name or email or reason):
             continue
         if not name or "@" not in email:
-            raise DomainError("Give both the name and the email address of each reviewer you list.", field)
+            raise DomainError(_("Give both the name and the email address of each reviewer you list."), field)
         clean.append({"name": name, "email": email, "reason": reason})
     return clean
 
@@ -121,7 +123,7 @@ def update_declarations(actor: User, submission: Submission, *, cover_letter: st
     opposed = _reviewer_list(opposed_reviewers, "opposed_reviewers")
     author_emails = {c.email for c in submission.contributors}
     if any(r["email"] in author_emails for r in suggested):
-        raise DomainError("An author of the paper cannot be suggested as its reviewer.", "suggested_reviewers")
+        raise DomainError(_("An author of the paper cannot be suggested as its reviewer."), "suggested_reviewers")
     submission.cover_letter = cover_letter.strip()
     submission.competing_interests = competing_interests.strip()
     submission.funding = funding.strip()
@@ -136,7 +138,7 @@ def discard_draft(actor: User, submission: Submission) -> list[str]:
     """A draft that was never submitted can be deleted with its files; returns the storage keys to delete."""
     require_author(actor, submission, editable=False)
     if submission.status is not S.DRAFT:
-        raise DomainError("Only a draft can be deleted; a submitted paper can be withdrawn.")
+        raise DomainError(_("Only a draft can be deleted; a submitted paper can be withdrawn."))
     keys = [f.storage_key for f in submission.files]
     for file in list(submission.files):
         db.session.delete(file)

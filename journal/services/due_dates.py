@@ -4,6 +4,7 @@ keep the date with a note). The reviewer is told either way."""
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 
 from journal.audit import audit, excerpt
 from journal.mail import external_url, queue_mail
@@ -20,13 +21,13 @@ def _set_due_date(actor: User, assignment: ReviewAssignment, due_at: date | date
     submission = assignment.submission
     check_decides(actor, submission)
     if assignment.status not in OPEN_STATUSES:
-        raise DomainError(f"{assignment.label}'s assignment is “{assignment.status.label}”; its due date cannot "
-                          "change.")
+        raise DomainError(_("%(reviewer)s's assignment is “%(status)s”; its due date cannot change.",
+                            reviewer=assignment.label, status=assignment.status.label))
     due_at = as_deadline(due_at)
     if due_at is None or due_at <= utcnow():
-        raise DomainError("The new due date must lie in the future.", "due_at")
+        raise DomainError(_("The new due date must lie in the future."), "due_at")
     if due_at <= assignment.respond_by:
-        raise DomainError("The review must be due after the respond-by date.", "due_at")
+        raise DomainError(_("The review must be due after the respond-by date."), "due_at")
     previous = assignment.due_at
     assignment.due_at = due_at
     assignment.proposed_due_at = None
@@ -49,7 +50,7 @@ def extend_due_date(actor: User, assignment: ReviewAssignment, due_at: date | da
 def _pending_proposal(actor: User, assignment: ReviewAssignment) -> datetime:
     check_decides(actor, assignment.submission)
     if assignment.proposed_due_at is None:
-        raise DomainError(f"{assignment.label} has no proposed due date waiting for an answer.")
+        raise DomainError(_("%(reviewer)s has no proposed due date waiting for an answer.", reviewer=assignment.label))
     return assignment.proposed_due_at
 
 
@@ -67,11 +68,11 @@ def refuse_proposed_due_date(actor: User, assignment: ReviewAssignment, note: st
     """The editor keeps the due date; the reviewer is told, with the editor's note if any."""
     proposed = _pending_proposal(actor, assignment)
     if assignment.status not in OPEN_STATUSES:
-        raise DomainError(f"{assignment.label}'s assignment is “{assignment.status.label}”; its due date cannot "
-                          "change.")
+        raise DomainError(_("%(reviewer)s's assignment is “%(status)s”; its due date cannot change.",
+                            reviewer=assignment.label, status=assignment.status.label))
     note = (note or "").replace("\r\n", "\n").strip()
     if len(note) > 5000:
-        raise DomainError("Keep the note under 5,000 characters.", "note")
+        raise DomainError(_("Keep the note under 5,000 characters."), "note")
     assignment.proposed_due_at = None
     audit(actor, "review.proposed_due_date_refused", assignment.submission, reviewer=assignment.label,
           proposed=proposed.date().isoformat(), due=assignment.due_at.date().isoformat(),

@@ -6,6 +6,8 @@ Invitations, reviews and decisions after review come with the peer-review servic
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from journal.audit import audit
@@ -49,19 +51,20 @@ def assign_handling_editor(actor: User, submission: Submission, editor_id: int,
     authors) is assigned only with an explicit override and a reason, which the audit event records; the authors
     learn nothing of it."""
     if not can(actor, "journal.manage", submission.journal) or not can(actor, "submission.produce", submission):
-        raise PermissionDenied("Only the journal's managing editors assign handling editors.")
+        raise PermissionDenied(_("Only the journal's managing editors assign handling editors."))
     check_version(submission, expected_version)
     if submission.status in (S.DRAFT, S.REJECTED, S.WITHDRAWN, S.PUBLISHED):
-        raise DomainError(f"{submission.display_reference} is “{submission.status.label}”; it needs no handling "
-                          "editor now.")
+        raise DomainError(_("%(reference)s is “%(status)s”; it needs no handling editor now.",
+                            reference=submission.display_reference, status=submission.status.label))
     editor = next((u for u in eligible_handling_editors(submission) if u.id == editor_id), None)
     if editor is None:
-        raise DomainError("Choose one of the journal's editors who is not an author of this paper.", "editor_id")
+        raise DomainError(_("Choose one of the journal's editors who is not an author of this paper."), "editor_id")
     if submission.handling_editor_id == editor.id:
-        raise DomainError(f"{editor.full_name} handles this paper already.", "editor_id")
+        raise DomainError(_("%(name)s handles this paper already.", name=editor.full_name), "editor_id")
     found = conflicts_of(actor, submission, Person.of(editor))
     if any(c.blocks for c in found):
-        raise DomainError(f"{editor.full_name} is an author of this paper and cannot handle it.", "editor_id")
+        raise DomainError(_("%(name)s is an author of this paper and cannot handle it.",
+                            name=editor.full_name), "editor_id")
     override_payload = require_override([(editor.full_name, found)], override=override, reason=override_reason)
     previous = submission.handling_editor
     submission.handling_editor = editor
@@ -94,7 +97,7 @@ def desk_reject(actor: User, submission: Submission, *, letter: str, expected_ve
     check_version(submission, expected_version)
     letter = (letter or "").strip()
     if len(letter) < 20:
-        raise DomainError("Write the letter to the authors (why the paper is not sent to review).", "letter")
+        raise DomainError(_("Write the letter to the authors (why the paper is not sent to review)."), "letter")
     transition(actor, submission, "desk_reject")
     decision = Decision(submission=submission, round=max(submission.current_round, 1), editor=actor,
                         kind=DecisionKind.DESK_REJECT, letter=letter)
@@ -158,19 +161,21 @@ def decide(actor: User, submission: Submission, *, kind: DecisionKind | str, let
     check_version(submission, expected_version)
     kind = DecisionKind(kind)
     if kind is DecisionKind.DESK_REJECT:
-        raise DomainError("A paper under review is rejected with “Reject”, not without review.", "kind")
+        raise DomainError(_("A paper under review is rejected with “Reject”, not without review."), "kind")
     letter, override_reason = (letter or "").strip(), (override_reason or "").strip()
     if len(letter) < 20:
-        raise DomainError("Write the decision letter to the authors.", "letter")
+        raise DomainError(_("Write the decision letter to the authors."), "letter")
     without_review = submission.status is S.SUBMITTED
     if without_review and submission.current_round < 2:
-        raise DomainError("A first submission is sent to review or rejected without review before any decision.")
+        raise DomainError(_("A first submission is sent to review or rejected without review before any decision."))
     reviews = [] if without_review else submitted_reviews(submission)
     required = submission.journal.reviews_required
     if not without_review and len(reviews) < required and not override_reason:
-        raise DomainError(f"This round has {len(reviews)} submitted review{'s' if len(reviews) != 1 else ''}; the "
-                          f"journal asks for {required}. Wait for the reviews, or give the reason for deciding now.",
-                          "override_reason")
+        raise DomainError(ngettext("This round has %(num)d submitted review; the journal asks for %(required)s. "
+                                   "Wait for the reviews, or give the reason for deciding now.",
+                                   "This round has %(num)d submitted reviews; the journal asks for %(required)s. "
+                                   "Wait for the reviews, or give the reason for deciding now.",
+                                   len(reviews), required=required), "override_reason")
     transition(actor, submission, "decide", target=DECISION_TARGETS[kind], decision=kind.value,
                reviews=len(reviews), override=override_reason or None, without_review=without_review or None)
     decision = Decision(submission=submission, round=submission.current_round, editor=actor, kind=kind, letter=letter)
@@ -233,23 +238,23 @@ def recommend(actor: User, submission: Submission, *, kind: DecisionKind | str, 
     letter; the managing editors are told and confirm it or decide otherwise."""
     check_version(submission, expected_version)
     if not can(actor, "submission.recommend", submission):
-        raise PermissionDenied("Only the handling editor of a journal whose editors recommend records a "
-                               "recommendation; managing editors decide.")
+        raise PermissionDenied(_("Only the handling editor of a journal whose editors recommend records a "
+                                 "recommendation; managing editors decide."))
     try:
         kind = DecisionKind(kind)
     except ValueError:
-        raise DomainError("Choose the decision you recommend.", "kind") from None
+        raise DomainError(_("Choose the decision you recommend."), "kind") from None
     allowed = recommendation_kinds(submission)
     if not allowed:
-        raise DomainError(f"{submission.display_reference} is “{submission.status.label}”; there is no decision "
-                          "to recommend now.")
+        raise DomainError(_("%(reference)s is “%(status)s”; there is no decision to recommend now.",
+                            reference=submission.display_reference, status=submission.status.label))
     if kind not in allowed:
-        raise DomainError("At screening you may recommend rejection without review, or send the paper to review "
-                          "yourself." if allowed == [DecisionKind.DESK_REJECT]
-                          else "A paper under review is recommended for acceptance, revision or rejection.", "kind")
+        raise DomainError(_("At screening you may recommend rejection without review, or send the paper to review "
+                            "yourself.") if allowed == [DecisionKind.DESK_REJECT]
+                          else _("A paper under review is recommended for acceptance, revision or rejection."), "kind")
     reasons = (reasons or "").strip()
     if len(reasons) < 10:
-        raise DomainError("Give the reasons for your recommendation: the managing editor reads them.", "reasons")
+        raise DomainError(_("Give the reasons for your recommendation: the managing editor reads them."), "reasons")
     previous = pending_recommendation(submission)
     if previous is not None:
         previous.status = RecommendationStatus.WITHDRAWN
@@ -302,7 +307,7 @@ def _resolve_recommendation(actor: User, submission: Submission, decision: Decis
 
 # What the authors did is shown as theirs without a name; their payloads (file names, fields typed) are left out,
 # since a file name or a title change may name them.
-AUTHOR_ACTOR = "The authors"
+AUTHOR_ACTOR = "The authors"  # the English; shown as _("The authors")
 # An override of the handling editor's own conflict would tell them something of the authors (their institution).
 OVERRIDE_KEYS = ("conflicts_overridden", "override_reason")
 
@@ -322,6 +327,6 @@ def history_without_authors(submission: Submission) -> list:
                                         if not any(n.lower() in str(v).lower() for n in names)
                                         and not (event.action == "submission.editor_assigned"
                                                  and k in OVERRIDE_KEYS)}
-        actor = SimpleNamespace(full_name=AUTHOR_ACTOR) if by_author else event.actor
+        actor = SimpleNamespace(full_name=_("The authors")) if by_author else event.actor
         rows.append(SimpleNamespace(created_at=event.created_at, action=event.action, actor=actor, payload=payload))
     return rows

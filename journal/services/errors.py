@@ -1,3 +1,6 @@
+from flask_babel import lazy_gettext as _l
+
+
 class DomainError(Exception):
     """A rule said no. The message is shown to the user as it is."""
 
@@ -22,7 +25,8 @@ class ConcurrentChange(DomainError):
 class FilesUnavailable(DomainError):
     """The files service (storage) did not answer; nothing of this attempt was kept, so the user tries again."""
 
-    MESSAGE = "The files service is unavailable just now; nothing was saved. Please try again in a few minutes."
+    # Lazy: made text in the reader's language where it is shown (str() here, for a raised one).
+    MESSAGE = _l("The files service is unavailable just now; nothing was saved. Please try again in a few minutes.")
 
-    def __init__(self, message: str = MESSAGE, field: str | None = None):
-        super().__init__(message, field)
+    def __init__(self, message: str | None = None, field: str | None = None):
+        super().__init__(str(message if message is not None else self.MESSAGE), field)

@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from journal.audit import audit
@@ -28,6 +30,7 @@ from journal.services.conflicts import Conflict, Person, conflicts_for, conflict
 from journal.services.errors import DomainError, NotFound, PermissionDenied
 from journal.services.handlers import managing_editors_of
 from journal.services.review_assignments import assignments_of
+from journal.services.scheduled_runs import long_date
 from journal.services.unit import transactional
 
 
@@ -102,7 +105,7 @@ def editor_link(submission: Submission) -> str:
 
 def check_decides(actor: User, submission: Submission) -> None:
     if not can(actor, "submission.decide", submission):
-        raise PermissionDenied("Only the handling editor or a managing editor manages this paper's reviewers.")
+        raise PermissionDenied(_("Only the handling editor or a managing editor manages this paper's reviewers."))
 
 
 def _invite(actor: User, submission: Submission, *, user_id: int | None = None, email: str | None = None,
@@ -116,45 +119,45 @@ def _invite(actor: User, submission: Submission, *, user_id: int | None = None, 
     event records. Returns the assignment and the invitation token (mailed; not stored)."""
     check_decides(actor, submission)
     if submission.status is not SubmissionStatus.UNDER_REVIEW:
-        raise DomainError(f"{submission.display_reference} is “{submission.status.label}”; reviewers are invited "
-                          "while it is under review.")
+        raise DomainError(_("%(reference)s is “%(status)s”; reviewers are invited while it is under review.",
+                            reference=submission.display_reference, status=submission.status.label))
     round_ = current_round(submission)
     if round_ is None:
-        raise DomainError("This submission has no open review round.")
+        raise DomainError(_("This submission has no open review round."))
     user: User | None = None
     name = (name or "").strip()
     if user_id:
         user = db.session.get(User, user_id)
         if user is None or not user.active:
-            raise DomainError("Choose one of the journal's reviewers.", "reviewer_id")
+            raise DomainError(_("Choose one of the journal's reviewers."), "reviewer_id")
     else:
         email = normalize_email(email or "")
         if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
-            raise DomainError("Enter the new reviewer's email address.", "email")
+            raise DomainError(_("Enter the new reviewer's email address."), "email")
         user = find_user_by_email(email)
         if user is None and not name:
-            raise DomainError("Enter the new reviewer's name.", "name")
+            raise DomainError(_("Enter the new reviewer's name."), "name")
         if user is not None and not user.active:
-            raise DomainError("This person's account is deactivated; they cannot be invited.", "email")
+            raise DomainError(_("This person's account is deactivated; they cannot be invited."), "email")
     address = user.email if user else email
     field = "reviewer_id" if user_id else "email"
     found = conflicts_of(actor, submission, Person(name=user.full_name if user else name, email=address, user=user))
     if any(c.blocks for c in found):
-        raise DomainError("This person is an author of the paper and cannot review it.", field)
+        raise DomainError(_("This person is an author of the paper and cannot review it."), field)
     for other in db.session.scalars(select(ReviewAssignment).where(ReviewAssignment.round_id == round_.id)):
         same = (user is not None and other.reviewer_id == user.id) or other.invitee_email == address
         if same and other.status not in ENDED_STATUSES:
-            raise DomainError(f"{other.reviewer_name} has been invited in this round already "
-                              f"({other.status.label.lower()}).", field)
+            raise DomainError(_("%(name)s has been invited in this round already (%(status)s).",
+                                name=other.reviewer_name, status=other.status.label.lower()), field)
 
     now = utcnow()
     journal = submission.journal
     respond_by = as_deadline(respond_by) or now + timedelta(days=journal.response_days)
     due_at = as_deadline(due_at) or max(now + timedelta(days=journal.review_days), respond_by + timedelta(days=1))
     if respond_by <= now:
-        raise DomainError("The respond-by date must lie in the future.", "respond_by")
+        raise DomainError(_("The respond-by date must lie in the future."), "respond_by")
     if due_at <= respond_by:
-        raise DomainError("The review must be due after the respond-by date.", "due_at")
+        raise DomainError(_("The review must be due after the respond-by date."), "due_at")
     override_payload = require_override([(user.full_name if user else name, found)], override=override,
                                         reason=override_reason)
 
@@ -201,13 +204,15 @@ def send_to_previous_reviewers(actor: User, submission: Submission, *, expected_
     check_version(submission, expected_version)
     reviewers = previous_reviewers(submission)
     if not reviewers:
-        raise DomainError("No reviewer finished a review in the previous round; invite reviewers one by one.")
+        raise DomainError(_("No reviewer finished a review in the previous round; invite reviewers one by one."))
     flagged = list(zip((r.full_name for r in reviewers),
                        conflicts_for(actor, submission, [Person.of(r) for r in reviewers])))
     authors = [name for name, found in flagged if any(c.blocks for c in found)]
     if authors:
-        raise DomainError(f"{', '.join(authors)} is now an author of the paper and cannot review it; invite "
-                          "reviewers one by one.")
+        raise DomainError(ngettext("%(names)s is now an author of the paper and cannot review it; invite "
+                                   "reviewers one by one.",
+                                   "%(names)s are now authors of the paper and cannot review it; invite "
+                                   "reviewers one by one.", len(authors), names=", ".join(authors)))
     require_override(flagged, override=override, reason=override_reason)
     transition(actor, submission, "send_to_review", round=submission.current_round)
     for reviewer in reviewers:
@@ -230,24 +235,24 @@ def invitation_for_token(token: str) -> ReviewAssignment:
     """The invitation this link opens; a readable error when it no longer does."""
     assignment = db.session.scalar(select(ReviewAssignment).where(ReviewAssignment.token_hash == hash_token(token or "")))
     if assignment is None:
-        raise NotFound("This invitation link is not valid. Copy the whole link from the mail, or write to the "
-                       "editorial office.")
+        raise NotFound(_("This invitation link is not valid. Copy the whole link from the mail, or write to the "
+                         "editorial office."))
     if assignment.status is A.CANCELLED:
-        raise DomainError("This invitation was cancelled by the editors: your review is no longer needed. "
-                          "Thank you all the same.")
+        raise DomainError(_("This invitation was cancelled by the editors: your review is no longer needed. "
+                            "Thank you all the same."))
     if assignment.status is A.INVITED and utcnow() > link_closes_at(assignment):
-        raise DomainError("This invitation has expired: its answer was due by "
-                          f"{assignment.respond_by:%-d %B %Y}. Write to the editorial office if you would still "
-                          "like to review.")
+        raise DomainError(_("This invitation has expired: its answer was due by %(date)s. Write to the editorial "
+                            "office if you would still like to review.", date=long_date(assignment.respond_by)))
     return assignment
 
 
 def _open_invitation(token: str) -> ReviewAssignment:
     assignment = invitation_for_token(token)
     if assignment.status is not A.INVITED:
-        raise DomainError(f"You have answered this invitation already ({assignment.status.label.lower()}).")
+        raise DomainError(_("You have answered this invitation already (%(status)s).",
+                            status=assignment.status.label.lower()))
     if assignment.submission.status is not SubmissionStatus.UNDER_REVIEW:
-        raise DomainError("This paper is no longer under review; your review is not needed. Thank you all the same.")
+        raise DomainError(_("This paper is no longer under review; your review is not needed. Thank you all the same."))
     return assignment
 
 
@@ -298,7 +303,7 @@ def accept_invitation(token: str, *, proposed_due_at: date | datetime | None = N
     assignment = _open_invitation(token)
     proposed = as_deadline(proposed_due_at)
     if proposed is not None and proposed <= utcnow():
-        raise DomainError("A proposed due date must lie in the future.", "proposed_due_at")
+        raise DomainError(_("A proposed due date must lie in the future."), "proposed_due_at")
     new_account = False
     if assignment.reviewer is None:
         user = find_user_by_email(assignment.invitee_email)
@@ -318,7 +323,8 @@ def accept_invitation(token: str, *, proposed_due_at: date | datetime | None = N
                                                          Membership.role == Role.REVIEWER)):
         db.session.add(Membership(user_id=user.id, journal_id=submission.journal_id, role=Role.REVIEWER))
     if new_account:
-        queue_set_password(user, reason=f"because you agreed to review for {submission.journal.title}")
+        queue_set_password(user, reason=_l("because you agreed to review for %(journal)s",
+                                            journal=submission.journal.title))
     _settle_label(assignment)
     assignment.status = A.ACCEPTED
     assignment.responded_at = utcnow()
@@ -348,8 +354,9 @@ def cancel_invitation(actor: User, assignment: ReviewAssignment) -> None:
     submission = assignment.submission
     check_decides(actor, submission)
     if assignment.status not in OPEN_STATUSES:
-        raise DomainError(f"{assignment.label}'s assignment is “{assignment.status.label}”; only open invitations "
-                          "and reviews in progress can be cancelled.")
+        raise DomainError(_("%(reviewer)s's assignment is “%(status)s”; only open invitations and reviews in "
+                            "progress can be "
+                            "cancelled.", reviewer=assignment.label, status=assignment.status.label))
     assignment.status = A.CANCELLED
     assignment.cancelled_at = utcnow()
     audit(actor, "review.cancelled", submission, reviewer=assignment.label)
@@ -361,7 +368,7 @@ def cancel_invitation(actor: User, assignment: ReviewAssignment) -> None:
 def get_assignment(assignment_id: int) -> ReviewAssignment:
     assignment = db.session.get(ReviewAssignment, assignment_id)
     if assignment is None:
-        raise NotFound("There is no such review assignment.")
+        raise NotFound(_("There is no such review assignment."))
     return assignment
 
 

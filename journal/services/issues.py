@@ -9,6 +9,7 @@ of the table of contents, so a failed publication uses up no number.
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -22,7 +23,7 @@ from journal.permissions import can
 from journal.scholarly.doi import check_doi_pattern, make_doi
 from journal.search import index_article
 from journal.services.errors import ConcurrentChange, DomainError, NotFound, PermissionDenied
-from journal.services.production import (authors_addresses, check_article_version, missing_for_publication,
+from journal.services.production import (MISSING_LABELS, authors_addresses, check_article_version, missing_codes,
                                          require_in_production, require_producer)
 from journal.services.unit import transactional
 from journal.workflow import transition
@@ -44,7 +45,7 @@ def issues_of(journal: Journal) -> list[Issue]:
 def get_issue(journal: Journal, issue_id: int) -> Issue:
     issue = db.session.get(Issue, issue_id)
     if issue is None or issue.journal_id != journal.id:
-        raise NotFound("There is no such issue.")
+        raise NotFound(_("There is no such issue."))
     return issue
 
 
@@ -66,27 +67,33 @@ def _toc_key(article: Article):
 
 def check_issue_version(issue: Issue, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != issue.version:
-        raise ConcurrentChange(f"{issue.label} was changed by someone else a moment ago (it is now "
-                               f"“{issue.status.label}”). Please look at it again before you act.")
+        raise ConcurrentChange(_("%(issue)s was changed by someone else a moment ago (it is now “%(status)s”). "
+                                 "Please look at it "
+                                 "again before you act.", issue=issue.label, status=issue.status.label))
 
 
 def _require_manager(actor: User, journal: Journal) -> None:
     if not can(actor, "journal.production", journal):
-        raise PermissionDenied("Only the journal's managing editors manage its issues.")
+        raise PermissionDenied(_("Only the journal's managing editors manage its issues."))
 
 
 # --- creating and editing issues -------------------------------------------------------------------------
 
 def _clean_issue(volume, number, year, title: str, description: str) -> dict:
     values = {}
+    whole = {"volume": _("Give the volume as a whole number."), "number": _("Give the number as a whole number."),
+             "year": _("Give the year as a whole number.")}
+    bounds = {"volume": _("The volume is a number from %(low)s to %(high)s."),
+              "number": _("The number is a number from %(low)s to %(high)s."),
+              "year": _("The year is a number from %(low)s to %(high)s.")}
     for name, value, low, high in (("volume", volume, 1, 10_000), ("number", number, 1, 1000),
                                    ("year", year, 1900, 2200)):
         try:
             values[name] = int(value)
         except (TypeError, ValueError):
-            raise DomainError(f"Give the {name} as a whole number.", name) from None
+            raise DomainError(whole[name], name) from None
         if not low <= values[name] <= high:
-            raise DomainError(f"The {name} is a number from {low} to {high}.", name)
+            raise DomainError(bounds[name] % {"low": low, "high": high}, name)
     values["title"] = " ".join((title or "").split())[:255]
     values["description"] = (description or "").strip()[:20_000]
     return values
@@ -98,7 +105,8 @@ def _check_unique(journal: Journal, volume: int, number: int, issue: Issue | Non
     if issue is not None:
         query = query.where(Issue.id != issue.id)
     if db.session.scalar(query):
-        raise DomainError(f"{journal.title} has a Vol. {volume} No. {number} already.", "number")
+        raise DomainError(_("%(journal)s has a Vol. %(volume)s No. %(number)s already.",
+                            journal=journal.title, volume=volume, number=number), "number")
 
 
 @transactional
@@ -113,8 +121,8 @@ def create_issue(actor: User, journal: Journal, *, volume, number, year, title: 
     try:
         db.session.flush()
     except IntegrityError:  # created by someone else at the same moment
-        raise DomainError(f"{journal.title} has a Vol. {values['volume']} No. {values['number']} already.",
-                          "number") from None
+        raise DomainError(_("%(journal)s has a Vol. %(volume)s No. %(number)s already.", journal=journal.title,
+                            volume=values["volume"], number=values["number"]), "number") from None
     audit(actor, "issue.created", issue, issue=issue.label)
     return issue
 
@@ -127,7 +135,7 @@ def update_issue(actor: User, issue: Issue, *, volume, number, year, title: str 
     _require_manager(actor, issue.journal)
     values = _clean_issue(volume, number, year, title, description)
     if issue.is_published and any(values[k] != getattr(issue, k) for k in ("volume", "number", "year")):
-        raise DomainError("A published issue keeps its volume, number and year: readers cite them.", "volume")
+        raise DomainError(_("A published issue keeps its volume, number and year: readers cite them."), "volume")
     _check_unique(issue.journal, values["volume"], values["number"], issue)
     changed = sorted(k for k, v in values.items() if getattr(issue, k) != v)
     for name in changed:
@@ -145,9 +153,9 @@ def _page(value, name: str) -> int | None:
     try:
         page = int(value)
     except (TypeError, ValueError):
-        raise DomainError("Give the page as a whole number.", name) from None
+        raise DomainError(_("Give the page as a whole number."), name) from None
     if page < 1:
-        raise DomainError("Pages are counted from 1.", name)
+        raise DomainError(_("Pages are counted from 1."), name)
     return page
 
 
@@ -168,28 +176,30 @@ def schedule_article(actor: User, article: Article, *, issue_id: int, first_page
     require_in_production(article)
     issue = db.session.get(Issue, issue_id) if issue_id else None
     if issue is None or issue.journal_id != article.journal_id:
-        raise DomainError("Choose one of the journal's issues.", "issue_id")
+        raise DomainError(_("Choose one of the journal's issues."), "issue_id")
     if issue.is_published:
-        raise DomainError(f"{issue.label} is published; choose a draft issue.", "issue_id")
+        raise DomainError(_("%(issue)s is published; choose a draft issue.", issue=issue.label), "issue_id")
     first, last = _page(first_page, "first_page"), _page(last_page, "last_page")
     if (first is None) != (last is None):
-        raise DomainError("Give both the first and the last page, or neither.",
+        raise DomainError(_("Give both the first and the last page, or neither."),
                           "last_page" if first is not None else "first_page")
     if first is not None and first > last:
-        raise DomainError(f"The last page ({last}) comes before the first ({first}).", "last_page")
+        raise DomainError(_("The last page (%(last)s) comes before the first (%(first)s).",
+                            last=last, first=first), "last_page")
     if first is not None:
         overlapping = db.session.scalars(select(Article).where(
             Article.issue_id == issue.id, Article.id != article.id, Article.first_page.is_not(None),
             Article.first_page <= last, Article.last_page >= first).options(selectinload(Article.current_version))
         ).first()
         if overlapping is not None:
-            raise DomainError(f"Pages {first}\u2013{last} overlap “{overlapping.current_version.title}” "
-                              f"(pages {overlapping.pages}) in {issue.label}.", "first_page")
+            raise DomainError(_("Pages %(first)s\u2013%(last)s overlap “%(title)s” (pages %(pages)s) in %(issue)s.",
+                                first=first, last=last, title=overlapping.current_version.title,
+                                pages=overlapping.pages, issue=issue.label), "first_page")
     section = article.section
     if section_id:
         section = db.session.get(Section, section_id)
         if section is None or section.journal_id != article.journal_id:
-            raise DomainError("Choose one of the journal's sections.", "section_id")
+            raise DomainError(_("Choose one of the journal's sections."), "section_id")
     moved = article.issue_id != issue.id
     if moved:
         last_position = db.session.scalar(select(func.max(Article.position)).where(Article.issue_id == issue.id))
@@ -212,11 +222,12 @@ def move_article(actor: User, issue: Issue, article_id: int, offset: int,
     check_issue_version(issue, expected_version)
     _require_manager(actor, issue.journal)
     if issue.is_published:
-        raise DomainError(f"{issue.label} is published; its table of contents stays as readers saw it.")
+        raise DomainError(_("%(issue)s is published; its table of contents stays as readers saw it.",
+                            issue=issue.label))
     ordered = toc(issue)
     article = next((a for a in ordered if a.id == article_id), None)
     if article is None:
-        raise NotFound("That article is not in this issue.")
+        raise NotFound(_("That article is not in this issue."))
     same_section = [a for a in ordered if a.section_id == article.section_id]
     index = same_section.index(article)
     target = max(0, min(len(same_section) - 1, index + (1 if offset > 0 else -1)))
@@ -244,8 +255,9 @@ class Readiness:
 
     @property
     def message(self) -> str:
-        parts = list(self.issue) + [f"“{a.current_version.title}”: {', '.join(m)}" for a, m in self.articles]
-        return "The issue cannot be published yet. " + "; ".join(parts) + "."
+        parts = list(self.issue) + [_("“%(title)s”: %(missing)s", title=a.current_version.title, missing=", ".join(m))
+                                    for a, m in self.articles]
+        return _("The issue cannot be published yet. %(problems)s.", problems="; ".join(parts))
 
 
 class PublicationBlocked(DomainError):
@@ -260,19 +272,19 @@ def readiness(issue: Issue, articles: list[Article] | None = None) -> Readiness:
     result = Readiness()
     journal = issue.journal
     if issue.is_published:
-        result.issue.append(f"{issue.label} is published already")
+        result.issue.append(_("%(issue)s is published already", issue=issue.label))
     if not articles:
-        result.issue.append("The issue has no articles")
+        result.issue.append(_("The issue has no articles"))
     if not journal.doi_prefix:
-        result.issue.append("The journal has no DOI prefix: set it in the journal settings")
+        result.issue.append(_("The journal has no DOI prefix: set it in the journal settings"))
     try:
         check_doi_pattern(journal.doi_pattern)
     except ValueError as exc:
-        result.issue.append(f"The journal's DOI pattern is not usable ({exc})")
+        result.issue.append(_("The journal's DOI pattern is not usable (%(problem)s)", problem=exc))
     for article in articles:
-        missing = [m for m in missing_for_publication(article) if m != "not in an issue"]
+        missing = [str(MISSING_LABELS[m]) for m in missing_codes(article) if m != "not in an issue"]
         if article.submission.status is not S.SCHEDULED and not article.is_public:
-            missing.append(f"the submission is “{article.submission.status.label}”, not scheduled")
+            missing.append(_("the submission is “%(status)s”, not scheduled", status=article.submission.status.label))
         if missing:
             result.articles.append((article, missing))
     return result
@@ -319,9 +331,9 @@ def publish_issue(actor: User, issue: Issue, *, expected_version: int | None = N
     taken = db.session.scalars(select(Article.doi).where(func.lower(Article.doi).in_(
         [d.lower() for d in dois.values()]))).all()
     if duplicates or taken:
-        raise DomainError("Nothing was published: the DOI pattern gives DOIs that are taken already ("
-                          + ", ".join(sorted(set(duplicates) | set(taken))) + "). Change the journal's DOI "
-                          "pattern so that it includes {number}, {reference} or {article}.")
+        raise DomainError(_("Nothing was published: the DOI pattern gives DOIs that are taken already (%(dois)s). "
+                            "Change the journal's DOI pattern so that it includes {number}, {reference} or {article}.",
+                            dois=", ".join(sorted(set(duplicates) | set(taken)))))
     for article in articles:
         submission = article.submission
         article.doi = dois[article.id]
@@ -342,8 +354,8 @@ def publish_issue(actor: User, issue: Issue, *, expected_version: int | None = N
     try:
         db.session.flush()
     except IntegrityError:  # a DOI given by another publication at the same moment
-        raise DomainError("Nothing was published: a DOI of this issue was given to another article a moment "
-                          "ago. Please try again.") from None
+        raise DomainError(_("Nothing was published: a DOI of this issue was given to another article a moment "
+                            "ago. Please try again.")) from None
     return articles
 
 

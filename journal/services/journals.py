@@ -4,6 +4,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from journal.audit import audit
@@ -36,7 +37,7 @@ DEFAULT_SECTIONS = ("Research Article", "Review", "Letter")
 def journal_by_slug(slug: str) -> Journal:
     journal = db.session.scalar(select(Journal).where(Journal.slug == slug))
     if journal is None:
-        raise NotFound(f"There is no journal at “{slug}”.")
+        raise NotFound(_("There is no journal at “%(slug)s”.", slug=slug))
     return journal
 
 
@@ -54,14 +55,16 @@ def parse_reminder_days(value: str | list | None, field: str) -> list[int]:
         try:
             number = int(item)
         except (TypeError, ValueError):
-            raise DomainError(f"“{item}” is not a whole number of days. Write days before (−) and after (+) the "
-                              "date, separated by commas, e.g. “-2, 2”.", field) from None
+            raise DomainError(_("“%(item)s” is not a whole number of days. Write days before (−) and after (+) the "
+                                "date, separated "
+                                "by commas, e.g. “-2, 2”.", item=item), field) from None
         if not -REMINDER_MAX_DAYS <= number <= REMINDER_MAX_DAYS:
-            raise DomainError(f"{number} days is too far: use days from −{REMINDER_MAX_DAYS} to "
-                              f"{REMINDER_MAX_DAYS}.", field)
+            raise DomainError(_("%(number)s days is too far: use days from −%(maximum)s to %(maximum)s.",
+                                number=number, maximum=REMINDER_MAX_DAYS), field)
         days.add(number)
     if len(days) > REMINDER_MAX_COUNT:
-        raise DomainError(f"At most {REMINDER_MAX_COUNT} reminders per date, please (you gave {len(days)}).", field)
+        raise DomainError(_("At most %(maximum)s reminders per date, please (you gave %(count)s).",
+                            maximum=REMINDER_MAX_COUNT, count=len(days)), field)
     return sorted(days)
 
 
@@ -92,11 +95,11 @@ def _clean_settings(values: dict, journal: Journal | None = None) -> dict:
         except ValueError as exc:
             raise DomainError(str(exc), "doi_pattern") from None
     if "title" in clean and not clean["title"].strip():
-        raise DomainError("A journal needs a title.", "title")
+        raise DomainError(_("A journal needs a title."), "title")
     if "reference_prefix" in clean:
         clean["reference_prefix"] = clean["reference_prefix"].strip().upper()
         if not re.fullmatch(r"[A-Z][A-Z0-9]{1,11}", clean["reference_prefix"]):
-            raise DomainError("Use 2 to 12 capital letters or digits, starting with a letter (e.g. JDSE).",
+            raise DomainError(_("Use 2 to 12 capital letters or digits, starting with a letter (e.g. JDSE)."),
                               "reference_prefix")
     if "review_mode" in clean:
         clean["review_mode"] = ReviewMode(clean["review_mode"])
@@ -116,7 +119,7 @@ def _clean_settings(values: dict, journal: Journal | None = None) -> dict:
     limits = {"review_days": (1, 365), "response_days": (1, 90), "reviews_required": (0, 10), "page_limit": (1, 2000)}
     for field, (low, high) in limits.items():
         if field in clean and not low <= int(clean[field]) <= high:
-            raise DomainError(f"Choose a number from {low} to {high}.", field)
+            raise DomainError(_("Choose a number from %(low)s to %(high)s.", low=low, high=high), field)
     return {k: v.strip() if isinstance(v, str) else v for k, v in clean.items()}
 
 
@@ -125,12 +128,12 @@ def create_journal(actor: User, *, slug: str, title: str, reference_prefix: str,
                    sections: tuple[str, ...] = DEFAULT_SECTIONS, **settings) -> Journal:
     """A platform admin opens a new journal with its default sections."""
     if not can(actor, "admin"):
-        raise PermissionDenied("Only platform administrators create journals.")
+        raise PermissionDenied(_("Only platform administrators create journals."))
     slug = (slug or "").strip().lower()
     if not SLUG.match(slug) or slug in RESERVED_SLUGS:
-        raise DomainError("Use lower-case letters, digits and hyphens (e.g. jdse), not a reserved word.", "slug")
+        raise DomainError(_("Use lower-case letters, digits and hyphens (e.g. jdse), not a reserved word."), "slug")
     if db.session.scalar(select(func.count()).select_from(Journal).where(Journal.slug == slug)):
-        raise DomainError(f"The address “{slug}” is taken by another journal.", "slug")
+        raise DomainError(_("The address “%(slug)s” is taken by another journal.", slug=slug), "slug")
     values = _clean_settings({"title": title, "reference_prefix": reference_prefix, **settings})
     journal = Journal(slug=slug, **values)
     journal.sections = [Section(title=name, position=i) for i, name in enumerate(sections)]
@@ -144,7 +147,7 @@ def create_journal(actor: User, *, slug: str, title: str, reference_prefix: str,
 def update_journal_settings(actor: User, journal: Journal, **settings) -> list[str]:
     """A managing editor (or platform admin) changes the journal's settings; returns what changed."""
     if not can(actor, "journal.manage", journal):
-        raise PermissionDenied("Only the journal's managing editors change its settings.")
+        raise PermissionDenied(_("Only the journal's managing editors change its settings."))
     values = _clean_settings(settings, journal)
     changed = {name: value for name, value in values.items() if getattr(journal, name) != value}
     for name, value in changed.items():
@@ -169,17 +172,17 @@ def _describe_setting(name: str, value) -> str:
 def _check_section_title(journal: Journal, title: str, section: Section | None = None) -> str:
     title = (title or "").strip()
     if not title:
-        raise DomainError("A section needs a title.", "title")
+        raise DomainError(_("A section needs a title."), "title")
     for other in journal.sections:
         if other is not section and other.title.casefold() == title.casefold():
-            raise DomainError(f"The journal has a section “{other.title}” already.", "title")
+            raise DomainError(_("The journal has a section “%(title)s” already.", title=other.title), "title")
     return title
 
 
 @transactional
 def add_section(actor: User, journal: Journal, *, title: str, abbreviation: str = "", policy: str = "") -> Section:
     if not can(actor, "journal.manage", journal):
-        raise PermissionDenied("Only the journal's managing editors change its sections.")
+        raise PermissionDenied(_("Only the journal's managing editors change its sections."))
     title = _check_section_title(journal, title)
     position = max((s.position for s in journal.sections), default=-1) + 1
     section = Section(journal=journal, title=title, abbreviation=abbreviation.strip(), policy=policy.strip(),
@@ -195,12 +198,12 @@ def update_section(actor: User, section: Section, *, title: str, abbreviation: s
                    active: bool = True) -> None:
     journal = section.journal
     if not can(actor, "journal.manage", journal):
-        raise PermissionDenied("Only the journal's managing editors change its sections.")
+        raise PermissionDenied(_("Only the journal's managing editors change its sections."))
     section.title = _check_section_title(journal, title, section)
     section.abbreviation = abbreviation.strip()
     section.policy = policy.strip()
     if not active and section.active and sum(1 for s in journal.sections if s.active) <= 1:
-        raise DomainError("A journal needs at least one open section for submissions.", "active")
+        raise DomainError(_("A journal needs at least one open section for submissions."), "active")
     section.active = active
     audit(actor, "section.updated", journal, section_id=section.id, title=section.title, active=active)
 
@@ -209,7 +212,7 @@ def update_section(actor: User, section: Section, *, title: str, abbreviation: s
 def move_section(actor: User, section: Section, offset: int) -> None:
     journal = section.journal
     if not can(actor, "journal.manage", journal):
-        raise PermissionDenied("Only the journal's managing editors change its sections.")
+        raise PermissionDenied(_("Only the journal's managing editors change its sections."))
     ordered = sorted(journal.sections, key=lambda s: (s.position, s.id))
     index = ordered.index(section)
     target = max(0, min(len(ordered) - 1, index + offset))
@@ -234,17 +237,21 @@ def add_member(actor: User, journal: Journal, *, email: str, role: Role | str) -
     """Give an existing user a role in the journal; they are told by mail."""
     role = Role(role)
     if not can(actor, "journal.manage", journal):
-        raise PermissionDenied("Only the journal's managing editors change its members.")
+        raise PermissionDenied(_("Only the journal's managing editors change its members."))
     if role is Role.MANAGING_EDITOR and not can(actor, "admin"):
-        raise PermissionDenied("Only platform administrators appoint managing editors.")
+        raise PermissionDenied(_("Only platform administrators appoint managing editors."))
     user = find_user_by_email(email)
     if user is None:
-        raise DomainError("No account uses this email address. Ask the person to register first, then "
-                          "add them here.", "email")
+        raise DomainError(_("No account uses this email address. Ask the person to register first, then "
+                            "add them here."), "email")
     exists = db.session.scalar(select(Membership).where(
         Membership.journal_id == journal.id, Membership.user_id == user.id, Membership.role == role))
     if exists is not None:
-        raise DomainError(f"{user.full_name} is {role.label.lower()} of this journal already.", "email")
+        raise DomainError({
+            Role.MANAGING_EDITOR: _("%(name)s is managing editor of this journal already.", name=user.full_name),
+            Role.EDITOR: _("%(name)s is editor of this journal already.", name=user.full_name),
+            Role.REVIEWER: _("%(name)s is reviewer of this journal already.", name=user.full_name),
+        }[role], "email")
     membership = Membership(user=user, journal=journal, role=role)
     db.session.add(membership)
     db.session.flush()
@@ -261,15 +268,15 @@ def add_member(actor: User, journal: Journal, *, email: str, role: Role | str) -
 def remove_member(actor: User, membership: Membership) -> None:
     journal = membership.journal
     if not can(actor, "journal.manage", journal):
-        raise PermissionDenied("Only the journal's managing editors change its members.")
+        raise PermissionDenied(_("Only the journal's managing editors change its members."))
     if membership.role is Role.MANAGING_EDITOR:
         if not can(actor, "admin"):
-            raise PermissionDenied("Only platform administrators remove managing editors.")
+            raise PermissionDenied(_("Only platform administrators remove managing editors."))
         others = db.session.scalar(select(func.count()).select_from(Membership).where(
             Membership.journal_id == journal.id, Membership.role == Role.MANAGING_EDITOR,
             Membership.id != membership.id))
         if not others:
-            raise DomainError("A journal keeps at least one managing editor: appoint another one first.")
+            raise DomainError(_("A journal keeps at least one managing editor: appoint another one first."))
     audit(actor, "member.removed", journal, user_id=membership.user_id, user=membership.user.full_name,
           role=membership.role.value)
     db.session.delete(membership)
@@ -292,14 +299,14 @@ def post_announcement(actor: User, journal: Journal, *, title: str, body: str):
     from journal.models import Announcement
 
     if not can(actor, "journal.manage", journal):
-        raise PermissionDenied("Only the journal's managing editors post announcements.")
+        raise PermissionDenied(_("Only the journal's managing editors post announcements."))
     title, body = (title or "").strip(), (body or "").strip()
     if not title:
-        raise DomainError("Give the announcement a title.", "title")
+        raise DomainError(_("Give the announcement a title."), "title")
     if len(title) > 200:
-        raise DomainError("Keep the title under 200 characters.", "title")
+        raise DomainError(_("Keep the title under 200 characters."), "title")
     if len(body) > 20_000:
-        raise DomainError("Keep the announcement under 20,000 characters.", "body")
+        raise DomainError(_("Keep the announcement under 20,000 characters."), "body")
     announcement = Announcement(journal=journal, title=title, body=body, created_by=actor)
     db.session.add(announcement)
     db.session.flush()
@@ -312,9 +319,9 @@ def remove_announcement(actor: User, journal: Journal, announcement_id: int) -> 
     from journal.models import Announcement
 
     if not can(actor, "journal.manage", journal):
-        raise PermissionDenied("Only the journal's managing editors remove announcements.")
+        raise PermissionDenied(_("Only the journal's managing editors remove announcements."))
     announcement = db.session.get(Announcement, announcement_id)
     if announcement is None or announcement.journal_id != journal.id:
-        raise NotFound("There is no such announcement.")
+        raise NotFound(_("There is no such announcement."))
     audit(actor, "announcement.removed", journal, title=announcement.title)
     db.session.delete(announcement)

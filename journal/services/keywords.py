@@ -6,12 +6,14 @@ import functools
 import re
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from journal.services.conflicts import WORDS, fold
 
 
 KEYWORD_POINTS = {"keyword": 3, "text": 2, "partial": 1}
-KEYWORD_HOW = {"keyword": "one of the paper's keywords", "text": "in the title or abstract",
-               "partial": "partly"}
+KEYWORD_HOW = {"keyword": _l("one of the paper's keywords"), "text": _l("in the title or abstract"),
+               "partial": _l("partly")}
 
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be been before being below between both but by

@@ -8,6 +8,7 @@ import tempfile
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from journal import pdf
 from journal.audit import audit
@@ -54,7 +55,7 @@ def upload_manuscript(actor: User, submission: Submission, stream: BinaryIO, ori
                 report = pdf.inspect_pdf(spooled, max_pages=journal.page_limit,
                                          names_to_find=names_to_find(submission), **pdf_limits())
         except pdf.PdfRejected as exc:
-            raise DomainError(exc.reason, "manuscript") from None
+            raise DomainError(exc.message, "manuscript") from None
         report_data = {
             "page_count": report.page_count, "found": [list(hit) for hit in report.found],
             "risky_features": report.risky_features, "text_empty": report.text_empty, "warnings": report.warnings,
@@ -77,7 +78,7 @@ def upload_manuscript(actor: User, submission: Submission, stream: BinaryIO, ori
                         with pdf_slots:
                             pdf.make_reviewer_copy(spooled, copy, max_pages=journal.page_limit, **pdf_limits())
                     except pdf.PdfRejected as exc:
-                        raise DomainError(exc.reason, "manuscript") from None
+                        raise DomainError(exc.message, "manuscript") from None
                     copy.seek(0)
                     stored_copy = staged.put(f"submissions/{submission.id}", copy, media_type="application/pdf")
                 db.session.add(SubmissionFile(
@@ -99,7 +100,7 @@ def add_supplement(actor: User, submission: Submission, stream: BinaryIO, origin
     require_author(actor, submission)
     description = (description or "").strip()
     if not description:
-        raise DomainError("Describe the supplementary file (what it contains).", "description")
+        raise DomainError(_("Describe the supplementary file (what it contains)."), "description")
     limit = file_limit()
     with spool(stream, limit, "supplement") as spooled:
         head = spooled.read(1024)
@@ -117,7 +118,7 @@ def _store_file(actor: User, submission: Submission, spooled: BinaryIO, *, kind:
     with StagedObjects() as staged:
         stored = staged.put(f"submissions/{submission.id}", spooled, media_type=media_type)
         if stored.size == 0:
-            raise DomainError("The file is empty.", field)
+            raise DomainError(_("The file is empty."), field)
         file = SubmissionFile(
             submission=submission, round=upload_round(submission), kind=kind, storage_key=stored.key,
             original_name=original_name[:255], description=description, size=stored.size, sha256=stored.sha256,
@@ -136,7 +137,7 @@ def remove_supplement(actor: User, submission: Submission, file_id: int) -> None
     require_author(actor, submission)
     file = next((f for f in submission.files if f.id == file_id and f.kind is FileKind.SUPPLEMENT), None)
     if file is None or file.round != upload_round(submission):
-        raise DomainError("Only supplementary files added to this version can be removed.")
+        raise DomainError(_("Only supplementary files added to this version can be removed."))
     audit(actor, "file.removed", submission, name=file.original_name)
     key = file.storage_key
     submission.files.remove(file)
@@ -154,7 +155,7 @@ def remove_supplement(actor: User, submission: Submission, file_id: int) -> None
 def add_response_letter(actor: User, submission: Submission, stream: BinaryIO, original_name: str) -> SubmissionFile:
     require_author(actor, submission)
     if submission.status is not S.REVISION_REQUESTED:
-        raise DomainError("A response to the reviewers belongs to a revision.")
+        raise DomainError(_("A response to the reviewers belongs to a revision."))
     limit = file_limit()
     with spool(stream, limit, "response_letter") as spooled:
         head = spooled.read(1024)

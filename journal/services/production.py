@@ -12,6 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -55,33 +58,53 @@ def get_article(article_id: int) -> Article:
         .options(selectinload(Article.versions), selectinload(Article.submission).selectinload(Submission.contributors))
     )
     if article is None:
-        raise NotFound("There is no such article.")
+        raise NotFound(_("There is no such article."))
     return article
 
 
 def check_article_version(article: Article, expected_version: int | None) -> None:
     """Refuse a form that showed an older state of the article (proofs sent again, a new galley)."""
     if expected_version is not None and expected_version != article.lock_version:
-        raise ConcurrentChange(f"{article.submission.display_reference} changed a moment ago (it is now "
-                               f"“{article.status.label}”). Please look at it again before you act.")
+        raise ConcurrentChange(_("%(reference)s changed a moment ago (it is now “%(status)s”). Please look at it "
+                                 "again before you act.",
+                                 reference=article.submission.display_reference, status=article.status.label))
 
 
 def require_producer(actor: User, article: Article) -> None:
     """Production is the managing editors' work, and never on their own paper."""
     if not can(actor, "article.produce", article):
-        raise PermissionDenied("Only the journal's managing editors work on production, and not on their own "
-                               "paper.")
+        raise PermissionDenied(_("Only the journal's managing editors work on production, and not on their own "
+                                 "paper."))
 
 
 def require_in_production(article: Article) -> None:
     """A published article changes only by a correction."""
     if article.is_public:
-        raise DomainError("The article is published: change it with a correction (a new version with a note), "
-                          "not in production.")
+        raise DomainError(_("The article is published: change it with a correction (a new version with a note), "
+                            "not in production."))
+
+
+# What still stops an article from being published: the codes (English, compared by the services) and their
+# words on the production pages, in the reader's language.
+MISSING_LABELS = {
+    "no galley": _l("no galley"),
+    "metadata not confirmed": _l("metadata not confirmed"),
+    "proofs not approved (not sent to the author yet)": _l("proofs not approved (not sent to the author yet)"),
+    "proofs not approved (waiting for the author)": _l("proofs not approved (waiting for the author)"),
+    "proofs not approved (the author sent corrections)": _l("proofs not approved (the author sent corrections)"),
+    "proofs not approved": _l("proofs not approved"),
+    "not in an issue": _l("not in an issue"),
+    "no pages": _l("no pages"),
+}
 
 
 def missing_for_publication(article: Article) -> list[str]:
     """What still stops the article from being published, in the words of the production list."""
+    return [str(MISSING_LABELS[code]) for code in missing_codes(article)]
+
+
+def missing_codes(article: Article) -> list[str]:
+    """The same as codes (the English words), for the services to compare."""
     missing = []
     version = article.current_version
     if version is None or version.galley_file_id is None:
@@ -109,8 +132,9 @@ def page_warning(article: Article) -> str | None:
         return None
     span = article.last_page - article.first_page + 1
     if span != galley.page_count:
-        return (f"The page range {article.pages} has {span} page{'s' if span != 1 else ''}; the galley has "
-                f"{galley.page_count}.")
+        return ngettext("The page range %(pages)s has %(num)d page; the galley has %(count)s.",
+                        "The page range %(pages)s has %(num)d pages; the galley has %(count)s.",
+                        span, pages=article.pages, count=galley.page_count)
     return None
 
 
@@ -147,26 +171,28 @@ def _clean_contributors(rows: list[dict]) -> list[dict]:
             continue  # an empty row of the form
         number = len(clean) + 1
         if not values["family_name"]:
-            raise DomainError(f"Author {number}: give the family name.", "contributors")
+            raise DomainError(_("Author %(number)s: give the family name.", number=number), "contributors")
         try:
             values["orcid"] = normalize_orcid(values["orcid"]) or ""
         except ValueError as exc:
-            raise DomainError(f"Author {number} ({values['family_name']}): {exc}", "contributors") from None
+            raise DomainError(_("Author %(number)s (%(name)s): %(problem)s", number=number, name=values["family_name"],
+                                problem=exc), "contributors") from None
         values["country"] = values["country"].upper()
         if values["country"] and not re.fullmatch(r"[A-Z]{2}", values["country"]):
-            raise DomainError(f"Author {number}: choose the country from the list.", "contributors")
+            raise DomainError(_("Author %(number)s: choose the country from the list.", number=number), "contributors")
         values["corresponding"] = bool(row.get("corresponding"))
         values["email"] = values["email"].lower() if values["corresponding"] else ""
         if values["corresponding"] and ("@" not in values["email"] or len(values["email"]) > 254):
-            raise DomainError(f"Author {number} is the corresponding author: give their email address, which "
-                              "readers will see.", "contributors")
+            raise DomainError(_("Author %(number)s is the corresponding author: give their email address, which "
+                                "readers will see.", number=number), "contributors")
         if len(values["given_name"]) > 100 or len(values["family_name"]) > 100 or len(values["affiliation"]) > 255:
-            raise DomainError(f"Author {number}: the name or affiliation is too long.", "contributors")
+            raise DomainError(_("Author %(number)s: the name or affiliation is too long.",
+                                number=number), "contributors")
         clean.append(values)
     if not clean:
-        raise DomainError("List the authors.", "contributors")
+        raise DomainError(_("List the authors."), "contributors")
     if sum(1 for c in clean if c["corresponding"]) != 1:
-        raise DomainError("Mark exactly one author as the corresponding author.", "contributors")
+        raise DomainError(_("Mark exactly one author as the corresponding author."), "contributors")
     return clean
 
 
@@ -179,19 +205,19 @@ def clean_metadata(*, title: str, abstract: str, keywords: str | list[str], cont
     field."""
     title = " ".join((title or "").split())
     if not title:
-        raise DomainError("Give the title.", "title")
+        raise DomainError(_("Give the title."), "title")
     if len(title) > 500:
-        raise DomainError("Please keep the title under 500 characters.", "title")
+        raise DomainError(_("Please keep the title under 500 characters."), "title")
     abstract = (abstract or "").strip()
     if not abstract:
-        raise DomainError("Give the abstract.", "abstract")
+        raise DomainError(_("Give the abstract."), "abstract")
     try:
         keywords = parse_keywords(keywords, limit=20)
     except ValueError as exc:
         raise DomainError(str(exc), "keywords") from None
     licence = (licence or "").strip()
     if not licence or len(licence) > 40:
-        raise DomainError("Choose the licence.", "licence")
+        raise DomainError(_("Choose the licence."), "licence")
     return {
         **clean_translation(language or "en", translated_language, translated_title, translated_abstract,
                             translated_keywords),
@@ -218,12 +244,12 @@ def start_production(actor: User, submission: Submission, *, expected_version: i
     """An accepted paper enters production: the article and its version 1, prefilled from the submission."""
     check_version(submission, expected_version)
     if not can(actor, "submission.produce", submission):
-        raise PermissionDenied("Only the journal's managing editors start production, and not on their own paper.")
+        raise PermissionDenied(_("Only the journal's managing editors start production, and not on their own paper."))
     if submission.status not in (S.ACCEPTED, S.SCHEDULED):
-        raise DomainError(f"{submission.display_reference} is “{submission.status.label}”: only an accepted paper "
-                          "goes into production.")
+        raise DomainError(_("%(reference)s is “%(status)s”: only an accepted paper goes into production.",
+                            reference=submission.display_reference, status=submission.status.label))
     if article_of(submission) is not None:
-        raise DomainError(f"{submission.reference} is in production already.")
+        raise DomainError(_("%(reference)s is in production already.", reference=submission.reference))
     metadata = metadata_from_submission(submission)
     article = Article(journal_id=submission.journal_id, section_id=submission.section_id, status=A.IN_PRODUCTION,
                       proof_corrections="", retraction_notice="", download_count=0, view_count=0)
@@ -235,7 +261,7 @@ def start_production(actor: User, submission: Submission, *, expected_version: i
     try:
         db.session.flush()
     except IntegrityError:  # another managing editor started it at the same moment
-        raise DomainError(f"{submission.reference} is in production already.") from None
+        raise DomainError(_("%(reference)s is in production already.", reference=submission.reference)) from None
     article.current_version = version
     audit(actor, "article.production_started", article, reference=submission.reference)
     return article
@@ -251,7 +277,8 @@ def _spooled(stream: BinaryIO, limit: int):
         while chunk := stream.read(1024 * 1024):
             size += len(chunk)
             if size > limit:
-                raise DomainError(f"The file is larger than the limit of {limit // (1024 * 1024)} MB.", "galley")
+                raise DomainError(_("The file is larger than the limit of %(megabytes)s MB.",
+                                    megabytes=limit // (1024 * 1024)), "galley")
             spooled.write(chunk)
         spooled.flush()
         spooled.seek(0)
@@ -263,10 +290,11 @@ def _inspect_galley(spooled) -> pdf.PdfReport:
         with pdf_slots:
             report = pdf.inspect_pdf(spooled.name, max_pages=GALLEY_MAX_PAGES, **pdf_limits())
     except pdf.PdfRejected as exc:
-        raise DomainError(exc.reason, "galley") from None
+        raise DomainError(exc.message, "galley") from None
     if report.risky_features:
-        raise DomainError("This PDF contains: " + "; ".join(report.risky_features) + ". Readers download the galley "
-                          "as it is, so it must carry none of these: export it again without them.", "galley")
+        raise DomainError(_("This PDF contains: %(features)s. Readers download the galley as it is, so it must carry "
+                            "none of these: export it again without them.",
+                            features="; ".join(pdf.feature_label(f) for f in report.risky_features)), "galley")
     return report
 
 
@@ -294,8 +322,8 @@ def store_galley(actor: User, article: Article, stream: BinaryIO, original_name:
                 then(galley)
                 db.session.commit()
         except StaleDataError:
-            raise ConcurrentChange("Someone else changed this article a moment ago, so the galley was not saved. "
-                                   "Please look at it again and upload the file once more.") from None
+            raise ConcurrentChange(_("Someone else changed this article a moment ago, so the galley was not saved. "
+                                     "Please look at it again and upload the file once more.")) from None
     return galley
 
 

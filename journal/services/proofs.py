@@ -2,6 +2,7 @@
 corrections as text; the editor who sent them (else the managing editors) hears the answer."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 
 from journal.audit import audit
 from journal.mail import external_url, queue_mail
@@ -9,7 +10,7 @@ from journal.models import Article, ArticleStatus, User, utcnow
 from journal.permissions import can
 from journal.services.errors import DomainError, PermissionDenied
 from journal.services.handlers import managing_editors_of
-from journal.services.production import (check_article_version, corresponding_address, missing_for_publication,
+from journal.services.production import (check_article_version, corresponding_address, missing_codes,
                                          require_in_production, require_producer)
 from journal.services.unit import transactional
 
@@ -23,11 +24,11 @@ def request_proofs(actor: User, article: Article, *, expected_version: int | Non
     check_article_version(article, expected_version)
     require_producer(actor, article)
     require_in_production(article)
-    missing = [m for m in missing_for_publication(article) if m in ("no galley", "metadata not confirmed")]
+    missing = [m for m in missing_codes(article) if m in ("no galley", "metadata not confirmed")]
     if missing:
-        raise DomainError("Before the proofs go out: " + "; ".join(
-            {"no galley": "upload the galley", "metadata not confirmed": "confirm the metadata"}[m] for m in missing)
-            + ".")
+        raise DomainError(_("Before the proofs go out: %(steps)s.", steps="; ".join(
+            {"no galley": _("upload the galley"), "metadata not confirmed": _("confirm the metadata")}[m]
+            for m in missing)))
     article.status = A.PROOFS_REQUESTED
     article.proofs_requested_at = utcnow()
     article.proofs_requested_by = actor
@@ -44,13 +45,13 @@ def request_proofs(actor: User, article: Article, *, expected_version: int | Non
 
 def _require_proofs_waiting(actor: User, article: Article) -> None:
     if not can(actor, "submission.proofs", article.submission):
-        raise PermissionDenied("Only the corresponding author approves the proofs or sends corrections.")
+        raise PermissionDenied(_("Only the corresponding author approves the proofs or sends corrections."))
     if article.status is not A.PROOFS_REQUESTED:
         raise DomainError({
-            A.PROOFS_APPROVED: "You have approved these proofs already.",
-            A.CORRECTIONS_SENT: "Your corrections are with the editorial office; new proofs will follow.",
-        }.get(article.status, "The proofs are not waiting for your answer now: the editorial office is still "
-                              "working on the article."))
+            A.PROOFS_APPROVED: _("You have approved these proofs already."),
+            A.CORRECTIONS_SENT: _("Your corrections are with the editorial office; new proofs will follow."),
+        }.get(article.status, _("The proofs are not waiting for your answer now: the editorial office is still "
+                                "working on the article.")))
 
 
 def _production_editors(article: Article) -> list[User]:
@@ -86,10 +87,10 @@ def send_proof_corrections(actor: User, article: Article, *, corrections: str,
     _require_proofs_waiting(actor, article)
     corrections = (corrections or "").strip()
     if len(corrections) < 5:
-        raise DomainError("Write the corrections (page, line, what should change).", "corrections")
+        raise DomainError(_("Write the corrections (page, line, what should change)."), "corrections")
     if len(corrections) > 20_000:
-        raise DomainError("Please keep the corrections under 20,000 characters, or send the longest ones as a "
-                          "list of the pages concerned.", "corrections")
+        raise DomainError(_("Please keep the corrections under 20,000 characters, or send the longest ones as a "
+                            "list of the pages concerned."), "corrections")
     article.status = A.CORRECTIONS_SENT
     article.proof_corrections = corrections
     article.proof_corrections_at = utcnow()

@@ -17,6 +17,7 @@ summary holds a paper they are an author of (journal/permissions.py, `contributo
 import functools
 from dataclasses import dataclass, field, replace
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Integer, String, and_, bindparam, case, false, func, not_, or_, select, true
 from sqlalchemy.orm import aliased, joinedload, load_only
 
@@ -34,11 +35,12 @@ PAGE_SIZE = 50
 ACTIVE_STATUSES = (S.SUBMITTED, S.UNDER_REVIEW, S.REVISION_REQUESTED, S.ACCEPTED, S.SCHEDULED)
 QUEUE_STATUSES = tuple(s for s in SubmissionStatus if s is not S.DRAFT)
 # The status tabs: the active ones together, each status, everything.
-STATUS_TABS = [("active", "Active"), *((s.value, s.label) for s in QUEUE_STATUSES), ("all", "All")]
+# Lazy labels: made text in the reader's language where they are shown.
+STATUS_TABS = [("active", _l("Active")), *((s.value, _l(s.source_label)) for s in QUEUE_STATUSES), ("all", _l("All"))]
 SORTS = {
-    "oldest": "Longest in status first",
-    "newest": "Newest in status first",
-    "submitted": "Newest submitted first",
+    "oldest": _l("Longest in status first"),
+    "newest": _l("Newest in status first"),
+    "submitted": _l("Newest submitted first"),
 }
 
 
@@ -204,15 +206,15 @@ class _Rules:
         enough = facts.submitted >= required
         waiting = not_(facts.has_pending)
         self.reasons: list[tuple[str, ColumnElement[bool]]] = [
-            ("Assign an editor", and_(managing, Submission.handling_editor_id.is_(None), early, not_author)),
-            ("Screen", and_(Submission.status == S.SUBMITTED, Submission.current_round <= 1, mine)),
-            ("Decide on the revision", and_(revision, decides, mine, waiting)),
-            ("Recommend a decision on the revision", and_(revision, not_(decides), mine, waiting)),
-            ("Decide", and_(reviewing, decides, mine, enough, waiting)),
-            ("Recommend a decision", and_(reviewing, not_(decides), mine, enough, waiting)),
-            ("Invite reviewers", and_(reviewing, mine, not_(enough), facts.submitted + facts.open < required)),
-            ("Answer a due-date request", and_(reviewing, mine, facts.due_requests > 0)),
-            ("Confirm the recommendation", and_(managing, early, not_author, facts.has_pending)),
+            (_l("Assign an editor"), and_(managing, Submission.handling_editor_id.is_(None), early, not_author)),
+            (_l("Screen"), and_(Submission.status == S.SUBMITTED, Submission.current_round <= 1, mine)),
+            (_l("Decide on the revision"), and_(revision, decides, mine, waiting)),
+            (_l("Recommend a decision on the revision"), and_(revision, not_(decides), mine, waiting)),
+            (_l("Decide"), and_(reviewing, decides, mine, enough, waiting)),
+            (_l("Recommend a decision"), and_(reviewing, not_(decides), mine, enough, waiting)),
+            (_l("Invite reviewers"), and_(reviewing, mine, not_(enough), facts.submitted + facts.open < required)),
+            (_l("Answer a due-date request"), and_(reviewing, mine, facts.due_requests > 0)),
+            (_l("Confirm the recommendation"), and_(managing, early, not_author, facts.has_pending)),
         ]
         # Every reason needs one of these two statuses: said once up front, the index finds the few such rows.
         self.needs_action = and_(early, or_(*(condition for _label, condition in self.reasons)))

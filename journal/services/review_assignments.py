@@ -4,6 +4,7 @@ Shared by peer review (journal/services/reviews.py) and by what each side sees o
 (journal/services/shared_reviews.py), which use each other's results and so must not import each other both ways.
 """
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -28,11 +29,12 @@ def assignments_of(submission: Submission) -> list[ReviewAssignment]:
 def check_reviewer(actor: User, assignment: ReviewAssignment) -> Review:
     """The reviewer's own accepted assignment, not yet submitted: its draft review, begun empty if there is none."""
     if not can(actor, "assignment.review", assignment):
-        raise PermissionDenied("This review is not yours.")
+        raise PermissionDenied(_("This review is not yours."))
     if assignment.status is A.SUBMITTED:
-        raise DomainError("This review has been submitted; it can no longer be changed.")
+        raise DomainError(_("This review has been submitted; it can no longer be changed."))
     if assignment.status is not A.ACCEPTED:
-        raise DomainError(f"This assignment is “{assignment.status.label}”; there is no review to write.")
+        raise DomainError(_("This assignment is “%(status)s”; there is no review to write.",
+                            status=assignment.status.label))
     if assignment.review is None:
         assignment.review = Review(scores={}, comments_to_authors="", confidential_comments="")
     return assignment.review

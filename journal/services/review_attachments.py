@@ -8,6 +8,7 @@ import tempfile
 from pathlib import PurePath
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from journal import pdf
@@ -46,7 +47,7 @@ def _names_in_text(spooled, terms: list[str]) -> list[tuple[str, str]]:
             if not chunk:
                 break
     except UnicodeDecodeError:
-        raise DomainError("This file is not plain text (UTF-8). Attach a PDF instead.", "attachment") from None
+        raise DomainError(_("This file is not plain text (UTF-8). Attach a PDF instead."), "attachment") from None
     spooled.seek(0)
     return list(found)[:10]
 
@@ -59,8 +60,8 @@ def add_review_attachment(actor: User, assignment: ReviewAssignment, stream, fil
     suffix = PurePath(filename or "").suffix.lower()
     media_type = REVIEW_ATTACHMENT_TYPES.get(suffix)
     if media_type is None:
-        raise DomainError("Attach a PDF (or a plain-text .txt or .csv file). Save a Word document as PDF first: the "
-                          "PDF's document properties, which name you, are then removed.", "attachment")
+        raise DomainError(_("Attach a PDF (or a plain-text .txt or .csv file). Save a Word document as PDF first: the "
+                            "PDF's document properties, which name you, are then removed."), "attachment")
     submission = assignment.submission
     with spool(stream, file_limit(), "attachment") as spooled, tempfile.TemporaryFile() as copy:
         report = None
@@ -72,8 +73,8 @@ def add_review_attachment(actor: User, assignment: ReviewAssignment, stream, fil
                     spooled.seek(0)
                     pdf.make_reviewer_copy(spooled, copy, max_pages=REVIEW_ATTACHMENT_MAX_PAGES, **pdf_limits())
             except pdf.PdfRejected as exc:
-                reason = "This file is not a PDF." if exc.reason == pdf.NOT_PDF else exc.reason
-                raise DomainError(reason.replace("your manuscript", "the attachment"), "attachment") from None
+                reason = _("This file is not a PDF.") if exc.reason == pdf.NOT_PDF else exc.message
+                raise DomainError(reason, "attachment") from None
             stored_from = copy
         else:
             found = _names_in_text(spooled, [actor.full_name, actor.email])
@@ -85,7 +86,7 @@ def add_review_attachment(actor: User, assignment: ReviewAssignment, stream, fil
         with StagedObjects() as staged:
             stored = staged.put(f"submissions/{submission.id}", stored_from, media_type=media_type)
             if stored.size == 0:
-                raise DomainError("The file is empty.", "attachment")
+                raise DomainError(_("The file is empty."), "attachment")
             file = SubmissionFile(
                 submission=submission, round=assignment.round.number, kind=FileKind.REVIEW_ATTACHMENT,
                 storage_key=stored.key, original_name=f"{assignment.label} – attachment{suffix}", size=stored.size,

@@ -3,6 +3,7 @@ correcting the comments the authors get (and reverting the correction), and rati
 
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from journal.audit import audit, excerpt
@@ -21,14 +22,14 @@ A = AssignmentStatus
 # round is under review; ratings, which the authors never see, may be given and changed at any time.
 
 RETURN_MIN_DAYS = 7
-RATINGS = {1: "1 – poor", 2: "2 – fair", 3: "3 – good", 4: "4 – very good", 5: "5 – excellent"}
+RATINGS = {1: _l("1 – poor"), 2: _l("2 – fair"), 3: _l("3 – good"), 4: _l("4 – very good"), 5: _l("5 – excellent")}
 
 
 def _submitted_review(actor: User, assignment: ReviewAssignment) -> Review:
     check_decides(actor, assignment.submission)
     if assignment.status is not A.SUBMITTED or assignment.review is None or not assignment.review.is_submitted:
-        raise DomainError(f"{assignment.label} has no submitted review (the assignment is "
-                          f"“{assignment.status.label.lower()}”).")
+        raise DomainError(_("%(reviewer)s has no submitted review (the assignment is “%(status)s”).",
+                            reviewer=assignment.label, status=assignment.status.label.lower()))
     return assignment.review
 
 
@@ -41,9 +42,9 @@ def round_is_open(assignment: ReviewAssignment) -> bool:
 def _check_round_open(assignment: ReviewAssignment) -> None:
     if not round_is_open(assignment):
         submission = assignment.submission
-        raise DomainError(f"Round {assignment.round.number} of {submission.display_reference} is no longer under "
-                          f"review ({submission.status.label.lower()}): what the authors were sent of its reviews "
-                          "stays as it was.")
+        raise DomainError(_("Round %(round)s of %(reference)s is no longer under review (%(status)s): what the "
+                            "authors were sent of its reviews stays as it was.", round=assignment.round.number,
+                            reference=submission.display_reference, status=submission.status.label.lower()))
 
 
 @transactional
@@ -53,8 +54,9 @@ def set_shared_with_authors(actor: User, assignment: ReviewAssignment, shared: b
     _check_round_open(assignment)
     shared = bool(shared)
     if review.shared_with_authors == shared:
-        raise DomainError(f"{assignment.label}'s comments are {'already' if shared else 'not'} shared with the "
-                          "authors.")
+        raise DomainError(_("%(reviewer)s's comments are already shared with the authors.", reviewer=assignment.label)
+                          if shared else _("%(reviewer)s's comments are not shared with the authors.",
+                                           reviewer=assignment.label))
     review.shared_with_authors = shared
     audit(actor, "review.shared" if shared else "review.unshared", assignment.submission, reviewer=assignment.label,
           round=assignment.round.number)
@@ -71,9 +73,9 @@ def return_review(actor: User, assignment: ReviewAssignment, request: str) -> Re
     _check_round_open(assignment)
     request = (request or "").replace("\r\n", "\n").strip()
     if len(request) < 10:
-        raise DomainError("Tell the reviewer what to change (at least a sentence).", "request")
+        raise DomainError(_("Tell the reviewer what to change (at least a sentence)."), "request")
     if len(request) > 10_000:
-        raise DomainError("Keep the request under 10,000 characters.", "request")
+        raise DomainError(_("Keep the request under 10,000 characters."), "request")
     now = utcnow()
     previous_due = assignment.due_at
     assignment.due_at = max(assignment.due_at, as_deadline((now + timedelta(days=RETURN_MIN_DAYS)).date()))
@@ -113,16 +115,16 @@ def correct_review(actor: User, assignment: ReviewAssignment, text: str) -> Revi
     _check_round_open(assignment)
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
-        raise DomainError("The corrected text cannot be empty. To keep this review from the authors, stop sharing "
-                          "it instead.", "text")
+        raise DomainError(_("The corrected text cannot be empty. To keep this review from the authors, stop sharing "
+                            "it instead."), "text")
     if len(text) > 100_000:
-        raise DomainError("Keep the text under 100,000 characters.", "text")
+        raise DomainError(_("Keep the text under 100,000 characters."), "text")
     if _same_text(text, review.comments_to_authors):
         if review.corrected_comments is None:
-            raise DomainError("This is the reviewer's text unchanged: there is nothing to correct.", "text")
+            raise DomainError(_("This is the reviewer's text unchanged: there is nothing to correct."), "text")
         return _revert(actor, assignment, review)
     if review.corrected_comments is not None and _same_text(text, review.corrected_comments):
-        raise DomainError("This is the corrected text already: nothing changed.", "text")
+        raise DomainError(_("This is the corrected text already: nothing changed."), "text")
     import difflib
 
     before = review.comments_for_authors.replace("\r\n", "\n").strip()
@@ -148,7 +150,8 @@ def revert_correction(actor: User, assignment: ReviewAssignment) -> Review:
     review = _submitted_review(actor, assignment)
     _check_round_open(assignment)
     if review.corrected_comments is None:
-        raise DomainError(f"{assignment.label}'s text is not corrected; the authors get the reviewer's original.")
+        raise DomainError(_("%(reviewer)s's text is not corrected; the authors get the reviewer's original.",
+                            reviewer=assignment.label))
     return _revert(actor, assignment, review)
 
 
@@ -156,9 +159,9 @@ def _rating(value, field: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise DomainError("Ratings are whole numbers from 1 to 5.", field) from None
+        raise DomainError(_("Ratings are whole numbers from 1 to 5."), field) from None
     if not 1 <= number <= 5:
-        raise DomainError("Ratings are whole numbers from 1 to 5.", field)
+        raise DomainError(_("Ratings are whole numbers from 1 to 5."), field)
     return number
 
 
@@ -171,7 +174,7 @@ def rate_review(actor: User, assignment: ReviewAssignment, timeliness: int, qual
     timeliness, quality = _rating(timeliness, "timeliness"), _rating(quality, "quality")
     previous = (assignment.rating_timeliness, assignment.rating_quality)
     if previous == (timeliness, quality):
-        raise DomainError(f"{assignment.label}'s review has this rating already.")
+        raise DomainError(_("%(reviewer)s's review has this rating already.", reviewer=assignment.label))
     assignment.rating_timeliness, assignment.rating_quality = timeliness, quality
     assignment.rated_by = actor
     assignment.rated_at = utcnow()

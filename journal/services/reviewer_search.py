@@ -23,6 +23,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import String, cast, func, or_, select
 
 from journal.extensions import db
@@ -38,7 +41,7 @@ from journal.services.keywords import KeywordMatch, PaperTerms, match_keyword, p
 
 SCOPE_JOURNAL = "journal"
 SCOPE_EVERYONE = "everyone"
-SCOPES = {SCOPE_JOURNAL: "This journal's reviewers", SCOPE_EVERYONE: "Everyone with an account"}
+SCOPES = {SCOPE_JOURNAL: _l("This journal's reviewers"), SCOPE_EVERYONE: _l("Everyone with an account")}
 # Searching everyone needs this many characters typed, so the page never lists the whole user base.
 EVERYONE_MIN_CHARS = 2
 PER_PAGE = 25
@@ -284,7 +287,7 @@ def find_reviewers(actor: User, submission: Submission, *, text: str = "", scope
     With no text, the journal's reviewer pool, ranked; with text, only people whose name, email address or
     expertise keywords contain every typed word. Searching everyone with an account needs two characters."""
     if not can(actor, "submission.decide", submission):
-        raise PermissionDenied("Only the handling editor or a managing editor looks for this paper's reviewers.")
+        raise PermissionDenied(_("Only the handling editor or a managing editor looks for this paper's reviewers."))
     sees_authors = can(actor, "submission.see_authors", submission)
     text = " ".join((text or "").split())[:200]
     scope = scope if scope in SCOPES else SCOPE_JOURNAL
@@ -293,8 +296,10 @@ def find_reviewers(actor: User, submission: Submission, *, text: str = "", scope
     message = None
     if scope == SCOPE_EVERYONE and len(text) < EVERYONE_MIN_CHARS:
         rows, truncated = [], False
-        message = (f"To search everyone with an account, type at least {EVERYONE_MIN_CHARS} characters of a name, "
-                   "email address or keyword.")
+        message = ngettext("To search everyone with an account, type at least %(num)d character of a name, "
+                           "email address or keyword.",
+                           "To search everyone with an account, type at least %(num)d characters of a name, "
+                           "email address or keyword.", EVERYONE_MIN_CHARS)
     else:
         rows, truncated = _candidates(submission.journal_id, text, scope)
     candidates = []

@@ -5,6 +5,7 @@ Mails and audit events never name the paper's authors to a reviewer, nor a revie
 """
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from journal.audit import audit
@@ -44,9 +45,9 @@ def _clean_scores(scores: dict | None) -> dict[str, int]:
         try:
             number = int(value)
         except (TypeError, ValueError):
-            raise DomainError(f"Scores are whole numbers from 1 to 5.", key) from None
+            raise DomainError(_("Scores are whole numbers from 1 to 5.", ), key) from None
         if not 1 <= number <= 5:
-            raise DomainError("Scores are whole numbers from 1 to 5.", key)
+            raise DomainError(_("Scores are whole numbers from 1 to 5."), key)
         cleaned[key] = number
     return cleaned
 
@@ -63,7 +64,7 @@ def save_review(actor: User, assignment: ReviewAssignment, *, scores: dict | Non
         try:
             review.recommendation = Recommendation(recommendation) if recommendation else None
         except ValueError:
-            raise DomainError("Choose one of the recommendations.", "recommendation") from None
+            raise DomainError(_("Choose one of the recommendations."), "recommendation") from None
     if comments_to_authors is not None:
         review.comments_to_authors = comments_to_authors.strip()[:100_000]
     if confidential_comments is not None:
@@ -81,15 +82,17 @@ def submit_review(actor: User, assignment: ReviewAssignment) -> Review:
     """Hand in the review: every criterion scored, a recommendation, comments to the authors. Then read-only;
     the editors are told."""
     review = check_reviewer(actor, assignment)
-    missing = [c.label for c in CRITERIA if c.key not in (review.scores or {})]
+    # The criteria's names through gettext: translated once journal/models marks them for the catalogs.
+    missing = [_(c.label) for c in CRITERIA if c.key not in (review.scores or {})]
     if missing:
-        raise DomainError(f"Score every criterion before submitting (missing: {', '.join(missing)}).", "scores")
+        raise DomainError(_("Score every criterion before submitting (missing: %(missing)s).",
+                            missing=", ".join(missing)), "scores")
     if review.recommendation is None:
-        raise DomainError("Choose your recommendation before submitting.", "recommendation")
+        raise DomainError(_("Choose your recommendation before submitting."), "recommendation")
     if len(review.comments_to_authors.strip()) < 20:
-        raise DomainError("Write your comments to the authors before submitting.", "comments_to_authors")
+        raise DomainError(_("Write your comments to the authors before submitting."), "comments_to_authors")
     if assignment.submission.status is not SubmissionStatus.UNDER_REVIEW:
-        raise DomainError("This paper is no longer under review; the editors have decided already.")
+        raise DomainError(_("This paper is no longer under review; the editors have decided already."))
     _check_attachment_seen(assignment)
     now = utcnow()
     review.submitted_at = now
@@ -119,6 +122,6 @@ def _check_attachment_seen(assignment: ReviewAssignment) -> None:
     """An attachment that names its reviewer is submitted only once they saw where and confirmed it may be shared."""
     file = attachment_of(assignment)
     if file is not None and file.withheld_for_names:
-        raise DomainError(f"Your attachment names you: {'; '.join(findings_for_reviewer(file))}. Choose a file "
-                          "that does not name you, or confirm that the authors may receive this one as it is, then "
-                          "submit again.", "attachment")
+        raise DomainError(_("Your attachment names you: %(found)s. Choose a file that does not name you, or confirm "
+                            "that the authors may receive this one as it is, then submit again.",
+                            found="; ".join(findings_for_reviewer(file))), "attachment")

@@ -7,6 +7,10 @@ mail it stands for, so running twice sends nothing twice and of two runs at once
 
 from dataclasses import dataclass
 
+from babel import dates
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy.exc import IntegrityError
 
 from journal.extensions import db
@@ -40,14 +44,35 @@ class TakenByOtherRun(Exception):
 
 
 def relative_day(days: int) -> str:
-    """The distance from today to a date, as a reviewer reads it: 'in 2 days', 'today', '3 days ago'."""
+    """The distance from today to a date, as a reviewer reads it: 'in 2 days', 'today', '3 days ago'. A lazy
+    message: made text in the reader's language where it is written (a mail, inside journal/mail.py's queue_mail)."""
     if days == 0:
-        return "today"
+        return _l("today")
     if days == 1:
-        return "tomorrow"
+        return _l("tomorrow")
     if days == -1:
-        return "yesterday"
-    return f"in {days} days" if days > 0 else f"{-days} days ago"
+        return _l("yesterday")
+    if days > 0:
+        return lazy_ngettext("in %(num)d day", "in %(num)d days", days)
+    return lazy_ngettext("%(num)d day ago", "%(num)d days ago", -days)
+
+
+class LongDate:
+    """A date inside a message, written when the message is made text: as the reader's language writes dates
+    (English: 5 December 2026; others: CLDR's long form through Babel, 2026年12月5日, 5 décembre 2026)."""
+
+    def __init__(self, moment):
+        self.moment = moment
+
+    def __str__(self) -> str:
+        locale = get_locale()
+        if locale is None or locale.language == "en":
+            return f"{self.moment:%-d %B %Y}"
+        return dates.format_date(self.moment, "long", locale=locale)
+
+
+def long_date(moment) -> str:
+    return str(LongDate(moment))
 
 
 def claim_key(key: str, **columns) -> None:

@@ -10,8 +10,10 @@ reviewer, shown what was found and where, confirms that it may (SubmissionFile.n
 """
 
 import logging
+import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from journal.audit import audit
@@ -58,7 +60,7 @@ def remove_review_attachment(actor, assignment: ReviewAssignment) -> None:
     check_reviewer(actor, assignment)
     file = attachment_of(assignment)
     if file is None:
-        raise DomainError("There is no attachment to remove.", "attachment")
+        raise DomainError(_("There is no attachment to remove."), "attachment")
     key = file.storage_key
     audit(actor, "review.attachment_removed", assignment.submission, reviewer=assignment.label,
           round=assignment.round.number)
@@ -78,10 +80,10 @@ def confirm_review_attachment(actor, assignment: ReviewAssignment, file_id: int 
     check_reviewer(actor, assignment)
     file = attachment_of(assignment)
     if file is None:
-        raise DomainError("There is no attachment to confirm.", "attachment")
+        raise DomainError(_("There is no attachment to confirm."), "attachment")
     if file.id != file_id:
-        raise DomainError("The attachment changed since this page was shown: read what was found in it, then "
-                          "confirm again.", "share_attachment")
+        raise DomainError(_("The attachment changed since this page was shown: read what was found in it, then "
+                            "confirm again."), "share_attachment")
     if file.withheld_for_names:
         file.names_confirmed_at = utcnow()
         # Where, not what: the history names no reviewer.
@@ -95,10 +97,17 @@ def _what(term: str) -> str:
 
 
 def _place(where: str) -> str:
-    """ "page 2" → "on page 2"; "page 2 (comment or link)" → "in a comment or link on page 2"."""
-    if where.endswith(" (comment or link)"):
-        return f"in a comment or link on {where.removesuffix(' (comment or link)')}"
-    return f"on {where}" if where.startswith(("page ", "line ")) else f"in the {where}"
+    """ "page 2" → "on page 2"; "page 2 (comment or link)" → "in a comment or link on page 2" (in the reader's
+    language; `where` is stored as the PDF check reports it, in English)."""
+    if match := re.fullmatch(r"page (\d+) \(comment or link\)", where):
+        return _("in a comment or link on page %(number)s", number=match.group(1))
+    if match := re.fullmatch(r"page (\d+)", where):
+        return _("on page %(number)s", number=match.group(1))
+    if match := re.fullmatch(r"line (\d+)", where):
+        return _("on line %(number)s", number=match.group(1))
+    if where == "document properties":
+        return _("in the document properties")
+    return f"in the {where}"
 
 
 def _places(file: SubmissionFile) -> list[tuple[str, str]]:
@@ -106,7 +115,8 @@ def _places(file: SubmissionFile) -> list[tuple[str, str]]:
     grouped: dict[str, list[str]] = {}
     for term, where in file.names_found:
         grouped.setdefault(term, []).append(_place(where))
-    return [(term, places[0] if len(places) == 1 else f"{', '.join(places[:-1])} and {places[-1]}")
+    return [(term, places[0] if len(places) == 1 else _("%(places)s and %(last)s", places=", ".join(places[:-1]),
+                                                       last=places[-1]))
             for term, places in grouped.items()]
 
 
@@ -114,7 +124,8 @@ def findings_for_reviewer(file: SubmissionFile | None) -> list[str]:
     """Where the reviewer's attachment names them, in their words: "your name (Rosa Lindqvist) on page 2"."""
     if file is None:
         return []
-    return [f"your {_what(term)} ({term}) {where}" for term, where in _places(file)]
+    return [_("your name (%(term)s) %(where)s", term=term, where=where) if _what(term) == "name"
+            else _("your address (%(term)s) %(where)s", term=term, where=where) for term, where in _places(file)]
 
 
 def findings_for_editors(files: list[SubmissionFile]) -> dict[int, str]:
@@ -124,11 +135,13 @@ def findings_for_editors(files: list[SubmissionFile]) -> dict[int, str]:
     for file in files:
         if file.kind is not FileKind.REVIEW_ATTACHMENT or not file.names_found:
             continue
-        owner = file.uploaded_by.full_name if file.uploaded_by is not None else "the reviewer"
-        parts = [f"{term}'s name found {where}" if _what(term) == "name" else f"{owner}'s address {term} found {where}"
+        owner = file.uploaded_by.full_name if file.uploaded_by is not None else None
+        parts = [_("%(term)s's name found %(where)s", term=term, where=where) if _what(term) == "name"
+                 else _("%(owner)s's address %(term)s found %(where)s", owner=owner, term=term, where=where) if owner
+                 else _("the reviewer's address %(term)s found %(where)s", term=term, where=where)
                  for term, where in _places(file)]
-        parts.append("the reviewer confirmed it may be shared" if file.names_confirmed_at is not None
-                     else "the reviewer has not confirmed it may be shared, so the authors do not get it")
+        parts.append(_("the reviewer confirmed it may be shared") if file.names_confirmed_at is not None
+                     else _("the reviewer has not confirmed it may be shared, so the authors do not get it"))
         text = "; ".join(parts)
         described[file.id] = text[0].upper() + text[1:]
     return described
@@ -183,7 +196,7 @@ def shared_attachment(submission: Submission, file_id: int) -> SubmissionFile:
         for review in reviews:
             if review.attachment is not None and review.attachment.id == file_id:
                 return review.attachment
-    raise NotFound("There is no such file.")
+    raise NotFound(_("There is no such file."))
 
 
 @dataclass(frozen=True)
@@ -218,7 +231,7 @@ def attachment_for_reviewer(assignment: ReviewAssignment, file_id: int) -> Submi
     for review in (seen.other_reviews or []) if seen else []:
         if review.attachment is not None and review.attachment.id == file_id:
             return review.attachment
-    raise NotFound("There is no such file.")
+    raise NotFound(_("There is no such file."))
 
 
 def decisions_for(assignments: list[ReviewAssignment]) -> dict[tuple[int, int], Decision]:

@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select
 
 from journal.audit import audit
@@ -31,11 +32,11 @@ def describe_device(user_agent: str) -> str:
     browser = next((name for mark, name in BROWSERS if mark in user_agent), None)
     system = next((name for mark, name in SYSTEMS if mark in user_agent), None)
     if browser and system:
-        return f"{browser} on {system}"
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
     if browser or system:
-        return browser or f"A browser on {system}"
+        return browser or _("A browser on %(system)s", system=system)
     program = re.match(r"[\w.-]+", user_agent)
-    return f"A program ({program.group(0)[:40]})" if program else "An unknown browser"
+    return _("A program (%(name)s)", name=program.group(0)[:40]) if program else _("An unknown browser")
 
 
 def hash_token(token: str) -> str:
@@ -125,7 +126,7 @@ def end_sign_in(user: User, sign_in_id: int) -> SignIn:
     """End one of the user's own sign-ins (another device, or this one)."""
     sign_in = db.session.get(SignIn, sign_in_id)
     if sign_in is None or sign_in.user_id != user.id or sign_in.ended_at is not None:
-        raise NotFound("That device is signed out already.")
+        raise NotFound(_("That device is signed out already."))
     _end(user, sign_in, "signed out from the sessions page")
     return sign_in
 

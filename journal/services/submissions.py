@@ -7,6 +7,7 @@ The wizard's steps are in drafts.py, the author list in contributors.py, the aut
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select, update
@@ -45,22 +46,22 @@ def get_submission(submission_id: int) -> Submission:
                  selectinload(Submission.journal), selectinload(Submission.section))
     )
     if submission is None:
-        raise NotFound("There is no such submission.")
+        raise NotFound(_("There is no such submission."))
     return submission
 
 
 def require_author(actor: User, submission: Submission, *, editable: bool = True) -> None:
     if not can(actor, "submission.author", submission):
-        raise PermissionDenied("Only the submitting author changes this submission.")
+        raise PermissionDenied(_("Only the submitting author changes this submission."))
     if editable and submission.status not in EDITABLE:
-        raise DomainError(f"{submission.display_reference} is “{submission.status.label}”; it can no longer be "
-                          "changed.")
+        raise DomainError(_("%(reference)s is “%(status)s”; it can no longer be changed.",
+                            reference=submission.display_reference, status=submission.status.label))
 
 
 def require_draft(actor: User, submission: Submission) -> None:
     require_author(actor, submission)
     if submission.status is not S.DRAFT:
-        raise DomainError("The authors and the journal section can be changed only before the first submission.")
+        raise DomainError(_("The authors and the journal section can be changed only before the first submission."))
 
 
 def upload_round(submission: Submission) -> int:
@@ -103,34 +104,34 @@ def missing_items(submission: Submission) -> list[Missing]:
     revising = submission.status is S.REVISION_REQUESTED
     if not revising:
         if submission.section is None or not submission.section.active:
-            missing.append(Missing("start", "Choose the section (article type)."))
+            missing.append(Missing("start", _("Choose the section (article type).")))
         if journal.submission_checklist and submission.checklist_confirmed_at is None:
-            missing.append(Missing("start", "Confirm every statement of the submission checklist."))
+            missing.append(Missing("start", _("Confirm every statement of the submission checklist.")))
     if not submission.title.strip():
-        missing.append(Missing("metadata", "Give the title."))
+        missing.append(Missing("metadata", _("Give the title.")))
     if len(submission.abstract.strip()) < 50:
-        missing.append(Missing("metadata", "Give the abstract (at least 50 characters)."))
+        missing.append(Missing("metadata", _("Give the abstract (at least 50 characters).")))
     if not submission.keywords:
-        missing.append(Missing("metadata", "Give at least one keyword."))
+        missing.append(Missing("metadata", _("Give at least one keyword.")))
     if not submission.contributors:
-        missing.append(Missing("metadata", "List the authors."))
+        missing.append(Missing("metadata", _("List the authors.")))
     elif sum(1 for c in submission.contributors if c.is_corresponding) != 1:
-        missing.append(Missing("metadata", "Mark exactly one author as the corresponding author."))
+        missing.append(Missing("metadata", _("Mark exactly one author as the corresponding author.")))
     if manuscript_of(submission) is None:
-        missing.append(Missing("files", "Upload the revised manuscript (PDF)." if revising else
-                               "Upload the manuscript (PDF)."))
+        missing.append(Missing("files", _("Upload the revised manuscript (PDF).") if revising else
+                               _("Upload the manuscript (PDF).")))
     elif needs_anonymity_decision(submission):
-        missing.append(Missing("files", "Upload a manuscript without the authors' names, or confirm that the "
-                                        "names found may stay."))
+        missing.append(Missing("files", _("Upload a manuscript without the authors' names, or confirm that the "
+                                          "names found may stay.")))
     if not revising:
         if not submission.competing_interests.strip():
-            missing.append(Missing("declarations", "Declare competing interests (write “None” if there are none)."))
+            missing.append(Missing("declarations", _("Declare competing interests (write “None” if there are none).")))
         if not submission.funding.strip():
-            missing.append(Missing("declarations", "Declare the funding (write “None” if there was none)."))
+            missing.append(Missing("declarations", _("Declare the funding (write “None” if there was none).")))
         if not submission.data_availability.strip():
-            missing.append(Missing("declarations", "Give the data availability statement."))
+            missing.append(Missing("declarations", _("Give the data availability statement.")))
     if not submission.submitter.email_verified:
-        missing.append(Missing("review", "Confirm your email address with the link we sent you."))
+        missing.append(Missing("review", _("Confirm your email address with the link we sent you.")))
     return missing
 
 
@@ -178,10 +179,10 @@ def contributor_for_token(token: str) -> Contributor:
     try:
         data = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="journal.contributor-objection").loads(token)
     except BadSignature:
-        raise NotFound("This link is not valid.") from None
+        raise NotFound(_("This link is not valid.")) from None
     contributor = db.session.get(Contributor, data["c"])
     if contributor is None or contributor.email != data["e"]:
-        raise NotFound("This link is no longer valid: the author list has changed.")
+        raise NotFound(_("This link is no longer valid: the author list has changed."))
     return contributor
 
 
@@ -192,7 +193,8 @@ def submit(actor: User, submission: Submission, *, expected_version: int | None 
     check_version(submission, expected_version)
     missing = missing_items(submission)
     if missing:
-        raise DomainError("The submission is not complete yet: " + " ".join(m.message for m in missing))
+        raise DomainError(_("The submission is not complete yet: %(missing)s",
+                            missing=" ".join(m.message for m in missing)))
     submission.reference = _next_reference(submission.journal)
     submission.current_round = 1
     submission.rounds.append(ReviewRound(number=1))
@@ -230,9 +232,10 @@ def resubmit(actor: User, submission: Submission, *, response: str, expected_ver
     response = (response or "").strip()
     has_letter = any(f.kind is FileKind.RESPONSE_LETTER and f.round == upload_round(submission) for f in submission.files)
     if not response and not has_letter:
-        missing.append(Missing("revise", "Write your response to the reviewers, or upload it as a file."))
+        missing.append(Missing("revise", _("Write your response to the reviewers, or upload it as a file.")))
     if missing:
-        raise DomainError("The revision is not complete yet: " + " ".join(m.message for m in missing))
+        raise DomainError(_("The revision is not complete yet: %(missing)s",
+                            missing=" ".join(m.message for m in missing)))
     submission.current_round += 1
     submission.rounds.append(ReviewRound(number=submission.current_round, author_response=response))
     transition(actor, submission, "resubmit", round=submission.current_round)
@@ -255,7 +258,7 @@ def withdraw(actor: User, submission: Submission, *, reason: str, expected_versi
     """Before a final decision the authors may withdraw, saying why; the editors are told."""
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Please say why you withdraw the submission.", "reason")
+        raise DomainError(_("Please say why you withdraw the submission."), "reason")
     require_author(actor, submission, editable=False)
     check_version(submission, expected_version)
     submission.withdraw_reason = reason
@@ -291,16 +294,16 @@ def _release_reviewers(submission: Submission) -> None:
 # --- what the author sees ---------------------------------------------------------------------------
 
 AUTHOR_VISIBLE_ACTIONS = {
-    "submission.created": "Draft started",
-    "submission.submit": "Submitted",
-    "submission.resubmit": "Revision submitted",
-    "submission.withdraw": "Withdrawn",
-    "submission.desk_reject": "Rejected without review",
-    "submission.send_to_review": "Sent to peer review",
-    "submission.decide": "Decision",
-    "submission.schedule": "Scheduled for publication",
-    "submission.publish": "Published",
-    "contributor.objected": "A listed author objected",
+    "submission.created": _l("Draft started"),
+    "submission.submit": _l("Submitted"),
+    "submission.resubmit": _l("Revision submitted"),
+    "submission.withdraw": _l("Withdrawn"),
+    "submission.desk_reject": _l("Rejected without review"),
+    "submission.send_to_review": _l("Sent to peer review"),
+    "submission.decide": _l("Decision"),
+    "submission.schedule": _l("Scheduled for publication"),
+    "submission.publish": _l("Published"),
+    "contributor.objected": _l("A listed author objected"),
 }
 
 
@@ -314,10 +317,10 @@ def author_history(submission: Submission) -> list[dict]:
         if label is None:
             continue
         authors = {submission.submitter_id} | {c.user_id for c in submission.contributors if c.user_id}
-        who = event.actor.full_name if event.actor_id in authors and event.actor else "Editorial office"
+        who = event.actor.full_name if event.actor_id in authors and event.actor else _("Editorial office")
         if event.action == "contributor.objected":
             who = event.payload.get("name", "")
-        rows.append({"when": event.created_at, "what": label, "who": who,
+        rows.append({"when": event.created_at, "what": str(label), "who": who,
                      "to": SubmissionStatus(event.payload["to"]).label if "to" in event.payload else None})
     return rows
 
@@ -325,15 +328,15 @@ def author_history(submission: Submission) -> list[dict]:
 def next_step_for_author(submission: Submission) -> str:
     """What is expected of the author now, in plain words."""
     return {
-        S.DRAFT: "Finish the submission and submit it.",
-        S.SUBMITTED: "Nothing for now: the editors are looking at your submission.",
-        S.UNDER_REVIEW: "Nothing for now: your paper is with the reviewers.",
-        S.REVISION_REQUESTED: "Revise the paper and submit the revision with your response to the reviewers.",
-        S.ACCEPTED: "Nothing for now: the paper is accepted and goes into production.",
-        S.SCHEDULED: "Nothing for now: the paper is scheduled for an issue.",
-        S.PUBLISHED: "Nothing: the paper is published.",
-        S.REJECTED: "Nothing: the journal has declined the paper.",
-        S.WITHDRAWN: "Nothing: you withdrew the paper.",
+        S.DRAFT: _("Finish the submission and submit it."),
+        S.SUBMITTED: _("Nothing for now: the editors are looking at your submission."),
+        S.UNDER_REVIEW: _("Nothing for now: your paper is with the reviewers."),
+        S.REVISION_REQUESTED: _("Revise the paper and submit the revision with your response to the reviewers."),
+        S.ACCEPTED: _("Nothing for now: the paper is accepted and goes into production."),
+        S.SCHEDULED: _("Nothing for now: the paper is scheduled for an issue."),
+        S.PUBLISHED: _("Nothing: the paper is published."),
+        S.REJECTED: _("Nothing: the journal has declined the paper."),
+        S.WITHDRAWN: _("Nothing: you withdrew the paper."),
     }[submission.status]
 
 

@@ -2,6 +2,7 @@
 
 import functools
 
+from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from journal.extensions import db
@@ -20,8 +21,8 @@ def transactional(fn):
         except StaleDataError:
             # Optimistic locking: another request committed a newer version of the same row first.
             db.session.rollback()
-            raise ConcurrentChange("Someone else changed this a moment ago, so nothing was saved. Please look at "
-                                   "it again before you act.") from None
+            raise ConcurrentChange(_("Someone else changed this a moment ago, so nothing was saved. Please look at "
+                                     "it again before you act.")) from None
         except BaseException:
             db.session.rollback()
             raise

@@ -7,6 +7,7 @@ import threading
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from journal.services.errors import DomainError
 
@@ -35,8 +36,8 @@ def spool(stream: BinaryIO, limit: int, field: str = "manuscript"):
         size += len(chunk)
         if size > limit:
             spooled.close()
-            raise DomainError(f"The file is larger than the limit of {limit // (1024 * 1024)} MB. Make it smaller "
-                              "(for example compress its images) and upload it again.", field)
+            raise DomainError(_("The file is larger than the limit of %(megabytes)s MB. Make it smaller (for example "
+                                "compress its images) and upload it again.", megabytes=limit // (1024 * 1024)), field)
         spooled.write(chunk)
     spooled.seek(0)
     return spooled
