@@ -63,12 +63,14 @@ def queue_mail(
     related=None,
     cc: list[str] | None = None,
     language: str | None = None,
+    in_language: str | None = None,
     **context,
 ) -> OutboxMessage:
     """Render templates/mail/<template>.txt (and .html if present) and add it to the outbox.
 
     Written in the recipient's language (journal/i18n.py locale_for: their saved language, else `language`, the
-    one chosen for them, else the journal's default) with dates in their time zone, whatever the language of the
+    one chosen for them, else the journal's default; `in_language` wins over all: the language an editor chose
+    to write a letter in) with dates in their time zone, whatever the language of the
     request that queued it; `subject` may be a lazy message (flask_babel.lazy_gettext), made text in that language.
     Runs inside the caller's transaction: nothing is committed here. The subject is made one line (a journal or
     submission title may hold a line break); a bad address raises ValueError.
@@ -77,7 +79,9 @@ def queue_mail(
     address = _check_address(user.email if user else to)
     cc = [_check_address(a) for a in cc or []]
     journal = context.get("journal") or getattr(related, "journal", None)
-    with written_to(user, journal, language):
+    # Mailed by address (a corresponding author, a co-author): an account with that address says its language.
+    reader = user or db.session.scalar(select(User).where(User.email == address.strip().lower()))
+    with written_to(reader, journal, language, in_language):
         subject = _clean_subject(str(subject))
         context.update(recipient=user, platform_name=current_app.config["PLATFORM_NAME"], subject=subject)
         body_text = render_template(f"mail/{template}.txt", **context)
@@ -111,9 +115,10 @@ def queue_mail(
 
 
 @contextmanager
-def written_to(user: User | None, journal=None, language: str | None = None) -> Iterator[str]:
+def written_to(user: User | None, journal=None, language: str | None = None,
+               override: str | None = None) -> Iterator[str]:
     """Inside: messages, dates and names come out in the recipient's language and time zone (mails, letters)."""
-    code = locale_for(user, journal, language)
+    code = override or locale_for(user, journal, language)
     previous_zone = g.get("reader_zone")
     g.reader_zone = getattr(user, "timezone", None) or "UTC"
     try:

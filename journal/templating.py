@@ -9,6 +9,7 @@ from flask import current_app, g
 from flask_babel import get_locale
 from flask_login import current_user
 
+from journal import pdf
 from journal.audit import action_label, event_details
 from journal.permissions import template_globals
 from journal.scholarly.records import licence_name
@@ -67,6 +68,10 @@ def setup_templating(app) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = lambda v: format_datetime(v, with_time=False)
     app.jinja_env.filters["country"] = country_name
+    # The PDF check's report is stored in English (journal/pdf.py); shown in the reader's language.
+    app.jinja_env.filters["pdf_place"] = pdf.place_label
+    app.jinja_env.filters["pdf_feature"] = pdf.feature_label
+    app.jinja_env.filters["pdf_warning"] = pdf.warning_label
     app.jinja_env.filters["action_label"] = action_label
     app.jinja_env.filters["licence_name"] = licence_name
     app.jinja_env.globals["event_details"] = event_details

@@ -133,3 +133,25 @@ def test_country_names_are_in_the_reader_s_language(client, code):
     page = client.get("/register", headers={"Accept-Language": code}).get_data(as_text=True)
     names = {"zh": "中国", "fr": "Chine", "es": "China", "ru": "Китай", "ar": "الصين"}
     assert f'<option value="CN">{names[code]}</option>' in page
+
+
+def test_a_managing_editor_sets_the_journal_s_languages(client, login, make_user, make_journal):
+    from journal.models import Journal, Role
+
+    journal = make_journal()
+    manager = make_user(roles={journal: Role.MANAGING_EDITOR})
+    login(manager)
+    page = client.get(f"/manage/{journal.slug}/settings").get_data(as_text=True)
+    assert page.count('type="checkbox" name="languages"') == 6 and page.count('name="languages" value="zh" checked')
+    form = {"title": journal.title, "reference_prefix": journal.reference_prefix, "licence": "CC-BY-4.0",
+            "review_mode": "double_anonymous", "review_days": "28", "response_days": "7", "reviews_required": "2",
+            "page_limit": "60", "default_language": "fr", "languages": ["en", "zh"]}
+    page = client.post(f"/manage/{journal.slug}/settings", data=form).get_data(as_text=True)
+    assert "The default language must be one of the languages offered." in page
+    assert 'name="languages" value="zh" checked' in page, "what was ticked is kept"
+    client.post(f"/manage/{journal.slug}/settings", data={**form, "default_language": "zh"})
+    db.session.expire_all()
+    saved = db.session.get(Journal, journal.id)
+    assert (saved.default_language, saved.languages) == ("zh", ["zh", "en"])
+    client.post("/logout")
+    assert 'lang="zh-Hans"' in html_tag(client.get(f"/j/{journal.slug}/").get_data(as_text=True))

@@ -24,13 +24,14 @@ def share(text: str, pattern: str) -> float:
 
 @pytest.fixture
 def paper(make_journal, make_user):
-    def build(default_language="en"):
+    def build(default_language="en", to_review=True):
         journal = make_journal(review_mode="double_anonymous", default_language=default_language)
         manager = make_user(roles={journal: Role.MANAGING_EDITOR}, language="en")
         author = make_user(language="zh")
         submission = submit_paper(author, journal)
         editorial.assign_handling_editor(manager, submission, manager.id)
-        editorial.send_to_review(manager, submission)
+        if to_review:
+            editorial.send_to_review(manager, submission)
         return journal, submission, manager
 
     return build
@@ -101,3 +102,24 @@ def test_queue_mail_writes_a_lazy_subject_in_the_recipient_s_language(app, make_
         with force_locale("ru"):
             russian = str(lazy_gettext("Your password was changed"))
     assert message.subject == russian != "Your password was changed"
+
+
+def test_the_editor_sees_the_letter_s_language_and_may_write_it_in_another(app, client, login, paper, outbox):
+    journal, submission, manager = paper(to_review=False)  # the author reads Chinese; the journal is English
+    login(manager)
+    url = f"/editorial/{journal.slug}/submissions/{submission.id}/desk-reject"
+    page = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "go out in <strong>Chinese</strong>" in page and "It is the language of the corresponding author." in page
+    with app.test_request_context("/"), force_locale("zh"):
+        greeting = str(lazy_gettext("Dear %(name)s,", name=submission.submitter.full_name))
+    assert greeting in page, "the journal's letter, drafted in the author's language"
+    assert f'{url}?letter_language=fr' in page.replace("&amp;", "&")
+    page = client.get(f"{url}?letter_language=fr", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "go out in <strong>French</strong>" in page and "The corresponding author's language is Chinese." in page
+    letter = "Madame, Monsieur, votre manuscrit sort du cadre de la revue ; nous ne pouvons pas l'évaluer."
+    client.post(url, data={"letter": letter, "letter_language": "fr", "version": submission.version})
+    [mail] = [m for m in outbox(submission.submitter.email) if m.template == "decision"]
+    with app.test_request_context("/"), force_locale("fr"):
+        subject = str(lazy_gettext("Decision on %(reference)s: %(title)s", reference=submission.reference,
+                                   title=submission.title))
+    assert mail.subject == " ".join(subject.split()) and letter in mail.body_text  # one line, plain spaces

@@ -4,6 +4,7 @@ Invitations, reviews and decisions after review come with the peer-review servic
 """
 
 from flask import render_template
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_babel import gettext as _
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from journal.audit import audit
 from journal.extensions import db
+from journal.i18n import known, locale_for
 from journal.mail import external_url, queue_mail
 from journal.models import (Decision, DecisionKind, EditorRecommendation, Membership, RecommendationStatus, ReviewRound,
                             Role, Submission, SubmissionStatus, User, utcnow)
@@ -77,12 +79,22 @@ def assign_handling_editor(actor: User, submission: Submission, editor_id: int,
     return editor
 
 
-def default_desk_reject_letter(submission: Submission, *, show_names: bool = True) -> str:
-    """The journal's template; `show_names` is false for a triple-anonymous handling editor, whose
-    letter then greets the author without naming them."""
+def letter_language(submission: Submission) -> str:
+    """The language letters to the authors are written in: the corresponding author's (their account's saved
+    language, else the one the submitting author chose for them), else the journal's default."""
     corresponding = next((c for c in submission.contributors if c.is_corresponding), None)
-    return render_template("mail/letters/desk_reject.txt", submission=submission, corresponding=corresponding,
-                           show_names=show_names)
+    address = corresponding.email if corresponding else submission.submitter.email
+    account = db.session.scalar(select(User).where(User.email == address))
+    return locale_for(account, submission.journal, corresponding.mail_language if corresponding else None)
+
+
+def default_desk_reject_letter(submission: Submission, *, show_names: bool = True, language: str | None = None) -> str:
+    """The journal's template, in `language` (else the authors', `letter_language`); `show_names` is false for a
+    triple-anonymous handling editor, whose letter then greets the author without naming them."""
+    corresponding = next((c for c in submission.contributors if c.is_corresponding), None)
+    with force_locale(language or letter_language(submission)):
+        return render_template("mail/letters/desk_reject.txt", submission=submission, corresponding=corresponding,
+                               show_names=show_names)
 
 
 def _corresponding_and_coauthors(submission: Submission) -> tuple[str, list[str]]:
@@ -92,8 +104,10 @@ def _corresponding_and_coauthors(submission: Submission) -> tuple[str, list[str]
 
 
 @transactional
-def desk_reject(actor: User, submission: Submission, *, letter: str, expected_version: int | None = None) -> Decision:
-    """Reject without review; the letter goes to the corresponding author, copied to the co-authors."""
+def desk_reject(actor: User, submission: Submission, *, letter: str, expected_version: int | None = None,
+                language: str | None = None) -> Decision:
+    """Reject without review; the letter goes to the corresponding author, copied to the co-authors, in `language`
+    (the one the editor wrote it in; else the authors')."""
     check_version(submission, expected_version)
     letter = (letter or "").strip()
     if len(letter) < 20:
@@ -106,7 +120,7 @@ def desk_reject(actor: User, submission: Submission, *, letter: str, expected_ve
     to, cc = _corresponding_and_coauthors(submission)
     queue_mail(to, "decision", subject=_l('Decision on %(reference)s: %(title)s', reference=submission.reference,
                                                   title=submission.title), related=submission,
-               cc=cc, submission=submission, letter=letter,
+               cc=cc, submission=submission, letter=letter, in_language=known(language),
                link=external_url("author.submission", submission_id=submission.id))
     return decision
 
@@ -138,19 +152,23 @@ def submitted_reviews(submission: Submission, round_number: int | None = None) -
             if a.round.number == number and a.status is AssignmentStatus.SUBMITTED and a.review is not None]
 
 
-def default_decision_letter(submission: Submission, kind: DecisionKind, *, show_names: bool = True) -> str:
-    """The journal's letter with the comments of each review shared with the authors under its label, never a
-    name: the editor's corrected text where there is one, never the confidential comments."""
+def default_decision_letter(submission: Submission, kind: DecisionKind, *, show_names: bool = True,
+                            language: str | None = None) -> str:
+    """The journal's letter, in `language` (else the authors', `letter_language`), with the comments of each review
+    shared with the authors under its label, never a name: the editor's corrected text where there is one, never
+    the confidential comments."""
     corresponding = next((c for c in submission.contributors if c.is_corresponding), None)
     shared = [a for a in submitted_reviews(submission) if a.review.shared_with_authors]
-    return render_template("mail/letters/decision.txt", submission=submission, corresponding=corresponding,
-                           kind=kind, reviews=shared, show_names=show_names)
+    with force_locale(language or letter_language(submission)):
+        return render_template("mail/letters/decision.txt", submission=submission, corresponding=corresponding,
+                               kind=kind, reviews=shared, show_names=show_names)
 
 
 @transactional
 def decide(actor: User, submission: Submission, *, kind: DecisionKind | str, letter: str,
-           override_reason: str = "", expected_version: int | None = None) -> Decision:
-    """Accept, request a minor or major revision, or reject after review.
+           override_reason: str = "", expected_version: int | None = None, language: str | None = None) -> Decision:
+    """Accept, request a minor or major revision, or reject after review; the mail around the letter is written
+    in `language` (the one the editor wrote the letter in; else the authors').
 
     Guard: the journal's required number of submitted reviews in this round, or an explicit
     override with a reason, which is recorded. The letter goes to the corresponding author,
@@ -184,7 +202,7 @@ def decide(actor: User, submission: Submission, *, kind: DecisionKind | str, let
     to, cc = _corresponding_and_coauthors(submission)
     queue_mail(to, "decision", subject=_l('Decision on %(reference)s: %(title)s', reference=submission.reference,
                                                   title=submission.title), related=submission,
-               cc=cc, submission=submission, letter=letter,
+               cc=cc, submission=submission, letter=letter, in_language=known(language),
                link=external_url("author.submission", submission_id=submission.id))
     from journal.services.review_assignments import assignments_of
 

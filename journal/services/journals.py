@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from journal.audit import audit
 from journal.extensions import db
+from journal.i18n import LANGUAGES, known
 from journal.mail import external_url, queue_mail
 from journal.models import Journal, Membership, ReviewMode, Role, Section, User
 from journal.models.journals import default_reminder_days
@@ -26,7 +27,8 @@ RESERVED_SLUGS = {"admin", "account", "auth", "manage", "editorial", "review", "
 SETTINGS = ("title", "abbreviation", "reference_prefix", "issn_print", "issn_online", "description",
             "author_guidelines", "publisher", "doi_prefix", "review_mode", "review_days", "response_days",
             "reviews_required", "licence", "accepting_submissions", "page_limit", "submission_checklist",
-            "editors_recommend_only", "reviewers_see_reviews", "reminder_days", "doi_pattern")
+            "editors_recommend_only", "reviewers_see_reviews", "reminder_days", "doi_pattern", "default_language",
+            "languages")
 # Reminder offsets: days relative to a deadline (negative = before), a few per deadline.
 REMINDER_KINDS = {"respond_by": "answer by", "due": "review due"}
 REMINDER_MAX_DAYS = 60
@@ -103,6 +105,18 @@ def _clean_settings(values: dict, journal: Journal | None = None) -> dict:
                               "reference_prefix")
     if "review_mode" in clean:
         clean["review_mode"] = ReviewMode(clean["review_mode"])
+    if "languages" in clean:  # in the platform's order; all of them is stored as None (new languages offered too)
+        given = {known(code) for code in clean["languages"] or []}
+        if None in given or not given:
+            raise DomainError(_("Choose at least one of the languages listed."), "languages")
+        clean["languages"] = None if given == set(LANGUAGES) else [code for code in LANGUAGES if code in given]
+    if "default_language" in clean:
+        clean["default_language"] = known(clean["default_language"])
+        if clean["default_language"] is None:
+            raise DomainError(_("Choose the default language from the list."), "default_language")
+        offered = clean.get("languages", journal.languages if journal is not None else None) or list(LANGUAGES)
+        if clean["default_language"] not in offered:
+            raise DomainError(_("The default language must be one of the languages offered."), "default_language")
     if "submission_checklist" in clean:
         items = clean["submission_checklist"]
         lines = items.splitlines() if isinstance(items, str) else items

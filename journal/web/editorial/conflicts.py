@@ -31,7 +31,7 @@ def held_page(held: ConflictsFound, *, journal: Journal, submission: Submission,
               summary: str, back_url: str, button: str):
     """The flags, what was asked (kept as hidden inputs), the override box and the reason, posting to `action`."""
     form = OverrideForm()
-    if held.message.startswith("Give your reason"):
+    if held.missing == "reason":  # the box ticked without a reason: the message goes beside the reason
         form.override_reason.errors = [held.message]
     kept = [(name, value) for name, value in request.form.items(multi=True) if name not in NOT_KEPT]
     return render_template("editorial/conflicts_held.html", journal=journal, submission=submission, held=held,

@@ -12,6 +12,7 @@ from journal.extensions import db
 from journal.models import Journal, Membership, Role, Submission, SubmissionStatus
 from journal.audit import history
 from journal.models import DecisionKind, FileKind
+from journal import i18n
 from journal.permissions import can, journal_from_slug, permission, require
 from journal.services import editorial as editorial_service
 from journal.services import queue as queue_service
@@ -191,7 +192,14 @@ class AssignForm(OverrideForm):
 class DeskRejectForm(WebForm):
     letter = TextAreaField(_l("Letter to the authors"), [InputRequired(_l("Write the letter to the authors."))],
                            render_kw={"rows": 14})
+    letter_language = HiddenField()
     version = HiddenField()
+
+
+def chosen_letter_language(submission: Submission) -> str:
+    """The language the editor writes the letter in: as chosen on the page (?letter_language=fr), else the
+    authors' (services/editorial.py letter_language)."""
+    return i18n.known(request.values.get("letter_language")) or editorial_service.letter_language(submission)
 
 
 class ScreenForm(OverrideForm):
@@ -266,17 +274,19 @@ def desk_reject(journal: Journal, submission_id: int):
     require("submission.final_decision", submission)
     form = DeskRejectForm()
     recommendation = editorial_service.pending_recommendation(submission)
+    language = chosen_letter_language(submission)
     if request.method == "GET":
+        form.letter_language.data = language
         if recommendation is not None and recommendation.kind is DecisionKind.DESK_REJECT and recommendation.letter:
             form.letter.data = recommendation.letter
         else:
             form.letter.data = editorial_service.default_desk_reject_letter(
-                submission, show_names=can(current_user, "submission.see_authors", submission))
+                submission, show_names=can(current_user, "submission.see_authors", submission), language=language)
         form.version.data = str(submission.version)
     if form.validate_on_submit():
         try:
             editorial_service.desk_reject(current_user, submission, letter=form.letter.data,
-                                          expected_version=_version(form))
+                                          expected_version=_version(form), language=language)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -284,7 +294,8 @@ def desk_reject(journal: Journal, submission_id: int):
                     reference=submission.reference), "success")
             return _to_page(journal, submission)
     return render_template("editorial/desk_reject.html", journal=journal, submission=submission, form=form,
-                           recommendation=recommendation)
+                           recommendation=recommendation, letter_language=language,
+                           authors_language=editorial_service.letter_language(submission))
 
 
 
@@ -301,6 +312,7 @@ class DecisionForm(WebForm):
                            [InputRequired(_l("Write the decision letter to the authors."))], render_kw={"rows": 18})
     override_reason = TextAreaField(_l("Reason for deciding with fewer reviews than the journal asks"),
                                     render_kw={"rows": 2})
+    letter_language = HiddenField()
     version = HiddenField()
 
 
@@ -313,23 +325,26 @@ def decide(journal: Journal, submission_id: int):
     recommendation = editorial_service.pending_recommendation(submission)
     if recommendation is not None and recommendation.kind is DecisionKind.DESK_REJECT:
         recommendation = None  # shown on the rejection page
+    language = chosen_letter_language(submission)
     if request.method == "GET":
         default = recommendation.kind.value if recommendation is not None else "minor_revision"
         kind = request.args.get("kind", default)
         if kind not in dict(decision_choices()):
             kind = default
         form.kind.data = kind
+        form.letter_language.data = language
         if recommendation is not None and recommendation.kind.value == kind and recommendation.letter:
             form.letter.data = recommendation.letter
         else:
             form.letter.data = editorial_service.default_decision_letter(
-                submission, DecisionKind(kind), show_names=can(current_user, "submission.see_authors", submission))
+                submission, DecisionKind(kind), show_names=can(current_user, "submission.see_authors", submission),
+                language=language)
         form.version.data = str(submission.version)
     if form.validate_on_submit():
         try:
             decision = editorial_service.decide(current_user, submission, kind=form.kind.data, letter=form.letter.data,
                                                 override_reason=form.override_reason.data or "",
-                                                expected_version=_version(form))
+                                                expected_version=_version(form), language=language)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -339,7 +354,8 @@ def decide(journal: Journal, submission_id: int):
             return _to_page(journal, submission)
     reviews = editorial_service.submitted_reviews(submission)
     return render_template("editorial/decide.html", journal=journal, submission=submission, form=form,
-                           reviews=reviews, choices=decision_choices(), recommendation=recommendation)
+                           reviews=reviews, choices=decision_choices(), recommendation=recommendation,
+                           letter_language=language, authors_language=editorial_service.letter_language(submission))
 
 
 class RecommendationForm(WebForm):
