@@ -123,3 +123,16 @@ def test_the_editor_sees_the_letter_s_language_and_may_write_it_in_another(app, 
         subject = str(lazy_gettext("Decision on %(reference)s: %(title)s", reference=submission.reference,
                                    title=submission.title))
     assert mail.subject == " ".join(subject.split()) and letter in mail.body_text  # one line, plain spaces
+
+
+def test_a_co_author_without_an_account_is_written_to_in_the_language_the_author_chose(app, make_journal, make_user,
+                                                                                       outbox):
+    journal = make_journal()
+    author = make_user(language="en")
+    submit_paper(author, journal, coauthor=dict(given_name="Ana", family_name="Souza", email="ana@inpe.example",
+                                                affiliation="INPE", mail_language="es"))
+    [mail] = [m for m in outbox("ana@inpe.example") if m.template == "coauthor_listed"]
+    with app.test_request_context("/"), force_locale("es"):
+        assert mail.subject.startswith(str(lazy_gettext("You are listed as an author of %(reference)s",
+                                                        reference="")).strip()[:12])
+    assert not mail.subject.startswith("You are listed")

@@ -212,7 +212,7 @@ def submit(actor: User, submission: Submission, *, expected_version: int | None 
             continue
         queue_mail(contributor.email, "coauthor_listed",
                    subject=_l('You are listed as an author of %(reference)s', reference=submission.reference),
-                   related=submission,
+                   related=submission, language=contributor.mail_language or None,
                    submission=submission, contributor=contributor,
                    object_link=external_url("author.object_to_listing", token=objection_token(contributor)))
     for editor in managing_editors_to_tell(submission, waiting_for="a handling editor"):
