@@ -379,3 +379,25 @@ def test_a_draft_can_be_deleted_with_its_files(client, draft, app):
     db.session.expire_all()
     assert db.session.scalars(select(Submission)).all() == []
     assert not any(app.extensions["journal.storage"].exists(key) for key in keys)
+
+
+def test_the_author_gives_a_second_language_and_a_co_author_s_name_in_their_script(client, draft):
+    url, _journal = draft
+    response = client.post(f"{url}/metadata", data=metadata(**{
+        "translated_language": "", "translated_title": "太阳风等离子体", "translated_keywords": "太阳风，日球层顶"}))
+    assert response.status_code == 200
+    assert "Choose the language of the second title and abstract." in field_errors(response)
+    tree = page(response)
+    assert tree.xpath("//input[@name='translated_title']/@value") == ["太阳风等离子体"], "what was typed is kept"
+    client.post(f"{url}/metadata", data=metadata(**{
+        "translated_language": "zh", "translated_title": "太阳风等离子体", "translated_keywords": "太阳风，日球层顶",
+        "action": "add_author", "author-given_name": "Wei", "author-family_name": "Li",
+        "author-email": "li.wei@example.cn", "author-native_name": "李伟",
+        "author-translated_affiliation": "国家空间科学中心", "author-mail_language": "zh"}))
+    submission = db.session.scalar(select(Submission))
+    assert (submission.translated_language, submission.translated_title, submission.translated_keywords) == \
+        ("zh", "太阳风等离子体", ["太阳风", "日球层顶"])
+    wei = next(c for c in submission.contributors if c.family_name == "Li")
+    assert (wei.native_name, wei.translated_affiliation, wei.mail_language) == ("李伟", "国家空间科学中心", "zh")
+    tree = page(client.get(f"{url}/metadata"))
+    assert tree.xpath("//input[@name='translated_title']/@value") == ["太阳风等离子体"]

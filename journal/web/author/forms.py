@@ -4,6 +4,7 @@ Forms only check what a person can fix in the field itself (required, length, a 
 whether the submission is complete is the service's rule (missing_items).
 """
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from journal.web.forms import WebForm
 from flask_wtf.file import FileField, FileRequired
@@ -12,7 +13,7 @@ from wtforms import BooleanField, EmailField, FieldList, Form, FormField, Hidden
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from journal.models import Journal, Submission
-from journal.web.choices import countries, select_choices
+from journal.web.choices import countries, languages, select_choices
 
 LANGUAGE_NAMES = {
     "en": _l("English"), "zh": _l("Chinese"), "fr": _l("French"), "de": _l("German"), "it": _l("Italian"),
@@ -60,6 +61,15 @@ class MetadataForm(WebForm):
                              render_kw={"rows": 10})
     keywords = StringField(_l("Keywords"), [Optional(), Length(max=1000)])
     language = SelectField(_l("Language of the manuscript"), choices=LANGUAGES, default="en")
+    # The same in a second language (many journals of the field ask for Chinese and English); checked by the
+    # service (services/translations.py), which names the field in its error.
+    translated_language = SelectField(_l("Second language"),
+                                      choices=select_choices([("", _l("None")), *LANGUAGE_NAMES.items()]),
+                                      default="", validate_choice=False)
+    translated_title = StringField(_l("Title in the second language"), [Optional(), Length(max=500)])
+    translated_abstract = TextAreaField(_l("Abstract in the second language"), [Optional(), Length(max=10000)],
+                                        render_kw={"rows": 8})
+    translated_keywords = StringField(_l("Keywords in the second language"), [Optional(), Length(max=1000)])
 
 
 class ContributorForm(WebForm):
@@ -71,10 +81,16 @@ class ContributorForm(WebForm):
     affiliation = StringField(_l("Affiliation"), [Optional(), Length(max=255)])
     country = SelectField(_l("Country"), choices=countries, default="")
     orcid = StringField(_l("ORCID iD"), [Optional(), Length(max=40)], render_kw={"placeholder": "0000-0002-1825-0097"})
+    native_name = StringField(_l("Name in the author's own script"), [Optional(), Length(max=200)],
+                              render_kw={"placeholder": "李伟"})
+    translated_affiliation = StringField(_l("Affiliation in the second language"), [Optional(), Length(max=255)])
+    mail_language = SelectField(_l("Language of mails to this author"), default="", validate_choice=False,
+                                choices=lambda: languages(gettext("As the journal writes")))
 
     def values(self) -> dict:
         return {name: self[name].data or "" for name in
-                ("given_name", "family_name", "email", "affiliation", "country", "orcid")}
+                ("given_name", "family_name", "email", "affiliation", "country", "orcid", "native_name",
+                 "translated_affiliation", "mail_language")}
 
     def has_input(self) -> bool:
         """Anything typed into the author fields (the country alone is not an author)."""

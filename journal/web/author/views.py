@@ -129,14 +129,22 @@ def metadata(submission: Submission):
         return closed
     form = forms.MetadataForm(data={"title": submission.title, "abstract": submission.abstract,
                                     "keywords": ", ".join(submission.keywords or []),
-                                    "language": submission.language})
+                                    "language": submission.language,
+                                    "translated_language": submission.translated_language,
+                                    "translated_title": submission.translated_title,
+                                    "translated_abstract": submission.translated_abstract,
+                                    "translated_keywords": ", ".join(submission.translated_keywords or [])})
     # The author fields are sent with the metadata form (one CSRF token), so nothing typed is lost.
     author_form = forms.ContributorForm(prefix="author", meta={"csrf": False})
     if form.validate_on_submit():
         try:
             draft_service.update_metadata(current_user, submission, title=form.title.data or "",
                                           abstract=form.abstract.data or "", keywords=form.keywords.data or "",
-                                          language=form.language.data)
+                                          language=form.language.data,
+                                          translated_language=form.translated_language.data or "",
+                                          translated_title=form.translated_title.data or "",
+                                          translated_abstract=form.translated_abstract.data or "",
+                                          translated_keywords=form.translated_keywords.data or "")
         except DomainError as error:
             show_error(form, error)
             return _metadata_page(submission, form, author_form)
