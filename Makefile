@@ -59,7 +59,8 @@ run: seed
 # After changing messages in code or templates: extract them, merge them into every catalog (new ones empty, to
 # be translated; tests/test_translations.py fails until they are), compile. README: "Adding a language".
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o journal/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output \
+		-o journal/translations/messages.pot .
 	$(BIN)/pybabel update -i journal/translations/messages.pot -d journal/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d journal/translations --statistics
 

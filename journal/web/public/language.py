@@ -1,6 +1,7 @@
 """The language choice on every page: a reader's is remembered in the `lang` cookie, a signed-in person's saved."""
 
 from flask import abort, current_app, redirect, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from journal import i18n
@@ -16,7 +17,7 @@ from journal.web.public.blueprint import bp
 def choose_language():
     code = i18n.known(request.values.get("lang"))
     if code is None:
-        abort(400, description="Choose one of the languages listed at the top of each page.")
+        abort(400, description=_("Choose one of the languages listed at the top of each page."))
     if request.method == "POST" and current_user.is_authenticated:
         try:
             accounts.set_language(current_user, code)
