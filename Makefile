@@ -61,7 +61,8 @@ run: seed
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext -k lazy_ngettext:1,2 --no-location --sort-output \
 		-o journal/translations/messages.pot .
-	$(BIN)/pybabel update -i journal/translations/messages.pot -d journal/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i journal/translations/messages.pot -d journal/translations --no-fuzzy-matching --ignore-obsolete \
+		--width 120
 	$(BIN)/pybabel compile -d journal/translations --statistics
 
 mail-worker: install
