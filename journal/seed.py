@@ -71,10 +71,10 @@ def seed_demo() -> list[tuple[str, str]]:
         review_mode=ReviewMode.SINGLE_ANONYMOUS, review_days=21, reviews_required=1,
         sections=[Section(title="Letter", position=0), Section(title="Instrument Note", position=1)],
     )
-    # A journal whose pages are Chinese first, offered in Chinese and English, with bilingual articles.
+    # A journal whose pages are Chinese first (offered in every language of the platform), with bilingual articles.
     cjdse = Journal(
         slug="cjdse", title="深空探测学报", abbreviation="深空探测学报", reference_prefix="CJDSE",
-        issn_online="2049-3649", description=CJDSE_DESCRIPTION, default_language="zh", languages=["zh", "en"],
+        issn_online="2049-3649", description=CJDSE_DESCRIPTION, default_language="zh",
         author_guidelines="请提交不超过30页的PDF稿件，并提供中英文标题、摘要和关键词。双盲评审：请删除稿件中的作者姓名和单位。",
         publisher="国际深空探测学会", doi_prefix="10.59999", review_mode=ReviewMode.DOUBLE_ANONYMOUS,
         review_days=28, response_days=7, reviews_required=2, licence="CC-BY-4.0", page_limit=30,

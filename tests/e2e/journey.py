@@ -80,10 +80,11 @@ class Journey:
         self.checked: set[tuple[str, str]] = set()   # (person, url) run through axe
         self.pages: list[str] = []                  # every distinct page path visited, in order
 
-    def person(self, name: str, *, width: int = 1280, height: int = 900) -> Person:
-        # The app's CSP allows no inline script; bypass_csp lets axe in, as browser extensions get in.
+    def person(self, name: str, *, width: int = 1280, height: int = 900, locale: str = "en-GB") -> Person:
+        # The app's CSP allows no inline script; bypass_csp lets axe in, as browser extensions get in. The locale
+        # is the browser's language (Accept-Language).
         context = self.browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True,
-                                           accept_downloads=True, base_url=self.stack.base_url)
+                                           accept_downloads=True, base_url=self.stack.base_url, locale=locale)
         # Generous: in CI the rest of the suite runs on the other worker, sharing the two cores.
         context.set_default_timeout(30_000)
         context.set_default_navigation_timeout(60_000)

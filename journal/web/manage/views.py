@@ -44,6 +44,9 @@ def settings(journal: Journal):
                   if name != "csrf_token" and not name.startswith("reminder_days_")}
         values["reminder_days"] = {"respond_by": form.reminder_days_respond_by.data or "",
                                    "due": form.reminder_days_due.data or ""}
+        if "default_language" not in request.form:  # a form without the language settings leaves them as they are
+            values.pop("default_language")
+            values.pop("languages")
         try:
             changed = journal_service.update_journal_settings(current_user, journal, **values)
         except DomainError as error:
