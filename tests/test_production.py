@@ -407,7 +407,7 @@ def test_corrections_make_a_new_version_and_the_old_one_stays_readable(client, l
     assert "Regolith heat flow over three lunar nights" in current
     assert "Figure 2 had the wrong axis units." in current and "The title left out the duration" in current
     old = client.get(f"/j/jdse/articles/{article.id}/v1").get_data(as_text=True)
-    assert "You are reading version 1 of 3" in old and "<h1 id=\"article-title\">Regolith heat flow</h1>" in old
+    assert "You are reading version 1 of 3" in old and "<h1 id=\"article-title\" lang=\"en\" dir=\"ltr\">Regolith heat flow</h1>" in old
     assert client.get(client.get(f"/j/jdse/articles/{article.id}/v1/pdf").headers["Location"]).data == first_pdf
     newest = client.get(client.get(f"/j/jdse/articles/{article.id}/pdf").headers["Location"])
     assert newest.data != first_pdf and "jdse.2026.0001-v3.pdf" in newest.headers["Content-Disposition"]
