@@ -3,8 +3,8 @@
 Chinese is written without spaces, so a word inside a run of characters was never found (月球样品 inside
 嫦娥五号月球样品). The index gets a `cjk` column holding every run as overlapping pairs of characters, and a
 `translated` column (title, keywords and abstract in the paper's second language); journal/search.py says how
-queries use them. SQLite's FTS5 table is made again with the two columns; on PostgreSQL the same table's
-documents are rebuilt. Both are filled again from the published articles.
+queries use them. SQLite's FTS5 table is made again with the two columns; on PostgreSQL the pairs get a tsvector
+column of their own (`pairs`, GIN-indexed) and the documents are rebuilt. Both are filled again from the published articles.
 
 Revision ID: 0014_search_cjk
 Revises: 0013_languages
@@ -36,6 +36,8 @@ def upgrade():
     bind = op.get_bind()
     if bind.dialect.name == 'postgresql':
         op.execute("DELETE FROM article_search")
+        op.execute("ALTER TABLE article_search ADD COLUMN pairs tsvector NOT NULL DEFAULT ''::tsvector")
+        op.execute("CREATE INDEX ix_article_search_pairs ON article_search USING gin (pairs)")
     else:
         _sqlite_table("title, keywords, authors, abstract, translated, cjk")
     index_rows(bind, bind.dialect.name)
@@ -46,6 +48,8 @@ def downgrade():
     bind = op.get_bind()
     if bind.dialect.name == 'postgresql':
         op.execute("DELETE FROM article_search")
+        op.execute("DROP INDEX ix_article_search_pairs")
+        op.execute("ALTER TABLE article_search DROP COLUMN pairs")
         op.execute(_POSTGRES_0007)
     else:
         _sqlite_table("title, keywords, authors, abstract")
