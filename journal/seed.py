@@ -426,14 +426,8 @@ def article_pdf(*, title: str, authors: list[str], abstract: str, journal: str, 
 def _accepted(manager: User, author: User, jdse: Journal, coauthor: tuple, section: int, title: str, keywords: str,
               abstract: str):
     """A paper accepted by the managing editor (invited for the first issues, reviewed by the board)."""
-    import io
-
-    from journal.models import DecisionKind
     from journal.services import contributors as contributor_service
     from journal.services import drafts as draft_service
-    from journal.services import editorial
-    from journal.services import manuscripts as manuscript_service
-    from journal.services import submissions as service
 
     submission = draft_service.start_submission(author, jdse, section_id=jdse.sections[section].id,
                                                 checklist_confirmed=True)
@@ -441,19 +435,54 @@ def _accepted(manager: User, author: User, jdse: Journal, coauthor: tuple, secti
     given, family, email, affiliation = coauthor
     contributor_service.add_contributor(author, submission, given_name=given, family_name=family, email=email,
                                         affiliation=affiliation)
-    manuscript_service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([title, "Anonymous authors"])),
+    return _submit_and_accept(manager, author, submission, manuscript_title=title, competing_interests="None",
+                              funding="IDSEA research grant", data_availability="Archived with the mission data.",
+                              reason="Invited paper for the first volume, reviewed by the editorial board.")
+
+
+def _submit_and_accept(manager: User, author: User, submission, *, manuscript_title: str, competing_interests: str,
+                       funding: str, data_availability: str, reason: str):
+    """The rest of an invited paper's way, shared by both demo journals: manuscript, declarations, submission,
+    and acceptance by the managing editor with the reason recorded."""
+    import io
+
+    from journal.models import DecisionKind
+    from journal.services import drafts as draft_service
+    from journal.services import editorial
+    from journal.services import manuscripts as manuscript_service
+    from journal.services import submissions as service
+
+    manuscript_service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([manuscript_title,
+                                                                                  "Anonymous authors"])),
                                          "manuscript.pdf")
-    draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None",
-                                      funding="IDSEA research grant", data_availability="Archived with the mission data.",
+    draft_service.update_declarations(author, submission, cover_letter="", competing_interests=competing_interests,
+                                      funding=funding, data_availability=data_availability,
                                       suggested_reviewers=[], opposed_reviewers=[])
     if service.needs_anonymity_decision(submission):
         draft_service.confirm_anonymity(author, submission)
     service.submit(author, submission)
     editorial.send_to_review(manager, submission)
     editorial.decide(manager, submission, kind=DecisionKind.ACCEPT,
-                     letter=editorial.default_decision_letter(submission, DecisionKind.ACCEPT),
-                     override_reason="Invited paper for the first volume, reviewed by the editorial board.")
+                     letter=editorial.default_decision_letter(submission, DecisionKind.ACCEPT), override_reason=reason)
     return submission
+
+
+def _into_issue(manager: User, author: User, article, issue, galley: bytes, page: int) -> int:
+    """Galley, confirmed metadata, proofs approved by the author, and a place in the issue from `page`; returns
+    the galley's page count."""
+    import io
+
+    from journal.services import issues as issue_service
+    from journal.services import production
+    from journal.services import proofs as proof_service
+
+    production.upload_galley(manager, article, io.BytesIO(galley), "galley.pdf")
+    production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
+    proof_service.request_proofs(manager, article)
+    proof_service.approve_proofs(author, article)
+    pages = article.current_version.galley.page_count
+    issue_service.schedule_article(manager, article, issue_id=issue.id, first_page=page, last_page=page + pages - 1)
+    return pages
 
 
 def seed_issues() -> list[str]:
@@ -485,14 +514,7 @@ def seed_issues() -> list[str]:
                            article=article.id)
             galley = article_pdf(title=title, authors=article.current_version.author_names, abstract=abstract,
                                  journal=jdse.title, doi=doi, first_page=page, keywords=keywords)
-            production.upload_galley(manager, article, io.BytesIO(galley), "galley.pdf")
-            production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
-            proof_service.request_proofs(manager, article)
-            proof_service.approve_proofs(author, article)
-            pages = article.current_version.galley.page_count
-            issue_service.schedule_article(manager, article, issue_id=issue.id, first_page=page,
-                                           last_page=page + pages - 1)
-            page += pages
+            page += _into_issue(manager, author, article, issue, galley, page)
         for article in issue_service.publish_issue(manager, issue):
             made.append(f"{article.submission.display_reference}: published in {issue.label}, DOI {article.doi}")
     email, coauthor, section, title, keywords, abstract = IN_PRODUCTION_PAPER
@@ -546,20 +568,14 @@ BILINGUAL_PAPERS = [
 def seed_bilingual_issue() -> list[str]:
     """Vol. 1 No. 1 (2026) of 深空探测学报: three papers written in Chinese with their English title, abstract and
     keywords, authors' names in Chinese characters beside their Latin form, through the same services as JDSE's."""
-    import io
 
     from sqlalchemy import select
 
-    from journal.models import DecisionKind
     from journal.scholarly.doi import make_doi
     from journal.services import contributors as contributor_service
     from journal.services import drafts as draft_service
-    from journal.services import editorial
     from journal.services import issues as issue_service
-    from journal.services import manuscripts as manuscript_service
     from journal.services import production
-    from journal.services import proofs as proof_service
-    from journal.services import submissions as service
 
     cjdse = db.session.scalar(select(Journal).where(Journal.slug == "cjdse"))
     manager = _person("managing.editor@idsea.example")
@@ -582,19 +598,9 @@ def seed_bilingual_issue() -> list[str]:
         contributor_service.add_contributor(author, submission, given_name=given, family_name=family, email=email,
                                             affiliation=affiliation, country="CN", native_name=native,
                                             translated_affiliation=chinese_affiliation, mail_language="zh")
-        manuscript_service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([english_title,
-                                                                                      "Anonymous authors"])),
-                                             "manuscript.pdf")
-        draft_service.update_declarations(author, submission, cover_letter="", competing_interests="无",
-                                          funding="国际深空探测学会研究基金", data_availability="数据随任务数据存档。",
-                                          suggested_reviewers=[], opposed_reviewers=[])
-        if service.needs_anonymity_decision(submission):
-            draft_service.confirm_anonymity(author, submission)
-        service.submit(author, submission)
-        editorial.send_to_review(manager, submission)
-        editorial.decide(manager, submission, kind=DecisionKind.ACCEPT,
-                         letter=editorial.default_decision_letter(submission, DecisionKind.ACCEPT),
-                         override_reason="创刊号特邀论文，由编委会审阅。")
+        _submit_and_accept(manager, author, submission, manuscript_title=english_title, competing_interests="无",
+                           funding="国际深空探测学会研究基金", data_availability="数据随任务数据存档。",
+                           reason="创刊号特邀论文，由编委会审阅。")
         article = production.start_production(manager, submission)
         doi = make_doi(cjdse.doi_prefix, cjdse.doi_pattern, slug=cjdse.slug, year=2026, volume=1, issue=1,
                        number=number, reference=submission.reference.lower(), article=article.id)
@@ -602,13 +608,7 @@ def seed_bilingual_issue() -> list[str]:
                                                    for c in article.current_version.contributors],
                              abstract=f"{abstract}\n\n{english_title}. {english_abstract}", journal=cjdse.title,
                              doi=doi, first_page=page, keywords=keywords)
-        production.upload_galley(manager, article, io.BytesIO(galley), "galley.pdf")
-        production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
-        proof_service.request_proofs(manager, article)
-        proof_service.approve_proofs(author, article)
-        pages = article.current_version.galley.page_count
-        issue_service.schedule_article(manager, article, issue_id=issue.id, first_page=page, last_page=page + pages - 1)
-        page += pages
+        page += _into_issue(manager, author, article, issue, galley, page)
     for article in issue_service.publish_issue(manager, issue):
         made.append(f"{article.submission.display_reference}: published in {cjdse.title} {issue.label}, "
                     f"DOI {article.doi}")
