@@ -100,18 +100,29 @@ def feature_label(feature: str) -> str:
     return _(feature)
 
 
+PLACES = (("comment", re.compile(r"page (\d+) \(comment or link\)")), ("page", re.compile(r"page (\d+)")),
+          ("line", re.compile(r"line (\d+)")))
+
+
+def place_parts(where: str) -> tuple[str, str | None]:
+    """A place as the check reports and stores it, taken apart: ("page", "3"), ("comment", "3"), ("line", "12"),
+    ("properties", None); anything else is ("other", None)."""
+    if where == DOCUMENT_PROPERTIES:
+        return "properties", None
+    for kind, pattern in PLACES:
+        if match := pattern.fullmatch(where):
+            return kind, match.group(1)
+    return "other", None
+
+
 def place_label(where: str) -> str:
     """Where a name was found ("page 3", "page 3 (comment or link)", "line 12", "document properties", as
     reported and stored) in the reader's language."""
-    if where == DOCUMENT_PROPERTIES:
-        return _("document properties")
-    if match := re.fullmatch(r"page (\d+) \(comment or link\)", where):
-        return _("page %(number)s (comment or link)", number=match.group(1))
-    if match := re.fullmatch(r"page (\d+)", where):
-        return _("page %(number)s", number=match.group(1))
-    if match := re.fullmatch(r"line (\d+)", where):
-        return _("line %(number)s", number=match.group(1))
-    return where
+    kind, number = place_parts(where)
+    return {"properties": lambda: _("document properties"),
+            "comment": lambda: _("page %(number)s (comment or link)", number=number),
+            "page": lambda: _("page %(number)s", number=number),
+            "line": lambda: _("line %(number)s", number=number)}.get(kind, lambda: where)()
 
 
 def warning_label(warning: str) -> str:

@@ -10,12 +10,12 @@ reviewer, shown what was found and where, confirms that it may (SubmissionFile.n
 """
 
 import logging
-import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from journal import pdf
 from journal.audit import audit
 from journal.extensions import db
 from journal.models import (AssignmentStatus, Decision, FileKind, ReviewAssignment, ReviewMode, Submission,
@@ -99,15 +99,11 @@ def _what(term: str) -> str:
 def _place(where: str) -> str:
     """ "page 2" → "on page 2"; "page 2 (comment or link)" → "in a comment or link on page 2" (in the reader's
     language; `where` is stored as the PDF check reports it, in English)."""
-    if match := re.fullmatch(r"page (\d+) \(comment or link\)", where):
-        return _("in a comment or link on page %(number)s", number=match.group(1))
-    if match := re.fullmatch(r"page (\d+)", where):
-        return _("on page %(number)s", number=match.group(1))
-    if match := re.fullmatch(r"line (\d+)", where):
-        return _("on line %(number)s", number=match.group(1))
-    if where == "document properties":
-        return _("in the document properties")
-    return f"in the {where}"
+    kind, number = pdf.place_parts(where)
+    return {"comment": lambda: _("in a comment or link on page %(number)s", number=number),
+            "page": lambda: _("on page %(number)s", number=number),
+            "line": lambda: _("on line %(number)s", number=number),
+            "properties": lambda: _("in the document properties")}.get(kind, lambda: f"in the {where}")()
 
 
 def _places(file: SubmissionFile) -> list[tuple[str, str]]:
