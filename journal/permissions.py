@@ -195,6 +195,7 @@ RULES: dict[str, Callable] = {
     # Menu entries: shown when the user may use at least one journal's page behind them.
     "menu.editorial": lambda user, obj: _any_role(user, Role.MANAGING_EDITOR, Role.EDITOR),
     "menu.review": lambda user, obj: _any_role(user, Role.REVIEWER),
+    "menu.production": lambda user, obj: _any_role(user, Role.MANAGING_EDITOR),
     "menu.manage": lambda user, obj: _admin(user) or _any_role(user, Role.MANAGING_EDITOR),
 }
 

@@ -165,6 +165,8 @@ ROWS = [
     Row("auth.resend_verification", "POST", "/verify/resend", logged_in(), data={}),
     Row("auth.logout", "POST", "/logout", everyone(), data={}, last=True),
     # --- one's own account
+    Row("home.index", "GET", "/home", logged_in(OK)),
+    Row("production.journals", "GET", "/production/", answers(["managing_editor"])),
     Row("account.profile", "GET", "/account/profile", logged_in(OK)),
     Row("account.profile", "POST", "/account/profile", logged_in(), data={}),
     Row("account.change_password", "GET", "/account/password", logged_in(OK)),

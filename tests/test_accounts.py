@@ -189,7 +189,7 @@ def test_login_never_redirects_to_another_site(client, make_user):
     user = make_user()
     for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
         response = client.post(f"/login?next={target}", data={"email": user.email, "password": PASSWORD})
-        assert response.headers["Location"] == "/"
+        assert response.headers["Location"] == "/home"  # home, never the other site
         client.post("/logout")
     response = client.post("/login?next=/account/profile", data={"email": user.email, "password": PASSWORD})
     assert response.headers["Location"] == "/account/profile"

@@ -171,7 +171,7 @@ def mails_to(outbox, address: str) -> dict[str, str]:
 
 def crawl_as(client, login, user) -> dict[str, str]:
     login(user)
-    pages = crawl(client, ["/", "/review/", "/my/submissions", "/account/profile", "/account/reviews",
+    pages = crawl(client, ["/", "/home", "/review/", "/my/submissions", "/account/profile", "/account/reviews",
                            "/editorial/"])
     client.post("/logout")
     return pages

@@ -23,8 +23,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from journal import pdf
 from journal.audit import audit
 from journal.extensions import db
-from journal.models import (Article, ArticleStatus, ArticleVersion, FileKind, Submission, SubmissionFile,
-                            SubmissionStatus, User, utcnow)
+from journal.models import (Article, ArticleStatus, ArticleVersion, FileKind, Journal, Membership, Role, Submission,
+                            SubmissionFile, SubmissionStatus, User, utcnow)
 from journal.permissions import can, contributor_condition
 from journal.scholarly.identifiers import normalize_orcid, parse_keywords
 from journal.services.translations import clean_translation
@@ -47,6 +47,13 @@ PROOF_STATES = {A.PROOFS_REQUESTED, A.CORRECTIONS_SENT, A.PROOFS_APPROVED}
 
 
 # --- loading and rules ------------------------------------------------------------------------------
+
+def managed_journals(user: User) -> list[Journal]:
+    """The journals whose production the person runs (managing editor), by title."""
+    managed = select(Membership.journal_id).where(Membership.user_id == user.id,
+                                                  Membership.role == Role.MANAGING_EDITOR)
+    return list(db.session.scalars(select(Journal).where(Journal.id.in_(managed)).order_by(Journal.title)))
+
 
 def article_of(submission: Submission) -> Article | None:
     return db.session.scalar(select(Article).where(Article.submission_id == submission.id))

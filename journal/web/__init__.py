@@ -35,13 +35,14 @@ def register(app) -> None:
     from journal.web.author import bp as author
     from journal.web.editorial import bp as editorial
     from journal.web.files.views import bp as files
+    from journal.web.home.views import bp as home
     from journal.web.manage.views import bp as manage
     from journal.web.oai.views import bp as oai
     from journal.web.production.views import bp as production
     from journal.web.public import bp as public
     from journal.web.review.views import bp as review
 
-    for blueprint in (public, auth, account, author, review, editorial, production, manage, admin, files, oai):
+    for blueprint in (public, auth, home, account, author, review, editorial, production, manage, admin, files, oai):
         app.register_blueprint(blueprint)
 
     def render_error(code: int, message: str | None = None):

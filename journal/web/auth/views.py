@@ -33,7 +33,7 @@ def register():
     if current_user.is_authenticated:
         flash(_("You are logged in as %(email)s; log out first to create another account.",
                 email=current_user.email), "info")
-        return redirect(url_for("account.profile"))
+        return redirect(url_for("home.index"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
@@ -58,7 +58,7 @@ def register():
 @limited
 def login():
     if current_user.is_authenticated:
-        return redirect(safe_next())
+        return redirect(safe_next("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -68,7 +68,7 @@ def login():
         else:
             login_user(user, remember=form.remember.data)
             flash(_("Welcome back, %(name)s.", name=user.given_name), "success")
-            return redirect(safe_next())
+            return redirect(safe_next("home.index"))
     return render_template("auth/login.html", form=form)
 
 
@@ -91,7 +91,7 @@ def verify_email(token: str):
         return render_template("auth/message.html", title=_("Confirmation failed"), message=error.message,
                                ok=False), 400
     flash(_("Thank you: %(email)s is confirmed.", email=user.email), "success")
-    return redirect(url_for("account.profile") if current_user.is_authenticated else url_for("auth.login"))
+    return redirect(url_for("home.index") if current_user.is_authenticated else url_for("auth.login"))
 
 
 @bp.post("/verify/resend")
@@ -143,6 +143,6 @@ def reset_password(token: str):
             logout_user()
             login_user(user)
             flash(_("Your new password is set; every other device has been logged out."), "success")
-            return redirect(url_for("account.profile"))
+            return redirect(url_for("home.index"))
     return render_template("auth/reset.html", form=form,
                            password_minimum=current_app.config["PASSWORD_MIN_LENGTH"])

@@ -70,6 +70,16 @@ def _to_article(journal: Journal, article_or_submission, anchor: str | None = No
 
 # --- the list -------------------------------------------------------------------------------------------
 
+@bp.get("/")
+@permission("menu.production")
+def journals():
+    """The top navigation's "Production": the journals the person manages (straight to the one, if one)."""
+    managed = service.managed_journals(current_user)
+    if len(managed) == 1:
+        return redirect(url_for("production.index", slug=managed[0].slug))
+    return render_template("production/journals.html", journals=managed)
+
+
 @bp.get("/<slug>/")
 @guarded
 def index(journal: Journal):
