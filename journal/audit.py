@@ -97,6 +97,11 @@ ACTION_LABELS = {
     "submission.schedule": _l("Schedule"),
     "submission.publish": _l("Publish"),
     "user.language_changed": _l("Language changed"),
+    # Conversations on a paper (journal/services/conversations.py)
+    "message.from_authors": _l("Message from the authors to the editors"),
+    "message.to_authors": _l("Message from the editors to the authors"),
+    "message.from_reviewer": _l("Message from a reviewer to the editors"),
+    "message.to_reviewer": _l("Message from the editors to a reviewer"),
 }
 
 # The names of the details an event records (its payload's keys, and the fields a change lists), as a history shows

@@ -127,6 +127,8 @@ ART = "/j/{slug}/articles/{article}"
 UNPUBLISHED = all_in(BEFORE_PRODUCTION, HIDDEN) | {"production": {p: HIDDEN for p in PERSONAS}}
 A_INVITED = all_in(["invited"], HIDDEN)  # the accepted reviewer's assignment before they accepted
 NO_REVIEW = all_in(BEFORE_REVIEW, HIDDEN)  # before the review is submitted
+# A reviewer's thread opens when they accept: before, the editors' page of it is not there either.
+MESSAGES_INVITED = in_states(["invited"], editor=HIDDEN, handling_editor=HIDDEN, managing_editor=HIDDEN)
 
 ROWS = [
     # --- public: everyone, logged in or not
@@ -244,6 +246,14 @@ ROWS = [
     Row("editorial.refuse_due_date", "GET", REVIEW + "/due-date/refuse", paper_office(DECIDERS, True)),
     Row("editorial.refuse_due_date", "POST", REVIEW + "/due-date/refuse", paper_office(DECIDERS, True)),
     Row("editorial.review_attachment", "GET", REVIEW + "/attachments/{attachment}", paper_office(hide_others=True)),
+    # --- the paper's conversations (journal/services/conversations.py): the editors' side
+    Row("editorial.author_messages", "GET", ED + "/messages/authors", paper_office()),
+    Row("editorial.author_messages", "POST", ED + "/messages/authors", paper_office(), data={}),
+    Row("editorial.author_message_file", "GET", ED + "/messages/authors/files/{Ma}", paper_office()),
+    Row("editorial.reviewer_messages", "GET", ED + "/messages/reviewers/{A}", paper_office(), when=MESSAGES_INVITED),
+    Row("editorial.reviewer_messages", "POST", ED + "/messages/reviewers/{A}", paper_office(), data={},
+        when=MESSAGES_INVITED),
+    Row("editorial.reviewer_message_file", "GET", ED + "/messages/reviewers/{A}/files/{Mr}", paper_office()),
     # --- production and issues: the journal's managing editors; 404 for everyone else
     Row("production.index", "GET", "/production/{slug}/", PRODUCTION),
     Row("production.issues", "GET", "/production/{slug}/issues", PRODUCTION),
@@ -273,6 +283,9 @@ ROWS = [
     Row("author.download", "GET", SUB + "/files/{file}", CONTRIBUTOR),
     Row("author.review_attachment", "GET", SUB + "/reviews/files/{attachment}", CONTRIBUTOR,
         when=all_in(["reviewed"], HIDDEN)),  # shared with the authors with the decision, not before
+    Row("author.messages", "GET", SUB + "/messages", CONTRIBUTOR),
+    Row("author.messages", "POST", SUB + "/messages", CONTRIBUTOR, data={}),
+    Row("author.message_file", "GET", SUB + "/messages/files/{Ma}", CONTRIBUTOR),
     Row("author.proofs", "GET", SUB + "/proofs", CONTRIBUTOR, when=all_in(BEFORE_PRODUCTION, HIDDEN)),
     Row("author.proof_galley", "GET", SUB + "/proofs/galley", CONTRIBUTOR, when=all_in(BEFORE_PRODUCTION, HIDDEN)),
     Row("author.approve_proofs", "POST", SUB + "/proofs/approve", PROOFS),
@@ -310,4 +323,7 @@ ROWS = [
     Row("review.assignment", "POST", "/review/assignments/{A}", REVIEWER_A, when=A_INVITED),
     Row("review.manuscript", "GET", "/review/assignments/{A}/manuscript", REVIEWER_A, when=A_INVITED),
     Row("review.attachment", "GET", "/review/assignments/{A}/attachments/{attachment}", REVIEWER_A),
+    Row("review.messages", "GET", "/review/assignments/{A}/messages", REVIEWER_A, when=A_INVITED),
+    Row("review.messages", "POST", "/review/assignments/{A}/messages", REVIEWER_A, when=A_INVITED, data={}),
+    Row("review.message_file", "GET", "/review/assignments/{A}/messages/files/{Mr}", REVIEWER_A),
 ]

@@ -23,6 +23,7 @@ from journal.services import issues as issue_service
 from journal.services import manuscripts as manuscript_service
 from journal.services import proofs as proof_service
 from journal.services import review_attachments as review_attachment_service
+from journal.services import conversations
 from journal.services import reviews as review_service
 from journal.services import submissions as service
 from journal.storage import get_storage
@@ -148,6 +149,9 @@ def build_world(state: str, make_journal, make_user) -> World:
     v["announcement"] = journals.announcements_of(journal)[0].id
     issue = issue_service.create_issue(manager, journal, volume=1, number=1, year=v["year"])
     v["issue"] = issue.id
+    # A message of the authors to the editors, with a file (journal/services/conversations.py).
+    v["Ma"] = conversations.post_message(people["author"], p, None, "A question for the editors.",
+                                         io.BytesIO(b"Notes."), "notes.txt").id
 
     if state != "submitted":
         editorial.assign_handling_editor(manager, p, people["handling_editor"].id)
@@ -161,6 +165,9 @@ def build_world(state: str, make_journal, make_user) -> World:
         if state != "invited":
             accepted = invitation_service.accept_invitation(tokens["reviewer_accepted"])
             invitation_service.decline_invitation(tokens["reviewer_declined"], reason="Travelling.")
+        if state != "invited":  # the accepted reviewer writes to the editors, with a file
+            v["Mr"] = conversations.post_message(people["reviewer_accepted"], p, accepted, "A question.",
+                                                 io.BytesIO(b"Notes."), "notes.txt").id
         if state in ("reviewed", "revision"):
             _review(people["reviewer_accepted"], accepted)
         if state == "revision":

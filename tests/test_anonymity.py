@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from journal.extensions import db
 from journal.models import DecisionKind, ReviewMode, Role, utcnow
 from journal.services import contributors as contributor_service
+from journal.services import conversations as conversation_service
 from journal.services import drafts as draft_service
 from journal.services import editorial
 from journal.services import invitations as invitation_service
@@ -105,6 +106,18 @@ def build(make_journal, make_user, mode: ReviewMode, *, more_authors=()):
         # Named in its document properties only (the copy kept has none); the reviewer confirmed after seeing it.
         shared_reviews.confirm_review_attachment(people[who], assignments[who], file.id)
         review_service.submit_review(people[who], assignments[who])
+    # The paper's conversations (journal/services/conversations.py): each side writes, with a file named after
+    # its writer and carrying their name in its document properties; the reviewer signs their message.
+    note = manuscript_pdf(["A note on the word limit"], properties={"/Author": f"{AUTHOR[0]} {AUTHOR[1]}"})
+    conversation_service.post_message(author, submission, None, "Could you confirm the word limit?",
+                                      io.BytesIO(note), f"{AUTHOR[1].lower()}-note.pdf")
+    conversation_service.post_message(people["editor"], submission, None, "Eight thousand words.")
+    extra = manuscript_pdf([f"Further notes by {REVIEWER[0]} {REVIEWER[1]}"],
+                           properties={"/Author": f"{REVIEWER[0]} {REVIEWER[1]}"})
+    conversation_service.post_message(people["reviewer"], submission, assignments["reviewer"],
+                                      f"May I have a week more? {REVIEWER[0]} {REVIEWER[1]}", io.BytesIO(extra),
+                                      f"{REVIEWER[1]}-extra.pdf")
+    conversation_service.post_message(people["editor"], submission, assignments["reviewer"], "Of course.")
     review_handling_service.rate_review(people["editor"], assignments["reviewer"], 5, 4)
     review_handling_service.correct_review(people["editor"], assignments["other"],
                                            "Comments of other: please quantify the slip of the wheels (edited).")
@@ -193,6 +206,7 @@ def test_nothing_reachable_breaks_the_modes_anonymity(client, login, make_journa
         assert_absent(reviewer_sees, authors, "the reviewer")
     else:
         assert any(AUTHOR[1] in text for text in reviewer_pages.values()), "single/open: the reviewer sees authors"
+    assert any(url.endswith("/messages") for url in reviewer_pages), "the crawl did not reach the conversation"
     if mode is not ReviewMode.OPEN:
         assert_absent(reviewer_sees, identity(OTHER_REVIEWER), "the reviewer (about the other reviewer)")
     assert_absent(reviewer_sees, [f"{CONFIDENTIAL} (other)"], "the reviewer (another's confidential comments)")
@@ -201,6 +215,9 @@ def test_nothing_reachable_breaks_the_modes_anonymity(client, login, make_journa
     assert len(author_pages) >= 15, sorted(author_pages)
     assert any("please quantify the slip" in text for text in author_pages.values()), \
         "the crawl did not reach the shared reviews"
+    assert any(url.endswith("/messages") for url in author_pages), "the crawl did not reach the conversation"
+    assert any("Eight thousand words." in text for text in author_pages.values())
+    assert not any("May I have a week more?" in text for text in author_pages.values())  # the reviewer's thread
     author_sees = {**author_pages, **mails_to(outbox, AUTHOR[2]), **mails_to(outbox, COAUTHOR[2])}
     assert_absent(author_sees, [CONFIDENTIAL, "Rating", "rating"], "the author")
     if mode is ReviewMode.OPEN:
@@ -211,4 +228,5 @@ def test_nothing_reachable_breaks_the_modes_anonymity(client, login, make_journa
     if mode is ReviewMode.TRIPLE_ANONYMOUS:
         editor_pages = crawl_as(client, login, people["editor"])
         assert any(f"/submissions/{submission.id}" in url for url in editor_pages)
+        assert any("/messages/authors/files/" in url for url in editor_pages), "the crawl did not reach the file"
         assert_absent({**editor_pages, **mails_to(outbox, "editor@example.org")}, authors, "the handling editor")

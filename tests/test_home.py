@@ -149,3 +149,22 @@ def test_production_is_in_the_navigation_of_managing_editors(client, login, make
     login(editor)
     assert 'href="/production/"' not in client.get("/home").get_data(as_text=True)
     assert client.get("/production/").status_code == 403
+
+
+def test_unread_messages_show_on_the_home_and_go_once_read(client, login, make_journal, make_user):
+    from journal.services import conversations
+
+    journal = make_journal()
+    manager = make_user("manager@example.org", roles={journal: Role.MANAGING_EDITOR})
+    author = make_user("author@example.org")
+    paper = submit_paper(author, journal, title="Plasma waves near Io")
+    conversations.post_message(manager, paper, None, "Could you send the raw spectra?")
+    conversations.post_message(manager, paper, None, "And the calibration files, please.")
+
+    login(author)
+    page = client.get("/home").get_data(as_text=True)
+    text = " | ".join(lines(page))
+    assert "Unread messages" in text and "2 unread" in text and "with the editors" in text
+    assert f'href="/submissions/{paper.id}/messages"' in page
+    client.get(f"/submissions/{paper.id}/messages")  # read
+    assert "Unread messages" not in " | ".join(lines(client.get("/home").get_data(as_text=True)))

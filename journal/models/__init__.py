@@ -3,6 +3,7 @@
 from journal.models.accounts import User
 from journal.models.audit import AuditEvent
 from journal.models.base import utcnow
+from journal.models.conversations import Message, MessageRead
 from journal.models.files import FileKind, SubmissionFile
 from journal.models.journals import Announcement, Journal, Membership, ReviewMode, Role, Section
 from journal.models.mail import OutboxMessage, OutboxStatus
@@ -38,6 +39,8 @@ __all__ = [
     "FileKind",
     "Journal",
     "Membership",
+    "Message",
+    "MessageRead",
     "OutboxMessage",
     "OutboxStatus",
     "ReferenceCounter",

@@ -28,7 +28,7 @@ REVIEW_ATTACHMENT_TYPES = {".pdf": "application/pdf", ".txt": "text/plain", ".cs
 REVIEW_ATTACHMENT_MAX_PAGES = 100
 
 
-def _names_in_text(spooled, terms: list[str]) -> list[tuple[str, str]]:
+def names_in_text(spooled, terms: list[str]) -> list[tuple[str, str]]:
     """Check that the file is UTF-8 text and search it line by line for the reviewer's name and address, reading a
     megabyte at a time."""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -77,7 +77,7 @@ def add_review_attachment(actor: User, assignment: ReviewAssignment, stream, fil
                 raise DomainError(reason, "attachment") from None
             stored_from = copy
         else:
-            found = _names_in_text(spooled, [actor.full_name, actor.email])
+            found = names_in_text(spooled, [actor.full_name, actor.email])
             stored_from = spooled
         stored_from.seek(0)
         previous = list(db.session.scalars(select(SubmissionFile).where(

@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 
 from journal.extensions import db
-from journal.models import SubmissionFile
+from journal.models import Message, SubmissionFile
 from journal.storage import Storage, StorageError
 from journal.storage.base import sha256_of
 
@@ -29,9 +29,10 @@ def check_storage(storage: Storage, *, verify_checksums: bool = True, prefix: st
     stored = set(storage.keys(prefix))
     report.objects_seen = len(stored)
     known = set()
-    rows = db.session.execute(
-        select(SubmissionFile.id, SubmissionFile.storage_key, SubmissionFile.sha256).order_by(SubmissionFile.id)
-    )
+    # Files of submissions, then the files of messages on a paper (journal/services/conversations.py).
+    rows = db.session.execute(union_all(
+        select(SubmissionFile.id, SubmissionFile.storage_key, SubmissionFile.sha256),
+        select(Message.id, Message.file_key, Message.file_sha256).where(Message.file_key.is_not(None))))
     for file_id, key, sha256 in rows:
         report.rows_checked += 1
         known.add(key)

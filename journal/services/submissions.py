@@ -304,6 +304,9 @@ AUTHOR_VISIBLE_ACTIONS = {
     "submission.schedule": _l("Scheduled for publication"),
     "submission.publish": _l("Published"),
     "contributor.objected": _l("A listed author objected"),
+    # The conversation with the editors; never the reviewers' (journal/services/conversations.py).
+    "message.from_authors": _l("Message from the authors to the editors"),
+    "message.to_authors": _l("Message from the editors to the authors"),
 }
 
 

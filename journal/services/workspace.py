@@ -24,7 +24,7 @@ from journal.extensions import db
 from journal.models import (Article, ArticleStatus, AssignmentStatus, Contributor, Journal, Membership, Role,
                             Submission, SubmissionStatus, User, utcnow)
 from journal.permissions import has_role
-from journal.services import digest, invitations, queue
+from journal.services import conversations, digest, invitations, queue
 from journal.services.queue import QueueFilters
 
 A = AssignmentStatus
@@ -173,13 +173,15 @@ def _editor_tasks(user: User, journals: list[Journal], now: datetime) -> tuple[l
 
 
 def _message_tasks(user: User) -> list[Task]:
-    try:
-        from journal.services import conversations
-    except ImportError:  # conversations arrive with their own change
-        return []
-    return [Task("messages", thread.title, thread.journal, thread.endpoint, thread.args,
-                 reference=thread.reference, count=thread.unread, notes=[str(thread.label)] if thread.label else [])
-            for thread in conversations.unread_threads(user)]
+    tasks = []
+    for thread in conversations.unread_threads(user):
+        submission = thread.submission
+        kind_note = _l("with the editors") if thread.endpoint in ("author.messages", "review.messages") else \
+            _l("with a reviewer") if thread.kind == "reviewer" else _l("with the authors")
+        tasks.append(Task("messages", submission.title, submission.journal.title, thread.endpoint, thread.args,
+                          reference="" if thread.endpoint == "review.messages" else submission.display_reference,
+                          count=thread.unread, notes=[str(kind_note)]))
+    return tasks
 
 
 def workspace_for(user: User, now: datetime | None = None) -> Workspace:

@@ -94,7 +94,11 @@ def register_and_submit(journey, stack, tmp_path) -> str:
 
     mail = stack.wait_for_mail(AUTHOR["email"], "onfirm")
     author.goto(stack.link_in(mail, "/verify/"), "email confirmed")
-    submit_login(author, AUTHOR["email"], AUTHOR["password"])
+    submit_login(author, AUTHOR["email"], AUTHOR["password"], then="home after login")
+    # A first visit: nothing waits yet, and the home says what one can do here.
+    assert page.url.endswith("/home")
+    assert page.get_by_text("Nothing waits for you just now.").is_visible()
+    assert page.get_by_text("Volunteer to review").is_visible()
 
     page.get_by_role("link", name="Submit").first.click()
     author.step("choose the journal")

@@ -18,6 +18,7 @@ from journal.extensions import db
 from journal.models import FileKind, Journal, Submission, SubmissionStatus
 from journal.permissions import can, journal_from_slug, permission, require
 from journal.services import contributors as contributor_service
+from journal.services import conversations as conversation_service
 from journal.services import drafts as draft_service
 from journal.services import manuscripts as manuscript_service
 from journal.services import shared_reviews
@@ -428,6 +429,7 @@ def submission(submission: Submission):
         "author/submission.html", submission=submission, journal=submission.journal,
         history=service.author_history(submission), next_step=service.next_step_for_author(submission),
         is_submitter=can(current_user, "submission.author", submission),
+        threads=conversation_service.threads_for(current_user, submission),
         actions={t.name for t in available(current_user, submission)},
         file_rounds=sorted(rounds.items(), reverse=True),
         markdown_ready="markdown" in current_app.jinja_env.filters,

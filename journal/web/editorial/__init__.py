@@ -5,5 +5,6 @@ from journal.web.editorial.blueprint import bp
 from journal.web.editorial import views  # noqa: F401  (registers its routes on bp)
 from journal.web.editorial import reviewers  # noqa: F401  (registers its routes on bp)
 from journal.web.editorial import review_handling  # noqa: F401  (registers its routes on bp)
+from journal.web.editorial import messages  # noqa: F401  (registers its routes on bp)
 
 __all__ = ["bp"]

@@ -14,6 +14,7 @@ from journal.audit import history
 from journal.models import DecisionKind, FileKind
 from journal import i18n
 from journal.permissions import can, journal_from_slug, permission, require
+from journal.services import conversations as conversation_service
 from journal.services import editorial as editorial_service
 from journal.services import queue as queue_service
 from journal.services import invitations as invitation_service
@@ -25,6 +26,7 @@ from journal.web.helpers import day, show_error
 from journal.workflow import available
 from journal.services.conflicts import ConflictsFound
 from journal.services.errors import DomainError
+from journal.services.review_assignments import assignments_of
 from journal.web.editorial import reviewers
 from journal.web.editorial.blueprint import bp
 from journal.web.editorial.conflicts import OverrideForm, conflict_label, held_page
@@ -128,6 +130,8 @@ def _submission_page(journal: Journal, submission: Submission, *, invite: review
                            actions=actions, assign_form=assign_form, editor_conflicts=editor_conflicts,
                            screen_form=ScreenForm(version=str(submission.version)),
                            recommendations=editorial_service.recommendations_of(submission),
+                           threads=conversation_service.threads_for(current_user, submission,
+                                                                    assignments_of(submission)),
                            **reviewers.page_context(submission, invite))
 
 

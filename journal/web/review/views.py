@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from journal.models import CRITERIA, AssignmentStatus, ReviewMode, utcnow
 from journal.permissions import permission
+from journal.services import conversations as conversation_service
 from journal.services import invitations as invitation_service
 from journal.services import review_attachments as review_attachment_service
 from journal.services import reviews as review_service
@@ -13,6 +14,7 @@ from journal.services import shared_reviews
 from journal.services import submissions as submission_service
 from journal.services.errors import DomainError, FilesUnavailable, NotFound
 from journal.storage import signed_download
+from journal.web import conversation
 from journal.web.helpers import show_error
 from journal.web.review.forms import AcceptForm, DeclineForm, ReviewForm
 
@@ -190,7 +192,8 @@ def assignment(assignment):
                            attachment=attachment, findings=shared_reviews.findings_for_reviewer(attachment),
                            returned=assignment.returned_at is not None and not read_only,
                            after_decision=shared_reviews.after_decision(assignment),
-                           earlier=review_service.earlier_reviews_by(assignment)), status
+                           earlier=review_service.earlier_reviews_by(assignment),
+                           threads=[t for t in [conversation_service.reviewer_thread(current_user, assignment)] if t]), status
 
 
 @bp.get("/assignments/<int:assignment_id>/attachments/<int:file_id>")
@@ -215,3 +218,22 @@ def manuscript(assignment):
     name = submission_service.neutral_name(submission, assignment.round.number)  # never the author's file name
     return redirect(signed_download(file.storage_key, filename=name, media_type=file.media_type,
                                     inline=file.media_type == "application/pdf"))
+
+
+# --- The reviewer's conversation with the editors (journal/web/conversation.py) ----------------------------------
+
+@bp.route("/assignments/<int:assignment_id>/messages", methods=["GET", "POST"])
+@permission("assignment.review", load=_my_assignment, hide=True)
+@conversation.limited
+def messages(assignment):
+    return conversation.thread_page(
+        assignment.submission, assignment, title=_("Conversation with the editors"),
+        hint=_("Only the editors read what you write here; the authors never see it."),
+        back=(_("My review"), url_for("review.assignment", assignment_id=assignment.id)),
+        file_endpoint="review.message_file", url_args={"assignment_id": assignment.id})
+
+
+@bp.get("/assignments/<int:assignment_id>/messages/files/<int:message_id>")
+@permission("assignment.review", load=_my_assignment, hide=True)
+def message_file(assignment, message_id: int):
+    return conversation.message_file(assignment.submission, assignment, message_id)
