@@ -5,7 +5,7 @@ from journal.models.audit import AuditEvent
 from journal.models.base import utcnow
 from journal.models.files import FileKind, SubmissionFile
 from journal.models.journals import Announcement, Journal, Membership, ReviewMode, Role, Section
-from journal.models.mail import OutboxMessage, OutboxStatus
+from journal.models.mail import MailTemplate, OutboxMessage, OutboxStatus
 from journal.models.publishing import Article, ArticleStatus, ArticleVersion, DoiCounter, Issue, IssueStatus
 from journal.models.reviews import (CRITERIA, AssignmentStatus, Criterion, Recommendation, Review,
                                     ReviewAssignment, SentReminder)
@@ -38,6 +38,7 @@ __all__ = [
     "FileKind",
     "Journal",
     "Membership",
+    "MailTemplate",
     "OutboxMessage",
     "OutboxStatus",
     "ReferenceCounter",

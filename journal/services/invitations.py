@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from journal.audit import audit
 from journal.extensions import db
 from journal.mail import external_url, queue_mail
+from journal.services import mail_templates
 from journal.models import (AssignmentStatus, Membership, ReviewAssignment, ReviewRound, Role, Submission,
                             SubmissionStatus, User, utcnow)
 from journal.models.reviews import ENDED_STATUSES, OPEN_STATUSES
@@ -111,12 +112,16 @@ def check_decides(actor: User, submission: Submission) -> None:
 def _invite(actor: User, submission: Submission, *, user_id: int | None = None, email: str | None = None,
             name: str | None = None, respond_by: date | datetime | None = None,
             due_at: date | datetime | None = None, override: bool = False,
-            override_reason: str = "") -> tuple[ReviewAssignment, str]:
+            override_reason: str = "", mail_subject: str | None = None,
+            mail_body: str | None = None) -> tuple[ReviewAssignment, str]:
     """Ask a reviewer (an account, or a new person by name and email) to review the current round.
 
     The one conflict check decides first: an author of the paper is refused; any other conflict of interest holds
     the invitation (ConflictsFound, with the flags) unless the editor overrides it with a reason, which the audit
-    event records. Returns the assignment and the invitation token (mailed; not stored)."""
+    event records. `mail_subject` and `mail_body`, when given, are the invitation as the editor worded it for this
+    one reviewer (with the placeholders of mail_templates.KEYS["review_invitation"]): checked, sent instead of the
+    journal's wording, and kept in the audit event. Returns the assignment and the invitation token (mailed; not
+    stored)."""
     check_decides(actor, submission)
     if submission.status is not SubmissionStatus.UNDER_REVIEW:
         raise DomainError(_("%(reference)s is “%(status)s”; reviewers are invited while it is under review.",
@@ -158,6 +163,9 @@ def _invite(actor: User, submission: Submission, *, user_id: int | None = None, 
         raise DomainError(_("The respond-by date must lie in the future."), "respond_by")
     if due_at <= respond_by:
         raise DomainError(_("The review must be due after the respond-by date."), "due_at")
+    custom = None
+    if mail_body is not None and mail_body.strip():
+        custom = mail_templates.checked("review_invitation", mail_subject or "", mail_body)
     override_payload = require_override([(user.full_name if user else name, found)], override=override,
                                         reason=override_reason)
 
@@ -172,12 +180,17 @@ def _invite(actor: User, submission: Submission, *, user_id: int | None = None, 
     db.session.flush()  # the id, which the token is derived from
     token = invitation_token(assignment)
     assignment.token_hash = hash_token(token)
+    worded = {"worded_by_hand": True, "mail_subject": custom[0], "mail_body": custom[1]} if custom else {}
     audit(actor, "review.invited", submission, reviewer=assignment.label, round=round_.number,
-          respond_by=respond_by.date().isoformat(), due=due_at.date().isoformat(), **override_payload)
+          respond_by=respond_by.date().isoformat(), due=due_at.date().isoformat(), **override_payload, **worded)
+    link = external_url("review.invitation", token=token)
     queue_mail(user or address, "review_invitation",
                subject=_l('Invitation to review for %(journal)s', journal=journal.title),
                related=submission, submission=submission, journal=journal, assignment=assignment,
-               name=assignment.reviewer_name, link=external_url("review.invitation", token=token))
+               name=assignment.reviewer_name, link=link,
+               revision_note=lambda: mail_templates.revision_note(assignment),
+               worded=mail_templates.wording(journal, "review_invitation", lambda: mail_templates.reviewer_values(
+                   submission, name=assignment.reviewer_name, assignment=assignment, link=link), custom))
     return assignment, token
 
 
