@@ -15,11 +15,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import force_locale, ngettext
 from sqlalchemy import func, select
 
 from journal.audit import audit
 from journal.extensions import db
+from journal.i18n import locale_for
 from journal.mail import external_url, queue_mail
 from journal.services import mail_templates
 from journal.models import (AssignmentStatus, Membership, ReviewAssignment, ReviewRound, Role, Submission,
@@ -166,6 +167,10 @@ def _invite(actor: User, submission: Submission, *, user_id: int | None = None, 
     custom = None
     if mail_body is not None and mail_body.strip():
         custom = mail_templates.checked("review_invitation", mail_subject or "", mail_body)
+        language = locale_for(user, journal)
+        if custom == mail_templates.checked("review_invitation", *mail_templates.text_for(journal, "review_invitation",
+                                                                                            language)[:2]):
+            custom = None  # shown, and sent as the journal words it
     override_payload = require_override([(user.full_name if user else name, found)], override=override,
                                         reason=override_reason)
 
@@ -192,6 +197,39 @@ def _invite(actor: User, submission: Submission, *, user_id: int | None = None, 
                worded=mail_templates.wording(journal, "review_invitation", lambda: mail_templates.reviewer_values(
                    submission, name=assignment.reviewer_name, assignment=assignment, link=link), custom))
     return assignment, token
+
+
+def invitation_draft(actor: User, submission: Submission, *, user_id: int | None = None, email: str | None = None,
+                     name: str | None = None, respond_by: date | datetime | None = None,
+                     due_at: date | datetime | None = None, mail_subject: str | None = None,
+                     mail_body: str | None = None) -> dict:
+    """The invitation as it will be sent to this reviewer, before it leaves: the language it is written in, its
+    text with placeholders (the journal's wording, else the built-in one; or `mail_subject`/`mail_body` as the
+    editor changed them, checked) and that text filled in for this reviewer (the personal link is made when the
+    invitation is sent)."""
+    check_decides(actor, submission)
+    journal = submission.journal
+    user = db.session.get(User, user_id) if user_id else find_user_by_email(normalize_email(email or ""))
+    if user_id and user is None:
+        raise DomainError(_("Choose one of the journal's reviewers."), "reviewer_id")
+    if user is None and not (email and (name or "").strip()):
+        raise DomainError(_("Choose a reviewer, or give a new reviewer's name and email, to see the invitation."),
+                          "reviewer_id")
+    language = locale_for(user, journal)
+    if mail_body and mail_body.strip():
+        subject, body = mail_templates.checked("review_invitation", mail_subject or "", mail_body)
+    else:
+        subject, body = mail_templates.text_for(journal, "review_invitation", language)[:2]
+    round_ = current_round(submission)
+    with force_locale(language):
+        values = mail_templates.reviewer_values(
+            submission, name=user.full_name if user else name.strip(), respond_by=as_deadline(respond_by),
+            due_at=as_deadline(due_at), link=_("(the personal link, made when the invitation is sent)"),
+            note=mail_templates.revision_note(submission=submission, round_number=round_.number if round_ else None,
+                                              reviewer_id=user.id if user else None,
+                                              email=user.email if user else normalize_email(email or "")))
+        shown = (mail_templates.render_text(subject, values).strip(), mail_templates.render_text(body, values))
+    return {"language": language, "subject": subject, "body": body, "shown": shown}
 
 
 # One invitation, one transaction; _invite is also used inside larger services (re-inviting a round).

@@ -278,23 +278,26 @@ def _day(value) -> str:
     return format_datetime(value, with_time=False) if value else ""
 
 
-def revision_note(assignment) -> str:
-    """In a revision round, to a person who reviewed an earlier round of the paper: say so."""
+def revision_note(assignment=None, *, submission: Submission | None = None, round_number: int | None = None,
+                  reviewer_id: int | None = None, email: str | None = None) -> str:
+    """In a revision round, to a person who reviewed an earlier round of the paper: say so (else "")."""
     from journal.services.review_assignments import assignments_of
 
-    if assignment is None or assignment.round.number < 2:
+    if assignment is not None:
+        submission, round_number = assignment.submission, assignment.round.number
+        reviewer_id, email = assignment.reviewer_id, assignment.invitee_email
+    if submission is None or not round_number or round_number < 2:
         return ""
-    earlier = [a for a in assignments_of(assignment.submission) if a.round.number < assignment.round.number
-               and a.review is not None and ((assignment.reviewer_id and a.reviewer_id == assignment.reviewer_id)
-                                             or a.invitee_email == assignment.invitee_email)]
+    earlier = [a for a in assignments_of(submission) if a.round.number < round_number and a.review is not None
+               and ((reviewer_id and a.reviewer_id == reviewer_id) or (email and a.invitee_email == email))]
     if not earlier:
         return ""
     return _("This is a revised version (round %(round)s) of a manuscript you reviewed in an earlier round; the "
-             "authors have answered the reviewers.", round=assignment.round.number)
+             "authors have answered the reviewers.", round=round_number)
 
 
 def reviewer_values(submission: Submission, *, name: str, respond_by=None, due_at=None, link: str = "",
-                    assignment=None, when: str = "", decision: str = "") -> dict[str, str]:
+                    assignment=None, when: str = "", decision: str = "", note: str | None = None) -> dict[str, str]:
     """What a reviewer's mail may say, as plain strings in the current language: never an author's name."""
     return {
         "reviewer_name": name, "journal": submission.journal.title, "title": submission.title,
@@ -302,7 +305,7 @@ def reviewer_values(submission: Submission, *, name: str, respond_by=None, due_a
         "section": submission.section.title if submission.section else "",
         "respond_by": _day(respond_by or getattr(assignment, "respond_by", None)),
         "due": _day(due_at or getattr(assignment, "due_at", None)), "link": link, "when": when,
-        "revision_note": revision_note(assignment),
+        "revision_note": revision_note(assignment) if note is None else note,
         "reviewer_label": assignment.label if assignment is not None else "", "decision": decision,
     }
 
