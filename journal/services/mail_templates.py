@@ -21,6 +21,7 @@ from journal.extensions import db
 from journal.i18n import known, offered
 from journal.models import AssignmentStatus, DecisionKind, Journal, MailTemplate, Submission, User, utcnow
 from journal.services.errors import DomainError, NotFound
+from journal.services.scheduled_runs import relative_day
 from journal.services.unit import transactional
 from journal.templating import format_datetime
 
@@ -379,7 +380,7 @@ def preview(actor: User, journal: Journal, key: str, language: str, submission: 
                 respond_by=None if assignment else now + timedelta(days=journal.response_days),
                 due_at=None if assignment else now + timedelta(days=journal.review_days),
                 assignment=assignment, link=_("(the reviewer's personal link)"),
-                when=_("in %(num)d days", num=3),
+                when=relative_day(3),
                 decision=DecisionKind.MINOR_REVISION.label)
         else:
             reviews = [a for a in assignments_of(submission) if a.round.number == submission.current_round
