@@ -64,6 +64,7 @@ def queue_mail(
     cc: list[str] | None = None,
     language: str | None = None,
     in_language: str | None = None,
+    worded: Callable[[str], tuple[str, str] | None] | None = None,
     **context,
 ) -> OutboxMessage:
     """Render templates/mail/<template>.txt (and .html if present) and add it to the outbox.
@@ -74,6 +75,8 @@ def queue_mail(
     request that queued it; `subject` may be a lazy message (flask_babel.lazy_gettext), made text in that language.
     Runs inside the caller's transaction: nothing is committed here. The subject is made one line (a journal or
     submission title may hold a line break); a bad address raises ValueError.
+    `worded`, given the language the mail is written in, returns the journal's own subject and text for it
+    (services/mail_templates.py `wording`), or None: then the template is used. The footer is added either way.
     """
     user = to if isinstance(to, User) else None
     address = _check_address(user.email if user else to)
@@ -81,18 +84,15 @@ def queue_mail(
     journal = context.get("journal") or getattr(related, "journal", None)
     # Mailed by address (a corresponding author, a co-author): an account with that address says its language.
     reader = user or db.session.scalar(select(User).where(User.email == address.strip().lower()))
-    with written_to(reader, journal, language, in_language):
-        subject = _clean_subject(str(subject))
+    with written_to(reader, journal, language, in_language) as code:
+        own = worded(code) if worded is not None else None
+        subject = _clean_subject(str(own[0] if own else subject))
         context.update(recipient=user, platform_name=current_app.config["PLATFORM_NAME"], subject=subject)
-        body_text = render_template(f"mail/{template}.txt", **context)
-        try:
-            html_template = current_app.jinja_env.get_template(f"mail/{template}.html")
-        except TemplateNotFound as exc:  # an HTML body is optional; a missing include inside one is not
-            if exc.name != f"mail/{template}.html":
-                raise
+        if own:
+            body_text = own[1] + render_template("mail/_footer.txt", **context)
             body_html = None
         else:
-            body_html = render_template(html_template, **context)
+            body_text, body_html = _rendered(template, context)
     message = OutboxMessage(
         recipient=address,
         recipient_user_id=user.id if user else None,
@@ -112,6 +112,17 @@ def queue_mail(
     if not current_app.config["MAIL_URL"]:
         log.info("Mail queued (no MAIL_URL, kept in the outbox)\nTo: %s\nSubject: %s\n\n%s", address, subject, body_text)
     return message
+
+
+def _rendered(template: str, context: dict) -> tuple[str, str | None]:
+    body_text = render_template(f"mail/{template}.txt", **context)
+    try:
+        html_template = current_app.jinja_env.get_template(f"mail/{template}.html")
+    except TemplateNotFound as exc:  # an HTML body is optional; a missing include inside one is not
+        if exc.name != f"mail/{template}.html":
+            raise
+        return body_text, None
+    return body_text, render_template(html_template, **context)
 
 
 @contextmanager

@@ -216,6 +216,10 @@ ROWS = [
     Row("manage.announcements", "POST", "/manage/{slug}/announcements", MANAGE, data={}),
     Row("manage.remove_announcement", "POST", "/manage/{slug}/announcements/{announcement}/remove", MANAGE),
     Row("manage.history", "GET", "/manage/{slug}/history", MANAGE),
+    Row("manage.mail_templates", "GET", "/manage/{slug}/mails", MANAGE),
+    Row("manage.edit_mail_template", "GET", "/manage/{slug}/mails/review_invitation/en", MANAGE),
+    Row("manage.edit_mail_template", "POST", "/manage/{slug}/mails/review_invitation/en", MANAGE, data={}),
+    Row("manage.reset_mail_template", "POST", "/manage/{slug}/mails/review_invitation/en/reset", MANAGE),
     # --- the editorial office
     Row("editorial.index", "GET", "/editorial/", OFFICE),
     Row("editorial.queue", "GET", "/editorial/{slug}/", OFFICE),

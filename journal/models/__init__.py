@@ -6,7 +6,7 @@ from journal.models.base import utcnow
 from journal.models.conversations import Message, MessageRead
 from journal.models.files import FileKind, SubmissionFile
 from journal.models.journals import Announcement, Journal, Membership, ReviewMode, Role, Section
-from journal.models.mail import OutboxMessage, OutboxStatus
+from journal.models.mail import MailTemplate, OutboxMessage, OutboxStatus
 from journal.models.publishing import Article, ArticleStatus, ArticleVersion, DoiCounter, Issue, IssueStatus
 from journal.models.reviews import (CRITERIA, AssignmentStatus, Criterion, Recommendation, Review,
                                     ReviewAssignment, SentReminder)
@@ -39,6 +39,7 @@ __all__ = [
     "FileKind",
     "Journal",
     "Membership",
+    "MailTemplate",
     "Message",
     "MessageRead",
     "OutboxMessage",

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
@@ -43,3 +43,22 @@ class OutboxMessage(db.Model):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     recipient_user: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class MailTemplate(db.Model):
+    """A journal's own wording of one mail or letter (journal/services/mail_templates.py lists the keys and their
+    placeholders) in one language; where none exists the built-in template in that language is used."""
+
+    __tablename__ = "mail_templates"
+    __table_args__ = (UniqueConstraint("journal_id", "key", "language", name="uq_mail_templates_key_language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    updated_by: Mapped["User | None"] = relationship()  # noqa: F821

@@ -3,6 +3,8 @@
 Invitations, reviews and decisions after review come with the peer-review services.
 """
 
+from functools import partial
+
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -15,6 +17,7 @@ from journal.audit import audit
 from journal.extensions import db
 from journal.i18n import known, locale_for
 from journal.mail import external_url, queue_mail
+from journal.services import mail_templates
 from journal.models import (Decision, DecisionKind, EditorRecommendation, Membership, RecommendationStatus, ReviewRound,
                             Role, Submission, SubmissionStatus, User, utcnow)
 from journal.permissions import can, is_contributor, without_contributors
@@ -92,7 +95,11 @@ def default_desk_reject_letter(submission: Submission, *, show_names: bool = Tru
     """The journal's template, in `language` (else the authors', `letter_language`); `show_names` is false for a
     triple-anonymous handling editor, whose letter then greets the author without naming them."""
     corresponding = next((c for c in submission.contributors if c.is_corresponding), None)
-    with force_locale(language or letter_language(submission)):
+    language = language or letter_language(submission)
+    own = mail_templates.letter_from_journal(submission, "desk_reject", language, show_names=show_names)
+    if own is not None:
+        return own
+    with force_locale(language):
         return render_template("mail/letters/desk_reject.txt", submission=submission, corresponding=corresponding,
                                show_names=show_names)
 
@@ -159,7 +166,12 @@ def default_decision_letter(submission: Submission, kind: DecisionKind, *, show_
     the confidential comments."""
     corresponding = next((c for c in submission.contributors if c.is_corresponding), None)
     shared = [a for a in submitted_reviews(submission) if a.review.shared_with_authors]
-    with force_locale(language or letter_language(submission)):
+    language = language or letter_language(submission)
+    own = mail_templates.letter_from_journal(submission, mail_templates.key_for_decision(kind), language,
+                                             show_names=show_names, reviews=shared)
+    if own is not None:
+        return own
+    with force_locale(language):
         return render_template("mail/letters/decision.txt", submission=submission, corresponding=corresponding,
                                kind=kind, reviews=shared, show_names=show_names)
 
@@ -212,7 +224,10 @@ def decide(actor: User, submission: Submission, *, kind: DecisionKind | str, let
         if assignment.status is AssignmentStatus.SUBMITTED and assignment.reviewer is not None:
             queue_mail(assignment.reviewer, "review_thanks", subject=_l('Thank you for reviewing %(reference)s',
                                                                      reference=submission.reference),
-                       related=submission, submission=submission, assignment=assignment, kind=kind)
+                       related=submission, submission=submission, assignment=assignment, kind=kind,
+                       worded=mail_templates.wording(submission.journal, "review_thanks", partial(
+                           mail_templates.reviewer_values, submission, name=assignment.reviewer_name,
+                           assignment=assignment, decision=kind.label)))
         elif assignment.status in (AssignmentStatus.INVITED, AssignmentStatus.ACCEPTED):
             assignment.status = AssignmentStatus.CANCELLED
             assignment.cancelled_at = utcnow()

@@ -15,12 +15,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import force_locale, ngettext
 from sqlalchemy import func, select
 
 from journal.audit import audit
 from journal.extensions import db
+from journal.i18n import locale_for
 from journal.mail import external_url, queue_mail
+from journal.services import mail_templates
 from journal.models import (AssignmentStatus, Membership, ReviewAssignment, ReviewRound, Role, Submission,
                             SubmissionStatus, User, utcnow)
 from journal.models.reviews import ENDED_STATUSES, OPEN_STATUSES
@@ -111,12 +113,16 @@ def check_decides(actor: User, submission: Submission) -> None:
 def _invite(actor: User, submission: Submission, *, user_id: int | None = None, email: str | None = None,
             name: str | None = None, respond_by: date | datetime | None = None,
             due_at: date | datetime | None = None, override: bool = False,
-            override_reason: str = "") -> tuple[ReviewAssignment, str]:
+            override_reason: str = "", mail_subject: str | None = None,
+            mail_body: str | None = None) -> tuple[ReviewAssignment, str]:
     """Ask a reviewer (an account, or a new person by name and email) to review the current round.
 
     The one conflict check decides first: an author of the paper is refused; any other conflict of interest holds
     the invitation (ConflictsFound, with the flags) unless the editor overrides it with a reason, which the audit
-    event records. Returns the assignment and the invitation token (mailed; not stored)."""
+    event records. `mail_subject` and `mail_body`, when given, are the invitation as the editor worded it for this
+    one reviewer (with the placeholders of mail_templates.KEYS["review_invitation"]): checked, sent instead of the
+    journal's wording, and kept in the audit event. Returns the assignment and the invitation token (mailed; not
+    stored)."""
     check_decides(actor, submission)
     if submission.status is not SubmissionStatus.UNDER_REVIEW:
         raise DomainError(_("%(reference)s is “%(status)s”; reviewers are invited while it is under review.",
@@ -158,6 +164,13 @@ def _invite(actor: User, submission: Submission, *, user_id: int | None = None, 
         raise DomainError(_("The respond-by date must lie in the future."), "respond_by")
     if due_at <= respond_by:
         raise DomainError(_("The review must be due after the respond-by date."), "due_at")
+    custom = None
+    if mail_body is not None and mail_body.strip():
+        custom = mail_templates.checked("review_invitation", mail_subject or "", mail_body)
+        language = locale_for(user, journal)
+        if custom == mail_templates.checked("review_invitation", *mail_templates.text_for(journal, "review_invitation",
+                                                                                            language)[:2]):
+            custom = None  # shown, and sent as the journal words it
     override_payload = require_override([(user.full_name if user else name, found)], override=override,
                                         reason=override_reason)
 
@@ -172,13 +185,51 @@ def _invite(actor: User, submission: Submission, *, user_id: int | None = None, 
     db.session.flush()  # the id, which the token is derived from
     token = invitation_token(assignment)
     assignment.token_hash = hash_token(token)
+    worded = {"worded_by_hand": True, "mail_subject": custom[0], "mail_body": custom[1]} if custom else {}
     audit(actor, "review.invited", submission, reviewer=assignment.label, round=round_.number,
-          respond_by=respond_by.date().isoformat(), due=due_at.date().isoformat(), **override_payload)
+          respond_by=respond_by.date().isoformat(), due=due_at.date().isoformat(), **override_payload, **worded)
+    link = external_url("review.invitation", token=token)
     queue_mail(user or address, "review_invitation",
                subject=_l('Invitation to review for %(journal)s', journal=journal.title),
                related=submission, submission=submission, journal=journal, assignment=assignment,
-               name=assignment.reviewer_name, link=external_url("review.invitation", token=token))
+               name=assignment.reviewer_name, link=link,
+               revision_note=lambda: mail_templates.revision_note(assignment),
+               worded=mail_templates.wording(journal, "review_invitation", lambda: mail_templates.reviewer_values(
+                   submission, name=assignment.reviewer_name, assignment=assignment, link=link), custom))
     return assignment, token
+
+
+def invitation_draft(actor: User, submission: Submission, *, user_id: int | None = None, email: str | None = None,
+                     name: str | None = None, respond_by: date | datetime | None = None,
+                     due_at: date | datetime | None = None, mail_subject: str | None = None,
+                     mail_body: str | None = None) -> dict:
+    """The invitation as it will be sent to this reviewer, before it leaves: the language it is written in, its
+    text with placeholders (the journal's wording, else the built-in one; or `mail_subject`/`mail_body` as the
+    editor changed them, checked) and that text filled in for this reviewer (the personal link is made when the
+    invitation is sent)."""
+    check_decides(actor, submission)
+    journal = submission.journal
+    user = db.session.get(User, user_id) if user_id else find_user_by_email(normalize_email(email or ""))
+    if user_id and user is None:
+        raise DomainError(_("Choose one of the journal's reviewers."), "reviewer_id")
+    if user is None and not (email and (name or "").strip()):
+        raise DomainError(_("Choose a reviewer, or give a new reviewer's name and email, to see the invitation."),
+                          "reviewer_id")
+    language = locale_for(user, journal)
+    if mail_body and mail_body.strip():
+        subject, body = mail_templates.checked("review_invitation", mail_subject or "", mail_body)
+    else:
+        subject, body = mail_templates.text_for(journal, "review_invitation", language)[:2]
+    round_ = current_round(submission)
+    with force_locale(language):
+        values = mail_templates.reviewer_values(
+            submission, name=user.full_name if user else name.strip(), respond_by=as_deadline(respond_by),
+            due_at=as_deadline(due_at), link=_("(the personal link, made when the invitation is sent)"),
+            note=mail_templates.revision_note(submission=submission, round_number=round_.number if round_ else None,
+                                              reviewer_id=user.id if user else None,
+                                              email=user.email if user else normalize_email(email or "")))
+        shown = (mail_templates.render_text(subject, values).strip(), mail_templates.render_text(body, values))
+    return {"language": language, "subject": subject, "body": body, "shown": shown}
 
 
 # One invitation, one transaction; _invite is also used inside larger services (re-inviting a round).

@@ -31,6 +31,7 @@ from journal.mail import external_url, queue_mail
 from journal.models import (AssignmentStatus, ReviewAssignment, ReviewRound, SentReminder, Submission,
                             SubmissionStatus, utcnow)
 from journal.services import invitations as invitation_service
+from journal.services import mail_templates
 from journal.services.digest import send_digests
 from journal.services.errors import DomainError
 from journal.services.scheduled_runs import ReminderReport, TakenByOtherRun, claim_key, relative_day
@@ -168,10 +169,15 @@ def _send_reminder(plan: _PlannedReminder, today: date) -> int | None:
         subject = lazy_ngettext('Reminder: your review for %(journal)s is due in %(num)d day',
                                 'Reminder: your review for %(journal)s is due in %(num)d days', days,
                                 journal=journal.title)
+    link = _reminder_mail_link(assignment, plan.kind)
+    # The journal may word the reminder of a review not yet late (services/mail_templates.py).
+    worded = None if plan.kind == "respond_by" or late else mail_templates.wording(
+        journal, "review_reminder", lambda: mail_templates.reviewer_values(
+            submission, name=assignment.reviewer_name, assignment=assignment, link=link, when=relative_day(days)))
     queue_mail(assignment.reviewer or assignment.invitee_email, "review_reminder", subject=subject,
                related=submission, kind=plan.kind, late=late, when=relative_day(days),
                assignment=assignment, submission=submission, journal=journal, name=assignment.reviewer_name,
-               link=_reminder_mail_link(assignment, plan.kind))
+               link=link, worded=worded)
     return skipped
 
 

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from journal.web.forms import WebForm
-from wtforms import DateField, EmailField, SelectField, StringField
+from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from journal.models import CRITERIA, Journal, Submission, SubmissionStatus, utcnow
@@ -32,6 +32,10 @@ class InviteForm(OverrideForm):
     email = EmailField(_l("Email"), validators=[Optional(), Length(max=254)])
     respond_by = DateField(_l("Respond by"), validators=[InputRequired(_l("Give the date to answer by."))])
     due_at = DateField(_l("Review due"), validators=[InputRequired(_l("Give the review's due date."))])
+    # The invitation as the editor words it for this one reviewer (shown by "See the invitation first").
+    mail_subject = StringField(_l("Subject"), validators=[Optional(), Length(max=255)])
+    mail_body = TextAreaField(_l("The invitation"), validators=[Optional(), Length(max=20_000)],
+                              render_kw={"rows": 16})
 
 
 class DueDateForm(WebForm):
@@ -54,7 +58,7 @@ def invite_form(submission: Submission, formdata=None) -> InviteForm:
     return form
 
 
-def page_context(submission: Submission, invite: InviteForm | None = None) -> dict:
+def page_context(submission: Submission, invite: InviteForm | None = None, mail_preview: dict | None = None) -> dict:
     """What the submission page shows about reviewers: assignments of every round, the forms for the editor
     (`invite`: the invitation as the editor typed it, when it was refused)."""
     manages = can(current_user, "submission.decide", submission)
@@ -65,6 +69,7 @@ def page_context(submission: Submission, invite: InviteForm | None = None) -> di
         "manages_reviewers": manages,
         "invite_form": (invite or invite_form(submission)) if inviting else None,
         "due_form": DueDateForm() if manages else None,
+        "mail_preview": mail_preview,
     }
 
 

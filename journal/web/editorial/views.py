@@ -105,7 +105,8 @@ def submission(journal: Journal, submission_id: int):
     return _submission_page(journal, editorial_submission(journal, submission_id))
 
 
-def _submission_page(journal: Journal, submission: Submission, *, invite: reviewers.InviteForm | None = None):
+def _submission_page(journal: Journal, submission: Submission, *, invite: reviewers.InviteForm | None = None,
+                     mail_preview: dict | None = None):
     """The paper's editorial page; `invite` is a refused invitation, shown again as the editor typed it."""
     sees_authors = can(current_user, "submission.see_authors", submission)
     events = history(submission) if sees_authors else editorial_service.history_without_authors(submission)
@@ -132,7 +133,7 @@ def _submission_page(journal: Journal, submission: Submission, *, invite: review
                            recommendations=editorial_service.recommendations_of(submission),
                            threads=conversation_service.threads_for(current_user, submission,
                                                                     assignments_of(submission)),
-                           **reviewers.page_context(submission, invite))
+                           **reviewers.page_context(submission, invite, mail_preview))
 
 
 @bp.post("/<slug>/submissions/<int:submission_id>/reviewers/invite")
@@ -144,11 +145,22 @@ def invite(journal: Journal, submission_id: int):
     if not form.validate_on_submit():
         return _invitation_refused(journal, submission, form, " ".join(
             str(e) for errors in form.errors.values() for e in errors) or _("Check the invitation."))
+    if "preview_mail" in request.form:  # the invitation as it will be sent, to read and change before it leaves
+        try:
+            draft = invitation_service.invitation_draft(
+                current_user, submission, user_id=form.reviewer_id.data or None, email=form.email.data,
+                name=form.name.data, respond_by=form.respond_by.data, due_at=form.due_at.data,
+                mail_subject=form.mail_subject.data, mail_body=form.mail_body.data)
+        except DomainError as error:
+            return _invitation_refused(journal, submission, form, error.message)
+        form.mail_subject.data, form.mail_body.data = draft["subject"], draft["body"]
+        return _submission_page(journal, submission, invite=form, mail_preview=draft)
     try:
         assignment, _token = invitation_service.invite_reviewer(
             current_user, submission, user_id=form.reviewer_id.data or None, email=form.email.data,
             name=form.name.data, respond_by=form.respond_by.data, due_at=form.due_at.data,
-            override=form.override.data, override_reason=form.override_reason.data or "")
+            override=form.override.data, override_reason=form.override_reason.data or "",
+            mail_subject=form.mail_subject.data, mail_body=form.mail_body.data)
     except ConflictsFound as held:
         # Nothing leaves: the flags, with the invitation kept, and the explicit override.
         name = held.flagged[0][0]

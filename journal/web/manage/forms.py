@@ -65,3 +65,11 @@ class MemberForm(WebForm):
 class AnnouncementForm(WebForm):
     title = StringField(_l("Title"), [InputRequired(_l("Give the announcement a title.")), Length(max=200)])
     body = TextAreaField(_l("Text"), [Optional(), Length(max=20_000)], render_kw={"rows": 6})
+
+
+class MailTemplateForm(WebForm):
+    subject = StringField(_l("Subject"), validators=[InputRequired(_l("Write the subject.")), Length(max=255)])
+    body = TextAreaField(_l("Text"), validators=[InputRequired(_l("Write the text.")), Length(max=20_000)],
+                         render_kw={"rows": 18})
+    submission_id = SelectField(_l("Preview with the submission"), coerce=int, validate_choice=False,
+                                validators=[Optional()])

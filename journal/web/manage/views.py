@@ -9,9 +9,10 @@ from journal.models import Journal, Membership, Role, Section
 from journal import i18n
 from journal.permissions import can, journal_from_slug, permission
 from journal.services import journals as journal_service
+from journal.services import mail_templates as mail_template_service
 from journal.services.errors import DomainError
 from journal.web.helpers import show_error
-from journal.web.manage.forms import JournalSettingsForm, MemberForm, SectionForm
+from journal.web.manage.forms import JournalSettingsForm, MailTemplateForm, MemberForm, SectionForm
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -178,3 +179,55 @@ def remove_announcement(journal: Journal, announcement_id: int):
     else:
         flash(_("The announcement is removed from the home page."), "success")
     return redirect(url_for("manage.announcements", slug=journal.slug))
+
+
+@bp.get("/<slug>/mails")
+@permission("journal.manage", load=journal_from_slug)
+def mail_templates(journal: Journal):
+    return render_template("manage/mail_templates.html", journal=journal, keys=mail_template_service.KEYS.values(),
+                           languages=[i18n.language(code) for code in i18n.offered(journal)],
+                           own=mail_template_service.stored_of(journal))
+
+
+@bp.route("/<slug>/mails/<key>/<language>", methods=["GET", "POST"])
+@permission("journal.manage", load=journal_from_slug)
+def edit_mail_template(journal: Journal, key: str, language: str):
+    if key not in mail_template_service.KEYS or language not in i18n.offered(journal):
+        abort(404)
+    spec = mail_template_service.KEYS[key]
+    subject, body, own = mail_template_service.text_for(journal, key, language)
+    form = MailTemplateForm(data={"subject": subject, "body": body})
+    recent = mail_template_service.recent_submissions(journal)
+    form.submission_id.choices = [(s.id, f"{s.reference} · {s.title}"[:120]) for s in recent]
+    preview = None
+    if form.validate_on_submit():
+        try:
+            if "preview" in request.form:
+                chosen = next((s for s in recent if s.id == form.submission_id.data), None)
+                if chosen is None:
+                    flash(_("Choose a submission to preview the text with."), "error")
+                else:
+                    preview = mail_template_service.preview(current_user, journal, key, language, chosen,
+                                                            subject=form.subject.data, body=form.body.data)
+            else:
+                mail_template_service.save_template(current_user, journal, key, language,
+                                                    subject=form.subject.data, body=form.body.data)
+                flash(_("The text is saved; the journal's mails use it from now on."), "success")
+                return redirect(url_for("manage.edit_mail_template", slug=journal.slug, key=key, language=language))
+        except DomainError as error:
+            show_error(form, error)
+    return render_template("manage/mail_template_edit.html", journal=journal, spec=spec, form=form, own=own,
+                           language=i18n.language(language), preview=preview,
+                           placeholders=spec.placeholders.items()), 400 if form.errors else 200
+
+
+@bp.post("/<slug>/mails/<key>/<language>/reset")
+@permission("journal.manage", load=journal_from_slug)
+def reset_mail_template(journal: Journal, key: str, language: str):
+    if key not in mail_template_service.KEYS or language not in i18n.offered(journal):
+        abort(404)
+    if mail_template_service.reset_template(current_user, journal, key, language):
+        flash(_("The journal's text is deleted; the built-in text is used again."), "success")
+    else:
+        flash(_("The built-in text was in use already."), "success")
+    return redirect(url_for("manage.edit_mail_template", slug=journal.slug, key=key, language=language))
