@@ -22,6 +22,7 @@ from journal.models import (Contributor, FileKind, Journal, ReferenceCounter, Re
 from journal.permissions import can
 from journal.services.errors import DomainError, NotFound, PermissionDenied
 from journal.services.handlers import managing_editors_of, managing_editors_to_tell
+from journal.services.scheduled_runs import long_date
 from journal.services.unit import transactional
 from journal.workflow import check_version, transition
 
@@ -327,6 +328,9 @@ def author_history(submission: Submission) -> list[dict]:
 
 def next_step_for_author(submission: Submission) -> str:
     """What is expected of the author now, in plain words."""
+    if submission.status is S.REVISION_REQUESTED and submission.revision_due_at is not None:
+        return _("Revise the paper and submit the revision with your response to the reviewers by %(date)s.",
+                 date=long_date(submission.revision_due_at))
     return {
         S.DRAFT: _("Finish the submission and submit it."),
         S.SUBMITTED: _("Nothing for now: the editors are looking at your submission."),
@@ -345,6 +349,18 @@ def submissions_of_author(user: User) -> list[Submission]:
     return list(db.session.scalars(
         select(Submission)
         .where(or_(Submission.submitter_id == user.id, Submission.id.in_(contributed)))
-        .options(selectinload(Submission.journal))
+        .options(selectinload(Submission.journal), selectinload(Submission.article),
+                 selectinload(Submission.contributors))
         .order_by(Submission.updated_at.desc())
+    ))
+
+
+def revisions_requested_of(user: User) -> list[Submission]:
+    """The papers waiting for this person's revision (they submitted them), soonest due first, each with its
+    `revision_due_at` (None for a revision requested without a due date): for the person's home page."""
+    return list(db.session.scalars(
+        select(Submission)
+        .where(Submission.submitter_id == user.id, Submission.status == S.REVISION_REQUESTED)
+        .options(selectinload(Submission.journal))
+        .order_by(Submission.revision_due_at.is_(None), Submission.revision_due_at, Submission.id)
     ))

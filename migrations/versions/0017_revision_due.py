@@ -1,0 +1,32 @@
+"""revision due: a revision request carries a due date; the journal's default days for minor and major revisions
+
+Revision ID: 0017_revision_due
+Revises: 0014_search_cjk
+Create Date: 2026-12-05 14:00:00.000000
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '0017_revision_due'
+down_revision = '0014_search_cjk'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('journals', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('minor_revision_days', sa.Integer(), nullable=False, server_default='30'))
+        batch_op.add_column(sa.Column('major_revision_days', sa.Integer(), nullable=False, server_default='60'))
+    with op.batch_alter_table('submissions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('revision_due_at', sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('submissions', schema=None) as batch_op:
+        batch_op.drop_column('revision_due_at')
+    with op.batch_alter_table('journals', schema=None) as batch_op:
+        batch_op.drop_column('major_revision_days')
+        batch_op.drop_column('minor_revision_days')
