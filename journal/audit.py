@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "journal.settings_changed": _l("Settings changed"),
     "journal.no_managing_editor": _l("Administrators told: no managing editor can handle a paper"),
     "review.reminder_sent": _l("Reminder sent to a reviewer"),
+    "submission.response_draft_saved": _l("Response to the reviewers saved as a draft"),
     "submission.revision_reminder_sent": _l("Reminder about the revision sent to the authors"),
     "section.added": _l("Section added"),
     "announcement.posted": _l("Announcement posted"),

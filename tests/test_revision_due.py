@@ -119,3 +119,27 @@ def test_authors_are_reminded_before_and_after_once_each_in_their_language_and_n
     assert [m for m in revision_reminders(outbox) if other.reference in m.subject] == []
     # In the author's language (French here).
     assert before.body_text.startswith("Madame, Monsieur,") and "a reminder" not in before.body_text
+
+
+def test_the_typed_response_is_kept_as_a_draft_while_the_author_uploads_and_cleared_on_resubmission(
+        client, login, office):
+    journal_office = office()
+    submission = reviewed_paper(journal_office)
+    editorial.decide(journal_office.editor, submission, kind=DecisionKind.MINOR_REVISION,
+                     letter="Dear authors, small changes please.")
+    login(journal_office.author)
+    response = client.post(f"/submissions/{submission.id}/resubmit", data={
+        "response": "We added the error bars (Reviewer 1).", "save_draft": "Save", "version": submission.version},
+        follow_redirects=True)
+    assert "saved as a draft" in response.get_data(as_text=True)
+    client.post(f"/submissions/{submission.id}/files/manuscript", data={
+        "manuscript": (io.BytesIO(text_page_pdf([["Regolith heat flow, revised"]])), "r.pdf")},
+        content_type="multipart/form-data")
+    page = client.get(f"/submissions/{submission.id}/revise").get_data(as_text=True)
+    assert "We added the error bars (Reviewer 1).</textarea>" in page
+    db.session.expire_all()
+    if service.needs_anonymity_decision(submission):
+        draft_service.confirm_anonymity(journal_office.author, submission)
+    service.resubmit(journal_office.author, submission, response=submission.response_draft)
+    assert submission.rounds[-1].author_response == "We added the error bars (Reviewer 1)."
+    assert submission.response_draft == ""

@@ -239,6 +239,7 @@ def resubmit(actor: User, submission: Submission, *, response: str, expected_ver
                             missing=" ".join(m.message for m in missing)))
     submission.current_round += 1
     submission.rounds.append(ReviewRound(number=submission.current_round, author_response=response))
+    submission.response_draft = ""
     transition(actor, submission, "resubmit", round=submission.current_round)
     queue_mail(actor, "revision_received",
                subject=_l('%(reference)s: revision received (round %(round)s)', reference=submission.reference,
@@ -252,6 +253,22 @@ def resubmit(actor: User, submission: Submission, *, response: str, expected_ver
                    subject=_l('Revision of %(reference)s submitted', reference=submission.reference),
                    related=submission, submission=submission,
                    link=external_url("editorial.queue", slug=submission.journal.slug))
+
+
+@transactional
+def save_response_draft(actor: User, submission: Submission, *, response: str) -> None:
+    """Keep the response to the reviewers being written, so that uploading a file or confirming the anonymity
+    check first loses nothing; it fills the response box until the revision is submitted."""
+    require_author(actor, submission, editable=False)
+    if submission.status is not S.REVISION_REQUESTED:
+        raise DomainError(_("%(reference)s is “%(status)s”; there is no revision to write a response for.",
+                            reference=submission.display_reference, status=submission.status.label))
+    response = (response or "").replace("\r\n", "\n").strip()
+    if len(response) > 50_000:
+        raise DomainError(_("Keep the response under 50,000 characters, or upload it as a file."), "response")
+    if response != submission.response_draft:
+        submission.response_draft = response
+        audit(actor, "submission.response_draft_saved", submission, characters=len(response))
 
 
 @transactional
