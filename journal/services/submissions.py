@@ -14,6 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from journal import pdf
 from journal.audit import audit
 from journal.extensions import db
 from journal.mail import external_url, queue_mail
@@ -90,11 +91,19 @@ def supplements_of(submission: Submission, round_number: int | None = None) -> l
     return [f for f in submission.files if f.kind is FileKind.SUPPLEMENT and f.round <= round_number]
 
 
+def names_reaching_reviewers(file: SubmissionFile | None) -> list:
+    """The names the PDF check found in places the reviewers' copy keeps: not the document properties, which it
+    drops (journal/pdf.py make_reviewer_copy)."""
+    found = ((file.pdf_report or {}).get("found") or []) if file is not None else []
+    return [hit for hit in found if pdf.place_parts(hit[1])[0] != "properties"]
+
+
 def needs_anonymity_decision(submission: Submission) -> bool:
+    """The author must confirm (or upload a cleaned file) only for names that would reach the reviewers."""
     manuscript = manuscript_of(submission)
     return bool(
-        submission.journal.review_mode in ANONYMIZING_MODES and manuscript is not None and manuscript.pdf_report
-        and manuscript.pdf_report.get("found") and submission.anonymity_confirmed_at is None
+        submission.journal.review_mode in ANONYMIZING_MODES and names_reaching_reviewers(manuscript)
+        and submission.anonymity_confirmed_at is None
     )
 
 
