@@ -420,7 +420,9 @@ def plain_text(text: str | None) -> str:
 # ---- TeX as readable text (search snippets) ------------------------------------------------------------------
 
 _DOLLARS = re.compile(r"\$\$(.+?)\$\$|\$(?![\s\d])([^$]+?)(?<!\s)\$(?!\d)", re.DOTALL)  # Pandoc's rule
-_TEXT_COMMAND = re.compile(r"\\(?:emph|textit|textbf|textsf|texttt|textrm|text|mathrm|mathit|mathbf|underline)\s*\{([^{}]*)\}")
+_TEXT_COMMANDS = "emph|textit|textbf|textsf|texttt|textrm|text|mathrm|mathit|mathbf|underline"
+# A snippet may start inside a command, after its backslash (PostgreSQL's ts_headline starts at a word).
+_TEXT_COMMAND = re.compile(rf"(?:\\|^)(?:{_TEXT_COMMANDS})\s*\{{([^{{}}]*)\}}")
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
 _TAG = re.compile(r"<annotation[^>]*>.*?</annotation>|<[^>]+>", re.DOTALL)
 
@@ -446,7 +448,7 @@ def readable_tex(text: str, keep: str = "") -> str:
     their characters ($\\alpha$ → α), `\\emph{word}` as the word, a formula cut by the snippet's end without its
     backslashes. Characters in `keep` (a snippet's highlight markers) stay outside formulas and are
     dropped inside them."""
-    if not text or ("$" not in text and "\\" not in text):
+    if not text or not any(c in text for c in "$\\{"):
         return text
     text = _TEXT_COMMAND.sub(r"\1", text)
     text = _DOLLARS.sub(lambda m: _formula_text(m[1] or m[2], keep), text)
