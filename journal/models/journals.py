@@ -21,7 +21,12 @@ class Role(LabelledEnum):
 
 
 def default_reminder_days() -> dict[str, list[int]]:
-    return {"respond_by": [-2, 2], "due": [-7, -1, 3, 10], "revision": [-7, 3]}
+    return {"respond_by": [-2, 2], "due": [-7, -1, 3, 10]}
+
+
+# The days around a revision's due date on which its authors are reminded, for a journal whose `reminder_days`
+# has no "revision" entry (it gets one when its managing editors save the setting).
+DEFAULT_REVISION_REMINDER_DAYS = (-7, 3)
 
 
 class Journal(db.Model):
@@ -67,8 +72,8 @@ class Journal(db.Model):
     # After the decision, a round's reviewers see the other reviews (under their labels).
     reviewers_see_reviews: Mapped[bool] = mapped_column(Boolean, default=True)
     # Days before (-) and after (+) each deadline on which `flask journal send-reminders` writes:
-    # {"respond_by": [-2, 2], "due": [-7, -1, 3, 10], "revision": [-7, 3]} ("revision": the authors' revision due
-    # date; a journal saved before it had that key reminds authors on the default days).
+    # {"respond_by": [-2, 2], "due": [-7, -1, 3, 10]}, and "revision" (the authors' revision due date) once set;
+    # without it, DEFAULT_REVISION_REMINDER_DAYS.
     # The language of its pages for a reader who asked for none (and of mails to people without an account), and
     # the languages its pages are offered in; None offers every language of the platform (journal/i18n.py).
     default_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")

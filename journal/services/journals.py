@@ -12,7 +12,7 @@ from journal.extensions import db
 from journal.i18n import LANGUAGES, known
 from journal.mail import external_url, queue_mail
 from journal.models import Journal, Membership, ReviewMode, Role, Section, User
-from journal.models.journals import default_reminder_days
+from journal.models.journals import DEFAULT_REVISION_REMINDER_DAYS, default_reminder_days
 from journal.models.publishing import DEFAULT_DOI_PATTERN
 from journal.permissions import can, forget_roles
 from journal.scholarly.doi import check_doi_pattern
@@ -74,7 +74,8 @@ def reminder_days_of(journal: Journal, kind: str) -> list[int]:
     """The journal's reminder days for one deadline; the default days for a deadline its settings never named
     (journals saved before revision reminders existed)."""
     days = journal.reminder_days or {}
-    return [int(d) for d in (days[kind] if kind in days else default_reminder_days().get(kind, []))]
+    defaults = {**default_reminder_days(), "revision": list(DEFAULT_REVISION_REMINDER_DAYS)}
+    return [int(d) for d in (days[kind] if kind in days else defaults.get(kind, []))]
 
 
 def format_reminder_days(days: list[int]) -> str:
@@ -133,8 +134,8 @@ def _clean_settings(values: dict, journal: Journal | None = None) -> dict:
         current = (journal.reminder_days if journal is not None else None) or default_reminder_days()
         # A deadline left out keeps its reminders; an empty value means none.
         clean["reminder_days"] = {kind: parse_reminder_days(given[kind], f"reminder_days_{kind}") if kind in given
-                                  else list(reminder_days_of(journal, kind) if journal is not None else current.get(kind, []))
-                                  for kind in REMINDER_KINDS}
+                                  else list(current[kind]) for kind in REMINDER_KINDS
+                                  if kind in given or kind in current}
     for flag in ("accepting_submissions", "editors_recommend_only", "reviewers_see_reviews"):
         if flag in clean:
             clean[flag] = bool(clean[flag])
@@ -186,7 +187,7 @@ def update_journal_settings(actor: User, journal: Journal, **settings) -> list[s
 def _describe_setting(name: str, value) -> str:
     if name == "reminder_days":
         return "; ".join(f"{label}: {format_reminder_days(value[kind]) or 'none'}"
-                         for kind, label in REMINDER_KINDS.items())
+                         for kind, label in REMINDER_KINDS.items() if kind in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)

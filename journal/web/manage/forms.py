@@ -33,9 +33,9 @@ class JournalSettingsForm(WebForm):
     response_days = IntegerField(_l("Days to answer an invitation"), [InputRequired(), NumberRange(1, 90)])
     reviews_required = IntegerField(_l("Reviews required before a decision"), [InputRequired(), NumberRange(0, 10)])
     minor_revision_days = IntegerField(_l("Days the authors have for a minor revision"),
-                                       [InputRequired(), NumberRange(1, 365)])
+                                       [Optional(), NumberRange(1, 365)])
     major_revision_days = IntegerField(_l("Days the authors have for a major revision"),
-                                       [InputRequired(), NumberRange(1, 365)])
+                                       [Optional(), NumberRange(1, 365)])
     # Checked by the service (journal.services.journals.parse_reminder_days), which names the field in its error.
     reminder_days_respond_by = StringField(_l("Reminders about answering an invitation"), [Optional(), Length(max=100)],
                                            render_kw={"placeholder": "-2, 2", "inputmode": "text"})
