@@ -26,6 +26,8 @@ ACTION_LABELS = {
     "journal.settings_changed": _l("Settings changed"),
     "journal.no_managing_editor": _l("Administrators told: no managing editor can handle a paper"),
     "review.reminder_sent": _l("Reminder sent to a reviewer"),
+    "submission.response_draft_saved": _l("Response to the reviewers saved as a draft"),
+    "submission.revision_reminder_sent": _l("Reminder about the revision sent to the authors"),
     "section.added": _l("Section added"),
     "announcement.posted": _l("Announcement posted"),
     "announcement.removed": _l("Announcement removed"),
@@ -135,6 +137,8 @@ DETAIL_LABELS = {
     "page_limit": _l("page limit"), "submission_checklist": _l("submission checklist"),
     "description": _l("description"), "author_guidelines": _l("author guidelines"), "languages": _l("languages"),
     "default_language": _l("default language"),
+    "revision_due": _l("revision due"), "minor_revision_days": _l("days for a minor revision"),
+    "major_revision_days": _l("days for a major revision"),
 }
 
 

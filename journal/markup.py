@@ -417,6 +417,44 @@ def plain_text(text: str | None) -> str:
     return "\n\n".join(block for block in blocks if block.strip())
 
 
+# ---- TeX as readable text (search snippets) ------------------------------------------------------------------
+
+_DOLLARS = re.compile(r"\$\$(.+?)\$\$|\$(?![\s\d])([^$]+?)(?<!\s)\$(?!\d)", re.DOTALL)  # Pandoc's rule
+_TEXT_COMMANDS = "emph|textit|textbf|textsf|texttt|textrm|text|mathrm|mathit|mathbf|underline"
+# A snippet may start inside a command, after its backslash (PostgreSQL's ts_headline starts at a word).
+_TEXT_COMMAND = re.compile(rf"(?:\\|^)(?:{_TEXT_COMMANDS})\s*\{{([^{{}}]*)\}}")
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+_TAG = re.compile(r"<annotation[^>]*>.*?</annotation>|<[^>]+>", re.DOTALL)
+
+
+def _formula_text(tex: str, keep: str = "") -> str:
+    """A formula as the characters its MathML shows (`\\alpha^2` → α2), else its TeX without backslashes."""
+    source = "".join(c for c in tex if c not in keep)
+    mathml = formula_to_mathml(source, False)
+    if mathml is None:
+        return _COMMAND.sub(lambda m: _command_text(m[1]), source)
+    return _decode(_TAG.sub("", mathml)).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+@functools.lru_cache(maxsize=1024)
+def _command_text(name: str) -> str:
+    mathml = formula_to_mathml(f"\\{name}", False)
+    text = _decode(_TAG.sub("", mathml)) if mathml else ""
+    return text if text and text != name else name
+
+
+def readable_tex(text: str, keep: str = "") -> str:
+    """Text with its TeX made readable, for places that show plain text, such as a search snippet: formulas as
+    their characters ($\\alpha$ → α), `\\emph{word}` as the word, a formula cut by the snippet's end without its
+    backslashes. Characters in `keep` (a snippet's highlight markers) stay outside formulas and are
+    dropped inside them."""
+    if not text or not any(c in text for c in "$\\{"):
+        return text
+    text = _TEXT_COMMAND.sub(r"\1", text)
+    text = _DOLLARS.sub(lambda m: _formula_text(m[1] or m[2], keep), text)
+    return _COMMAND.sub(lambda m: _command_text(m[1]), text).replace("{", "").replace("}", "")
+
+
 def _inline_text(children) -> str:
     parts = []
     for child in children:

@@ -33,6 +33,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload
 
 from journal.extensions import db
+from journal.markup import readable_tex
 from journal.models import Article, ArticleVersion, Journal
 
 SEARCH_TABLE = "article_search"
@@ -348,7 +349,9 @@ def search_articles(query_text: str, *, journal=None, year=None, section=None, p
         title, snippet = marks.get(article_id, (article.current_version.title, ""))
         if runs:
             title, snippet = _mark_runs(title, runs), _cjk_snippet(article.current_version, runs) or snippet
-        hits.append(SearchHit(article, article.current_version, rank, marked(title), marked(snippet)))
+        # Formulas and TeX commands read as text, not as their source ($\\alpha$ → α).
+        hits.append(SearchHit(article, article.current_version, rank, marked(readable_tex(title, START + STOP)),
+                              marked(readable_tex(snippet, START + STOP))))
     return SearchPage(query_text, hits, total or 0, page, per_page)
 
 

@@ -87,7 +87,7 @@ def test_an_author_sees_drafts_revisions_and_proofs(client, login, make_journal,
     page = client.get("/home").get_data(as_text=True)
     text = " | ".join(lines(page))
     assert "Proofs to approve" in text and "Lunar swirls" in text
-    assert "Revisions requested" in text and "Regolith heat flow" in text
+    assert "Revisions requested due" in text and "Regolith heat flow" in text  # with its due date
     assert "Unfinished drafts" in text and "Half-written thoughts" in text
     assert f'href="/submissions/{proofs.id}/proofs"' in page
     assert f'href="/submissions/{revising.id}/revise"' in page

@@ -110,3 +110,16 @@ def test_an_editor_cannot_open_the_settings_page(client, journal, make_user, log
     assert client.post("/manage/jdse/settings", data={**SETTINGS, "editors_recommend_only": "y"}).status_code == 403
     db.session.expire_all()
     assert journal.editors_recommend_only is False
+
+
+def test_the_days_for_a_revision_and_its_reminder_days_are_set_in_the_settings(client, journal, manager):
+    page = client.get("/manage/jdse/settings").get_data(as_text=True)
+    assert 'name="minor_revision_days"' in page and 'value="30"' in page and 'value="60"' in page
+    assert 'name="reminder_days_revision"' in page and 'value="-7, +3"' in page  # the default, never saved
+    response = client.post("/manage/jdse/settings", data={
+        **SETTINGS, "minor_revision_days": "21", "major_revision_days": "90", "reminder_days_revision": "-3, 1"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (journal.minor_revision_days, journal.major_revision_days) == (21, 90)
+    assert journal.reminder_days["revision"] == [-3, 1]
+    assert journal_service.reminder_days_of(journal, "revision") == [-3, 1]

@@ -210,3 +210,13 @@ def test_the_index_rebuilt_from_the_articles_finds_the_same(library):
     assert reindex_all() == 4
     assert [(ids(search_articles(q)), search_articles(q).total)
             for q in ("dust", "Quist", "Chen", "magnetopause")] == before
+
+
+def test_snippets_show_formulas_and_tex_commands_as_readable_text(office):
+    article = produce(office, "Heat flow in regolith", abstract="The \\emph{thermal} diffusivity $\\alpha$ of the "
+                      "regolith sets the heat flow $q = -k\\nabla T$ through the crust.")
+    publish(office, [article])
+    [hit] = search_articles("diffusivity").hits
+    snippet = str(hit.snippet)
+    assert "$" not in snippet and "\\" not in snippet and "emph" not in snippet
+    assert "thermal" in snippet and "α" in snippet and "∇" in snippet and "<mark>diffusivity</mark>" in snippet

@@ -24,6 +24,11 @@ def default_reminder_days() -> dict[str, list[int]]:
     return {"respond_by": [-2, 2], "due": [-7, -1, 3, 10]}
 
 
+# The days around a revision's due date on which its authors are reminded, for a journal whose `reminder_days`
+# has no "revision" entry (it gets one when its managing editors save the setting).
+DEFAULT_REVISION_REMINDER_DAYS = (-7, 3)
+
+
 class Journal(db.Model):
     __tablename__ = "journals"
     __table_args__ = (
@@ -53,6 +58,9 @@ class Journal(db.Model):
     review_days: Mapped[int] = mapped_column(Integer, default=28)
     response_days: Mapped[int] = mapped_column(Integer, default=7)
     reviews_required: Mapped[int] = mapped_column(Integer, default=2)
+    # Days the authors have for a revision, by default (the editor may change the date in each decision).
+    minor_revision_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    major_revision_days: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
     licence: Mapped[str] = mapped_column(String(40), default="CC-BY-4.0")
     accepting_submissions: Mapped[bool] = mapped_column(Boolean, default=True)
     # Most pages a manuscript PDF may have.
@@ -64,7 +72,8 @@ class Journal(db.Model):
     # After the decision, a round's reviewers see the other reviews (under their labels).
     reviewers_see_reviews: Mapped[bool] = mapped_column(Boolean, default=True)
     # Days before (-) and after (+) each deadline on which `flask journal send-reminders` writes:
-    # {"respond_by": [-2, 2], "due": [-7, -1, 3, 10]}.
+    # {"respond_by": [-2, 2], "due": [-7, -1, 3, 10]}, and "revision" (the authors' revision due date) once set;
+    # without it, DEFAULT_REVISION_REMINDER_DAYS.
     # The language of its pages for a reader who asked for none (and of mails to people without an account), and
     # the languages its pages are offered in; None offers every language of the platform (journal/i18n.py).
     default_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")

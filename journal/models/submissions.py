@@ -62,6 +62,10 @@ class Submission(db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checklist_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The response to the reviewers the author is writing, kept while they upload files (cleared on resubmitting).
+    response_draft: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # When the revision the last decision asked for is due (set by a minor or major revision decision).
+    revision_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The author saw what the anonymity check found in the manuscript and chose to keep it.
     anonymity_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdraw_reason: Mapped[str] = mapped_column(Text, default="")

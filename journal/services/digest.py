@@ -4,8 +4,8 @@ One mail per editor and day at most (`digest:user:7:2026-12-01`, inserted with t
 journal/services/scheduled_runs.py's claim_key, as the reminders' keys), and only when something waits: managing
 editors get their journals' stalled papers, handling editors the papers they handle, nobody their own paper.
 Stalled means: submitted without a handling editor for more than 2 days, invitations unanswered after their date,
-reviews overdue, a decision waiting for 3 days or more, a revision not back 60 days after it was requested, an
-editor's recommendation waiting. The digest names no author (triple-anonymous journals included), and is built in
+reviews overdue, a decision waiting for 3 days or more, a revision not back by its due date (one requested
+without a due date: 60 days after it was requested), an editor's recommendation waiting. The digest names no author (triple-anonymous journals included), and is built in
 a fixed number of queries.
 """
 
@@ -87,9 +87,7 @@ SECTIONS = (
                                 "resubmitted)", DECISION_WAITING_DAYS), False),
     ("invitations", _l("Invitations unanswered after their respond-by date"), False),
     ("overdue_reviews", _l("Reviews overdue"), False),
-    ("revisions", lazy_ngettext("Revisions overdue (no revision %(num)d day after it was requested)",
-                                "Revisions overdue (no revision %(num)d days after it was requested)",
-                                REVISION_OVERDUE_DAYS), False),
+    ("revisions", _l("Revisions late (not back by their due date)"), False),
 )
 
 
@@ -183,12 +181,20 @@ def _collect_stalled(now: datetime) -> tuple[dict[int, _Stalled], dict[int, Subm
     # 4. Revisions the authors have not sent.
     for submission in db.session.scalars(
         select(Submission).where(Submission.status == S.REVISION_REQUESTED,
-                                 Submission.status_changed_at <= now - timedelta(days=REVISION_OVERDUE_DAYS))
+                                 or_(Submission.revision_due_at < now,
+                                     and_(Submission.revision_due_at.is_(None),
+                                          Submission.status_changed_at <= now - timedelta(days=REVISION_OVERDUE_DAYS))))
         .order_by(Submission.status_changed_at)
     ):
-        note("revisions", submission, _l("revision requested %(date)s, %(when)s",
-                                         date=LongDate(submission.status_changed_at),
-                                         when=_days_since(submission.status_changed_at, now)))
+        if submission.revision_due_at is not None:
+            note("revisions", submission, _l("revision requested %(date)s, due %(due)s, %(when)s",
+                                             date=LongDate(submission.status_changed_at),
+                                             due=LongDate(submission.revision_due_at),
+                                             when=_days_since(submission.revision_due_at, now)))
+        else:
+            note("revisions", submission, _l("revision requested %(date)s, %(when)s",
+                                             date=LongDate(submission.status_changed_at),
+                                             when=_days_since(submission.status_changed_at, now)))
 
     # 5. Recommendations a managing editor has to confirm or change.
     for recommendation in db.session.scalars(

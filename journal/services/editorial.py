@@ -4,6 +4,7 @@ Invitations, reviews and decisions after review come with the peer-review servic
 """
 
 from functools import partial
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import render_template
 from flask_babel import force_locale
@@ -176,11 +177,41 @@ def default_decision_letter(submission: Submission, kind: DecisionKind, *, show_
                                kind=kind, reviews=shared, show_names=show_names)
 
 
+REVISION_KINDS = (DecisionKind.MINOR_REVISION, DecisionKind.MAJOR_REVISION)
+
+
+def default_revision_due(submission: Submission, kind: DecisionKind | str) -> date | None:
+    """The due date a revision decision proposes: today plus the journal's days for a minor or major revision."""
+    kind = DecisionKind(kind)
+    if kind not in REVISION_KINDS:
+        return None
+    journal = submission.journal
+    days = journal.minor_revision_days if kind is DecisionKind.MINOR_REVISION else journal.major_revision_days
+    return utcnow().date() + timedelta(days=days or 30)
+
+
+def _revision_due(submission: Submission, kind: DecisionKind, due: date | datetime | None) -> datetime | None:
+    if kind not in REVISION_KINDS:
+        return None
+    due = due or default_revision_due(submission, kind)
+    if isinstance(due, datetime):
+        due = due.astimezone(UTC).date()
+    if due <= utcnow().date():
+        raise DomainError(_("The revision must be due after today."), "revision_due")
+    if due > utcnow().date() + timedelta(days=366):
+        raise DomainError(_("Give the authors at most a year for the revision."), "revision_due")
+    return datetime.combine(due, time(23, 59, 59), tzinfo=UTC)
+
+
 @transactional
 def decide(actor: User, submission: Submission, *, kind: DecisionKind | str, letter: str,
-           override_reason: str = "", expected_version: int | None = None, language: str | None = None) -> Decision:
+           override_reason: str = "", expected_version: int | None = None, language: str | None = None,
+           revision_due: date | datetime | None = None) -> Decision:
     """Accept, request a minor or major revision, or reject after review; the mail around the letter is written
     in `language` (the one the editor wrote the letter in; else the authors').
+
+    A revision is due on `revision_due` (default: the journal's days for a minor or major revision from today);
+    the authors are reminded around it (services/reminders.py) until the revision comes in.
 
     Guard: the journal's required number of submitted reviews in this round, or an explicit
     override with a reason, which is recorded. The letter goes to the corresponding author,
@@ -206,15 +237,18 @@ def decide(actor: User, submission: Submission, *, kind: DecisionKind | str, let
                                    "This round has %(num)d submitted reviews; the journal asks for %(required)s. "
                                    "Wait for the reviews, or give the reason for deciding now.",
                                    len(reviews), required=required), "override_reason")
+    due_at = _revision_due(submission, kind, revision_due)
     transition(actor, submission, "decide", target=DECISION_TARGETS[kind], decision=kind.value,
-               reviews=len(reviews), override=override_reason or None, without_review=without_review or None)
+               reviews=len(reviews), override=override_reason or None, without_review=without_review or None,
+               revision_due=due_at.date().isoformat() if due_at else None)
+    submission.revision_due_at = due_at
     decision = Decision(submission=submission, round=submission.current_round, editor=actor, kind=kind, letter=letter)
     db.session.add(decision)
     _resolve_recommendation(actor, submission, decision)
     to, cc = _corresponding_and_coauthors(submission)
     queue_mail(to, "decision", subject=_l('Decision on %(reference)s: %(title)s', reference=submission.reference,
                                                   title=submission.title), related=submission,
-               cc=cc, submission=submission, letter=letter, in_language=known(language),
+               cc=cc, submission=submission, letter=letter, in_language=known(language), revision_due=due_at,
                link=external_url("author.submission", submission_id=submission.id))
     from journal.services.review_assignments import assignments_of
 

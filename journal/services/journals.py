@@ -12,7 +12,7 @@ from journal.extensions import db
 from journal.i18n import LANGUAGES, known
 from journal.mail import external_url, queue_mail
 from journal.models import Journal, Membership, ReviewMode, Role, Section, User
-from journal.models.journals import default_reminder_days
+from journal.models.journals import DEFAULT_REVISION_REMINDER_DAYS, default_reminder_days
 from journal.models.publishing import DEFAULT_DOI_PATTERN
 from journal.permissions import can, forget_roles
 from journal.scholarly.doi import check_doi_pattern
@@ -28,9 +28,9 @@ SETTINGS = ("title", "abbreviation", "reference_prefix", "issn_print", "issn_onl
             "author_guidelines", "publisher", "doi_prefix", "review_mode", "review_days", "response_days",
             "reviews_required", "licence", "accepting_submissions", "page_limit", "submission_checklist",
             "editors_recommend_only", "reviewers_see_reviews", "reminder_days", "doi_pattern", "default_language",
-            "languages")
+            "languages", "minor_revision_days", "major_revision_days")
 # Reminder offsets: days relative to a deadline (negative = before), a few per deadline.
-REMINDER_KINDS = {"respond_by": "answer by", "due": "review due"}
+REMINDER_KINDS = {"respond_by": "answer by", "due": "review due", "revision": "revision due"}
 REMINDER_MAX_DAYS = 60
 REMINDER_MAX_COUNT = 6
 DEFAULT_SECTIONS = ("Research Article", "Review", "Letter")
@@ -68,6 +68,14 @@ def parse_reminder_days(value: str | list | None, field: str) -> list[int]:
         raise DomainError(_("At most %(maximum)s reminders per date, please (you gave %(count)s).",
                             maximum=REMINDER_MAX_COUNT, count=len(days)), field)
     return sorted(days)
+
+
+def reminder_days_of(journal: Journal, kind: str) -> list[int]:
+    """The journal's reminder days for one deadline; the default days for a deadline its settings never named
+    (journals saved before revision reminders existed)."""
+    days = journal.reminder_days or {}
+    defaults = {**default_reminder_days(), "revision": list(DEFAULT_REVISION_REMINDER_DAYS)}
+    return [int(d) for d in (days[kind] if kind in days else defaults.get(kind, []))]
 
 
 def format_reminder_days(days: list[int]) -> str:
@@ -126,11 +134,13 @@ def _clean_settings(values: dict, journal: Journal | None = None) -> dict:
         current = (journal.reminder_days if journal is not None else None) or default_reminder_days()
         # A deadline left out keeps its reminders; an empty value means none.
         clean["reminder_days"] = {kind: parse_reminder_days(given[kind], f"reminder_days_{kind}") if kind in given
-                                  else list(current.get(kind, [])) for kind in REMINDER_KINDS}
+                                  else list(current[kind]) for kind in REMINDER_KINDS
+                                  if kind in given or kind in current}
     for flag in ("accepting_submissions", "editors_recommend_only", "reviewers_see_reviews"):
         if flag in clean:
             clean[flag] = bool(clean[flag])
-    limits = {"review_days": (1, 365), "response_days": (1, 90), "reviews_required": (0, 10), "page_limit": (1, 2000)}
+    limits = {"review_days": (1, 365), "response_days": (1, 90), "reviews_required": (0, 10), "page_limit": (1, 2000),
+              "minor_revision_days": (1, 365), "major_revision_days": (1, 365)}
     for field, (low, high) in limits.items():
         if field in clean and not low <= int(clean[field]) <= high:
             raise DomainError(_("Choose a number from %(low)s to %(high)s.", low=low, high=high), field)
@@ -177,7 +187,7 @@ def update_journal_settings(actor: User, journal: Journal, **settings) -> list[s
 def _describe_setting(name: str, value) -> str:
     if name == "reminder_days":
         return "; ".join(f"{label}: {format_reminder_days(value[kind]) or 'none'}"
-                         for kind, label in REMINDER_KINDS.items())
+                         for kind, label in REMINDER_KINDS.items() if kind in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)

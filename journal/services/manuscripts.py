@@ -88,10 +88,39 @@ def upload_manuscript(actor: User, submission: Submission, stream: BinaryIO, ori
                     page_count=report.page_count, uploaded_by=actor, derived_from=manuscript,
                 ))
             submission.anonymity_confirmed_at = None  # a new file needs a new look
+            replaced = _drop_replaced(submission, round_number, manuscript)
+            replaced_keys = [f.storage_key for f in replaced]
             audit(actor, "file.uploaded", submission, kind=FileKind.MANUSCRIPT.value, name=manuscript.original_name,
-                  pages=report.page_count, round=round_number, names_found=len(report.found))
+                  pages=report.page_count, round=round_number, names_found=len(report.found),
+                  **({"replaces": replaced[0].original_name} if replaced else {}))
             db.session.commit()
+    _delete_objects(replaced_keys)
     return manuscript
+
+
+def _drop_replaced(submission: Submission, round_number: int, manuscript: SubmissionFile) -> list[SubmissionFile]:
+    """The manuscript (and its reviewers' copy) that `manuscript` replaces in the version being prepared: nobody
+    but the authors has seen it, so it goes, rather than stay listed as a second file of the version. Returns the
+    rows deleted, the manuscript first."""
+    kinds = (FileKind.MANUSCRIPT, FileKind.ANONYMIZED_MANUSCRIPT)
+    old = [f for f in submission.files if f.round == round_number and f.kind in kinds
+           and f is not manuscript and f.derived_from is not manuscript]
+    old.sort(key=lambda f: f.kind is not FileKind.MANUSCRIPT)
+    for file in sorted(old, key=lambda f: f.kind is FileKind.MANUSCRIPT):  # copies before what they derive from
+        submission.files.remove(file)
+        db.session.delete(file)
+        db.session.flush()
+    return old
+
+
+def _delete_objects(keys: list[str]) -> None:
+    from journal.storage import StorageError, get_storage
+
+    for key in keys:
+        try:
+            get_storage().delete(key)
+        except StorageError:  # the row is gone, so the file is; check-storage lists the orphan
+            current_app.logger.exception("could not delete %s after its manuscript was replaced", key)
 
 
 def add_supplement(actor: User, submission: Submission, stream: BinaryIO, original_name: str,

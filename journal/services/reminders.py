@@ -12,6 +12,11 @@ deadline's date (`due:+3:assignment:12:2026-12-01`), committed with the mail: ru
 a moved deadline arms its reminders again, and of two runs at once only one inserts each key (the other's insert
 fails in a savepoint and it skips that reminder).
 
+Authors: a paper whose revision was requested is reminded, to its corresponding author (else its submitter), on the
+journal's "revision" days around `Submission.revision_due_at`, by the same rules (keys
+`revision:-7:submission:12:2026-12-01`); none once the revision came in or the paper was withdrawn, since only a
+paper still "revision requested" is looked at, when planned and again when sent.
+
 The same run sends the editors' daily digest (journal/services/digest.py), after the reminders and into the same
 report; what the two share (report, keys, the words for a day) is in journal/services/scheduled_runs.py.
 """
@@ -32,6 +37,7 @@ from journal.models import (AssignmentStatus, ReviewAssignment, ReviewRound, Sen
                             SubmissionStatus, utcnow)
 from journal.services import invitations as invitation_service
 from journal.services import mail_templates
+from journal.services import journals as journal_service
 from journal.services.digest import send_digests
 from journal.services.errors import DomainError
 from journal.services.scheduled_runs import ReminderReport, TakenByOtherRun, claim_key, relative_day
@@ -210,6 +216,99 @@ def _remind_reviewers(now: datetime, today: date, report: ReminderReport) -> Non
             report.review_reminders += 1
 
 
+# --- Authors' reminders about a revision ------------------------------------------------------------------------
+
+def revision_reminder_key(offset: int, submission_id: int, deadline: date) -> str:
+    return f"revision:{offset:+d}:submission:{submission_id}:{deadline.isoformat()}"
+
+
+@dataclass(frozen=True)
+class _PlannedRevisionReminder:
+    submission_id: int
+    offset: int
+    deadline: datetime
+    skipped: tuple[int, ...]
+
+
+def _plan_revision(submission: Submission, today: date, sent: set[str]) -> _PlannedRevisionReminder | None:
+    offsets = sorted(set(journal_service.reminder_days_of(submission.journal, "revision")))
+    deadline_day = submission.revision_due_at.astimezone(UTC).date()
+    started_day = submission.status_changed_at.astimezone(UTC).date()
+    come = [d for d in offsets if started_day < deadline_day + timedelta(days=d) <= today]
+    if not come:
+        return None
+    key = lambda d: revision_reminder_key(d, submission.id, deadline_day)  # noqa: E731
+    if key(come[-1]) in sent:
+        return None
+    return _PlannedRevisionReminder(submission.id, come[-1], submission.revision_due_at,
+                                    tuple(d for d in come[:-1] if key(d) not in sent))
+
+
+def revision_recipient(submission: Submission) -> tuple[str, str | None]:
+    """Who is reminded of a revision: the corresponding author (with the language chosen for them), else the
+    submitter."""
+    corresponding = next((c for c in submission.contributors if c.is_corresponding), None)
+    if corresponding is not None:
+        return corresponding.email, corresponding.mail_language or None
+    return submission.submitter.email, None
+
+
+@transactional
+def _send_revision_reminder(plan: _PlannedRevisionReminder, today: date) -> int | None:
+    submission = db.session.get(Submission, plan.submission_id, populate_existing=True)
+    if submission is None or submission.status is not S.REVISION_REQUESTED or submission.revision_due_at != plan.deadline:
+        return None
+    journal = submission.journal
+    deadline_day = plan.deadline.astimezone(UTC).date()
+    days = (deadline_day - today).days
+    audit(None, "submission.revision_reminder_sent", submission, deadline=deadline_day.isoformat(),
+          reminder=_offset_words(plan.offset))
+    db.session.flush()
+    claim_key(revision_reminder_key(plan.offset, submission.id, deadline_day), kind="revision",
+              submission_id=submission.id)
+    skipped = sum(_record_skipped(revision_reminder_key(d, submission.id, deadline_day), kind="revision_skipped",
+                                  submission_id=submission.id) for d in plan.skipped)
+    late = days < 0
+    subject = (_l('Your revision for %(journal)s is overdue: %(reference)s', journal=journal.title,
+                  reference=submission.reference) if late
+               else _l('Reminder: your revision for %(journal)s is due %(when)s: %(reference)s',
+                       journal=journal.title, when=relative_day(days), reference=submission.reference))
+    to, language = revision_recipient(submission)
+    queue_mail(to, "revision_reminder", subject=subject, related=submission, language=language, late=late,
+               when=relative_day(days), submission=submission, journal=journal,
+               link=external_url("author.submission", submission_id=submission.id))
+    return skipped
+
+
+def _remind_authors(now: datetime, today: date, report: ReminderReport) -> None:
+    horizon = now + timedelta(days=HORIZON_DAYS)
+    submissions = list(db.session.scalars(
+        select(Submission).where(Submission.status == S.REVISION_REQUESTED, Submission.revision_due_at.is_not(None),
+                                 Submission.revision_due_at <= horizon)
+        .options(selectinload(Submission.journal)).order_by(Submission.id)))
+    if not submissions:
+        return
+    ids = [s.id for s in submissions]
+    sent: set[str] = set()
+    for start in range(0, len(ids), 1000):
+        sent.update(db.session.scalars(select(SentReminder.key).where(
+            SentReminder.submission_id.in_(ids[start:start + 1000]), SentReminder.key.like("revision:%"))))
+    plans = [p for p in (_plan_revision(s, today, sent) for s in submissions) if p is not None]
+    for plan in plans:
+        try:
+            skipped = _send_revision_reminder(plan, today)
+        except TakenByOtherRun:
+            report.taken_by_other_run += 1
+            continue
+        except Exception:  # noqa: BLE001 (one broken row must not keep every other author unreminded)
+            log.exception("Revision reminder for submission %s failed; the run goes on", plan.submission_id)
+            report.failed += 1
+            continue
+        if skipped is not None:
+            report.skipped += skipped
+            report.revision_reminders += 1
+
+
 def send_reminders(now: datetime | None = None) -> ReminderReport:
     """Send the reminders and digests due at `now` (default: the present), each at most once."""
     now = now or utcnow()
@@ -218,5 +317,6 @@ def send_reminders(now: datetime | None = None) -> ReminderReport:
     today = now.astimezone(UTC).date()
     report = ReminderReport()
     _remind_reviewers(now, today, report)
+    _remind_authors(now, today, report)
     send_digests(now, today, report)
     return report

@@ -23,6 +23,7 @@ class ReminderReport:
 
     invitation_reminders: int = 0
     review_reminders: int = 0
+    revision_reminders: int = 0  # to authors, around a revision's due date
     skipped: int = 0  # earlier reminder days recorded as skipped (missed runs)
     digests: int = 0
     taken_by_other_run: int = 0  # keys another run inserted first
@@ -32,6 +33,7 @@ class ReminderReport:
         return [
             f"invitation reminders sent: {self.invitation_reminders}",
             f"review reminders sent: {self.review_reminders}",
+            f"revision reminders sent: {self.revision_reminders}",
             f"earlier reminder days skipped (missed runs): {self.skipped}",
             f"editor digests sent: {self.digests}",
             f"left to another run at the same time: {self.taken_by_other_run}",

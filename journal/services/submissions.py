@@ -14,6 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from journal import pdf
 from journal.audit import audit
 from journal.extensions import db
 from journal.mail import external_url, queue_mail
@@ -22,6 +23,7 @@ from journal.models import (Contributor, FileKind, Journal, ReferenceCounter, Re
 from journal.permissions import can
 from journal.services.errors import DomainError, NotFound, PermissionDenied
 from journal.services.handlers import managing_editors_of, managing_editors_to_tell
+from journal.services.scheduled_runs import long_date
 from journal.services.unit import transactional
 from journal.workflow import check_version, transition
 
@@ -89,11 +91,19 @@ def supplements_of(submission: Submission, round_number: int | None = None) -> l
     return [f for f in submission.files if f.kind is FileKind.SUPPLEMENT and f.round <= round_number]
 
 
+def names_reaching_reviewers(file: SubmissionFile | None) -> list:
+    """The names the PDF check found in places the reviewers' copy keeps: not the document properties, which it
+    drops (journal/pdf.py make_reviewer_copy)."""
+    found = ((file.pdf_report or {}).get("found") or []) if file is not None else []
+    return [hit for hit in found if pdf.place_parts(hit[1])[0] != "properties"]
+
+
 def needs_anonymity_decision(submission: Submission) -> bool:
+    """The author must confirm (or upload a cleaned file) only for names that would reach the reviewers."""
     manuscript = manuscript_of(submission)
     return bool(
-        submission.journal.review_mode in ANONYMIZING_MODES and manuscript is not None and manuscript.pdf_report
-        and manuscript.pdf_report.get("found") and submission.anonymity_confirmed_at is None
+        submission.journal.review_mode in ANONYMIZING_MODES and names_reaching_reviewers(manuscript)
+        and submission.anonymity_confirmed_at is None
     )
 
 
@@ -238,6 +248,7 @@ def resubmit(actor: User, submission: Submission, *, response: str, expected_ver
                             missing=" ".join(m.message for m in missing)))
     submission.current_round += 1
     submission.rounds.append(ReviewRound(number=submission.current_round, author_response=response))
+    submission.response_draft = ""
     transition(actor, submission, "resubmit", round=submission.current_round)
     queue_mail(actor, "revision_received",
                subject=_l('%(reference)s: revision received (round %(round)s)', reference=submission.reference,
@@ -251,6 +262,22 @@ def resubmit(actor: User, submission: Submission, *, response: str, expected_ver
                    subject=_l('Revision of %(reference)s submitted', reference=submission.reference),
                    related=submission, submission=submission,
                    link=external_url("editorial.queue", slug=submission.journal.slug))
+
+
+@transactional
+def save_response_draft(actor: User, submission: Submission, *, response: str) -> None:
+    """Keep the response to the reviewers being written, so that uploading a file or confirming the anonymity
+    check first loses nothing; it fills the response box until the revision is submitted."""
+    require_author(actor, submission, editable=False)
+    if submission.status is not S.REVISION_REQUESTED:
+        raise DomainError(_("%(reference)s is “%(status)s”; there is no revision to write a response for.",
+                            reference=submission.display_reference, status=submission.status.label))
+    response = (response or "").replace("\r\n", "\n").strip()
+    if len(response) > 50_000:
+        raise DomainError(_("Keep the response under 50,000 characters, or upload it as a file."), "response")
+    if response != submission.response_draft:
+        submission.response_draft = response
+        audit(actor, "submission.response_draft_saved", submission, characters=len(response))
 
 
 @transactional
@@ -330,6 +357,9 @@ def author_history(submission: Submission) -> list[dict]:
 
 def next_step_for_author(submission: Submission) -> str:
     """What is expected of the author now, in plain words."""
+    if submission.status is S.REVISION_REQUESTED and submission.revision_due_at is not None:
+        return _("Revise the paper and submit the revision with your response to the reviewers by %(date)s.",
+                 date=long_date(submission.revision_due_at))
     return {
         S.DRAFT: _("Finish the submission and submit it."),
         S.SUBMITTED: _("Nothing for now: the editors are looking at your submission."),
@@ -348,6 +378,18 @@ def submissions_of_author(user: User) -> list[Submission]:
     return list(db.session.scalars(
         select(Submission)
         .where(or_(Submission.submitter_id == user.id, Submission.id.in_(contributed)))
-        .options(selectinload(Submission.journal))
+        .options(selectinload(Submission.journal), selectinload(Submission.article),
+                 selectinload(Submission.contributors))
         .order_by(Submission.updated_at.desc())
+    ))
+
+
+def revisions_requested_of(user: User) -> list[Submission]:
+    """The papers waiting for this person's revision (they submitted them), soonest due first, each with its
+    `revision_due_at` (None for a revision requested without a due date): for the person's home page."""
+    return list(db.session.scalars(
+        select(Submission)
+        .where(Submission.submitter_id == user.id, Submission.status == S.REVISION_REQUESTED)
+        .options(selectinload(Submission.journal))
+        .order_by(Submission.revision_due_at.is_(None), Submission.revision_due_at, Submission.id)
     ))

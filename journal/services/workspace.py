@@ -121,7 +121,7 @@ def _author_tasks(user: User) -> tuple[list[Task], bool]:
         elif submission.status is S.REVISION_REQUESTED and answers:
             tasks.append(Task("revision", submission.title, submission.journal.title, "author.revise",
                               {"submission_id": submission.id}, reference=submission.display_reference,
-                              due=getattr(submission, "revision_due_at", None)))
+                              due=submission.revision_due_at))
     corresponding = select(Contributor.submission_id).where(Contributor.user_id == user.id,
                                                             Contributor.is_corresponding.is_(True))
     for article in db.session.scalars(

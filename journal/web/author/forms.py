@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from journal.web.forms import WebForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, FieldList, Form, FormField, HiddenField, RadioField, SelectField, \
-    StringField, TextAreaField
+    StringField, SubmitField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from journal.models import Journal, Submission
@@ -150,6 +150,7 @@ class SubmitForm(WebForm):
 class ReviseForm(WebForm):
     version = HiddenField()
     response = TextAreaField(_l("Response to the reviewers"), [Optional(), Length(max=50000)], render_kw={"rows": 12})
+    save_draft = SubmitField(_l("Save the response as a draft"))
 
 
 class WithdrawForm(WebForm):

@@ -244,7 +244,8 @@ def _upload_page(submission: Submission, **sent_forms):
             "response_letters": [f for f in submission.files if f.kind is FileKind.RESPONSE_LETTER
                                  and f.round == service.upload_round(submission)],
             "letter_form": forms.ResponseLetterForm(formdata=None),
-            "revise_form": forms.ReviseForm(formdata=None, data={"version": submission.version}),
+            "revise_form": forms.ReviseForm(formdata=None, data={"version": submission.version,
+                                                                 "response": submission.response_draft}),
             "missing": [(m.message, _step_url(submission, m.step)) for m in service.missing_items(submission)],
         }
     else:
@@ -528,12 +529,22 @@ def add_response_letter(submission: Submission):
 @submitter_only
 def resubmit(submission: Submission):
     form = forms.ReviseForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.save_draft.data:
+        try:
+            service.save_response_draft(current_user, submission, response=form.response.data or "")
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            flash(_("Your response is saved as a draft; it stays here until you submit the revision."), "success")
+            return redirect(url_for("author.revise", submission_id=submission.id, _anchor="response-section"))
+    elif form.validate_on_submit():
         try:
             service.resubmit(current_user, submission, response=form.response.data or "",
                              expected_version=forms.version_of(form))
         except DomainError as error:
             flash(error.message, "error")
+            if submission.status is S.REVISION_REQUESTED:  # what was typed is kept for when the rest is done
+                service.save_response_draft(current_user, submission, response=form.response.data or "")
         else:
             flash(_("Thank you: the revision of %(reference)s is submitted (round %(round)s).",
                   reference=submission.reference, round=submission.current_round), "success")

@@ -3,8 +3,8 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from journal.web.forms import WebForm
-from wtforms import HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import InputRequired
+from wtforms import DateField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Optional
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -328,8 +328,21 @@ class DecisionForm(WebForm):
                            [InputRequired(_l("Write the decision letter to the authors."))], render_kw={"rows": 18})
     override_reason = TextAreaField(_l("Reason for deciding with fewer reviews than the journal asks"),
                                     render_kw={"rows": 2})
+    revision_due = DateField(_l("Revision due"), validators=[Optional()])
+    revision_due_for = HiddenField()  # the decision the shown date was proposed for
     letter_language = HiddenField()
     version = HiddenField()
+
+
+def _chosen_revision_due(submission: Submission, form: DecisionForm):
+    """The date the editor gave; None (the journal's default for the decision) when they left the date proposed
+    for another kind of revision untouched."""
+    proposed_for = form.revision_due_for.data
+    if (form.revision_due.data is not None and proposed_for in dict(decision_choices())
+            and proposed_for != form.kind.data
+            and form.revision_due.data == editorial_service.default_revision_due(submission, proposed_for)):
+        return None
+    return form.revision_due.data
 
 
 @bp.route("/<slug>/submissions/<int:submission_id>/decide", methods=["GET", "POST"])
@@ -349,6 +362,8 @@ def decide(journal: Journal, submission_id: int):
             kind = default
         form.kind.data = kind
         form.letter_language.data = language
+        form.revision_due_for.data = kind if kind in ("minor_revision", "major_revision") else "minor_revision"
+        form.revision_due.data = editorial_service.default_revision_due(submission, form.revision_due_for.data)
         if recommendation is not None and recommendation.kind.value == kind and recommendation.letter:
             form.letter.data = recommendation.letter
         else:
@@ -360,7 +375,8 @@ def decide(journal: Journal, submission_id: int):
         try:
             decision = editorial_service.decide(current_user, submission, kind=form.kind.data, letter=form.letter.data,
                                                 override_reason=form.override_reason.data or "",
-                                                expected_version=_version(form), language=language)
+                                                expected_version=_version(form), language=language,
+                                                revision_due=_chosen_revision_due(submission, form))
         except DomainError as error:
             show_error(form, error)
         else:

@@ -32,11 +32,17 @@ class JournalSettingsForm(WebForm):
     review_days = IntegerField(_l("Days a reviewer has for a review"), [InputRequired(), NumberRange(1, 365)])
     response_days = IntegerField(_l("Days to answer an invitation"), [InputRequired(), NumberRange(1, 90)])
     reviews_required = IntegerField(_l("Reviews required before a decision"), [InputRequired(), NumberRange(0, 10)])
+    minor_revision_days = IntegerField(_l("Days the authors have for a minor revision"),
+                                       [Optional(), NumberRange(1, 365)])
+    major_revision_days = IntegerField(_l("Days the authors have for a major revision"),
+                                       [Optional(), NumberRange(1, 365)])
     # Checked by the service (journal.services.journals.parse_reminder_days), which names the field in its error.
     reminder_days_respond_by = StringField(_l("Reminders about answering an invitation"), [Optional(), Length(max=100)],
                                            render_kw={"placeholder": "-2, 2", "inputmode": "text"})
     reminder_days_due = StringField(_l("Reminders about the review due date"), [Optional(), Length(max=100)],
                                     render_kw={"placeholder": "-7, -1, 3, 10", "inputmode": "text"})
+    reminder_days_revision = StringField(_l("Reminders about a revision's due date"), [Optional(), Length(max=100)],
+                                         render_kw={"placeholder": "-7, 3", "inputmode": "text"})
     editors_recommend_only = BooleanField(_l("Editors recommend; managing editors decide"))
     reviewers_see_reviews = BooleanField(_l("After the decision, reviewers see the other reviews"))
     accepting_submissions = BooleanField(_l("Open for new submissions"))

@@ -39,12 +39,19 @@ def settings(journal: Journal):
         reminders = journal.reminder_days or {}
         form.reminder_days_respond_by.data = journal_service.format_reminder_days(reminders.get("respond_by", []))
         form.reminder_days_due.data = journal_service.format_reminder_days(reminders.get("due", []))
+        form.reminder_days_revision.data = journal_service.format_reminder_days(
+            journal_service.reminder_days_of(journal, "revision"))
         form.languages.data = i18n.offered(journal)
     if form.validate_on_submit():
         values = {name: field.data for name, field in form._fields.items()
                   if name != "csrf_token" and not name.startswith("reminder_days_")}
         values["reminder_days"] = {"respond_by": form.reminder_days_respond_by.data or "",
                                    "due": form.reminder_days_due.data or ""}
+        if "reminder_days_revision" in request.form:  # a form without it leaves the revision reminders as they are
+            values["reminder_days"]["revision"] = form.reminder_days_revision.data or ""
+        for name in ("minor_revision_days", "major_revision_days"):
+            if values[name] is None:
+                values.pop(name)
         if "default_language" not in request.form:  # a form without the language settings leaves them as they are
             values.pop("default_language")
             values.pop("languages")
