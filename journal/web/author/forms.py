@@ -123,7 +123,8 @@ DATA_LINK_KINDS = [("dataset", _l("Dataset")), ("software", _l("Software")), ("o
 
 
 class DataLinkRow(Form):
-    kind = SelectField(_l("Type"), choices=DATA_LINK_KINDS, default="dataset", validate_choice=False)
+    kind = SelectField(_l("Type"), choices=lambda: select_choices(DATA_LINK_KINDS), default="dataset",
+                       validate_choice=False)
     address = StringField(_l("DOI or address"), [Optional(), Length(max=500)])
     repository = StringField(_l("Repository"), [Optional(), Length(max=200)])
 
