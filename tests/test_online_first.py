@@ -59,6 +59,8 @@ def test_an_article_is_published_online_first_and_later_gathered_into_an_issue(c
     assert "Online first" in home and "Dust devils on Mars" in home
     assert "Online first" in client.get("/j/jdse/issues").get_data(as_text=True)
     assert "Dust devils on Mars" in client.get("/j/jdse/feed.atom").get_data(as_text=True)
+    assert "Dust devils on Mars" in client.get("/oai?verb=ListRecords&metadataPrefix=oai_dc").get_data(as_text=True)
+    assert f"/j/jdse/articles/{article.id}" in client.get("/search?q=Dust").get_data(as_text=True)
     assert client.get(f"/j/jdse/articles/{article.id}/jats.xml").status_code == 200
 
     # The issue's own page offers it; ticking it adds it without changing anything readers cite.
