@@ -87,7 +87,7 @@ def test_an_article_is_published_online_first_and_later_gathered_into_an_issue(c
 
 
 def test_jats_and_crossref_carry_the_article_number(client, online):
-    journal, people, article = online
+    _journal, people, article = online
     issue_service.publish_online(people["manager"], article)
     data = client.get(f"/j/jdse/articles/{article.id}/jats.xml").get_data()
     assert_valid(jats_xsd(), data)

@@ -373,7 +373,7 @@ def publish_issue(actor: User, issue: Issue, *, expected_version: int | None = N
     except IntegrityError:  # a DOI given by another publication at the same moment
         raise DomainError(_("Nothing was published: a DOI of this issue was given to another article a moment "
                             "ago. Please try again.")) from None
-    return articles
+    return in_order
 
 
 # --- online first ------------------------------------------------------------------------------------
