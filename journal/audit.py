@@ -63,12 +63,15 @@ ACTION_LABELS = {
     "article.proof_corrections_sent": _l("Corrections to the proofs sent by the author"),
     "article.scheduled": _l("Scheduled in an issue"),
     "article.published": _l("Published"),
+    "article.published_online": _l("Published online first"),
+    "article.gathered_into_issue": _l("Gathered into its issue (DOI and address unchanged)"),
     "article.corrected": _l("Corrected (new version)"),
     "article.retracted": _l("Retracted"),
     "issue.created": _l("Issue created"),
     "issue.updated": _l("Issue details changed"),
     "issue.toc_changed": _l("Table of contents reordered"),
     "issue.published": _l("Issue published"),
+    "issue.articles_added": _l("Articles added to the issue"),
     # Actions without a label of their own were shown as their last word, capitalized; the same words, translated.
     "contributor.added": _l("Added"),
     "contributor.corresponding": _l("Corresponding"),
@@ -98,6 +101,7 @@ ACTION_LABELS = {
     "submission.decide": _l("Decide"),
     "submission.schedule": _l("Schedule"),
     "submission.publish": _l("Publish"),
+    "submission.publish_online": _l("Publish online first"),
     "user.language_changed": _l("Language changed"),
     # Conversations on a paper (journal/services/conversations.py)
     "message.from_authors": _l("Message from the authors to the editors"),

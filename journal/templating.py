@@ -3,15 +3,19 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import re
+
 import pycountry
 from babel import Locale, dates
 from flask import current_app, g
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from journal import pdf
 from journal.audit import action_label, event_details
 from journal.permissions import template_globals
+from journal.scholarly.identifiers import data_link_href
 from journal.scholarly.records import licence_name
 
 
@@ -64,7 +68,27 @@ def country_name(code: str | None) -> str:
     return country.name if country else code
 
 
+DOI_IN_TEXT = re.compile(r"(?:https?://(?:dx\.)?doi\.org/|\bdoi:\s*)?\b(10\.\d{4,9}/[^\s<>\"]+)", re.I)
+
+
+def doi_links(text: str | None) -> Markup:
+    """Plain text (a data availability statement) with every DOI in it as a link to https://doi.org/…; the rest
+    escaped. Trailing punctuation of the sentence stays outside the link."""
+    parts, last = [], 0
+    text = text or ""
+    for match in DOI_IN_TEXT.finditer(text):
+        doi = match.group(1).rstrip(".,;:)]}’”'")
+        end = match.start(1) + len(doi)
+        parts.append(escape(text[last:match.start()]))
+        parts.append(Markup('<a href="https://doi.org/{0}">{1}</a>').format(doi, text[match.start():end]))
+        last = end
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
+
 def setup_templating(app) -> None:
+    app.jinja_env.filters["doi_links"] = doi_links
+    app.jinja_env.filters["data_link_href"] = data_link_href
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = lambda v: format_datetime(v, with_time=False)
     app.jinja_env.filters["country"] = country_name

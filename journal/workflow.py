@@ -53,6 +53,9 @@ TRANSITIONS: dict[str, Transition] = {t.name: t for t in [
        "submission.final_decision"),
     _t("schedule", _l("Schedule into an issue"), {S.ACCEPTED}, {S.SCHEDULED}, "submission.produce"),
     _t("publish", _l("Publish"), {S.SCHEDULED}, {S.PUBLISHED}, "submission.produce", "published_at"),
+    # Online first, in a journal that publishes continuously: on its own, before (or without yet) its issue.
+    _t("publish_online", _l("Publish online first"), {S.ACCEPTED, S.SCHEDULED}, {S.PUBLISHED}, "submission.produce",
+       "published_at"),
 ]}
 
 MILESTONES_BY_TARGET = {S.ACCEPTED: "accepted_at", S.REJECTED: "rejected_at"}
@@ -121,6 +124,8 @@ def _cannot_now(spec: Transition, **values) -> str:
                           "(possible now: %(allowed)s).", **values),
             "publish": _("%(reference)s is “%(status)s”, so it cannot be published now "
                          "(possible now: %(allowed)s).", **values),
+            "publish_online": _("%(reference)s is “%(status)s”, so it cannot be published online first now "
+                                "(possible now: %(allowed)s).", **values),
         }[spec.name]
     return {
         "submit": _("%(reference)s is “%(status)s”, so it cannot be submitted now.", **values),
@@ -131,6 +136,7 @@ def _cannot_now(spec: Transition, **values) -> str:
         "decide": _("%(reference)s is “%(status)s”, so it cannot be decided now.", **values),
         "schedule": _("%(reference)s is “%(status)s”, so it cannot be scheduled now.", **values),
         "publish": _("%(reference)s is “%(status)s”, so it cannot be published now.", **values),
+        "publish_online": _("%(reference)s is “%(status)s”, so it cannot be published online first now.", **values),
     }[spec.name]
 
 
@@ -144,4 +150,5 @@ def _may_not(spec: Transition, **values) -> str:
         "decide": _("You may not decide %(reference)s.", **values),
         "schedule": _("You may not schedule into an issue %(reference)s.", **values),
         "publish": _("You may not publish %(reference)s.", **values),
+        "publish_online": _("You may not publish online first %(reference)s.", **values),
     }[spec.name]

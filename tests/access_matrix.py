@@ -267,6 +267,7 @@ ROWS = [
     Row("production.preview", "GET", "/production/{slug}/issues/{issue}/preview", PRODUCTION),
     Row("production.publish", "POST", "/production/{slug}/issues/{issue}/publish", PRODUCTION),
     Row("production.move_article", "POST", "/production/{slug}/issues/{issue}/articles/{article}/move", PRODUCTION),
+    Row("production.add_articles", "POST", "/production/{slug}/issues/{issue}/add", PRODUCTION),
     Row("oai.issue_crossref", "GET", "/production/{slug}/issues/{issue}/crossref.xml", PRODUCTION,
         when=in_states([s for s in STATES if s != "published"], managing_editor=409)),  # not published yet
     Row("production.article", "GET", PROD, PRODUCTION, when=PAPER_PRODUCTION),
@@ -277,6 +278,7 @@ ROWS = [
     Row("production.upload_galley", "POST", PROD + "/galley", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.request_proofs", "POST", PROD + "/proofs", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.schedule", "POST", PROD + "/schedule", PRODUCTION, when=PAPER_PRODUCTION),
+    Row("production.publish_online", "POST", PROD + "/publish-online", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.correct", "GET", PROD + "/correct", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.correct", "POST", PROD + "/correct", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.correct_galley", "POST", PROD + "/correct/galley", PRODUCTION, when=PAPER_PRODUCTION),

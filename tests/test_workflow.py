@@ -30,7 +30,8 @@ def make(journal, author, status, **fields):
 
 
 ACTOR = {"submit": "author", "resubmit": "author", "withdraw": "author", "desk_reject": "manager",
-         "send_to_review": "manager", "decide": "manager", "schedule": "manager", "publish": "manager"}
+         "send_to_review": "manager", "decide": "manager", "schedule": "manager", "publish": "manager",
+         "publish_online": "manager"}
 
 
 @pytest.mark.parametrize("name", list(TRANSITIONS))

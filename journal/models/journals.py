@@ -79,6 +79,11 @@ class Journal(db.Model):
     default_language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     languages: Mapped[list[str] | None] = mapped_column(JSON)
     reminder_days: Mapped[dict] = mapped_column(JSON, default=lambda: default_reminder_days())
+    # Online first: an article with approved proofs is published on its own (DOI and article number at once) and
+    # gathered into an issue later (journal/services/issues.py publish_online).
+    publishes_continuously: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A printed journal needs page numbers to publish; an online-only one cites its articles by article number.
+    prints: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sections: Mapped[list["Section"]] = relationship(

@@ -85,6 +85,7 @@ class Article(db.Model):
     __table_args__ = (
         CheckConstraint("first_page >= 1", name="first_page_positive"),
         CheckConstraint("last_page >= first_page", name="page_range_order"),
+        UniqueConstraint("journal_id", "article_number", name="uq_articles_journal_article_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,6 +102,9 @@ class Article(db.Model):
     last_page: Mapped[int | None] = mapped_column(Integer)
     # Given when the issue is published: the journal's prefix and its DOI pattern. Never changes afterwards.
     doi: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # Cited instead of pages (JATS elocation-id, Crossref item_number): e2026001, given at publication in a journal
+    # that publishes continuously or does not print; unique per journal, never changes afterwards.
+    article_number: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[ArticleStatus] = mapped_column(enum_column(ArticleStatus, "article_status"),
                                                   default=ArticleStatus.IN_PRODUCTION, index=True)
     metadata_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -162,6 +166,15 @@ class Article(db.Model):
             f"{self.first_page}\u2013{self.last_page}"
 
     @property
+    def published_issue(self) -> "Issue | None":
+        """The issue readers find it in: none while it is online first (in no issue, or in a draft one)."""
+        return self.issue if self.issue is not None and self.issue.is_published else None
+
+    @property
+    def is_online_first(self) -> bool:
+        return self.is_public and self.published_issue is None
+
+    @property
     def doi_url(self) -> str | None:
         return f"https://doi.org/{self.doi}" if self.doi else None
 
@@ -190,6 +203,9 @@ class ArticleVersion(db.Model):
     funding: Mapped[str] = mapped_column(Text, default="")
     competing_interests: Mapped[str] = mapped_column(Text, default="")
     data_availability: Mapped[str] = mapped_column(Text, default="")
+    # Datasets and software: [{"kind": "dataset"|"software"|"other", "doi": "10.5281/zenodo.1", "url": "",
+    # "repository": "Zenodo"}] (a DOI or an http(s) URL each; journal/scholarly/identifiers.py clean_data_links).
+    data_links: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default="[]")
     licence: Mapped[str] = mapped_column(String(40), default="CC-BY-4.0")
     galley_file_id: Mapped[int | None] = mapped_column(ForeignKey("submission_files.id"))
     # Why this version replaced the previous one (empty for version 1).

@@ -47,6 +47,8 @@ class Submission(db.Model):
     competing_interests: Mapped[str] = mapped_column(Text, default="")
     funding: Mapped[str] = mapped_column(Text, default="")
     data_availability: Mapped[str] = mapped_column(Text, default="")
+    # Structured links to datasets and software beside the statement (as ArticleVersion.data_links).
+    data_links: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default="[]")
     suggested_reviewers: Mapped[list[dict]] = mapped_column(JSON, default=list)
     opposed_reviewers: Mapped[list[dict]] = mapped_column(JSON, default=list)
     status: Mapped[SubmissionStatus] = mapped_column(

@@ -76,11 +76,13 @@ def _highwire(article: Article, version: ArticleVersion, links: Links) -> list[t
             tags.append(("citation_issn", issn))
     if publisher_name(journal):
         tags.append(("citation_publisher", publisher_name(journal)))
-    if article.issue is not None:
-        tags += [("citation_volume", str(article.issue.volume)), ("citation_issue", str(article.issue.number))]
+    if article.published_issue is not None:
+        tags += [("citation_volume", str(article.published_issue.volume)), ("citation_issue", str(article.published_issue.number))]
     if article.first_page is not None:
         tags.append(("citation_firstpage", str(article.first_page)))
         tags.append(("citation_lastpage", str(article.last_page or article.first_page)))
+    elif article.article_number:
+        tags.append(("citation_firstpage", article.article_number))
     if article.doi:
         tags.append(("citation_doi", article.doi))
     if version.keywords:
@@ -120,10 +122,10 @@ def json_ld(article: Article, version: ArticleVersion, links: Links, abstract_te
                   "publisher": {"@type": "Organization", "name": publisher_name(journal)} if publisher_name(journal)
                   else None}
     part_of = {k: v for k, v in periodical.items() if v is not None}
-    if article.issue is not None:
-        part_of = {"@type": "PublicationIssue", "issueNumber": str(article.issue.number),
-                   "datePublished": str(article.issue.year),
-                   "isPartOf": {"@type": "PublicationVolume", "volumeNumber": str(article.issue.volume),
+    if article.published_issue is not None:
+        part_of = {"@type": "PublicationIssue", "issueNumber": str(article.published_issue.number),
+                   "datePublished": str(article.published_issue.year),
+                   "isPartOf": {"@type": "PublicationVolume", "volumeNumber": str(article.published_issue.volume),
                                 "isPartOf": part_of}}
     data = {
         "@context": "https://schema.org",
@@ -157,6 +159,8 @@ def json_ld(article: Article, version: ArticleVersion, links: Links, abstract_te
     if article.first_page is not None:
         data["pageStart"] = str(article.first_page)
         data["pageEnd"] = str(article.last_page or article.first_page)
+    elif article.article_number:
+        data["pagination"] = article.article_number
     if article.doi:
         data["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": article.doi}
         data["sameAs"] = article.doi_url
@@ -208,11 +212,13 @@ def how_to_cite(article: Article, version: ArticleVersion) -> Markup:
         title += "."
     parts = [escape(authors) + " " if authors else Markup(""), escape(f"({_date(article).year}). "),
              escape(title) + " ", Markup("<i>") + escape(journal.title) + Markup("</i>")]
-    if article.issue is not None:
-        parts.append(Markup(", <i>") + escape(str(article.issue.volume)) + Markup("</i>")
-                     + escape(f"({article.issue.number})"))
+    if article.published_issue is not None:
+        parts.append(Markup(", <i>") + escape(str(article.published_issue.volume)) + Markup("</i>")
+                     + escape(f"({article.published_issue.number})"))
     if article.pages:
         parts.append(escape(f", {article.pages}"))
+    elif article.article_number:
+        parts.append(escape(f", {article.article_number}"))
     parts.append(Markup("."))
     if article.is_retracted:
         parts.append(Markup(" (Retracted)"))
@@ -272,12 +278,14 @@ def bibtex(article: Article, version: ArticleVersion, links: Links) -> str:
               ("journal", tex_escape(journal.title)),
               ("year", str(date.year)),
               ("month", date.strftime("%b").lower())]
-    if article.issue is not None:
-        fields += [("volume", str(article.issue.volume)), ("number", str(article.issue.number))]
+    if article.published_issue is not None:
+        fields += [("volume", str(article.published_issue.volume)), ("number", str(article.published_issue.number))]
     if article.first_page is not None:
         last = article.last_page or article.first_page
         fields.append(("pages", str(article.first_page) if last == article.first_page
                        else f"{article.first_page}--{last}"))
+    elif article.article_number:
+        fields.append(("eid", article.article_number))
     if article.doi:
         fields.append(("doi", tex_escape(article.doi)))
     fields.append(("url", links.article(article)))
@@ -314,10 +322,12 @@ def ris(article: Article, version: ArticleVersion, links: Links, abstract_text: 
     if journal.abbreviation:
         lines.append(("J2", journal.abbreviation))
     lines += [("PY", str(date.year)), ("DA", date.strftime("%Y/%m/%d"))]
-    if article.issue is not None:
-        lines += [("VL", str(article.issue.volume)), ("IS", str(article.issue.number))]
+    if article.published_issue is not None:
+        lines += [("VL", str(article.published_issue.volume)), ("IS", str(article.published_issue.number))]
     if article.first_page is not None:
         lines += [("SP", str(article.first_page)), ("EP", str(article.last_page or article.first_page))]
+    elif article.article_number:
+        lines.append(("SP", article.article_number))
     for issn in (journal.issn_online, journal.issn_print):
         if issn:
             lines.append(("SN", issn))

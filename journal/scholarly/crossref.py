@@ -25,6 +25,7 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 CROSSREF_NS = f"http://www.crossref.org/schema/{VERSION}"
 JATS_NS = "http://www.ncbi.nlm.nih.gov/JATS1"
 AI_NS = "http://www.crossref.org/AccessIndicators.xsd"
+REL_NS = "http://www.crossref.org/relations.xsd"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 SCHEMA_LOCATION = f"{CROSSREF_NS} https://www.crossref.org/schemas/crossref{VERSION}.xsd"
 
@@ -93,15 +94,31 @@ def deposit(issue: Issue, *, now: datetime | None = None, links: Links | None = 
     articles = [a for a in issue_articles(issue) if a.doi]
     if not articles:
         raise NotDepositable(f"{issue.label} has no article with a DOI.")
+    return _batch(issue.journal, issue, articles, f"{issue.journal.slug}-{issue.volume}-{issue.number}", now=now,
+                  links=links)
+
+
+def deposit_article(article: Article, *, now: datetime | None = None, links: Links | None = None):
+    """The <doi_batch> element for one article published online first, before its issue (no journal_issue);
+    once in a published issue, it is deposited with the issue."""
+    if not article.is_public or not article.doi:
+        raise NotDepositable("The article is not published: it gets its DOI at publication.")
+    if article.issue is not None and article.issue.is_published:
+        return deposit(article.issue, now=now, links=links)
+    return _batch(article.journal, None, [article], f"{article.journal.slug}-{article.article_number or article.id}",
+                  now=now, links=links)
+
+
+def _batch(journal: Journal, issue: Issue | None, articles: list[Article], batch_name: str, *,
+           now: datetime | None = None, links: Links | None = None):
     links = links or Links()
     now = now or datetime.now(UTC)
-    journal = issue.journal
     root = etree.Element(f"{{{CROSSREF_NS}}}doi_batch", {"version": VERSION},
-                         nsmap={None: CROSSREF_NS, "xsi": XSI_NS, "jats": JATS_NS, "ai": AI_NS})
+                         nsmap={None: CROSSREF_NS, "xsi": XSI_NS, "jats": JATS_NS, "ai": AI_NS, "rel": REL_NS})
     root.set(f"{{{XSI_NS}}}schemaLocation", SCHEMA_LOCATION)
 
     head = _sub(root, "head")
-    _sub(head, "doi_batch_id", f"{journal.slug}-{issue.volume}-{issue.number}-{now:%Y%m%d%H%M%S}")
+    _sub(head, "doi_batch_id", f"{batch_name}-{now:%Y%m%d%H%M%S}")
     # Crossref keeps the deposit with the highest timestamp: milliseconds, so a second deposit wins.
     _sub(head, "timestamp", f"{now:%Y%m%d%H%M%S}{now.microsecond // 1000:03d}")
     name, email = depositor()
@@ -120,10 +137,11 @@ def deposit(issue: Issue, *, now: datetime | None = None, links: Links | None = 
     if journal.issn_online:
         _sub(meta, "issn", journal.issn_online, media_type="electronic")
 
-    issue_node = _sub(body, "journal_issue")
-    _date(issue_node, issue.published_at)
-    _sub(_sub(issue_node, "journal_volume"), "volume", str(issue.volume))
-    _sub(issue_node, "issue", str(issue.number))
+    if issue is not None:
+        issue_node = _sub(body, "journal_issue")
+        _date(issue_node, issue.published_at)
+        _sub(_sub(issue_node, "journal_volume"), "volume", str(issue.volume))
+        _sub(issue_node, "issue", str(issue.number))
 
     for article in articles:
         _article(body, article, links)
@@ -178,12 +196,23 @@ def _article(parent, article: Article, links: Links) -> None:
         _sub(pages, "first_page", str(article.first_page))
         if article.last_page is not None and article.last_page != article.first_page:
             _sub(pages, "last_page", str(article.last_page))
+    if article.article_number:
+        _sub(_sub(node, "publisher_item"), "item_number", article.article_number, item_number_type="article_number")
     url = licence_url(version.licence)
     if url:
         program = etree.SubElement(node, f"{{{AI_NS}}}program", {"name": "AccessIndicators"})
         etree.SubElement(program, f"{{{AI_NS}}}free_to_read")
         ref = etree.SubElement(program, f"{{{AI_NS}}}license_ref", {"applies_to": "vor"})
         ref.text = url
+    if version.data_links:  # the datasets and software the article is supplemented by
+        program = etree.SubElement(node, f"{{{REL_NS}}}program")
+        for link in version.data_links:
+            item = etree.SubElement(program, f"{{{REL_NS}}}related_item")
+            if link.get("repository"):
+                etree.SubElement(item, f"{{{REL_NS}}}description").text = clean_text(link["repository"])
+            relation = etree.SubElement(item, f"{{{REL_NS}}}inter_work_relation", {
+                "relationship-type": "isSupplementedBy", "identifier-type": "doi" if link.get("doi") else "uri"})
+            relation.text = clean_text(link.get("doi") or link.get("url"))
     doi_data = _sub(node, "doi_data")
     _sub(doi_data, "doi", article.doi)
     _sub(doi_data, "resource", links.article(article))

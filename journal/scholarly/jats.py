@@ -142,7 +142,7 @@ def _date(w: _Writer, parent, name: str, value, **attrib) -> None:
 def front(article: Article, links: Links):
     """The <article> element with its <front>: journal-meta and article-meta of the current version."""
     w = _Writer()
-    version, journal, issue = article.current_version, article.journal, article.issue
+    version, journal, issue = article.current_version, article.journal, article.published_issue
     root = etree.Element("article", {"article-type": article_type(article), "dtd-version": "1.3"},
                          nsmap={"xlink": XLINK_NS, "mml": MML_NS, "ali": ALI_NS})
     root.set(f"{{{XML_NS}}}lang", version.language or "en")
@@ -210,6 +210,9 @@ def front(article: Article, links: Links):
             _aff(w, group, aff_id, institution, country, id=aff_id)
 
     _date(w, meta, "pub-date", article.published_at, publication_format="electronic", date_type="pub")
+    if issue is not None and issue.published_at is not None and utc(issue.published_at).date() != \
+            utc(article.published_at).date():  # published online first, gathered into the issue later
+        _date(w, meta, "pub-date", issue.published_at, publication_format="electronic", date_type="collection")
     if issue is not None:
         w.sub(meta, "volume", str(issue.volume))
         w.sub(meta, "issue", str(issue.number))
@@ -217,7 +220,7 @@ def front(article: Article, links: Links):
         w.sub(meta, "fpage", str(article.first_page))
         w.sub(meta, "lpage", str(article.last_page or article.first_page))
     else:
-        w.sub(meta, "elocation-id", str(article.id))
+        w.sub(meta, "elocation-id", article.article_number or str(article.id))
     if version.number > 1 or article.is_retracted:
         history = w.sub(meta, "pub-history")
         for earlier in sorted(article.versions, key=lambda v: v.number):
@@ -264,7 +267,27 @@ def front(article: Article, links: Links):
             w.sub(keywords, "kwd", keyword)
     if version.funding:
         w.sub(w.sub(meta, "funding-group"), "funding-statement", version.funding)
+    if version.data_availability or version.data_links:
+        _data_availability(w, root, version)
     return root
+
+
+def _data_availability(w: "_Writer", root, version) -> None:
+    """The statement and the links to datasets and software, in the back matter's data availability section."""
+    section = w.sub(w.sub(root, "back"), "sec", sec_type="data-availability")
+    w.sub(section, "title", "Data availability")
+    if version.data_availability:
+        w.sub(section, "p", version.data_availability)
+    for link in version.data_links or []:
+        paragraph = w.sub(section, "p", content_type=link.get("kind") or "other")
+        if link.get("repository"):
+            _append_text(paragraph, f"{link['repository']}: ")
+        if link.get("doi"):
+            ext = w.sub(paragraph, "ext-link", link["doi"], ext_link_type="doi")
+            ext.set(f"{{{XLINK_NS}}}href", f"https://doi.org/{link['doi']}")
+        else:
+            ext = w.sub(paragraph, "ext-link", link["url"], ext_link_type="uri")
+            ext.set(f"{{{XLINK_NS}}}href", link["url"])
 
 
 def _aff(w: "_Writer", parent, aff_id: str, institution: str, country: str, **attrib) -> None:

@@ -426,7 +426,7 @@ def record(parent, links: Links, article: Article, datestamp: datetime) -> None:
 def oai_dc(parent, links: Links, article: Article) -> None:
     """Simple Dublin Core of the article's current version."""
     version = article.current_version
-    journal, issue = article.journal, article.issue
+    journal, issue = article.journal, article.published_issue
     dc = etree.SubElement(parent, _q(OAI_DC_NS, "dc"), nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS})
     dc.set(_q(XSI_NS, "schemaLocation"), f"{OAI_DC_NS} http://www.openarchives.org/OAI/2.0/oai_dc.xsd")
     language = version.language or None
@@ -473,10 +473,12 @@ def oai_dc(parent, links: Links, article: Article) -> None:
 def source_line(article: Article) -> str:
     """'Journal of Deep Space Exploration; Vol. 3 No. 2 (2026); 5–17'"""
     parts = [article.journal.title]
-    if article.issue is not None:
-        parts.append(article.issue.label)
+    if article.published_issue is not None:
+        parts.append(article.published_issue.label)
     if article.pages:
         parts.append(article.pages)
+    elif article.article_number:
+        parts.append(article.article_number)
     return "; ".join(parts)
 
 

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from journal.audit import audit
 from journal.extensions import db
-from journal.scholarly.identifiers import parse_keywords
+from journal.scholarly.identifiers import clean_data_link, parse_keywords
 from journal.models import Contributor, Journal, Section, Submission, SubmissionStatus, User, utcnow
 from journal.permissions import can
 from journal.services.accounts import normalize_email
@@ -114,11 +114,27 @@ def _reviewer_list(rows: list[dict], field: str) -> list[dict]:
     return clean
 
 
+def clean_data_links(rows: list[dict]) -> list[dict]:
+    """The links to data and software as typed, row by row; a wrong DOI or address is refused with its row."""
+    clean = []
+    for number, row in enumerate(rows, 1):
+        try:
+            link = clean_data_link(row.get("kind", ""), row.get("address", ""), row.get("repository", ""))
+        except ValueError as exc:
+            raise DomainError(_("Data and software, row %(number)s (“%(typed)s”): %(problem)s",
+                                number=number, typed=(row.get("address") or "").strip()[:200],
+                                problem=exc), "data_links") from None
+        if link is not None:
+            clean.append(link)
+    return clean
+
+
 @transactional
 def update_declarations(actor: User, submission: Submission, *, cover_letter: str, competing_interests: str,
                         funding: str, data_availability: str, suggested_reviewers: list[dict],
-                        opposed_reviewers: list[dict]) -> None:
+                        opposed_reviewers: list[dict], data_links: list[dict] | None = None) -> None:
     require_author(actor, submission)
+    links = clean_data_links(data_links) if data_links is not None else submission.data_links
     suggested = _reviewer_list(suggested_reviewers, "suggested_reviewers")
     opposed = _reviewer_list(opposed_reviewers, "opposed_reviewers")
     author_emails = {c.email for c in submission.contributors}
@@ -128,6 +144,7 @@ def update_declarations(actor: User, submission: Submission, *, cover_letter: st
     submission.competing_interests = competing_interests.strip()
     submission.funding = funding.strip()
     submission.data_availability = data_availability.strip()
+    submission.data_links = links
     submission.suggested_reviewers = suggested
     submission.opposed_reviewers = opposed
     audit(actor, "submission.declarations_updated", submission)

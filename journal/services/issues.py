@@ -173,7 +173,8 @@ def schedule_article(actor: User, article: Article, *, issue_id: int, first_page
     article's in the issue. The submission becomes "scheduled" the first time."""
     check_article_version(article, expected_version)
     require_producer(actor, article)
-    require_in_production(article)
+    if not article.is_online_first or article.is_retracted:
+        require_in_production(article)
     issue = db.session.get(Issue, issue_id) if issue_id else None
     if issue is None or issue.journal_id != article.journal_id:
         raise DomainError(_("Choose one of the journal's issues."), "issue_id")
@@ -282,7 +283,14 @@ def readiness(issue: Issue, articles: list[Article] | None = None) -> Readiness:
     except ValueError as exc:
         result.issue.append(_("The journal's DOI pattern is not usable (%(problem)s)", problem=exc))
     for article in articles:
+        if article.is_public:  # published online first: only the pages a printed issue needs
+            missing = [str(MISSING_LABELS["no pages"])] if journal.prints and article.first_page is None else []
+            if missing:
+                result.articles.append((article, missing))
+            continue
         missing = [str(MISSING_LABELS[m]) for m in missing_codes(article) if m != "not in an issue"]
+        if journal.prints and article.first_page is None and "no pages" not in missing:
+            missing.append(str(MISSING_LABELS["no pages"]))
         if article.submission.status is not S.SCHEDULED and not article.is_public:
             missing.append(_("the submission is “%(status)s”, not scheduled", status=article.submission.status.label))
         if missing:
@@ -320,12 +328,17 @@ def publish_issue(actor: User, issue: Issue, *, expected_version: int | None = N
         raise PublicationBlocked(ready)
     journal = issue.journal
     now = utcnow()
+    in_order = articles
+    online_first = [a for a in articles if a.is_public]  # keep their DOI, number, date and address
+    articles = [a for a in articles if not a.is_public]
     dois = {}
+    numbers = {}
     for article in articles:
         submission = article.submission
+        numbers[article.id] = _next_doi_number(journal, issue.year)
         dois[article.id] = make_doi(
             journal.doi_prefix, journal.doi_pattern, slug=journal.slug, year=issue.year, volume=issue.volume,
-            issue=issue.number, number=_next_doi_number(journal, issue.year),
+            issue=issue.number, number=numbers[article.id],
             reference=(submission.reference or "").lower(), article=article.id)
     duplicates = sorted({d for d in dois.values() if list(dois.values()).count(d) > 1})
     taken = db.session.scalars(select(Article.doi).where(func.lower(Article.doi).in_(
@@ -337,6 +350,8 @@ def publish_issue(actor: User, issue: Issue, *, expected_version: int | None = N
     for article in articles:
         submission = article.submission
         article.doi = dois[article.id]
+        if needs_article_number(journal) and not article.article_number:
+            article.article_number = article_number(issue.year, numbers[article.id])
         article.published_at = now
         article.status = A.PUBLISHED
         article.current_version.published_at = now
@@ -348,15 +363,145 @@ def publish_issue(actor: User, issue: Issue, *, expected_version: int | None = N
                    related=article,
                    cc=cc, submission=submission, article=article, issue=issue, name=name,
                    link=external_url("public.article", slug=journal.slug, article_id=article.id))
+    for article in online_first:
+        audit(actor, "article.gathered_into_issue", article, doi=article.doi, issue=issue.label)
     issue.status = IssueStatus.PUBLISHED
     issue.published_at = now
-    audit(actor, "issue.published", issue, issue=issue.label, articles=len(articles))
+    audit(actor, "issue.published", issue, issue=issue.label, articles=len(articles) + len(online_first))
     try:
         db.session.flush()
     except IntegrityError:  # a DOI given by another publication at the same moment
         raise DomainError(_("Nothing was published: a DOI of this issue was given to another article a moment "
                             "ago. Please try again.")) from None
-    return articles
+    return in_order
+
+
+# --- online first ------------------------------------------------------------------------------------
+
+def needs_article_number(journal: Journal) -> bool:
+    """Articles cited without pages get an article number: online first, or a journal that does not print."""
+    return journal.publishes_continuously or not journal.prints
+
+
+def article_number(year: int, number: int) -> str:
+    """e2026001: the year and the journal's count of articles published in it (the DOI counter's number), so
+    unique per journal."""
+    return f"e{year}{number:03d}"
+
+
+def online_first_missing(article: Article) -> list[str]:
+    """What stops this article from being published online first (empty: it can be), in the reader's words."""
+    journal = article.journal
+    missing = []
+    if not journal.publishes_continuously:
+        missing.append(_("the journal does not publish continuously (see its settings)"))
+    if article.is_public:
+        missing.append(_("it is published already"))
+        return missing
+    missing += [str(MISSING_LABELS[m]) for m in missing_codes(article) if m not in ("not in an issue", "no pages")]
+    if not journal.doi_prefix:
+        missing.append(_("The journal has no DOI prefix: set it in the journal settings"))
+    try:
+        pattern = check_doi_pattern(journal.doi_pattern)
+    except ValueError as exc:
+        missing.append(_("The journal's DOI pattern is not usable (%(problem)s)", problem=exc))
+    else:
+        if ("{volume" in pattern or "{issue" in pattern) and article.issue is None:
+            missing.append(_("the journal's DOI pattern uses the issue's volume or number, which an article "
+                             "published online first does not have yet"))
+    return missing
+
+
+@transactional
+def publish_online(actor: User, article: Article, *, expected_version: int | None = None) -> Article:
+    """Publish one article on its own (online first): its DOI and article number now, its address for good; an
+    issue gathers it later without changing either. The authors are told by mail."""
+    check_article_version(article, expected_version)
+    require_producer(actor, article)
+    missing = online_first_missing(article)
+    if missing:
+        raise DomainError(_("%(reference)s cannot be published online first yet: %(missing)s.",
+                            reference=article.submission.display_reference, missing="; ".join(missing)))
+    journal, submission = article.journal, article.submission
+    now = utcnow()
+    issue = article.issue
+    number = _next_doi_number(journal, now.year)
+    doi = make_doi(journal.doi_prefix, journal.doi_pattern, slug=journal.slug, year=now.year,
+                   volume=issue.volume if issue else 0, issue=issue.number if issue else 0, number=number,
+                   reference=(submission.reference or "").lower(), article=article.id)
+    if db.session.scalar(select(func.count()).select_from(Article).where(func.lower(Article.doi) == doi.lower())):
+        raise DomainError(_("Nothing was published: the DOI pattern gives DOIs that are taken already (%(dois)s). "
+                            "Change the journal's DOI pattern so that it includes {number}, {reference} or {article}.",
+                            dois=doi))
+    article.doi = doi
+    article.article_number = article.article_number or article_number(now.year, number)
+    article.published_at = now
+    article.status = A.PUBLISHED
+    article.current_version.published_at = now
+    transition(actor, submission, "publish_online", doi=doi, article_number=article.article_number)
+    audit(actor, "article.published_online", article, doi=doi, article_number=article.article_number)
+    index_article(article)
+    to, cc, name = authors_addresses(submission)
+    queue_mail(to, "article_published", subject=_l('Published: %(title)s', title=article.current_version.title),
+               related=article, cc=cc, submission=submission, article=article, issue=None, name=name,
+               link=external_url("public.article", slug=journal.slug, article_id=article.id))
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same DOI or number given to another article at the same moment
+        raise DomainError(_("Nothing was published: a DOI of this issue was given to another article a moment "
+                            "ago. Please try again.")) from None
+    return article
+
+
+def addable_articles(issue: Issue) -> list[Article]:
+    """For the issue page's "add accepted articles": the journal's articles in no issue yet, published online
+    first or in production (started from an accepted paper), oldest first."""
+    return list(db.session.scalars(
+        select(Article).where(Article.journal_id == issue.journal_id, Article.issue_id.is_(None),
+                              Article.status != A.RETRACTED)
+        .options(joinedload(Article.current_version), selectinload(Article.submission))
+        .order_by(Article.published_at.is_(None), Article.published_at, Article.created_at, Article.id)))
+
+
+@transactional
+def add_to_issue(actor: User, issue: Issue, article_ids: list[int], *,
+                 expected_version: int | None = None) -> list[Article]:
+    """Gather the chosen articles (online first, or in production) into this draft issue, at the end of its table
+    of contents and under their sections; pages, if the journal prints, follow on each article's page."""
+    check_issue_version(issue, expected_version)
+    _require_manager(actor, issue.journal)
+    if issue.is_published:
+        raise DomainError(_("%(issue)s is published; choose a draft issue.", issue=issue.label), "article_ids")
+    wanted = {int(i) for i in article_ids}
+    if not wanted:
+        raise DomainError(_("Tick the articles to add to %(issue)s.", issue=issue.label), "article_ids")
+    candidates = {a.id: a for a in addable_articles(issue)}
+    chosen = [candidates[i] for i in sorted(wanted) if i in candidates]
+    if len(chosen) != len(wanted):
+        raise DomainError(_("Some of the articles ticked are in an issue already or were withdrawn from "
+                            "production; please look at the list again."), "article_ids")
+    last_position = db.session.scalar(select(func.max(Article.position)).where(Article.issue_id == issue.id))
+    position = (last_position if last_position is not None else -1) + 1
+    for article in chosen:
+        require_producer(actor, article)
+        if article.submission.status is S.ACCEPTED:
+            transition(actor, article.submission, "schedule", issue=issue.label)
+        article.issue = issue
+        article.position = position
+        position += 1
+        audit(actor, "article.scheduled", article, issue=issue.label, online_first=article.is_public or None)
+    audit(actor, "issue.articles_added", issue, issue=issue.label, articles=len(chosen))
+    return chosen
+
+
+def online_first_articles(journal: Journal) -> list[Article]:
+    """Published articles not yet in a published issue, newest first: the journal's "Online first" list."""
+    return list(db.session.scalars(
+        select(Article).outerjoin(Issue, Issue.id == Article.issue_id)
+        .where(Article.journal_id == journal.id, Article.published_at.is_not(None),
+               (Article.issue_id.is_(None)) | (Issue.status != IssueStatus.PUBLISHED))
+        .options(joinedload(Article.current_version), joinedload(Article.section))
+        .order_by(Article.published_at.desc(), Article.id.desc())))
 
 
 def published_issues(journal: Journal) -> list[Issue]:

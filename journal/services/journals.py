@@ -28,7 +28,7 @@ SETTINGS = ("title", "abbreviation", "reference_prefix", "issn_print", "issn_onl
             "author_guidelines", "publisher", "doi_prefix", "review_mode", "review_days", "response_days",
             "reviews_required", "licence", "accepting_submissions", "page_limit", "submission_checklist",
             "editors_recommend_only", "reviewers_see_reviews", "reminder_days", "doi_pattern", "default_language",
-            "languages", "minor_revision_days", "major_revision_days")
+            "languages", "minor_revision_days", "major_revision_days", "publishes_continuously", "prints")
 # Reminder offsets: days relative to a deadline (negative = before), a few per deadline.
 REMINDER_KINDS = {"respond_by": "answer by", "due": "review due", "revision": "revision due"}
 REMINDER_MAX_DAYS = 60
@@ -136,7 +136,8 @@ def _clean_settings(values: dict, journal: Journal | None = None) -> dict:
         clean["reminder_days"] = {kind: parse_reminder_days(given[kind], f"reminder_days_{kind}") if kind in given
                                   else list(current[kind]) for kind in REMINDER_KINDS
                                   if kind in given or kind in current}
-    for flag in ("accepting_submissions", "editors_recommend_only", "reviewers_see_reviews"):
+    for flag in ("accepting_submissions", "editors_recommend_only", "reviewers_see_reviews", "publishes_continuously",
+                 "prints"):
         if flag in clean:
             clean[flag] = bool(clean[flag])
     limits = {"review_days": (1, 365), "response_days": (1, 90), "reviews_required": (0, 10), "page_limit": (1, 2000),

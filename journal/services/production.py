@@ -124,10 +124,12 @@ def missing_codes(article: Article) -> list[str]:
             A.PROOFS_REQUESTED: "proofs not approved (waiting for the author)",
             A.CORRECTIONS_SENT: "proofs not approved (the author sent corrections)",
         }.get(article.status, "proofs not approved"))
-    if article.issue_id is None:
+    journal = article.journal
+    if article.issue_id is None and not journal.publishes_continuously:
         missing.append("not in an issue")
-    if article.first_page is None:
-        missing.append("no pages")
+    if article.first_page is None and journal.prints and not (journal.publishes_continuously and
+                                                              article.issue_id is None):
+        missing.append("no pages")  # a printed journal's issue needs them; online first cites the article number
     return missing
 
 
@@ -153,6 +155,7 @@ def metadata_from_submission(submission: Submission) -> dict:
         "title": submission.title, "abstract": submission.abstract, "keywords": list(submission.keywords or []),
         "language": submission.language or "en", "funding": submission.funding,
         "competing_interests": submission.competing_interests, "data_availability": submission.data_availability,
+        "data_links": [dict(link) for link in submission.data_links or []],
         "licence": submission.journal.licence,
         "translated_language": submission.translated_language or "", "translated_title": submission.translated_title,
         "translated_abstract": submission.translated_abstract,

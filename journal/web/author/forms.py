@@ -119,6 +119,16 @@ class ReviewerRow(Form):
     reason = StringField(_l("Reason"), [Optional(), Length(max=1000)])
 
 
+DATA_LINK_KINDS = [("dataset", _l("Dataset")), ("software", _l("Software")), ("other", _l("Other"))]
+
+
+class DataLinkRow(Form):
+    kind = SelectField(_l("Type"), choices=lambda: select_choices(DATA_LINK_KINDS), default="dataset",
+                       validate_choice=False)
+    address = StringField(_l("DOI or address"), [Optional(), Length(max=500)])
+    repository = StringField(_l("Repository"), [Optional(), Length(max=200)])
+
+
 class DeclarationsForm(WebForm):
     cover_letter = TextAreaField(_l("Cover letter to the editor"), [Optional(), Length(max=20000)],
                                  render_kw={"rows": 8})
@@ -127,6 +137,7 @@ class DeclarationsForm(WebForm):
     funding = TextAreaField(_l("Funding"), [Optional(), Length(max=5000)], render_kw={"rows": 3})
     data_availability = TextAreaField(_l("Data availability statement"), [Optional(), Length(max=5000)],
                                       render_kw={"rows": 3})
+    data_links = FieldList(FormField(DataLinkRow), label=_l("Data and software"), max_entries=20)
     suggested_reviewers = FieldList(FormField(ReviewerRow), label=_l("Suggested reviewers"), max_entries=20)
     opposed_reviewers = FieldList(FormField(ReviewerRow), label=_l("Opposed reviewers"), max_entries=20)
 
@@ -134,9 +145,19 @@ class DeclarationsForm(WebForm):
         return [{k: (v or "") for k, v in entry.data.items()} for entry in self[name].entries]
 
 
+    def data_link_rows(self) -> list[dict]:
+        return [{k: (v or "") for k, v in entry.data.items()} for entry in self.data_links.entries]
+
+
+def data_link_data(links: list[dict]) -> list[dict]:
+    """Saved links as the form's rows (a DOI or an address in one field)."""
+    return [{"kind": link.get("kind", "other"), "address": link.get("doi") or link.get("url") or "",
+             "repository": link.get("repository", "")} for link in links or []]
+
+
 def add_empty_rows(form: DeclarationsForm, count: int, only: str | None = None) -> None:
     """Rows to fill in without JavaScript: the page shows the saved ones and a few empty ones."""
-    for name in (only,) if only else ("suggested_reviewers", "opposed_reviewers"):
+    for name in (only,) if only else ("data_links", "suggested_reviewers", "opposed_reviewers"):
         rows = form[name]
         for _ in range(count):
             if len(rows.entries) < rows.max_entries:

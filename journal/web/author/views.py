@@ -348,7 +348,8 @@ def declarations(submission: Submission):
         form = forms.DeclarationsForm(data={
             name: getattr(submission, name) for name in ("cover_letter", "competing_interests", "funding",
                                                          "data_availability", "suggested_reviewers",
-                                                         "opposed_reviewers")})
+                                                         "opposed_reviewers")}
+            | {"data_links": forms.data_link_data(submission.data_links)})
         forms.add_empty_rows(form, 2)
     else:  # the rows are what was sent, by position: saved values must not fill the gaps
         form = forms.DeclarationsForm()
@@ -357,14 +358,14 @@ def declarations(submission: Submission):
             draft_service.update_declarations(
                 current_user, submission, cover_letter=form.cover_letter.data or "",
                 competing_interests=form.competing_interests.data or "", funding=form.funding.data or "",
-                data_availability=form.data_availability.data or "",
+                data_availability=form.data_availability.data or "", data_links=form.data_link_rows(),
                 suggested_reviewers=form.reviewer_rows("suggested_reviewers"),
                 opposed_reviewers=form.reviewer_rows("opposed_reviewers"))
         except DomainError as error:
             show_error(form, error)
         else:
             action = request.form.get("action", "save")
-            if action in ("more_suggested_reviewers", "more_opposed_reviewers"):
+            if action in ("more_data_links", "more_suggested_reviewers", "more_opposed_reviewers"):
                 forms.add_empty_rows(form, 1, only=action.removeprefix("more_"))
                 flash(_("Saved. A new empty row is ready."), "success")
             elif action == "continue":

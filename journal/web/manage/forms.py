@@ -28,6 +28,8 @@ class JournalSettingsForm(WebForm):
     doi_pattern = StringField(_l("DOI pattern"), [Optional(), Length(max=100)],
                               render_kw={"placeholder": "{slug}.{year}.{number:04d}"})
     licence = SelectField(_l("Licence of published articles"), choices=LICENCES)
+    publishes_continuously = BooleanField(_l("Publish continuously (online first)"))
+    prints = BooleanField(_l("The journal prints (page numbers required)"))
     review_mode = SelectField(_l("Review mode"), choices=lambda: select_choices(ReviewMode.choices()))
     review_days = IntegerField(_l("Days a reviewer has for a review"), [InputRequired(), NumberRange(1, 365)])
     response_days = IntegerField(_l("Days to answer an invitation"), [InputRequired(), NumberRange(1, 90)])

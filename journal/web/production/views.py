@@ -133,7 +133,9 @@ def _article_page(journal: Journal, submission: Submission, article: Article | N
         "page_warning": service.page_warning(article),
         "galley_form": forms.GalleyForm(formdata=None),
         "action_form": forms.VersionForm(formdata=None, data={"version": article.lock_version}),
-        "schedule_form": None if article.is_public else _schedule_form(article),
+        "schedule_form": None if article.is_public and not article.is_online_first else _schedule_form(article),
+        "online_first_missing": issue_service.online_first_missing(article)
+        if journal.publishes_continuously and not article.is_public else None,
         "events": list(reversed(history(article))),
     }
     context |= sent_forms
@@ -231,6 +233,23 @@ def schedule(journal: Journal, submission_id: int):
                   _("Scheduled in %(issue)s; give the pages before publishing.", issue=article.issue.label), "success")
             return _to_article(journal, article, "schedule")
     return _article_page(journal, article.submission, article, schedule_form=form)
+
+
+@bp.post("/<slug>/submissions/<int:submission_id>/publish-online")
+@guarded
+def publish_online(journal: Journal, submission_id: int):
+    """Online first: the article is published on its own, with its DOI and article number."""
+    article = _article(journal, submission_id)
+    form = forms.VersionForm()
+    if form.validate_on_submit():
+        try:
+            issue_service.publish_online(current_user, article, expected_version=version_of(form))
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Published online first as %(number)s, DOI %(doi)s; the authors have been told.",
+                    number=article.article_number, doi=article.doi), "success")
+    return _to_article(journal, article)
 
 
 @bp.get("/<slug>/submissions/<int:submission_id>/files/<int:file_id>")
@@ -346,7 +365,9 @@ def _issue_page(journal: Journal, issue: Issue, *, blocked: issue_service.Readin
     context = {"journal": journal, "issue": issue, "articles": articles, "edit_form": form,
                "action_form": forms.VersionForm(formdata=None, data={"version": issue.version}),
                "readiness": blocked or issue_service.readiness(issue, articles), "blocked": blocked is not None,
-               "missing": service.missing_for_publication}
+               "missing": service.missing_for_publication,
+               "addable": [] if issue.is_published else issue_service.addable_articles(issue),
+               "add_errors": []}
     context |= sent_forms
     return render_template("production/issue.html", **context)
 
@@ -389,6 +410,27 @@ def move_article(journal: Journal, issue_id: int, article_id: int):
             abort(404)
         except DomainError as error:
             flash(error.message, "error")
+    return redirect(url_for("production.issue", slug=journal.slug, issue_id=issue.id, _anchor="toc"))
+
+
+@bp.post("/<slug>/issues/<int:issue_id>/add")
+@guarded
+def add_articles(journal: Journal, issue_id: int):
+    """"Add accepted articles": the ticked ones (online first or in production) join this draft issue."""
+    issue = _issue(journal, issue_id)
+    form = forms.VersionForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("production.issue", slug=journal.slug, issue_id=issue.id))
+    try:
+        ids = [int(value) for value in request.form.getlist("article_ids")]
+    except ValueError:
+        abort(400)
+    try:
+        added = issue_service.add_to_issue(current_user, issue, ids, expected_version=version_of(form))
+    except DomainError as error:
+        return _issue_page(journal, issue, add_errors=[error.message], ticked=set(ids)), 422
+    flash(ngettext("%(num)d article added to %(issue)s.", "%(num)d articles added to %(issue)s.", len(added),
+                   issue=issue.label), "success")
     return redirect(url_for("production.issue", slug=journal.slug, issue_id=issue.id, _anchor="toc"))
 
 

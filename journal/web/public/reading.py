@@ -80,3 +80,13 @@ def sitemap_rows():
         .join(ArticleVersion, ArticleVersion.id == Article.current_version_id)
         .where(Article.published_at.is_not(None)).order_by(Article.journal_id, Article.id)).all()
     return journals, issues, articles
+
+
+def online_first(journal: Journal, limit: int = 50) -> list[Article]:
+    """Published articles that no published issue holds yet (online first), newest first (one query)."""
+    return list(db.session.scalars(
+        select(Article).outerjoin(Issue, Issue.id == Article.issue_id)
+        .where(Article.journal_id == journal.id, Article.published_at.is_not(None),
+               Article.issue_id.is_(None) | (Issue.status != IssueStatus.PUBLISHED))
+        .options(joinedload(Article.current_version), joinedload(Article.section))
+        .order_by(Article.published_at.desc(), Article.id.desc()).limit(limit)))

@@ -34,17 +34,19 @@ def journal_home(journal: Journal):
     issue = reading.current_issue(journal)
     latest = reading.latest_articles(journal, LATEST_ON_HOME)
     news = journal_service.announcements_of(journal, limit=3)
+    early = reading.online_first(journal, LATEST_ON_HOME)
     moments = [a.current_version.published_at for a in latest] + [a.retracted_at for a in latest] + \
               ([issue.published_at] if issue else []) + [n.created_at for n in news]
     moments = [m for m in moments if m is not None]
     cache = Validators(journal_parts(journal), [s.title for s in journal.sections if s.active],
                        issue.id if issue else None, [(a.id, a.current_version_id, a.status.value) for a in latest],
-                       [(n.id, n.title, n.body) for n in news], last_modified=max(moments, default=None))
+                       [(n.id, n.title, n.body) for n in news], [(a.id, a.current_version_id) for a in early],
+                       last_modified=max(moments, default=None))
     if (response := cache.not_modified()) is not None:
         return response
     toc = issue_service.toc(issue, with_submissions=False) if issue else []
     return cache.apply(render_template("public/journal.html", journal=journal, issue=issue, articles=toc,
-                                       latest=latest, news=news, licence_url=licence_url(journal.licence),
+                                       latest=latest, news=news, online_first=early, licence_url=licence_url(journal.licence),
                                        licence_name=licence_name(journal.licence)))
 
 
@@ -52,9 +54,12 @@ def journal_home(journal: Journal):
 @permission("public", load=journal_from_slug)
 def archive(journal: Journal):
     issues = reading.published_issues(journal)
+    early = reading.online_first(journal)
     cache = Validators(journal_parts(journal), [(i.id, i.title, i.volume, i.number, i.year, n) for i, n in issues],
-                       last_modified=max((i.published_at for i, _n in issues if i.published_at), default=None))
+                       [(a.id, a.current_version_id) for a in early],
+                       last_modified=max([i.published_at for i, _n in issues if i.published_at]
+                                         + [a.published_at for a in early], default=None))
     return cache.not_modified() or cache.apply(
         render_template("public/archive.html", journal=journal, volumes=reading.by_volume(issues),
-                        count=len(issues)))
+                        count=len(issues), online_first=early))
 
