@@ -34,7 +34,8 @@ def journal_home(journal: Journal):
     issue = reading.current_issue(journal)
     latest = reading.latest_articles(journal, LATEST_ON_HOME)
     news = journal_service.announcements_of(journal, limit=3)
-    early = reading.online_first(journal, LATEST_ON_HOME)
+    # Only journals that publish continuously have articles outside issues (the archive lists them in any case).
+    early = reading.online_first(journal, LATEST_ON_HOME) if journal.publishes_continuously else []
     moments = [a.current_version.published_at for a in latest] + [a.retracted_at for a in latest] + \
               ([issue.published_at] if issue else []) + [n.created_at for n in news]
     moments = [m for m in moments if m is not None]
@@ -46,7 +47,8 @@ def journal_home(journal: Journal):
         return response
     toc = issue_service.toc(issue, with_submissions=False) if issue else []
     return cache.apply(render_template("public/journal.html", journal=journal, issue=issue, articles=toc,
-                                       latest=latest, news=news, online_first=early, licence_url=licence_url(journal.licence),
+                                       latest=latest, news=news, online_first=early,
+                                       licence_url=licence_url(journal.licence),
                                        licence_name=licence_name(journal.licence)))
 
 
