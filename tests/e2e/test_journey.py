@@ -32,6 +32,10 @@ REVIEWERS = {"reviewer.sara@idsea.example": "Sara Lindqvist", "reviewer.diego@id
 COMMENTS = {"Minor revision": "The fit range in section 3 needs a sentence of justification.",
             "Accept": "The comparison across the three spacecraft is the strongest part."}
 # What must never reach a reviewer in a double-anonymous journal.
+QUESTION = "Could you also send the raw magnetometer spectra for the 0.3 AU interval?"
+ANSWER = "Yes: they are in the supplementary archive, file spectra-03AU.csv."
+THIRD_REVIEWER = ("reviewer.kwame@example.org", "Kwame Mensah")
+PERSONAL_NOTE = "Your 2024 paper on Alfvénic turbulence is why we thought of you."
 AUTHOR_SECRETS = [AUTHOR["given"], AUTHOR["family"], "Osei", "Moreau", "Baku"]
 
 
@@ -172,6 +176,25 @@ def assign_and_invite(journey, stack, reference):
     submit_login(editor, EDITOR, then="the paper, after logging in")
     page.get_by_role("button", name="Send to review").click()
     editor.step("sent to review")
+    paper_url = page.url
+    # A question for the authors, in the paper's conversation (they answer it in write_back()).
+    page.get_by_role("link", name="Conversation with the authors").click()
+    editor.step("conversation with the authors")
+    field(page, "Your message").fill(QUESTION)
+    page.get_by_role("button", name="Send", exact=True).click()
+    editor.step("message sent to the authors")
+    assert page.get_by_text(QUESTION).is_visible()
+    # A third reviewer, invited by address, with the invitation read and worded first.
+    editor.goto(paper_url, "back to the paper")
+    fill(page, {"Or someone new: name": THIRD_REVIEWER[1], "Email": THIRD_REVIEWER[0]})
+    page.get_by_role("button", name="See the invitation first").click()
+    editor.step("the invitation, before it leaves")
+    body = field(page, "The invitation")
+    assert "{" in body.input_value()  # placeholders, filled in when sent
+    body.fill(body.input_value() + "\n\n" + PERSONAL_NOTE)
+    page.get_by_role("button", name="Send the invitation").click()
+    editor.step("worded invitation sent")
+    stack.wait_for_mail(THIRD_REVIEWER[0], "Invitation to review", containing=PERSONAL_NOTE)
     page.get_by_role("link", name="Find reviewers").click()
     editor.step("find reviewers")
     for (email, name), words in zip(REVIEWERS.items(), ("", "space weather")):
@@ -190,6 +213,36 @@ def assign_and_invite(journey, stack, reference):
         assert page.get_by_role("status").filter(has_text=f"{name} is invited").is_visible()
         assert "In this round already" in card.inner_text()
     return manager, editor
+
+
+def write_back(author, stack, reference) -> None:
+    """The author finds the editor's question on their home, unread, and answers it in the conversation."""
+    page = author.page
+    stack.wait_for_mail(AUTHOR["email"], "message")
+    author.goto("/home", "home: an unread message")
+    line = page.locator(".task-messages")
+    assert "1 unread" in line.inner_text()
+    line.get_by_role("link").click()
+    author.step("the conversation with the editors")
+    assert page.get_by_text(QUESTION).is_visible()
+    field(page, "Your message").fill(ANSWER)
+    page.get_by_role("button", name="Send", exact=True).click()
+    author.step("answer sent")
+    assert page.get_by_text(ANSWER).is_visible()
+    author.goto("/home", "home: nothing unread")
+    assert page.locator(".task-messages").count() == 0
+
+
+def statistics(editor) -> None:
+    """The handling editor looks at how the journal is doing, from the queue."""
+    page = editor.page
+    editor.goto("/home", "editor's home")
+    page.get_by_role("link", name="The editorial queue of Journal of Deep Space Exploration").click()
+    editor.step("queue, from the home")
+    page.get_by_role("link", name="How the journal is doing: statistics").click()
+    editor.step("statistics")
+    assert page.locator("svg[role=img]").count() >= 1
+    assert page.get_by_role("table").count() >= 2
 
 
 def review(journey, stack, email, name, reference, recommendation):
@@ -405,6 +458,7 @@ def read_as_a_reader(journey, stack, reference, *, width: int = 1280) -> None:
 def test_the_whole_journey_in_chromium(journey, live_stack, tmp_path):
     author, submission_id, reference = register_and_submit(journey, live_stack, tmp_path)
     manager, editor = assign_and_invite(journey, live_stack, reference)
+    write_back(author, live_stack, reference)
     for (email, name), recommendation in zip(REVIEWERS.items(), ("Minor revision", "Accept")):
         review(journey, live_stack, email, name, reference, recommendation)
     decide(editor, live_stack, reference, "Minor revision")
@@ -412,6 +466,7 @@ def test_the_whole_journey_in_chromium(journey, live_stack, tmp_path):
     live_stack.wait_for_mail(EDITOR, f"Revision of {reference} submitted")
     decide(editor, live_stack, reference, "Accept")
     produce_and_publish(manager, author, live_stack, reference, submission_id, tmp_path)
+    statistics(editor)
     read_as_a_reader(journey, live_stack, reference)
     read_as_a_reader(journey, live_stack, reference, width=375)
     journey.assert_accessible()
