@@ -16,7 +16,7 @@ SETTINGS = {
     "review_mode": "double_anonymous", "review_days": "28", "response_days": "7", "reviews_required": "2",
     "accepting_submissions": "y", "description": "", "author_guidelines": "", "page_limit": "60",
     "submission_checklist": "", "reminder_days_respond_by": "-2, 2", "reminder_days_due": "-7, -1, 3, 10",
-    "reviewers_see_reviews": "y",
+    "reviewers_see_reviews": "y", "prints": "y",  # as the form sends them: a printing journal by default
 }
 
 

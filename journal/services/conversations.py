@@ -145,9 +145,10 @@ def threads_for(user, submission: Submission, assignments=()) -> list[ThreadLink
     """The paper's threads this person may open, with their unread counts (for the paper's page). `assignments`:
     the paper's assignments, for an editor's page."""
     links = []
-    counts = dict(db.session.execute(select(func.coalesce(Message.assignment_id, 0), func.count(Message.id))
-                                     .where(Message.submission_id == submission.id)
-                                     .group_by(func.coalesce(Message.assignment_id, 0))).all())
+    # By assignment (None: the authors' thread); grouped on the column itself, which every database accepts.
+    counts = {assignment_id or 0: number for assignment_id, number in db.session.execute(
+        select(Message.assignment_id, func.count(Message.id)).where(Message.submission_id == submission.id)
+        .group_by(Message.assignment_id)).all()}
     side = side_of(user, submission)
     if side == EDITORS:
         links.append(ThreadLink(_("Conversation with the authors"), "editorial.author_messages",

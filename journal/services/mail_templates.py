@@ -84,7 +84,8 @@ KEYS: dict[str, TemplateKey] = {k.key: k for k in (
 )}
 
 
-def key_for_decision(kind: DecisionKind) -> str:
+def key_for_decision(kind: DecisionKind | str) -> str:
+    kind = DecisionKind(kind)
     return "desk_reject" if kind is DecisionKind.DESK_REJECT else f"decision_{kind.value}"
 
 
