@@ -352,7 +352,7 @@ def produce_and_publish(manager, author, stack, reference, submission_id, tmp_pa
     page = manager.page
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Editorial").click()
     manager.step("editorial start page")
-    page.get_by_role("link", name="Production").first.click()
+    page.get_by_role("main").get_by_role("link", name="Production").first.click()
     manager.step("production list")
     page.get_by_role("row").filter(has_text=TITLE).get_by_role("link").first.click()
     manager.step("production of the accepted paper")
