@@ -62,7 +62,7 @@ def test_the_managing_editor_confirms_from_the_recommendation(client, login, rec
     login(people["manager"])
     form = client.get(page(submission, "/decide")).get_data(as_text=True)
     assert "Recommended by the handling editor: Major revision" in form and REASONS in form
-    [radio] = re.findall(r'<input[^>]*value="major_revision"[^>]*>', form)
+    [radio] = re.findall(r'<input[^>]*type="radio"[^>]*value="major_revision"[^>]*>|<input[^>]*value="major_revision"[^>]*type="radio"[^>]*>', form)
     assert "checked" in radio  # the recommended decision is preselected
     assert draft.split("\n")[-1] in form  # the editor's draft letter is the starting point
     response = client.post(page(submission, "/decide"), data={"kind": "major_revision", "letter": draft,
