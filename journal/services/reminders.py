@@ -22,6 +22,7 @@ report; what the two share (report, keys, the words for a day) is in journal/ser
 """
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -187,28 +188,40 @@ def _send_reminder(plan: _PlannedReminder, today: date) -> int | None:
     return skipped
 
 
+def _sent_keys(column, ids: list[int], *where) -> set[str]:
+    """The keys of the reminders already sent for these rows, read in bounded IN lists."""
+    sent: set[str] = set()
+    for start in range(0, len(ids), 1000):
+        sent.update(db.session.scalars(select(SentReminder.key).where(column.in_(ids[start:start + 1000]), *where)))
+    return sent
+
+
+def _each_sent(plans: list, send, report: ReminderReport, what: str, row_id) -> Iterator[tuple[object, int]]:
+    """Send each planned reminder in its own transaction, yielding (plan, reminders skipped) for those sent: one
+    taken by another run is counted as such, and one broken row is logged and counted, never keeping every other
+    person unreminded."""
+    for plan in plans:
+        try:
+            skipped = send(plan)
+        except TakenByOtherRun:
+            report.taken_by_other_run += 1
+            continue
+        except Exception:  # noqa: BLE001 (see the docstring)
+            log.exception(what + " failed; the run goes on", row_id(plan))
+            report.failed += 1
+            continue
+        if skipped is not None:
+            yield plan, skipped
+
+
 def _remind_reviewers(now: datetime, today: date, report: ReminderReport) -> None:
     assignments = _open_assignments(now)
     if not assignments:
         return
-    ids = [a.id for a in assignments]
-    sent: set[str] = set()
-    for start in range(0, len(ids), 1000):  # bounded IN lists
-        sent.update(db.session.scalars(
-            select(SentReminder.key).where(SentReminder.assignment_id.in_(ids[start:start + 1000]))))
+    sent = _sent_keys(SentReminder.assignment_id, [a.id for a in assignments])
     plans = [p for p in (_plan(a, today, sent) for a in assignments) if p is not None]
-    for plan in plans:
-        try:
-            skipped = _send_reminder(plan, today)
-        except TakenByOtherRun:
-            report.taken_by_other_run += 1
-            continue
-        except Exception:  # noqa: BLE001 (one broken row must not keep every other reviewer unreminded)
-            log.exception("Reminder for review assignment %s failed; the run goes on", plan.assignment_id)
-            report.failed += 1
-            continue
-        if skipped is None:
-            continue
+    for plan, skipped in _each_sent(plans, lambda plan: _send_reminder(plan, today), report,
+                                    "Reminder for review assignment %s", lambda plan: plan.assignment_id):
         report.skipped += skipped
         if plan.kind == "respond_by":
             report.invitation_reminders += 1
@@ -288,25 +301,12 @@ def _remind_authors(now: datetime, today: date, report: ReminderReport) -> None:
         .options(selectinload(Submission.journal)).order_by(Submission.id)))
     if not submissions:
         return
-    ids = [s.id for s in submissions]
-    sent: set[str] = set()
-    for start in range(0, len(ids), 1000):
-        sent.update(db.session.scalars(select(SentReminder.key).where(
-            SentReminder.submission_id.in_(ids[start:start + 1000]), SentReminder.key.like("revision:%"))))
+    sent = _sent_keys(SentReminder.submission_id, [s.id for s in submissions], SentReminder.key.like("revision:%"))
     plans = [p for p in (_plan_revision(s, today, sent) for s in submissions) if p is not None]
-    for plan in plans:
-        try:
-            skipped = _send_revision_reminder(plan, today)
-        except TakenByOtherRun:
-            report.taken_by_other_run += 1
-            continue
-        except Exception:  # noqa: BLE001 (one broken row must not keep every other author unreminded)
-            log.exception("Revision reminder for submission %s failed; the run goes on", plan.submission_id)
-            report.failed += 1
-            continue
-        if skipped is not None:
-            report.skipped += skipped
-            report.revision_reminders += 1
+    for _, skipped in _each_sent(plans, lambda plan: _send_revision_reminder(plan, today), report,
+                                 "Revision reminder for submission %s", lambda plan: plan.submission_id):
+        report.skipped += skipped
+        report.revision_reminders += 1
 
 
 def send_reminders(now: datetime | None = None) -> ReminderReport:
