@@ -271,6 +271,8 @@ ROWS = [
     Row("oai.issue_crossref", "GET", "/production/{slug}/issues/{issue}/crossref.xml", PRODUCTION,
         when=in_states([s for s in STATES if s != "published"], managing_editor=409)),  # not published yet
     Row("production.article", "GET", PROD, PRODUCTION, when=PAPER_PRODUCTION),
+    Row("oai.article_crossref", "GET", PROD + "/crossref.xml", PRODUCTION,
+        when=merge(PAPER_PRODUCTION, in_states(["production"], managing_editor=409))),  # not published yet
     Row("production.download", "GET", PROD + "/files/{galley}", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.start", "POST", PROD + "/start", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.metadata", "GET", PROD + "/metadata", PRODUCTION, when=PAPER_PRODUCTION),

@@ -152,6 +152,7 @@ def test_only_the_journals_managing_editors_download_the_deposit(client, login, 
         login(who)
         assert client.get(url).status_code == 404
     login(people["manager"])
+    assert f'href="{url}"' in client.get(f"/production/jdse/issues/{issue.id}").get_data(as_text=True)
     response = client.get(url)
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == 'attachment; filename="crossref-jdse-vol3-no2.xml"'

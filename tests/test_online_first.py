@@ -86,7 +86,7 @@ def test_an_article_is_published_online_first_and_later_gathered_into_an_issue(c
     assert "online-first-title" not in client.get("/j/jdse/").get_data(as_text=True)
 
 
-def test_jats_and_crossref_carry_the_article_number(client, online):
+def test_jats_and_crossref_carry_the_article_number(client, login, online):
     _journal, people, article = online
     issue_service.publish_online(people["manager"], article)
     data = client.get(f"/j/jdse/articles/{article.id}/jats.xml").get_data()
@@ -95,9 +95,14 @@ def test_jats_and_crossref_carry_the_article_number(client, online):
     assert root.findtext(".//elocation-id") == article.article_number
     assert root.find(".//fpage") is None and root.find(".//volume") is None
     assert root.find(".//pub-date[@date-type='pub']") is not None
-    deposit = crossref.deposit_article(article)
-    xml = etree.tostring(deposit, xml_declaration=True, encoding="UTF-8")
-    assert_valid(crossref_schema(), xml)
+    login(people["manager"])
+    page = client.get(f"/production/jdse/submissions/{article.submission_id}").get_data(as_text=True)
+    link = f"/production/jdse/submissions/{article.submission_id}/crossref.xml"
+    assert f'href="{link}"' in page and "Download its Crossref deposit (XML)" in page
+    response = client.get(link)
+    assert response.status_code == 200
+    assert f'filename="crossref-jdse-{article.article_number}.xml"' in response.headers["Content-Disposition"]
+    deposit = assert_valid(crossref_schema(), response.get_data())
     item = deposit.find(".//c:publisher_item/c:item_number", NS)
     assert item.text == article.article_number and item.get("item_number_type") == "article_number"
     assert deposit.find(".//c:journal_issue", NS) is None

@@ -224,3 +224,14 @@ def deposit_xml(issue: Issue, **kwargs) -> bytes:
 
 def file_name(issue: Issue) -> str:
     return f"crossref-{issue.journal.slug}-vol{issue.volume}-no{issue.number}.xml"
+
+
+def article_deposit_xml(article: Article, **kwargs) -> bytes:
+    return etree.tostring(deposit_article(article, **kwargs), xml_declaration=True, encoding="UTF-8",
+                          pretty_print=True)
+
+
+def article_file_name(article: Article) -> str:
+    if article.issue is not None and article.issue.is_published:
+        return file_name(article.issue)
+    return f"crossref-{article.journal.slug}-{article.article_number or article.id}.xml"

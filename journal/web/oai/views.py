@@ -1,5 +1,6 @@
 """Machine-readable metadata: the OAI-PMH endpoint (/oai, GET and POST), each published article's JATS front
-matter, and the Crossref deposit of a published issue for its managing editors.
+matter, and the Crossref deposit of a published issue, or of an article published online first, for its managing
+editors.
 
 The protocol and the XML are built in journal/scholarly/ (oai.py, jats.py, crossref.py); this only serves them.
 """
@@ -9,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from journal.extensions import csrf, db
-from journal.models import Issue, Journal
+from journal.models import Article, Issue, Journal
 from journal.permissions import journal_from_slug, permission
 from journal.scholarly import citations, crossref, jats, oai
 
@@ -50,7 +51,27 @@ def issue_crossref(journal: Journal, issue_id: int):
     except crossref.NotDepositable as exc:
         abort(409, description=_("%(problem)s Publish the issue first; then download its Crossref deposit.",
                                  problem=exc))
+    return _deposit_response(body, crossref.file_name(issue))
+
+
+def _deposit_response(body: bytes, file_name: str) -> Response:
     response = Response(body, mimetype="application/xml")
     response.headers["Content-Type"] = "application/xml; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{crossref.file_name(issue)}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response
+
+
+@bp.get("/production/<slug>/submissions/<int:submission_id>/crossref.xml")
+@permission("journal.production", load=journal_from_slug, hide=True)
+def article_crossref(journal: Journal, submission_id: int):
+    """The deposit of one article published online first; once its issue is published, the issue's deposit."""
+    article = db.session.scalar(select(Article).where(Article.submission_id == submission_id,
+                                                      Article.journal_id == journal.id))
+    if article is None:
+        abort(404)
+    try:
+        body = crossref.article_deposit_xml(article)
+    except crossref.NotDepositable as exc:
+        abort(409, description=_("%(problem)s Publish the article first; then download its Crossref deposit.",
+                                 problem=exc))
+    return _deposit_response(body, crossref.article_file_name(article))
