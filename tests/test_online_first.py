@@ -74,6 +74,9 @@ def test_an_article_is_published_online_first_and_later_gathered_into_an_issue(c
                 data={"version": issue.version, "article_ids": [str(article.id)]})
     db.session.refresh(article)
     assert article.issue_id == issue.id
+    issue_page = client.get(f"/production/jdse/issues/{issue.id}").get_data(as_text=True)
+    assert "1 article already published online first keeps its DOI" in issue_page
+    assert f'<td class="nowrap">{number}</td>' in issue_page  # an online journal's contents list article numbers
     assert "Online first" in client.get(url).get_data(as_text=True)  # until the issue is published
     issue_service.publish_issue(manager, issue)
     db.session.refresh(article)

@@ -336,7 +336,8 @@ def revise(author, stack, reference, tmp_path) -> None:
 
 
 def produce_and_publish(manager, author, stack, reference, submission_id, tmp_path) -> str:
-    """5. Production: galley, metadata confirmed, proofs approved by the author, scheduled, issue published."""
+    """5. Production: galley, metadata confirmed, proofs approved by the author; the journal turns to continuous
+    publishing, the article is published online first and later gathered into an issue."""
     page = manager.page
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Editorial").click()
     manager.step("editorial start page")
@@ -365,28 +366,44 @@ def produce_and_publish(manager, author, stack, reference, submission_id, tmp_pa
     author.page.get_by_role("button", name="Approve the proofs").click()
     author.step("proofs approved")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Editorial").click()
-    manager.step("editorial start page")
+    # The journal turns to continuous publishing: online only, articles cited by their article number.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Manage").click()
+    manager.step("journals to manage")
+    page.get_by_role("main").get_by_role("link", name="Journal of Deep Space Exploration").click()
+    manager.step("journal settings")
+    field(page, "Publish continuously (online first)").check()
+    field(page, "The journal prints (page numbers required)").uncheck()
+    page.get_by_role("button", name="Save settings").click()
+    manager.step("settings saved: online first")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Production").click()
+    manager.step("production, the manager's journals")
+    page.get_by_role("main").get_by_role("link", name=re.compile("Journal of Deep Space Exploration")).first.click()
+    manager.step("production list")
+    page.get_by_role("row").filter(has_text=TITLE).get_by_role("link").first.click()
+    manager.step("production of the paper, proofs approved")
+    assert page.get_by_text("Approved").first.is_visible()
+    page.get_by_role("button", name="Publish online now").click()
+    manager.step("published online first")
+    assert page.get_by_text(re.compile(r"Published online first as e\d+")).is_visible()
+    number = re.search(r"Article number: (e\d+)", page.get_by_role("main").inner_text()).group(1)
+    published = stack.wait_for_mail(AUTHOR["email"], "Published:")
+
+    # Later an issue gathers it, from the issue's own page; its DOI and article number stay.
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Production").click()
+    manager.step("production list")
     page.get_by_role("link", name="Issues").first.click()
     manager.step("issues")
     fill(page, {"Volume": "1", "Number": "3", "Year": "2026", "Title (optional)": "Heliophysics"})
     page.get_by_role("button", name="Create the issue").click()
     manager.step("issue created")
-    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Production").click()
-    manager.step("production list")
-    page.get_by_role("row").filter(has_text=TITLE).get_by_role("link").first.click()
-    manager.step("production of the paper, proofs approved")
-    assert page.get_by_text("Approved").first.is_visible()
-    field(page, "Issue").select_option(label="Vol. 1 No. 3 (2026) · Heliophysics")
-    field(page, "First page").fill("1")
-    field(page, "Last page").fill("3")
-    page.get_by_role("button", name="Schedule").click()
-    manager.step("scheduled")
-    page.get_by_role("link", name="Go to the issue to publish it").click()
-    manager.step("the issue")
+    page.get_by_role("checkbox", name=TITLE).check()
+    page.get_by_role("button", name="Add the ticked articles").click()
+    manager.step("online-first article added to the issue")
     page.get_by_role("button", name=re.compile(r"^Publish Vol\. 1 No\. 3")).click()
     manager.step("issue published")
-    published = stack.wait_for_mail(AUTHOR["email"], "Published:")
+    page.get_by_role("link", name=TITLE).first.click()
+    manager.step("the article's production page, in its issue")
+    assert number in page.get_by_role("main").inner_text()
     return published
 
 
