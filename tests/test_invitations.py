@@ -135,7 +135,14 @@ def test_declining_records_the_reason_and_tells_the_editor(client, paper, outbox
     link = link_in(invitation_mail(outbox, "rosa@jdse.example.org").body_text)
     response = client.post(f"{link}/decline", data={"reason": "On a field campaign until March.",
                                                     "alternatives": "Ines Duarte <ines@example.net>"})
-    assert "You have declined" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "You have declined" in page
+    # Not a dead end: what happens next, and the way on.
+    assert "What happens next" in page and "Nothing more is asked of you" in page
+    assert 'href="/home"' in page and 'href="/j/jdse/"' in page
+    assert 'href="/account/profile#expertise_keywords"' in page
+    again = client.get(link).get_data(as_text=True)  # the mailed link, opened again, says the same
+    assert "Nothing more is asked of you" in again and 'href="/account/profile#expertise_keywords"' in again
     db.session.expire_all()
     [assignment] = db.session.scalars(select(ReviewAssignment)).all()
     assert assignment.status is A.DECLINED and assignment.decline_reason == "On a field campaign until March."
@@ -145,6 +152,17 @@ def test_declining_records_the_reason_and_tells_the_editor(client, paper, outbox
     # A declined reviewer may be invited again in the same round.
     again, _ = invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
     assert again.label_number == assignment.label_number
+
+
+def test_a_person_without_an_account_who_declines_is_offered_an_account_for_their_expertise(client, paper, outbox):
+    _journal, submission, people = paper
+    invitation_service.invite_reviewer(people["editor"], submission, email="noor@example.net", name="Noor Haddad")
+    link = link_in(invitation_mail(outbox, "noor@example.net").body_text)
+    page = client.post(f"{link}/decline", data={}).get_data(as_text=True)
+    assert "You have declined" in page and "Nothing more is asked of you" in page
+    assert 'href="/register"' in page and 'href="/j/jdse/"' in page
+    assert 'href="/home"' not in page.split("<main", 1)[-1]  # no home of their own to go to
+    assert db.session.scalar(select(User).where(User.email == "noor@example.net")) is None
 
 
 def test_an_expired_invitation_says_so(client, paper, outbox):
