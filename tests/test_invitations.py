@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import AssignmentStatus, Membership, ReviewAssignment, ReviewMode, Role, User, utcnow
-from journal.services import editorial
+from journal.services import accounts, editorial, sign_ins
 from journal.services import invitations as invitation_service
 from journal.services.errors import DomainError
 from tests.papers import submit_paper
@@ -127,6 +127,48 @@ def test_accepting_creates_the_account_for_a_new_email_and_mails_a_password_link
     again = client.get(link).get_data(as_text=True)
     assert "Thank you for agreeing" in again
     assert client.get("/review/").status_code == 302
+
+
+def test_a_new_reviewer_chooses_a_password_on_accepting_and_goes_straight_to_the_review(client, paper, outbox):
+    _journal, submission, people = paper
+    invitation_service.invite_reviewer(people["editor"], submission, email="noor@example.net", name="Noor Haddad")
+    link = link_in(invitation_mail(outbox, "noor@example.net").body_text)
+    assert "Choose a password" in client.get(link).get_data(as_text=True)
+    proposed = (utcnow() + timedelta(days=60)).date().isoformat()
+    good = "three lunar nights of heat"
+    for password, confirm, why in (("moon", "moon", "Use at least 10 characters"),
+                                   (good, good + "!", "The two passwords differ."),
+                                   ("noor-at-the-observatory", "noor-at-the-observatory",
+                                    "must not contain your email address")):
+        response = client.post(f"{link}/accept", data={"proposed_due_at": proposed, "password": password,
+                                                       "confirm": confirm})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and why in page
+        assert f'value="{proposed}"' in page  # the rest of what was typed stays
+        assert db.session.scalar(select(User).where(User.email == "noor@example.net")) is None
+    response = client.post(f"{link}/accept", data={"proposed_due_at": proposed, "password": good, "confirm": good})
+    [assignment] = db.session.scalars(select(ReviewAssignment)).all()
+    assert response.status_code == 302 and response.location.endswith(f"/review/assignments/{assignment.id}")
+    review_page = client.get(response.location).get_data(as_text=True)
+    assert "Your account is ready and you are logged in" in review_page and "Regolith" in review_page
+    assert client.get("/home").status_code == 200  # signed in, with a sign-in of its own
+    user = db.session.scalar(select(User).where(User.email == "noor@example.net"))
+    assert assignment.status is A.ACCEPTED and assignment.reviewer_id == user.id
+    assert [s.device for s in sign_ins.active_sign_ins(user)] and user.last_login_at is not None
+    assert not [m for m in outbox("noor@example.net") if m.template == "set_password"]  # chose it already
+    client.post("/logout")
+    assert accounts.log_in("noor@example.net", good).id == user.id  # the password chosen works from now on
+
+
+def test_an_invitee_with_an_account_is_not_asked_for_a_password(client, paper, outbox):
+    _journal, submission, people = paper
+    invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    link = link_in(invitation_mail(outbox, "rosa@jdse.example.org").body_text)
+    assert "Choose a password" not in client.get(link).get_data(as_text=True)
+    response = client.post(f"{link}/accept", data={"password": "three lunar nights of heat",
+                                                   "confirm": "three lunar nights of heat"})
+    assert response.status_code == 200 and "Log in to find the manuscript" in response.get_data(as_text=True)
+    assert client.get("/home").status_code == 302  # nobody was logged in
 
 
 def test_declining_records_the_reason_and_tells_the_editor(client, paper, outbox):

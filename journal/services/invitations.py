@@ -27,12 +27,14 @@ from journal.models import (AssignmentStatus, Membership, ReviewAssignment, Revi
                             SubmissionStatus, User, utcnow)
 from journal.models.reviews import ENDED_STATUSES, OPEN_STATUSES
 from journal.permissions import can
-from journal.services.accounts import find_user_by_email, hash_password, normalize_email, queue_set_password
+from journal.services.accounts import (check_password_strength, find_user_by_email, hash_password, normalize_email,
+                                      queue_set_password)
 from journal.services.conflicts import Conflict, Person, conflicts_for, conflicts_of, require_override
 from journal.services.errors import DomainError, NotFound, PermissionDenied
 from journal.services.handlers import managing_editors_of
 from journal.services.review_assignments import assignments_of
 from journal.services.scheduled_runs import long_date
+from journal.services.sign_ins import log_in_here
 from journal.services.unit import transactional
 
 
@@ -347,10 +349,18 @@ def _settle_label(assignment: ReviewAssignment) -> None:
             other.label_number = max([a.label_number for a in others] + [number]) + 1
 
 
+def needs_account(assignment: ReviewAssignment) -> bool:
+    """Whether accepting this invitation makes the invitee's account (no account uses its address yet)."""
+    return assignment.reviewer_id is None and find_user_by_email(assignment.invitee_email) is None
+
+
 @transactional
-def accept_invitation(token: str, *, proposed_due_at: date | datetime | None = None) -> ReviewAssignment:
-    """The invitee agrees to review. Someone without an account gets one (the link proved the address) and a
-    mail to choose a password; either way they become a reviewer of the journal."""
+def accept_invitation(token: str, *, proposed_due_at: date | datetime | None = None, password: str | None = None,
+                      user_agent: str = "", client_address: str = "") -> ReviewAssignment:
+    """The invitee agrees to review. Someone without an account gets one (the link proved the address): with
+    the password they chose here (the registration's rules), signed in at once on this device
+    (`assignment.signed_in_reviewer`, its token in `sign_in_token`), or else mailed a link to choose one.
+    Either way they become a reviewer of the journal."""
     assignment = _open_invitation(token)
     proposed = as_deadline(proposed_due_at)
     if proposed is not None and proposed <= utcnow():
@@ -359,8 +369,11 @@ def accept_invitation(token: str, *, proposed_due_at: date | datetime | None = N
     if assignment.reviewer is None:
         user = find_user_by_email(assignment.invitee_email)
         if user is None:
+            if password:
+                check_password_strength(password, assignment.invitee_email)
             given, family = _split_name(assignment.invitee_name, assignment.invitee_email)
-            user = User(email=assignment.invitee_email, password_hash=hash_password(secrets.token_urlsafe(32)),
+            user = User(email=assignment.invitee_email,
+                        password_hash=hash_password(password or secrets.token_urlsafe(32)),
                         given_name=given, family_name=family, expertise_keywords=[], email_verified_at=utcnow())
             db.session.add(user)
             db.session.flush()
@@ -373,7 +386,10 @@ def accept_invitation(token: str, *, proposed_due_at: date | datetime | None = N
                                                          Membership.journal_id == submission.journal_id,
                                                          Membership.role == Role.REVIEWER)):
         db.session.add(Membership(user_id=user.id, journal_id=submission.journal_id, role=Role.REVIEWER))
-    if new_account:
+    if new_account and password:
+        log_in_here(user, user_agent=user_agent, client_address=client_address)
+        assignment.signed_in_reviewer = user
+    elif new_account:
         queue_set_password(user, reason=_l("because you agreed to review for %(journal)s",
                                             journal=submission.journal.title))
     _settle_label(assignment)
