@@ -1,5 +1,6 @@
 """Reviewer invitations: the editor invites, the invitee answers through the mailed link without logging in."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from sqlalchemy import select
 from journal.extensions import db
 from journal.models import AssignmentStatus, Membership, ReviewAssignment, ReviewMode, Role, User, utcnow
 from journal.services import accounts, editorial, sign_ins
+from journal.services import reviews as review_service
 from journal.services import invitations as invitation_service
 from journal.services.errors import DomainError
 from tests.papers import submit_paper
@@ -337,19 +339,45 @@ def test_reviewer_pool_counts_open_assignments_and_leaves_out_authors(paper, mak
     assert pool == {"rosa@jdse.example.org": 1, "tomas@jdse.example.org": 0}
 
 
-def test_a_declined_invitation_leaves_no_gap_in_the_labels_the_authors_read(paper):
+def reviews_on_page(page: str) -> list[tuple[str, str]]:
+    """(label, comments) of each review the author's page shows, in order."""
+    return re.findall(r'<h5>(Reviewer \d+)</h5>\s*<p class="prewrap">([^<]*)</p>', page)
+
+
+def test_a_declined_invitation_leaves_no_gap_in_the_labels_the_authors_read(client, login, paper, outbox):
+    """The editors' numbers are fixed at invitation; the authors read 1, 2 among the reviews they are shown, the same
+    in the decision letter and on their page."""
     _journal, submission, people = paper
-    first, _ = invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    first, first_token = invitation_service.invite_reviewer(people["editor"], submission,
+                                                            user_id=people["reviewer"].id)
     second, second_token = invitation_service.invite_reviewer(people["editor"], submission, email="noor@example.net",
                                                               name="Noor H")
     third, third_token = invitation_service.invite_reviewer(people["editor"], submission,
                                                             user_id=people["reviewer2"].id)
     invitation_service.decline_invitation(second_token)
     invitation_service.accept_invitation(third_token)
-    assert third.label == "Reviewer 1"  # the first to agree
-    assert first.label != "Reviewer 1"  # still invited: its provisional number moved on
-    invitation_service.accept_invitation(invitation_service.invitation_token(first))
-    assert sorted([first.label, third.label]) == ["Reviewer 1", "Reviewer 2"]
+    invitation_service.accept_invitation(first_token)
+    assert [first.label, second.label, third.label] == ["Reviewer 1", "Reviewer 2", "Reviewer 3"]  # as invited
+    comments = {"reviewer": "The heat-flow model ignores the conductivity change with depth.",
+                "reviewer2": "Figure 2 lacks error bars; the sampling is too sparse."}
+    for who, assignment in (("reviewer2", third), ("reviewer", first)):
+        review_service.save_review(people[who], assignment, scores=dict.fromkeys(review_service.CRITERION_KEYS, 4),
+                                   recommendation="minor_revision", comments_to_authors=comments[who])
+        review_service.submit_review(people[who], assignment)
+    login(people["editor"])
+    editor_page = client.get(page_of(submission)).get_data(as_text=True)
+    assert "Reviewer 3" in editor_page  # the editors keep their numbers
+    client.post("/logout")
+    letter = editorial.default_decision_letter(submission, editorial.DecisionKind.MINOR_REVISION)
+    editorial.decide(people["editor"], submission, kind="minor_revision", letter=letter)
+    [mail] = [m for m in outbox("mei@jdse.example.org") if m.template == "decision"]
+    expected = [("Reviewer 1", comments["reviewer"]), ("Reviewer 2", comments["reviewer2"])]
+    assert re.findall(r"(Reviewer \d+):\n([^\n]+)", mail.body_text) == expected
+    assert "Reviewer 3" not in mail.body_text
+    login(people["author"])
+    page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert reviews_on_page(page) == expected  # the page says what the letter says
+    assert "Reviewer 3" not in page
 
 
 def test_a_late_invitation_still_opens_until_the_last_reminder_after_its_date(client, paper, outbox):

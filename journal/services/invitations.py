@@ -85,7 +85,9 @@ def current_round(submission: Submission) -> ReviewRound | None:
 
 
 def _label_number(submission: Submission, user: User | None, email: str) -> int:
-    """The number this person had on the paper before, or the next free one."""
+    """The number this person had on the paper before, or the next free one: fixed at invitation, so the editors'
+    "Reviewer 3" stays Reviewer 3 whoever declines. (The authors read numbers of their own, without gaps:
+    shared_reviews.authors_numbers.)"""
     rows = db.session.execute(
         select(ReviewAssignment.reviewer_id, ReviewAssignment.invitee_email, ReviewAssignment.label_number)
         .where(ReviewAssignment.submission_id == submission.id)
@@ -328,27 +330,6 @@ def _split_name(name: str, email: str) -> tuple[str, str]:
     return (" ".join(parts[:-1]) or parts[0], parts[-1] if len(parts) > 1 else "")
 
 
-def _agreed(assignment: ReviewAssignment) -> bool:
-    """Accepted at some point: reviewing, submitted, or cancelled after accepting."""
-    return assignment.status in (A.ACCEPTED, A.SUBMITTED) or (
-        assignment.status is A.CANCELLED and assignment.responded_at is not None)
-
-
-def _settle_label(assignment: ReviewAssignment) -> None:
-    """An invitation's number is provisional; accepting fixes it as the next among those who agreed (or the
-    number this person had before), so a declined invitation leaves no gap in what the authors read:
-    Reviewer 1, Reviewer 2. An open invitation holding that number moves to the next free one."""
-    others = db.session.scalars(select(ReviewAssignment).where(
-        ReviewAssignment.submission_id == assignment.submission_id, ReviewAssignment.id != assignment.id)).all()
-    earlier = next((a.label_number for a in others if _agreed(a) and a.reviewer_id is not None
-                    and a.reviewer_id == assignment.reviewer_id), None)
-    number = earlier or max((a.label_number for a in others if _agreed(a)), default=0) + 1
-    assignment.label_number = number
-    for other in others:
-        if other.status is A.INVITED and other.label_number == number:
-            other.label_number = max([a.label_number for a in others] + [number]) + 1
-
-
 def needs_account(assignment: ReviewAssignment) -> bool:
     """Whether accepting this invitation makes the invitee's account (no account uses its address yet)."""
     return assignment.reviewer_id is None and find_user_by_email(assignment.invitee_email) is None
@@ -392,7 +373,6 @@ def accept_invitation(token: str, *, proposed_due_at: date | datetime | None = N
     elif new_account:
         queue_set_password(user, reason=_l("because you agreed to review for %(journal)s",
                                             journal=submission.journal.title))
-    _settle_label(assignment)
     assignment.status = A.ACCEPTED
     assignment.responded_at = utcnow()
     assignment.proposed_due_at = proposed if proposed and proposed != assignment.due_at else None

@@ -217,10 +217,10 @@ def assignment(assignment):
 def attachment(assignment, file_id: int):
     """The reviewer's own attachment, or after the decision one shared with another review of the round."""
     try:
-        file = shared_reviews.attachment_for_reviewer(assignment, file_id)
+        file, name = shared_reviews.attachment_for_reviewer(assignment, file_id)
     except NotFound:
         abort(404)
-    return redirect(signed_download(file.storage_key, filename=file.original_name, media_type=file.media_type,
+    return redirect(signed_download(file.storage_key, filename=name, media_type=file.media_type,
                                     inline=file.media_type == "application/pdf"))
 
 
