@@ -132,6 +132,7 @@ def test_comments_shorter_than_the_minimum_are_refused_and_kept_in_the_form(clie
     assert (f"Write at least {review_service.MIN_COMMENTS_LENGTH} characters of comments for the authors; "
             f"you wrote {len(short)}.") in page
     assert short in page and re.search(r'<input checked[^>]*value="accept"', page)  # what was typed stays
+    assert "Do not sign it. At least 20 characters." in page  # the field says so before anyone is refused
     db.session.expire_all()
     assert assignment.status is A.ACCEPTED and assignment.review.comments_to_authors == short
     assert not [m for m in outbox() if m.template == "review_submitted"]

@@ -205,6 +205,7 @@ def assignment(assignment):
     return render_template("review/assignment.html", assignment=assignment, submission=submission,
                            review=assignment.review, manuscript=manuscript, form=form, criteria=CRITERIA,
                            read_only=read_only, open_review=submission.journal.review_mode is ReviewMode.OPEN,
+                           min_comments=review_service.MIN_COMMENTS_LENGTH,
                            attachment=attachment, findings=shared_reviews.findings_for_reviewer(attachment),
                            returned=assignment.returned_at is not None and not read_only,
                            after_decision=shared_reviews.after_decision(assignment),
