@@ -93,10 +93,33 @@ def test_an_unshared_review_and_its_attachment_stay_with_the_editors(client, log
     login(people["author"])
     page = page_of(client, submission)
     reviews = page.split("The reviewers' comments")[1].split("</section>")[0]
-    assert "Reviewer 1" not in reviews and "Reviewer 1 – attachment.pdf" not in page
+    assert COMMENTS not in reviews and "attachment.pdf" not in page
+    # The one review shown is Reviewer 1 to the authors (the editors' Reviewer 2): no gap where the other was.
+    assert "Reviewer 1" in reviews and "Reviewer 2" not in reviews
     assert "Please compare section 3 with the Apollo 15 probes." in reviews  # the editor's corrected text
     assert SECOND_COMMENTS not in reviews
     assert client.get(attachment_url(submission, the_attachment(submission))).status_code == 404
+
+
+def test_an_attachment_reaches_the_authors_under_their_label_and_its_reviewer_is_told_the_label(client, login,
+                                                                                                 reviewed):
+    submission, people, [first, second] = reviewed
+    write_review(people, "reviewer", first, COMMENTS, CONFIDENTIAL)
+    write_review(people, "reviewer2", second, SECOND_COMMENTS, SECOND_CONFIDENTIAL,
+                 attachment=manuscript_pdf("Figure-by-figure notes."))
+    review_handling_service.set_shared_with_authors(people["editor"], first, False)
+    decide(people, submission)
+    file = the_attachment(submission)
+    assert file.original_name == "Reviewer 2 – attachment.pdf"  # stored under the editors' number
+    login(people["author"])
+    reviews = page_of(client, submission).split("The reviewers' comments")[1].split("</section>")[0]
+    assert "Reviewer 1 – attachment.pdf" in reviews and "Reviewer 2" not in reviews
+    download = client.get(client.get(attachment_url(submission, file)).headers["Location"])
+    assert "Reviewer 1" in download.headers["Content-Disposition"]
+    client.post("/logout")
+    login(people["reviewer2"])
+    page = client.get(f"/review/assignments/{second.id}").get_data(as_text=True)
+    assert "you are Reviewer 2" in page and "The authors read your review as Reviewer 1." in page
 
 
 def test_the_attachment_route_answers_only_the_papers_authors(client, login, reviewed, make_user):

@@ -1,5 +1,6 @@
 """Reviewer invitations: the editor invites, the invitee answers through the mailed link without logging in."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -7,7 +8,8 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import AssignmentStatus, Membership, ReviewAssignment, ReviewMode, Role, User, utcnow
-from journal.services import editorial
+from journal.services import accounts, editorial, sign_ins
+from journal.services import reviews as review_service
 from journal.services import invitations as invitation_service
 from journal.services.errors import DomainError
 from tests.papers import submit_paper
@@ -129,13 +131,62 @@ def test_accepting_creates_the_account_for_a_new_email_and_mails_a_password_link
     assert client.get("/review/").status_code == 302
 
 
+def test_a_new_reviewer_chooses_a_password_on_accepting_and_goes_straight_to_the_review(client, paper, outbox):
+    _journal, submission, people = paper
+    invitation_service.invite_reviewer(people["editor"], submission, email="noor@example.net", name="Noor Haddad")
+    link = link_in(invitation_mail(outbox, "noor@example.net").body_text)
+    assert "Choose a password" in client.get(link).get_data(as_text=True)
+    proposed = (utcnow() + timedelta(days=60)).date().isoformat()
+    good = "three lunar nights of heat"
+    for password, confirm, why in (("moon", "moon", "Use at least 10 characters"),
+                                   (good, good + "!", "The two passwords differ."),
+                                   ("noor-at-the-observatory", "noor-at-the-observatory",
+                                    "must not contain your email address")):
+        response = client.post(f"{link}/accept", data={"proposed_due_at": proposed, "password": password,
+                                                       "confirm": confirm})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and why in page
+        assert f'value="{proposed}"' in page  # the rest of what was typed stays
+        assert db.session.scalar(select(User).where(User.email == "noor@example.net")) is None
+    response = client.post(f"{link}/accept", data={"proposed_due_at": proposed, "password": good, "confirm": good})
+    [assignment] = db.session.scalars(select(ReviewAssignment)).all()
+    assert response.status_code == 302 and response.location.endswith(f"/review/assignments/{assignment.id}")
+    review_page = client.get(response.location).get_data(as_text=True)
+    assert "Your account is ready and you are logged in" in review_page and "Regolith" in review_page
+    assert client.get("/home").status_code == 200  # signed in, with a sign-in of its own
+    user = db.session.scalar(select(User).where(User.email == "noor@example.net"))
+    assert assignment.status is A.ACCEPTED and assignment.reviewer_id == user.id
+    assert [s.device for s in sign_ins.active_sign_ins(user)] and user.last_login_at is not None
+    assert not [m for m in outbox("noor@example.net") if m.template == "set_password"]  # chose it already
+    client.post("/logout")
+    assert accounts.log_in("noor@example.net", good).id == user.id  # the password chosen works from now on
+
+
+def test_an_invitee_with_an_account_is_not_asked_for_a_password(client, paper, outbox):
+    _journal, submission, people = paper
+    invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    link = link_in(invitation_mail(outbox, "rosa@jdse.example.org").body_text)
+    assert "Choose a password" not in client.get(link).get_data(as_text=True)
+    response = client.post(f"{link}/accept", data={"password": "three lunar nights of heat",
+                                                   "confirm": "three lunar nights of heat"})
+    assert response.status_code == 200 and "Log in to find the manuscript" in response.get_data(as_text=True)
+    assert client.get("/home").status_code == 302  # nobody was logged in
+
+
 def test_declining_records_the_reason_and_tells_the_editor(client, paper, outbox):
     _journal, submission, people = paper
     invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
     link = link_in(invitation_mail(outbox, "rosa@jdse.example.org").body_text)
     response = client.post(f"{link}/decline", data={"reason": "On a field campaign until March.",
                                                     "alternatives": "Ines Duarte <ines@example.net>"})
-    assert "You have declined" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "You have declined" in page
+    # Not a dead end: what happens next, and the way on.
+    assert "What happens next" in page and "Nothing more is asked of you" in page
+    assert 'href="/home"' in page and 'href="/j/jdse/"' in page
+    assert 'href="/account/profile#expertise_keywords"' in page
+    again = client.get(link).get_data(as_text=True)  # the mailed link, opened again, says the same
+    assert "Nothing more is asked of you" in again and 'href="/account/profile#expertise_keywords"' in again
     db.session.expire_all()
     [assignment] = db.session.scalars(select(ReviewAssignment)).all()
     assert assignment.status is A.DECLINED and assignment.decline_reason == "On a field campaign until March."
@@ -145,6 +196,17 @@ def test_declining_records_the_reason_and_tells_the_editor(client, paper, outbox
     # A declined reviewer may be invited again in the same round.
     again, _ = invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
     assert again.label_number == assignment.label_number
+
+
+def test_a_person_without_an_account_who_declines_is_offered_an_account_for_their_expertise(client, paper, outbox):
+    _journal, submission, people = paper
+    invitation_service.invite_reviewer(people["editor"], submission, email="noor@example.net", name="Noor Haddad")
+    link = link_in(invitation_mail(outbox, "noor@example.net").body_text)
+    page = client.post(f"{link}/decline", data={}).get_data(as_text=True)
+    assert "You have declined" in page and "Nothing more is asked of you" in page
+    assert 'href="/register"' in page and 'href="/j/jdse/"' in page
+    assert 'href="/home"' not in page.split("<main", 1)[-1]  # no home of their own to go to
+    assert db.session.scalar(select(User).where(User.email == "noor@example.net")) is None
 
 
 def test_an_expired_invitation_says_so(client, paper, outbox):
@@ -277,19 +339,45 @@ def test_reviewer_pool_counts_open_assignments_and_leaves_out_authors(paper, mak
     assert pool == {"rosa@jdse.example.org": 1, "tomas@jdse.example.org": 0}
 
 
-def test_a_declined_invitation_leaves_no_gap_in_the_labels_the_authors_read(paper):
+def reviews_on_page(page: str) -> list[tuple[str, str]]:
+    """(label, comments) of each review the author's page shows, in order."""
+    return re.findall(r'<h5>(Reviewer \d+)</h5>\s*<p class="prewrap">([^<]*)</p>', page)
+
+
+def test_a_declined_invitation_leaves_no_gap_in_the_labels_the_authors_read(client, login, paper, outbox):
+    """The editors' numbers are fixed at invitation; the authors read 1, 2 among the reviews they are shown, the same
+    in the decision letter and on their page."""
     _journal, submission, people = paper
-    first, _ = invitation_service.invite_reviewer(people["editor"], submission, user_id=people["reviewer"].id)
+    first, first_token = invitation_service.invite_reviewer(people["editor"], submission,
+                                                            user_id=people["reviewer"].id)
     second, second_token = invitation_service.invite_reviewer(people["editor"], submission, email="noor@example.net",
                                                               name="Noor H")
     third, third_token = invitation_service.invite_reviewer(people["editor"], submission,
                                                             user_id=people["reviewer2"].id)
     invitation_service.decline_invitation(second_token)
     invitation_service.accept_invitation(third_token)
-    assert third.label == "Reviewer 1"  # the first to agree
-    assert first.label != "Reviewer 1"  # still invited: its provisional number moved on
-    invitation_service.accept_invitation(invitation_service.invitation_token(first))
-    assert sorted([first.label, third.label]) == ["Reviewer 1", "Reviewer 2"]
+    invitation_service.accept_invitation(first_token)
+    assert [first.label, second.label, third.label] == ["Reviewer 1", "Reviewer 2", "Reviewer 3"]  # as invited
+    comments = {"reviewer": "The heat-flow model ignores the conductivity change with depth.",
+                "reviewer2": "Figure 2 lacks error bars; the sampling is too sparse."}
+    for who, assignment in (("reviewer2", third), ("reviewer", first)):
+        review_service.save_review(people[who], assignment, scores=dict.fromkeys(review_service.CRITERION_KEYS, 4),
+                                   recommendation="minor_revision", comments_to_authors=comments[who])
+        review_service.submit_review(people[who], assignment)
+    login(people["editor"])
+    editor_page = client.get(page_of(submission)).get_data(as_text=True)
+    assert "Reviewer 3" in editor_page  # the editors keep their numbers
+    client.post("/logout")
+    letter = editorial.default_decision_letter(submission, editorial.DecisionKind.MINOR_REVISION)
+    editorial.decide(people["editor"], submission, kind="minor_revision", letter=letter)
+    [mail] = [m for m in outbox("mei@jdse.example.org") if m.template == "decision"]
+    expected = [("Reviewer 1", comments["reviewer"]), ("Reviewer 2", comments["reviewer2"])]
+    assert re.findall(r"(Reviewer \d+):\n([^\n]+)", mail.body_text) == expected
+    assert "Reviewer 3" not in mail.body_text
+    login(people["author"])
+    page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert reviews_on_page(page) == expected  # the page says what the letter says
+    assert "Reviewer 3" not in page
 
 
 def test_a_late_invitation_still_opens_until_the_last_reminder_after_its_date(client, paper, outbox):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from journal.extensions import db
-from journal.models import (AssignmentStatus, Contributor, DecisionKind, EditorRecommendation, ReviewAssignment,
+from journal.models import (Article, ArticleStatus, AssignmentStatus, Contributor, DecisionKind, EditorRecommendation, ReviewAssignment,
                             ReviewMode, ReviewRound, Role, Submission, SubmissionStatus, utcnow)
 
 S, A = SubmissionStatus, AssignmentStatus
@@ -129,6 +129,43 @@ def test_status_tabs_count_under_the_other_filters_and_the_default_shows_active_
     assert ">Active (1)<" in letters and ">Rejected (1)<" in letters and ">All (2)<" in letters
     # The tabs keep the other filters.
     assert f'href="/editorial/jdse/?status=rejected&amp;section={journal.sections[1].id}"' in letters
+
+
+def _in_production(submission, *, published=False):
+    """Production started: the paper's article, published or not."""
+    db.session.add(Article(journal_id=submission.journal_id, submission=submission, section_id=submission.section_id,
+                           status=ArticleStatus.PUBLISHED if published else ArticleStatus.IN_PRODUCTION,
+                           published_at=utcnow() if published else None, proof_corrections="",
+                           retraction_notice="", download_count=0, view_count=0))
+    db.session.commit()
+    return submission
+
+
+def test_the_in_production_tab_lists_accepted_papers_whose_production_started(client, login, office, make_paper):
+    journal, people = office
+    waiting = make_paper(S.ACCEPTED, section=0)  # accepted, production not started
+    producing = _in_production(make_paper(S.ACCEPTED, section=0, editor=people["editor"]))
+    scheduled = _in_production(make_paper(S.SCHEDULED, section=1))
+    _in_production(make_paper(S.PUBLISHED, section=0), published=True)
+    make_paper(S.UNDER_REVIEW, section=0)
+    login(people["manager"])
+    page = queue(client)
+    assert ">In production (2)<" in page and ">Accepted (2)<" in page and ">Scheduled (1)<" in page
+    assert page.index(">Accepted (2)<") < page.index(">In production (2)<") < page.index(">Scheduled (1)<")
+    production = queue(client, status="production")
+    assert set(refs(production)) == {producing.reference, scheduled.reference}
+    assert waiting.reference not in production
+    assert 'href="/editorial/jdse/?status=production" aria-current="page"' in production
+    assert ">2 submissions</p>" in production  # the total is the tab's count
+    # Counted under the other filters, like every tab; the filters carry over to the tab's link.
+    research = queue(client, section=str(journal.sections[0].id))
+    assert ">In production (1)<" in research
+    assert f'href="/editorial/jdse/?status=production&amp;section={journal.sections[0].id}"' in research
+    assert refs(queue(client, status="production", section=str(journal.sections[0].id))) == [producing.reference]
+    client.post("/logout")
+    login(people["editor"])  # an editor: only the papers they handle
+    page = queue(client, status="production")
+    assert refs(page) == [producing.reference] and ">In production (1)<" in page
 
 
 def test_filters_by_handling_editor_and_unassigned(client, login, office, make_paper):

@@ -27,7 +27,7 @@ def completed_review(journal, reviewer, author, *, title, on, consent=False, sta
         respond_by=on - timedelta(days=20), due_at=on + timedelta(days=5), label_number=1,
         completed_at=on if status is AssignmentStatus.SUBMITTED else None)
     assignment.review = Review(scores={"originality": 4}, recommendation=Recommendation.ACCEPT,
-                               comments_to_authors="Convincing.", confidential_comments="",
+                               comments_to_authors="Convincing; the data support the claims.", confidential_comments="",
                                submitted_at=on if status is AssignmentStatus.SUBMITTED else None,
                                consent_to_name=consent)
     db.session.add_all([submission, round_, assignment])

@@ -1,6 +1,7 @@
 """The review: the assigned reviewer downloads the reviewers' copy, drafts, submits; the editor reads it."""
 
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -111,12 +112,35 @@ def test_a_draft_is_saved_and_submitting_needs_every_part(client, login, reviewe
     assert "Choose your recommendation" in page
     page = client.post(review_url(assignment), data={**SCORES, "recommendation": "minor_revision", "action": "submit",
                                                      "finished": "y", "comments_to_authors": ""}).get_data(as_text=True)
-    assert "Write your comments to the authors" in page
+    assert "Write at least 20 characters of comments for the authors; you wrote 0." in page
     page = client.post(review_url(assignment), data={**SCORES, "recommendation": "minor_revision", "action": "submit",
                                                      "comments_to_authors": COMMENTS}).get_data(as_text=True)
     assert "I have finished my review" in page and "Tick" in page
     db.session.expire_all()
     assert assignment.status is A.ACCEPTED and not [m for m in outbox() if m.template == "review_submitted"]
+
+
+def test_comments_shorter_than_the_minimum_are_refused_and_kept_in_the_form(client, login, reviewed, outbox):
+    _submission, people, [assignment, _] = reviewed
+    login(people["reviewer"])
+    short = "Fine, accept it."  # 16 characters: says nothing the authors can act on
+    response = client.post(review_url(assignment), data={
+        **SCORES, "recommendation": "accept", "comments_to_authors": f"  {short}  ", "finished": "y",
+        "action": "submit"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert (f"Write at least {review_service.MIN_COMMENTS_LENGTH} characters of comments for the authors; "
+            f"you wrote {len(short)}.") in page
+    assert short in page and re.search(r'<input checked[^>]*value="accept"', page)  # what was typed stays
+    assert "Do not sign it. At least 20 characters." in page  # the field says so before anyone is refused
+    db.session.expire_all()
+    assert assignment.status is A.ACCEPTED and assignment.review.comments_to_authors == short
+    assert not [m for m in outbox() if m.template == "review_submitted"]
+    long_enough = "x" * review_service.MIN_COMMENTS_LENGTH
+    client.post(review_url(assignment), data={**SCORES, "recommendation": "accept", "comments_to_authors": long_enough,
+                                              "finished": "y", "action": "submit"})
+    db.session.expire_all()
+    assert assignment.status is A.SUBMITTED
 
 
 def submit(client, assignment, **extra):

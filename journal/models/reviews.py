@@ -62,6 +62,10 @@ class ReviewAssignment(db.Model):
               postgresql_where=text("status NOT IN ('declined', 'cancelled')")),
     )
 
+    # The account that accepting this invitation made and signed in on this device (a password chosen on the
+    # invitation page): never stored, set by services/invitations.py accept_invitation for the view to log in.
+    signed_in_reviewer = None
+
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("review_rounds.id", ondelete="CASCADE"), index=True)
     # Denormalised from the round, for per-submission queries.

@@ -18,7 +18,7 @@ from journal.mail import external_url, queue_mail
 from journal.models import OutboxMessage, User, utcnow
 from journal.scholarly.identifiers import normalize_orcid, parse_keywords
 from journal.services.errors import DomainError
-from journal.services.sign_ins import end_sign_ins, start_sign_in
+from journal.services.sign_ins import end_sign_ins, log_in_here, start_sign_in
 from journal.services.unit import transactional
 
 COMMON_PASSWORDS = {
@@ -202,9 +202,7 @@ def log_in(email: str, password: str, *, user_agent: str = "", client_address: s
                             "think this is a mistake."))
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    sign_in = start_sign_in(user, user_agent=user_agent, client_address=client_address)
-    audit(user, "user.logged_in", user, device=sign_in.device, address=sign_in.client_address)
+    log_in_here(user, user_agent=user_agent, client_address=client_address)
     return user
 
 

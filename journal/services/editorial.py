@@ -25,6 +25,7 @@ from journal.permissions import can, is_contributor, without_contributors
 from journal.services.conflicts import Conflict, Person, conflicts_for, conflicts_of, require_override
 from journal.services.errors import DomainError, PermissionDenied
 from journal.services.handlers import managing_editors_to_tell
+from journal.services.shared_reviews import reviews_for_letter
 from journal.services.unit import transactional
 from journal.workflow import check_version, transition
 
@@ -163,10 +164,10 @@ def submitted_reviews(submission: Submission, round_number: int | None = None) -
 def default_decision_letter(submission: Submission, kind: DecisionKind, *, show_names: bool = True,
                             language: str | None = None) -> str:
     """The journal's letter, in `language` (else the authors', `letter_language`), with the comments of each review
-    shared with the authors under its label, never a name: the editor's corrected text where there is one, never
+    shared with the authors under the label the authors read (shared_reviews.reviews_for_letter), never a name: the editor's corrected text where there is one, never
     the confidential comments."""
     corresponding = next((c for c in submission.contributors if c.is_corresponding), None)
-    shared = [a for a in submitted_reviews(submission) if a.review.shared_with_authors]
+    shared = reviews_for_letter(submission)
     language = language or letter_language(submission)
     own = mail_templates.letter_from_journal(submission, mail_templates.key_for_decision(kind), language,
                                              show_names=show_names, reviews=shared)

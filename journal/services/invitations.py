@@ -27,12 +27,14 @@ from journal.models import (AssignmentStatus, Membership, ReviewAssignment, Revi
                             SubmissionStatus, User, utcnow)
 from journal.models.reviews import ENDED_STATUSES, OPEN_STATUSES
 from journal.permissions import can
-from journal.services.accounts import find_user_by_email, hash_password, normalize_email, queue_set_password
+from journal.services.accounts import (check_password_strength, find_user_by_email, hash_password, normalize_email,
+                                      queue_set_password)
 from journal.services.conflicts import Conflict, Person, conflicts_for, conflicts_of, require_override
 from journal.services.errors import DomainError, NotFound, PermissionDenied
 from journal.services.handlers import managing_editors_of
 from journal.services.review_assignments import assignments_of
 from journal.services.scheduled_runs import long_date
+from journal.services.sign_ins import log_in_here
 from journal.services.unit import transactional
 
 
@@ -83,7 +85,9 @@ def current_round(submission: Submission) -> ReviewRound | None:
 
 
 def _label_number(submission: Submission, user: User | None, email: str) -> int:
-    """The number this person had on the paper before, or the next free one."""
+    """The number this person had on the paper before, or the next free one: fixed at invitation, so the editors'
+    "Reviewer 3" stays Reviewer 3 whoever declines. (The authors read numbers of their own, without gaps:
+    shared_reviews.authors_numbers.)"""
     rows = db.session.execute(
         select(ReviewAssignment.reviewer_id, ReviewAssignment.invitee_email, ReviewAssignment.label_number)
         .where(ReviewAssignment.submission_id == submission.id)
@@ -326,31 +330,18 @@ def _split_name(name: str, email: str) -> tuple[str, str]:
     return (" ".join(parts[:-1]) or parts[0], parts[-1] if len(parts) > 1 else "")
 
 
-def _agreed(assignment: ReviewAssignment) -> bool:
-    """Accepted at some point: reviewing, submitted, or cancelled after accepting."""
-    return assignment.status in (A.ACCEPTED, A.SUBMITTED) or (
-        assignment.status is A.CANCELLED and assignment.responded_at is not None)
-
-
-def _settle_label(assignment: ReviewAssignment) -> None:
-    """An invitation's number is provisional; accepting fixes it as the next among those who agreed (or the
-    number this person had before), so a declined invitation leaves no gap in what the authors read:
-    Reviewer 1, Reviewer 2. An open invitation holding that number moves to the next free one."""
-    others = db.session.scalars(select(ReviewAssignment).where(
-        ReviewAssignment.submission_id == assignment.submission_id, ReviewAssignment.id != assignment.id)).all()
-    earlier = next((a.label_number for a in others if _agreed(a) and a.reviewer_id is not None
-                    and a.reviewer_id == assignment.reviewer_id), None)
-    number = earlier or max((a.label_number for a in others if _agreed(a)), default=0) + 1
-    assignment.label_number = number
-    for other in others:
-        if other.status is A.INVITED and other.label_number == number:
-            other.label_number = max([a.label_number for a in others] + [number]) + 1
+def needs_account(assignment: ReviewAssignment) -> bool:
+    """Whether accepting this invitation makes the invitee's account (no account uses its address yet)."""
+    return assignment.reviewer_id is None and find_user_by_email(assignment.invitee_email) is None
 
 
 @transactional
-def accept_invitation(token: str, *, proposed_due_at: date | datetime | None = None) -> ReviewAssignment:
-    """The invitee agrees to review. Someone without an account gets one (the link proved the address) and a
-    mail to choose a password; either way they become a reviewer of the journal."""
+def accept_invitation(token: str, *, proposed_due_at: date | datetime | None = None, password: str | None = None,
+                      user_agent: str = "", client_address: str = "") -> ReviewAssignment:
+    """The invitee agrees to review. Someone without an account gets one (the link proved the address): with
+    the password they chose here (the registration's rules), signed in at once on this device
+    (`assignment.signed_in_reviewer`, its token in `sign_in_token`), or else mailed a link to choose one.
+    Either way they become a reviewer of the journal."""
     assignment = _open_invitation(token)
     proposed = as_deadline(proposed_due_at)
     if proposed is not None and proposed <= utcnow():
@@ -359,8 +350,11 @@ def accept_invitation(token: str, *, proposed_due_at: date | datetime | None = N
     if assignment.reviewer is None:
         user = find_user_by_email(assignment.invitee_email)
         if user is None:
+            if password:
+                check_password_strength(password, assignment.invitee_email)
             given, family = _split_name(assignment.invitee_name, assignment.invitee_email)
-            user = User(email=assignment.invitee_email, password_hash=hash_password(secrets.token_urlsafe(32)),
+            user = User(email=assignment.invitee_email,
+                        password_hash=hash_password(password or secrets.token_urlsafe(32)),
                         given_name=given, family_name=family, expertise_keywords=[], email_verified_at=utcnow())
             db.session.add(user)
             db.session.flush()
@@ -373,10 +367,12 @@ def accept_invitation(token: str, *, proposed_due_at: date | datetime | None = N
                                                          Membership.journal_id == submission.journal_id,
                                                          Membership.role == Role.REVIEWER)):
         db.session.add(Membership(user_id=user.id, journal_id=submission.journal_id, role=Role.REVIEWER))
-    if new_account:
+    if new_account and password:
+        log_in_here(user, user_agent=user_agent, client_address=client_address)
+        assignment.signed_in_reviewer = user
+    elif new_account:
         queue_set_password(user, reason=_l("because you agreed to review for %(journal)s",
                                             journal=submission.journal.title))
-    _settle_label(assignment)
     assignment.status = A.ACCEPTED
     assignment.responded_at = utcnow()
     assignment.proposed_due_at = proposed if proposed and proposed != assignment.due_at else None

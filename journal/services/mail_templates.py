@@ -19,9 +19,10 @@ from sqlalchemy import select
 from journal.audit import audit
 from journal.extensions import db
 from journal.i18n import known, offered
-from journal.models import AssignmentStatus, DecisionKind, Journal, MailTemplate, Submission, User, utcnow
+from journal.models import DecisionKind, Journal, MailTemplate, Submission, User, utcnow
 from journal.services.errors import DomainError, NotFound
 from journal.services.scheduled_runs import relative_day
+from journal.services.shared_reviews import reviews_for_letter
 from journal.services.unit import transactional
 from journal.templating import format_datetime
 
@@ -313,15 +314,15 @@ def reviewer_values(submission: Submission, *, name: str, respond_by=None, due_a
 
 
 def author_values(submission: Submission, *, show_names: bool, reviews: list | None = None) -> dict[str, str]:
-    """What a letter to the authors may say, in the current language."""
+    """What a letter to the authors may say, in the current language; `reviews` are the letter's SharedReviews
+    (shared_reviews.reviews_for_letter), under the labels the authors read."""
     if show_names:
         corresponding = next((c for c in submission.contributors if c.is_corresponding), None)
         greeting = _("Dear %(name)s,", name=corresponding.full_name if corresponding
                      else submission.submitter.full_name)
     else:
         greeting = _("Dear author,")
-    comments = "\n\n".join(_("Reviewer %(number)s", number=a.label_number) + ":\n"
-                           + a.review.comments_for_authors for a in reviews or [])
+    comments = "\n\n".join(f"{review.label}:\n{review.comments}" for review in reviews or [])
     return {"greeting": greeting, "title": submission.title, "reference": submission.reference,
             "journal": submission.journal.title, "reviews": comments}
 
@@ -366,7 +367,6 @@ def preview(actor: User, journal: Journal, key: str, language: str, submission: 
     """The text as it would be sent about `submission`, in `language` (checked first, as saving does). A reviewer
     mail is shown with the paper's latest reviewer, else with the editor's own name."""
     from journal.services.review_assignments import assignments_of
-
     spec = template_key(key)
     language = _language(journal, language)
     if submission.journal_id != journal.id:
@@ -384,8 +384,5 @@ def preview(actor: User, journal: Journal, key: str, language: str, submission: 
                 when=relative_day(3),
                 decision=DecisionKind.MINOR_REVISION.label)
         else:
-            reviews = [a for a in assignments_of(submission) if a.round.number == submission.current_round
-                       and a.status is AssignmentStatus.SUBMITTED and a.review is not None
-                       and a.review.shared_with_authors]
-            values = author_values(submission, show_names=True, reviews=reviews)
+            values = author_values(submission, show_names=True, reviews=reviews_for_letter(submission))
         return render_text(subject, values).strip(), render_text(body, values)

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, Integer, String, and_, bindparam, case, fa
 from sqlalchemy.orm import aliased, joinedload, load_only
 
 from journal.extensions import db
-from journal.models import (AssignmentStatus, EditorRecommendation, Journal, Membership,
+from journal.models import (Article, AssignmentStatus, EditorRecommendation, Journal, Membership,
                             RecommendationStatus, ReviewAssignment, ReviewRound, Role, Submission, SubmissionStatus,
                             User, utcnow)
 from journal.models.base import UTCDateTime
@@ -34,9 +34,17 @@ PAGE_SIZE = 50
 # What an editor works on; the queue opens on these.
 ACTIVE_STATUSES = (S.SUBMITTED, S.UNDER_REVIEW, S.REVISION_REQUESTED, S.ACCEPTED, S.SCHEDULED)
 QUEUE_STATUSES = tuple(s for s in SubmissionStatus if s is not S.DRAFT)
-# The status tabs: the active ones together, each status, everything.
-# Lazy labels: made text in the reader's language where they are shown.
-STATUS_TABS = [("active", _l("Active")), *((s.value, _l(s.source_label)) for s in QUEUE_STATUSES), ("all", _l("All"))]
+# "In production": accepted papers (scheduled in an issue or not) whose production has started and whose article is
+# not published yet, as the production page lists them (services/production.py overview).
+PRODUCTION = "production"
+PRODUCTION_STATUSES = (S.ACCEPTED, S.SCHEDULED)
+# The status tabs: the active ones together, each status (with the papers in production after the accepted ones),
+# everything. Lazy labels: made text in the reader's language where they are shown.
+STATUS_TABS = [("active", _l("Active")),
+               *(tab for s in QUEUE_STATUSES for tab in ((s.value, _l(s.source_label)),
+                                                          *([(PRODUCTION, _l("In production"))]
+                                                            if s is S.ACCEPTED else []))),
+               ("all", _l("All"))]
 SORTS = {
     "oldest": _l("Longest in status first"),
     "newest": _l("Newest in status first"),
@@ -48,7 +56,7 @@ SORTS = {
 class QueueFilters:
     """What the editor asked for; every field has a default, so a bare URL is the usual view."""
 
-    status: str = "active"  # "active", "all" or a status value other than draft
+    status: str = "active"  # "active", "all", "production" or a status value other than draft
     section_id: int | None = None
     editor: str = ""  # "" anyone, "none" unassigned, or a user id (managing editors only)
     needs_action: bool = False
@@ -60,6 +68,8 @@ class QueueFilters:
     def statuses(self) -> tuple[SubmissionStatus, ...]:
         if self.status == "all":
             return QUEUE_STATUSES
+        if self.status == PRODUCTION:
+            return PRODUCTION_STATUSES
         if self.status in S._value2member_map_ and self.status != S.DRAFT:
             return (S(self.status),)
         return ACTIVE_STATUSES
@@ -99,7 +109,7 @@ class QueuePage:
     total: int
     page: int
     pages: int
-    counts: dict[str, int]  # by status value, plus "active" and "all", under the other filters
+    counts: dict[str, int]  # by status value, plus "active", "production" and "all", under the other filters
     managing: bool
     filters: QueueFilters
 
@@ -237,6 +247,12 @@ def _overdue() -> ColumnElement[bool]:
     return and_(Submission.status == S.UNDER_REVIEW, Submission.id.in_(late))
 
 
+def _in_production() -> ColumnElement[bool]:
+    """Production started (an article) and the article not published yet; the status says accepted or scheduled."""
+    return and_(Submission.status.in_(PRODUCTION_STATUSES),
+                Submission.id.in_(select(Article.submission_id).where(Article.published_at.is_(None))))
+
+
 def _in_journals(by_editor: bool) -> ColumnElement[bool]:
     """The journal condition. When the rows are one editor's, it is written so that no index serves it: SQLite
     without ANALYZE statistics would otherwise walk the journal's whole queue index instead of the editor's few
@@ -269,6 +285,7 @@ class _Shape:
     needs_action: bool
     overdue: bool
     sort: str
+    in_production: bool = False  # the "In production" tab's rows
 
 
 @functools.lru_cache(maxsize=256)
@@ -299,12 +316,16 @@ def _queue_statements(shape: _Shape):
         query = select(*columns).select_from(Submission)
         return facts.join(query) if shape.needs_action else query
 
-    counts = (from_submissions(Submission.status, func.count(Submission.id)).where(*conditions)
-              .group_by(Submission.status))
+    # Per status: the papers, and those of them in production (an unpublished article: at most one per paper).
+    unpublished = and_(Article.submission_id == Submission.id, Article.published_at.is_(None),
+                       Submission.status.in_(PRODUCTION_STATUSES))
+    counts = (from_submissions(Submission.status, func.count(Submission.id), func.count(Article.id))
+              .outerjoin(Article, unpublished).where(*conditions).group_by(Submission.status))
     # The page's ids come from the narrow index entries; only those fifty rows are read whole and joined.
     order = _ORDERS[shape.sort]
+    tab = [_in_production()] if shape.in_production else []
     page_ids = (from_submissions(Submission.id)
-                .where(*conditions, Submission.status.in_(bindparam("statuses", expanding=True)))
+                .where(*conditions, *tab, Submission.status.in_(bindparam("statuses", expanding=True)))
                 .order_by(*order).limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
                 .subquery("page"))
     page = (select(Submission).join(page_ids, page_ids.c.id == Submission.id)
@@ -337,7 +358,7 @@ def queue_page(actor: User, journal: Journal, filters: QueueFilters) -> QueuePag
     editor = filters.editor if filters.editor in ("", "none") else "id" if filters.editor.isdigit() else ""
     shape = _Shape(managing, journal.editors_recommend_only, bool(filters.section_id), editor,
                    bool(filters.q.strip()), filters.needs_action, filters.overdue,
-                   filters.sort if filters.sort in _ORDERS else "oldest")
+                   filters.sort if filters.sort in _ORDERS else "oldest", filters.status == PRODUCTION)
     counts_query, page_query = _queue_statements(shape)
     now = utcnow()
     params = {"me": actor.id, "email": actor.email, "now": now, "required": journal.reviews_required,
@@ -345,12 +366,13 @@ def queue_page(actor: User, journal: Journal, filters: QueueFilters) -> QueuePag
               "section_id": filters.section_id, "editor_id": int(filters.editor) if editor == "id" else None,
               "q": _like_text(filters.q.strip())}
 
-    by_status = dict(db.session.execute(counts_query, params).all())
-    counts = {s.value: by_status.get(s, 0) for s in QUEUE_STATUSES}
+    by_status = {status: (papers, produced) for status, papers, produced in db.session.execute(counts_query, params)}
+    counts = {s.value: by_status.get(s, (0, 0))[0] for s in QUEUE_STATUSES}
     counts["active"] = sum(counts[s.value] for s in ACTIVE_STATUSES)
     counts["all"] = sum(counts[s.value] for s in QUEUE_STATUSES)
+    counts[PRODUCTION] = sum(produced for _papers, produced in by_status.values())
     statuses = filters.statuses()
-    total = sum(counts[s.value] for s in statuses)
+    total = counts[PRODUCTION] if filters.status == PRODUCTION else sum(counts[s.value] for s in statuses)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, filters.page), pages)
     filters = replace(filters, page=page)

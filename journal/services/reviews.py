@@ -6,6 +6,7 @@ Mails and audit events never name the paper's authors to a reviewer, nor a revie
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from journal.audit import audit
@@ -21,6 +22,8 @@ from journal.services.unit import transactional
 
 
 A = AssignmentStatus
+# Fewer characters than this say nothing the authors can act on ("Fine.", "Accept.").
+MIN_COMMENTS_LENGTH = 20
 
 
 def earlier_reviews_by(assignment: ReviewAssignment) -> list[tuple[ReviewAssignment, str]]:
@@ -79,7 +82,8 @@ def save_review(actor: User, assignment: ReviewAssignment, *, scores: dict | Non
 
 @transactional
 def submit_review(actor: User, assignment: ReviewAssignment) -> Review:
-    """Hand in the review: every criterion scored, a recommendation, comments to the authors. Then read-only;
+    """Hand in the review: every criterion scored, a recommendation, at least MIN_COMMENTS_LENGTH characters of
+    comments to the authors. Then read-only;
     the editors are told."""
     review = check_reviewer(actor, assignment)
     # The criteria's names through gettext: translated once journal/models marks them for the catalogs.
@@ -89,8 +93,12 @@ def submit_review(actor: User, assignment: ReviewAssignment) -> Review:
                             missing=", ".join(missing)), "scores")
     if review.recommendation is None:
         raise DomainError(_("Choose your recommendation before submitting."), "recommendation")
-    if len(review.comments_to_authors.strip()) < 20:
-        raise DomainError(_("Write your comments to the authors before submitting."), "comments_to_authors")
+    written = len(review.comments_to_authors.strip())
+    if written < MIN_COMMENTS_LENGTH:
+        raise DomainError(ngettext("Write at least %(num)d character of comments for the authors; you wrote "
+                                   "%(count)d.",
+                                   "Write at least %(num)d characters of comments for the authors; you wrote "
+                                   "%(count)d.", MIN_COMMENTS_LENGTH, count=written), "comments_to_authors")
     if assignment.submission.status is not SubmissionStatus.UNDER_REVIEW:
         raise DomainError(_("This paper is no longer under review; the editors have decided already."))
     _check_attachment_seen(assignment)

@@ -1,6 +1,11 @@
 """What each side sees of the reviews: the reviewer's attachment while drafting, and after the editors' decision
 the reviews shared with the authors (and, where the journal allows it, with the round's other reviewers).
 
+The authors read reviews under labels of their own, gap-free: Reviewer 1, 2, … among the reviewers whose reviews
+they are shown (authors_numbers), whatever the editors' number (ReviewAssignment.label_number, fixed at invitation,
+so a declined or withheld review leaves gaps there). The author's page, the decision letter and the other
+reviewers after the decision all read these labels.
+
 Nothing here hands out a confidential comment. A reviewer is named beside a review only in open journals, after
 the decision, and only where they agreed (Review.consent_to_name); otherwise the label ("Reviewer 2") stands alone.
 A review attachment is found by (round, uploader): see add_review_attachment in
@@ -10,6 +15,7 @@ reviewer, shown what was found and where, confirms that it may (SubmissionFile.n
 """
 
 import logging
+import os
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -33,11 +39,25 @@ log = logging.getLogger(__name__)
 class SharedReview:
     """One review as the authors (or the other reviewers) read it."""
 
-    label: str
     comments: str
     attachment: SubmissionFile | None
     # Open journals, after the decision, with the reviewer's consent; None otherwise.
     reviewer_name: str | None
+    assignment_id: int
+    number: int  # the authors' number (authors_numbers)
+
+    @property
+    def label(self) -> str:
+        """ "Reviewer 1" in the language of the moment it is read (a letter is written in the authors')."""
+        return _("Reviewer %(number)s", number=self.number)
+
+    @property
+    def attachment_name(self) -> str:
+        """The attachment's neutral name under the authors' number ("Reviewer 1 – attachment.pdf", in English as
+        stored names are), not the stored one, which carries the editors' number."""
+        if self.attachment is None:
+            return ""
+        return f"Reviewer {self.number} – attachment{os.path.splitext(self.attachment.original_name)[1]}"
 
 
 def _attachments(submission: Submission) -> dict[tuple[int, int | None], SubmissionFile]:
@@ -161,14 +181,31 @@ def _shareable(attachments: dict, assignment: ReviewAssignment) -> SubmissionFil
     return None if file is None or file.withheld_for_names else file
 
 
-def _shared(assignments: list[ReviewAssignment], attachments: dict) -> list[SharedReview]:
-    """The submitted reviews the editor shares with the authors, by label."""
-    return [
-        SharedReview(label=a.display_label, comments=a.review.comments_for_authors, attachment=_shareable(attachments, a),
-                     reviewer_name=_named(a))
-        for a in assignments
-        if a.status is A.SUBMITTED and a.review is not None and a.review.is_submitted and a.review.shared_with_authors
-    ]
+def _is_shared(assignment: ReviewAssignment) -> bool:
+    return (assignment.status is A.SUBMITTED and assignment.review is not None and assignment.review.is_submitted
+            and assignment.review.shared_with_authors)
+
+
+def authors_numbers(submission: Submission, *, letter_round: int | None = None) -> dict[int, int]:
+    """The editors' number (label_number) → the number the authors read. Counted over the reviews the authors are
+    shown: those shared in decided rounds, and in `letter_round` those its decision letter carries. Numbered 1, 2,
+    … in the order the authors first read them (by round, then the editors' number), so a reviewer keeps their
+    number in later rounds and nobody declined, withheld or cancelled leaves a gap."""
+    rounds = set(decisions_by_round(submission)) | ({letter_round} if letter_round else set())
+    numbers: dict[int, int] = {}
+    for assignment in sorted(assignments_of(submission), key=lambda a: (a.round.number, a.label_number)):
+        if assignment.round.number in rounds and _is_shared(assignment) and assignment.label_number not in numbers:
+            numbers[assignment.label_number] = len(numbers) + 1
+    return numbers
+
+
+def _shared(assignments: list[ReviewAssignment], attachments: dict, numbers: dict[int, int]) -> list[SharedReview]:
+    """The submitted reviews the editor shares with the authors, under the authors' labels, in their order."""
+    shared = sorted((a for a in assignments if _is_shared(a) and a.label_number in numbers),
+                    key=lambda a: numbers[a.label_number])
+    return [SharedReview(comments=a.review.comments_for_authors, attachment=_shareable(attachments, a),
+                         reviewer_name=_named(a), assignment_id=a.id, number=numbers[a.label_number])
+            for a in shared]
 
 
 def reviews_for_authors(submission: Submission) -> list[tuple[int, Decision, list[SharedReview]]]:
@@ -181,17 +218,26 @@ def reviews_for_authors(submission: Submission) -> list[tuple[int, Decision, lis
     by_round: dict[int, list[ReviewAssignment]] = {}
     for assignment in assignments_of(submission):
         by_round.setdefault(assignment.round.number, []).append(assignment)
-    attachments = _attachments(submission)
-    return [(number, decided[number], _shared(by_round.get(number, []), attachments))
+    attachments, numbers = _attachments(submission), authors_numbers(submission)
+    return [(number, decided[number], _shared(by_round.get(number, []), attachments, numbers))
             for number in sorted(decided, reverse=True)]
 
 
-def shared_attachment(submission: Submission, file_id: int) -> SubmissionFile:
-    """A review attachment the authors may download: of a submitted, shared review in a decided round."""
+def reviews_for_letter(submission: Submission, round_number: int | None = None) -> list[SharedReview]:
+    """The reviews a decision letter on the round (the current one by default) carries: those shared with the
+    authors, under the labels the authors will read on their page once it is decided."""
+    number = submission.current_round if round_number is None else round_number
+    round_assignments = [a for a in assignments_of(submission) if a.round.number == number]
+    return _shared(round_assignments, _attachments(submission), authors_numbers(submission, letter_round=number))
+
+
+def shared_attachment(submission: Submission, file_id: int) -> tuple[SubmissionFile, str]:
+    """A review attachment the authors may download (of a submitted, shared review in a decided round), with the
+    name they read it under."""
     for _number, _decision, reviews in reviews_for_authors(submission):
         for review in reviews:
             if review.attachment is not None and review.attachment.id == file_id:
-                return review.attachment
+                return review.attachment, review.attachment_name
     raise NotFound(_("There is no such file."))
 
 
@@ -202,6 +248,8 @@ class AfterDecision:
     decision: Decision
     # The round's other submitted reviews, where the journal lets reviewers read each other's; else None.
     other_reviews: list[SharedReview] | None
+    # The label the authors read this reviewer's review under; None when it was not shared with them.
+    label_for_authors: str | None = None
 
 
 def after_decision(assignment: ReviewAssignment) -> AfterDecision | None:
@@ -211,22 +259,27 @@ def after_decision(assignment: ReviewAssignment) -> AfterDecision | None:
     decision = decisions_by_round(submission).get(assignment.round.number)
     if decision is None or assignment.status is not A.SUBMITTED:
         return None
+    numbers = authors_numbers(submission)
+    own = (_("Reviewer %(number)s", number=numbers[assignment.label_number])
+           if _is_shared(assignment) and assignment.label_number in numbers else None)
     if not submission.journal.reviewers_see_reviews:
-        return AfterDecision(decision=decision, other_reviews=None)
+        return AfterDecision(decision=decision, other_reviews=None, label_for_authors=own)
     others = [a for a in assignments_of(submission)
               if a.round_id == assignment.round_id and a.id != assignment.id]
-    return AfterDecision(decision=decision, other_reviews=_shared(others, _attachments(submission)))
+    return AfterDecision(decision=decision, other_reviews=_shared(others, _attachments(submission), numbers),
+                         label_for_authors=own)
 
 
-def attachment_for_reviewer(assignment: ReviewAssignment, file_id: int) -> SubmissionFile:
-    """The reviewer's own attachment, or after the decision another shared review's attachment of the round."""
+def attachment_for_reviewer(assignment: ReviewAssignment, file_id: int) -> tuple[SubmissionFile, str]:
+    """The reviewer's own attachment, or after the decision another shared review's attachment of the round (under
+    the name the authors read it under), with the name to download it as."""
     own = attachment_of(assignment)
     if own is not None and own.id == file_id:
-        return own
+        return own, own.original_name
     seen = after_decision(assignment)
     for review in (seen.other_reviews or []) if seen else []:
         if review.attachment is not None and review.attachment.id == file_id:
-            return review.attachment
+            return review.attachment, review.attachment_name
     raise NotFound(_("There is no such file."))
 
 

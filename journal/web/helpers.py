@@ -17,6 +17,11 @@ def show_error(form, error: DomainError) -> None:
         flash(error.message, "error")
 
 
+def device() -> dict:
+    """What a new sign-in records of this request: the browser (put in words by the service) and address."""
+    return {"user_agent": request.user_agent.string, "client_address": request.remote_addr or ""}
+
+
 def day(value) -> str:
     """A date in a message (a due date, an answer-by date) as the reader's language writes it: "5 December 2026" in
     English as before, CLDR's long form in the other languages (2026年12月5日, 5 décembre 2026)."""

@@ -11,8 +11,11 @@ from journal.web.choices import countries
 
 
 def strong_password(form, field):
-    """The service's password rule, checked with the other fields so that every error shows at once."""
-    email = form.email.data if "email" in form else getattr(current_user, "email", "")
+    """The service's password rule, checked with the other fields so that every error shows at once. The
+    address it is checked against: the form's email field, else the form's `account_email` (an account being
+    made for an address the form does not ask), else the signed-in person's."""
+    email = (form.email.data if "email" in form
+             else getattr(form, "account_email", None) or getattr(current_user, "email", ""))
     try:
         check_password_strength(field.data or "", email or "")
     except DomainError as error:
@@ -24,6 +27,8 @@ def valid_orcid(form, field):
         normalize_orcid(field.data)
     except ValueError as error:
         raise ValidationError(str(error)) from None
+
+PASSWORDS_DIFFER = _l("The two passwords differ.")
 
 EMAIL = [InputRequired(_l("Please give your email address.")),
          Email(_l("This does not look like an email address."), check_deliverability=False), Length(max=254)]
@@ -38,7 +43,7 @@ class RegisterForm(WebForm):
     password = PasswordField(_l("Password"), [InputRequired(_l("Please choose a password.")), strong_password],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Repeat the password"), [InputRequired(_l("Please repeat the password.")),
-                                                    EqualTo("password", _l("The two passwords differ."))],
+                                                    EqualTo("password", PASSWORDS_DIFFER)],
                             render_kw={"autocomplete": "new-password"})
     affiliation = StringField(_l("Affiliation"), [Optional(), Length(max=255)],
                               render_kw={"autocomplete": "organization"})
@@ -63,5 +68,5 @@ class ResetPasswordForm(WebForm):
     password = PasswordField(_l("New password"), [InputRequired(_l("Please choose a password.")), strong_password],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Repeat the new password"), [InputRequired(_l("Please repeat the password.")),
-                                                        EqualTo("password", _l("The two passwords differ."))],
+                                                        EqualTo("password", PASSWORDS_DIFFER)],
                             render_kw={"autocomplete": "new-password"})

@@ -1,4 +1,4 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_user, logout_user
 
@@ -8,18 +8,13 @@ from journal.permissions import permission
 from journal.services import accounts, sign_ins
 from journal.services.errors import DomainError
 from journal.web.auth.forms import ForgotPasswordForm, LoginForm, RegisterForm, ResetPasswordForm
-from journal.web.helpers import safe_next, show_error
+from journal.web.helpers import device, safe_next, show_error
 
 bp = Blueprint("auth", __name__)
 
 
 def auth_limit():
     return current_app.config["AUTH_RATE_LIMIT"]
-
-
-def device() -> dict:
-    """What a new sign-in records of this request: the browser (put in words by the service) and address."""
-    return {"user_agent": request.user_agent.string, "client_address": request.remote_addr or ""}
 
 
 # Guessing passwords and flooding mailboxes cost a client address dearly; page views are free.

@@ -446,10 +446,10 @@ def submission(submission: Submission):
 def review_attachment(submission: Submission, file_id: int):
     """A reviewer's attachment, once the round is decided and the editor shares the review; under its neutral name."""
     try:
-        file = shared_reviews.shared_attachment(submission, file_id)
+        file, name = shared_reviews.shared_attachment(submission, file_id)
     except NotFound:
         abort(404)
-    return redirect(signed_download(file.storage_key, filename=file.original_name, media_type=file.media_type,
+    return redirect(signed_download(file.storage_key, filename=name, media_type=file.media_type,
                                     inline=file.media_type == "application/pdf"))
 
 

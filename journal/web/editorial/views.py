@@ -385,8 +385,11 @@ def decide(journal: Journal, submission_id: int):
                   "success")
             return _to_page(journal, submission)
     reviews = editorial_service.submitted_reviews(submission)
+    # The letter's labels are the authors' (gap-free), which may differ from the editors' numbers shown beside them.
+    letter_labels = {r.assignment_id: r.label for r in shared_reviews.reviews_for_letter(submission)}
     return render_template("editorial/decide.html", journal=journal, submission=submission, form=form,
-                           reviews=reviews, choices=decision_choices(), recommendation=recommendation,
+                           reviews=reviews, letter_labels=letter_labels, choices=decision_choices(),
+                           recommendation=recommendation,
                            letter_language=language, authors_language=editorial_service.letter_language(submission))
 
 

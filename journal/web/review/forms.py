@@ -3,16 +3,24 @@
 from flask_babel import gettext, lazy_gettext as _l
 from journal.web.forms import WebForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, HiddenField, RadioField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import BooleanField, DateField, HiddenField, PasswordField, RadioField, TextAreaField
+from wtforms.validators import EqualTo, Length, Optional
 
 from journal.models import CRITERIA, Recommendation
 from journal.models.reviews import SCORES
+from journal.web.auth.forms import PASSWORDS_DIFFER, strong_password
 from journal.web.choices import select_choices
 
 
 class AcceptForm(WebForm):
+    """The password is offered to an invitee without an account (the view sets `account_email`, the address the
+    account is made for); left empty, a link to choose it is mailed instead. The registration's rules apply."""
+
     proposed_due_at = DateField(_l("Propose another due date (optional)"), validators=[Optional()])
+    password = PasswordField(_l("Choose a password"), [Optional(), strong_password],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the password"), [EqualTo("password", PASSWORDS_DIFFER)],
+                            render_kw={"autocomplete": "new-password"})
 
 
 class DeclineForm(WebForm):

@@ -1,8 +1,8 @@
 """The reviewer's pages: answering an invitation through its mailed link, "My reviews", the review form."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_user, logout_user
 
 from journal.models import CRITERIA, AssignmentStatus, ReviewMode, utcnow
 from journal.permissions import permission
@@ -15,7 +15,7 @@ from journal.services import submissions as submission_service
 from journal.services.errors import DomainError, FilesUnavailable, NotFound
 from journal.storage import signed_download
 from journal.web import conversation
-from journal.web.helpers import show_error
+from journal.web.helpers import device, show_error
 from journal.web.review.forms import AcceptForm, DeclineForm, ReviewForm
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -60,6 +60,8 @@ def _invitation_page(token: str, accept_form=None, decline_form=None, status=200
         journal=submission.journal,
         authors=submission.contributors if submission.journal.review_mode in SHOWS_AUTHORS else None,
         accept_form=accept_form or AcceptForm(), decline_form=decline_form or DeclineForm(),
+        needs_account=invitation_service.needs_account(assignment),
+        password_minimum=current_app.config["PASSWORD_MIN_LENGTH"],
     ), status
 
 
@@ -73,16 +75,30 @@ def invitation(token: str):
 @permission("public")
 def accept(token: str):
     form = AcceptForm()
+    try:
+        invitation = invitation_service.invitation_for_token(token)
+    except DomainError:
+        return _invitation_page(token)  # says why the link no longer works
+    had_account = invitation.reviewer_id is not None
+    form.account_email = invitation.invitee_email  # the password may not contain it (the registration's rule)
     if not form.validate_on_submit():
         return _invitation_page(token, accept_form=form, status=400)
     try:
-        had_account = invitation_service.invitation_for_token(token).reviewer_id is not None
-        assignment = invitation_service.accept_invitation(token, proposed_due_at=form.proposed_due_at.data)
+        assignment = invitation_service.accept_invitation(
+            token, proposed_due_at=form.proposed_due_at.data,
+            password=(form.password.data or None) if invitation_service.needs_account(invitation) else None,
+            **device())
     except DomainError as error:
         if error.field:
             show_error(form, error)
             return _invitation_page(token, accept_form=form, status=400)
         return render_template("review/invitation_closed.html", message=error.message), 410
+    if assignment.signed_in_reviewer is not None:  # a new account with the password chosen here: straight in
+        logout_user()
+        login_user(assignment.signed_in_reviewer)
+        flash(_("Thank you for agreeing to review. Your account is ready and you are logged in: here are the "
+                "manuscript and the review form."), "success")
+        return redirect(url_for("review.assignment", assignment_id=assignment.id))
     return render_template("review/invitation_answered.html", assignment=assignment, new_account=not had_account)
 
 
@@ -189,6 +205,7 @@ def assignment(assignment):
     return render_template("review/assignment.html", assignment=assignment, submission=submission,
                            review=assignment.review, manuscript=manuscript, form=form, criteria=CRITERIA,
                            read_only=read_only, open_review=submission.journal.review_mode is ReviewMode.OPEN,
+                           min_comments=review_service.MIN_COMMENTS_LENGTH,
                            attachment=attachment, findings=shared_reviews.findings_for_reviewer(attachment),
                            returned=assignment.returned_at is not None and not read_only,
                            after_decision=shared_reviews.after_decision(assignment),
@@ -201,10 +218,10 @@ def assignment(assignment):
 def attachment(assignment, file_id: int):
     """The reviewer's own attachment, or after the decision one shared with another review of the round."""
     try:
-        file = shared_reviews.attachment_for_reviewer(assignment, file_id)
+        file, name = shared_reviews.attachment_for_reviewer(assignment, file_id)
     except NotFound:
         abort(404)
-    return redirect(signed_download(file.storage_key, filename=file.original_name, media_type=file.media_type,
+    return redirect(signed_download(file.storage_key, filename=name, media_type=file.media_type,
                                     inline=file.media_type == "application/pdf"))
 
 
