@@ -44,21 +44,9 @@ def article_jats(journal: Journal, article_id: int):
 @permission("journal.production", load=journal_from_slug, hide=True)
 def issue_crossref(journal: Journal, issue_id: int):
     issue = db.session.scalar(select(Issue).where(Issue.id == issue_id, Issue.journal_id == journal.id))
-    if issue is None:
-        abort(404)
-    try:
-        body = crossref.deposit_xml(issue)
-    except crossref.NotDepositable as exc:
-        abort(409, description=_("%(problem)s Publish the issue first; then download its Crossref deposit.",
-                                 problem=exc))
-    return _deposit_response(body, crossref.file_name(issue))
-
-
-def _deposit_response(body: bytes, file_name: str) -> Response:
-    response = Response(body, mimetype="application/xml")
-    response.headers["Content-Type"] = "application/xml; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    return response
+    return _deposit(issue, crossref.deposit_xml, crossref.file_name,
+                    lambda problem: _("%(problem)s Publish the issue first; then download its Crossref deposit.",
+                                      problem=problem))
 
 
 @bp.get("/production/<slug>/submissions/<int:submission_id>/crossref.xml")
@@ -67,11 +55,21 @@ def article_crossref(journal: Journal, submission_id: int):
     """The deposit of one article published online first; once its issue is published, the issue's deposit."""
     article = db.session.scalar(select(Article).where(Article.submission_id == submission_id,
                                                       Article.journal_id == journal.id))
-    if article is None:
+    return _deposit(article, crossref.article_deposit_xml, crossref.article_file_name,
+                    lambda problem: _("%(problem)s Publish the article first; then download its Crossref deposit.",
+                                      problem=problem))
+
+
+def _deposit(subject, build, file_name, not_yet) -> Response:
+    """The Crossref deposit of an issue or an article as a download: 404 where there is none, 409 (saying what to do
+    first) where it is not published yet."""
+    if subject is None:
         abort(404)
     try:
-        body = crossref.article_deposit_xml(article)
+        body = build(subject)
     except crossref.NotDepositable as exc:
-        abort(409, description=_("%(problem)s Publish the article first; then download its Crossref deposit.",
-                                 problem=exc))
-    return _deposit_response(body, crossref.article_file_name(article))
+        abort(409, description=not_yet(exc))
+    response = Response(body, mimetype="application/xml")
+    response.headers["Content-Type"] = "application/xml; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{file_name(subject)}"'
+    return response
