@@ -64,10 +64,13 @@ def seed_demo() -> list[tuple[str, str]]:
         sections=[Section(title=t, position=i) for i, t in
                   enumerate(["Research Article", "Review", "Letter", "Mission Report"])],
     )
+    # An online-only letters journal that publishes each letter as soon as it is ready (online first).
     pil = Journal(
         slug="pil", title="Planetary Instruments Letters", abbreviation="Planet. Instrum. Lett.",
         reference_prefix="PIL", description="Short papers on instruments for planetary missions: design, "
         "calibration and first light.", publisher="International Deep Space Exploration Association",
+        issn_online="2049-3657", doi_prefix="10.59999", licence="CC-BY-4.0",
+        publishes_continuously=True, prints=False,
         review_mode=ReviewMode.SINGLE_ANONYMOUS, review_days=21, reviews_required=1,
         sections=[Section(title="Letter", position=0), Section(title="Instrument Note", position=1)],
     )
@@ -90,6 +93,7 @@ def seed_demo() -> list[tuple[str, str]]:
             db.session.add(Membership(user=user, journal=jdse, role=role))
         if role is Role.MANAGING_EDITOR:
             db.session.add(Membership(user=user, journal=cjdse, role=role))
+            db.session.add(Membership(user=user, journal=pil, role=role))
     db.session.commit()
     return demo_logins()
 
@@ -261,7 +265,42 @@ def seed_submissions() -> list[str]:
             editorial.desk_reject(marco, submission, letter=editorial.default_desk_reject_letter(submission))
         made.append(f"{submission.display_reference}: {submission.status.label.lower()}"
                     + (" (two reviews in, decision waiting)" if state == "reviewed" else ""))
-    return made + seed_issues() + seed_announcements() + seed_bilingual_issue()
+    return made + seed_issues() + seed_announcements() + seed_bilingual_issue() + seed_online_first()
+
+
+ONLINE_FIRST_LETTER = (
+    "author.john@idsea.example", ("Ines", "Moreau", "ines.moreau@idsea.example", "LESIA, Paris"),
+    "First light of a 3U CubeSat ultraviolet spectrometer for lunar exospheric sodium",
+    "cubesats, ultraviolet spectroscopy, lunar exosphere",
+    "A 3U CubeSat carries an ultraviolet spectrometer to lunar orbit. Its first light resolves the sodium D lines "
+    "of the lunar exosphere at 0.2 nm with a signal-to-noise ratio of 40 in ten minutes.")
+
+
+def seed_online_first() -> list[str]:
+    """A letter of Planetary Instruments Letters published online first, with its DOI and article number, in no
+    issue yet: the journal's "Online first" list, and an article an issue can gather later."""
+    import io
+
+    from sqlalchemy import select
+
+    from journal.services import issues as issue_service
+    from journal.services import production
+    from journal.services import proofs as proof_service
+
+    pil = db.session.scalar(select(Journal).where(Journal.slug == "pil"))
+    manager = _person("managing.editor@idsea.example")
+    email, coauthor, title, keywords, abstract = ONLINE_FIRST_LETTER
+    author = _person(email)
+    submission = _accepted(manager, author, pil, coauthor, 0, title, keywords, abstract)
+    article = production.start_production(manager, submission)
+    galley = article_pdf(title=title, authors=article.current_version.author_names, abstract=abstract,
+                         journal=pil.title, doi="(given at publication)", keywords=keywords)
+    production.upload_galley(manager, article, io.BytesIO(galley), "galley.pdf")
+    production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
+    proof_service.request_proofs(manager, article)
+    proof_service.approve_proofs(author, article)
+    issue_service.publish_online(manager, article)
+    return [f"{submission.display_reference}: published online first as {article.article_number}, DOI {article.doi}"]
 
 
 def seed_announcements() -> list[str]:
@@ -423,13 +462,13 @@ def article_pdf(*, title: str, authors: list[str], abstract: str, journal: str, 
     return bytes(pdf.output())
 
 
-def _accepted(manager: User, author: User, jdse: Journal, coauthor: tuple, section: int, title: str, keywords: str,
-              abstract: str):
+def _accepted(manager: User, author: User, journal: Journal, coauthor: tuple, section: int, title: str,
+              keywords: str, abstract: str):
     """A paper accepted by the managing editor (invited for the first issues, reviewed by the board)."""
     from journal.services import contributors as contributor_service
     from journal.services import drafts as draft_service
 
-    submission = draft_service.start_submission(author, jdse, section_id=jdse.sections[section].id,
+    submission = draft_service.start_submission(author, journal, section_id=journal.sections[section].id,
                                                 checklist_confirmed=True)
     draft_service.update_metadata(author, submission, title=title, keywords=keywords, abstract=abstract)
     given, family, email, affiliation = coauthor
