@@ -10,7 +10,7 @@ from config import INSTANCE, ProductionConfig, from_environment
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from journal.csp import CSP
-from journal.extensions import csrf, db, limiter, login_manager, migrate
+from journal.extensions import compress, csrf, db, limiter, login_manager, migrate
 from journal.storage import storage_from_url
 
 # Libraries whose INFO is chatter for us (fontTools notes every font it subsets); their warnings still show.
@@ -37,6 +37,8 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE_URL"])
 
+    # First, so that it runs after every other after_request hook: it compresses the finished response.
+    compress.init_app(app)
     db.init_app(app)
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
