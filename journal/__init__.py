@@ -60,13 +60,14 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         INSTANCE.mkdir(parents=True, exist_ok=True)
     app.extensions["journal.storage"] = storage_from_url(app.config["STORAGE_URL"], app.config["SECRET_KEY"])
 
-    from journal import auth_setup, cli, i18n, markup, web
+    from journal import auth_setup, cli, i18n, markup, static_files, web
     from journal.templating import setup_templating
 
     auth_setup.init_app(app)
     i18n.init_app(app)
     setup_templating(app)
     markup.init_app(app)
+    static_files.init_app(app)
     web.register(app)
     cli.register(app)
     return app

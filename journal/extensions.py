@@ -28,7 +28,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-# Brotli or gzip for pages and feeds (config.py COMPRESS_*); its ETag gets the coding ("…:br").
+# Brotli or gzip for pages, the stylesheet and feeds (config.py COMPRESS_*); its ETag gets the coding ("…:br").
 compress = Compress()
 # Limits on login, registration and reset mails; Redis when RATELIMIT_STORAGE_URL is set.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

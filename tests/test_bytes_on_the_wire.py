@@ -1,10 +1,20 @@
-"""Bytes on the wire: pages and feeds in Brotli or gzip as the browser accepts, plain otherwise, each coding with its
-own ETag and a 304 still answered; downloads left as they are."""
+"""Bytes on the wire: pages, feeds and the stylesheet in Brotli or gzip as the browser accepts, plain otherwise, each
+coding with its own ETag and a 304 still answered; downloads left as they are; static files under fingerprinted
+names kept a year."""
+
+import gzip
+import os
+import re
+import shutil
 
 import pytest
+from flask import url_for
 
+from journal.static_files import StaticDigests
 from tests.page_weight import BROWSER, decoded
 from tests.test_public_site import site  # noqa: F401  (fixture: a journal with published issues)
+
+STYLESHEET = re.compile(r'href="(/static/css/site\.([0-9a-f]{12})\.css)"')
 
 
 @pytest.mark.parametrize("accept, coding", [
@@ -63,3 +73,47 @@ def test_a_pdf_download_is_sent_as_it_is(client, site):  # noqa: F811
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert "Content-Encoding" not in pdf.headers
     assert pdf.get_data().startswith(b"%PDF-")
+
+
+def test_static_files_have_fingerprinted_names_and_are_kept_a_year(client, site):  # noqa: F811
+    page = client.get("/j/jdse/").get_data(as_text=True)
+    href, digest = STYLESHEET.search(page).groups()
+    assert re.search(r'href="/static/img/favicon\.[0-9a-f]{12}\.svg"', page)
+    assert re.search(r'src="/static/img/logo\.[0-9a-f]{12}\.svg"', page)
+    stylesheet = client.get(href, headers=BROWSER)
+    assert stylesheet.status_code == 200 and stylesheet.mimetype == "text/css"
+    assert stylesheet.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert stylesheet.headers["Content-Encoding"] == "br" and "Accept-Encoding" in stylesheet.headers["Vary"]
+    with open(os.path.join(client.application.static_folder, "css", "site.css"), "rb") as file:
+        assert decoded(stylesheet) == file.read()
+    assert gzip.decompress(client.get(href, headers={"Accept-Encoding": "gzip"}).get_data()) == decoded(stylesheet)
+    again = client.get(href, headers={**BROWSER, "If-None-Match": stylesheet.headers["ETag"]})
+    assert again.status_code == 304
+    part = client.get(href, headers={**BROWSER, "Range": "bytes=0-99"})  # a range is of the file itself
+    assert part.status_code == 206 and "Content-Encoding" not in part.headers and len(part.get_data()) == 100
+    # The plain name, as pages of an earlier release and the stylesheet's own url(...) ask: short cache.
+    for name in ("/static/css/site.css", "/static/img/select-arrow.svg", "/static/css/site.0123456789ab.css"):
+        plain = client.get(name)
+        assert plain.status_code == 200, name
+        assert "immutable" not in plain.headers["Cache-Control"] and "max-age=300" in plain.headers["Cache-Control"]
+    for missing in ("/static/css/nothing.css", "/static/css/nothing.0123456789ab.css", "/static/../config.py"):
+        assert client.get(missing).status_code == 404, missing
+
+
+def test_a_changed_file_gets_a_new_name(app, client, tmp_path):
+    folder = tmp_path / "static"
+    shutil.copytree(app.static_folder, folder)
+    app.static_folder = str(folder)
+    app.extensions["journal.static_digests"] = StaticDigests(str(folder))
+    with app.test_request_context():
+        before = url_for("static", filename="css/site.css")
+    stylesheet = folder / "css" / "site.css"
+    stylesheet.write_text(stylesheet.read_text() + "\n.new-rule { color: #000; }\n")
+    with app.test_request_context():
+        after = url_for("static", filename="css/site.css")
+    assert before != after and re.fullmatch(r"/static/css/site\.[0-9a-f]{12}\.css", after)
+    fresh = client.get(after)
+    assert fresh.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert b".new-rule" in fresh.get_data()
+    stale = client.get(before)  # a page of the earlier release: the current file, not kept
+    assert b".new-rule" in stale.get_data() and "immutable" not in stale.headers["Cache-Control"]
