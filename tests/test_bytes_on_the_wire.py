@@ -1,19 +1,28 @@
 """Bytes on the wire: pages, feeds and the stylesheet in Brotli or gzip as the browser accepts, plain otherwise, each
 coding with its own ETag and a 304 still answered; downloads left as they are; static files under fingerprinted
-names kept a year."""
+names kept a year; and what the heaviest pages weigh on a first and a next visit (tests/page_weight.py)."""
 
 import gzip
 import os
 import re
 import shutil
+from datetime import timedelta
 
 import pytest
 from flask import url_for
 
+from journal.models import Role, SubmissionStatus, utcnow
 from journal.static_files import StaticDigests
-from tests.page_weight import BROWSER, decoded
+from tests.page_weight import BROWSER, decoded, table, weigh
 from tests.test_public_site import site  # noqa: F401  (fixture: a journal with published issues)
+from tests.test_queue import _pending_recommendation, make_paper, office  # noqa: F401  (fixtures: a busy queue)
 
+FIRST_VISIT_LIMIT = 40_000
+NEXT_VISIT_LIMIT = 15_000
+# Titles as varied as a real queue's, so that compression has no easy repetition to feed on.
+WORDS = ("plasma", "regolith", "orbital", "cometary", "dust", "magnetospheric", "lander", "thermal", "spectral",
+         "ionospheric", "asteroid", "solar", "wind", "crater", "radar", "ice", "probe", "trajectory", "Jovian",
+         "Martian", "Europa", "Enceladus", "Titan", "Kuiper", "heliopause", "neutral", "sputtering", "albedo")
 STYLESHEET = re.compile(r'href="(/static/css/site\.([0-9a-f]{12})\.css)"')
 
 
@@ -117,3 +126,49 @@ def test_a_changed_file_gets_a_new_name(app, client, tmp_path):
     assert b".new-rule" in fresh.get_data()
     stale = client.get(before)  # a page of the earlier release: the current file, not kept
     assert b".new-rule" in stale.get_data() and "immutable" not in stale.headers["Cache-Control"]
+
+
+def _busy_queue(office, make_paper, make_user):  # noqa: F811
+    """Fifty active papers on the queue's first page (more behind it), as test_queue builds them: two rounds,
+    reviews submitted, late and invited, half with a handling editor whose recommendation waits."""
+    journal, people = office
+    editors = [make_user(given_name=f"Editor{n}", family_name="Lindqvist-Okonkwo", roles={journal: Role.EDITOR})
+               for n in range(6)]
+    late = {"due_at": utcnow() - timedelta(days=3)}
+    for n in range(60):
+        paper = make_paper(SubmissionStatus.UNDER_REVIEW, round=2, section=n % 2, days=n + 1,
+                           editor=None if n % 2 == 0 else editors[n % 6],
+                           title=" ".join(WORDS[(n * k * 7 + k * 3) % len(WORDS)] for k in range(1, 9 + n % 5))
+                           .capitalize() + f" ({2020 + n % 7})",
+                           reviews=[("submitted", {}), ("accepted", late), ("invited", {})],
+                           earlier_reviews=[("submitted", {})])
+        if paper.handling_editor is not None:
+            _pending_recommendation(paper, paper.handling_editor)
+    return people["manager"]
+
+
+def _check(figures: list, record_property) -> None:
+    record_property("page_weights", table(figures))
+    for name, weight in figures:
+        assert weight["first"] < FIRST_VISIT_LIMIT, (name, weight)
+        assert weight["next"] < NEXT_VISIT_LIMIT, (name, weight)
+        for link, (_size, cache) in weight["static"].items():
+            if re.search(r"\.[0-9a-f]{12}\.", link):
+                assert "immutable" in cache, link
+
+
+def test_the_readers_pages_weigh_under_40_kb_on_a_first_visit_and_15_kb_on_the_next(  # noqa: F811
+        client, site, record_property):
+    _check([("reader: platform home /", weigh(client, "/")),
+            ("reader: journal home /j/jdse/", weigh(client, "/j/jdse/")),
+            ("reader: article page", weigh(client, f"/j/jdse/articles/{site['second'].id}"))], record_property)
+
+
+def test_the_editors_queue_and_home_weigh_under_40_kb_on_a_first_visit_and_15_kb_on_the_next(  # noqa: F811
+        client, login, office, make_paper, make_user, record_property):
+    login(_busy_queue(office, make_paper, make_user))
+    queue = weigh(client, "/editorial/jdse/")
+    rows = client.get("/editorial/jdse/").get_data(as_text=True).split("<tbody>")[1].count("<tr>")
+    assert rows == 50 and queue["raw"] > 38_000, (rows, queue["raw"])  # a full page, heavier than the issue's 38 KB
+    _check([("editor: queue /editorial/jdse/ (50 rows)", queue), ("editor: home /home", weigh(client, "/home"))],
+           record_property)
