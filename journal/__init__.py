@@ -10,7 +10,7 @@ from config import INSTANCE, ProductionConfig, from_environment
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from journal.csp import CSP
-from journal.extensions import csrf, db, limiter, login_manager, migrate
+from journal.extensions import compress, csrf, db, limiter, login_manager, migrate
 from journal.storage import storage_from_url
 
 # Libraries whose INFO is chatter for us (fontTools notes every font it subsets); their warnings still show.
@@ -37,6 +37,8 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE_URL"])
 
+    # First, so that it runs after every other after_request hook: it compresses the finished response.
+    compress.init_app(app)
     db.init_app(app)
     limiter.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
@@ -58,13 +60,14 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         INSTANCE.mkdir(parents=True, exist_ok=True)
     app.extensions["journal.storage"] = storage_from_url(app.config["STORAGE_URL"], app.config["SECRET_KEY"])
 
-    from journal import auth_setup, cli, i18n, markup, web
+    from journal import auth_setup, cli, i18n, markup, static_files, web
     from journal.templating import setup_templating
 
     auth_setup.init_app(app)
     i18n.init_app(app)
     setup_templating(app)
     markup.init_app(app)
+    static_files.init_app(app)
     web.register(app)
     cli.register(app)
     return app

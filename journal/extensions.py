@@ -1,5 +1,6 @@
 """Flask extensions, created here and initialised in create_app(). Imports nothing from journal/."""
 
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -27,5 +28,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Brotli or gzip for pages, the stylesheet and feeds (config.py COMPRESS_*); its ETag gets the coding ("…:br").
+compress = Compress()
 # Limits on login, registration and reset mails; Redis when RATELIMIT_STORAGE_URL is set.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

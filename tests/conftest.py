@@ -43,6 +43,7 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_terminal_summary(terminalreporter):
     access_matrix_summary(terminalreporter)
+    page_weight_summary(terminalreporter)
     """The browser suite's fate, said again at the end: skipped (why), or where its screenshots are."""
     if BROWSER_SKIP_BANNER:
         terminalreporter.section("browser tests", sep="!", red=True, bold=True)
@@ -68,6 +69,22 @@ def access_matrix_summary(terminalreporter):
         terminalreporter.write_line(f"{nodeid.split('[', 1)[-1].rstrip(']')}: {figures['checked']} cells checked, "
                                     f"{figures['not_checked']} not checked")
     terminalreporter.write_line(f"in total: {sum(f['checked'] for _n, f in runs)} cells checked in {len(runs)} runs")
+
+
+def page_weight_summary(terminalreporter):
+    """The tables of tests/test_bytes_on_the_wire.py (tests/page_weight.py): what the heaviest pages weigh, one
+    table per database backend."""
+    by_backend: dict[str, list[str]] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", "") == "call" and "page_weights" in dict(getattr(report, "user_properties", [])):
+                backend = report.nodeid.split("[", 1)[-1].rstrip("]")
+                by_backend.setdefault(backend, []).extend(dict(report.user_properties)["page_weights"])
+    for backend, lines in sorted(by_backend.items()):
+        terminalreporter.section(f"page weights, bytes on the wire ({backend})")
+        header = lines[:2]
+        for line in header + sorted(line for line in lines if line not in header):
+            terminalreporter.write_line(line)
 
 
 def pytest_report_header(config):

@@ -76,15 +76,29 @@ class Validators:
         """A 304 when the anonymous reader's copy is current (If-None-Match wins over If-Modified-Since)."""
         if not self.anonymous or request.method not in ("GET", "HEAD"):
             return None
+        held = None
         if request.if_none_match:
-            fresh = request.if_none_match.contains(self.etag) or request.if_none_match.star_tag
+            held = self._held_tag()
+            fresh = held is not None
         elif request.if_modified_since and self.last_modified is not None:
             fresh = self.last_modified <= request.if_modified_since
         else:
             fresh = False
         if not fresh:
             return None
-        return self._headers(Response(status=304))
+        response = self._headers(Response(status=304))
+        if held is not None:
+            response.set_etag(held)  # the tag of the copy the reader holds: "…:br" for the Brotli one
+        return response
+
+    def _held_tag(self) -> str | None:
+        """Which of the page's tags the request holds: the plain one, or one Flask-Compress gave a compressed copy
+        ("<etag>:gzip", "<etag>:br"), so that a compressed page gets its 304 before anything is rendered."""
+        tags = [self.etag, *(f"{self.etag}:{coding}" for coding in current_app.config.get("COMPRESS_ALGORITHM", ()))]
+        for tag in tags:
+            if request.if_none_match.contains_weak(tag):
+                return tag
+        return self.etag if request.if_none_match.star_tag else None
 
     def apply(self, page) -> Response:
         return self._headers(make_response(page))
