@@ -6,7 +6,8 @@ The journal, all in 2025 unless said (sections A = Research Article, B = Letter;
     paper  section editor  submitted   then
     S1     A       One     01-10       sent to review 01-15, accepted 03-01 (50 days), published 04-10 (90 days)
     S2     A       One     01-20       rejected without review 01-30 (10 days)
-    S3     B       Two     02-05       sent to review 02-10, minor revision 03-07 (30 days), accepted 04-06 (60 days)
+    S3     B       Two     02-05       sent to review 02-10, minor revision 03-07 (30 days), revision sent to
+                                       review 03-20, accepted 04-06 (60 days)
     S4     B       Two     02-14       sent to review 02-20, rejected 04-15 (60 days)
     S5     A       —       03-01       withdrawn 03-11
     S6     A       One     2024-12-20  rejected without review 2025-01-09 (20 days)
@@ -59,11 +60,15 @@ def known(make_journal, make_user):
         db.session.add(Decision(submission=s, round=round_, editor=s.handling_editor, kind=kind, letter="Letter.",
                                 created_at=at))
 
-    def sent_to_review(s, at):
-        db.session.add(AuditEvent(action="submission.send_to_review", subject_type="submission", subject_id=s.id,
-                                  journal_id=journal.id, created_at=at, payload={}))
+    def event(s, action, at, **payload):
+        db.session.add(AuditEvent(action=f"submission.{action}", subject_type="submission", subject_id=s.id,
+                                  journal_id=journal.id, created_at=at, payload=payload))
+
+    def sent_to_review(s, at, round_=1):
+        event(s, "send_to_review", at, round=round_, **{"from": "submitted", "to": "under_review"})
 
     s1 = paper("S1", a, one, day(1, 10), S.PUBLISHED, accepted_at=day(3, 1), published_at=day(4, 10))
+    event(s1, "publish_online", day(4, 10))
     sent_to_review(s1, day(1, 15))
     decision(s1, DecisionKind.ACCEPT, day(3, 1))
     s2 = paper("S2", a, one, day(1, 20), S.REJECTED, rejected_at=day(1, 30))
@@ -71,11 +76,12 @@ def known(make_journal, make_user):
     s3 = paper("S3", b, two, day(2, 5), S.ACCEPTED, accepted_at=day(4, 6))
     sent_to_review(s3, day(2, 10))
     decision(s3, DecisionKind.MINOR_REVISION, day(3, 7))
+    sent_to_review(s3, day(3, 20), 2)  # the revision, reviewed again: S3 was sent to review in February, once
     decision(s3, DecisionKind.ACCEPT, day(4, 6), 2)
     s4 = paper("S4", b, two, day(2, 14), S.REJECTED, rejected_at=day(4, 15))
     sent_to_review(s4, day(2, 20))
     decision(s4, DecisionKind.REJECT, day(4, 15))
-    paper("S5", a, None, day(3, 1), S.WITHDRAWN, withdrawn_at=day(3, 11))
+    event(paper("S5", a, None, day(3, 1), S.WITHDRAWN, withdrawn_at=day(3, 11)), "withdraw", day(3, 11))
     s6 = paper("S6", a, one, day(12, 20, 2024), S.REJECTED, rejected_at=day(1, 9))
     decision(s6, DecisionKind.DESK_REJECT, day(1, 9))
     # A paper of another journal counts nowhere here.

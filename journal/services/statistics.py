@@ -2,12 +2,12 @@
 assignments and the audit trail (never loaded row by row into Python).
 
 Each figure is counted in the period when it happened: a paper received in March and accepted in June counts as
-received in March and accepted in June. A paper is counted once per month (or year, section, editor) for each kind
-of event, so a revision sent to review again in the same month is one paper sent to review. Received: first
-submission (`submitted_at`); desk-rejected, accepted and rejected: the decisions of those kinds; sent to review: the
-`submission.send_to_review` audit events; withdrawn: `withdrawn_at`. The acceptance rate is accepted / (accepted +
-rejected + desk-rejected). Days run from the first submission to the first decision of any kind, to acceptance and
-to publication, for the papers that reached that step in the period; percentiles are interpolated as PostgreSQL's
+received in March and accepted in June, and each paper once for each kind of event. Received: first submission
+(`submitted_at`); desk-rejected, accepted and rejected: the decisions of those kinds; sent to review and withdrawn:
+the paper's `submission.send_to_review` audit event of round 1 and its `submission.withdraw` event (a revision
+sent to review again is not counted again); published: the `submission.publish` or `publish_online` event. The acceptance rate is accepted / (accepted + rejected + desk-rejected). Days run from
+the first submission to the first decision (the decision on the first version, of any kind), to acceptance and to
+publication, for the papers that reached that step in the period; percentiles are interpolated as PostgreSQL's
 `percentile_cont` does (SQLite gets the same interpolation written with window functions).
 
 Every function answers one table, so a CSV download computes only the table it serves.
@@ -18,10 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from journal.extensions import db
 from journal.models import Journal, utcnow
+from journal.models.base import UTCDateTime
 
 KINDS = ("received", "desk_rejected", "sent_to_review", "accepted", "rejected", "withdrawn")
 MEASURES = ("first_decision", "acceptance", "publication")
@@ -72,14 +73,27 @@ def first_year(journal: Journal) -> int | None:
 
 # --- dialect-specific fragments: the only place where SQLite and PostgreSQL differ -----------------------------
 
+def _run(sql: str, scope: Scope):
+    """The statement with the scope's values, its times bound as the columns store them."""
+    statement = text(sql).bindparams(bindparam("start", type_=UTCDateTime), bindparam("end", type_=UTCDateTime))
+    return db.session.execute(statement, scope.params())
+
+
 def _postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
 def _bucket(column: str, grain: str) -> str:
+    """The month or year of a time, in UTC, to group on (_bucket_name names it: "2026-03", "2026")."""
     if _postgres():
-        return f"to_char({column} AT TIME ZONE 'UTC', '{'YYYY-MM' if grain == 'month' else 'YYYY'}')"
+        return f"date_trunc('{grain}', {column} AT TIME ZONE 'UTC')"
     return f"strftime('{'%Y-%m' if grain == 'month' else '%Y'}', {column})"
+
+
+def _bucket_name(column: str, grain: str) -> str:
+    if _postgres():
+        return f"to_char({column}, '{'YYYY-MM' if grain == 'month' else 'YYYY'}')"
+    return column
 
 
 def _days(later: str, earlier: str) -> str:
@@ -88,11 +102,14 @@ def _days(later: str, earlier: str) -> str:
     return f"(julianday({later}) - julianday({earlier}))"
 
 
-def _percentiles_select(source: str) -> str:
-    """measure, grp, n and one column per PERCENTILES over `source`(measure, grp, days)."""
+def _percentiles(source: str, group: str) -> str:
+    """label, grp, measure, papers and one column per PERCENTILES over `source`(measure, days, …) grouped by the
+    column `group` (or one group, NULL)."""
+    grp = group if group != "all" else "CAST(NULL AS INTEGER)"
     if _postgres():
         columns = ", ".join(f"percentile_cont({p}) WITHIN GROUP (ORDER BY days)" for p in PERCENTILES)
-        return f"SELECT measure, grp, count(*), {columns} FROM {source} GROUP BY measure, grp"
+        return (f"SELECT '{group}', {grp}, measure, count(*), {columns} FROM {source} "
+                f"GROUP BY {'measure' if group == 'all' else f'{group}, measure'}")
 
     def interpolated(p: float) -> str:
         lower = f"CAST(1 + {p} * (n - 1) AS INTEGER)"
@@ -102,12 +119,16 @@ def _percentiles_select(source: str) -> str:
         return f"{low} + {fraction} * ({high} - {low})"
 
     columns = ", ".join(interpolated(p) for p in PERCENTILES)
-    return (f"SELECT measure, grp, max(n), {columns} FROM ("
-            f"SELECT measure, grp, days, row_number() OVER (PARTITION BY measure, grp ORDER BY days) AS rn, "
-            f"count(*) OVER (PARTITION BY measure, grp) AS n FROM {source}) AS ranked GROUP BY measure, grp")
+    return (f"SELECT '{group}', grp, measure, max(n), {columns} FROM ("
+            f"SELECT {grp} AS grp, measure, days, row_number() OVER (PARTITION BY {grp}, measure ORDER BY days) AS rn, "
+            f"count(*) OVER (PARTITION BY {grp}, measure) AS n FROM {source}) AS ranked GROUP BY grp, measure")
 
 
-_GROUPS = {"section": "s.section_id", "editor": "s.handling_editor_id", None: "NULL"}
+def _payload_int(column: str, key: str) -> str:
+    """An integer of an audit event's payload (the round a paper was sent to review in)."""
+    if _postgres():
+        return f"CAST({column} ->> '{key}' AS INTEGER)"
+    return f"json_extract({column}, '$.{key}')"
 
 
 def _section_condition(scope: Scope) -> str:
@@ -115,38 +136,6 @@ def _section_condition(scope: Scope) -> str:
 
 
 # --- counts ---------------------------------------------------------------------------------------------------
-
-def _event_counts(scope: Scope, group: str) -> dict[tuple, dict[str, int]]:
-    """{group value: {kind: papers}} for the scope, `group` an SQL expression over the submission `s` and the
-    event's time `at`."""
-    section = _section_condition(scope)
-    sql = f"""
-        WITH events(kind, grp, submission_id) AS (
-            SELECT 'received', {group.format(at='s.submitted_at')}, s.id FROM submissions s
-             WHERE s.journal_id = :journal AND s.submitted_at >= :start
-               AND s.submitted_at < :end{section}
-            UNION ALL
-            SELECT 'withdrawn', {group.format(at='s.withdrawn_at')}, s.id FROM submissions s
-             WHERE s.journal_id = :journal AND s.withdrawn_at >= :start AND s.withdrawn_at < :end{section}
-            UNION ALL
-            SELECT CASE d.kind WHEN 'desk_reject' THEN 'desk_rejected' WHEN 'accept' THEN 'accepted'
-                   ELSE 'rejected' END, {group.format(at='d.created_at')}, s.id
-              FROM decisions d JOIN submissions s ON s.id = d.submission_id
-             WHERE s.journal_id = :journal AND d.kind IN ('desk_reject', 'accept', 'reject')
-               AND d.created_at >= :start AND d.created_at < :end{section}
-            UNION ALL
-            SELECT 'sent_to_review', {group.format(at='a.created_at')}, s.id
-              FROM audit_events a JOIN submissions s ON s.id = a.subject_id
-             WHERE a.journal_id = :journal AND a.action = 'submission.send_to_review' AND a.subject_type = 'submission'
-               AND a.created_at >= :start AND a.created_at < :end AND s.journal_id = :journal{section}
-        )
-        SELECT grp, kind, count(DISTINCT submission_id) FROM events GROUP BY grp, kind
-    """
-    found: dict = {}
-    for grp, kind, count in db.session.execute(text(sql), scope.params()):
-        found.setdefault(grp, dict.fromkeys(KINDS, 0))[kind] = count
-    return found
-
 
 @dataclass
 class Counts:
@@ -172,6 +161,55 @@ class Counts:
         return self.accepted / self.decided if self.decided else None
 
 
+COUNT_GROUPS = {"month": None, "year": None, "section": "section_id", "editor": "editor_id"}
+
+
+def _event_counts(scope: Scope, groupings: tuple[str, ...]) -> dict[str, dict[object, dict[str, int]]]:
+    """{grouping: {group: {kind: papers}}}, every grouping from one pass over the period's events.
+
+    Each event branch finds its rows through an index on its time (or the audit trail's journal, action and time),
+    gives one row per paper (a paper has at most one final decision, and only its first sending to review counts),
+    so the groups are plain counts."""
+    section = _section_condition(scope)
+    selects = []
+    for grouping in groupings:
+        column = COUNT_GROUPS[grouping]
+        if column is None:  # grouped on the month's (year's) start, named after grouping: cheaper on PostgreSQL
+            selects.append(f"SELECT '{grouping}', {_bucket_name('b', grouping)}, CAST(NULL AS INTEGER), kind, n FROM "
+                           f"(SELECT {_bucket('at', grouping)} AS b, kind, count(*) AS n FROM events "
+                           f"GROUP BY {_bucket('at', grouping)}, kind) AS {grouping}s")
+        else:
+            selects.append(f"SELECT '{grouping}', CAST(NULL AS VARCHAR), {column}, kind, count(*) FROM events "
+                           f"GROUP BY {column}, kind")
+    sql = f"""
+        WITH events(kind, at, section_id, editor_id) AS (
+            SELECT 'received', s.submitted_at, s.section_id, s.handling_editor_id FROM submissions s
+             WHERE s.journal_id = :journal AND s.submitted_at >= :start AND s.submitted_at < :end{section}
+            UNION ALL
+            SELECT e.kind, e.at, s.section_id, s.handling_editor_id
+              FROM (SELECT CASE kind WHEN 'desk_reject' THEN 'desk_rejected' WHEN 'accept' THEN 'accepted'
+                           ELSE 'rejected' END AS kind, created_at AS at, submission_id
+                      FROM decisions
+                     WHERE kind IN ('desk_reject', 'accept', 'reject') AND created_at >= :start AND created_at < :end
+                    UNION ALL
+                    SELECT CASE action WHEN 'submission.withdraw' THEN 'withdrawn' ELSE 'sent_to_review' END,
+                           created_at, subject_id
+                      FROM audit_events a
+                     WHERE journal_id = :journal AND action IN ('submission.send_to_review', 'submission.withdraw')
+                       AND created_at >= :start AND created_at < :end AND subject_type = 'submission'
+                       AND (action = 'submission.withdraw' OR {_payload_int('a.payload', 'round')} = 1)) AS e
+              JOIN submissions s ON s.id = e.submission_id
+             WHERE s.journal_id = :journal{section}
+        )
+        {" UNION ALL ".join(selects)}
+    """
+    found: dict = {g: {} for g in groupings}
+    for grouping, bucket, group_id, kind, count in _run(sql, scope):
+        key = bucket if COUNT_GROUPS[grouping] is None else group_id
+        found[grouping].setdefault(key, dict.fromkeys(KINDS, 0))[kind] = count
+    return found
+
+
 def _periods(scope: Scope, grain: str, seen: set[str]) -> list[str]:
     """Every month (or year) of the scope, also those without events, oldest first."""
     if scope.start is None:
@@ -190,10 +228,13 @@ def _periods(scope: Scope, grain: str, seen: set[str]) -> list[str]:
     return keys
 
 
+def _period_rows(scope: Scope, grain: str, found: dict) -> list[Counts]:
+    return [Counts(key, key, **found.get(key, {})) for key in _periods(scope, grain, set(found))]
+
+
 def per_period(scope: Scope, grain: str) -> list[Counts]:
     """Papers received, desk-rejected, sent to review, accepted, rejected and withdrawn per month or year."""
-    found = _event_counts(scope, _bucket("{at}", grain))
-    return [Counts(key, key, **found.get(key, {})) for key in _periods(scope, grain, set(found))]
+    return _period_rows(scope, grain, _event_counts(scope, (grain,))[grain])
 
 
 def totals(rows: list[Counts]) -> Counts:
@@ -217,29 +258,36 @@ class Duration:
     p80: float | None
 
 
-def _durations(scope: Scope, by: str | None) -> dict[object, dict[str, Duration]]:
-    group = _GROUPS[by]
+DURATION_GROUPS = {"all": "all", "section": "section_id", "editor": "editor_id"}
+
+
+def _durations(scope: Scope, groupings: tuple[str, ...]) -> dict[str, dict[object, dict[str, Duration]]]:
+    """{grouping: {group: {measure: Duration}}}, every percentile in one statement. The first decision is the
+    decision on the first version (round 1), acceptance the accept decision, both found through the decisions'
+    time index; publication the `submission.publish` (or `publish_online`) audit event; the papers joined once."""
     section = _section_condition(scope)
-    source = f"""(
-        SELECT 'first_decision' AS measure, {group} AS grp, {_days('f.at', 's.submitted_at')} AS days
-          FROM (SELECT d.submission_id, min(d.created_at) AS at FROM decisions d
-                  JOIN submissions s ON s.id = d.submission_id
-                 WHERE s.journal_id = :journal AND d.created_at < :end{section}
-                 GROUP BY d.submission_id) AS f
-          JOIN submissions s ON s.id = f.submission_id
-         WHERE f.at >= :start AND s.submitted_at IS NOT NULL
-        UNION ALL
-        SELECT 'acceptance', {group}, {_days('s.accepted_at', 's.submitted_at')} FROM submissions s
-         WHERE s.journal_id = :journal AND s.accepted_at >= :start AND s.accepted_at < :end
-           AND s.submitted_at IS NOT NULL{section}
-        UNION ALL
-        SELECT 'publication', {group}, {_days('s.published_at', 's.submitted_at')} FROM submissions s
-         WHERE s.journal_id = :journal AND s.published_at >= :start AND s.published_at < :end
-           AND s.submitted_at IS NOT NULL{section}
-    ) AS durations"""
-    found: dict = {}
-    for measure, grp, papers, median, p80 in db.session.execute(text(_percentiles_select(source)), scope.params()):
-        found.setdefault(grp, {})[measure] = Duration(measure, papers, _rounded(median), _rounded(p80))
+    sql = f"""
+        WITH durations(measure, days, section_id, editor_id) AS (
+            SELECT e.measure, {_days('e.at', 's.submitted_at')}, s.section_id, s.handling_editor_id
+              FROM (SELECT 'first_decision' AS measure, created_at AS at, submission_id FROM decisions
+                     WHERE round = 1 AND created_at >= :start AND created_at < :end
+                    UNION ALL
+                    SELECT 'acceptance', created_at, submission_id FROM decisions
+                     WHERE kind = 'accept' AND created_at >= :start AND created_at < :end
+                    UNION ALL
+                    SELECT 'publication', created_at, subject_id FROM audit_events a
+                     WHERE journal_id = :journal AND action IN ('submission.publish', 'submission.publish_online')
+                       AND created_at >= :start AND created_at < :end AND subject_type = 'submission') AS e
+              JOIN submissions s ON s.id = e.submission_id
+             WHERE s.journal_id = :journal AND s.submitted_at IS NOT NULL{section}
+        )
+        {" UNION ALL ".join(_percentiles("durations", DURATION_GROUPS[g]) for g in groupings)}
+    """
+    names = {column: grouping for grouping, column in DURATION_GROUPS.items()}
+    found: dict = {g: {} for g in groupings}
+    for column, group, measure, papers, median, p80 in _run(sql, scope):
+        found[names[column]].setdefault(group, {})[measure] = Duration(measure, papers, _rounded(median),
+                                                                        _rounded(p80))
     return found
 
 
@@ -247,17 +295,33 @@ def _rounded(days) -> float | None:
     return None if days is None else round(float(days), 1)
 
 
+def _times(found: dict) -> list[Duration]:
+    return [found.get(m, Duration(m, 0, None, None)) for m in MEASURES]
+
+
 def times(scope: Scope) -> list[Duration]:
     """Days to the first decision, to acceptance and to publication: median and 80th percentile."""
-    found = _durations(scope, None).get(None, {})
-    return [found.get(m, Duration(m, 0, None, None)) for m in MEASURES]
+    return _times(_durations(scope, ("all",))["all"].get(None, {}))
 
 
 # --- sections and editors -------------------------------------------------------------------------------------
 
-def _grouped(scope: Scope, by: str, labels: dict) -> list[Counts]:
-    counts = _event_counts(scope, _GROUPS[by])
-    durations = _durations(scope, by)
+def _section_labels(scope: Scope) -> dict:
+    return dict(db.session.execute(text("SELECT id, title FROM sections WHERE journal_id = :journal "
+                                        "ORDER BY position, id"), {"journal": scope.journal_id}).all())
+
+
+def _editor_labels(ids: set) -> dict:
+    """The handling editors' names, by family name."""
+    ids = sorted(i for i in ids if i is not None)
+    if not ids:
+        return {}
+    return dict(db.session.execute(text(
+        "SELECT id, given_name || ' ' || family_name FROM users WHERE id IN :ids ORDER BY family_name, given_name, id"
+    ).bindparams(bindparam("ids", expanding=True)), {"ids": ids}).all())
+
+
+def _grouped(counts: dict, durations: dict, labels: dict) -> list[Counts]:
     keys = [k for k in labels if k in counts or k in durations] + sorted(
         (k for k in set(counts) | set(durations) if k not in labels), key=lambda k: (k is None, k or 0))
     return [Counts(k, labels.get(k, ""), **counts.get(k, {}), times=durations.get(k, {})) for k in keys]
@@ -265,18 +329,15 @@ def _grouped(scope: Scope, by: str, labels: dict) -> list[Counts]:
 
 def per_section(scope: Scope) -> list[Counts]:
     """Counts, acceptance rate and days per section (sections in the journal's order)."""
-    labels = dict(db.session.execute(text("SELECT id, title FROM sections WHERE journal_id = :journal "
-                                          "ORDER BY position, id"), {"journal": scope.journal_id}).all())
-    return _grouped(scope, "section", labels)
+    return _grouped(_event_counts(scope, ("section",))["section"], _durations(scope, ("section",))["section"],
+                    _section_labels(scope))
 
 
 def per_editor(scope: Scope) -> list[Counts]:
     """Counts, acceptance rate and days per handling editor (by name; papers without one last)."""
-    labels = dict(db.session.execute(text(
-        "SELECT u.id, u.given_name || ' ' || u.family_name FROM users u WHERE u.id IN "
-        "(SELECT handling_editor_id FROM submissions WHERE journal_id = :journal) "
-        "ORDER BY u.family_name, u.given_name, u.id"), {"journal": scope.journal_id}).all())
-    return _grouped(scope, "editor", labels)
+    counts = _event_counts(scope, ("editor",))["editor"]
+    durations = _durations(scope, ("editor",))["editor"]
+    return _grouped(counts, durations, _editor_labels(set(counts) | set(durations)))
 
 
 # --- reviewers ------------------------------------------------------------------------------------------------
@@ -304,19 +365,50 @@ def reviewers(scope: Scope) -> ReviewerFigures:
     section = _section_condition(scope)
     sql = f"""
         SELECT
-          sum(CASE WHEN r.created_at >= :start AND (r.status IN ('accepted', 'submitted')
+          sum(CASE WHEN r.what = 'invited' AND (r.status IN ('accepted', 'submitted')
                     OR (r.status = 'cancelled' AND r.responded_at IS NOT NULL)) THEN 1 ELSE 0 END),
-          sum(CASE WHEN r.created_at >= :start AND r.status = 'declined' THEN 1 ELSE 0 END),
-          sum(CASE WHEN r.created_at >= :start AND (r.status = 'invited'
+          sum(CASE WHEN r.what = 'invited' AND r.status = 'declined' THEN 1 ELSE 0 END),
+          sum(CASE WHEN r.what = 'invited' AND (r.status = 'invited'
                     OR (r.status = 'cancelled' AND r.responded_at IS NULL)) THEN 1 ELSE 0 END),
-          sum(CASE WHEN r.completed_at >= :start AND r.completed_at < :end AND r.completed_at <= r.due_at
-                   THEN 1 ELSE 0 END),
-          sum(CASE WHEN r.completed_at >= :start AND r.completed_at < :end AND r.completed_at > r.due_at
-                   THEN 1 ELSE 0 END)
-          FROM review_assignments r JOIN submissions s ON s.id = r.submission_id
+          sum(CASE WHEN r.what = 'reviewed' AND r.completed_at <= r.due_at THEN 1 ELSE 0 END),
+          sum(CASE WHEN r.what = 'reviewed' AND r.completed_at > r.due_at THEN 1 ELSE 0 END)
+          FROM (SELECT 'invited' AS what, submission_id, status, responded_at, completed_at, due_at
+                  FROM review_assignments WHERE created_at >= :start AND created_at < :end
+                UNION ALL
+                SELECT 'reviewed', submission_id, status, responded_at, completed_at, due_at
+                  FROM review_assignments WHERE completed_at >= :start AND completed_at < :end) AS r
+          JOIN submissions s ON s.id = r.submission_id
          WHERE s.journal_id = :journal{section}
-           AND ((r.created_at >= :start AND r.created_at < :end)
-                OR (r.completed_at >= :start AND r.completed_at < :end AND r.status = 'submitted'))
     """
-    row = db.session.execute(text(sql), scope.params()).one()
+    row = _run(sql, scope).one()
     return ReviewerFigures(*(int(v or 0) for v in row))
+
+
+# --- the page -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Figures:
+    months: list[Counts]
+    years: list[Counts]
+    times: list[Duration]
+    reviewers: ReviewerFigures
+    sections: list[Counts]
+    editors: list[Counts] | None
+
+
+def figures(scope: Scope, *, months: bool = True, by_editor: bool = False) -> Figures:
+    """Everything the page shows, in one statement for the counts, one for the days, one for the reviewers."""
+    groupings = ("month",) * months + ("year", "section") + ("editor",) * by_editor
+    counts = _event_counts(scope, groupings)
+    durations = _durations(scope, ("all", "section") + ("editor",) * by_editor)
+    editors = None
+    if by_editor:
+        editors = _grouped(counts["editor"], durations["editor"],
+                           _editor_labels(set(counts["editor"]) | set(durations["editor"])))
+    return Figures(
+        months=_period_rows(scope, "month", counts["month"]) if months else [],
+        years=_period_rows(scope, "year", counts["year"]),
+        times=_times(durations["all"].get(None, {})),
+        reviewers=reviewers(scope),
+        sections=_grouped(counts["section"], durations["section"], _section_labels(scope)),
+        editors=editors)

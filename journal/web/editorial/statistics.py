@@ -41,10 +41,9 @@ def kind_labels() -> dict[str, str]:
 @permission("journal.statistics", load=journal_from_slug)
 def statistics_page(journal: Journal):
     scope, period, section = _scope(journal)
-    months = statistics.per_period(scope, "month") if period != "all" else []
-    years = statistics.per_period(scope, "year")
-    whole = statistics.totals(years)
-    times = statistics.times(scope)
+    by_editor = can(current_user, "journal.statistics_by_editor", journal)
+    figures = statistics.figures(scope, months=period != "all", by_editor=by_editor)
+    months, years, times = figures.months, figures.years, figures.times
     kinds = kind_labels()
     charts = {
         "years": bar_chart(_("Papers per year"), [y.label for y in years],
@@ -55,12 +54,11 @@ def statistics_page(journal: Journal):
     if months:
         charts["months"] = line_chart(_("Papers per month"), [m.label for m in months],
                                       [(kinds[k], [getattr(m, k) for m in months]) for k in ("received", "accepted")])
-    by_editor = can(current_user, "journal.statistics_by_editor", journal)
     first = statistics.first_year(journal)
     return render_template(
         "editorial/statistics.html", journal=journal, period=period, section=section, months=months, years=years,
-        whole=whole, times=times, reviewers=statistics.reviewers(scope), sections=statistics.per_section(scope),
-        editors=statistics.per_editor(scope) if by_editor else None, charts=charts, kinds=kinds,
+        whole=statistics.totals(years), times=times, reviewers=figures.reviewers, sections=figures.sections,
+        editors=figures.editors, charts=charts, kinds=kinds,
         measures=measure_labels(), years_offered=list(range(utcnow().year, first - 1, -1)) if first else [])
 
 
