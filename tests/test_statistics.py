@@ -301,3 +301,27 @@ def test_the_queue_office_and_home_link_to_the_page(client, login, known):
     assert target in client.get("/home").get_data(as_text=True)
     login(known["author"])
     assert "/statistics" not in client.get("/home").get_data(as_text=True)
+
+
+def test_the_services_leave_what_the_statistics_count(make_journal, make_user):
+    """Through the real services, not hand-made rows: the audit events and decisions the figures are read from."""
+    from journal.models import utcnow
+    from journal.services import editorial
+    from journal.services import submissions as submission_service
+    from tests.papers import submit_paper
+
+    journal = make_journal()
+    manager = make_user(roles={journal: Role.MANAGING_EDITOR})
+    author = make_user()
+    reviewed, rejected, withdrawn = (submit_paper(author, journal, title=t) for t in ("One", "Two", "Three"))
+    editorial.send_to_review(manager, reviewed)
+    editorial.desk_reject(manager, rejected, letter="Outside the journal's scope, I am afraid.")
+    submission_service.withdraw(author, withdrawn, reason="Sent elsewhere.")
+    editorial.decide(manager, reviewed, kind=DecisionKind.ACCEPT, letter="We are glad to accept your paper.",
+                     override_reason="The reviewers wrote to the editor directly.")
+    scope = statistics.last_twelve_months(journal)
+    assert figures(statistics.totals(statistics.per_period(scope, "year"))) == (3, 1, 1, 1, 0, 1)
+    times = {t.measure: t for t in statistics.times(scope)}
+    assert times["first_decision"].papers == 2 and times["acceptance"].papers == 1
+    assert 0 <= times["first_decision"].median < 1
+    assert scope.start <= utcnow() < scope.end
