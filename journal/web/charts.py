@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 8, 12, 40
+LEFT, RIGHT, TOP, BOTTOM = 44, 28, 12, 40
 
 
 @dataclass(frozen=True)
