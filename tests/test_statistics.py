@@ -325,3 +325,11 @@ def test_the_services_leave_what_the_statistics_count(make_journal, make_user):
     assert times["first_decision"].papers == 2 and times["acceptance"].papers == 1
     assert 0 <= times["first_decision"].median < 1
     assert scope.start <= utcnow() < scope.end
+
+
+def test_a_name_a_spreadsheet_would_run_is_quoted_in_the_csv(client, login, known):
+    known["one"].given_name = "=HYPERLINK(\"http://evil.example\")"
+    db.session.commit()
+    login(known["manager"])
+    rows = read_csv(client, known, "editors")
+    assert any(r["handling_editor"].startswith("'=HYPERLINK") for r in rows), rows

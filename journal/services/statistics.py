@@ -71,13 +71,13 @@ def first_year(journal: Journal) -> int | None:
     return first.year if isinstance(first, datetime) else int(str(first)[:4])
 
 
-# --- dialect-specific fragments: the only place where SQLite and PostgreSQL differ -----------------------------
-
 def _run(sql: str, scope: Scope):
     """The statement with the scope's values, its times bound as the columns store them."""
     statement = text(sql).bindparams(bindparam("start", type_=UTCDateTime), bindparam("end", type_=UTCDateTime))
     return db.session.execute(statement, scope.params())
 
+
+# --- dialect-specific fragments: the only place where SQLite and PostgreSQL differ -----------------------------
 
 def _postgres() -> bool:
     return db.engine.dialect.name == "postgresql"

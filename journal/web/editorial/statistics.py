@@ -95,13 +95,22 @@ TABLES = {
 }
 
 
+def _cell(value) -> object:
+    """A CSV cell; text a spreadsheet would run as a formula (a name typed as "=HYPERLINK(…)") is quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _csv(journal: Journal, name: str) -> Response:
     scope, period, _section = _scope(journal)
     header, rows = TABLES[name](scope)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    writer.writerows([_cell(v) for v in row] for row in rows)
     filename = f"{journal.slug}-statistics-{name}-{period}.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
