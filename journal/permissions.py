@@ -164,6 +164,10 @@ RULES: dict[str, Callable] = {
     "journal.manage": lambda user, obj: _manages(user, obj),
     "journal.editorial": lambda user, obj: _edits(user, obj),
     "journal.review": lambda user, obj: has_role(user, obj, Role.REVIEWER),
+    # How the journal is doing (journal/services/statistics.py): its editors; the figures per handling editor,
+    # which name and compare them, only its managing editors.
+    "journal.statistics": lambda user, obj: _edits(user, obj),
+    "journal.statistics_by_editor": lambda user, obj: has_role(user, obj, Role.MANAGING_EDITOR),
     "journal.submit": lambda user, obj: _authenticated(user) and obj.accepting_submissions,
     # Authors (the author pages' rule) and the journal's editors: who may know of the paper at all.
     "submission.view": lambda user, obj: _sees_submission(user, obj),

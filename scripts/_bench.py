@@ -84,12 +84,32 @@ def add_postgres_option(parser) -> None:
                                                           "database may be created and dropped")
 
 
+def migrated_app(url: str, workdir: Path):
+    """The journal's app on the database at `url`, migrated to the newest schema, its files under `workdir`."""
+    import logging
+
+    from flask_migrate import upgrade
+
+    from config import TestConfig
+    from journal import create_app
+
+    config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url,
+                                                  "STORAGE_URL": (workdir / "storage").as_uri(),
+                                                  "BASE_URL": "http://bench.test"})
+    app = create_app(config)
+    logging.disable(logging.INFO)  # the migrations' log lines
+    with app.app_context():
+        upgrade()
+    return app
+
+
 def on_each_backend(name: str, args, run: Callable) -> None:
-    """`run(backend, database_url, args, workdir)` on a fresh SQLite file, then, with --postgres, on a scratch
-    PostgreSQL database; the work folder is temporary."""
+    """`run(backend, database_url, args, workdir)` on a fresh SQLite file (unless --skip-sqlite, where the script
+    offers it), then, with --postgres, on a scratch PostgreSQL database; the work folder is temporary."""
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
         workdir = Path(tmp)
-        run("sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir)
+        if not getattr(args, "skip_sqlite", False):
+            run("sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir)
         if args.postgres:
             with scratch_postgres(args.postgres) as url:
                 run("postgresql", url, args, workdir)

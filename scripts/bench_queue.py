@@ -18,7 +18,6 @@ its autovacuum would do).
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import random
 import sys
@@ -30,12 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from _bench import add_postgres_option, bare_flask, on_each_backend, timed  # noqa: E402
+from _bench import add_postgres_option, bare_flask, migrated_app, on_each_backend, timed  # noqa: E402
 from flask import render_template_string  # noqa: E402
 from sqlalchemy import event, insert, text  # noqa: E402
 
-from config import TestConfig  # noqa: E402
-from journal import create_app  # noqa: E402
 from journal.extensions import db  # noqa: E402
 from journal.models import (  # noqa: E402
     Contributor,
@@ -166,15 +163,8 @@ def small_template():
 
 
 def run(backend: str, url: str, args, workdir: Path) -> None:
-    config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url,
-                                                  "STORAGE_URL": (workdir / "storage").as_uri(),
-                                                  "BASE_URL": "http://bench.test"})
-    app = create_app(config)
-    logging.disable(logging.INFO)  # the migrations' log lines
+    app = migrated_app(url, workdir)
     with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
         started = time.perf_counter()
         facts = seed(args.n, random.Random(4))
         seconds = time.perf_counter() - started

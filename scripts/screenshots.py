@@ -280,6 +280,8 @@ def shoot_all(s: Shooter) -> None:
     context, page = s.context(MANAGING_EDITOR)
     s.shoot(page, "editorial", "/editorial/")
     s.shoot(page, "editorial-queue", "/editorial/jdse/")
+    s.shoot(page, "statistics", "/editorial/jdse/statistics")
+    s.shoot(page, "statistics-all-years", "/editorial/jdse/statistics?period=all")
     s.shoot(page, "manage", "/manage/")
     s.shoot(page, "manage-settings", "/manage/jdse/settings")
     s.shoot(page, "manage-announcements", "/manage/jdse/announcements")

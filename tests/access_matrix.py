@@ -223,6 +223,11 @@ ROWS = [
     # --- the editorial office
     Row("editorial.index", "GET", "/editorial/", OFFICE),
     Row("editorial.queue", "GET", "/editorial/{slug}/", OFFICE),
+    Row("editorial.statistics_page", "GET", "/editorial/{slug}/statistics", OFFICE),
+    Row("editorial.statistics_csv", "GET", "/editorial/{slug}/statistics/reviewers.csv", OFFICE),
+    # the figures per handling editor name and compare the editors: the managing editors only
+    Row("editorial.statistics_by_editor_csv", "GET", "/editorial/{slug}/statistics/editors.csv",
+        answers(["managing_editor"])),
     Row("editorial.submission", "GET", ED, paper_office()),
     Row("editorial.download", "GET", ED + "/files/{file}", paper_office()),
     Row("editorial.assign", "POST", ED + "/assign", paper_office(["managing_editor"])),

@@ -72,9 +72,16 @@ def test_every_persona_meets_only_whom_the_mode_lets_them(client, login, make_jo
     def sees(key, address):
         return {**crawl_as(client, login, people[key]), **mails_to(outbox, address)}
 
+    # The journal's statistics (editors only): the crawl of an editor reaches them and their CSVs; nobody else
+    # gets them, not even through a crawl that starts there.
+    statistics = [f"/editorial/{journal.slug}/statistics", f"/editorial/{journal.slug}/statistics?period=all",
+                  *(f"/editorial/{journal.slug}/statistics/{name}.csv" for name in ("reviewers", "editors", "sections"))]
+
     for key, person in (("coauthor", ACCOUNT_COAUTHOR), ("editor_author", EDITOR_AUTHOR)):
         seen = sees(key, person[2])
         assert any(f"/submissions/{submission.id}" in url for url in seen), f"the {key} did not reach the paper"
+        if key == "editor_author":
+            assert any("/statistics/sections.csv" in url for url in seen), "the editor did not reach the statistics"
         assert_absent(seen, [CONFIDENTIAL, "Rating", "rating"], f"the {key}")
         if mode is not ReviewMode.OPEN:
             assert_absent(seen, reviewers, f"the {key}")
@@ -91,6 +98,14 @@ def test_every_persona_meets_only_whom_the_mode_lets_them(client, login, make_jo
 
     if mode is ReviewMode.TRIPLE_ANONYMOUS:
         assert_absent(sees("bystander_editor", "bystander@example.org"), authors, "an editor not handling the paper")
+
+    for key in ("coauthor", "declined", "other_paper"):
+        login(people[key])
+        answers = {url: client.get(url) for url in statistics}
+        assert {r.status_code for r in answers.values()} == {403}, key
+        assert_absent({url: r.get_data(as_text=True) for url, r in answers.items()},
+                      ["Acceptance rate", "handling_editor", "invitations_declined"], f"the {key}, on the statistics")
+        client.post("/logout")
 
     visitor = crawl(client, ["/", f"/j/{journal.slug}/", "/search?q=regolith", "/sitemap.xml"])
     assert_absent(visitor, [CONFIDENTIAL, submission.title] + authors + reviewers, "a visitor")

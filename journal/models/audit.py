@@ -11,7 +11,11 @@ class AuditEvent(db.Model):
     """What happened, who did it, to what. Append-only: services add rows, nothing updates them."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_subject", "subject_type", "subject_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_events_subject", "subject_type", "subject_id", "id"),
+        # The statistics: a journal's events of one kind in a period (sendings to review).
+        Index("ix_audit_events_journal_action", "journal_id", "action", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -60,6 +60,9 @@ class ReviewAssignment(db.Model):
         Index("uq_review_assignments_round_reviewer_open", "round_id", "reviewer_id", unique=True,
               sqlite_where=text("status NOT IN ('declined', 'cancelled')"),
               postgresql_where=text("status NOT IN ('declined', 'cancelled')")),
+        # The statistics: the invitations sent and the reviews submitted in a period.
+        Index("ix_review_assignments_created", "created_at"),
+        Index("ix_review_assignments_completed", "completed_at"),
     )
 
     # The account that accepting this invitation made and signed in on this device (a password chosen on the

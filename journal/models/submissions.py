@@ -24,6 +24,8 @@ class Submission(db.Model):
     __table_args__ = (
         # The editorial queue: a journal's submissions by status, oldest in status first.
         Index("ix_submissions_queue", "journal_id", "status", "status_changed_at"),
+        # The statistics: the papers a journal received in a period, and its first year.
+        Index("ix_submissions_journal_submitted", "journal_id", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -173,6 +175,10 @@ class Decision(db.Model):
     """An editor's decision on one round, with the letter as it was sent."""
 
     __tablename__ = "decisions"
+    __table_args__ = (
+        # The statistics: the decisions of a period.
+        Index("ix_decisions_created", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)

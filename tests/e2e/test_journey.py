@@ -233,6 +233,18 @@ def write_back(author, stack, reference) -> None:
     assert page.locator(".task-messages").count() == 0
 
 
+def statistics(editor) -> None:
+    """The handling editor looks at how the journal is doing, from the queue."""
+    page = editor.page
+    editor.goto("/home", "editor's home")
+    page.get_by_role("link", name="The editorial queue of Journal of Deep Space Exploration").click()
+    editor.step("queue, from the home")
+    page.get_by_role("link", name="How the journal is doing: statistics").click()
+    editor.step("statistics")
+    assert page.locator("svg[role=img]").count() >= 1
+    assert page.get_by_role("table").count() >= 2
+
+
 def review(journey, stack, email, name, reference, recommendation):
     """3. A reviewer opens the invitation from the mail, accepts, downloads the manuscript and reviews it."""
     reviewer = journey.person(name.split()[0].lower())
@@ -471,6 +483,7 @@ def test_the_whole_journey_in_chromium(journey, live_stack, tmp_path):
     live_stack.wait_for_mail(EDITOR, f"Revision of {reference} submitted")
     decide(editor, live_stack, reference, "Accept")
     produce_and_publish(manager, author, live_stack, reference, submission_id, tmp_path)
+    statistics(editor)
     read_as_a_reader(journey, live_stack, reference)
     read_as_a_reader(journey, live_stack, reference, width=375)
     journey.assert_accessible()
