@@ -1,7 +1,7 @@
 """How fast a journal's statistics page and its CSVs answer with tens of thousands of submissions: prints figures,
 asserts nothing.
 
-    .venv/bin/python scripts/bench_statistics.py [--n 50000] [--repeat 30] [--skip-sqlite] [--explain]
+    .venv/bin/python scripts/bench_statistics.py [--n 50000] [--repeat 30] [--skip-sqlite] [--explain [PATH]]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 Fills one journal as scripts/bench_queue.py does (N submissions over five years in every status, their rounds and
@@ -11,7 +11,8 @@ withdrawn, published), a decision per decided round, a `submission.send_to_revie
 in as the managing editor and GETs the page (the last 12 months, a year, all years, one section) and each CSV,
 R times after a warm-up: median and 95th percentile in milliseconds, median CPU time of this process, and the SQL
 statements per request, with a bare Flask app measured in the same run as the baseline. `--explain` prints
-PostgreSQL's EXPLAIN ANALYZE of each statistics statement of the default page.
+PostgreSQL's EXPLAIN ANALYZE of each statistics statement of the default page (or of the page at PATH, e.g.
+"/editorial/bench/statistics?period=all").
 """
 
 from __future__ import annotations
@@ -157,7 +158,7 @@ def run(backend: str, url: str, args, workdir: Path) -> None:
     print(f"  load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     if args.explain and backend == "postgresql":
         statements.clear()
-        client.get("/editorial/bench/statistics")
+        client.get(args.explain)
         figures = [(sql, params) for sql, params in statements if "submissions s" in sql]
         with app.app_context():
             raw = db.engine.raw_connection()
@@ -180,7 +181,8 @@ def main() -> None:
     add_postgres_option(parser)
     parser.add_argument("--skip-sqlite", action="store_true", help="measure PostgreSQL only")
     parser.add_argument("--analyze", action="store_true", help="run ANALYZE on SQLite before measuring")
-    parser.add_argument("--explain", action="store_true", help="print PostgreSQL's plans of the default page")
+    parser.add_argument("--explain", nargs="?", const="/editorial/bench/statistics", metavar="PATH",
+                        help="print PostgreSQL's plans of the default page's statistics (or PATH's)")
     args = parser.parse_args()
     on_each_backend("statistics", args, run)
 
