@@ -72,7 +72,7 @@ def review_certificate(reviewer: User, credit: CreditGroup, *, issued: date) -> 
     if reviewer.affiliation:
         pdf.paragraph(reviewer.affiliation, size=11, space=2)
     pdf.ln(6)
-    pdf.paragraph(ngettext("reviewed a manuscript for %(journal)s in %(year)s.",
+    pdf.paragraph(ngettext("reviewed %(num)d manuscript for %(journal)s in %(year)s.",
                            "reviewed %(num)d manuscripts for %(journal)s in %(year)s.", credit.count,
                            journal=journal.title, year=credit.year), size=12, space=10)
 
