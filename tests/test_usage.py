@@ -281,3 +281,15 @@ def test_the_file_buffer_takes_only_minutes_that_are_over(tmp_path):
         store.finish(batch, events)
         store.finish(batch, events)  # finishing twice puts the events back once
     assert len(list(tmp_path.glob("*.jsonl"))) == 2
+
+
+def test_the_flush_command_counts_and_says_what_it_did(app, site):
+    feed(known_log(site["main"].id, site["second"].id))
+    result = app.test_cli_runner().invoke(args=["journal", "flush-usage", "--now", "2026-04-01T01:00:30"])
+    assert result.exit_code == 0, result.output
+    # Taken: the minutes that are over, events 1-12. Before the cutoff (1 April 00:00): 1-11, counted 2, 3, 4, 5,
+    # 6, 8 (1 and 7 were double clicks, 9 and 10 robots, 11 the first of a double click with 12); 12 waits.
+    assert "11 events flushed in 1 batch(es), 6 counted" in result.output and "; 1 wait" in result.output
+    result = app.test_cli_runner().invoke(args=["journal", "flush-usage", "--now", AFTER])
+    assert "5 events flushed" in result.output
+    check_stored(site)
