@@ -7,8 +7,9 @@ row per article and month:
 - §3.3.4 Metric_Types: a view of the article's page is an *investigation*; a download of its PDF is a *request*,
   and a request is an investigation too. So Total_Item_Investigations = views + downloads and
   Total_Item_Requests = downloads.
-- §7.1: only successful requests count; the views (journal/web/public/articles.py) record a view for a 200 page
-  and a download for the redirect to the file, never for HEAD, a 304, or a range after the first bytes.
+- §7.1: only successful requests count (200 and 304); the views (journal/web/public/articles.py) record a view
+  for the page's 200 or 304 and a download for the redirect to the file, never for HEAD or a range after the first
+  bytes, nor for a 404 or a file the storage could not serve.
 - §7.2 Double-click filtering: two clicks of the same user on the same item (the same kind: page or PDF) within
   30 seconds count once; the first is removed and the later one retained, and so on along a run of clicks. The
   user is the account if signed in, else the IP address with the user agent (options 1-3 of §7.2; no cookie is

@@ -57,7 +57,8 @@ def _validators(journal: Journal, article: Article, version: ArticleVersion, *mo
 
 
 def _counted() -> bool:
-    """A reader's GET counts; HEAD, and range requests after the first bytes, repeat a response already counted."""
+    """A reader's GET counts (200 or 304, COUNTER §7.1); HEAD, and range requests after the first bytes, repeat a
+    response already counted."""
     return request.method == "GET" and request.headers.get("Range", "bytes=0-").startswith("bytes=0-")
 
 
@@ -77,6 +78,8 @@ def _page(journal: Journal, article_id: int, number: int | None = None):
     counts = usage.totals([article.id])[article.id]
     cache = _validators(journal, article, version, counts)
     if (response := cache.not_modified()) is not None:
+        if _counted():
+            _record(article, VIEW)  # COUNTER §7.1: a 304 is a successful request too (a reader's reload)
         return response
     links = Links()
     page = render_template(
