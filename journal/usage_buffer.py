@@ -9,7 +9,7 @@ chosen by `USAGE_BUFFER_URL`:
   committed, then the events it had not yet counted go back to the list in one MULTI.
 - otherwise (`make run`, one machine): append-only files under `<instance>/usage/`, one per minute and process
   (`<YYYYmmddHHMM>-<pid>.jsonl`, one line per event, opened in append mode for each event). A flush takes only the
-  files of minutes that are over, moving them into a batch directory.
+  files of minutes that ended a minute ago or more, moving them into a batch directory.
 
 Either way a batch has an id, and its counts are committed with a `UsageBatch` row of that id: a batch found again
 after a crash whose id is already in the database is not counted again, only cleared.
@@ -31,7 +31,7 @@ import shutil
 import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -41,6 +41,7 @@ REDIS_KEY = "journal:usage"
 REDIS_BATCH_KEY = "journal:usage:batch"
 REDIS_BATCH_ID_KEY = "journal:usage:batch-id"
 REDIS_LOCK_KEY = "journal:usage:flush-lock"
+SETTLE = timedelta(minutes=1)  # the file buffer leaves alone the files of the last minute that ended
 
 
 @dataclass(frozen=True)
@@ -168,8 +169,10 @@ class FileBuffer(UsageBuffer):
         if batches:
             batch = batches[0]
         else:
-            minute = f"{(now or datetime.now(UTC)):%Y%m%d%H%M}"
-            ready = [p for p in self.directory.glob("*.jsonl") if p.name[:12] < minute]  # minutes that are over
+            # Minutes over for a minute at least: a request that read the clock just before a minute ended may
+            # still be writing its line.
+            minute = f"{(now or datetime.now(UTC)) - SETTLE:%Y%m%d%H%M}"
+            ready = [p for p in self.directory.glob("*.jsonl") if p.name[:12] < minute]
             if not ready:
                 return None, [], False
             batch = self.directory / f"batch-{uuid.uuid4().hex}"

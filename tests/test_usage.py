@@ -69,7 +69,7 @@ A_2026, B_2026 = (8, 4, 3, 3), (3, 3, 1, 1)
 AFTER = "2026-05-01T00:30"  # every event's hour is over
 # Flushing as time passes: before the first hour is over (nothing counted), just after the month's last hour
 # (event 11 counted in March only if event 12, past the cutoff, were not seen), then at the end.
-STEPS = ["2026-03-10T09:30", "2026-04-01T01:00:30", AFTER]
+STEPS = ["2026-03-10T09:30", "2026-04-01T00:02:30", AFTER]
 
 
 def stored(article_id: int) -> dict:
@@ -273,10 +273,10 @@ def test_the_file_buffer_takes_only_minutes_that_are_over(tmp_path):
     store = FileBuffer(tmp_path)
     store.append(UsageEvent(1, VIEW, at("2026-03-10T09:00:10"), "s", False))
     store.append(UsageEvent(1, VIEW, at("2026-03-10T09:01:10"), "s", False))
-    with store.flushing(moment("2026-03-10T09:01:30")) as take:
+    with store.flushing(moment("2026-03-10T09:02:30")) as take:  # 09:00 ended a minute ago, 09:01 just now
         batch, events, resumed = take()
         assert [e.at for e in events] == [at("2026-03-10T09:00:10")] and not resumed
-    with store.flushing(moment("2026-03-10T09:01:30")) as take:
+    with store.flushing(moment("2026-03-10T09:02:30")) as take:
         assert take()[0] == batch and take()[2]  # not finished: the same batch again
         store.finish(batch, events)
         store.finish(batch, events)  # finishing twice puts the events back once
@@ -285,7 +285,7 @@ def test_the_file_buffer_takes_only_minutes_that_are_over(tmp_path):
 
 def test_the_flush_command_counts_and_says_what_it_did(app, site):
     feed(known_log(site["main"].id, site["second"].id))
-    result = app.test_cli_runner().invoke(args=["journal", "flush-usage", "--now", "2026-04-01T01:00:30"])
+    result = app.test_cli_runner().invoke(args=["journal", "flush-usage", "--now", "2026-04-01T00:02:30"])
     assert result.exit_code == 0, result.output
     # Taken: the minutes that are over, events 1-12. Before the cutoff (1 April 00:00): 1-11, counted 2, 3, 4, 5,
     # 6, 8 (1 and 7 were double clicks, 9 and 10 robots, 11 the first of a double click with 12); 12 waits.

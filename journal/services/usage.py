@@ -21,8 +21,8 @@ row per article and month:
 - §7.8 Internet robots and crawlers: events whose user agent matches the COUNTER robots list
   (journal/data/counter_robots.json) are not counted.
 
-A flush counts only the events before the start of the hour before the last minute (`cutoff`), so every
-user-session hour is counted whole in one batch, and it reads 30 seconds past the cutoff to know whether the last
+A flush counts only the events before `cutoff`, the start of the hour that was running two minutes ago
+(`LOOK_AHEAD`), so every user-session hour is counted whole in one batch, and it reads past the cutoff to know whether the last
 click before it was the first of a double click; the later events go back to the buffer. The counts and the
 batch's `UsageBatch` row are committed together: a batch met again after a crash is not counted twice.
 """
@@ -44,7 +44,9 @@ from journal.usage_buffer import DOWNLOAD, UsageBuffer, UsageEvent, buffer_for
 log = logging.getLogger(__name__)
 
 DOUBLE_CLICK_SECONDS = 30  # §7.2
-LOOK_AHEAD = timedelta(seconds=60)  # more than the double-click window: the flush waits for the events after a cutoff
+# The flush waits this long after an hour ends: the double-click window (30 s) after the cutoff, plus the file
+# buffer's minute of settling (usage_buffer.SETTLE), so the events just after the cutoff are in the batch.
+LOOK_AHEAD = timedelta(minutes=2)
 METRICS = ("total_item_investigations", "unique_item_investigations", "total_item_requests", "unique_item_requests")
 
 
