@@ -106,9 +106,11 @@ class RedisBuffer(UsageBuffer):
         import redis
 
         self.redis = redis.Redis.from_url(url)
+        # A reader never waits long for a Redis that does not answer: the count is lost, the page is served.
+        self.appender = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
 
     def append(self, event: UsageEvent) -> None:
-        self.redis.rpush(REDIS_KEY, event.to_json())
+        self.appender.rpush(REDIS_KEY, event.to_json())
 
     @contextmanager
     def flushing(self, now: datetime | None = None):

@@ -293,3 +293,9 @@ def test_the_flush_command_counts_and_says_what_it_did(app, site):
     result = app.test_cli_runner().invoke(args=["journal", "flush-usage", "--now", AFTER])
     assert "5 events flushed" in result.output
     check_stored(site)
+
+
+def test_a_buffer_that_does_not_answer_loses_the_count_not_the_page(app, client, site):
+    app.extensions["usage_buffer"] = RedisBuffer("redis://127.0.0.1:1/0")  # nothing listens there
+    response = client.get(f"/j/jdse/articles/{site['main'].id}", headers={"User-Agent": BROWSER})
+    assert response.status_code == 200
