@@ -15,7 +15,7 @@ from lxml import html
 from sqlalchemy import event
 
 from journal.extensions import db
-from journal.models import ArticleUsage, UsageBatch
+from journal.models import BEFORE_COUNTER, ArticleUsage, UsageBatch
 from journal.services import usage
 from journal.usage_buffer import DOWNLOAD, VIEW, FileBuffer, RedisBuffer, UsageEvent, is_robot, visitor_key
 from tests.conftest import buffered_usage, make_config
@@ -134,6 +134,23 @@ def test_a_known_log_gives_every_figure_of_the_report(client, login, site, steps
     login(a.submission.submitter)
     mine = client.get("/my/submissions").get_data(as_text=True)
     assert "8 views · 3 downloads" in mine and "3 views · 1 download" in mine
+
+
+def test_what_was_counted_before_counter_counting_stays_in_the_totals(client, login, site):
+    a = site["main"]
+    db.session.add(ArticleUsage(article_id=a.id, month=BEFORE_COUNTER, total_item_investigations=12,
+                                unique_item_investigations=0, total_item_requests=5, unique_item_requests=0))
+    db.session.commit()
+    feed(known_log(a.id, site["second"].id))
+    usage.flush(moment(AFTER))
+    page = html.fromstring(client.get(f"/j/jdse/articles/{a.id}").get_data(as_text=True))
+    assert page.xpath("//dd[@class='usage-views']")[0].text_content() == "20"  # 12 + 8
+    login(site["manager"])
+    for url in ("/editorial/jdse/usage?period=2026", f"/editorial/jdse/usage?period=2026&article={a.id}"):
+        tree = html.fromstring(client.get(url).get_data(as_text=True))
+        assert "12 views, 5 downloads" in tree.xpath("//p[@class='usage-before-counter']")[0].text_content()
+        assert [int(dd.text_content()) for dd in tree.xpath("//dl[@class='statistics-summary']//dd")][0] == 8 + (
+            3 if "article" not in url else 0)  # the months hold only what COUNTER counted
 
 
 def test_the_report_is_for_the_journals_managing_editors_only(client, login, site, make_user):

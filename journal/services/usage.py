@@ -38,7 +38,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from journal.extensions import db
-from journal.models import Article, ArticleUsage, ArticleVersion, Journal, UsageBatch, utcnow
+from journal.models import BEFORE_COUNTER, Article, ArticleUsage, ArticleVersion, Journal, UsageBatch, utcnow
 from journal.usage_buffer import DOWNLOAD, UsageBuffer, UsageEvent, buffer_for
 
 log = logging.getLogger(__name__)
@@ -199,6 +199,7 @@ class Report:
     months: list[UsageRow]  # every month of the period, empty ones too
     articles: list[UsageRow]  # the journal's articles with any use in the period, most investigated first
     whole: UsageRow = field(default_factory=lambda: UsageRow(""))
+    before_counter: Totals = field(default_factory=Totals)  # counted before migration 0020, month unknown
 
 
 def period_months(period: str, today: date | None = None) -> list[date]:
@@ -216,9 +217,8 @@ def period_months(period: str, today: date | None = None) -> list[date]:
 
 def report(journal: Journal, months: list[date], article_id: int | None = None) -> Report:
     """The journal's figures per month over `months`, and per article, optionally for one article only."""
-    where = [Article.journal_id == journal.id, ArticleUsage.month >= months[0], ArticleUsage.month <= months[-1]]
-    if article_id is not None:
-        where.append(Article.id == article_id)
+    scope = [Article.journal_id == journal.id] + ([Article.id == article_id] if article_id is not None else [])
+    where = [*scope, ArticleUsage.month >= months[0], ArticleUsage.month <= months[-1]]
     sums = [func.sum(getattr(ArticleUsage, m)) for m in METRICS]
     by_month = {month: values for month, *values in db.session.execute(
         select(ArticleUsage.month, *sums).join(Article, Article.id == ArticleUsage.article_id).where(*where)
@@ -233,7 +233,11 @@ def report(journal: Journal, months: list[date], article_id: int | None = None) 
                         .group_by(Article.id, Article.doi, ArticleVersion.title)).all()]
     article_rows.sort(key=lambda r: (-r.total_item_investigations, r.label))
     whole = UsageRow("", *(sum(getattr(r, m) for r in month_rows) for m in METRICS))
-    return Report(month_rows, article_rows, whole)
+    old = db.session.execute(
+        select(func.sum(ArticleUsage.total_item_investigations), func.sum(ArticleUsage.total_item_requests))
+        .join(Article, Article.id == ArticleUsage.article_id)
+        .where(ArticleUsage.month == BEFORE_COUNTER, *scope)).one()
+    return Report(month_rows, article_rows, whole, Totals(int(old[0] or 0), int(old[1] or 0)))
 
 
 def article_months(journal: Journal, months: list[date]) -> list[UsageRow]:
