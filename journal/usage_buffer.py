@@ -32,7 +32,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 VIEW, DOWNLOAD = "view", "download"
@@ -71,6 +71,7 @@ def robot_pattern() -> re.Pattern:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)  # the 327 patterns take ~0.25 ms per new user agent; readers' agents repeat
 def is_robot(user_agent: str | None) -> bool:
     """COUNTER R5 §7.8: a user agent matching the COUNTER robots list is a robot or crawler. No user agent at all
     is not a browser either."""
