@@ -24,7 +24,9 @@ row per article and month:
 A flush counts only the events before `cutoff`, the start of the hour that was running two minutes ago
 (`LOOK_AHEAD`), so every user-session hour is counted whole in one batch, and it reads past the cutoff to know whether the last
 click before it was the first of a double click; the later events go back to the buffer. The counts and the
-batch's `UsageBatch` row are committed together: a batch met again after a crash is not counted twice.
+batch's `UsageBatch` row are committed together: a batch met again after a crash is not counted twice. (After a
+flush that stopped before its commit, the batch it left is counted on its own before the events that arrived since:
+a user-session hour split between the two may then count twice among the unique figures; totals are exact.)
 """
 
 from __future__ import annotations
