@@ -60,6 +60,9 @@ class Config:
     # Attempts per client address on login, registration and password-reset forms.
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute;60 per hour")
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
+    # Where views and downloads wait to be counted (journal/usage_buffer.py): redis://host:6379/0 when several app
+    # servers share it; else files under <instance>/usage (file:///path to choose another folder).
+    USAGE_BUFFER_URL = os.environ.get("USAGE_BUFFER_URL", "")
     # Flask-Compress: Brotli or gzip, as the browser accepts (every browser reads both; zstd and deflate left out).
     # Streamed bodies (file downloads) are never compressed; PDFs and zips are not on its list of types.
     COMPRESS_ALGORITHM = ["br", "gzip"]

@@ -124,27 +124,50 @@ def check_storage_command(no_checksums: bool) -> None:
         sys.exit(1)
 
 
+def _moment(now_text: str | None):
+    """The --now option as a UTC datetime, or None for now."""
+    from datetime import UTC, datetime
+
+    if not now_text:
+        return None
+    try:
+        now = datetime.fromisoformat(now_text)
+    except ValueError:
+        raise click.BadParameter("write it as 2026-12-01T08:00", param_hint="--now") from None
+    return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+
 @group.command("send-reminders")
 @click.option("--now", "now_text", metavar="YYYY-MM-DDTHH:MM",
               help="Act as if it were this moment (UTC), e.g. 2026-12-01T08:00; default: now.")
 def send_reminders_command(now_text: str | None) -> None:
     """Remind reviewers of their dates and send each editor a digest of what is stalled (run daily; idempotent)."""
-    from datetime import UTC, datetime
-
     from journal.services.reminders import send_reminders
 
-    now = None
-    if now_text:
-        try:
-            now = datetime.fromisoformat(now_text)
-        except ValueError:
-            raise click.BadParameter("write it as 2026-12-01T08:00", param_hint="--now") from None
-        now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    now = _moment(now_text)
     report = send_reminders(now)
     for line in report.lines():
         click.echo(line)
     if report.failed:
         sys.exit(1)  # cron tells someone; what could be sent was sent
+
+
+@group.command("flush-usage")
+@click.option("--now", "now_text", metavar="YYYY-MM-DDTHH:MM",
+              help="Act as if it were this moment (UTC); default: now.")
+def flush_usage_command(now_text: str | None) -> None:
+    """Count the buffered views and downloads by the COUNTER rules (run every 5-15 minutes; idempotent)."""
+    from journal.services.usage import flush
+    from journal.usage_buffer import FlushBusy
+
+    now = _moment(now_text)
+    try:
+        report = flush(now)
+    except FlushBusy:
+        click.echo("another flush is running: nothing done")
+        return
+    click.echo(f"{report.events} events flushed in {report.batches} batch(es), {report.counted} counted "
+               f"(robots and double clicks are not); {report.kept} wait for their hour to end.")
 
 
 @group.command("crossref-xml")

@@ -168,6 +168,8 @@ RULES: dict[str, Callable] = {
     # which name and compare them, only its managing editors.
     "journal.statistics": lambda user, obj: _edits(user, obj),
     "journal.statistics_by_editor": lambda user, obj: has_role(user, obj, Role.MANAGING_EDITOR),
+    # What readers read (journal/services/usage.py): the monthly usage report, per journal and per article.
+    "journal.usage": lambda user, obj: has_role(user, obj, Role.MANAGING_EDITOR),
     "journal.submit": lambda user, obj: _authenticated(user) and obj.accepting_submissions,
     # Authors (the author pages' rule) and the journal's editors: who may know of the paper at all.
     "submission.view": lambda user, obj: _sees_submission(user, obj),

@@ -87,7 +87,7 @@ def seed(n: int) -> dict:
                          "doi": f"10.59999/bench.{i:06d}" if public else None,
                          "status": "published" if public else "proofs_approved",
                          "proof_corrections": "", "published_at": when if public else None,
-                         "retraction_notice": "", "download_count": 0, "view_count": 0, "created_at": when,
+                         "retraction_notice": "", "created_at": when,
                          "updated_at": when, "lock_version": 1})
         versions.append({"id": i, "article_id": i, "number": 1, "title": f"Regolith heat flow, study {i}",
                          "abstract": ABSTRACT.format(i=i), "keywords": ["Moon", "regolith", "heat flow"], "language": "en",

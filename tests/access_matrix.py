@@ -228,6 +228,10 @@ ROWS = [
     # the figures per handling editor name and compare the editors: the managing editors only
     Row("editorial.statistics_by_editor_csv", "GET", "/editorial/{slug}/statistics/editors.csv",
         answers(["managing_editor"])),
+    # what readers read (COUNTER usage): the managing editors only
+    Row("editorial.usage_report", "GET", "/editorial/{slug}/usage", answers(["managing_editor"])),
+    Row("editorial.usage_months_csv", "GET", "/editorial/{slug}/usage/months.csv", answers(["managing_editor"])),
+    Row("editorial.usage_articles_csv", "GET", "/editorial/{slug}/usage/articles.csv", answers(["managing_editor"])),
     Row("editorial.submission", "GET", ED, paper_office()),
     Row("editorial.download", "GET", ED + "/files/{file}", paper_office()),
     Row("editorial.assign", "POST", ED + "/assign", paper_office(["managing_editor"])),

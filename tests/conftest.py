@@ -20,6 +20,7 @@ from journal import create_app
 from journal.extensions import db
 from journal.models import Journal, Membership, OutboxMessage, Role, Section, User, utcnow
 from journal.services.accounts import hash_password
+from journal.usage_buffer import UsageEvent
 from tests.e2e.requirements import ARTIFACTS as E2E_ARTIFACTS
 from tests.e2e.requirements import AXE_JS
 from tests.e2e.requirements import CHROMIUM as BROWSER
@@ -134,6 +135,7 @@ def make_config(database_url: str, storage_dir, **extra) -> type:
     return type("Config", (TestConfig,), {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "STORAGE_URL": storage_dir.as_uri(),
+        "USAGE_BUFFER_URL": storage_dir.with_name(storage_dir.name + "-usage").as_uri(),
         "BASE_URL": "http://journal.test",
         **extra,
     })
@@ -261,3 +263,15 @@ def link_in(body: str) -> str:
     match = re.search(r"http://journal\.test(/\S+)", body)
     assert match, f"no link in mail:\n{body}"
     return match.group(1)
+
+
+def buffered_usage(article_id: int | None = None) -> list[tuple[int, str]]:
+    """The views and downloads waiting in the app's usage buffer (files, as in tests), oldest first:
+    (article id, "view" or "download")."""
+    from journal.services.usage import buffer
+
+    events = []
+    for path in sorted(buffer().directory.rglob("*.jsonl")):
+        events += [UsageEvent.from_json(line) for line in path.read_text().splitlines() if line.strip()]
+    return [(e.article_id, e.kind) for e in sorted(events, key=lambda e: e.at)
+            if article_id is None or e.article_id == article_id]

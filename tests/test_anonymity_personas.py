@@ -75,7 +75,10 @@ def test_every_persona_meets_only_whom_the_mode_lets_them(client, login, make_jo
     # The journal's statistics (editors only): the crawl of an editor reaches them and their CSVs; nobody else
     # gets them, not even through a crawl that starts there.
     statistics = [f"/editorial/{journal.slug}/statistics", f"/editorial/{journal.slug}/statistics?period=all",
-                  *(f"/editorial/{journal.slug}/statistics/{name}.csv" for name in ("reviewers", "editors", "sections"))]
+                  *(f"/editorial/{journal.slug}/statistics/{name}.csv" for name in ("reviewers", "editors", "sections")),
+                  # and what readers read (the managing editors only)
+                  f"/editorial/{journal.slug}/usage", f"/editorial/{journal.slug}/usage/months.csv",
+                  f"/editorial/{journal.slug}/usage/articles.csv"]
 
     for key, person in (("coauthor", ACCOUNT_COAUTHOR), ("editor_author", EDITOR_AUTHOR)):
         seen = sees(key, person[2])

@@ -136,7 +136,7 @@ def _in_production(submission, *, published=False):
     db.session.add(Article(journal_id=submission.journal_id, submission=submission, section_id=submission.section_id,
                            status=ArticleStatus.PUBLISHED if published else ArticleStatus.IN_PRODUCTION,
                            published_at=utcnow() if published else None, proof_corrections="",
-                           retraction_notice="", download_count=0, view_count=0))
+                           retraction_notice=""))
     db.session.commit()
     return submission
 

@@ -14,10 +14,14 @@ from journal.models.sign_ins import SignIn
 from journal.models.submissions import (Contributor, Decision, DecisionKind, EditorRecommendation,
                                         RecommendationStatus, ReferenceCounter, ReviewRound, Submission,
                                         SubmissionStatus)
+from journal.models.usage import BEFORE_COUNTER, ArticleUsage, UsageBatch
 
 __all__ = [
+    "BEFORE_COUNTER",
+    "UsageBatch",
     "Announcement",
     "Article",
+    "ArticleUsage",
     "ArticleStatus",
     "ArticleVersion",
     "DoiCounter",

@@ -124,9 +124,6 @@ class Article(db.Model):
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("article_versions.id", use_alter=True, name="fk_articles_current_version_id_article_versions",
                    ondelete="SET NULL"))
-    # Bumped with a single UPDATE (never through the ORM), so counting never conflicts with an editor's change.
-    download_count: Mapped[int] = mapped_column(Integer, default=0)
-    view_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Optimistic locking: the author approves the proofs the page showed, not newer ones.

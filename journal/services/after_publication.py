@@ -5,7 +5,6 @@ from typing import BinaryIO
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
-from sqlalchemy import update
 
 from journal.audit import audit
 from journal.extensions import db
@@ -118,19 +117,3 @@ def retract(actor: User, article: Article, *, notice: str, expected_version: int
     _tell_authors(article, "article_retracted", _l('Retraction: %(title)s', title=article.current_version.title),
                   notice=notice)
 
-
-# --- counting readers ---------------------------------------------------------------------------------------
-
-def count_view(article: Article) -> None:
-    """One more view: a single UPDATE, committed at once (no optimistic-lock conflict with editors)."""
-    db.session.execute(update(Article).where(Article.id == article.id)
-                       .values(view_count=Article.view_count + 1, updated_at=Article.updated_at)  # not a change
-                       .execution_options(synchronize_session=False))
-    db.session.commit()
-
-
-def count_download(article: Article) -> None:
-    db.session.execute(update(Article).where(Article.id == article.id)
-                       .values(download_count=Article.download_count + 1, updated_at=Article.updated_at)
-                       .execution_options(synchronize_session=False))
-    db.session.commit()

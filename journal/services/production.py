@@ -262,7 +262,7 @@ def start_production(actor: User, submission: Submission, *, expected_version: i
         raise DomainError(_("%(reference)s is in production already.", reference=submission.reference))
     metadata = metadata_from_submission(submission)
     article = Article(journal_id=submission.journal_id, section_id=submission.section_id, status=A.IN_PRODUCTION,
-                      proof_corrections="", retraction_notice="", download_count=0, view_count=0)
+                      proof_corrections="", retraction_notice="")
     db.session.add(article)
     article.submission = submission
     version = ArticleVersion(number=1, created_by=actor, change_note="", **metadata)

@@ -23,6 +23,7 @@ from journal.services import drafts as draft_service
 from journal.services import manuscripts as manuscript_service
 from journal.services import shared_reviews
 from journal.services import submissions as service
+from journal.services import usage
 from journal.services.errors import DomainError, NotFound
 from journal.storage import StorageError, get_storage, signed_download
 from journal.web.author import forms
@@ -561,7 +562,9 @@ def resubmit(submission: Submission):
 @bp.get("/my/submissions")
 @permission("account")
 def my_submissions():
-    return render_template("author/my_submissions.html", submissions=service.submissions_of_author(current_user),
+    submissions = service.submissions_of_author(current_user)
+    published = [s.article.id for s in submissions if s.article is not None and s.article.published_at is not None]
+    return render_template("author/my_submissions.html", submissions=submissions, usage=usage.totals(published),
                            next_step=service.next_step_for_author)
 
 

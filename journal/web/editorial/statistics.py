@@ -95,7 +95,7 @@ TABLES = {
 }
 
 
-def _cell(value) -> object:
+def csv_cell(value) -> object:
     """A CSV cell; text a spreadsheet would run as a formula (a name typed as "=HYPERLINK(…)") is quoted."""
     if value is None:
         return ""
@@ -104,16 +104,20 @@ def _cell(value) -> object:
     return value
 
 
-def _csv(journal: Journal, name: str) -> Response:
-    scope, period, _section = _scope(journal)
-    header, rows = TABLES[name](scope)
+def csv_response(filename: str, header: list[str], rows: list[list]) -> Response:
+    """A table as a CSV download."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows([_cell(v) for v in row] for row in rows)
-    filename = f"{journal.slug}-statistics-{name}-{period}.csv"
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _csv(journal: Journal, name: str) -> Response:
+    scope, period, _section = _scope(journal)
+    header, rows = TABLES[name](scope)
+    return csv_response(f"{journal.slug}-statistics-{name}-{period}.csv", header, rows)
 
 
 @bp.get("/<slug>/statistics/<any(months, years, times, reviewers, sections):name>.csv")

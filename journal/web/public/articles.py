@@ -6,18 +6,20 @@ downloads), …/cite.bib and …/cite.ris, and /j/<slug>/issues/<id>. Nothing he
 """
 
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from journal.extensions import db
 from journal.markup import plain_text
-from journal.models import Article, ArticleVersion, Journal
+from journal.models import Article, ArticleVersion, Journal, utcnow
 from journal.permissions import journal_from_slug, permission
 from journal.scholarly import citations
 from journal.scholarly.records import Links, licence_name, licence_url
-from journal.services import after_publication
 from journal.services import issues as issue_service
+from journal.services import usage
 from journal.storage import signed_download
+from journal.usage_buffer import DOWNLOAD, VIEW, UsageEvent, is_robot, visitor_key
 from journal.web.public import reading
 from journal.web.public.blueprint import bp
 from journal.web.public.caching import Validators, journal_parts, uncached
@@ -43,26 +45,41 @@ def _version(article: Article, number: int | None) -> ArticleVersion:
     return version
 
 
-def _validators(journal: Journal, article: Article, version: ArticleVersion) -> Validators:
-    """The page changes with a new version, a retraction, the issue's or section's name, or the journal's."""
+def _validators(journal: Journal, article: Article, version: ArticleVersion, *more) -> Validators:
+    """The page changes with a new version, a retraction, the issue's or section's name, or the journal's (and
+    `more`: the article page's usage counts)."""
     versions = [(v.id, v.published_at) for v in article.versions if v.published_at is not None]
     moments = [article.published_at, article.retracted_at] + [at for _id, at in versions]
     return Validators(journal_parts(journal), article.id, version.id, versions, article.status.value,
                       article.retraction_notice, article.doi, article.first_page, article.last_page,
                       article.issue.label if article.issue else None, article.section.title if article.section else None,
-                      last_modified=max(m for m in moments if m is not None))
+                      *more, last_modified=max(m for m in moments if m is not None))
 
 
 def _counted() -> bool:
-    """A reader's GET counts; HEAD, and range requests after the first bytes, repeat a response already counted."""
+    """A reader's GET counts (200 or 304, COUNTER §7.1); HEAD, and range requests after the first bytes, repeat a
+    response already counted."""
     return request.method == "GET" and request.headers.get("Range", "bytes=0-").startswith("bytes=0-")
+
+
+def _record(article: Article, kind: str) -> None:
+    """One view or download to the usage buffer (journal/services/usage.py counts it later): no database write."""
+    agent = request.headers.get("User-Agent")
+    user_id = current_user.id if current_user.is_authenticated else None
+    usage.record(UsageEvent(article.id, kind, utcnow().timestamp(),
+                            visitor_key(current_app.config["SECRET_KEY"], user_id=user_id,
+                                        address=request.remote_addr, user_agent=agent),
+                            is_robot(agent)))
 
 
 def _page(journal: Journal, article_id: int, number: int | None = None):
     article = _published_article(journal, article_id)
     version = _version(article, number)
-    cache = _validators(journal, article, version)
+    counts = usage.totals([article.id])[article.id]
+    cache = _validators(journal, article, version, counts)
     if (response := cache.not_modified()) is not None:
+        if _counted():
+            _record(article, VIEW)  # COUNTER §7.1: a 304 is a successful request too (a reader's reload)
         return response
     links = Links()
     page = render_template(
@@ -72,9 +89,9 @@ def _page(journal: Journal, article_id: int, number: int | None = None):
         json_ld=citations.json_ld(article, version, links, plain_text(version.abstract)),
         how_to_cite=citations.how_to_cite(article, version), canonical=links.article(article),
         licence_url=licence_url(version.licence), licence_name=licence_name(version.licence),
-        jats_url=_jats_url(journal, article))
+        jats_url=_jats_url(journal, article), counts=counts)
     if _counted():
-        after_publication.count_view(article)  # after rendering: its commit expires what the page reads
+        _record(article, VIEW)
     return cache.apply(page)
 
 
@@ -105,7 +122,7 @@ def _pdf(journal: Journal, article_id: int, number: int | None = None):
     name = f"{base}.pdf" if version.number == 1 else f"{base}-v{version.number}.pdf"
     url = signed_download(version.galley.storage_key, filename=name, media_type="application/pdf", inline=True)
     if _counted():
-        after_publication.count_download(article)
+        _record(article, DOWNLOAD)
     return uncached(redirect(url))
 
 
