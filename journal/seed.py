@@ -279,25 +279,16 @@ ONLINE_FIRST_LETTER = (
 def seed_online_first() -> list[str]:
     """A letter of Planetary Instruments Letters published online first, with its DOI and article number, in no
     issue yet: the journal's "Online first" list, and an article an issue can gather later."""
-    import io
-
     from sqlalchemy import select
 
     from journal.services import issues as issue_service
-    from journal.services import production
     from journal.services import proofs as proof_service
 
     pil = db.session.scalar(select(Journal).where(Journal.slug == "pil"))
     manager = _person("managing.editor@idsea.example")
     email, coauthor, title, keywords, abstract = ONLINE_FIRST_LETTER
     author = _person(email)
-    submission = _accepted(manager, author, pil, coauthor, 0, title, keywords, abstract)
-    article = production.start_production(manager, submission)
-    galley = article_pdf(title=title, authors=article.current_version.author_names, abstract=abstract,
-                         journal=pil.title, doi="(given at publication)", keywords=keywords)
-    production.upload_galley(manager, article, io.BytesIO(galley), "galley.pdf")
-    production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
-    proof_service.request_proofs(manager, article)
+    submission, article = _proofs_sent(manager, author, pil, coauthor, 0, title, keywords, abstract)
     proof_service.approve_proofs(author, article)
     issue_service.publish_online(manager, article)
     return [f"{submission.display_reference}: published online first as {article.article_number}, DOI {article.doi}"]
@@ -506,6 +497,25 @@ def _submit_and_accept(manager: User, author: User, submission, *, manuscript_ti
     return submission
 
 
+def _proofs_sent(manager: User, author: User, journal: Journal, coauthor: tuple, section: int, title: str,
+                 keywords: str, abstract: str):
+    """An accepted paper in production: its galley (DOI given at publication), metadata confirmed, proofs sent to
+    the author. Returns (submission, article)."""
+    import io
+
+    from journal.services import production
+    from journal.services import proofs as proof_service
+
+    submission = _accepted(manager, author, journal, coauthor, section, title, keywords, abstract)
+    article = production.start_production(manager, submission)
+    galley = article_pdf(title=title, authors=article.current_version.author_names, abstract=abstract,
+                         journal=journal.title, doi="(given at publication)", keywords=keywords)
+    production.upload_galley(manager, article, io.BytesIO(galley), "galley.pdf")
+    production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
+    proof_service.request_proofs(manager, article)
+    return submission, article
+
+
 def _into_issue(manager: User, author: User, article, issue, galley: bytes, page: int) -> int:
     """Galley, confirmed metadata, proofs approved by the author, and a place in the issue from `page`; returns
     the galley's page count."""
@@ -527,14 +537,11 @@ def _into_issue(manager: User, author: User, article, issue, galley: bytes, page
 def seed_issues() -> list[str]:
     """Two published issues of JDSE (Vol. 1 No. 1 and No. 2, 2026) with generated galleys, through the production
     and issue services, and one article whose proofs are with the author."""
-    import io
-
     from sqlalchemy import select
 
     from journal.scholarly.doi import make_doi
     from journal.services import issues as issue_service
     from journal.services import production
-    from journal.services import proofs as proof_service
 
     jdse = db.session.scalar(select(Journal).where(Journal.slug == "jdse"))
     manager = _person("managing.editor@idsea.example")
@@ -557,14 +564,7 @@ def seed_issues() -> list[str]:
         for article in issue_service.publish_issue(manager, issue):
             made.append(f"{article.submission.display_reference}: published in {issue.label}, DOI {article.doi}")
     email, coauthor, section, title, keywords, abstract = IN_PRODUCTION_PAPER
-    author = _person(email)
-    submission = _accepted(manager, author, jdse, coauthor, section, title, keywords, abstract)
-    article = production.start_production(manager, submission)
-    galley = article_pdf(title=title, authors=article.current_version.author_names, abstract=abstract,
-                         journal=jdse.title, doi="(given at publication)", keywords=keywords)
-    production.upload_galley(manager, article, io.BytesIO(galley), "galley.pdf")
-    production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
-    proof_service.request_proofs(manager, article)
+    submission, _article = _proofs_sent(manager, _person(email), jdse, coauthor, section, title, keywords, abstract)
     made.append(f"{submission.display_reference}: in production, proofs with the author")
     return made
 
