@@ -63,6 +63,11 @@ class Config:
     # Where views and downloads wait to be counted (journal/usage_buffer.py): redis://host:6379/0 when several app
     # servers share it; else files under <instance>/usage (file:///path to choose another folder).
     USAGE_BUFFER_URL = os.environ.get("USAGE_BUFFER_URL", "")
+    # The page cache for anonymous readers (journal/page_cache.py): memory:// in this process (`make run`), a
+    # redis://host:6379/1 shared by every app server in production, `none` for no cache. PAGE_CACHE_SECONDS bounds
+    # an entry's life; changes drop the pages they touch at once.
+    PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL", "memory://")
+    PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 3600)
     # Flask-Compress: Brotli or gzip, as the browser accepts (every browser reads both; zstd and deflate left out).
     # Streamed bodies (file downloads) are never compressed; PDFs and zips are not on its list of types.
     COMPRESS_ALGORITHM = ["br", "gzip"]
@@ -75,6 +80,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     FORCE_HTTPS = os.environ.get("FORCE_HTTPS", "1") == "1"
+    # The page cache shares the rate limits' Redis unless told otherwise; memory:// is refused (check below).
+    PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL") or os.environ.get("RATELIMIT_STORAGE_URL", "none")
 
     @classmethod
     def check(cls, settings: Mapping | None = None) -> None:
@@ -87,6 +94,12 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in production "
                 "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        if (settings.get("PAGE_CACHE_URL") or "").startswith("memory://"):
+            raise RuntimeError(
+                "PAGE_CACHE_URL must be a store every app server shares in production, such as redis://host:6379/1, "
+                "or none: with memory:// a correction or retraction would reach only the worker that made it, and "
+                "the others would go on serving the old page."
             )
         limits_store = settings.get("RATELIMIT_STORAGE_URI") or settings.get("RATELIMIT_STORAGE_URL") or ""
         if not limits_store or limits_store.startswith("memory://"):

@@ -31,10 +31,6 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
 
-    if app.config["PROXY_FIX_HOPS"]:
-        # Behind a load balancer: trust that many X-Forwarded-For/-Proto hops for client address and scheme.
-        hops = app.config["PROXY_FIX_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE_URL"])
 
     # First, so that it runs after every other after_request hook: it compresses the finished response.
@@ -60,7 +56,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         INSTANCE.mkdir(parents=True, exist_ok=True)
     app.extensions["journal.storage"] = storage_from_url(app.config["STORAGE_URL"], app.config["SECRET_KEY"])
 
-    from journal import auth_setup, cli, i18n, markup, static_files, web
+    from journal import auth_setup, cli, i18n, markup, page_cache, static_files, web
     from journal.templating import setup_templating
 
     auth_setup.init_app(app)
@@ -70,4 +66,11 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     static_files.init_app(app)
     web.register(app)
     cli.register(app)
+    # Anonymous readers' pages from the shared store, before Flask runs (journal/page_cache.py).
+    page_cache.init_app(app)
+    if app.config["PROXY_FIX_HOPS"]:
+        # Behind a load balancer: trust that many X-Forwarded-For/-Proto hops for client address and scheme.
+        # Outermost, so that the page cache's key and the usage counts see the reader's scheme and address.
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
     return app

@@ -9,13 +9,16 @@ from flask import Blueprint, Response, abort, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from journal import page_cache
 from journal.extensions import csrf, db
 from journal.models import Article, Issue, Journal
+from journal.page_cache import SITE, article_tag, journal_tag
 from journal.permissions import journal_from_slug, permission
 from journal.scholarly import citations, crossref, jats, oai
 
 bp = Blueprint("oai", __name__)
 XML = "text/xml; charset=utf-8"
+OAI_SECONDS = 60
 
 
 @bp.route("/oai", methods=["GET", "POST"])
@@ -25,7 +28,8 @@ def endpoint():
     args = request.form if request.method == "POST" else request.args
     response = Response(oai.respond(args), mimetype="text/xml")
     response.headers["Content-Type"] = XML
-    return response
+    # Answers change with what is published (SITE); a minute's life keeps each answer's responseDate near the time.
+    return page_cache.mark(response, [SITE], seconds=OAI_SECONDS) if request.method == "GET" else response
 
 
 @bp.get("/j/<slug>/articles/<int:article_id>/jats.xml")
@@ -37,7 +41,7 @@ def article_jats(journal: Journal, article_id: int):
     response = Response(jats.front_xml(article), mimetype="application/xml")
     response.headers["Content-Type"] = "application/jats+xml; charset=utf-8"
     response.headers["Content-Disposition"] = f'inline; filename="{citations.file_base(journal, article)}.xml"'
-    return response
+    return page_cache.mark(response, [journal_tag(journal.id), article_tag(article.id)])
 
 
 @bp.get("/production/<slug>/issues/<int:issue_id>/crossref.xml")

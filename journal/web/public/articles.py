@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from journal import page_cache
 from journal.extensions import db
 from journal.markup import plain_text
 from journal.models import Article, ArticleVersion, Journal, utcnow
@@ -22,6 +23,7 @@ from journal.storage import signed_download
 from journal.usage_buffer import DOWNLOAD, VIEW, UsageEvent, is_robot, visitor_key
 from journal.web.public import reading
 from journal.web.public.blueprint import bp
+from journal.page_cache import article_tag, journal_tag
 from journal.web.public.caching import Validators, journal_parts, uncached
 
 
@@ -45,7 +47,7 @@ def _version(article: Article, number: int | None) -> ArticleVersion:
     return version
 
 
-def _validators(journal: Journal, article: Article, version: ArticleVersion, *more) -> Validators:
+def _validators(journal: Journal, article: Article, version: ArticleVersion, *more, hit=None) -> Validators:
     """The page changes with a new version, a retraction, the issue's or section's name, or the journal's (and
     `more`: the article page's usage counts)."""
     versions = [(v.id, v.published_at) for v in article.versions if v.published_at is not None]
@@ -53,7 +55,8 @@ def _validators(journal: Journal, article: Article, version: ArticleVersion, *mo
     return Validators(journal_parts(journal), article.id, version.id, versions, article.status.value,
                       article.retraction_notice, article.doi, article.first_page, article.last_page,
                       article.issue.label if article.issue else None, article.section.title if article.section else None,
-                      *more, last_modified=max(m for m in moments if m is not None))
+                      *more, last_modified=max(m for m in moments if m is not None),
+                      tags=[journal_tag(journal.id), article_tag(article.id)], hit=hit)
 
 
 def _counted() -> bool:
@@ -64,19 +67,29 @@ def _counted() -> bool:
 
 def _record(article: Article, kind: str) -> None:
     """One view or download to the usage buffer (journal/services/usage.py counts it later): no database write."""
-    agent = request.headers.get("User-Agent")
     user_id = current_user.id if current_user.is_authenticated else None
-    usage.record(UsageEvent(article.id, kind, utcnow().timestamp(),
-                            visitor_key(current_app.config["SECRET_KEY"], user_id=user_id,
-                                        address=request.remote_addr, user_agent=agent),
+    _buffer(article.id, kind, user_id, request.remote_addr, request.headers.get("User-Agent"))
+
+
+def _buffer(article_id: int, kind: str, user_id: int | None, address: str | None, agent: str | None) -> None:
+    usage.record(UsageEvent(article_id, kind, utcnow().timestamp(),
+                            visitor_key(current_app.config["SECRET_KEY"], user_id=user_id, address=address,
+                                        user_agent=agent),
                             is_robot(agent)))
+
+
+@page_cache.on_hit(VIEW)
+def _count_cached_view(environ, article_id: int) -> None:
+    """An anonymous reader's article page served by the page cache is a view all the same (as `_counted` says)."""
+    if environ.get("REQUEST_METHOD") == "GET" and environ.get("HTTP_RANGE", "bytes=0-").startswith("bytes=0-"):
+        _buffer(article_id, VIEW, None, environ.get("REMOTE_ADDR"), environ.get("HTTP_USER_AGENT"))
 
 
 def _page(journal: Journal, article_id: int, number: int | None = None):
     article = _published_article(journal, article_id)
     version = _version(article, number)
     counts = usage.totals([article.id])[article.id]
-    cache = _validators(journal, article, version, counts)
+    cache = _validators(journal, article, version, counts, hit=(VIEW, article.id))
     if (response := cache.not_modified()) is not None:
         if _counted():
             _record(article, VIEW)  # COUNTER §7.1: a 304 is a successful request too (a reader's reload)
@@ -175,6 +188,7 @@ def issue(journal: Journal, issue_id: int):
     cache = Validators(journal_parts(journal), issue.id, issue.label, issue.title, issue.description,
                        [(a.id, a.current_version_id, a.status.value, a.section.title if a.section else None,
                          a.position, a.first_page, a.last_page) for a in articles],
-                       last_modified=max((m for m in moments if m is not None), default=None))
+                       last_modified=max((m for m in moments if m is not None), default=None),
+                       tags=[journal_tag(journal.id)])
     return cache.not_modified() or cache.apply(
         render_template("public/issue.html", journal=journal, issue=issue, articles=articles, preview=False))

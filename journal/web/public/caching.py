@@ -15,6 +15,7 @@ from flask import Response, current_app, make_response, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from journal import page_cache
 from journal.models import Journal
 
 PUBLIC_MAX_AGE = 300  # seconds: a new issue or correction reaches everyone within five minutes
@@ -49,8 +50,12 @@ def journal_parts(journal: Journal) -> tuple:
 class Validators:
     """Build from what the page shows; `not_modified()` before rendering, `apply(response)` after."""
 
-    def __init__(self, *parts, last_modified: datetime | None = None):
+    def __init__(self, *parts, last_modified: datetime | None = None, tags: list[str] | None = None,
+                 hit: tuple[str, int] | None = None):
+        """`tags`: the page cache keeps the anonymous reader's page until one of them is bumped
+        (journal/page_cache.py); `hit`: what a page served from it still does (count the view)."""
         self.anonymous = not current_user.is_authenticated
+        self.tags, self.hit = tags, hit
         # The same address reads differently in each language: the language is part of what the page shows.
         key = repr((current_app.config.get("RELEASE") or _layout_stamp(), request.path, str(get_locale()),
                     parts)).encode()
@@ -101,7 +106,18 @@ class Validators:
         return self.etag if request.if_none_match.star_tag else None
 
     def apply(self, page) -> Response:
-        return self._headers(make_response(page))
+        response = self._headers(make_response(page))
+        if self.anonymous and self.tags is not None:
+            page_cache.mark(response, self.tags, hit=self.hit)
+        return response
+
+
+def cacheable(page, tags: list[str], *, seconds: int | None = None) -> Response:
+    """A public page without validators of its own (search results, OAI-PMH answers, robots.txt): kept by the
+    page cache for anonymous readers until one of `tags` is bumped, or for `seconds`."""
+    # The same for everyone who may read it: the middleware keeps it only from a request without a signed-in
+    # session, so the mark asks nothing of the session here.
+    return page_cache.mark(make_response(page), tags, seconds=seconds)
 
 
 def uncached(page) -> Response:

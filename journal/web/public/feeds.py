@@ -14,7 +14,8 @@ from journal.models import Journal
 from journal.permissions import journal_from_slug, permission
 from journal.scholarly.records import Links, people, publisher_name, utc
 from journal.web.public import reading
-from journal.web.public.caching import Validators, journal_parts
+from journal.page_cache import SITE, journal_tag
+from journal.web.public.caching import Validators, cacheable, journal_parts
 from journal.web.public.blueprint import bp
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -46,7 +47,7 @@ def feed(journal: Journal):
     articles = reading.latest_articles(journal, FEED_SIZE)
     updated = max((_changed(a) for a in articles), default=None)
     cache = Validators(journal_parts(journal), [(a.id, a.current_version_id, a.status.value) for a in articles],
-                       last_modified=updated)
+                       last_modified=updated, tags=[journal_tag(journal.id)])
     if (response := cache.not_modified()) is not None:
         return response
     links = Links()
@@ -98,7 +99,7 @@ def sitemap():
     journals, issues, articles = reading.sitemap_rows()
     latest = max([row[2] for row in issues if row[2]] + [row[3] for row in articles if row[3]], default=None)
     cache = Validators(len(journals), len(issues), len(articles), [row[0] for row in journals],
-                       last_modified=latest)
+                       last_modified=latest, tags=[SITE])
     if (response := cache.not_modified()) is not None:
         return response
     links = Links()
@@ -133,7 +134,7 @@ def sitemap():
 def robots():
     lines = ["User-agent: *", "Allow: /"] + [f"Disallow: {area}" for area in PRIVATE_AREAS]
     lines += ["", f"Sitemap: {Links().build('public.sitemap')}", ""]
-    response = make_response("\n".join(lines))
+    response = cacheable("\n".join(lines), [])
     response.mimetype = "text/plain"
     response.cache_control.public = True
     response.cache_control.max_age = 3600

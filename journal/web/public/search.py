@@ -12,7 +12,9 @@ from journal.extensions import db
 from journal.models import Issue, IssueStatus, Journal, Section
 from journal.permissions import permission
 from journal.search import parse_query, search_articles
+from journal.page_cache import SITE
 from journal.web.public.blueprint import bp
+from journal.web.public.caching import cacheable
 
 PER_PAGE = 20
 
@@ -46,6 +48,6 @@ def search():
     by_id = {j.id: j for j in journals}
     filters = {"q": text, "journal": journal.slug if journal else None, "year": year,
                "section": section.id if section else None}
-    return render_template("public/search.html", text=text, results=results, journals=journals, journal=None,
+    return cacheable(render_template("public/search.html", text=text, results=results, journals=journals, journal=None,
                            chosen_journal=journal, years=years, year=year, sections=sections, section=section,
-                           journal_of=by_id, filters={k: v for k, v in filters.items() if v})
+                           journal_of=by_id, filters={k: v for k, v in filters.items() if v}), [SITE])

@@ -7,6 +7,7 @@ Everything here is public and shows only what is published.
 from flask import render_template
 
 from journal.models import Journal
+from journal.page_cache import SITE, journal_tag
 from journal.services import journals as journal_service
 from journal.permissions import journal_from_slug, permission
 from journal.scholarly.records import licence_name, licence_url
@@ -24,7 +25,7 @@ def home():
     journals = reading.journals_with_current_issue()
     cache = Validators([journal_parts(j) + ((i.id, i.published_at) if i else (),) for j, i in journals],
                        last_modified=max((i.published_at for _j, i in journals if i and i.published_at),
-                                         default=None))
+                                         default=None), tags=[SITE])
     return cache.not_modified() or cache.apply(render_template("public/home.html", journals=journals))
 
 
@@ -42,7 +43,7 @@ def journal_home(journal: Journal):
     cache = Validators(journal_parts(journal), [s.title for s in journal.sections if s.active],
                        issue.id if issue else None, [(a.id, a.current_version_id, a.status.value) for a in latest],
                        [(n.id, n.title, n.body) for n in news], [(a.id, a.current_version_id) for a in early],
-                       last_modified=max(moments, default=None))
+                       last_modified=max(moments, default=None), tags=[journal_tag(journal.id)])
     if (response := cache.not_modified()) is not None:
         return response
     toc = issue_service.toc(issue, with_submissions=False) if issue else []
@@ -60,7 +61,8 @@ def archive(journal: Journal):
     cache = Validators(journal_parts(journal), [(i.id, i.title, i.volume, i.number, i.year, n) for i, n in issues],
                        [(a.id, a.current_version_id) for a in early],
                        last_modified=max([i.published_at for i, _n in issues if i.published_at]
-                                         + [a.published_at for a in early], default=None))
+                                         + [a.published_at for a in early], default=None),
+                       tags=[journal_tag(journal.id)])
     return cache.not_modified() or cache.apply(
         render_template("public/archive.html", journal=journal, volumes=reading.by_volume(issues),
                         count=len(issues), online_first=early))
