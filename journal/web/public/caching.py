@@ -1,6 +1,6 @@
 """Conditional GET for the reader's pages: anonymous readers (and caches in front of the site) get an ETag,
-Last-Modified and a short public max-age, and a 304 before anything is rendered; logged-in users' pages carry
-their name in the header, so they are private and never stored.
+Last-Modified and `public, max-age=0, must-revalidate`, and a 304 before anything is rendered; logged-in users'
+pages carry their name in the header, so they are private and never stored.
 
 The ETag is a hash of what the page shows (ids, dates and the fields that change it) and the release, so a
 correction, retraction or a new issue changes it at once.
@@ -18,7 +18,9 @@ from flask_login import current_user
 from journal import page_cache
 from journal.models import Journal
 
-PUBLIC_MAX_AGE = 300  # seconds: a new issue or correction reaches everyone within five minutes
+# Browsers and shared caches ask again each time (a 304 from the page cache costs next to nothing), so a retraction
+# or a correction reaches a reader who read the page before at their next look, not minutes later.
+PUBLIC_MAX_AGE = 0
 
 
 @functools.cache
@@ -70,6 +72,7 @@ class Validators:
                 response.last_modified = self.last_modified
             response.cache_control.public = True
             response.cache_control.max_age = PUBLIC_MAX_AGE
+            response.cache_control.must_revalidate = True
         else:
             response.cache_control.private = True
             response.cache_control.no_store = True
