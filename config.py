@@ -95,18 +95,18 @@ class ProductionConfig(Config):
                 "SECRET_KEY must be set to a random value of at least 32 characters in production "
                 "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
             )
-        if (settings.get("PAGE_CACHE_URL") or "").startswith("memory://"):
-            raise RuntimeError(
-                "PAGE_CACHE_URL must be a store every app server shares in production, such as redis://host:6379/1, "
-                "or none: with memory:// a correction or retraction would reach only the worker that made it, and "
-                "the others would go on serving the old page."
-            )
         limits_store = settings.get("RATELIMIT_STORAGE_URI") or settings.get("RATELIMIT_STORAGE_URL") or ""
         if not limits_store or limits_store.startswith("memory://"):
             raise RuntimeError(
                 "RATELIMIT_STORAGE_URL must name a store that every app server and worker shares in production, "
                 "such as redis://host:6379/0: with memory:// each worker counts login attempts on its own, so "
                 "the advertised limit does not hold."
+            )
+        if (settings.get("PAGE_CACHE_URL") or "").startswith("memory://"):
+            raise RuntimeError(
+                "PAGE_CACHE_URL must be a store every app server shares in production, such as redis://host:6379/1, "
+                "or none: with memory:// a correction or retraction would reach only the worker that made it, and "
+                "the others would go on serving the old page."
             )
 
 
