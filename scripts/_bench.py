@@ -113,3 +113,25 @@ def on_each_backend(name: str, args, run: Callable) -> None:
         if args.postgres:
             with scratch_postgres(args.postgres) as url:
                 run("postgresql", url, args, workdir)
+
+
+class BulkRows:
+    """Rows for several tables, inserted in batches of `batch` in the tables' order (parents first), so that a
+    seed of 200,000 articles never holds them all in memory."""
+
+    def __init__(self, session, tables, batch: int = 5000):
+        self.session, self.batch = session, batch
+        self.rows = {table: [] for table in tables}
+
+    def add(self, table, row: dict) -> None:
+        self.rows[table].append(row)
+        if len(self.rows[table]) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        from sqlalchemy import insert
+
+        for table, rows in self.rows.items():
+            if rows:
+                self.session.execute(insert(table), rows)
+                rows.clear()
