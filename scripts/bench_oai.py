@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from _bench import BulkRows, add_postgres_option, bare_flask, on_each_backend, timed  # noqa: E402
 from lxml import etree  # noqa: E402
-from sqlalchemy import event, func, select, text, update  # noqa: E402
+from sqlalchemy import event, text, update  # noqa: E402
 
 from config import TestConfig  # noqa: E402
 from journal import create_app  # noqa: E402
@@ -109,10 +109,11 @@ def seed(n: int) -> dict:
         if public and i % 100 == 7:
             retracted.append(i)
     bulk.flush()
-    # Each article's newest version is its current one: one statement, not one per correction.
-    newest = (select(func.max(ArticleVersion.__table__.c.id))
-              .where(ArticleVersion.__table__.c.article_id == Article.__table__.c.id).scalar_subquery())
-    db.session.execute(update(Article.__table__).values(current_version_id=newest))
+    # Each article's newest version is its current one: two statements (UPDATE … FROM), not one per correction.
+    articles, versions = Article.__table__, ArticleVersion.__table__
+    db.session.execute(update(articles).values(current_version_id=articles.c.id))
+    db.session.execute(update(articles).values(current_version_id=versions.c.id)
+                       .where(versions.c.article_id == articles.c.id, versions.c.number == 2))
     for first in range(0, len(retracted), 5000):
         db.session.execute(update(Article.__table__).where(Article.__table__.c.id.in_(retracted[first:first + 5000]))
                            .values(status="retracted", retracted_at=start + timedelta(days=3000),
