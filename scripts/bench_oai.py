@@ -1,7 +1,7 @@
 """How fast the OAI-PMH endpoint pages through tens of thousands of published articles: prints figures,
 asserts nothing but correct answers.
 
-    .venv/bin/python scripts/bench_oai.py [--n 20000] [--repeat 20] [--page-size 100]
+    .venv/bin/python scripts/bench_oai.py [--n 20000|200000] [--repeat 20] [--page-size 100] [--skip-sqlite]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 Creates a fresh SQLite file in a temporary folder (and, with --postgres, a scratch database on that server,
@@ -215,6 +215,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=20000, help="published articles to create (default 20000)")
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per page (default 20)")
+    parser.add_argument("--skip-sqlite", action="store_true", help="measure PostgreSQL only")
     parser.add_argument("--page-size", type=int, default=100, help="records per page (default 100)")
     add_postgres_option(parser)
     args = parser.parse_args()
