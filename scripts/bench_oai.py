@@ -129,7 +129,8 @@ def fill_datestamps() -> None:
     """`articles.datestamp` for rows inserted in bulk, by migration 0021's statement."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("oai_datestamp", ROOT / "migrations/versions/0021_oai_datestamp.py")
+    spec = importlib.util.spec_from_file_location("migration_0021",
+                                                  ROOT / "migrations/versions/0021_datestamp_and_trigrams.py")
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
     db.session.execute(text(f"UPDATE articles SET datestamp = {migration.latest(db.engine.dialect.name)} "

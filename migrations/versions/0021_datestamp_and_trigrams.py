@@ -1,4 +1,4 @@
-"""a stored, indexed OAI-PMH datestamp on articles
+"""a stored, indexed OAI-PMH datestamp on articles; trigram indexes for the queue's text search (PostgreSQL)
 
 OAI-PMH lists are ordered and paged by (datestamp, id). The datestamp was computed in each query (the latest of
 the article's publication, its current version's publication and its retraction), which no index covers: every
@@ -6,7 +6,11 @@ page sorted the whole archive. `articles.datestamp` stores it (kept at every flu
 journal/models/publishing.py), filled here for the published articles; indexes by (datestamp, id) and per journal
 and section (the OAI sets) let a page read only its rows (scripts/bench_oai.py).
 
-Revision ID: 0021_oai_datestamp
+The editorial queue's text search asks for a part of the reference or title (`lower(title) LIKE '%plasma%'`),
+which read all 50,000 submissions for each count and page; on PostgreSQL trigram indexes (pg_trgm, an extension
+any database owner may create) on the two lower-cased columns find them (scripts/bench_queue.py). SQLite has none.
+
+Revision ID: 0021_datestamp_and_trigrams
 Revises: 0020_usage_counting
 Create Date: 2026-12-06 05:20:00.000000
 
@@ -17,7 +21,7 @@ from alembic import op
 from journal.models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
-revision = '0021_oai_datestamp'
+revision = '0021_datestamp_and_trigrams'
 down_revision = '0020_usage_counting'
 branch_labels = None
 depends_on = None
@@ -26,6 +30,10 @@ INDEXES = [
     ('ix_articles_datestamp', ['datestamp', 'id']),
     ('ix_articles_journal_datestamp', ['journal_id', 'datestamp', 'id']),
     ('ix_articles_section_datestamp', ['section_id', 'datestamp', 'id']),
+]
+TRIGRAMS = [
+    ('ix_submissions_title_trigrams', 'title'),
+    ('ix_submissions_reference_trigrams', 'reference'),
 ]
 VERSION_PUBLISHED = "(SELECT v.published_at FROM article_versions v WHERE v.id = articles.current_version_id)"
 
@@ -45,9 +53,16 @@ def upgrade():
                f"WHERE published_at IS NOT NULL")
     for name, columns in INDEXES:
         op.create_index(name, 'articles', columns)
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for name, column in TRIGRAMS:
+            op.execute(f"CREATE INDEX {name} ON submissions USING gin (lower({column}) gin_trgm_ops)")
 
 
 def downgrade():
+    if op.get_bind().dialect.name == 'postgresql':  # the extension stays: other things may use it
+        for name, _column in reversed(TRIGRAMS):
+            op.execute(f"DROP INDEX {name}")
     for name, _columns in reversed(INDEXES):
         op.drop_index(name, table_name='articles')
     with op.batch_alter_table('articles') as batch:
