@@ -438,19 +438,25 @@ def _search_postgresql(query: Query, where: str, params: dict):
     queries = "websearch_to_tsquery('english', :q) query, websearch_to_tsquery('simple', :qc) cquery"
     joins = "JOIN articles a ON a.id = s.article_id LEFT JOIN issues i ON i.id = a.issue_id"
     picked = "s.article_id, a.published_at, a.current_version_id"
+    columns = "s.article_id, s.document, s.pairs, a.published_at, a.current_version_id"
+    if {"journal_id", "year", "section_id"} & params.keys():  # a journal, year or section: its newest rows
+        window = (f"SELECT {columns} FROM articles a LEFT JOIN issues i ON i.id = a.issue_id "
+                  f"JOIN article_search s ON s.article_id = a.id WHERE {where} ORDER BY a.id DESC LIMIT :recent")
+    else:  # the newest rows of the index
+        window = (f"SELECT {columns} FROM (SELECT article_id, document, pairs FROM article_search "
+                  f"ORDER BY article_id DESC LIMIT :recent) s {joins} WHERE {where}")
     # The candidates are the newest CANDIDATES + 1 matches by article id (one more says "more than"). A common word
-    # has them among the newest RECENT index rows, read backwards along the primary key and stopped early; a rarer
-    # one (fewer there) takes them from all its matches through the GIN index, which are few enough then. The
-    # planner is not left to choose: it estimates a phrase as its words together ("solar wind": 30 times too many).
+    # has them among the newest RECENT index rows (of the journal, year or section asked for), read backwards
+    # along a primary key and stopped early; a rarer one (fewer there) takes them from all its matches through the
+    # GIN index, which are few enough then. The planner is not left to choose: it estimates a phrase as its words together ("solar wind": 30 times too many).
     # Only the candidates are ranked, counted and paged; the page's headlines come in the same statement.
     options = f"StartSel={START}, StopSel={STOP}"
     params.update(recent=RECENT, title_options=options + ", HighlightAll=true",
                   abstract_options=options + f", MaxWords=40, MinWords=15, MaxFragments=2, "
                                              f"FragmentDelimiter=\" {ELLIPSIS} \"")
     rows = db.session.execute(text(
-        f"WITH recent AS MATERIALIZED (SELECT {picked} FROM (SELECT article_id, document, pairs "
-        f"FROM article_search ORDER BY article_id DESC LIMIT :recent) s {joins}, {queries} "
-        f"WHERE {match} AND {where} ORDER BY s.article_id DESC LIMIT :cap + 1), "
+        f"WITH recent AS MATERIALIZED (SELECT s.article_id, s.published_at, s.current_version_id "
+        f"FROM ({window}) s, {queries} WHERE {match} ORDER BY s.article_id DESC LIMIT :cap + 1), "
         f"chosen AS MATERIALIZED (SELECT * FROM recent WHERE (SELECT count(*) FROM recent) > :cap "
         f"UNION ALL (SELECT {picked} FROM article_search s {joins}, {queries} "
         f"WHERE {match} AND {where} AND (SELECT count(*) FROM recent) <= :cap "

@@ -233,6 +233,8 @@ def test_a_word_in_more_articles_than_are_ranked_is_ranked_among_the_newest_and_
     newest = sorted(library[k].id for k in ("dust", "ions", "bow", "letter"))[-2:]
     assert found.total == 3 and found.more_than_shown and found.shown == 2 and found.pages == 1
     assert sorted(ids(found)) == newest
+    in_journal = search_articles("Chen", journal=library["dust"].journal_id)  # the window of the journal's rows
+    assert in_journal.total == 3 and sorted(ids(in_journal)) == newest
     assert search_articles("Chen", page=2).hits == [] and search_articles("Chen", page=2).total == 3
     assert not search_articles("dust").more_than_shown and search_articles("dust").total == 2
     body = client.get("/search", query_string={"q": "Chen"}).get_data(as_text=True)
