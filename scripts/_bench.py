@@ -135,3 +135,18 @@ class BulkRows:
             if rows:
                 self.session.execute(insert(table), rows)
                 rows.clear()
+
+
+def settle(session) -> None:
+    """After a bulk load, what autovacuum would have done by the time people use the data: ANALYZE, and on
+    PostgreSQL VACUUM too, which also moves the rows a GIN index holds in its pending list (every bulk-inserted
+    row) into the index proper; a bitmap scan reads that list through on every query until then."""
+    from sqlalchemy import text
+
+    session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        with session.get_bind().connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+    else:
+        session.execute(text("ANALYZE"))
+        session.commit()

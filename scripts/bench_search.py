@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from _bench import add_postgres_option, bare_flask, on_each_backend, timed  # noqa: E402
+from _bench import add_postgres_option, bare_flask, on_each_backend, settle, timed  # noqa: E402
 from bench_queue import small_template  # noqa: E402
 from sqlalchemy import event, insert, text  # noqa: E402
 
@@ -173,8 +173,7 @@ def run(backend: str, url: str, args, workdir: Path) -> None:
         started = time.perf_counter()
         indexed = reindex_all()
         indexing = time.perf_counter() - started
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
+        settle(db.session)
         statements: list[str] = []
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         db.session.remove()
