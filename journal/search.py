@@ -40,6 +40,10 @@ SEARCH_TABLE = "article_search"
 MAX_PER_PAGE = 100
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 32
+# A query is ranked among its newest matches up to this many, and counted up to one more ("more than 1,000"): a
+# common word then costs what a rare one does, at 20,000 articles or 200,000 (scripts/bench_search.py).
+CANDIDATES = 1000  # "newest" by article id, on both engines
+RECENT = 10 * CANDIDATES  # PostgreSQL: the newest index rows where a common word's candidates are looked for first
 # Highlight markers: control characters no stored text keeps (index_article strips them), so the snippet can be
 # escaped as a whole and only the markers turned into <mark>.
 START, STOP = "\x02", "\x03"
@@ -54,7 +58,10 @@ TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 
 def include_object(object, name, type_, reflected, compare_to) -> bool:
-    """For Alembic: the search tables are created by migration 0007 only, outside the models' metadata."""
+    """For Alembic: what migrations create outside the models' metadata is left out of the comparison: the search
+    tables (migration 0007) and PostgreSQL's trigram indexes for the editorial queue's text search (0021)."""
+    if type_ == "index" and name and name.endswith("_trigrams"):
+        return False
     return not (type_ == "table" and name and name.startswith(SEARCH_TABLE))
 
 
@@ -174,13 +181,23 @@ class SearchHit:
 class SearchPage:
     query: str
     hits: list[SearchHit]
-    total: int
+    total: int  # counted up to CANDIDATES + 1
     page: int
     per_page: int
 
     @property
+    def more_than_shown(self) -> bool:
+        """More articles match than are ranked and paged (CANDIDATES): the page says "more than"."""
+        return self.total > CANDIDATES
+
+    @property
+    def shown(self) -> int:
+        """How many of the matches can be paged through: all, up to CANDIDATES."""
+        return min(self.total, CANDIDATES)
+
+    @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        return max(1, math.ceil(self.shown / self.per_page))
 
     @property
     def has_previous(self) -> bool:
@@ -375,17 +392,26 @@ def _cjk_snippet(version: ArticleVersion, runs: list[str]) -> str | None:
 
 
 def _search_sqlite(query: Query, where: str, params: dict):
-    params = {**params, "q": query.fts5()}
+    params = {**params, "q": query.fts5(), "cap": CANDIDATES}
     weights = ", ".join(str(w) for w in SQLITE_WEIGHTS)
     joins = ("FROM article_search JOIN articles a ON a.id = article_search.rowid "
              "LEFT JOIN issues i ON i.id = a.issue_id")
-    # Ids and scores first; snippets only for the page's rows.
-    # FTS5's ranking functions cannot sit beside a window function: the total is counted on its own.
-    total = db.session.scalar(text(f"SELECT count(*) {joins} WHERE article_search MATCH :q AND {where}"), params)
+    # The newest CANDIDATES + 1 matches (FTS5 walks its rowids backwards, no sort), scored by bm25, then ranked,
+    # counted and paged; snippets only for the page's rows.
     rows = db.session.execute(text(
-        f"SELECT article_search.rowid, -bm25(article_search, {weights}) AS score "
-        f"{joins} WHERE article_search MATCH :q AND {where} "
-        f"ORDER BY score DESC, a.published_at DESC, a.id LIMIT :limit OFFSET :offset"), params).all() if total else []
+        f"WITH candidates AS (SELECT article_search.rowid AS id, -bm25(article_search, {weights}) AS score, "
+        f"a.published_at AS published_at {joins} WHERE article_search MATCH :q AND {where} "
+        f"ORDER BY article_search.rowid DESC LIMIT :cap + 1), "
+        f"ranked AS (SELECT id, score, published_at, count(*) OVER () AS total, "
+        f"row_number() OVER (ORDER BY id DESC) AS n FROM candidates) "
+        f"SELECT id, score, total FROM ranked WHERE n <= :cap "
+        f"ORDER BY score DESC, published_at DESC, id LIMIT :limit OFFSET :offset"), params).all()
+    if rows:
+        total = rows[0][2]
+    else:  # a page past the last: how many there are, up to the cap
+        total = db.session.scalar(text(
+            f"SELECT count(*) FROM (SELECT 1 {joins} WHERE article_search MATCH :q AND {where} LIMIT :cap + 1)"),
+            params)
     marks = {}
     if rows:
         ids = ", ".join(str(int(r[0])) for r in rows)
@@ -400,35 +426,56 @@ def _search_sqlite(query: Query, where: str, params: dict):
 
 def _search_postgresql(query: Query, where: str, params: dict):
     words, chinese = query.split()
-    params = {**params, "q": words.websearch(), "qc": chinese.websearch()}
+    params = {**params, "q": words.websearch(), "qc": chinese.websearch(), "cap": CANDIDATES}
     matches, ranks = [], []
     if words.groups or words.excluded:
         matches.append("s.document @@ query")
-        ranks.append("ts_rank_cd(s.document, query)")
+        ranks.append("ts_rank_cd(c.document, query)")
     if chinese.groups or chinese.excluded:
         matches.append("s.pairs @@ cquery")
-        ranks.append("ts_rank_cd(s.pairs, cquery)")
+        ranks.append("ts_rank_cd(c.pairs, cquery)")
     match, rank = " AND ".join(matches), " + ".join(ranks)
-    joins = ("FROM article_search s JOIN articles a ON a.id = s.article_id LEFT JOIN issues i ON i.id = a.issue_id, "
-             "websearch_to_tsquery('english', :q) query, websearch_to_tsquery('simple', :qc) cquery")
+    queries = "websearch_to_tsquery('english', :q) query, websearch_to_tsquery('simple', :qc) cquery"
+    joins = "JOIN articles a ON a.id = s.article_id LEFT JOIN issues i ON i.id = a.issue_id"
+    picked = "s.article_id, a.published_at, a.current_version_id"
+    columns = "s.article_id, s.document, s.pairs, a.published_at, a.current_version_id"
+    if {"journal_id", "year", "section_id"} & params.keys():  # a journal, year or section: its newest rows
+        window = (f"SELECT {columns} FROM articles a LEFT JOIN issues i ON i.id = a.issue_id "
+                  f"JOIN article_search s ON s.article_id = a.id WHERE {where} ORDER BY a.id DESC LIMIT :recent")
+    else:  # the newest rows of the index
+        window = (f"SELECT {columns} FROM (SELECT article_id, document, pairs FROM article_search "
+                  f"ORDER BY article_id DESC LIMIT :recent) s {joins} WHERE {where}")
+    # The candidates are the newest CANDIDATES + 1 matches by article id (one more says "more than"). A common word
+    # has them among the newest RECENT index rows (of the journal, year or section asked for), read backwards
+    # along a primary key and stopped early; a rarer one (fewer there) takes them from all its matches through the
+    # GIN index, which are few enough then. The planner is not left to choose: it estimates a phrase as its words together ("solar wind": 30 times too many).
+    # Only the candidates are ranked, counted and paged; the page's headlines come in the same statement.
+    options = f"StartSel={START}, StopSel={STOP}"
+    params.update(recent=RECENT, title_options=options + ", HighlightAll=true",
+                  abstract_options=options + f", MaxWords=40, MinWords=15, MaxFragments=2, "
+                                             f"FragmentDelimiter=\" {ELLIPSIS} \"")
     rows = db.session.execute(text(
-        f"SELECT s.article_id, {rank} AS score, count(*) OVER () AS total "
-        f"{joins} WHERE {match} AND {where} "
-        f"ORDER BY score DESC, a.published_at DESC, a.id LIMIT :limit OFFSET :offset"), params).all()
+        f"WITH recent AS MATERIALIZED (SELECT s.article_id, s.published_at, s.current_version_id "
+        f"FROM ({window}) s, {queries} WHERE {match} ORDER BY s.article_id DESC LIMIT :cap + 1), "
+        f"chosen AS MATERIALIZED (SELECT * FROM recent WHERE (SELECT count(*) FROM recent) > :cap "
+        f"UNION ALL (SELECT {picked} FROM article_search s {joins}, {queries} "
+        f"WHERE {match} AND {where} AND (SELECT count(*) FROM recent) <= :cap "
+        f"ORDER BY s.article_id + 0 DESC LIMIT :cap + 1)), "
+        f"ranked AS (SELECT c.article_id, chosen.current_version_id, {rank} AS score, chosen.published_at, "
+        f"count(*) OVER () AS total, row_number() OVER (ORDER BY c.article_id DESC) AS n "
+        f"FROM chosen JOIN article_search c ON c.article_id = chosen.article_id, {queries}), "
+        f"page AS (SELECT * FROM ranked WHERE n <= :cap ORDER BY score DESC, published_at DESC, article_id "
+        f"LIMIT :limit OFFSET :offset) "
+        f"SELECT p.article_id, p.score, p.total, ts_headline('english', v.title, query, :title_options), "
+        f"ts_headline('english', v.abstract, query, :abstract_options) "
+        f"FROM page p JOIN article_versions v ON v.id = p.current_version_id, {queries} "
+        f"ORDER BY p.score DESC, p.published_at DESC, p.article_id"), params).all()
     if rows:
         total = rows[0][2]
-    else:
-        total = db.session.scalar(text(f"SELECT count(*) {joins} WHERE {match} AND {where}"), params)
-    marks = {}
-    if rows:
-        options = f"StartSel={START}, StopSel={STOP}"
-        for article_id, title, snippet in db.session.execute(text(
-                "SELECT a.id, ts_headline('english', v.title, query, :title_options), "
-                "ts_headline('english', v.abstract, query, :abstract_options) "
-                "FROM articles a JOIN article_versions v ON v.id = a.current_version_id, "
-                "websearch_to_tsquery('english', :q) query WHERE a.id = ANY(:ids)"),
-                {"q": params["q"], "ids": [r[0] for r in rows], "title_options": options + ", HighlightAll=true",
-                 "abstract_options": options + f", MaxWords=40, MinWords=15, MaxFragments=2, "
-                                               f"FragmentDelimiter=\" {ELLIPSIS} \""}):
-            marks[article_id] = (title, snippet)
+    else:  # a page past the last: how many there are, up to the cap
+        total = db.session.scalar(text(
+            f"SELECT count(*) FROM (SELECT 1 FROM article_search s JOIN articles a ON a.id = s.article_id "
+            f"LEFT JOIN issues i ON i.id = a.issue_id, {queries} WHERE {match} AND {where} LIMIT :cap + 1) found"),
+            params)
+    marks = {r[0]: (r[3], r[4]) for r in rows}
     return [(r[0], float(r[1])) for r in rows], total, marks

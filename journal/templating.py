@@ -8,7 +8,7 @@ import re
 import pycountry
 from babel import Locale, dates
 from flask import current_app, g
-from flask_babel import get_locale
+from flask_babel import format_number, get_locale
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -92,6 +92,7 @@ def setup_templating(app) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = lambda v: format_datetime(v, with_time=False)
     app.jinja_env.filters["country"] = country_name
+    app.jinja_env.filters["number"] = format_number  # 1,000 / 1 000 / 1.000 as the reader's language writes it
     # The PDF check's report is stored in English (journal/pdf.py); shown in the reader's language.
     app.jinja_env.filters["pdf_place"] = pdf.place_label
     app.jinja_env.filters["pdf_feature"] = pdf.feature_label

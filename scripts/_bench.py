@@ -113,3 +113,40 @@ def on_each_backend(name: str, args, run: Callable) -> None:
         if args.postgres:
             with scratch_postgres(args.postgres) as url:
                 run("postgresql", url, args, workdir)
+
+
+class BulkRows:
+    """Rows for several tables, inserted in batches of `batch` in the tables' order (parents first), so that a
+    seed of 200,000 articles never holds them all in memory."""
+
+    def __init__(self, session, tables, batch: int = 5000):
+        self.session, self.batch = session, batch
+        self.rows = {table: [] for table in tables}
+
+    def add(self, table, row: dict) -> None:
+        self.rows[table].append(row)
+        if len(self.rows[table]) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        from sqlalchemy import insert
+
+        for table, rows in self.rows.items():
+            if rows:
+                self.session.execute(insert(table), rows)
+                rows.clear()
+
+
+def settle(session) -> None:
+    """After a bulk load, what autovacuum would have done by the time people use the data: ANALYZE, and on
+    PostgreSQL VACUUM too, which also moves the rows a GIN index holds in its pending list (every bulk-inserted
+    row) into the index proper; a bitmap scan reads that list through on every query until then."""
+    from sqlalchemy import text
+
+    session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        with session.get_bind().connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+    else:
+        session.execute(text("ANALYZE"))
+        session.commit()

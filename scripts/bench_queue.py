@@ -11,7 +11,7 @@ form, GETs the queue pages through the Flask test client, R times each after one
 the median and 95th percentile in milliseconds, the median CPU time of this process (the app, and for
 SQLite the database too: what a request costs apart from other processes sharing the cores) and the
 number of SQL statements per request. A bare Flask app rendering a small template is measured in the
-same run, as the baseline. `--analyze` runs SQLite's ANALYZE first (PostgreSQL is always analysed, as
+same run, as the baseline. `--analyze` runs SQLite's ANALYZE first (PostgreSQL is always vacuumed and analysed, as
 its autovacuum would do).
 """
 
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from _bench import add_postgres_option, bare_flask, migrated_app, on_each_backend, timed  # noqa: E402
+from _bench import add_postgres_option, bare_flask, migrated_app, on_each_backend, settle, timed  # noqa: E402
 from flask import render_template_string  # noqa: E402
 from sqlalchemy import event, insert, text  # noqa: E402
 
@@ -169,8 +169,7 @@ def run(backend: str, url: str, args, workdir: Path) -> None:
         facts = seed(args.n, random.Random(4))
         seconds = time.perf_counter() - started
         if backend == "postgresql" or args.analyze:
-            db.session.execute(text("ANALYZE"))
-            db.session.commit()
+            settle(db.session)
         statements: list[str] = []
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         db.session.remove()
@@ -179,8 +178,9 @@ def run(backend: str, url: str, args, workdir: Path) -> None:
         clients[who] = app.test_client()
         response = clients[who].post("/login", data={"email": email, "password": PASSWORD})
         assert response.status_code == 302, response.status_code
+    settled = " (VACUUM ANALYZE run)" if backend == "postgresql" else " (ANALYZE run)" if args.analyze else ""
     print(f"\n{backend}: {facts['submissions']} submissions, {facts['rounds']} rounds, {facts['assignments']} "
-          f"review assignments, seeded in {seconds:.1f} s{' (ANALYZE run)' if backend == 'postgresql' or args.analyze else ''}")
+          f"review assignments, seeded in {seconds:.1f} s{settled}")
     print("  statuses: " + ", ".join(f"{s} {c}" for s, c in facts["statuses"].items()))
     print(f"  {'page':46} {'median ms':>9} {'p95 ms':>8} {'CPU ms':>7} {'SQL':>4} {'rows':>5}")
     for who, label, path in PAGES:

@@ -1,6 +1,6 @@
-"""How fast article search answers with 20,000 published articles: prints figures, asserts nothing.
+"""How fast article search answers with 20,000 (or 200,000) published articles: prints figures, asserts nothing.
 
-    .venv/bin/python scripts/bench_search.py [--n 20000] [--repeat 30]
+    .venv/bin/python scripts/bench_search.py [--n 20000|200000] [--repeat 30] [--skip-sqlite]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 Creates a fresh SQLite file in a temporary folder (and, with --postgres, a scratch database on that server,
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from _bench import add_postgres_option, bare_flask, on_each_backend, timed  # noqa: E402
+from _bench import add_postgres_option, bare_flask, on_each_backend, settle, timed  # noqa: E402
 from bench_queue import small_template  # noqa: E402
 from sqlalchemy import event, insert, text  # noqa: E402
 
@@ -173,8 +173,7 @@ def run(backend: str, url: str, args, workdir: Path) -> None:
         started = time.perf_counter()
         indexed = reindex_all()
         indexing = time.perf_counter() - started
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
+        settle(db.session)
         statements: list[str] = []
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
         db.session.remove()
@@ -199,6 +198,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=20000, help="published articles to create (default 20000)")
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per query (default 30)")
+    parser.add_argument("--skip-sqlite", action="store_true", help="measure PostgreSQL only")
     add_postgres_option(parser)
     args = parser.parse_args()
     on_each_backend("search", args, run)

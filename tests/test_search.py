@@ -220,3 +220,28 @@ def test_snippets_show_formulas_and_tex_commands_as_readable_text(office):
     snippet = str(hit.snippet)
     assert "$" not in snippet and "\\" not in snippet and "emph" not in snippet
     assert "thermal" in snippet and "α" in snippet and "∇" in snippet and "<mark>diffusivity</mark>" in snippet
+
+
+@pytest.mark.parametrize("recent", [1, 3, 10_000], ids=["rarer: all matches", "common: the newest rows", "both"])
+def test_a_word_in_more_articles_than_are_ranked_is_ranked_among_the_newest_and_counted_as_more_than(
+        library, client, monkeypatch, recent):
+    # Four articles name Chen; only the newest two (by id) are ranked and paged, and the page says "more than 2".
+    # On PostgreSQL `recent` says where a common word's candidates are looked for first: the same two either way.
+    monkeypatch.setattr("journal.search.CANDIDATES", 2)
+    monkeypatch.setattr("journal.search.RECENT", recent)
+    found = search_articles("Chen")
+    newest = sorted(library[k].id for k in ("dust", "ions", "bow", "letter"))[-2:]
+    assert found.total == 3 and found.more_than_shown and found.shown == 2 and found.pages == 1
+    assert sorted(ids(found)) == newest
+    in_journal = search_articles("Chen", journal=library["dust"].journal_id)  # the window of the journal's rows
+    assert in_journal.total == 3 and sorted(ids(in_journal)) == newest
+    assert search_articles("Chen", page=2).hits == [] and search_articles("Chen", page=2).total == 3
+    assert not search_articles("dust").more_than_shown and search_articles("dust").total == 2
+    body = client.get("/search", query_string={"q": "Chen"}).get_data(as_text=True)
+    assert "More than 2 articles found" in body and "4 articles found" not in body
+    french = client.get("/search", query_string={"q": "Chen"}, headers={"Accept-Language": "fr"})
+    assert "Plus de 2 articles trouvés" in french.get_data(as_text=True)
+    beyond = client.get("/search?q=Chen&page=2")
+    assert beyond.status_code == 404 and "Only the first 2 results can be paged through" in beyond.get_data(
+        as_text=True)
+

@@ -6,11 +6,11 @@ correction afterwards adds a version with a dated note, and the earlier ones sta
 Public pages show an article when `published_at` is set (a retracted one too, marked).
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask_babel import gettext
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Session, backref, mapped_column, relationship
 
 from journal.extensions import db
 from journal.models.base import N_, LabelledEnum, UTCDateTime, enum_column, utcnow
@@ -86,6 +86,10 @@ class Article(db.Model):
         CheckConstraint("first_page >= 1", name="first_page_positive"),
         CheckConstraint("last_page >= first_page", name="page_range_order"),
         UniqueConstraint("journal_id", "article_number", name="uq_articles_journal_article_number"),
+        # OAI-PMH lists, whole or per set, walk these in (datestamp, id) order a page at a time (migration 0021).
+        Index("ix_articles_datestamp", "datestamp", "id"),
+        Index("ix_articles_journal_datestamp", "journal_id", "datestamp", "id"),
+        Index("ix_articles_section_datestamp", "section_id", "datestamp", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,6 +123,9 @@ class Article(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retraction_notice: Mapped[str] = mapped_column(Text, default="")
+    # The record's last change for harvesters (OAI-PMH datestamp): the latest of publication, the current version's
+    # publication and the retraction; empty while unpublished. Kept by `_keep_datestamps` below at every flush.
+    datestamp: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The two tables point at each other: the pointer is added after both tables (use_alter), and deleting the
     # versions empties it (SET NULL), so rows can be removed in either order.
     current_version_id: Mapped[int | None] = mapped_column(
@@ -144,6 +151,15 @@ class Article(db.Model):
     metadata_confirmed_by: Mapped["User | None"] = relationship(foreign_keys=[metadata_confirmed_by_id])  # noqa: F821
     proofs_requested_by: Mapped["User | None"] = relationship(foreign_keys=[proofs_requested_by_id])  # noqa: F821
     proofs_approved_by: Mapped["User | None"] = relationship(foreign_keys=[proofs_approved_by_id])  # noqa: F821
+
+    def last_change(self) -> datetime | None:
+        """What `datestamp` holds: the latest of publication, the current version's publication and the
+        retraction, or None while the article is unpublished."""
+        if self.published_at is None:
+            return None
+        version = self.current_version
+        stamps = [self.published_at, self.retracted_at, version.published_at if version is not None else None]
+        return max(s if s.tzinfo else s.replace(tzinfo=UTC) for s in stamps if s is not None)
 
     @property
     def is_public(self) -> bool:
@@ -237,3 +253,16 @@ class DoiCounter(db.Model):
     journal_id: Mapped[int] = mapped_column(ForeignKey("journals.id", ondelete="CASCADE"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_datestamps(session, _context, _instances) -> None:
+    """Every service that publishes, corrects or retracts an article changes its row or its current version's; at
+    the flush each such article's `datestamp` is set from them, so no service can forget it."""
+    for item in list(session.new) + list(session.dirty):
+        article = item if isinstance(item, Article) else item.article if isinstance(item, ArticleVersion) else None
+        if article is None:
+            continue
+        stamp = article.last_change()
+        if stamp != article.datestamp:
+            article.datestamp = stamp

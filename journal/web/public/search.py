@@ -5,11 +5,12 @@ not found; anything else odd in the address (a page that is not a number, an unk
 """
 
 from flask import abort, render_template, request
-from flask_babel import gettext as _
+from flask_babel import format_number, gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from journal.extensions import db
-from journal.models import Issue, IssueStatus, Journal, Section
+from journal.models import Issue, IssueStatus, Journal
 from journal.permissions import permission
 from journal.search import parse_query, search_articles
 from journal.page_cache import SITE
@@ -28,14 +29,15 @@ def _int(name: str) -> int | None:
 @permission("public")
 def search():
     text = request.args.get("q", "")[:500]
-    journals = db.session.scalars(select(Journal).order_by(Journal.title)).all()
+    # The filter lists in two queries: the journals with their sections, the years of published issues.
+    journals = db.session.scalars(select(Journal).options(joinedload(Journal.sections))
+                                  .order_by(Journal.title)).unique().all()
     journal = next((j for j in journals if j.slug == request.args.get("journal")), None)
     years = db.session.scalars(select(Issue.year).where(Issue.status == IssueStatus.PUBLISHED)
                                .group_by(Issue.year).order_by(Issue.year.desc())).all()
     year = _int("year") if _int("year") in years else None
-    sections = db.session.scalars(select(Section).where(
-        Section.journal_id.in_([journal.id] if journal else [j.id for j in journals]))
-        .order_by(Section.journal_id, Section.position)).all()
+    sections = sorted((s for j in ([journal] if journal else journals) for s in j.sections),
+                      key=lambda s: (s.journal_id, s.position))
     section = next((s for s in sections if s.id == _int("section")), None)
     page = _int("page") or 1
     results = None
@@ -43,6 +45,9 @@ def search():
         results = search_articles(text, journal=journal, year=year, section=section.id if section else None,
                                   page=page, per_page=PER_PAGE)
         if page > results.pages:
+            if results.more_than_shown:
+                abort(404, description=_("Only the first %(shown)s results can be paged through: narrow the search "
+                                         "with more words or the lists.", shown=format_number(results.shown)))
             abort(404, description=_("There is no page %(page)s of results: they fit on %(pages)s.", page=page,
                                  pages=results.pages))
     by_id = {j.id: j for j in journals}
