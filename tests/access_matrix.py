@@ -138,6 +138,9 @@ ROWS = [
     Row("public.choose_language", "GET", "/language?lang=zh&next=/", everyone()),
     Row("public.choose_language", "POST", "/language", everyone(), data={"lang": "fr", "next": "/"}),
     Row("public.sitemap", "GET", "/sitemap.xml", everyone(OK)),
+    Row("public.sitemap_pages", "GET", "/sitemaps/pages.xml", everyone(OK)),
+    Row("public.sitemap_articles", "GET", "/sitemaps/articles-0.xml", everyone(OK),  # a part with no article: 404
+        when={s: {p: HIDDEN for p in PERSONAS} for s in STATES if s != "published"}),
     Row("public.search", "GET", "/search?q=regolith", everyone(OK)),
     Row("public.journal_home", "GET", "/j/{slug}/", everyone(OK)),
     Row("public.archive", "GET", "/j/{slug}/issues", everyone(OK)),

@@ -110,7 +110,8 @@ def test_every_persona_meets_only_whom_the_mode_lets_them(client, login, make_jo
                       ["Acceptance rate", "handling_editor", "invitations_declined"], f"the {key}, on the statistics")
         client.post("/logout")
 
-    visitor = crawl(client, ["/", f"/j/{journal.slug}/", "/search?q=regolith", "/sitemap.xml"])
+    visitor = crawl(client, ["/", f"/j/{journal.slug}/", "/search?q=regolith", "/sitemap.xml",
+                                "/sitemaps/pages.xml", "/sitemaps/articles-0.xml"])
     assert_absent(visitor, [CONFIDENTIAL, submission.title] + authors + reviewers, "a visitor")
 
 

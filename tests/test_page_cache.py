@@ -56,7 +56,7 @@ def urls(site):
             f"{journal}/articles/{main.id}/cite.ris", f"{journal}/articles/{main.id}/jats.xml", "/sitemap.xml", "/",
             "/search?q=heat", "/search?q=lunar&journal=jdse", "/oai?verb=ListRecords&metadataPrefix=oai_dc",
             f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:journal.test:article/{main.id}",
-            "/oai?verb=Identify", "/robots.txt"]
+            "/oai?verb=Identify", "/robots.txt", "/sitemaps/pages.xml", "/sitemaps/articles-0.xml"]
 
 
 def body(response) -> str:
@@ -125,7 +125,8 @@ def change_everything(site, author):
 
     article, issue = f"/j/jdse/articles/{main.id}", f"/j/jdse/issues/{site['issue'].id}"
     return [
-        (publish, ["/j/jdse/", "/j/jdse/issues", "/sitemap.xml", "/oai?verb=ListRecords&metadataPrefix=oai_dc"]),
+        (publish, ["/j/jdse/", "/j/jdse/issues", "/sitemap.xml", "/sitemaps/pages.xml", "/sitemaps/articles-0.xml",
+                   "/oai?verb=ListRecords&metadataPrefix=oai_dc"]),
         (correct, [article, f"{article}/cite.bib", f"{article}/jats.xml", issue, "/search?q=heat"]),
         (flush_usage, [article]),
         (announce, ["/j/jdse/"]),
@@ -318,6 +319,7 @@ def test_two_app_servers_share_the_store_and_its_invalidation(app_config, site, 
 def test_every_public_route_is_kept_by_the_cache_or_said_not_to_be(app):
     kept = {"public.home", "public.journal_home", "public.archive", "public.issue", "public.article",
             "public.article_version", "public.article_bibtex", "public.article_ris", "public.feed", "public.sitemap",
+            "public.sitemap_pages", "public.sitemap_articles",
             "public.robots", "public.search", "oai.endpoint", "oai.article_jats"}
     live = {"public.article_pdf": "a signed link that expires", "public.article_version_pdf": "the same",
             "public.choose_language": "sets the reader's cookie"}

@@ -283,17 +283,38 @@ def test_the_atom_feed_is_valid_and_lists_the_latest_articles(client, site):
     assert datetime(*main.published_parsed[:6]).date() == site["main"].published_at.date()
 
 
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def _sitemap_locations(client, url: str) -> list[str]:
+    response = client.get(url.removeprefix(BASE))
+    assert response.status_code == 200 and response.mimetype == "application/xml", url
+    root = etree.fromstring(response.data)
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
+    return root.xpath("//s:url/s:loc/text()", namespaces=SITEMAP_NS)
+
+
 def test_sitemap_and_robots(client, site):
+    """/sitemap.xml is an index: the journals' and issues' pages in one sitemap, the articles in parts; a crawler
+    following it finds every public page once, and nothing unpublished."""
     response = client.get("/sitemap.xml")
     assert response.mimetype == "application/xml"
-    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    root = etree.fromstring(response.data)
-    locations = root.xpath("//s:url/s:loc/text()", namespaces=ns)
+    index = etree.fromstring(response.data)
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    parts = index.xpath("//s:sitemap/s:loc/text()", namespaces=SITEMAP_NS)
+    assert parts[0] == f"{BASE}/sitemaps/pages.xml" and parts[1:] == [f"{BASE}/sitemaps/articles-0.xml"]
+    newest = max(site[k].datestamp for k in ("old", "letter", "main", "second"))
+    assert index.xpath("//s:sitemap[2]/s:lastmod/text()", namespaces=SITEMAP_NS) == [
+        newest.strftime("%Y-%m-%dT%H:%M:%SZ")]
+    locations = [location for part in parts for location in _sitemap_locations(client, part)]
     expected = [f"{BASE}/", f"{BASE}/j/jdse/", f"{BASE}/j/jdse/issues",
                 f"{BASE}/j/jdse/issues/{site['first'].id}", f"{BASE}/j/jdse/issues/{site['issue'].id}"] + \
                [f"{BASE}/j/jdse/articles/{site[k].id}" for k in ("old", "letter", "main", "second")]
     assert sorted(locations) == sorted(expected)
-    assert all(root.xpath("//s:url[s:loc[contains(., '/articles/')]]/s:lastmod/text()", namespaces=ns))
+    articles = etree.fromstring(client.get("/sitemaps/articles-0.xml").data)
+    assert sorted(articles.xpath("//s:url/s:lastmod/text()", namespaces=SITEMAP_NS)) == sorted(
+        site[k].datestamp.strftime("%Y-%m-%dT%H:%M:%SZ") for k in ("old", "letter", "main", "second"))
+    assert client.get("/sitemaps/articles-1.xml").status_code == 404  # a part with no published article
 
     robots = client.get("/robots.txt")
     assert robots.mimetype == "text/plain"
@@ -302,6 +323,20 @@ def test_sitemap_and_robots(client, site):
     for area in ("/editorial/", "/production/", "/review/", "/account/", "/admin/", "/manage/", "/submissions/"):
         assert f"Disallow: {area}" in lines
     assert f"Sitemap: {BASE}/sitemap.xml" in lines
+
+
+def test_sitemap_parts_split_the_articles_by_id(client, site, monkeypatch):
+    """Each part holds the published articles of its id range: with parts of two, the index lists the parts that
+    hold any, and together they list each article once."""
+    from journal.web.public import reading
+
+    monkeypatch.setattr(reading, "SITEMAP_PART", 2)
+    ids = sorted(site[k].id for k in ("old", "letter", "main", "second"))
+    index = etree.fromstring(client.get("/sitemap.xml").data)
+    parts = index.xpath("//s:sitemap/s:loc/text()", namespaces=SITEMAP_NS)[1:]
+    assert parts == [f"{BASE}/sitemaps/articles-{n}.xml" for n in sorted({i // 2 for i in ids})]
+    listed = [location for part in parts for location in _sitemap_locations(client, part)]
+    assert listed == [f"{BASE}/j/jdse/articles/{i}" for i in ids]
 
 
 def test_public_pages_answer_in_a_few_queries(client, site):
@@ -313,7 +348,7 @@ def test_public_pages_answer_in_a_few_queries(client, site):
     try:
         for url in ("/", "/j/jdse/", "/j/jdse/issues", f"/j/jdse/issues/{site['issue'].id}",
                     f"/j/jdse/articles/{site['main'].id}", "/j/jdse/feed.atom", "/sitemap.xml",
-                    f"/j/jdse/articles/{site['main'].id}/cite.bib"):
+                    "/sitemaps/pages.xml", "/sitemaps/articles-0.xml", f"/j/jdse/articles/{site['main'].id}/cite.bib"):
             statements.clear()
             assert client.get(url).status_code == 200
             budget = 6 if url == "/j/jdse/" else 5  # the journal home also reads its announcements

@@ -245,7 +245,7 @@ def test_a_crawl_of_the_public_site_writes_nothing_to_the_database(client, site)
     urls = ["/", "/j/jdse/", "/j/jdse/issues", f"/j/jdse/issues/{issue.id}", f"/j/jdse/articles/{a.id}",
             f"/j/jdse/articles/{a.id}/v1", f"/j/jdse/articles/{a.id}/pdf", f"/j/jdse/articles/{a.id}/cite.bib",
             f"/j/jdse/articles/{a.id}/cite.ris", f"/j/jdse/articles/{a.id}/jats.xml", "/search?q=regolith",
-            "/j/jdse/feed.atom", "/sitemap.xml", "/robots.txt", "/oai?verb=Identify",
+            "/j/jdse/feed.atom", "/sitemap.xml", "/sitemaps/pages.xml", "/sitemaps/articles-0.xml", "/robots.txt", "/oai?verb=Identify",
             "/oai?verb=ListRecords&metadataPrefix=oai_dc", f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier="
             f"oai:journal.test:article/{a.id}", "/language?lang=fr"]
     writes = []

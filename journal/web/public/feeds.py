@@ -4,9 +4,10 @@ Only published articles and issues appear (journal/web/public/reading.py); links
 The feed's abstracts are the HTML readers see (formulas as MathML), escaped as Atom's type="html" text.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from flask import current_app, make_response
+from flask import abort, current_app, make_response
 from lxml import etree
 
 from journal.markup import render_markdown
@@ -93,27 +94,63 @@ def feed(journal: Journal):
     return cache.apply(response)
 
 
-@bp.get("/sitemap.xml")
-@permission("public")
-def sitemap():
-    journals, issues, articles = reading.sitemap_rows()
-    latest = max([row[2] for row in issues if row[2]] + [row[3] for row in articles if row[3]], default=None)
-    cache = Validators(len(journals), len(issues), len(articles), [row[0] for row in journals],
-                       last_modified=latest, tags=[SITE])
-    if (response := cache.not_modified()) is not None:
-        return response
-    links = Links()
+def _urlset() -> tuple[etree._Element, Callable]:
     root = etree.Element(f"{{{SITEMAP}}}urlset", nsmap={None: SITEMAP})
 
     def add(location: str, modified: datetime | None = None):
-        url = etree.SubElement(root, f"{{{SITEMAP}}}loc".replace("loc", "url"))
+        url = etree.SubElement(root, f"{{{SITEMAP}}}url")
         etree.SubElement(url, f"{{{SITEMAP}}}loc").text = location
         if modified is not None:
             etree.SubElement(url, f"{{{SITEMAP}}}lastmod").text = _stamp(modified)
 
+    return root, add
+
+
+def _xml(root, cache: Validators):
+    response = make_response(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    response.mimetype = "application/xml"
+    return cache.apply(response)
+
+
+@bp.get("/sitemap.xml")
+@permission("public")
+def sitemap():
+    """The sitemap index: one sitemap of the journals' and issues' pages, then the articles in parts of at most
+    `reading.SITEMAP_PART` (the protocol allows 50,000 addresses a file; a part stays quick to build and fetch)."""
+    pages_changed, parts = reading.sitemap_parts()
+    latest = max((stamp for stamp in [pages_changed] + [changed for _part, changed in parts] if stamp), default=None)
+    cache = Validators(parts, pages_changed, last_modified=latest, tags=[SITE])
+    if (response := cache.not_modified()) is not None:
+        return response
+    links = Links()
+    root = etree.Element(f"{{{SITEMAP}}}sitemapindex", nsmap={None: SITEMAP})
+
+    def add(location: str, modified: datetime | None):
+        entry = etree.SubElement(root, f"{{{SITEMAP}}}sitemap")
+        etree.SubElement(entry, f"{{{SITEMAP}}}loc").text = location
+        if modified is not None:
+            etree.SubElement(entry, f"{{{SITEMAP}}}lastmod").text = _stamp(modified)
+
+    add(links.build("public.sitemap_pages"), pages_changed)
+    for part, changed in parts:
+        add(links.build("public.sitemap_articles", part=part), changed)
+    return _xml(root, cache)
+
+
+@bp.get("/sitemaps/pages.xml")
+@permission("public")
+def sitemap_pages():
+    """The site's home, each journal's home and archive, and every published issue."""
+    journals, issues = reading.sitemap_page_rows()
+    latest = max((row[2] for row in issues if row[2]), default=None)
+    cache = Validators(len(journals), len(issues), [row[0] for row in journals], last_modified=latest, tags=[SITE])
+    if (response := cache.not_modified()) is not None:
+        return response
+    links = Links()
+    root, add = _urlset()
     add(links.build("public.home"))
     newest_issue = {}
-    for slug, _issue_id, published_at, journal_id in issues:
+    for _slug, _issue_id, published_at, journal_id in issues:
         if published_at and (journal_id not in newest_issue or published_at > newest_issue[journal_id]):
             newest_issue[journal_id] = published_at
     for slug, journal_id in journals:
@@ -121,12 +158,25 @@ def sitemap():
         add(links.build("public.archive", slug=slug), newest_issue.get(journal_id))
     for slug, issue_id, published_at, _journal_id in issues:
         add(links.build("public.issue", slug=slug, issue_id=issue_id), published_at)
-    for slug, article_id, published_at, version_at, retracted_at in articles:
-        add(links.build("public.article", slug=slug, article_id=article_id),
-            max(m for m in (published_at, version_at, retracted_at) if m))
-    response = make_response(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
-    response.mimetype = "application/xml"
-    return cache.apply(response)
+    return _xml(root, cache)
+
+
+@bp.get("/sitemaps/articles-<int:part>.xml")
+@permission("public")
+def sitemap_articles(part: int):
+    """One part of the published articles (ids from part × SITEMAP_PART on), each with its last change."""
+    articles = reading.sitemap_article_rows(part)
+    if not articles:
+        abort(404)
+    cache = Validators(part, [(row[1], row[2]) for row in articles], last_modified=max(row[2] for row in articles),
+                       tags=[SITE])
+    if (response := cache.not_modified()) is not None:
+        return response
+    links = Links()
+    root, add = _urlset()
+    for slug, article_id, changed in articles:
+        add(links.build("public.article", slug=slug, article_id=article_id), changed)
+    return _xml(root, cache)
 
 
 @bp.get("/robots.txt")

@@ -4,6 +4,8 @@ Every query here filters on publication (Issue.status is published, Article.publ
 scheduled, in production or in a draft issue ever reaches a public page, feed or the sitemap.
 """
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -67,19 +69,37 @@ def journals_with_current_issue() -> list[tuple[Journal, Issue | None]]:
     return [(journal, by_journal.get(journal.id)) for journal in journals]
 
 
-def sitemap_rows():
-    """Light rows for the sitemap: (slug, lastmod) of journals, (slug, issue id, published) of issues,
-    (slug, article id, last change) of articles; no JSON columns are read."""
+# Articles per part of the sitemap, by id: the protocol allows 50,000 addresses a file, and a part of this size is
+# built in tens of milliseconds however large the archive grows.
+SITEMAP_PART = 10000
+
+
+def sitemap_parts() -> tuple[datetime | None, list[tuple[int, datetime | None]]]:
+    """For the sitemap index: the latest issue publication (the pages' sitemap's last change), and each part of the
+    published articles that holds any, with its latest change (`Article.datestamp`); two queries."""
+    pages_changed = db.session.scalar(select(func.max(Issue.published_at)).where(Issue.status == IssueStatus.PUBLISHED))
+    part = (Article.id // SITEMAP_PART).label("part")
+    parts = db.session.execute(select(part, func.max(Article.datestamp)).where(Article.published_at.is_not(None))
+                               .group_by(part).order_by(part)).all()
+    return pages_changed, [(int(number), changed) for number, changed in parts]
+
+
+def sitemap_page_rows():
+    """Light rows for the pages' sitemap: (slug, id) of journals, (slug, issue id, published, journal id) of issues."""
     journals = db.session.execute(select(Journal.slug, Journal.id).order_by(Journal.id)).all()
     issues = db.session.execute(
         select(Journal.slug, Issue.id, Issue.published_at, Issue.journal_id).join(Journal, Journal.id == Issue.journal_id)
         .where(Issue.status == IssueStatus.PUBLISHED).order_by(Issue.journal_id, Issue.id)).all()
-    articles = db.session.execute(
-        select(Journal.slug, Article.id, Article.published_at, ArticleVersion.published_at, Article.retracted_at)
-        .join(Journal, Journal.id == Article.journal_id)
-        .join(ArticleVersion, ArticleVersion.id == Article.current_version_id)
-        .where(Article.published_at.is_not(None)).order_by(Article.journal_id, Article.id)).all()
-    return journals, issues, articles
+    return journals, issues
+
+
+def sitemap_article_rows(part: int):
+    """(slug, article id, last change) of the published articles in one part of the sitemap, by id; one query on the
+    primary key's range."""
+    return db.session.execute(
+        select(Journal.slug, Article.id, Article.datestamp).join(Journal, Journal.id == Article.journal_id)
+        .where(Article.published_at.is_not(None), Article.id >= part * SITEMAP_PART,
+               Article.id < (part + 1) * SITEMAP_PART).order_by(Article.id)).all()
 
 
 def online_first(journal: Journal, limit: int = 50) -> list[Article]:
