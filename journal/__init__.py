@@ -9,6 +9,7 @@ from flask_talisman import Talisman
 from config import INSTANCE, ProductionConfig, from_environment
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from journal import request_ids
 from journal.csp import CSP
 from journal.extensions import compress, csrf, db, limiter, login_manager, migrate
 from journal.storage import storage_from_url
@@ -27,7 +28,8 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         app.config.from_object(config)
     if app.config.get("ENV_NAME") == "production":
         ProductionConfig.check(app.config)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    request_ids.install_log_records()
+    logging.basicConfig(level=logging.INFO, format=request_ids.LOG_FORMAT)
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
 
@@ -59,6 +61,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     from journal import auth_setup, cli, i18n, markup, page_cache, static_files, web
     from journal.templating import setup_templating
 
+    request_ids.init_app(app)
     auth_setup.init_app(app)
     i18n.init_app(app)
     setup_templating(app)
