@@ -124,6 +124,22 @@ def check_storage_command(no_checksums: bool) -> None:
         sys.exit(1)
 
 
+@group.command("check-consistency")
+def check_consistency_command() -> None:
+    """Replay every submission's audit trail through the workflow and check what each status promises (exit 1 if
+    anything disagrees)."""
+    from journal.services.consistency import check_consistency
+
+    report = check_consistency()
+    click.echo(f"Checked {report.submissions_checked} submissions, {report.events_replayed} state changes replayed.")
+    for problem in report.problems:
+        click.echo(f"INCONSISTENT  {problem}")
+    if report.ok:
+        click.echo("Every submission's state agrees with its audit trail.")
+    else:
+        sys.exit(1)
+
+
 def _moment(now_text: str | None):
     """The --now option as a UTC datetime, or None for now."""
     from datetime import UTC, datetime
