@@ -68,6 +68,15 @@ class Config:
     # an entry's life; changes drop the pages they touch at once.
     PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL", "memory://")
     PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 3600)
+    # The job queue (journal/jobs.py): redis://host:6379/2 shared by every node in production; memory:// keeps it
+    # in this process (`make run`). A worker silent for JOBS_HEARTBEAT_SECONDS is taken for dead and its
+    # unfinished jobs go back on the queue for another.
+    JOBS_URL = os.environ.get("JOBS_URL", "memory://")
+    JOBS_HEARTBEAT_SECONDS = _int("JOBS_HEARTBEAT_SECONDS", 60)
+    # Per million queue commands, how many also look for dead workers (Dramatiq's default, 1000).
+    JOBS_MAINTENANCE_CHANCE = _int("JOBS_MAINTENANCE_CHANCE", 1000)
+    # A directory: registers the harmless `probe` job that notes its runs there (tests, the cluster soak).
+    JOBS_PROBE = os.environ.get("JOBS_PROBE", "")
     # Flask-Compress: Brotli or gzip, as the browser accepts (every browser reads both; zstd and deflate left out).
     # Streamed bodies (file downloads) are never compressed; PDFs and zips are not on its list of types.
     COMPRESS_ALGORITHM = ["br", "gzip"]
@@ -82,6 +91,8 @@ class ProductionConfig(Config):
     FORCE_HTTPS = os.environ.get("FORCE_HTTPS", "1") == "1"
     # The page cache shares the rate limits' Redis unless told otherwise; memory:// is refused (check below).
     PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL") or os.environ.get("RATELIMIT_STORAGE_URL", "none")
+    # The job queue shares the rate limits' Redis unless told otherwise (its keys are under journal-jobs:).
+    JOBS_URL = os.environ.get("JOBS_URL") or os.environ.get("RATELIMIT_STORAGE_URL", "memory://")
 
     @classmethod
     def check(cls, settings: Mapping | None = None) -> None:
@@ -101,6 +112,11 @@ class ProductionConfig(Config):
                 "RATELIMIT_STORAGE_URL must name a store that every app server and worker shares in production, "
                 "such as redis://host:6379/0: with memory:// each worker counts login attempts on its own, so "
                 "the advertised limit does not hold."
+            )
+        if (settings.get("JOBS_URL") or "memory://").startswith("memory://"):
+            raise RuntimeError(
+                "JOBS_URL must be a Redis every node shares in production, such as redis://host:6379/2: with "
+                "memory:// each process keeps its own queue, and a job queued on a node that stops is lost."
             )
         if (settings.get("PAGE_CACHE_URL") or "").startswith("memory://"):
             raise RuntimeError(

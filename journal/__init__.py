@@ -58,7 +58,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         INSTANCE.mkdir(parents=True, exist_ok=True)
     app.extensions["journal.storage"] = storage_from_url(app.config["STORAGE_URL"], app.config["SECRET_KEY"])
 
-    from journal import auth_setup, cli, i18n, markup, page_cache, static_files, web
+    from journal import auth_setup, cli, i18n, jobs, markup, page_cache, static_files, web
     from journal.templating import setup_templating
 
     request_ids.init_app(app)
@@ -69,6 +69,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     static_files.init_app(app)
     web.register(app)
     cli.register(app)
+    jobs.init_app(app)
     # Anonymous readers' pages from the shared store, before Flask runs (journal/page_cache.py).
     page_cache.init_app(app)
     if app.config["PROXY_FIX_HOPS"]:

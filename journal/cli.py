@@ -103,6 +103,42 @@ def send_mail_command(once: bool, interval: float, batch: int) -> None:
     click.echo("stopped: unsent mails are back in the queue")
 
 
+@group.command("worker")
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Jobs run at once by this worker.")
+@click.option("--no-schedule", is_flag=True,
+              help="Only run queued jobs; leave the periodic ones to the other nodes' schedulers.")
+@click.option("--tick", default=10.0, show_default=True, help="Seconds between the scheduler's looks at the clock.")
+def worker_command(threads: int, no_schedule: bool, tick: float) -> None:
+    """Run background jobs from the queue (JOBS_URL) and schedule the periodic ones (reminders daily at 07:00 UTC,
+    the usage flush every 10 minutes) once for the whole cluster. Run one or more on any node; SIGTERM finishes
+    the jobs in hand and stops."""
+    from journal.jobs import run_worker
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    signal.signal(signal.SIGINT, lambda _signum, _frame: stop.set())
+    run_worker(current_app._get_current_object(), threads, not no_schedule, stop, tick_seconds=tick)
+
+
+@group.command("send-job")
+@click.argument("name")
+def send_job_command(name: str) -> None:
+    """Queue one job now for the workers, e.g. send_reminders or flush_usage (with JOBS_URL=memory:// it runs in
+    this command's own process before it exits)."""
+    from journal.jobs import jobs
+
+    queue = jobs()
+    if name not in queue.actors:
+        raise click.BadParameter(f"known jobs: {', '.join(sorted(queue.actors))}", param_hint="NAME")
+    queue.send(name)
+    if queue.in_memory:
+        queue.wait(timeout_ms=30 * 60_000)
+        click.echo(f"{name}: done")
+    else:
+        click.echo(f"{name}: queued")
+
+
 @group.command("check-storage")
 @click.option("--no-checksums", is_flag=True, help="Only compare keys; do not read every object.")
 def check_storage_command(no_checksums: bool) -> None:

@@ -275,7 +275,7 @@ def test_production_refuses_a_cache_that_only_one_worker_sees():
     from config import ProductionConfig
 
     settings = {"SECRET_KEY": "x" * 40, "RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/0",
-                "PAGE_CACHE_URL": "memory://"}
+                "JOBS_URL": "redis://127.0.0.1:6379/2", "PAGE_CACHE_URL": "memory://"}
     with pytest.raises(RuntimeError, match="PAGE_CACHE_URL"):
         ProductionConfig.check(settings)
     ProductionConfig.check({**settings, "PAGE_CACHE_URL": "redis://127.0.0.1:6379/1"})

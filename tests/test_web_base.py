@@ -114,7 +114,8 @@ def test_production_cookies_are_secure(app_config, monkeypatch):
         "ENV_NAME": "production", "SESSION_COOKIE_SECURE": True, "REMEMBER_COOKIE_SECURE": True,
         "FORCE_HTTPS": False, "SECRET_KEY": "x" * 40,
         "RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/15",  # production refuses limits counted in memory
-        "PAGE_CACHE_URL": "redis://127.0.0.1:6379/15"})  # and a page cache only one worker sees
+        "PAGE_CACHE_URL": "redis://127.0.0.1:6379/15",  # and a page cache only one worker sees
+        "JOBS_URL": "redis://127.0.0.1:6379/15"})  # and a job queue of one process
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 40)
     app = create_app(secure)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
