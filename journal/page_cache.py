@@ -48,6 +48,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header, parse_cookie
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from journal import request_ids
 from journal.i18n import COOKIE as LANGUAGE_COOKIE
 from journal.i18n import known
 
@@ -292,6 +293,7 @@ class PageCacheMiddleware:
                     log.exception("page cache hit handler failed")
         response = WerkzeugResponse(body, status=head["status"], headers=head["headers"])
         response.headers[STATUS] = "hit"
+        response.headers[request_ids.HEADER] = request_ids.from_environ(environ)
         response.make_conditional(environ)
         return response(environ, start_response)
 
@@ -324,7 +326,9 @@ class PageCacheMiddleware:
     def _store(self, key: str, epoch: int, seen: dict, body: bytes) -> None:
         marked = _parse_mark(seen["mark"])
         tags = sorted(set(marked["tags"]) | {ALL})
-        headers = [(name, value) for name, value in seen["kept"] if name != STATUS]
+        # The request id is the request's own, never the one of the request that filled the entry.
+        headers = [(name, value) for name, value in seen["kept"]
+                   if name != STATUS and name.lower() != request_ids.HEADER.lower()]
         try:
             generations, now = self.store.generations_of(tags)
             if now != epoch:

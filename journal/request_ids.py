@@ -19,6 +19,16 @@ ACCEPTED = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 
 
+def accepted_or_new(given: str | None) -> str:
+    """The client's (the load balancer's) id if it is a short safe token, else a new one."""
+    return given if given and ACCEPTED.fullmatch(given) else uuid.uuid4().hex
+
+
+def from_environ(environ: dict) -> str:
+    """The id of a request answered before Flask runs (the page cache's hits)."""
+    return accepted_or_new(environ.get("HTTP_" + HEADER.upper().replace("-", "_")))
+
+
 def current() -> str:
     """The id of the request being handled, or `-`."""
     if has_request_context():
@@ -50,8 +60,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def take_request_id() -> None:
-        given = request.headers.get(header, "")
-        g.request_id = given if ACCEPTED.fullmatch(given) else uuid.uuid4().hex
+        g.request_id = accepted_or_new(request.headers.get(header))
 
     @app.after_request
     def show_request_id(response):

@@ -52,3 +52,13 @@ def test_log_lines_outside_a_request_carry_a_dash(node, caplog):
     with caplog.at_level(logging.INFO):
         logging.getLogger("journal.node").warning("a worker's line")
     assert "[-] journal.node: a worker's line" in _formatted(caplog)[0]
+
+
+def test_a_page_served_from_the_cache_carries_its_own_requests_id(client):
+    first = client.get("/", headers={"X-Request-ID": "lb-first"})
+    again = client.get("/", headers={"X-Request-ID": "lb-second"})
+    anonymous = client.get("/")
+    assert first.status_code == again.status_code == 200
+    assert again.headers.get("X-Page-Cache") == "hit"  # the case under test: answered before Flask runs
+    assert (first.headers["X-Request-ID"], again.headers["X-Request-ID"]) == ("lb-first", "lb-second")
+    assert len(anonymous.headers["X-Request-ID"]) == 32
