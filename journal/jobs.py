@@ -19,6 +19,7 @@ that are over, under a lock), so a job run again after a worker died mid-way cha
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -67,7 +68,7 @@ def probe_job(directory: str, token: str, seconds: float = 0.0, fail_times: int 
 
     journal = Path(directory) / f"{token}.log"
     with journal.open("a") as out:
-        out.write("start\n")
+        out.write(f"start:{os.getpid()}\n")  # the worker process: the soak kills the one holding the job
     starts = journal.read_text().count("start")
     if starts == 1:
         time.sleep(seconds)

@@ -91,9 +91,12 @@ def wait_until(check, seconds: float, what: str) -> None:
     raise SystemExit(f"*** {what} did not come up within {seconds} s ({last}) ***")
 
 
-def http_ok(url: str) -> bool:
+def http_ok(url: str, certificate: str | None = None) -> bool:
+    import ssl
+
+    context = ssl.create_default_context(cafile=certificate) if certificate else None
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=2, context=context) as response:
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
@@ -116,7 +119,12 @@ class Cluster:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.ports['haproxy']}"
+        return f"https://127.0.0.1:{self.ports['haproxy']}"
+
+    @property
+    def certificate(self) -> str:
+        """HAProxy's self-signed certificate: a client trusts it to reach the cluster over TLS."""
+        return str(self.dir / "tls" / "cert.pem")
 
     # -- processes --
 
@@ -177,6 +185,8 @@ class Cluster:
                if not k.startswith(("DATABASE_URL", "STORAGE_URL", "MAIL_", "JOBS_", "PAGE_CACHE", "RATELIMIT",
                                     "USAGE_BUFFER", "JOURNAL_", "FLASK_"))}
         env.update(
+            # As behind a real load balancer: TLS ends at HAProxy, which says so in X-Forwarded-Proto (PROXY_FIX_HOPS),
+            # so the app's cookies are Secure and its links https. The app nodes' own health checks are plain HTTP.
             JOURNAL_ENV="production", SECRET_KEY=self.state["secret_key"], FORCE_HTTPS="0", PROXY_FIX_HOPS="1",
             FLASK_APP="wsgi", PYTHONUNBUFFERED="1", JOURNAL_INSTANCE_PATH=str(self.dir / "instance" / name),
             DATABASE_URL=self.database_url(),
@@ -238,7 +248,8 @@ class Cluster:
         p = self.ports
         master = f"127.0.0.1:{p['master']}.{p['master_grpc']}"
         common = ["-ip=127.0.0.1", "-ip.bind=127.0.0.1"]
-        (self.dir / "seaweedfs" / "master").mkdir(parents=True, exist_ok=True)
+        for part in ("master", "filer"):
+            (self.dir / "seaweedfs" / part).mkdir(parents=True, exist_ok=True)
         self.spawn("master", [weed, "master", *common, f"-port={p['master']}", f"-port.grpc={p['master_grpc']}",
                               f"-mdir={self.dir / 'seaweedfs' / 'master'}", "-defaultReplication=001",
                               "-volumeSizeLimitMB=64", "-electionTimeout=1s"])
@@ -251,7 +262,8 @@ class Cluster:
         for volume in VOLUMES:
             wait_until(lambda v=volume: http_ok(f"http://127.0.0.1:{p[v]}/status"), 30, f"SeaweedFS {volume}")
         self.spawn("filer", [weed, "filer", *common, f"-port={p['filer']}", f"-port.grpc={p['filer_grpc']}",
-                             f"-master={master}", "-defaultReplicaPlacement=001"])
+                             f"-master={master}", "-defaultReplicaPlacement=001",
+                             f"-defaultStoreDir={self.dir / 'seaweedfs' / 'filer'}"])
         wait_until(lambda: http_ok(f"http://127.0.0.1:{p['filer']}/?pretty=y"), 30, "the SeaweedFS filer")
         self.spawn("s3", [weed, "s3", *common, f"-port={p['s3']}", f"-port.grpc={p['s3_grpc']}",
                           f"-filer=127.0.0.1:{p['filer']}.{p['filer_grpc']}", "-port.iceberg=0", "-port.lance=0"])
@@ -269,7 +281,10 @@ class Cluster:
     def bucket_ready(self) -> bool:
         client = self.s3()
         if BUCKET not in {b["Name"] for b in client.list_buckets().get("Buckets", [])}:
-            client.create_bucket(Bucket=BUCKET)
+            try:
+                client.create_bucket(Bucket=BUCKET)
+            except client.exceptions.BucketAlreadyOwnedByYou:
+                pass  # made by an earlier try that timed out on its answer
         client.put_object(Bucket=BUCKET, Key="cluster-probe", Body=b"ok")  # writable: both replicas answer
         return True
 
@@ -301,6 +316,12 @@ class Cluster:
             wait_until(lambda n=name: http_ok(f"http://127.0.0.1:{self.ports[n]}/healthz"), 60, f"app node {name}")
 
     def start_haproxy(self) -> None:
+        tls = self.dir / "tls"
+        tls.mkdir(exist_ok=True)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                        "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(tls / "key.pem"),
+                        "-out", str(tls / "cert.pem")], check=True, capture_output=True)
+        (tls / "haproxy.pem").write_bytes((tls / "cert.pem").read_bytes() + (tls / "key.pem").read_bytes())
         servers = "\n".join(f"    server {name} 127.0.0.1:{self.ports[name]} check inter 1s fall 2 rise 2"
                             for name in APP_NODES)
         config = f"""global
@@ -319,7 +340,8 @@ defaults
     option redispatch 1
     retry-on conn-failure empty-response
 frontend journal
-    bind 127.0.0.1:{self.ports['haproxy']}
+    bind 127.0.0.1:{self.ports['haproxy']} ssl crt {tls / 'haproxy.pem'}
+    http-request set-header X-Forwarded-Proto https
     unique-id-format %{{+X}}o\\ %ci:%cp_%fi:%fp_%Ts_%rt:%pid
     http-request set-header X-Request-ID %[unique-id] unless {{ req.hdr(X-Request-ID) -m found }}
     default_backend nodes
@@ -334,7 +356,7 @@ backend nodes
         haproxy = need("haproxy", "haproxy")
         subprocess.run([haproxy, "-c", "-f", str(path)], check=True, capture_output=True)
         self.spawn("haproxy", [haproxy, "-db", "-f", str(path)])
-        wait_until(lambda: http_ok(f"{self.url}/healthz"), 30, "HAProxy")
+        wait_until(lambda: http_ok(f"{self.url}/healthz", self.certificate), 30, "HAProxy")
 
     def start_workers(self) -> None:
         for name in MAIL_WORKERS:
@@ -379,7 +401,8 @@ def up(directory: Path) -> Cluster:
     cluster.start_workers()
     cluster.wait_for_app_nodes()
     cluster.start_haproxy()
-    print(f"cluster up in {time.monotonic() - started:.0f} s: {cluster.url} (state in {cluster.state_file})")
+    print(f"cluster up in {time.monotonic() - started:.0f} s: {cluster.url} (TLS: trust {cluster.certificate}; "
+          f"state in {cluster.state_file})")
     return cluster
 
 

@@ -28,7 +28,7 @@ def app_config(database_url, tmp_path):
 
 def probe_runs(directory: Path, token: str) -> list[str]:
     path = Path(directory) / f"{token}.log"
-    return path.read_text().split() if path.exists() else []
+    return [line.split(":")[0] for line in path.read_text().split()] if path.exists() else []
 
 
 def test_the_reminders_job_sends_what_the_command_sends_and_nothing_twice(app, office, outbox):  # noqa: F811
