@@ -73,8 +73,9 @@ class Config:
     # unfinished jobs go back on the queue for another.
     JOBS_URL = os.environ.get("JOBS_URL", "memory://")
     JOBS_HEARTBEAT_SECONDS = _int("JOBS_HEARTBEAT_SECONDS", 60)
-    # Per million queue commands, how many also look for dead workers (Dramatiq's default, 1000).
-    JOBS_MAINTENANCE_CHANCE = _int("JOBS_MAINTENANCE_CHANCE", 1000)
+    # Per million queue commands, how many also look for dead workers. Dramatiq's default, 1000, left a killed
+    # worker's job waiting for many minutes in the soak; the look is one small Lua script over the heartbeats.
+    JOBS_MAINTENANCE_CHANCE = _int("JOBS_MAINTENANCE_CHANCE", 100_000)
     # A directory: registers the harmless `probe` job that notes its runs there (tests, the cluster soak).
     JOBS_PROBE = os.environ.get("JOBS_PROBE", "")
     # Flask-Compress: Brotli or gzip, as the browser accepts (every browser reads both; zstd and deflate left out).

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from journal.extensions import db
 
@@ -83,11 +84,25 @@ def send_mail_command(once: bool, interval: float, batch: int) -> None:
     # queue at once and exit, rather than die and leave them to wait for the lease.
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    database_down = 0
     while not stop.is_set():
         try:
             result = send_due_mail(batch, due_by=started if once else None, stopping=stop.is_set)
         except MailSettingsError as exc:
             raise click.ClickException(str(exc)) from None
+        except OperationalError as exc:
+            # The database restarting or failing over: the outbox is there when it is back (what this worker had
+            # claimed returns to the queue when its lease runs out). Wait, longer each time, and go on.
+            db.session.remove()
+            database_down += 1
+            pause = min(30.0, interval * 2 ** min(database_down, 5))
+            click.echo(f"the database is unreachable ({str(exc.orig or exc).splitlines()[0]}); "
+                       f"trying again in {pause:.0f} s", err=True)
+            if once and database_down >= 3:
+                sys.exit(1)
+            stop.wait(pause)
+            continue
+        database_down = 0
         if result.sent or result.failed:
             click.echo(f"sent {result.sent}, failed {result.failed}")
         if result.connection_error:

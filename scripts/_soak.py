@@ -37,6 +37,7 @@ EDITOR = "editor.ada@idsea.example"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 VERSION = re.compile(r'name="version"[^>]*value="(\d+)"')
 RETRIES = 8
+RUN = f"{int(time.time()) % 100000:05d}"  # titles unique to this soak: the mailbox keeps earlier soaks' mails
 CERTIFICATE = {"path": True}  # HAProxy's self-signed certificate, set by soak()
 PAUSE = 1.5
 
@@ -169,7 +170,7 @@ def author(base, results, budget, stop, email, queue, counter):
         with counter["lock"]:
             counter["n"] += 1
             number = counter["n"]
-        title = f"Soak paper {number}: dust devils at Jezero crater"
+        title = f"Soak paper {RUN}-{number}: dust devils at Jezero crater"
         response = person.post("/j/jdse/submit", {"section_id": section_id(person), "checklist_confirmed": "y",
                                                   **{f"check_{i}": "y" for i in range(6)}})
         match = re.search(r"/submissions/(\d+)/", response.headers.get("Location", ""))

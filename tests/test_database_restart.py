@@ -8,8 +8,11 @@ request gets a fresh connection because the pool checks each one before use (poo
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -47,8 +50,10 @@ def own_postgres():
     as_postgres(str(PG_BIN / "initdb"), "-D", str(data / "cluster"), "-U", "postgres", "--auth=trust", "--no-sync")
     as_postgres(*pg_ctl, "start")
     try:
-        yield (f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres",
-               lambda: as_postgres(*pg_ctl, "-m", "fast", "restart"))
+        yield SimpleNamespace(url=f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres",
+                              restart=lambda: as_postgres(*pg_ctl, "-m", "fast", "restart"),
+                              stop=lambda: as_postgres(*pg_ctl, "-m", "fast", "stop"),
+                              start=lambda: as_postgres(*pg_ctl, "start"))
     finally:
         subprocess.run(["runuser", "-u", "postgres", "--", *pg_ctl, "-m", "immediate", "stop"]
                        if os.geteuid() == 0 else [*pg_ctl, "-m", "immediate", "stop"], capture_output=True)
@@ -56,7 +61,7 @@ def own_postgres():
 
 
 def test_the_next_request_after_a_database_restart_succeeds(own_postgres, tmp_path):
-    url, restart = own_postgres
+    url, restart = own_postgres.url, own_postgres.restart
     app = create_app(make_config(url, tmp_path / "storage"))
     with app.app_context():
         from flask_migrate import upgrade
@@ -74,3 +79,47 @@ def test_the_next_request_after_a_database_restart_succeeds(own_postgres, tmp_pa
     assert "Journal of Deep Space Exploration" in response.get_data(as_text=True)
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_mail_worker_waits_out_a_database_outage_and_delivers_what_is_queued_after_it(own_postgres, tmp_path,
+                                                                                      smtp_sink):
+    """Found by the cluster soak (scripts/cluster.py): a PostgreSQL restart used to end `send-mail` with a
+    traceback, and the mails queued after it waited for someone to start the worker again."""
+    from journal.mail import queue_mail
+
+    app = create_app(make_config(own_postgres.url, tmp_path / "storage", MAIL_URL=smtp_sink.url))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "STORAGE_URL", "MAIL_"))}
+    env.update(DATABASE_URL=own_postgres.url, STORAGE_URL=(tmp_path / "storage").as_uri(), MAIL_URL=smtp_sink.url,
+               FLASK_APP="wsgi", PYTHONUNBUFFERED="1", JOURNAL_INSTANCE_PATH=str(tmp_path / "instance"))
+    log = tmp_path / "worker.log"
+    with open(log, "wb") as out:
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "journal", "send-mail", "--interval", "0.2"],
+                                  cwd=Path(__file__).resolve().parent.parent, env=env, stdout=out,
+                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        time.sleep(1)
+        own_postgres.stop()
+        deadline = time.monotonic() + 30
+        while "the database is unreachable" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "the database is unreachable" in log.read_text(), log.read_text()[-3000:]
+        assert worker.poll() is None, log.read_text()[-3000:]  # still running, waiting
+        own_postgres.start()
+        with app.app_context():
+            queue_mail("reader@example.org", "soak", subject="After the outage",
+                       worded=lambda code: ("After the outage", "Delivered once the database was back.\n"))
+            db.session.commit()
+            db.engine.dispose()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any("reader@example.org" in m.rcpt_tos for m in smtp_sink.messages):
+            time.sleep(0.2)
+        assert [m.rcpt_tos for m in smtp_sink.messages] == [["reader@example.org"]], log.read_text()[-3000:]
+        assert worker.poll() is None
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
