@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test browser-deps migrate seed clean mail-worker translations fonts
+.PHONY: run test install install-test browser-deps cluster-deps migrate seed clean mail-worker translations fonts
 
 # The browser tests (tests/e2e) drive Debian's Chromium and check pages with axe-core from npm.
 CHROMIUM ?= /usr/bin/chromium
@@ -77,7 +77,13 @@ browser-deps:
 		--prefix $(E2E_DEPS) axe-core@$(AXE_CORE_VERSION) >/dev/null 2>&1 \
 		|| echo "*** 'npm install axe-core' failed: the browser tests (tests/e2e) will be SKIPPED ***"
 
-test: install-test browser-deps fonts
+# The cluster test (tests/test_cluster.py, scripts/cluster.py) puts HAProxy in front of the app nodes.
+cluster-deps:
+	@command -v haproxy >/dev/null || apt-get install -y -q haproxy >/dev/null 2>&1 \
+		|| { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q haproxy >/dev/null 2>&1; } \
+		|| echo "*** 'apt-get install -y haproxy' failed: the cluster test (tests/test_cluster.py) will be SKIPPED ***"
+
+test: install-test browser-deps fonts cluster-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -10,19 +10,20 @@ import secrets
 import smtplib
 import socket
 import ssl
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, parseaddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import current_app, g, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from journal.extensions import db
 from journal.i18n import locale_for
@@ -31,6 +32,7 @@ from journal.models import OutboxMessage, OutboxStatus, User, utcnow
 log = logging.getLogger(__name__)
 
 BACKOFF_CAP = timedelta(hours=12)
+FINISH_RETRY_SECONDS = 10  # how long a sent message's record is retried while the database is away (< the lease)
 SUBJECT_MAX = 255  # OutboxMessage.subject is String(255); PostgreSQL refuses longer values
 
 
@@ -189,7 +191,10 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email["Date"] = format_datetime(utcnow())
     # The sender's domain, not socket.getfqdn(): no DNS lookup per mail, and an ID that names us.
     domain = parseaddr(sender)[1].rpartition("@")[2] or None
-    email["Message-ID"] = make_msgid(idstring=f"outbox.{message.id}", domain=domain)
+    # One Message-ID per outbox message, the same on every attempt: should a worker die between the server's
+    # acceptance and the outbox's record of it, the second delivery carries the first one's ID, and mail
+    # programs that see both show one.
+    email["Message-ID"] = f"<{message.id}.{message.created_at:%Y%m%d%H%M%S}.outbox@{domain or 'localhost'}>"
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
@@ -320,13 +325,26 @@ def _hold(message: OutboxMessage, worker: str, lease: timedelta) -> bool:
 def _finish(message: OutboxMessage, worker: str, **outcome) -> bool:
     """Record what became of one message and give its lease back, committed at once, so that
     a worker killed later never sends it again. Written only while the lease is still ours."""
-    written = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == worker)
-        .values(claimed_by=None, claimed_until=None, **outcome)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
+    # The server has the mail now: if the database is restarting, keep trying to write that down for a while
+    # rather than leave the message to be sent a second time when the lease runs out (the cluster soak restarts
+    # PostgreSQL under a running worker).
+    deadline = time.monotonic() + FINISH_RETRY_SECONDS
+    while True:
+        try:
+            written = db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == worker)
+                .values(claimed_by=None, claimed_until=None, **outcome)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            db.session.commit()
+            break
+        except OperationalError:
+            db.session.rollback()
+            if time.monotonic() > deadline:
+                raise
+            log.warning("Outbox message %s: the database is unreachable; recording its outcome again", message.id)
+            time.sleep(0.5)
     if not written:
         log.warning("Outbox message %s: the lease ran out and another worker took it before its outcome "
                     "was recorded (%s); MAIL_LEASE_SECONDS is too short", message.id, outcome)

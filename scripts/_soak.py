@@ -425,7 +425,7 @@ class Check:
         print(f"  PROBLEM: {text}", flush=True)
 
 
-def check(cluster, probe_token: str | None = None, drain_seconds: float = 90) -> Check:
+def check(cluster, probe_token: str | None = None, drain_seconds: float = 90, allowed_duplicates: int = 0) -> Check:
     import psycopg
 
     result = Check()
@@ -444,8 +444,14 @@ def check(cluster, probe_token: str | None = None, drain_seconds: float = 90) ->
     twice = {k: v for k, v in ids.items() if v > 1}
     result.say(f"mail: {sent} sent, {queued} still queued, {failed} failed; the sink received {sum(ids.values())} "
                f"({len(ids)} distinct), {len(twice)} more than once")
-    if twice:
+    # SMTP cannot commit with our database: a worker killed with SIGKILL after the server accepted a mail and
+    # before the outbox recorded it sends it again from the outbox, with the same Message-ID (mail programs show
+    # one). Each such kill may cost one; anything else delivered twice is a fault.
+    if len(twice) > allowed_duplicates:
         result.problem(f"mails delivered more than once: {list(twice)[:5]}")
+    elif twice:
+        result.say(f"  {len(twice)} delivered again after the mail worker was killed between the SMTP server's "
+                   "acceptance and the outbox's record (same Message-ID)")
     if queued:
         result.problem(f"{queued} mails still queued after {drain_seconds:.0f} s")
     if len(ids) != sent:
@@ -468,12 +474,22 @@ def check(cluster, probe_token: str | None = None, drain_seconds: float = 90) ->
         if lines.count("done") != 1:
             result.problem(f"the probe job finished {lines.count('done')} times")
     # 4. The database is consistent and its audit trail complete; files and objects agree.
-    for command in (["journal", "check-consistency"], ["journal", "check-storage"]):
-        run = cluster.flask(*command, check=False)
-        tail = (run.stdout.strip().splitlines() or ["(nothing)"])[-1]
-        result.say(f"flask {' '.join(command)}: exit {run.returncode}: {tail}")
-        if run.returncode:
-            result.problem(f"flask {' '.join(command)} failed:\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
+    run = cluster.flask("journal", "check-consistency", check=False)
+    result.say(f"flask journal check-consistency: exit {run.returncode}: "
+               f"{(run.stdout.strip().splitlines() or ['(nothing)'])[-1]}")
+    if run.returncode:
+        result.problem(f"check-consistency failed:\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
+    # Every row's object present with its checksum. An object without a row is an upload cut off between storing
+    # and committing (the request in flight on the killed node): reported, not lost data; a row without its
+    # object, or with other bytes, is.
+    run = cluster.flask("journal", "check-storage", check=False)
+    lines = run.stdout.splitlines()
+    orphans = [line for line in lines if line.startswith("ORPHAN")]
+    broken = [line for line in lines if line.startswith(("MISSING", "CHECKSUM"))]
+    result.say(f"flask journal check-storage: {lines[0] if lines else '(nothing)'} {len(broken)} missing or "
+               f"different, {len(orphans)} object(s) without a row (uploads cut off before their commit)")
+    if broken or (run.returncode and not orphans):
+        result.problem(f"check-storage failed:\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
     # 5. Every object on both volume servers, with the same bytes.
     replicas_checked, problems = check_replicas(cluster)
     result.say(f"storage: {replicas_checked} objects each read from both replicas")
@@ -517,7 +533,7 @@ def check_replicas(cluster) -> tuple[int, list[str]]:
 
 # --- the soak ------------------------------------------------------------------------------------------------------
 
-def soak(cluster, *, seconds: float, budget: int, with_failures: bool) -> int:
+def soak(cluster, *, seconds: float, budget: int, with_failures: bool, pace: float = 1.0) -> int:
     import queue as queue_module
 
     results = Results()
@@ -555,7 +571,7 @@ def soak(cluster, *, seconds: float, budget: int, with_failures: bool) -> int:
         def failures():
             time.sleep(min(20, seconds * 0.1))
             try:
-                fail(cluster, results, pace=1.0)
+                fail(cluster, results, pace=pace)
             except Exception as exc:
                 errors.append(f"failures: {type(exc).__name__}: {exc}")
                 results.event(f"the failure sequence stopped: {exc}")
@@ -573,7 +589,7 @@ def soak(cluster, *, seconds: float, budget: int, with_failures: bool) -> int:
     wall = time.monotonic() - started
     report(results, wall, done)
     print("checks:", flush=True)
-    outcome = check(cluster, results.probe)
+    outcome = check(cluster, results.probe, allowed_duplicates=1 if with_failures else 0)
     failed = [r for r in results.records if not r.ok]
     problems = list(outcome.problems) + errors
     if not done:

@@ -428,7 +428,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=300, help="soak: how long the load runs at most")
     parser.add_argument("--budget", type=int, default=20_000, help="soak: requests at most")
     parser.add_argument("--fail", action="store_true", help="soak: run the failures during the load")
-    parser.add_argument("--keep", action="store_true", help="soak: leave the cluster running afterwards")
+    parser.add_argument("--pace", type=float, default=1.0,
+                        help="soak --fail, fail: scale the pauses between failures (0.5 for a quick run)")
     args = parser.parse_args()
     directory = args.dir.resolve()
     if args.command == "up":
@@ -442,11 +443,12 @@ def main() -> None:
         if not cluster.state:
             sys.exit(f"no cluster in {directory}: run `scripts/cluster.py up` first")
         if args.command == "fail":
-            _soak.fail(cluster)
+            _soak.fail(cluster, pace=args.pace)
         elif args.command == "check":
             sys.exit(0 if _soak.check(cluster).ok else 1)
         else:
-            sys.exit(_soak.soak(cluster, seconds=args.seconds, budget=args.budget, with_failures=args.fail))
+            sys.exit(_soak.soak(cluster, seconds=args.seconds, budget=args.budget, with_failures=args.fail,
+                                pace=args.pace))
 
 
 if __name__ == "__main__":

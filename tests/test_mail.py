@@ -126,6 +126,10 @@ def test_registration_mail_is_delivered_once_with_link_and_headers(app, client, 
     assert mail.rcpt_tos == ["grace.hopper@example.org"]
     assert mail["Subject"] == "Confirm your email address"
     assert re.fullmatch(r"<[^<>@\s]+@journal\.test>", mail["Message-ID"])
+    # Every attempt at this message carries the same ID (a second delivery after a crash is recognisable).
+    from journal.mail import build_email
+
+    assert build_email(queued, MAIL_FROM)["Message-ID"] == mail["Message-ID"]
     sent_date = parsedate_to_datetime(mail["Date"])
     assert sent_date.utcoffset() == timedelta(0)
     assert before - timedelta(seconds=2) <= sent_date <= utcnow() + timedelta(seconds=1)
