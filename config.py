@@ -68,6 +68,9 @@ class Config:
     # an entry's life; changes drop the pages they touch at once.
     PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL", "memory://")
     PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 3600)
+    # For measuring (scripts/bench_pages.py): each response names its SQL statements in X-SQL-Statements and
+    # X-SQL-Writes (journal/sql_count.py). Off by default, and then nothing is installed.
+    JOURNAL_COUNT_SQL = os.environ.get("JOURNAL_COUNT_SQL", "") == "1"
     # Flask-Compress: Brotli or gzip, as the browser accepts (every browser reads both; zstd and deflate left out).
     # Streamed bodies (file downloads) are never compressed; PDFs and zips are not on its list of types.
     COMPRESS_ALGORITHM = ["br", "gzip"]
