@@ -157,7 +157,7 @@ def settle(session) -> None:
             # Rows inserted with their ids leave the sequences behind: the app's next INSERT would collide.
             for (table,) in conn.exec_driver_sql(
                     "SELECT table_name FROM information_schema.columns WHERE column_name = 'id' "
-                    "AND table_schema = current_schema() AND column_default LIKE 'nextval%'"):
+                    "AND table_schema = current_schema() AND column_default LIKE 'nextval%%'"):
                 conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                      f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)")
             conn.exec_driver_sql("VACUUM ANALYZE")
