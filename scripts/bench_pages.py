@@ -4,7 +4,7 @@ bare Flask app in the same run: prints a table, asserts nothing but correct answ
     flock /tmp/bench.lock .venv/bin/python scripts/bench_pages.py [--skip-sqlite]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--keep-database] [--reuse-database]
         [--articles 20000] [--per-issue 50] [--submissions 50000] [--users 100000]
-        [--threads 2] [--connections 8] [--duration 10] [--runs 3] [--warmup 1] [--lock PATH]
+        [--threads 2] [--connections 8] [--duration 10] [--runs 3] [--warmup 1] [--show-runs] [--lock PATH]
 
 Fills one database (a SQLite file in a temporary folder, and with --postgres the database `bench_pages` on that
 server, dropped afterwards unless --keep-database; --reuse-database measures a kept one as it is) by bulk inserts
@@ -346,6 +346,12 @@ def measure(backend: str, url: str, args, workdir: Path) -> None:
                       f"{100 * m['rps'] / baseline['rps']:.0f} %", str(sql[(kind, label)])]
         shown = path if len(path) <= 40 else path[:37] + "..."
         print(f"  | {label} | `{shown}` | " + " | ".join(cells) + " |")
+    if args.show_runs:
+        print("\n  requests per second of each run, in order (cached | uncached):")
+        print("  bare Flask: " + ", ".join(f"{run['rps']:,.0f}" for run in results["bare"]))
+        for label, _path in pages:
+            print(f"  {label}: " + " | ".join(", ".join(f"{run['rps']:,.0f}" for run in results[(kind, label)])
+                                             for kind in ("cached", "uncached")))
     if failed:
         print(f"\n  *** {failed} requests failed (non-2xx, or socket errors): see wrk")
 
@@ -370,6 +376,7 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13",
                         help="Redis for the page cache and rate limits, used when it answers (default "
                              "redis://127.0.0.1:6379/13; none: the in-process store)")
+    parser.add_argument("--show-runs", action="store_true", help="also print each run's requests per second")
     parser.add_argument("--lock", metavar="PATH", help="hold an exclusive flock on PATH while measuring only")
     args = parser.parse_args()
     for program in ("wrk",):
