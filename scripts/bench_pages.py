@@ -160,35 +160,40 @@ def get(url: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
 
 
 @contextmanager
-def server(name: str, app: str, env: dict, workdir: Path, *, chdir: Path = ROOT, probe: str = "/"):
-    """A gunicorn server of `app` on a free loopback port, answering `probe` before it is handed out: its base
-    URL. Its log is printed if it does not start."""
-    port = free_port()
-    log = workdir / f"gunicorn-{name}.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(GUNICORN + ["-b", f"127.0.0.1:{port}", "--chdir", str(chdir), app],
-                                   env={**env, "BASE_URL": f"http://127.0.0.1:{port}"}, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+def servers(specs: list[tuple[str, str, dict, Path, str]], workdir: Path):
+    """gunicorn servers of (name, app, env, folder, probe), started together on free loopback ports, each answering
+    its probe before they are handed out: their base URLs. A server's log is printed if it does not start."""
+    started = []
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{name} server did not start:\n{log.read_text()[-3000:]}")
-            try:
-                if get(base + probe)[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
-        yield base
+        for name, app, env, chdir, probe in specs:
+            port = free_port()
+            log = workdir / f"gunicorn-{name}.log"
+            with open(log, "wb") as out:
+                process = subprocess.Popen(GUNICORN + ["-b", f"127.0.0.1:{port}", "--chdir", str(chdir), app],
+                                           env={**env, "BASE_URL": f"http://127.0.0.1:{port}"}, stdout=out,
+                                           stderr=subprocess.STDOUT, start_new_session=True)
+            started.append((name, process, f"http://127.0.0.1:{port}", probe, log))
+        deadline = time.monotonic() + 90
+        for name, process, base, probe, log in started:
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} server did not start:\n{log.read_text()[-3000:]}")
+                try:
+                    if get(base + probe)[0] == 200:
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.2)
+        yield [base for _name, _process, base, _probe, _log in started]
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        for _name, process, _base, _probe, _log in started:
+            process.terminate()
+        for _name, process, _base, _probe, _log in started:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def redis_reachable(url: str) -> bool:
@@ -308,12 +313,10 @@ def measure(backend: str, url: str, args, workdir: Path) -> None:
             fcntl.flock(lock, fcntl.LOCK_EX)
             print(f"  holding {args.lock} (waited {time.monotonic() - waited:.0f} s)")
         print(f"  at the start: {load()}")
-        bare = stack.enter_context(server("bare", "bench_bare_app:app", dict(os.environ), workdir,
-                                          chdir=ROOT / "scripts"))
-        cached = stack.enter_context(server("cached", app, app_env(url, workdir, redis_url or "memory://", redis_url),
-                                            workdir, probe="/robots.txt"))
-        uncached = stack.enter_context(server("uncached", app, app_env(url, workdir, "none", redis_url), workdir,
-                                              probe="/robots.txt"))
+        bare, cached, uncached = stack.enter_context(servers([
+            ("bare", "bench_bare_app:app", dict(os.environ), ROOT / "scripts", "/"),
+            ("cached", app, app_env(url, workdir, redis_url or "memory://", redis_url), ROOT, "/robots.txt"),
+            ("uncached", app, app_env(url, workdir, "none", redis_url), ROOT, "/robots.txt")], workdir))
         pages = pages_of(facts, uncached)
         sql = {}
         for label, path in pages:
@@ -364,9 +367,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100000, help="accounts in all (default 100000)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
-    parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run (default 10)")
+    parser.add_argument("--duration", type=int, default=10, help="whole seconds per wrk run (default 10)")
     parser.add_argument("--runs", type=int, default=3, help="rounds; the medians are printed (default 3)")
-    parser.add_argument("--warmup", type=float, default=1, help="seconds of wrk per page before measuring, 0: none")
+    parser.add_argument("--warmup", type=int, default=1, help="seconds of wrk per page before measuring, 0: none")
     parser.add_argument("--skip-sqlite", action="store_true", help="measure PostgreSQL only")
     parser.add_argument("--postgres", metavar="URL", help="also measure PostgreSQL: a server URL where the database "
                                                           f"{DATABASE} may be created and dropped")
