@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test browser-deps cluster-deps migrate seed clean mail-worker translations fonts
+.PHONY: run test install install-test browser-deps bench-deps cluster-deps migrate seed clean mail-worker translations fonts
 
 # The browser tests (tests/e2e) drive Debian's Chromium and check pages with axe-core from npm.
 CHROMIUM ?= /usr/bin/chromium
@@ -83,7 +83,14 @@ cluster-deps:
 		|| { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q haproxy >/dev/null 2>&1; } \
 		|| echo "*** 'apt-get install -y haproxy' failed: the cluster test (tests/test_cluster.py) will be SKIPPED ***"
 
-test: install-test browser-deps fonts cluster-deps
+# wrk drives scripts/bench_pages.py (the readers' pages under gunicorn). Never fails: without it the benchmark's smoke
+# test (tests/test_bench_pages.py) is SKIPPED, naming wrk.
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y -q wrk >/dev/null 2>&1 \
+		|| { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q wrk >/dev/null 2>&1; } \
+		|| echo "*** 'apt-get install -y wrk' failed: the load benchmark's smoke test (tests/test_bench_pages.py) will be SKIPPED ***"
+
+test: install-test browser-deps bench-deps cluster-deps fonts
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

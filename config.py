@@ -78,6 +78,9 @@ class Config:
     JOBS_MAINTENANCE_CHANCE = _int("JOBS_MAINTENANCE_CHANCE", 100_000)
     # A directory: registers the harmless `probe` job that notes its runs there (tests, the cluster soak).
     JOBS_PROBE = os.environ.get("JOBS_PROBE", "")
+    # For measuring (scripts/bench_pages.py): each response names its SQL statements in X-SQL-Statements and
+    # X-SQL-Writes (journal/sql_count.py). Off by default, and then nothing is installed.
+    JOURNAL_COUNT_SQL = os.environ.get("JOURNAL_COUNT_SQL", "") == "1"
     # Flask-Compress: Brotli or gzip, as the browser accepts (every browser reads both; zstd and deflate left out).
     # Streamed bodies (file downloads) are never compressed; PDFs and zips are not on its list of types.
     COMPRESS_ALGORITHM = ["br", "gzip"]

@@ -58,7 +58,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
         INSTANCE.mkdir(parents=True, exist_ok=True)
     app.extensions["journal.storage"] = storage_from_url(app.config["STORAGE_URL"], app.config["SECRET_KEY"])
 
-    from journal import auth_setup, cli, i18n, jobs, markup, page_cache, static_files, web
+    from journal import auth_setup, cli, i18n, jobs, markup, page_cache, sql_count, static_files, web
     from journal.templating import setup_templating
 
     request_ids.init_app(app)
@@ -72,6 +72,8 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     jobs.init_app(app)
     # Anonymous readers' pages from the shared store, before Flask runs (journal/page_cache.py).
     page_cache.init_app(app)
+    # Outside the page cache, so that a page from the cache reports what serving it cost (JOURNAL_COUNT_SQL).
+    sql_count.init_app(app)
     if app.config["PROXY_FIX_HOPS"]:
         # Behind a load balancer: trust that many X-Forwarded-For/-Proto hops for client address and scheme.
         # Outermost, so that the page cache's key and the usage counts see the reader's scheme and address.

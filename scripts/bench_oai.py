@@ -21,120 +21,21 @@ import logging
 import os
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from _bench import BulkRows, add_postgres_option, bare_flask, on_each_backend, timed  # noqa: E402
+from _bench import add_postgres_option, bare_flask, on_each_backend, seed_published, timed  # noqa: E402
 from lxml import etree  # noqa: E402
-from sqlalchemy import event, text, update  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
 
 from config import TestConfig  # noqa: E402
 from journal import create_app  # noqa: E402
 from journal.extensions import db  # noqa: E402
-from journal.models import (  # noqa: E402
-    Article,
-    ArticleVersion,
-    Issue,
-    Journal,
-    Section,
-    Submission,
-    User,
-)
 
 NS = {"o": "http://www.openarchives.org/OAI/2.0/"}
-PEOPLE = [{"given_name": "Mei", "family_name": "Chen", "orcid": "0000-0002-1825-0097",
-           "affiliation": "Tohoku University", "country": "JP", "corresponding": True, "email": "mei@bench.example"},
-          {"given_name": "Kenji", "family_name": "Watanabe", "orcid": "", "affiliation": "Institute of Space Science",
-           "country": "DE", "corresponding": False, "email": ""}]
-# About 1,000 characters with two formulas, as abstracts here are; each article's differs (no cache helps).
-ABSTRACT = ("Study {i}. We measured the **heat flow** through the lunar regolith over three lunar nights, "
-            "$q = -k\\nabla T$, with probes at four depths between 0.3 and 2.4 m. " * 3 +
-            "\n\nThe conductivity rises with depth as $k(z) = k_0 (1 + z/z_0)^{{1/2}}$, as models of compaction "
-            "predict; the surface layer is looser than expected. " * 2)
-
-
-def seed(n: int) -> dict:
-    """One journal, N published articles in issues of 100, and a few unpublished ones, by bulk inserts."""
-    start = datetime(2015, 1, 1, tzinfo=UTC)
-    journal = Journal(slug="bench", title="Benchmark Journal", reference_prefix="BENCH", doi_prefix="10.59999",
-                      issn_online="2049-3630", publisher="Benchmark Press")
-    journal.sections = [Section(title=t, position=i) for i, t in enumerate(("Research Article", "Letter"))]
-    author = User(email="author@bench.example", password_hash="x", given_name="Mei", family_name="Chen")
-    db.session.add_all([journal, author])
-    db.session.flush()
-    sections = [s.id for s in journal.sections]
-    bulk = BulkRows(db.session, (Issue.__table__, Submission.__table__, Article.__table__, ArticleVersion.__table__))
-    issues, corrections, retracted = 0, 0, []
-    unpublished = max(10, n // 100)
-    for i in range(1, n + unpublished + 1):
-        public = i <= n
-        issue_no = (i - 1) // 100 + 1
-        when = start + timedelta(days=7 * issue_no, seconds=i % 100)  # an issue's articles share its day
-        if public and (i - 1) % 100 == 0:
-            issues += 1
-            bulk.add(Issue.__table__, {"id": issue_no, "journal_id": journal.id, "volume": 1 + issue_no // 12,
-                           "number": issue_no % 12 + 1, "year": min(2200, when.year), "title": "",
-                           "description": "", "status": "published", "published_at": when, "created_at": when,
-                           "version": 1})
-        bulk.add(Submission.__table__, {"id": i, "journal_id": journal.id, "section_id": sections[i % 2],
-                                        "submitter_id": author.id, "title": f"Regolith heat flow, study {i}",
-                                        "status": "published" if public else "scheduled", "current_round": 1,
-                                        "created_at": when, "updated_at": when, "status_changed_at": when})
-        bulk.add(Article.__table__, {"id": i, "submission_id": i, "journal_id": journal.id,
-                         "issue_id": issue_no if public else None, "section_id": sections[i % 2],
-                         "position": i % 100, "first_page": (i % 100) * 10 + 1, "last_page": (i % 100) * 10 + 9,
-                         "doi": f"10.59999/bench.{i:06d}" if public else None,
-                         "status": "published" if public else "proofs_approved",
-                         "proof_corrections": "", "published_at": when if public else None,
-                         "retraction_notice": "", "created_at": when,
-                         "updated_at": when, "lock_version": 1})
-        bulk.add(ArticleVersion.__table__, {"id": i, "article_id": i, "number": 1,
-                         "title": f"Regolith heat flow, study {i}", "abstract": ABSTRACT.format(i=i),
-                         "keywords": ["Moon", "regolith", "heat flow"], "language": "en",
-                         "contributors": PEOPLE, "funding": "", "competing_interests": "", "data_availability": "",
-                         "licence": "CC-BY-4.0", "change_note": "", "created_at": when,
-                         "published_at": when if public else None})
-        if public and i % 10 == 0:
-            later = when + timedelta(days=400)
-            corrections += 1
-            bulk.add(ArticleVersion.__table__, {"id": n + unpublished + i, "article_id": i, "number": 2,
-                                "title": f"Regolith heat flow, study {i} (corrected)", "abstract": ABSTRACT.format(i=i),
-                                "keywords": ["Moon"], "language": "en", "contributors": PEOPLE, "funding": "",
-                                "competing_interests": "", "data_availability": "", "licence": "CC-BY-4.0",
-                                "change_note": "Units of table 2.", "created_at": later, "published_at": later})
-        if public and i % 100 == 7:
-            retracted.append(i)
-    bulk.flush()
-    # Each article's newest version is its current one: two statements (UPDATE … FROM), not one per correction.
-    articles, versions = Article.__table__, ArticleVersion.__table__
-    db.session.execute(update(articles).values(current_version_id=articles.c.id))
-    db.session.execute(update(articles).values(current_version_id=versions.c.id)
-                       .where(versions.c.article_id == articles.c.id, versions.c.number == 2))
-    for first in range(0, len(retracted), 5000):
-        db.session.execute(update(Article.__table__).where(Article.__table__.c.id.in_(retracted[first:first + 5000]))
-                           .values(status="retracted", retracted_at=start + timedelta(days=3000),
-                                   retraction_notice="Retracted: the probes were not calibrated."))
-    # Bulk inserts pass the model's flush hook by: the stored datestamp as migration 0021 fills it.
-    fill_datestamps()
-    db.session.commit()
-    return {"published": n, "unpublished": unpublished, "issues": issues, "corrected": corrections,
-            "retracted": len(retracted)}
-
-
-def fill_datestamps() -> None:
-    """`articles.datestamp` for rows inserted in bulk, by migration 0021's statement."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("migration_0021",
-                                                  ROOT / "migrations/versions/0021_datestamp_and_trigrams.py")
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
-    db.session.execute(text(f"UPDATE articles SET datestamp = {migration.latest(db.engine.dialect.name)} "
-                            f"WHERE published_at IS NOT NULL"))
 
 
 def harvest(client, verb: str) -> tuple[list[str], dict[int, str], float]:
@@ -170,7 +71,7 @@ def run(backend: str, url: str, args, workdir: Path) -> None:
 
         upgrade()
         started = time.perf_counter()
-        facts = seed(args.n)
+        facts = seed_published(args.n)
         seconds = time.perf_counter() - started
         db.session.execute(text("ANALYZE"))
         db.session.commit()

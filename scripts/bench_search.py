@@ -29,8 +29,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from _bench import add_postgres_option, bare_flask, on_each_backend, settle, timed  # noqa: E402
-from bench_queue import small_template  # noqa: E402
+from _bench import (  # noqa: E402
+    COMMON,
+    MIDDLE,
+    RARE,
+    add_postgres_option,
+    bare_flask,
+    on_each_backend,
+    settle,
+    small_template,
+    timed,
+    vocabulary_abstract,
+)
 from sqlalchemy import event, insert, text  # noqa: E402
 
 from config import TestConfig  # noqa: E402
@@ -48,14 +58,6 @@ from journal.models import (  # noqa: E402
 )
 from journal.search import reindex_all  # noqa: E402
 
-COMMON = ("plasma", "solar", "wind", "orbit", "surface", "model", "data", "mission", "measurement", "dust",
-          "temperature", "spacecraft", "instrument", "field", "observations")
-MIDDLE = ("regolith", "comet", "magnetosphere", "lander", "thermal", "spectra", "ion", "asteroid", "crater",
-          "radar", "ice", "probe", "trajectory", "Jupiter", "Mars", "Venus", "Europa", "Titan", "aerosol", "seismic",
-          "gravity", "occultation", "sputtering", "albedo", "photometry", "polarimetry", "dynamo", "tides")
-FILLER = ("the", "of", "and", "in", "we", "a", "from", "with", "show", "that", "is", "by", "for", "at", "on",
-          "measured", "derived", "compare", "estimate", "during", "over", "between", "using", "new", "high")
-RARE = "serpentinization"  # in about one abstract in a thousand
 GIVEN = ("Mei", "John", "Elena", "Ada", "Marco", "Sara", "Kenji", "Priya", "Diego", "Amira", "Tom", "Lin", "Grace")
 FAMILY = ("Chen", "Mbeki", "Petrova", "Okafor", "Bianchi", "Lindqvist", "Watanabe", "Raman", "Ferreira", "Haddad",
           "Fischer", "Zhao", "Otieno", "Nkosi", "Souza", "Sokolov", "Quist")
@@ -84,16 +86,6 @@ ZH_RARE = "嫦娥五号月球样品"
 def chinese(rng: random.Random, n: int, words: int) -> str:
     text = "".join(rng.choice(ZH_PHRASES) for _ in range(words))
     return (ZH_RARE + text if n % 500 == 0 else text) + "。"
-
-
-def abstract(rng: random.Random, n: int) -> str:
-    words = []
-    for _ in range(120):
-        roll = rng.random()
-        words.append(rng.choice(COMMON) if roll < 0.12 else rng.choice(MIDDLE) if roll < 0.3 else rng.choice(FILLER))
-    if n % 1000 == 7:
-        words[rng.randrange(len(words))] = RARE
-    return " ".join(words).capitalize() + "."
 
 
 def seed(n: int, rng: random.Random) -> dict:
@@ -140,7 +132,7 @@ def seed(n: int, rng: random.Random) -> dict:
                          "section_id": section.id, "position": i, "first_page": i, "last_page": i,
                          "doi": f"10.59999/{journal.slug}.{issue.year}.{i:05d}", "status": "published",
                          "published_at": published})
-        version = {"id": i, "article_id": i, "number": 1, "title": title, "abstract": abstract(rng, i),
+        version = {"id": i, "article_id": i, "number": 1, "title": title, "abstract": vocabulary_abstract(rng, i),
                    "keywords": keywords, "contributors": people, "published_at": published,
                    "translated_language": "", "translated_title": "", "translated_abstract": "",
                    "translated_keywords": []}

@@ -29,8 +29,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from _bench import add_postgres_option, bare_flask, migrated_app, on_each_backend, timed  # noqa: E402
-from bench_queue import PASSWORD, seed, small_template  # noqa: E402
+from _bench import (  # noqa: E402
+    PASSWORD,
+    add_postgres_option,
+    bare_flask,
+    migrated_app,
+    on_each_backend,
+    seed_submissions,
+    small_template,
+    timed,
+)
 from sqlalchemy import bindparam, event, insert, select, text, update  # noqa: E402
 
 from journal.extensions import db  # noqa: E402
@@ -132,7 +140,7 @@ def run(backend: str, url: str, args, workdir: Path) -> None:
     with app.app_context():
         started = time.perf_counter()
         rng = random.Random(4)
-        facts = seed(args.n, rng)
+        facts = seed_submissions(args.n, rng)
         facts.update(add_history(rng))
         seconds = time.perf_counter() - started
         if backend == "postgresql" or args.analyze:
