@@ -6,6 +6,8 @@ People, each a thread with its own HTTP session (cookies, CSRF token), all throu
   the office     the managing editor assigns the handling editor, who sends the paper to review and invites a
                  reviewer; the reviewer accepts through the link in the mail and submits a review; the editor
                  accepts the paper
+  the publisher  the managing editor makes the journal publish continuously, then takes each accepted paper
+                 through production (galley, metadata, proofs its author approves) and publishes it online first
 A failed request (connection lost, 5xx) is retried by the person like a browser's user would, after a pause; a
 retried form must lose nothing. The load stops at the time limit or the request budget, whichever comes first.
 """
@@ -119,7 +121,8 @@ class Person:
             if ok:
                 return response
             if status is not None and status < 500 and status not in (429,):
-                raise RuntimeError(f"{method} {path} answered {status}: {response.text[:300]}")
+                said = re.findall(r'class="[^"]*(?:error|flash)[^"]*"[^>]*>\s*([^<]{3,300})', response.text)
+                raise RuntimeError(f"{method} {path} answered {status}: {' | '.join(said) or response.text[:300]}")
             time.sleep(PAUSE * (attempt + 1))  # the person waits and tries again
         raise RuntimeError(f"{method} {path} failed {RETRIES} times")
 
@@ -132,6 +135,30 @@ class Person:
         if files:  # each attempt sends the file anew
             return self.request("POST", path, data=data, files={k: (n, b) for k, (n, b) in files.items()}, **kwargs)
         return self.request("POST", path, data=data, **kwargs)
+
+    def send_form(self, page: str, action_ends: str, overrides: dict | None = None, files: dict | None = None,
+                  **kwargs):
+        """Open `page`, fill the form whose action ends with `action_ends` as it stands (its hidden version,
+        CSRF token, chosen options), change `overrides`, and send it, as a person clicking its button would."""
+        import lxml.html
+
+        document = lxml.html.fromstring(self.get(page).text)
+        forms = [f for f in document.forms
+                 if f.get("method", "get").lower() == "post"
+                 and (f.get("action") or page).split("?")[0].endswith(action_ends)]
+        if not forms:
+            raise RuntimeError(f"no form sending to …{action_ends} on {page}")
+        form = forms[0]
+        values: dict = {}
+        for name, value in form.form_values():  # boxes ticked under one name (languages offered) send each value
+            values[name] = [*values[name], value] if isinstance(values.get(name), list) else (
+                [values[name], value] if name in values else value)
+        for name, value in (overrides or {}).items():
+            if value is None:
+                values.pop(name, None)
+            else:
+                values[name] = value
+        return self.post(form.get("action") or page, values, files=files, **kwargs)
 
     def log_in(self, email: str) -> None:
         page = self.get("/login").text
@@ -167,6 +194,7 @@ def author(base, results, budget, stop, email, queue, counter):
     from tests.pdfs import manuscript_pdf  # a real PDF, made per paper
 
     while not stop.is_set():
+        time.sleep(random.uniform(0.5, 2.0))  # an author writes between two submissions
         with counter["lock"]:
             counter["n"] += 1
             number = counter["n"]
@@ -181,19 +209,21 @@ def author(base, results, budget, stop, email, queue, counter):
         results.papers[sid] = "draft"
         meta = {"title": title, "keywords": "mars, dust devils", "language": "en",
                 "abstract": "Dust devils tracked by the rover's cameras over two Martian years, with their sizes."}
-        person.post(f"{url}/metadata", {**meta, "action": "continue"})
+        person.post(f"{url}/metadata", {**meta, "action": "continue"}, expect=(302,))
         pdf = manuscript_pdf([title, "Anonymous authors"], ["Results.", f"Paper {number}."])
-        person.post(f"{url}/files/manuscript", files={"manuscript": (f"paper-{number}.pdf", pdf)})
+        person.post(f"{url}/files/manuscript", files={"manuscript": (f"paper-{number}.pdf", pdf)}, expect=(302,))
         person.post(f"{url}/declarations", {"cover_letter": "Dear editors,", "competing_interests": "None",
                                             "funding": "None", "data_availability": "On request.",
-                                            "action": "continue"})
+                                            "action": "continue"}, expect=(302,))
         review = person.get(f"{url}/review").text
-        person.post(f"{url}/submit", {"version": VERSION.search(review).group(1)})
+        person.post(f"{url}/submit", {"version": VERSION.search(review).group(1)}, expect=(302,))
         results.papers[sid] = "submitted"
+        OWNERS[sid] = email
         queue.put((sid, title))
 
 
 _sections: dict = {}
+OWNERS: dict[int, str] = {}  # submission id -> its author's address
 
 
 def section_id(person: Person) -> str:
@@ -205,8 +235,11 @@ def section_id(person: Person) -> str:
     return _sections["jdse"]
 
 
-def office(base, results, budget, stop, queue, maildir, papers_done):
-    """The managing editor, the handling editor and the reviewers, taking each submitted paper to acceptance."""
+def office(base, results, budget, stop, queue, maildir, papers_done, production):
+    """The managing editor, the handling editor and the reviewers, taking each submitted paper to acceptance:
+    two reviewers, as the journal asks. Each form that should go through is checked to have gone through."""
+    import html
+
     manager, editor = Person(base, results, budget, "editor"), Person(base, results, budget, "editor")
     manager.log_in(MANAGER)
     editor.log_in(EDITOR)
@@ -221,39 +254,87 @@ def office(base, results, budget, stop, queue, maildir, papers_done):
         editorial = f"/editorial/jdse/submissions/{sid}"
         page = manager.get(editorial).text
         editor_id = re.search(r'<option value="(\d+)"[^>]*>[^<]*Ada', page).group(1)
-        manager.post(f"{editorial}/assign", {"editor_id": editor_id, "version": VERSION.search(page).group(1)})
+        manager.post(f"{editorial}/assign", {"editor_id": editor_id, "version": VERSION.search(page).group(1)},
+                     expect=(302,))
         page = editor.get(editorial).text
-        editor.post(f"{editorial}/send-to-review", {"version": VERSION.search(page).group(1)})
+        editor.post(f"{editorial}/send-to-review", {"version": VERSION.search(page).group(1)}, expect=(302,))
         page = editor.get(editorial).text
         choices = re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', page[page.find("reviewer_id"):])
-        reviewer_id = random.choice([value for value, _label in choices if value != "0"][:6])
-        editor.post(f"{editorial}/reviewers/invite", {"reviewer_id": reviewer_id, **dates})
+        for reviewer_id in random.sample([value for value, _label in choices if value != "0"][:6], 2):
+            editor.post(f"{editorial}/reviewers/invite", {"reviewer_id": reviewer_id, **dates}, expect=(302,))
         results.papers[sid] = "invited"
-        # The invitation arrives by mail (the mail workers deliver it to the sink): its link accepts.
-        address, link = wait_for_invitation(maildir, title, stop)
-        if link is None:
-            continue
-        reviewer = reviewers.get(address)
-        if reviewer is None:
-            reviewer = reviewers[address] = Person(base, results, budget, "reviewer")
-            reviewer.log_in(address)
-        reviewer.post(f"{link}/accept", {}, expect=(200, 302))
-        results.papers[sid] = "accepted by reviewer"
-        my_reviews = reviewer.get("/review/").text
-        assignment = max(int(n) for n in re.findall(r'href="/review/assignments/(\d+)"', my_reviews))
-        scores = {f"score_{key}": "4" for key in ("originality", "significance", "soundness", "clarity")}
-        reviewer.post(f"/review/assignments/{assignment}", {
-            **scores, "recommendation": "accept", "comments_to_authors": "Clear and careful; accept.",
-            "confidential_comments": "", "finished": "y", "action": "submit"})
+        # The invitations arrive by mail (the mail workers deliver them to the sink): their links accept.
+        for address, link in wait_for_invitations(maildir, title, 2, stop):
+            reviewer = reviewers.get(address)
+            if reviewer is None:
+                reviewer = reviewers[address] = Person(base, results, budget, "reviewer")
+                reviewer.log_in(address)
+            reviewer.post(f"{link}/accept", {}, expect=(200, 302))
+            my_reviews = reviewer.get("/review/").text
+            assignment = assignment_of(my_reviews, title)
+            scores = {f"score_{key}": "4" for key in ("originality", "significance", "soundness", "clarity")}
+            reviewer.post(f"/review/assignments/{assignment}", {
+                **scores, "recommendation": "accept", "comments_to_authors": "Clear and careful; accept.",
+                "confidential_comments": "", "finished": "y", "action": "submit"}, expect=(302,))
+        if stop.is_set():
+            break
         results.papers[sid] = "reviewed"
         form = editor.get(f"{editorial}/decide?kind=accept").text
         letter = re.search(r'<textarea[^>]*name="letter"[^>]*>(.*?)</textarea>', form, re.S).group(1)
-        import html
-
         editor.post(f"{editorial}/decide", {"kind": "accept", "letter": html.unescape(letter),
-                                            "version": VERSION.search(form).group(1)})
-        results.papers[sid] = "decided"
+                                            "version": VERSION.search(form).group(1)}, expect=(302,))
+        results.papers[sid] = "accepted"
         papers_done.append(sid)
+        production.put((sid, title))
+
+
+def assignment_of(page: str, title: str) -> int:
+    """The id of the review assignment listed with `title` on a reviewer's page."""
+    for match in re.finditer(r'href="/review/assignments/(\d+)"', page):
+        if html_escape(title) in page[max(0, match.start() - 800):match.end() + 800]:
+            return int(match.group(1))
+    raise RuntimeError(f"no review of {title!r} on the reviewer's page")
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=False)
+
+
+def publishing(base, results, budget, stop, production, published, authors_by_paper):
+    """The managing editor takes each accepted paper through production (galley, metadata, proofs, which its
+    author approves) and publishes it online first; a reader then finds it on the journal's page."""
+    from tests.pdfs import manuscript_pdf
+
+    manager = Person(base, results, budget, "publisher")
+    manager.log_in(MANAGER)
+    # The journal publishes continuously from now on (Manage → Settings), so each article goes out on its own.
+    manager.send_form("/manage/jdse/settings", "/settings", {"publishes_continuously": "y"}, expect=(302,))
+    authors: dict[str, Person] = {}
+    while not stop.is_set():
+        try:
+            sid, title = production.get(timeout=1)
+        except Exception:
+            continue
+        desk = f"/production/jdse/submissions/{sid}"
+        manager.send_form(desk, f"{desk}/start")
+        galley = manuscript_pdf([title, "Typeset"], ["Results, typeset."])
+        manager.send_form(desk, f"{desk}/galley", files={"galley": (f"galley-{sid}.pdf", galley)}, expect=(302,))
+        manager.send_form(f"{desk}/metadata", f"{desk}/metadata", expect=(302,))
+        manager.send_form(desk, f"{desk}/proofs")
+        email = authors_by_paper.get(sid)
+        author = authors.get(email)
+        if author is None:
+            author = authors[email] = Person(base, results, budget, "author")
+            author.log_in(email)
+        author.send_form(f"/submissions/{sid}/proofs", f"/submissions/{sid}/proofs/approve")
+        manager.send_form(desk, f"{desk}/publish-online")
+        results.papers[sid] = "published"
+        published.append(sid)
+        page = manager.get("/j/jdse/").text  # the journal's page shows it at once (the page cache was told)
+        if title not in page:
+            raise RuntimeError(f"published paper {sid} is not on the journal's page")
 
 
 def read_maildir(maildir) -> list:
@@ -268,17 +349,23 @@ def read_maildir(maildir) -> list:
     return messages
 
 
-def wait_for_invitation(maildir, title, stop, seconds=120):
+def wait_for_invitations(maildir, title, count, stop, seconds=120) -> list[tuple[str, str]]:
+    """The (reviewer's address, invitation path) of the first `count` invitation mails about `title`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and not stop.is_set():
+        found = {}
         for message in read_maildir(maildir):
             body = message.get_body(preferencelist=("plain",))
             text = body.get_content() if body else ""
             if title in text and "/review/invitations/" in text:
                 link = re.search(r"https?://[^/\s]+(/review/invitations/[^\s/]+)", text)
-                return message["To"].split("<")[-1].strip(">").strip().lower(), link.group(1)
+                found[message["To"].split("<")[-1].strip(">").strip().lower()] = link.group(1)
+        if len(found) >= count:
+            return list(found.items())[:count]
         time.sleep(0.5)
-    return None, None
+    if stop.is_set():
+        return []
+    raise RuntimeError(f"the invitations for {title!r} did not arrive within {seconds} s")
 
 
 # --- failures ------------------------------------------------------------------------------------------------------
@@ -565,7 +652,10 @@ def soak(cluster, *, seconds: float, budget: int, with_failures: bool, pace: flo
     started = time.monotonic()
     threads = [run(f"reader{i}", reader) for i in range(3)]
     threads += [run(f"author{i}", author, email, papers, counter) for i, email in enumerate(AUTHORS)]
-    threads += [run("office", office, papers, cluster.dir / "mail.mbox", done)]
+    to_production = queue_module.Queue()
+    published: list[int] = []
+    threads += [run("office", office, papers, cluster.dir / "mail.mbox", done, to_production)]
+    threads += [run("publisher", publishing, to_production, published, OWNERS)]
     failer = None
     if with_failures:
         def failures():
@@ -594,8 +684,11 @@ def soak(cluster, *, seconds: float, budget: int, with_failures: bool, pace: flo
     problems = list(outcome.problems) + errors
     if not done:
         problems.append("no paper went from submission to decision")
+    if not published:
+        problems.append("no paper was published")
     print(f"\nsoak {'PASSED' if not problems else 'FAILED'} in {wall:.0f} s: {len(results.records)} requests, "
-          f"{len(failed)} failed and retried, {len(done)} papers submitted → reviewed → accepted", flush=True)
+          f"{len(failed)} failed and retried, {len(done)} papers submitted → reviewed → accepted, "
+          f"{len(published)} of them published", flush=True)
     for problem in problems:
         print(f"  - {problem}")
     return 0 if not problems else 1
@@ -617,4 +710,4 @@ def report(results: Results, wall: float, done: list[int]) -> None:
         for (second, status, note), n in sorted(Counter(
                 (time.strftime("%H:%M:%S", time.localtime(r.at)), r.status, r.note) for r in failed).items()):
             print(f"  {second}  {status or '-'}  {note}  ×{n}")
-    print(f"papers: {Counter(results.papers.values())}")
+    print(f"papers: {dict(Counter(results.papers.values()))}")
