@@ -82,6 +82,8 @@ def default_for(journal=None) -> str:
 def page_journal():
     """The journal whose pages these are, when a view said so (g.journal) or the URL names one."""
     journal = g.get("journal")
+    if g.get("database_unavailable"):
+        return None  # the outage page is chosen without asking the database
     if journal is None and has_request_context() and request.view_args and "slug" in request.view_args:
         from journal.extensions import db
         from journal.models import Journal
@@ -109,6 +111,8 @@ def select_locale() -> str:
     if not has_request_context():
         return default_for(None)
     journal = page_journal()
+    if g.get("database_unavailable"):
+        return choose(None, request.cookies.get(COOKIE), request.accept_languages, None)
     preference = getattr(current_user, "language", None) if current_user and current_user.is_authenticated else None
     return choose(preference, request.cookies.get(COOKIE), request.accept_languages, journal)
 

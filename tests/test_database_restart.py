@@ -77,6 +77,17 @@ def test_the_next_request_after_a_database_restart_succeeds(own_postgres, tmp_pa
     response = client.get("/")
     assert response.status_code == 200
     assert "Journal of Deep Space Exploration" in response.get_data(as_text=True)
+
+    # While it is down, a page says so with 503 and when to come back, not a 500; then it serves again.
+    app.config["PAGE_CACHE_URL"] = "none"
+    own_postgres.stop()
+    try:
+        down = client.get("/j/jdse/")
+        assert down.status_code == 503 and down.headers["Retry-After"] == "5"
+        assert "Nothing you sent was saved" in down.get_data(as_text=True)
+    finally:
+        own_postgres.start()
+    assert client.get("/j/jdse/").status_code == 200
     with app.app_context():
         db.engine.dispose()
 

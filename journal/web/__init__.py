@@ -2,10 +2,11 @@
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import g, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from journal.extensions import db
@@ -88,6 +89,28 @@ def register(app) -> None:
         description = error.description if error.description and not error.description.startswith(
             ("The requested URL", "You don't have", "The server", "The browser")) else None
         return render_error(error.code or 500, description)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        """The database went away under the request (a restart, a failover): nothing was saved, and a moment
+        later it will answer again, so 503 with Retry-After rather than a 500."""
+        log.error("database unavailable on %s %s: %s", request.method, request.path, error)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it at the next checkout
+            log.debug("rollback after a lost connection failed", exc_info=True)
+        # The page must not ask the database for its language, its journal or its reader.
+        g.database_unavailable = True
+        if "_login_user" not in g:
+            g._login_user = app.login_manager.anonymous_user()
+        message = _("The error has been logged. Nothing you sent was saved; please try again in a moment.")
+        try:
+            response = app.make_response(render_error(503, message))
+        except Exception:  # noqa: BLE001 - a signed-in reader's page asks more of the database: the words alone
+            log.debug("the full outage page could not be drawn", exc_info=True)
+            response = app.make_response((message, 503, {"Content-Type": "text/plain; charset=utf-8"}))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def server_error(error):
