@@ -46,6 +46,7 @@ from journal.models import (  # noqa: E402
     Section,
     Submission,
     User,
+    refresh_review_facts,
 )
 from journal.services.accounts import hash_password  # noqa: E402
 
@@ -147,6 +148,7 @@ def seed(n: int, rng: random.Random) -> dict:
                         (EditorRecommendation.__table__, recommendations)):
         for start in range(0, len(rows), 5000):
             db.session.execute(insert(table), rows[start:start + 5000])
+    refresh_review_facts(db.session)  # bulk inserts pass no flush: the stored figures are set in one statement
     db.session.commit()
     return {"editor": editors[0], "submissions": n, "rounds": len(rounds), "assignments": len(assignments),
             "statuses": {s: statuses.count(s) for s, _ in STATUS_MIX}}

@@ -1,6 +1,7 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
@@ -26,6 +27,9 @@ class Submission(db.Model):
         Index("ix_submissions_queue", "journal_id", "status", "status_changed_at"),
         # The statistics: the papers a journal received in a period, and its first year.
         Index("ix_submissions_journal_submitted", "journal_id", "submitted_at"),
+        # The queue's "overdue reviews" filter and the start page's count: the papers under review whose first
+        # open review of the round is late by now.
+        Index("ix_submissions_reviews_late", "journal_id", "status", "reviews_late_from"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +77,17 @@ class Submission(db.Model):
     # The author saw what the anonymity check found in the manuscript and chose to keep it.
     anonymity_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdraw_reason: Mapped[str] = mapped_column(Text, default="")
+    # The current round's review figures, for the editorial queue's filters and counts (migration 0022). Never set
+    # by a service: journal/models/review_facts.py recomputes them after each flush that changes the paper's
+    # assignments, rounds or recommendations, with a plain UPDATE (no version bump).
+    reviews_invited: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # not declined/cancelled
+    reviews_accepted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # accepted, still writing
+    reviews_submitted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    due_date_requests: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # open, date proposed
+    # When the first open review of the round is late: an accepted one's due date, an invitation's respond-by.
+    reviews_late_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A handling editor's recommendation waits for a managing editor (recommend-only journals).
+    recommendation_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Optimistic locking: two editors acting at once, one wins, the other is told.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
