@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, Update, and_, case, event, exists, func, inspect, select, update
+from sqlalchemy import ColumnElement, Subquery, Update, and_, case, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from journal.models.reviews import AssignmentStatus, ReviewAssignment
@@ -33,40 +33,58 @@ _rounds = ReviewRound.__table__
 _recommendations = EditorRecommendation.__table__
 
 
-def _of_current_round(column: ColumnElement, *where: ColumnElement[bool]) -> ColumnElement:
-    """`column` (an aggregate) over the assignments of the `submissions` row's current round that match `where`."""
-    ra = _assignments
-    return (select(column)
-            .select_from(ra.join(_rounds, _rounds.c.id == ra.c.round_id))
-            .where(ra.c.submission_id == _submissions.c.id, _rounds.c.number == _submissions.c.current_round, *where)
-            .scalar_subquery())
-
-
-def figures() -> dict[str, ColumnElement]:
-    """Each stored figure as SQL over the `submissions` row: what the columns must equal (the tests compare)."""
-    ra = _assignments
+def figures(ids: Iterable[int] | None = None) -> Subquery:
+    """Each stored figure of the given submissions (every one with None), recomputed from their rows: a subquery
+    with the submission's `id` and one column per name in FACT_COLUMNS (the tests compare the columns with it).
+    Grouped joins, one pass over the rows concerned, whatever their number; no correlated subquery per paper."""
+    ra, s = _assignments, _submissions
     open_ = ra.c.status.in_((A.INVITED, A.ACCEPTED))
-    return {
-        "reviews_invited": _of_current_round(func.count(), ra.c.status.in_((A.INVITED, A.ACCEPTED, A.SUBMITTED))),
-        "reviews_accepted": _of_current_round(func.count(), ra.c.status == A.ACCEPTED),
-        "reviews_submitted": _of_current_round(func.count(), ra.c.status == A.SUBMITTED),
-        "due_date_requests": _of_current_round(func.count(), open_, ra.c.proposed_due_at.is_not(None)),
-        # An accepted review is late after its due date, an unanswered invitation after its respond-by date.
-        "reviews_late_from": _of_current_round(
-            func.min(case((ra.c.status == A.ACCEPTED, ra.c.due_at), else_=ra.c.respond_by)), open_),
-        "recommendation_pending": exists().where(
-            and_(_recommendations.c.submission_id == _submissions.c.id,
-                 _recommendations.c.status == RecommendationStatus.PENDING)),
-    }
+
+    def number(condition) -> ColumnElement[int]:
+        return func.sum(case((condition, 1), else_=0))
+
+    current = (select(ra.c.submission_id,
+                      number(ra.c.status.in_((A.INVITED, A.ACCEPTED, A.SUBMITTED))).label("invited"),
+                      number(ra.c.status == A.ACCEPTED).label("accepted"),
+                      number(ra.c.status == A.SUBMITTED).label("submitted"),
+                      number(and_(open_, ra.c.proposed_due_at.is_not(None))).label("requests"),
+                      # An accepted review is late after its due date, an unanswered invitation after its
+                      # respond-by date.
+                      func.min(case((ra.c.status == A.ACCEPTED, ra.c.due_at),
+                                    (ra.c.status == A.INVITED, ra.c.respond_by))).label("late_from"))
+               .select_from(ra.join(_rounds, _rounds.c.id == ra.c.round_id)
+                            .join(s, and_(s.c.id == ra.c.submission_id, _rounds.c.number == s.c.current_round)))
+               .group_by(ra.c.submission_id))
+    pending = (select(_recommendations.c.submission_id)
+               .where(_recommendations.c.status == RecommendationStatus.PENDING)
+               .group_by(_recommendations.c.submission_id))
+    papers = select(s.c.id)
+    if ids is not None:
+        wanted = sorted(ids)
+        current = current.where(ra.c.submission_id.in_(wanted))
+        pending = pending.where(_recommendations.c.submission_id.in_(wanted))
+        papers = papers.where(s.c.id.in_(wanted))
+    current, pending = current.subquery("current_round"), pending.subquery("pending")
+    return (papers.add_columns(
+                func.coalesce(current.c.invited, 0).label("reviews_invited"),
+                func.coalesce(current.c.accepted, 0).label("reviews_accepted"),
+                func.coalesce(current.c.submitted, 0).label("reviews_submitted"),
+                func.coalesce(current.c.requests, 0).label("due_date_requests"),
+                current.c.late_from.label("reviews_late_from"),
+                pending.c.submission_id.is_not(None).label("recommendation_pending"))
+            .outerjoin(current, current.c.submission_id == s.c.id)
+            .outerjoin(pending, pending.c.submission_id == s.c.id)
+            .subquery("figures"))
 
 
 def refresh_statement(ids: Iterable[int] | None = None) -> Update:
-    """The UPDATE that sets the figures of the given submissions (all of them with None)."""
-    statement = update(_submissions).values(
-        **figures(),
-        # Not the paper's own change: `updated_at` keeps its value (the column's onupdate would set it otherwise).
-        updated_at=_submissions.c.updated_at)
-    return statement if ids is None else statement.where(_submissions.c.id.in_(sorted(ids)))
+    """The UPDATE … FROM that sets the figures of the given submissions (all of them with None)."""
+    fresh = figures(ids)
+    return (update(_submissions)
+            .values(**{name: fresh.c[name] for name in FACT_COLUMNS},
+                    # Not the paper's own change: `updated_at` keeps its value (the column's onupdate would set it).
+                    updated_at=_submissions.c.updated_at)
+            .where(_submissions.c.id == fresh.c.id))
 
 
 def refresh_review_facts(session: Session, ids: Iterable[int] | None = None) -> None:
@@ -78,7 +96,7 @@ def refresh_review_facts(session: Session, ids: Iterable[int] | None = None) -> 
     for start in range(0, len(ids), 500) if ids is not None else (0,):
         chunk = None if ids is None else sorted(ids)[start:start + 500]
         session.connection().execute(refresh_statement(chunk))
-    for key, instance in list(session.identity_map.items()):
+    for instance in list(session.identity_map.values()):
         if isinstance(instance, Submission) and (ids is None or instance.id in ids):
             session.expire(instance, FACT_COLUMNS)
 
