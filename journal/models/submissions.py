@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
-                        false)
+                        false, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
@@ -20,6 +20,13 @@ class SubmissionStatus(LabelledEnum):
     WITHDRAWN = "withdrawn", N_("Withdrawn")
 
 
+# The columns the editorial queue's "needs my action" rule reads (journal/services/queue.py), and the statuses it
+# can hold for (migration 0022 creates the index with these).
+NEEDS_ACTION_COLUMNS = ("journal_id", "status", "status_changed_at", "id", "handling_editor_id", "current_round",
+                        "reviews_submitted", "reviews_invited", "due_date_requests", "recommendation_pending")
+NEEDS_ACTION_WHERE = "status IN ('submitted', 'under_review')"
+
+
 class Submission(db.Model):
     __tablename__ = "submissions"
     __table_args__ = (
@@ -30,6 +37,13 @@ class Submission(db.Model):
         # The queue's "overdue reviews" filter and the start page's count: the papers under review whose first
         # open review of the round is late by now.
         Index("ix_submissions_reviews_late", "journal_id", "status", "reviews_late_from"),
+        # The queue's tabs over all statuses in status order, page 100 as fast as page 1, and its counts per status
+        # read from the index alone (PostgreSQL's index-only scans; SQLite's index entries carry the id anyway).
+        Index("ix_submissions_journal_order", "journal_id", "status_changed_at", "id", "status"),
+        # "Needs my action": every column its rule reads, for the only two statuses that can need action, so the
+        # filter and its counts read this small index alone.
+        Index("ix_submissions_needs_action", *NEEDS_ACTION_COLUMNS,
+              sqlite_where=text(NEEDS_ACTION_WHERE), postgresql_where=text(NEEDS_ACTION_WHERE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

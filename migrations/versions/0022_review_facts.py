@@ -5,7 +5,9 @@ reviewers of the current round were invited, accepted and submitted, whether a d
 recommendation waits and whether a review is late. Grouped subqueries computed these in every statement and
 PostgreSQL misestimated their rows some 80 times at 50,000 submissions. The figures become columns of
 `submissions`, filled here from the rows (the same rule as journal/models/review_facts.py, which keeps them after
-every flush), with an index for the overdue filter (journal, status, when the first open review is late).
+every flush), with an index for the overdue filter (journal, status, when the first open review is late), a covering one for
+"needs my action" (partial: the two statuses that can need action), and one in status-change order with the status,
+for the tabs over all statuses and the counts per status.
 
 Revision ID: 0022_review_facts
 Revises: 0021_datestamp_and_trigrams
@@ -23,6 +25,11 @@ down_revision = '0021_datestamp_and_trigrams'
 branch_labels = None
 depends_on = None
 
+# The columns "needs my action" reads, for the two statuses that can need it: that filter and its counts read the
+# index alone. Written out, as the backfill is.
+NEEDS_ACTION_COLUMNS = ['journal_id', 'status', 'status_changed_at', 'id', 'handling_editor_id', 'current_round',
+                        'reviews_submitted', 'reviews_invited', 'due_date_requests', 'recommendation_pending']
+NEEDS_ACTION_WHERE = "status IN ('submitted', 'under_review')"
 COUNTS = ['reviews_invited', 'reviews_accepted', 'reviews_submitted', 'due_date_requests']
 OPEN = "ra.status IN ('invited', 'accepted')"
 # Written out rather than imported from the models, so that this migration keeps its meaning when they change. One
@@ -62,10 +69,14 @@ def upgrade():
                                    server_default=sa.false()))
     op.execute(BACKFILL)
     op.create_index('ix_submissions_reviews_late', 'submissions', ['journal_id', 'status', 'reviews_late_from'])
+    op.create_index('ix_submissions_journal_order', 'submissions', ['journal_id', 'status_changed_at', 'id', 'status'])
+    op.create_index('ix_submissions_needs_action', 'submissions', NEEDS_ACTION_COLUMNS,
+                    sqlite_where=sa.text(NEEDS_ACTION_WHERE), postgresql_where=sa.text(NEEDS_ACTION_WHERE))
 
 
 def downgrade():
-    op.drop_index('ix_submissions_reviews_late', table_name='submissions')
+    for name in ('ix_submissions_needs_action', 'ix_submissions_journal_order', 'ix_submissions_reviews_late'):
+        op.drop_index(name, table_name='submissions')
     with op.batch_alter_table('submissions') as batch:
         for name in ['recommendation_pending', 'reviews_late_from', *reversed(COUNTS)]:
             batch.drop_column(name)
