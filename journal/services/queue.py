@@ -1,12 +1,14 @@
 """The editorial queue: which submissions an editor sees, what needs whose action, where reviews are overdue.
 
-Each rule is one SQL expression over `submissions` and a few per-submission facts (the current round's
-review counts, late reviewers, due-date requests, a pending recommendation) that grouped joins compute for
-the submissions in question. So the "needs my action" and "overdue" filters, the reasons shown on each row
-and the counts on the editorial start page are the same rule, and a page costs the same few queries at fifty
-or fifty thousand submissions: one count per status (GROUP BY), one page of rows (section and handling editor
-joined), one query of figures for the page's ids. No correlated subquery runs once per row: on PostgreSQL
-those also push a plan's cost past the JIT threshold, which then compiles for seconds.
+Each rule is one SQL expression over `submissions`, whose columns include the current round's review figures
+(invitations, accepted and submitted reviews, due-date requests, when the first open review is late, a waiting
+recommendation), stored by journal/models/review_facts.py at every flush that changes them. So the "needs my action"
+and "overdue" filters, the reasons shown on each row and the counts on the editorial start page are the same rule
+over plain columns, which PostgreSQL estimates from their own statistics and indexes serve (a partial covering index
+for "needs my action", migration 0022), and a page costs the same few queries at fifty or fifty thousand
+submissions: one count per status (GROUP BY), one page of rows (section and handling editor joined, each row's late
+reviews and reasons to act alongside). Only the late reviews of the page's fifty rows are counted from the
+assignments (a date passes without a flush).
 
 The statements are built once per shape (which filters, managing or not) with named parameters (:me, :now,
 :required, …) and kept: building these SQL expressions costs more than running them.
