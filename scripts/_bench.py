@@ -72,17 +72,22 @@ def bare_flask(repeat: int, view: Callable) -> tuple[float, float, float]:
 
 
 @contextmanager
-def scratch_postgres(server_url: str) -> Iterator[str]:
-    """A new database on the server for the run, dropped afterwards: its URL."""
+def scratch_postgres(server_url: str, keep: bool = False) -> Iterator[str]:
+    """A new database on the server for the run, dropped afterwards unless `keep` (then its URL is printed, for
+    EXPLAIN or psql after the run): its URL."""
     name = f"journal_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = re.sub(r"/[^/]*$", f"/{name}", server_url)
     try:
-        yield re.sub(r"/[^/]*$", f"/{name}", server_url)
+        yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if keep:
+            print(f"  database kept: {url}")
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -118,7 +123,7 @@ def on_each_backend(name: str, args, run: Callable) -> None:
         if not getattr(args, "skip_sqlite", False):
             run("sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", args, workdir)
         if args.postgres:
-            with scratch_postgres(args.postgres) as url:
+            with scratch_postgres(args.postgres, keep=getattr(args, "keep_database", False)) as url:
                 run("postgresql", url, args, workdir)
 
 
@@ -342,7 +347,7 @@ def seed_submissions(n: int, rng: random.Random, *, slug: str = "bench", journal
     manager@<slug>.example, 30 editors, 400 reviewers and N/10 authors (password PASSWORD), by bulk inserts."""
     from journal.extensions import db
     from journal.models import (Contributor, EditorRecommendation, Journal, Membership, ReviewAssignment,
-                                ReviewRound, Role, Section, Submission, User)
+                                ReviewRound, Role, Section, Submission, User, refresh_review_facts)
     from journal.services.accounts import hash_password
 
     now = datetime.now(UTC)
@@ -419,6 +424,7 @@ def seed_submissions(n: int, rng: random.Random, *, slug: str = "bench", journal
                         (EditorRecommendation.__table__, recommendations)):
         for start in range(0, len(rows), 5000):
             db.session.execute(insert(table), rows[start:start + 5000])
+    refresh_review_facts(db.session)  # bulk inserts pass no flush hook: the stored figures set in one statement
     db.session.commit()
     return {"journal": journal.id, "editor": editors[0], "submissions": n, "rounds": len(rounds),
             "assignments": len(assignments), "users": 1 + len(editors) + len(reviewers) + len(authors),

@@ -462,3 +462,23 @@ def test_nobody_else_opens_the_queue(client, login, office, make_paper, make_jou
     else:
         assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert paper.reference not in response.get_data(as_text=True)
+
+
+def test_revisions_show_their_due_date_without_a_query_per_row(client, login, office, make_paper):
+    """The revision's due date is read with the row (it was loaded per row: 42 statements for a page of 50)."""
+    journal, people = office
+    login(people["manager"])
+    statements_by = {}
+    for size in (1, 6):
+        while len(refs(queue(client, status="revision_requested"))) < size:
+            paper = make_paper(S.REVISION_REQUESTED)
+            paper.revision_due_at = utcnow() + timedelta(days=30)
+            db.session.commit()
+        statements, stop = _count_statements()
+        try:
+            page = queue(client, status="revision_requested")
+        finally:
+            stop()
+        assert len(refs(page)) == size and page.count("due ") >= size
+        statements_by[size] = len(statements)
+    assert statements_by[1] == statements_by[6], statements_by

@@ -8,6 +8,7 @@ from journal.models.files import FileKind, SubmissionFile
 from journal.models.journals import Announcement, Journal, Membership, ReviewMode, Role, Section
 from journal.models.mail import MailTemplate, OutboxMessage, OutboxStatus
 from journal.models.publishing import Article, ArticleStatus, ArticleVersion, DoiCounter, Issue, IssueStatus
+from journal.models.review_facts import refresh_review_facts
 from journal.models.reviews import (CRITERIA, AssignmentStatus, Criterion, Recommendation, Review,
                                     ReviewAssignment, SentReminder)
 from journal.models.sign_ins import SignIn
@@ -49,6 +50,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "ReferenceCounter",
+    "refresh_review_facts",
     "ReviewRound",
     "ReviewMode",
     "Role",

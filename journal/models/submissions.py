@@ -1,6 +1,7 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        false, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
@@ -19,6 +20,13 @@ class SubmissionStatus(LabelledEnum):
     WITHDRAWN = "withdrawn", N_("Withdrawn")
 
 
+# The columns the editorial queue's "needs my action" rule reads (journal/services/queue.py), and the statuses it
+# can hold for (migration 0022 creates the index with these).
+NEEDS_ACTION_COLUMNS = ("journal_id", "status", "status_changed_at", "id", "handling_editor_id", "current_round",
+                        "reviews_submitted", "reviews_invited", "due_date_requests", "recommendation_pending")
+NEEDS_ACTION_WHERE = "status IN ('submitted', 'under_review')"
+
+
 class Submission(db.Model):
     __tablename__ = "submissions"
     __table_args__ = (
@@ -26,6 +34,16 @@ class Submission(db.Model):
         Index("ix_submissions_queue", "journal_id", "status", "status_changed_at"),
         # The statistics: the papers a journal received in a period, and its first year.
         Index("ix_submissions_journal_submitted", "journal_id", "submitted_at"),
+        # The queue's "overdue reviews" filter and the start page's count: the papers under review whose first
+        # open review of the round is late by now.
+        Index("ix_submissions_reviews_late", "journal_id", "status", "reviews_late_from"),
+        # The queue's tabs over all statuses in status order, page 100 as fast as page 1, and its counts per status
+        # read from the index alone (PostgreSQL's index-only scans; SQLite's index entries carry the id anyway).
+        Index("ix_submissions_journal_order", "journal_id", "status_changed_at", "id", "status"),
+        # "Needs my action": every column its rule reads, for the only two statuses that can need action, so the
+        # filter and its counts read this small index alone.
+        Index("ix_submissions_needs_action", *NEEDS_ACTION_COLUMNS,
+              sqlite_where=text(NEEDS_ACTION_WHERE), postgresql_where=text(NEEDS_ACTION_WHERE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +91,17 @@ class Submission(db.Model):
     # The author saw what the anonymity check found in the manuscript and chose to keep it.
     anonymity_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdraw_reason: Mapped[str] = mapped_column(Text, default="")
+    # The current round's review figures, for the editorial queue's filters and counts (migration 0022). Never set
+    # by a service: journal/models/review_facts.py recomputes them after each flush that changes the paper's
+    # assignments, rounds or recommendations, with a plain UPDATE (no version bump).
+    reviews_invited: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # not declined/cancelled
+    reviews_accepted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # accepted, still writing
+    reviews_submitted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    due_date_requests: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # open, date proposed
+    # When the first open review of the round is late: an accepted one's due date, an invitation's respond-by.
+    reviews_late_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A handling editor's recommendation waits for a managing editor (recommend-only journals).
+    recommendation_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Optimistic locking: two editors acting at once, one wins, the other is told.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

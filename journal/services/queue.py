@@ -1,12 +1,14 @@
 """The editorial queue: which submissions an editor sees, what needs whose action, where reviews are overdue.
 
-Each rule is one SQL expression over `submissions` and a few per-submission facts (the current round's
-review counts, late reviewers, due-date requests, a pending recommendation) that grouped joins compute for
-the submissions in question. So the "needs my action" and "overdue" filters, the reasons shown on each row
-and the counts on the editorial start page are the same rule, and a page costs the same few queries at fifty
-or fifty thousand submissions: one count per status (GROUP BY), one page of rows (section and handling editor
-joined), one query of figures for the page's ids. No correlated subquery runs once per row: on PostgreSQL
-those also push a plan's cost past the JIT threshold, which then compiles for seconds.
+Each rule is one SQL expression over `submissions`, whose columns include the current round's review figures
+(invitations, accepted and submitted reviews, due-date requests, when the first open review is late, a waiting
+recommendation), stored by journal/models/review_facts.py at every flush that changes them. So the "needs my action"
+and "overdue" filters, the reasons shown on each row and the counts on the editorial start page are the same rule
+over plain columns, which PostgreSQL estimates from their own statistics and indexes serve (a partial covering index
+for "needs my action", migration 0022), and a page costs the same few queries at fifty or fifty thousand
+submissions: one count per status (GROUP BY), one page of rows (section and handling editor joined, each row's late
+reviews and reasons to act alongside). Only the late reviews of the page's fifty rows are counted from the
+assignments (a date passes without a flush).
 
 The statements are built once per shape (which filters, managing or not) with named parameters (:me, :now,
 :required, …) and kept: building these SQL expressions costs more than running them.
@@ -20,13 +22,12 @@ from dataclasses import dataclass, field, replace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Integer, String, and_, bindparam, case, false, func, not_, or_, select, true
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased, joinedload, load_only
+from sqlalchemy.orm import joinedload, load_only
 from sqlalchemy.sql.functions import FunctionElement
 
 from journal.extensions import db
-from journal.models import (Article, AssignmentStatus, EditorRecommendation, Journal, Membership,
-                            RecommendationStatus, ReviewAssignment, ReviewRound, Role, Submission, SubmissionStatus,
-                            User, utcnow)
+from journal.models import (Article, AssignmentStatus, Journal, Membership, ReviewAssignment, ReviewRound, Role,
+                            Submission, SubmissionStatus, User, utcnow)
 from journal.models.base import UTCDateTime
 from journal.permissions import contributor_condition, has_role
 
@@ -132,7 +133,6 @@ EMAIL = bindparam("email", type_=String)  # their address: a listed author with 
 NOW = bindparam("now", type_=UTCDateTime())
 REQUIRED = bindparam("required", type_=Integer)  # the journal's reviews required per round
 JOURNAL_IDS = bindparam("journal_ids", expanding=True)
-IDS = bindparam("ids", expanding=True)  # the page's submissions
 
 
 def _not_author() -> ColumnElement[bool]:
@@ -155,51 +155,14 @@ def _number(condition) -> ColumnElement[int]:
 
 
 class _Facts:
-    """Per submission: the current round's reviews submitted, invitations not declined or cancelled, open ones,
-    late ones and due-date requests (for the submissions `scope` selects), and whether a recommendation waits for
-    a managing editor (for those `pending_scope` selects). Grouped joins, outer-joined by submission id; the
-    scopes (conditions on `submissions`) keep them to the few submissions a page can ask about."""
+    """Per submission, the current round's review figures the rules ask: columns of `submissions`, kept by
+    journal/models/review_facts.py, so no statement groups the review assignments and every estimate is a
+    column's own statistics."""
 
-    def __init__(self, scope: list[ColumnElement[bool]], pending_scope: list[ColumnElement[bool]]):
-        ra = ReviewAssignment
-        open_ = ra.status.in_((A.INVITED, A.ACCEPTED))
-        late = or_(and_(ra.status == A.ACCEPTED, ra.due_at < NOW), and_(ra.status == A.INVITED, ra.respond_by < NOW))
-        self.reviews = (
-            select(ra.submission_id.label("submission_id"),
-                   _number(ra.status == A.SUBMITTED).label("submitted"),
-                   _number(ra.status.in_((A.INVITED, A.ACCEPTED, A.SUBMITTED))).label("invited"),
-                   _number(open_).label("open"),
-                   _number(late).label("late"),
-                   _number(and_(open_, ra.proposed_due_at.is_not(None))).label("due_requests"))
-            .join(ReviewRound, ReviewRound.id == ra.round_id)
-            .join(Submission, and_(Submission.id == ra.submission_id, ReviewRound.number == Submission.current_round))
-            .where(*scope).group_by(ra.submission_id).subquery("round_facts"))
-        self.pending = (
-            select(EditorRecommendation.submission_id.label("submission_id"))
-            .join(Submission, Submission.id == EditorRecommendation.submission_id)
-            .where(*pending_scope, EditorRecommendation.status == RecommendationStatus.PENDING)
-            .group_by(EditorRecommendation.submission_id).subquery("pending_recommendations"))
-        c = self.reviews.c
-        self.submitted, self.invited, self.open = (func.coalesce(c.submitted, 0), func.coalesce(c.invited, 0),
-                                                   func.coalesce(c.open, 0))
-        self.late, self.due_requests = func.coalesce(c.late, 0), func.coalesce(c.due_requests, 0)
-        self.has_pending = self.pending.c.submission_id.is_not(None)
-
-    @classmethod
-    def of_journals(cls, managing: ColumnElement, journals: ColumnElement[bool]) -> "_Facts":
-        """For the needs-my-action filter and counts over whole journals: review counts matter for actions only
-        under review and on the papers I handle; a recommendation waits on a submitted or under-review paper."""
-        return cls([journals, Submission.status == S.UNDER_REVIEW, _handled_by_me(managing)],
-                   [journals, Submission.status.in_((S.SUBMITTED, S.UNDER_REVIEW))])
-
-    @classmethod
-    def of_page(cls) -> "_Facts":
-        page = Submission.id.in_(IDS)
-        return cls([page], [page])
-
-    def join(self, query):
-        return (query.outerjoin(self.reviews, self.reviews.c.submission_id == Submission.id)
-                .outerjoin(self.pending, self.pending.c.submission_id == Submission.id))
+    submitted = Submission.reviews_submitted
+    invited = Submission.reviews_invited  # invited, accepted or submitted: not declined or cancelled
+    due_requests = Submission.due_date_requests
+    has_pending = Submission.recommendation_pending
 
 
 class _Rules:
@@ -207,9 +170,8 @@ class _Rules:
     and `recommend_only` are SQL expressions: constants for one journal, columns of `journals` (and a list of
     managed journals) for the start page's several journals."""
 
-    def __init__(self, facts: _Facts, managing: ColumnElement, required: ColumnElement,
-                 recommend_only: ColumnElement):
-        self.facts = facts
+    def __init__(self, managing: ColumnElement, required: ColumnElement, recommend_only: ColumnElement):
+        facts = _Facts
         # Every statement that asks these also asks `_visible`, which leaves out the papers I wrote: said again
         # here, each copy was one more NOT IN that PostgreSQL multiplied into its row estimate (80 times too few).
         mine = _handled_by_me(managing)
@@ -226,7 +188,8 @@ class _Rules:
             (_l("Recommend a decision on the revision"), and_(revision, not_(decides), mine, waiting)),
             (_l("Decide"), and_(reviewing, decides, mine, enough, waiting)),
             (_l("Recommend a decision"), and_(reviewing, not_(decides), mine, enough, waiting)),
-            (_l("Invite reviewers"), and_(reviewing, mine, not_(enough), facts.submitted + facts.open < required)),
+            # Too few reviews submitted or on their way (submitted + open = invited).
+            (_l("Invite reviewers"), and_(reviewing, mine, not_(enough), facts.invited < required)),
             (_l("Answer a due-date request"), and_(reviewing, mine, facts.due_requests > 0)),
             (_l("Confirm the recommendation"), and_(managing, early, facts.has_pending)),
         ]
@@ -242,15 +205,18 @@ def _constant(value: bool) -> ColumnElement[bool]:
 
 def _overdue() -> ColumnElement[bool]:
     """Under review, with a reviewer late to review (accepted, past due) or to answer (invited, past respond-by)
-    in the current round. Found from the few open invitations (their status is indexed), not per submission."""
-    ra, paper = ReviewAssignment, aliased(Submission)
-    late = (select(ra.submission_id)
-            .join(ReviewRound, ReviewRound.id == ra.round_id)
-            .join(paper, and_(paper.id == ra.submission_id, ReviewRound.number == paper.current_round))
-            .where(ra.status.in_((A.INVITED, A.ACCEPTED)),
-                   or_(and_(ra.status == A.ACCEPTED, ra.due_at < NOW), and_(ra.status == A.INVITED, ra.respond_by < NOW)),
-                   paper.status == S.UNDER_REVIEW, paper.journal_id.in_(JOURNAL_IDS)))
-    return and_(Submission.status == S.UNDER_REVIEW, Submission.id.in_(late))
+    in the current round: the first open review's date has passed (ix_submissions_reviews_late)."""
+    return and_(Submission.status == S.UNDER_REVIEW, Submission.reviews_late_from < NOW)
+
+
+def _late_reviews() -> ColumnElement[int]:
+    """The number of late reviews in the current round, for the page's rows only (the date moves on; not stored)."""
+    ra = ReviewAssignment
+    return (select(func.count()).select_from(ra).join(ReviewRound, ReviewRound.id == ra.round_id)
+            .where(ra.submission_id == Submission.id, ReviewRound.number == Submission.current_round,
+                   or_(and_(ra.status == A.ACCEPTED, ra.due_at < NOW),
+                       and_(ra.status == A.INVITED, ra.respond_by < NOW)))
+            .scalar_subquery())
 
 
 def _in_production() -> ColumnElement[bool]:
@@ -290,7 +256,8 @@ def _in_journals(by_editor: bool) -> ColumnElement[bool]:
 # What a row shows; the long texts and JSON lists of a submission stay in the database.
 _ROW_COLUMNS = (Submission.journal_id, Submission.section_id, Submission.handling_editor_id, Submission.submitter_id,
                 Submission.reference, Submission.title, Submission.status, Submission.current_round,
-                Submission.status_changed_at, Submission.submitted_at, Submission.version)
+                Submission.status_changed_at, Submission.submitted_at, Submission.revision_due_at,
+                Submission.reviews_submitted, Submission.reviews_invited, Submission.version)
 _ORDERS = {
     "oldest": (Submission.status_changed_at, Submission.id),
     "newest": (Submission.status_changed_at.desc(), Submission.id.desc()),
@@ -319,8 +286,7 @@ def _queue_statements(shape: _Shape):
     journal_ids, section_id, editor_id, q, statuses, limit, offset."""
     managing = _constant(shape.managing)
     by_editor = not shape.managing or shape.editor == "id"
-    facts = _Facts.of_journals(managing, _in_journals(by_editor))
-    rules = _Rules(facts, managing, REQUIRED, _constant(shape.recommend_only))
+    rules = _Rules(managing, REQUIRED, _constant(shape.recommend_only))
     conditions = [_in_journals(by_editor), _visible(managing)]
     if shape.section:
         conditions.append(Submission.section_id == bindparam("section_id", type_=Integer))
@@ -338,15 +304,13 @@ def _queue_statements(shape: _Shape):
         conditions.append(rules.any_reason)
 
     def from_submissions(*columns):
-        query = select(*columns).select_from(Submission)
-        return facts.join(query) if shape.needs_action else query
+        return select(*columns).select_from(Submission)
 
-    # Per status: the papers, and those of them in production (an unpublished article: at most one per paper).
-    unpublished = and_(Article.submission_id == Submission.id, Article.published_at.is_(None),
-                       Submission.status.in_(PRODUCTION_STATUSES))
+    # Per status: the papers, and those of them in production (an unpublished article), with no join, so that the
+    # index holding the filters' columns answers alone.
     needs = [Submission.status.in_(NEEDS_ACTION_STATUSES)] if shape.needs_action else []
-    counts = (from_submissions(Submission.status, func.count(Submission.id), func.count(Article.id))
-              .outerjoin(Article, unpublished).where(*conditions, *needs).group_by(Submission.status))
+    counts = (from_submissions(Submission.status, func.count(Submission.id), _number(_in_production()))
+              .where(*conditions, *needs).group_by(Submission.status))
     # The page's ids come from the narrow index entries; only those fifty rows are read whole and joined.
     order = _ORDERS[shape.sort]
     tab = [_in_production()] if shape.in_production else []
@@ -354,21 +318,13 @@ def _queue_statements(shape: _Shape):
                 .where(*conditions, *tab, Submission.status.in_(bindparam("statuses", expanding=True)))
                 .order_by(*order).limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
                 .subquery("page"))
-    page = (select(Submission).join(page_ids, page_ids.c.id == Submission.id)
+    # Each row with its late reviews and one flag per reason to act (the rules' own expressions).
+    page = (select(Submission, _late_reviews(), *(case((condition, 1), else_=0) for _label, condition in rules.reasons))
+            .join(page_ids, page_ids.c.id == Submission.id)
             .options(load_only(*_ROW_COLUMNS), joinedload(Submission.section),
                      joinedload(Submission.handling_editor).load_only(User.given_name, User.family_name))
             .order_by(*order))
-    return counts, page
-
-
-@functools.lru_cache(maxsize=8)
-def _figures_statement(managing: bool, recommend_only: bool):
-    """Review counts, late reviews and one flag per reason, for the page's submissions (:ids)."""
-    facts = _Facts.of_page()
-    rules = _Rules(facts, _constant(managing), REQUIRED, _constant(recommend_only))
-    return facts.join(select(Submission.id, facts.submitted, facts.invited, facts.late,
-                             *(case((condition, 1), else_=0) for _label, condition in rules.reasons))
-                      .select_from(Submission)).where(Submission.id.in_(IDS)), [label for label, _ in rules.reasons]
+    return counts, page, [label for label, _ in rules.reasons]
 
 
 def _like_text(q: str) -> str:
@@ -377,7 +333,7 @@ def _like_text(q: str) -> str:
 
 def queue_page(actor: User, journal: Journal, filters: QueueFilters) -> QueuePage:
     """A page of the journal's queue as `actor` may see it: managing editors see every submission but drafts,
-    editors those they handle. Three queries whatever the page size."""
+    editors those they handle. Two queries whatever the page size: the counts, and the page's rows with their figures."""
     managing = has_role(actor, journal, Role.MANAGING_EDITOR)
     if not managing:
         filters = replace(filters, editor="")  # an editor sees only their own papers anyway
@@ -385,7 +341,7 @@ def queue_page(actor: User, journal: Journal, filters: QueueFilters) -> QueuePag
     shape = _Shape(managing, journal.editors_recommend_only, bool(filters.section_id), editor,
                    bool(filters.q.strip()), filters.needs_action, filters.overdue,
                    filters.sort if filters.sort in _ORDERS else "oldest", filters.status == PRODUCTION)
-    counts_query, page_query = _queue_statements(shape)
+    counts_query, page_query, labels = _queue_statements(shape)
     now = utcnow()
     params = {"me": actor.id, "email": actor.email, "now": now, "required": journal.reviews_required,
               "journal_ids": [journal.id],
@@ -405,19 +361,15 @@ def queue_page(actor: User, journal: Journal, filters: QueueFilters) -> QueuePag
 
     if filters.needs_action:  # only these statuses can need action: said once, in the list of statuses
         statuses = tuple(s for s in statuses if s in NEEDS_ACTION_STATUSES) or (S.DRAFT,)  # none: no rows
-    submissions = db.session.scalars(page_query, {**params, "statuses": [s.value for s in statuses],
-                                                  "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}).all()
-    rows = [QueueRow(s, max(0, (now - s.status_changed_at).days)) for s in submissions]
-    if rows:
-        figures_query, labels = _figures_statement(managing, journal.editors_recommend_only)
-        figures = {row[0]: row[1:] for row in db.session.execute(figures_query, {
-            "me": actor.id, "email": actor.email, "now": now, "required": journal.reviews_required,
-            "ids": [r.submission.id for r in rows]})}
-        for row in rows:
-            submitted, invited, late, *flags = figures[row.submission.id]
-            row.reviews_submitted, row.reviews_invited = submitted, invited
-            row.reviews_overdue = late if row.submission.status is S.UNDER_REVIEW else 0
-            row.actions = [label for label, flag in zip(labels, flags) if flag]
+    rows = []
+    for submission, late, *flags in db.session.execute(page_query, {
+            **params, "statuses": [s.value for s in statuses], "limit": PAGE_SIZE,
+            "offset": (page - 1) * PAGE_SIZE}):
+        rows.append(QueueRow(submission, max(0, (now - submission.status_changed_at).days),
+                             reviews_submitted=submission.reviews_submitted,
+                             reviews_invited=submission.reviews_invited,
+                             reviews_overdue=late if submission.status is S.UNDER_REVIEW else 0,
+                             actions=[label for label, flag in zip(labels, flags) if flag]))
     return QueuePage(rows=rows, total=total, page=page, pages=pages, counts=counts, managing=managing,
                      filters=filters)
 
@@ -446,14 +398,9 @@ def _summary_statement(manages_any: bool):
     """Per journal (:journal_ids): active submissions, those needing my action, those with overdue reviews.
     :managed lists the journals I manage."""
     managing = Submission.journal_id.in_(bindparam("managed", expanding=True)) if manages_any else false()
-    facts = _Facts.of_journals(managing, _in_journals(not manages_any))
-    rules = _Rules(facts, managing, Journal.reviews_required, Journal.editors_recommend_only)
-    # An editor who manages no journal sees only the papers they handle, whose late reviews the facts count
-    # already; a managing editor's overdue papers are the whole journal's, found from the late invitations.
-    overdue = _overdue() if manages_any else and_(Submission.status == S.UNDER_REVIEW, facts.late > 0)
-    return (facts.join(select(Submission.journal_id, func.count(Submission.id), _number(rules.needs_action),
-                              _number(overdue))
-                       .select_from(Submission).join(Journal, Journal.id == Submission.journal_id))
+    rules = _Rules(managing, Journal.reviews_required, Journal.editors_recommend_only)
+    return (select(Submission.journal_id, func.count(Submission.id), _number(rules.needs_action), _number(_overdue()))
+            .select_from(Submission).join(Journal, Journal.id == Submission.journal_id)
             .where(_in_journals(not manages_any), _visible(managing), Submission.status.in_(ACTIVE_STATUSES))
             .group_by(Submission.journal_id))
 
