@@ -175,6 +175,18 @@ def check_storage_command(no_checksums: bool) -> None:
         sys.exit(1)
 
 
+@group.command("refresh-review-facts")
+def refresh_review_facts_command() -> None:
+    """Recompute every submission's stored review figures (the editorial queue reads them). Run once after a
+    rolling upgrade to migration 0022: nodes of the previous release changed reviews without keeping them."""
+    from journal.models import Submission, refresh_review_facts
+
+    refresh_review_facts(db.session)
+    db.session.commit()
+    total = db.session.scalar(select(func.count()).select_from(Submission))
+    click.echo(f"The review figures of {total} submissions were recomputed.")
+
+
 @group.command("check-consistency")
 def check_consistency_command() -> None:
     """Replay every submission's audit trail through the workflow and check what each status promises (exit 1 if
