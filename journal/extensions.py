@@ -1,9 +1,12 @@
 """Flask extensions, created here and initialised in create_app(). Imports nothing from journal/."""
 
+from flask import current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager as FlaskLoginManager
+from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -22,6 +25,55 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed cookie session, which opens a request without a session cookie as an empty session without
+    making the signer (a reader's GET never needs it), and makes the signer once per key, not on every request."""
+
+    def open_session(self, app, request):
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            session = self.session_class()
+            request.cookieless_session = session  # what LoginManager asks, without touching `flask.session`
+            return session
+        return super().open_session(app, request)
+
+    def get_signing_serializer(self, app):
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        if getattr(self, "_signer_key", None) != key:
+            self._signer, self._signer_key = super().get_signing_serializer(app), key
+        return self._signer
+
+
+def _untouched_cookieless_session() -> bool:
+    """The request came without a session cookie and nothing has written to its session (so there is no user in
+    it and no remember-me cookie to set or clear)."""
+    session = getattr(request, "cookieless_session", None)
+    return session is not None and not session.modified and not session
+
+
+class LoginManager(FlaskLoginManager):
+    """flask-login, which leaves a request with neither a session cookie nor a remember-me cookie anonymous without
+    reading the session: no session to protect, no cookie to check, so no `Vary: Cookie` on a reader's response
+    unless the page itself depends on the session."""
+
+    def _load_user(self):
+        # Overrides flask-login 0.6's private `_load_user` (and calls its `_update_request_context_with_user`), the
+        # one place where it decides who the request's user is; tests/test_sign_ins.py pins both names and this
+        # behaviour. Without either cookie (and with no request or header loader, which this site has not) the
+        # library's own answer is the anonymous user too, after hashing the address for session protection.
+        if (self._request_callback is None and self._header_callback is None and _untouched_cookieless_session()
+                and current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE) not in request.cookies):
+            return self._update_request_context_with_user()
+        return super()._load_user()
+
+    def _update_remember_cookie(self, response):
+        # Overrides flask-login 0.6's private after-request hook (pinned like `_load_user` above): it reads
+        # `flask.session`, which marks the session accessed and so adds `Vary: Cookie` to every response. With no
+        # session cookie and nothing written to the session there is no remember-me cookie to set or clear.
+        if _untouched_cookieless_session() and not current_app.config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
+            return response
+        return super()._update_remember_cookie(response)
 
 
 db = SQLAlchemy(model_class=Base)

@@ -238,7 +238,10 @@ def permission(action: str, *, load: Callable[[dict], object] | None = None, hid
     def decorator(view):
         @functools.wraps(view)
         def guarded(*args, **kwargs):
-            if action != "public" and not can(current_user, "account"):
+            if action == "public":
+                # Everyone may, whoever they are (an inactive account too: `can`): the reader's user is not loaded.
+                return view(load(kwargs), *args, **kwargs) if load else view(*args, **kwargs)
+            if not can(current_user, "account"):
                 abort(deny())  # visitors log in first: whether the object exists is not theirs to learn
             obj = load(kwargs) if load else None
             require(action, obj, hide=hide)
