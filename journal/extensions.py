@@ -1,5 +1,7 @@
 """Flask extensions, created here and initialised in create_app(). Imports nothing from journal/."""
 
+import functools
+
 from flask import current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
@@ -84,3 +86,49 @@ csrf = CSRFProtect()
 compress = Compress()
 # Limits on login, registration and reset mails; Redis when RATELIMIT_STORAGE_URL is set.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Limits flask-limiter applies to every request (its settings); with none of them, only a route's own limits count.
+EVERY_REQUEST_LIMITS = ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")
+
+
+def limit_posts(limit):
+    """A route's own rate limit, on its POSTs (the forms that try a password or send a mail); reading is free.
+    The site limits routes only through this (tests/test_rate_limits.py holds it), so that a read, which no limit
+    of its own can reach, skips the limiter's request hooks (`init_limiter`)."""
+    return limiter.limit(limit, methods=["POST"])
+
+
+def init_limiter(app) -> None:
+    """`limiter.init_app`, whose before-, after- and teardown-request hooks are then skipped for GET, HEAD and
+    OPTIONS unless a limit on every request is configured (RATELIMIT_DEFAULT, …): with none, a read has no limit to
+    count, yet the hooks resolve the route's limits, build a context and look for headers to add on each request.
+    The hooks are found as what `init_app` added to the app's lists (it keeps them to itself), and wrapped there."""
+    lists = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
+    earlier = [list(hooks.get(None, ())) for hooks in lists]
+    limiter.init_app(app)
+    if any(app.config.get(name) for name in EVERY_REQUEST_LIMITS):
+        return
+    for hooks, before, skip in zip(lists, earlier, (_before_unless_read, _after_unless_read, _teardown_unless_read)):
+        if None in hooks:
+            hooks[None] = [hook if any(hook is old for old in before) else skip(hook) for hook in hooks[None]]
+
+
+def _before_unless_read(hook):
+    @functools.wraps(hook)
+    def before():
+        return None if request.method in READS else hook()
+    return before
+
+
+def _after_unless_read(hook):
+    @functools.wraps(hook)
+    def after(response):
+        return response if request.method in READS else hook(response)
+    return after
+
+
+def _teardown_unless_read(hook):
+    @functools.wraps(hook)
+    def teardown(error=None):
+        return None if request.method in READS else hook(error)
+    return teardown
