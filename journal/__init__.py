@@ -9,7 +9,7 @@ from config import INSTANCE, ProductionConfig, from_environment
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from journal import request_ids, security_headers
-from journal.extensions import compress, csrf, db, init_limiter, login_manager, migrate
+from journal.extensions import compress, db, init_csrf, init_limiter, login_manager, migrate
 from journal.storage import storage_from_url
 
 # Libraries whose INFO is chatter for us (fontTools notes every font it subsets); their warnings still show.
@@ -38,7 +38,7 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     db.init_app(app)
     init_limiter(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
-    csrf.init_app(app)
+    init_csrf(app)
     login_manager.init_app(app)
     # The security headers (CSP, framing, HSTS, the HTTPS redirect), each route's worked out once.
     security_headers.init_app(app)

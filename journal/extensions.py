@@ -101,34 +101,46 @@ def limit_posts(limit):
 def init_limiter(app) -> None:
     """`limiter.init_app`, whose before-, after- and teardown-request hooks are then skipped for GET, HEAD and
     OPTIONS unless a limit on every request is configured (RATELIMIT_DEFAULT, …): with none, a read has no limit to
-    count, yet the hooks resolve the route's limits, build a context and look for headers to add on each request.
-    The hooks are found as what `init_app` added to the app's lists (it keeps them to itself), and wrapped there."""
+    count, yet the hooks resolve the route's limits, build a context and look for headers to add on each request."""
+    if any(app.config.get(name) for name in EVERY_REQUEST_LIMITS):
+        limiter.init_app(app)
+    else:
+        _skipped_when(lambda: request.method in READS, app, lambda: limiter.init_app(app))
+
+
+def init_csrf(app) -> None:
+    """`csrf.init_app`, whose before-request hook is skipped for the methods it does not check (GET, HEAD,
+    OPTIONS; WTF_CSRF_METHODS): it would look up the view's exemption first, and then do nothing."""
+    _skipped_when(lambda: request.method not in app.config["WTF_CSRF_METHODS"], app, lambda: csrf.init_app(app))
+
+
+def _skipped_when(skip, app, init) -> None:
+    """Run an extension's `init` and make the request hooks it added do nothing when `skip()`. The hooks are found
+    as what `init` added to the app's lists (extensions keep them to themselves), and wrapped there."""
     lists = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
     earlier = [list(hooks.get(None, ())) for hooks in lists]
-    limiter.init_app(app)
-    if any(app.config.get(name) for name in EVERY_REQUEST_LIMITS):
-        return
-    for hooks, before, skip in zip(lists, earlier, (_before_unless_read, _after_unless_read, _teardown_unless_read)):
+    init()
+    for hooks, before, wrap in zip(lists, earlier, (_before, _after, _teardown)):
         if None in hooks:
-            hooks[None] = [hook if any(hook is old for old in before) else skip(hook) for hook in hooks[None]]
+            hooks[None] = [hook if any(hook is old for old in before) else wrap(hook, skip) for hook in hooks[None]]
 
 
-def _before_unless_read(hook):
+def _before(hook, skip):
     @functools.wraps(hook)
     def before():
-        return None if request.method in READS else hook()
+        return None if skip() else hook()
     return before
 
 
-def _after_unless_read(hook):
+def _after(hook, skip):
     @functools.wraps(hook)
     def after(response):
-        return response if request.method in READS else hook(response)
+        return response if skip() else hook(response)
     return after
 
 
-def _teardown_unless_read(hook):
+def _teardown(hook, skip):
     @functools.wraps(hook)
     def teardown(error=None):
-        return None if request.method in READS else hook(error)
+        return None if skip() else hook(error)
     return teardown

@@ -12,7 +12,7 @@ import logging
 import re
 import uuid
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 
 HEADER = "X-Request-ID"
 ACCEPTED = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -20,10 +20,14 @@ LOG_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 
 
 def current() -> str:
-    """The id of the request being handled, or `-`."""
-    if has_request_context():
-        return g.get("request_id") or "-"
-    return "-"
+    """The id of the request being handled (taken or made at its first use), or `-`."""
+    if not has_request_context():
+        return "-"
+    found = g.get("request_id")
+    if found is None:
+        given = request.headers.get(current_app.config.get("REQUEST_ID_HEADER", HEADER), "")
+        found = g.request_id = given if ACCEPTED.fullmatch(given) else uuid.uuid4().hex
+    return found
 
 
 def _record_factory(base):
@@ -46,15 +50,9 @@ def install_log_records() -> None:
 
 def init_app(app: Flask) -> None:
     install_log_records()
-    header = app.config.get("REQUEST_ID_HEADER", HEADER)
 
-    @app.before_request
-    def take_request_id() -> None:
-        given = request.headers.get(header, "")
-        g.request_id = given if ACCEPTED.fullmatch(given) else uuid.uuid4().hex
-
+    # One hook: the id is taken or made when first needed (a log line, or this answer), not before every request.
     @app.after_request
     def show_request_id(response):
-        if "request_id" in g:
-            response.headers[HEADER] = g.request_id
+        response.headers[HEADER] = current()
         return response
