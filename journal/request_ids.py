@@ -9,8 +9,8 @@ can write into the logs through it. Outside a request log lines carry `-`.
 from __future__ import annotations
 
 import logging
+import os
 import re
-import uuid
 
 from flask import Flask, current_app, g, has_request_context, request
 
@@ -26,7 +26,7 @@ def current() -> str:
     found = g.get("request_id")
     if found is None:
         given = request.headers.get(current_app.config.get("REQUEST_ID_HEADER", HEADER), "")
-        found = g.request_id = given if ACCEPTED.fullmatch(given) else uuid.uuid4().hex
+        found = g.request_id = given if ACCEPTED.fullmatch(given) else os.urandom(16).hex()
     return found
 
 

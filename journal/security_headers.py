@@ -89,11 +89,16 @@ class SecurityHeaders:
     def set_headers(self, response):
         _options, headers = self._route(request.endpoint)
         target = response.headers
-        for name, value in headers:
-            target[name] = value
         if self.strict_transport_security and self._secure():
-            target["Strict-Transport-Security"] = HSTS
-        target["Referrer-Policy"] = self.defaults["referrer_policy"]
+            headers += (("Strict-Transport-Security", HSTS),)
+        headers += (("Referrer-Policy", self.defaults["referrer_policy"]),)
+        # Each replaces a header of the same name the view set; most responses have none, and adding is cheaper.
+        present = {name.lower() for name in target.keys()}
+        for name, value in headers:
+            if name.lower() in present:
+                target[name] = value
+            else:
+                target.add(name, value)
         return response
 
 
