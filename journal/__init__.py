@@ -4,14 +4,12 @@ import logging
 from collections.abc import Mapping
 
 from flask import Flask
-from flask_talisman import Talisman
 
 from config import INSTANCE, ProductionConfig, from_environment
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from journal import request_ids
-from journal.csp import CSP
-from journal.extensions import compress, csrf, db, limiter, login_manager, migrate
+from journal import request_ids, security_headers
+from journal.extensions import compress, db, init_csrf, init_limiter, login_manager, migrate
 from journal.storage import storage_from_url
 
 # Libraries whose INFO is chatter for us (fontTools notes every font it subsets); their warnings still show.
@@ -38,22 +36,12 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     # First, so that it runs after every other after_request hook: it compresses the finished response.
     compress.init_app(app)
     db.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
-    csrf.init_app(app)
+    init_csrf(app)
     login_manager.init_app(app)
-    Talisman(
-        app,
-        force_https=app.config["FORCE_HTTPS"],
-        strict_transport_security=app.config["FORCE_HTTPS"],
-        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
-        session_cookie_http_only=True,
-        session_cookie_samesite="Lax",
-        frame_options="DENY",
-        content_security_policy=CSP,
-        referrer_policy="strict-origin-when-cross-origin",
-        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
-    )
+    # The security headers (CSP, framing, HSTS, the HTTPS redirect), each route's worked out once.
+    security_headers.init_app(app)
     if app.config["STORAGE_URL"].startswith("file://"):
         INSTANCE.mkdir(parents=True, exist_ok=True)
     app.extensions["journal.storage"] = storage_from_url(app.config["STORAGE_URL"], app.config["SECRET_KEY"])

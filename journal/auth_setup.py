@@ -1,13 +1,14 @@
-"""How flask-login finds the user of a session or remember-me cookie."""
+"""How flask-login finds the user of a session or remember-me cookie, and the session cookie itself."""
 
 from datetime import timedelta
 
-from journal.extensions import login_manager
+from journal.extensions import SessionCookies, login_manager
 from journal.models import User
 from journal.services.sign_ins import user_for_token
 
 
 def init_app(app) -> None:
+    app.session_interface = SessionCookies()
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"

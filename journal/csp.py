@@ -1,4 +1,4 @@
-"""The site's Content Security Policy: Talisman sets it on every response (journal/__init__.py); a route that
+"""The site's Content Security Policy: journal/security_headers.py sets it on every response; a route that
 writes its own header (journal/web/files/views.py) restates it from here. Imports nothing from journal/."""
 
 CSP = {

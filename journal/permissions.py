@@ -13,7 +13,7 @@ from flask import abort, g, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import ColumnElement, func, or_, select, union
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from journal.extensions import db, login_manager
 from journal.models import Contributor, Journal, Membership, Role, Submission
@@ -238,7 +238,10 @@ def permission(action: str, *, load: Callable[[dict], object] | None = None, hid
     def decorator(view):
         @functools.wraps(view)
         def guarded(*args, **kwargs):
-            if action != "public" and not can(current_user, "account"):
+            if action == "public":
+                # Everyone may, whoever they are (an inactive account too: `can`): the reader's user is not loaded.
+                return view(load(kwargs), *args, **kwargs) if load else view(*args, **kwargs)
+            if not can(current_user, "account"):
                 abort(deny())  # visitors log in first: whether the object exists is not theirs to learn
             obj = load(kwargs) if load else None
             require(action, obj, hide=hide)
@@ -250,14 +253,19 @@ def permission(action: str, *, load: Callable[[dict], object] | None = None, hid
     return decorator
 
 
-def journal_from_slug(kwargs: dict) -> Journal:
+def journal_from_slug(kwargs: dict, *options) -> Journal:
     slug = kwargs.pop("slug")
-    journal = db.session.scalar(select(Journal).where(Journal.slug == slug))
+    journal = db.session.scalar(select(Journal).where(Journal.slug == slug).options(*options))
     if journal is None:
         abort(404, description=_("There is no journal at “%(slug)s”. The journals of this site are listed on the "
                                  "home page.", slug=slug))
     g.journal = journal  # the page's language is chosen within what this journal offers (journal/i18n.py)
     return journal
+
+
+def journal_with_sections_from_slug(kwargs: dict) -> Journal:
+    """`journal_from_slug` for a page that lists the journal's sections: they come in the same statement."""
+    return journal_from_slug(kwargs, joinedload(Journal.sections))
 
 
 def template_globals() -> dict:

@@ -9,10 +9,10 @@ can write into the logs through it. Outside a request log lines carry `-`.
 from __future__ import annotations
 
 import logging
+import os
 import re
-import uuid
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 
 HEADER = "X-Request-ID"
 ACCEPTED = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -21,7 +21,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 
 def accepted_or_new(given: str | None) -> str:
     """The client's (the load balancer's) id if it is a short safe token, else a new one."""
-    return given if given and ACCEPTED.fullmatch(given) else uuid.uuid4().hex
+    return given if given and ACCEPTED.fullmatch(given) else os.urandom(16).hex()
 
 
 def from_environ(environ: dict) -> str:
@@ -30,10 +30,14 @@ def from_environ(environ: dict) -> str:
 
 
 def current() -> str:
-    """The id of the request being handled, or `-`."""
-    if has_request_context():
-        return g.get("request_id") or "-"
-    return "-"
+    """The id of the request being handled (taken or made at its first use), or `-`."""
+    if not has_request_context():
+        return "-"
+    found = g.get("request_id")
+    if found is None:
+        found = g.request_id = accepted_or_new(
+            request.headers.get(current_app.config.get("REQUEST_ID_HEADER", HEADER)))
+    return found
 
 
 def _record_factory(base):
@@ -56,14 +60,9 @@ def install_log_records() -> None:
 
 def init_app(app: Flask) -> None:
     install_log_records()
-    header = app.config.get("REQUEST_ID_HEADER", HEADER)
 
-    @app.before_request
-    def take_request_id() -> None:
-        g.request_id = accepted_or_new(request.headers.get(header))
-
+    # One hook: the id is taken or made when first needed (a log line, or this answer), not before every request.
     @app.after_request
     def show_request_id(response):
-        if "request_id" in g:
-            response.headers[HEADER] = g.request_id
+        response.headers[HEADER] = current()
         return response

@@ -143,7 +143,7 @@ def test_local_download_is_sandboxed_and_never_sniffed(app, client, local_file):
     assert response.get_data() == PDF
     assert response.headers["Content-Length"] == str(len(PDF))
     assert response.headers["Content-Type"].startswith("text/html")
-    # Talisman sets the site's policy on every response; the download's own policy must survive it.
+    # journal/security_headers.py sets the site's policy on every response; the download's own policy must survive it.
     assert response.headers["Content-Security-Policy"] == SANDBOX
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Disposition"] == f'attachment; filename="{NEUTRAL_NAME}"'

@@ -44,6 +44,47 @@ def test_password_reset_mails_cannot_be_used_to_flood_a_mailbox(client, make_use
     assert len(outbox(user.email)) == 3
 
 
+def test_reads_skip_the_limiter_while_the_forms_still_count(client, make_user):
+    user = make_user()
+    for _ in range(5):
+        read = client.get("/login")
+        assert read.status_code == 200 and "X-RateLimit-Limit" not in read.headers
+    tried = client.post("/login", data={"email": user.email, "password": "guess"})
+    assert tried.headers["X-RateLimit-Limit"] == "3" and tried.headers["X-RateLimit-Remaining"] == "2"
+
+
+@pytest.fixture
+def limits_everywhere_forgotten():
+    """The limiter is one object for every app of the process: it keeps the first configured limits on every
+    request, so that later tests' apps would inherit them."""
+    from journal.extensions import limiter
+
+    yield
+    limiter.limit_manager.set_default_limits([])
+    limiter.limit_manager.set_application_limits([])
+
+
+@pytest.mark.parametrize("setting", ["RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION"])
+def test_a_configured_limit_on_every_request_still_limits_reads(app_config, setting, limits_everywhere_forgotten):
+    from journal import create_app
+
+    # Without the page cache: its hits are answered before Flask, and so before any limit, by design.
+    app = create_app(type("Everywhere", (app_config,), {setting: "2 per minute", "PAGE_CACHE_URL": "none"}))
+    client = app.test_client()
+    answers = [client.get("/robots.txt") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[0].headers["X-RateLimit-Limit"] == "2"
+    assert client.head("/robots.txt").status_code == 429
+    assert client.get("/robots.txt", environ_base={"REMOTE_ADDR": "192.0.2.8"}).status_code == 200
+
+
+def test_routes_are_limited_only_on_their_posts_through_limit_posts():
+    # journal/extensions.py skips the limiter's hooks for reads; a route limit on reads would need them.
+    for path in sorted((ROOT / "journal").rglob("*.py")):
+        if path.name != "extensions.py":
+            assert not re.search(r"\blimiter\b", path.read_text()), path
+
+
 @pytest.fixture
 def redis_url(redis_server):
     """The session's own Redis (tests/fixtures/redis_server.py), emptied: no count left by another test."""

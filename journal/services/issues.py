@@ -57,6 +57,12 @@ def toc(issue: Issue, *, with_submissions: bool = True) -> list[Article]:
     if with_submissions:
         options.append(selectinload(Article.submission))
     articles = db.session.scalars(select(Article).where(Article.issue_id == issue.id).options(*options)).all()
+    return in_toc_order(articles)
+
+
+def in_toc_order(articles) -> list[Article]:
+    """The articles of an issue as its table of contents lists them (by section in the journal's order, then
+    by position)."""
     return sorted(articles, key=_toc_key)
 
 

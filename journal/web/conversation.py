@@ -9,7 +9,7 @@ from flask_wtf.file import FileField
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from journal.extensions import limiter
+from journal.extensions import limit_posts
 from journal.services import conversations as service
 from journal.services.errors import DomainError, NotFound
 from journal.storage import signed_download
@@ -27,7 +27,7 @@ def message_limit() -> str:
 
 
 # Posting is limited per address like the other forms that mail someone; reading is free.
-limited = limiter.limit(message_limit, methods=["POST"])
+limited = limit_posts(message_limit)
 
 
 def thread_page(submission, assignment, *, title: str, back: tuple[str, str], file_endpoint: str, url_args: dict,

@@ -2,7 +2,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_user, logout_user
 
-from journal.extensions import limiter
+from journal.extensions import limit_posts
 from journal import i18n
 from journal.permissions import permission
 from journal.services import accounts, sign_ins
@@ -18,7 +18,7 @@ def auth_limit():
 
 
 # Guessing passwords and flooding mailboxes cost a client address dearly; page views are free.
-limited = limiter.limit(auth_limit, methods=["POST"])
+limited = limit_posts(auth_limit)
 
 
 @bp.route("/register", methods=["GET", "POST"])

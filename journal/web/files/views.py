@@ -9,6 +9,7 @@ from flask import Blueprint, abort, send_file
 from itsdangerous import BadSignature, SignatureExpired
 
 from journal.csp import CSP
+from journal.security_headers import policy_text, view_options
 from journal.permissions import permission
 from journal.storage import content_disposition, get_storage
 
@@ -18,28 +19,17 @@ bp = Blueprint("files", __name__, url_prefix="/files")
 DOWNLOAD_CSP = "default-src 'none'; sandbox"
 
 
-def talisman_options(**options):
-    """flask-talisman's per-view options: what its `@talisman(...)` decorator sets on a view, usable
-    without the Talisman instance that create_app keeps to itself."""
-
-    def decorator(view):
-        view.talisman_view_options = options
-        return view
-
-    return decorator
-
-
 @bp.after_request
 def error_pages_keep_site_policy(response):
-    """Talisman leaves this route's CSP to the view (it would replace the sandbox with the site's policy);
-    responses that are not a served file, such as the "link expired" page, get the site's policy."""
+    """journal/security_headers.py leaves this route's CSP to the view (it would replace the sandbox with the site's
+    policy); responses that are not a served file, such as the "link expired" page, get the site's policy."""
     if "Content-Security-Policy" not in response.headers:
-        response.headers["Content-Security-Policy"] = "; ".join(f"{name} {value}" for name, value in CSP.items())
+        response.headers["Content-Security-Policy"] = policy_text(CSP)
     return response
 
 
 @bp.get("/<token>")
-@talisman_options(content_security_policy=None)  # set by the view below
+@view_options(content_security_policy=None)  # set by the view below
 @permission("public")  # the signed, expiring token is the permission, checked below
 def download(token: str):
     storage = get_storage()

@@ -179,13 +179,21 @@ def sitemap_articles(part: int):
     return _xml(root, cache)
 
 
+ROBOTS_HEADERS = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=3600"}
+
+
+def _robots_text() -> str:
+    """The same for every request of an app (it names only BASE_URL's sitemap): written at the first."""
+    kept = current_app.extensions.setdefault("journal.robots", {})
+    base = current_app.config["BASE_URL"]
+    if base not in kept:
+        lines = ["User-agent: *", "Allow: /"] + [f"Disallow: {area}" for area in PRIVATE_AREAS]
+        lines += ["", f"Sitemap: {Links().build('public.sitemap')}", ""]
+        kept[base] = "\n".join(lines)
+    return kept[base]
+
+
 @bp.get("/robots.txt")
 @permission("public")
 def robots():
-    lines = ["User-agent: *", "Allow: /"] + [f"Disallow: {area}" for area in PRIVATE_AREAS]
-    lines += ["", f"Sitemap: {Links().build('public.sitemap')}", ""]
-    response = cacheable("\n".join(lines), [])
-    response.mimetype = "text/plain"
-    response.cache_control.public = True
-    response.cache_control.max_age = 3600
-    return response
+    return cacheable((_robots_text(), ROBOTS_HEADERS), [])

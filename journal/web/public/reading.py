@@ -7,10 +7,11 @@ scheduled, in production or in a draft issue ever reaches a public page, feed or
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from journal.extensions import db
 from journal.models import Article, ArticleVersion, Issue, IssueStatus, Journal
+from journal.services.issues import in_toc_order
 
 NEWEST = (Issue.year.desc(), Issue.volume.desc(), Issue.number.desc())
 
@@ -43,6 +44,21 @@ def by_volume(issues: list[tuple[Issue, int]]) -> list[tuple[int, list[int], lis
 def current_issue(journal: Journal) -> Issue | None:
     return db.session.scalar(select(Issue).where(Issue.journal_id == journal.id,
                                                  Issue.status == IssueStatus.PUBLISHED).order_by(*NEWEST).limit(1))
+
+
+def current_issue_with_toc(journal: Journal) -> tuple[Issue | None, list[Article]]:
+    """The newest published issue and its table of contents, with the articles' sections, current versions and
+    galleys (one query: the issue outer-joined to its articles, so an issue without articles still comes)."""
+    newest = aliased(Issue)
+    current = (select(newest.id).where(newest.journal_id == journal.id, newest.status == IssueStatus.PUBLISHED)
+               .order_by(newest.year.desc(), newest.volume.desc(), newest.number.desc()).limit(1).scalar_subquery())
+    rows = db.session.execute(
+        select(Issue, Article).outerjoin(Article, Article.issue_id == Issue.id).where(Issue.id == current)
+        .options(joinedload(Article.section), joinedload(Article.current_version).joinedload(ArticleVersion.galley))
+    ).unique().all()
+    if not rows:
+        return None, []
+    return rows[0][0], in_toc_order(article for _issue, article in rows if article is not None)
 
 
 def published_issue(journal: Journal, issue_id: int) -> Issue | None:

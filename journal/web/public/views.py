@@ -9,9 +9,8 @@ from flask import render_template
 from journal.models import Journal
 from journal.page_cache import SITE, journal_tag
 from journal.services import journals as journal_service
-from journal.permissions import journal_from_slug, permission
+from journal.permissions import journal_from_slug, journal_with_sections_from_slug, permission
 from journal.scholarly.records import licence_name, licence_url
-from journal.services import issues as issue_service
 from journal.web.public import reading
 from journal.web.public.blueprint import bp
 from journal.web.public.caching import Validators, journal_parts
@@ -30,9 +29,9 @@ def home():
 
 
 @bp.get("/j/<slug>/")
-@permission("public", load=journal_from_slug)
+@permission("public", load=journal_with_sections_from_slug)
 def journal_home(journal: Journal):
-    issue = reading.current_issue(journal)
+    issue, toc = reading.current_issue_with_toc(journal)
     latest = reading.latest_articles(journal, LATEST_ON_HOME)
     news = journal_service.announcements_of(journal, limit=3)
     # Only journals that publish continuously have articles outside issues (the archive lists them in any case).
@@ -46,7 +45,6 @@ def journal_home(journal: Journal):
                        last_modified=max(moments, default=None), tags=[journal_tag(journal.id)])
     if (response := cache.not_modified()) is not None:
         return response
-    toc = issue_service.toc(issue, with_submissions=False) if issue else []
     return cache.apply(render_template("public/journal.html", journal=journal, issue=issue, articles=toc,
                                        latest=latest, news=news, online_first=early,
                                        licence_url=licence_url(journal.licence),
