@@ -1,35 +1,32 @@
-"""The security headers of every response: the Content Security Policy (journal/csp.py), framing, sniffing,
-referrer and permissions policies, HSTS on HTTPS, and the redirect to HTTPS in production (FORCE_HTTPS).
+"""The security headers of every response, by flask-talisman: the Content Security Policy (journal/csp.py), framing,
+sniffing, referrer and permissions policies, HSTS on HTTPS, and the redirect to HTTPS in production (FORCE_HTTPS).
 
-A view may change its own (`view_options(content_security_policy=None)`: the file downloads write theirs). Each
-route's headers are worked out once, at its first response, and reused: a reader's request costs a dictionary
-lookup, not a policy rebuilt from its parts. Imports nothing from journal/ but the policy.
+Talisman works a response's headers out from its settings and the view's options on every request. They depend
+only on the route and on whether the request came over HTTPS, so `RouteCachedTalisman` lets Talisman work them
+out once per (route, HTTPS) and copies them onto later responses: a reader's request costs a dictionary lookup,
+and the headers stay exactly what Talisman writes (tests/test_anonymous_path.py compares them). A view may change
+its own (`view_options(content_security_policy=None)`: the file downloads write theirs). Imports nothing from
+journal/ but the policy.
 """
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request
+from types import SimpleNamespace
+
+from flask import Flask, current_app, request
+from flask_talisman import Talisman
+from werkzeug.datastructures import Headers
 
 from journal.csp import CSP
 
-# A year, the value browsers' preload lists ask for; subdomains are this site's too.
-HSTS = "max-age=31556926; includeSubDomains"
-DEFAULTS = {
-    "force_https": False,
-    "frame_options": "DENY",
-    "content_security_policy": CSP,
-    "permissions_policy": {"geolocation": "()", "camera": "()", "microphone": "()"},
-    "referrer_policy": "strict-origin-when-cross-origin",
-}
-OPTION = "security_header_options"  # the attribute `view_options` sets on a view
+HSTS_SECONDS = 31556926  # a year, the value browsers' preload lists ask for; subdomains are this site's too
+HSTS = f"max-age={HSTS_SECONDS}; includeSubDomains"
+OPTION = "talisman_view_options"  # the attribute Talisman's own view decorator sets and reads
 
 
 def view_options(**options):
-    """A view's own settings (any of DEFAULTS' names but the referrer policy), e.g. `content_security_policy=None`
-    for a view that writes its own policy, `force_https=False` for one that answers plain HTTP in production."""
-    unknown = set(options) - (set(DEFAULTS) - {"referrer_policy"})
-    if unknown:
-        raise TypeError(f"unknown security header options: {', '.join(sorted(unknown))}")
+    """Talisman's per-view options (what its `@talisman(...)` decorator sets), usable without the instance that
+    create_app keeps: e.g. `content_security_policy=None` for a view that writes its own policy."""
 
     def decorator(view):
         setattr(view, OPTION, options)
@@ -43,65 +40,65 @@ def policy_text(policy: dict[str, str]) -> str:
     return "; ".join(f"{name} {value}" for name, value in policy.items())
 
 
-def headers_for(options: dict) -> tuple[tuple[str, str], ...]:
-    """The headers a route's settings give, in the order they are set."""
-    headers = []
-    if options["permissions_policy"]:
-        headers.append(("Permissions-Policy", ", ".join(f"{k}={v}" for k, v in options["permissions_policy"].items())))
-    if options["frame_options"]:
-        headers.append(("X-Frame-Options", options["frame_options"]))
-    headers.append(("X-Content-Type-Options", "nosniff"))
-    if options["content_security_policy"]:
-        headers.append(("Content-Security-Policy", policy_text(options["content_security_policy"])))
-    return tuple(headers)
+class RouteCachedTalisman(Talisman):
+    """flask-talisman, its per-response headers remembered per route and scheme (no CSP nonce is configured, so
+    nothing in them changes from one request to the next)."""
 
+    def init_app(self, app: Flask, **kwargs) -> None:
+        super().init_app(app, **kwargs)
+        self.headers_by_route: dict[tuple[str | None, bool], tuple[tuple[str, str], ...]] = {}
+        self.options_by_endpoint: dict[str | None, dict] = {}
 
-class SecurityHeaders:
-    def __init__(self, app: Flask, *, force_https: bool, strict_transport_security: bool):
-        self.app = app
-        self.defaults = {**DEFAULTS, "force_https": force_https}
-        self.strict_transport_security = strict_transport_security
-        self.by_endpoint: dict[str | None, tuple[dict, tuple[tuple[str, str], ...]]] = {}
-        app.config["SESSION_COOKIE_HTTPONLY"] = True
-        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-        if force_https:  # a view may opt out (`force_https=False`), none opts in on a site that does not
-            app.before_request(self.redirect_to_https)
-        app.after_request(self.set_headers)
+    def _get_local_options(self):
+        # Talisman fills the view's own options dict with this instance's defaults (setdefault), so a second app
+        # in the process would inherit the first one's; a copy per instance and endpoint, made once.
+        endpoint = request.endpoint
+        options = self.options_by_endpoint.get(endpoint)
+        if options is None:
+            view = current_app.view_functions.get(endpoint)
+            saved = getattr(view, OPTION, None)
+            if view is not None:
+                setattr(view, OPTION, dict(saved or {}))
+            try:
+                options = super()._get_local_options()
+            finally:
+                if view is not None:
+                    if saved is None:
+                        delattr(view, OPTION)
+                    else:
+                        setattr(view, OPTION, saved)
+            self.options_by_endpoint[endpoint] = options
+        return options
 
-    def _route(self, endpoint: str | None):
-        found = self.by_endpoint.get(endpoint)
-        if found is None:
-            view = self.app.view_functions.get(endpoint) if endpoint else None
-            options = {**self.defaults, **getattr(view, OPTION, {})}
-            found = self.by_endpoint[endpoint] = (options, headers_for(options))
-        return found
+    def _make_nonce(self):
+        if self.content_security_policy_nonce_in:  # none configured here: nothing to make per request
+            super()._make_nonce()
 
-    @staticmethod
-    def _secure() -> bool:
-        return request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https"
-
-    def redirect_to_https(self):
-        options, _headers = self._route(request.endpoint)
-        if options["force_https"] and not (self.app.debug or self._secure()) and request.url.startswith("http://"):
-            return redirect("https://" + request.url[len("http://"):], code=302)
-        return None
-
-    def set_headers(self, response):
-        _options, headers = self._route(request.endpoint)
+    def _set_response_headers(self, response):
+        secure = request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https"
+        key = (request.endpoint, secure)
+        headers = self.headers_by_route.get(key)
+        if headers is None:
+            blank = SimpleNamespace(headers=Headers())
+            super()._set_response_headers(blank)
+            headers = self.headers_by_route[key] = tuple(blank.headers.items())
         target = response.headers
-        if self.strict_transport_security and self._secure():
-            headers += (("Strict-Transport-Security", HSTS),)
-        headers += (("Referrer-Policy", self.defaults["referrer_policy"]),)
-        # Each replaces a header of the same name the view set; most responses have none, and adding is cheaper.
-        present = {name.lower() for name in target.keys()}
         for name, value in headers:
-            if name.lower() in present:
-                target[name] = value
-            else:
-                target.add(name, value)
+            target[name] = value
         return response
 
 
-def init_app(app: Flask) -> SecurityHeaders:
-    return SecurityHeaders(app, force_https=app.config["FORCE_HTTPS"],
-                           strict_transport_security=app.config["FORCE_HTTPS"])
+def init_app(app: Flask) -> RouteCachedTalisman:
+    return RouteCachedTalisman(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        strict_transport_security_max_age=HSTS_SECONDS,
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        session_cookie_samesite="Lax",
+        frame_options="DENY",
+        content_security_policy=CSP,
+        referrer_policy="strict-origin-when-cross-origin",
+        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
+    )
