@@ -5,7 +5,9 @@ without keeping the new columns is put right by `flask journal refresh-review-fa
 release (README, "Upgrading a running cluster").
 
 The previous release is the commit before the one that added the migration, taken from this repository's history
-and run in a process of its own with its own `journal` package first on the path."""
+and run in a process of its own with its own `journal` package first on the path, on this release's installed
+packages (a real node of the previous release has its own; a package the new release dropped would be missing here,
+and this test says so by failing on the import)."""
 
 import json
 import os
