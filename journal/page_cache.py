@@ -144,13 +144,31 @@ class RedisStore:
         self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.prefix = prefix
         self.epoch_key = prefix + "epoch"
+        self._fresh = self.redis.register_script(self.FRESH)
 
     def _tag(self, tag: str) -> str:
         return self.prefix + "tag:" + tag
 
+    # One round trip for a hit: the entry, checked against its tags' generations inside Redis (the entry's head is
+    # "PC1", a 4-byte length and JSON naming each tag's generation when it was stored; _pack). A stale entry
+    # comes back as nil, as a missing one does. Standalone Redis: the tag keys are read without being declared.
+    FRESH = """
+    local data = redis.call('GET', KEYS[1])
+    local epoch = redis.call('GET', KEYS[2])
+    if not data or string.sub(data, 1, 3) ~= 'PC1' then return {false, epoch} end
+    local size = struct.unpack('>I4', string.sub(data, 4, 7))
+    local head = cjson.decode(string.sub(data, 8, 7 + size))
+    for tag, generation in pairs(head['tags']) do
+        local now = tonumber(redis.call('GET', ARGV[1] .. tag) or '0')
+        if now ~= generation then return {false, epoch} end
+    end
+    return {data, epoch}
+    """
+    checks_tags = True  # lookup() returns only entries whose tags are current
+
     def lookup(self, key: str) -> tuple[bytes | None, int]:
-        data, epoch = self.redis.mget([self.prefix + "page:" + key, self.epoch_key])
-        return data, int(epoch or 0)
+        data, epoch = self._fresh(keys=[self.prefix + "page:" + key, self.epoch_key], args=[self.prefix + "tag:"])
+        return data or None, int(epoch or 0)
 
     def generations_of(self, tags: list[str]) -> tuple[list[int], int]:
         *values, epoch = self.redis.mget([self._tag(t) for t in tags] + [self.epoch_key])
@@ -279,10 +297,11 @@ class PageCacheMiddleware:
         if unpacked is None:
             return None
         head, body = unpacked
-        tags = list(head["tags"])
-        current, _epoch = self.store.generations_of(tags)
-        if current != [head["tags"][t] for t in tags]:
-            return None  # what the page shows has changed since it was stored
+        if not getattr(self.store, "checks_tags", False):
+            tags = list(head["tags"])
+            current, _epoch = self.store.generations_of(tags)
+            if current != [head["tags"][t] for t in tags]:
+                return None  # what the page shows has changed since it was stored
         if head.get("hit"):
             handler = HIT_HANDLERS.get(head["hit"][0])
             if handler is not None:
