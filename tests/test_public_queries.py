@@ -55,3 +55,21 @@ def test_the_journal_home_shows_its_sections_current_issue_latest_and_news_from_
         assert shown in page, shown
     # The table of contents keeps the journal's order of sections: the research articles before the letter.
     assert page.index("Ion drift at Ganymede") < page.index("A short note on lunar dust")
+
+
+def test_a_journal_that_publishes_continuously_keeps_its_home_within_the_budget(client, site, statements):
+    from journal.web.public import reading
+
+    journal = site["journal"]
+    journal.publishes_continuously = True
+    db.session.commit()
+    statements.clear()
+    response = client.get("/j/jdse/")
+    assert response.status_code == 200
+    assert len(statements) <= BUDGET, "\n".join(" ".join(s.split())[:100] for s in statements)
+    # The one statement gives the same two lists, in the same order, as the two queries it replaces.
+    for limit in (1, 2, 20):
+        latest, early = reading.latest_and_online_first(journal, limit)
+        assert [a.id for a in latest] == [a.id for a in reading.latest_articles(journal, limit)]
+        assert [a.id for a in early] == [a.id for a in reading.online_first(journal, limit)]
+    assert latest and all(a.current_version is not None for a in latest + early)

@@ -6,7 +6,7 @@ scheduled, in production or in a draft issue ever reaches a public page, feed or
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import aliased, joinedload
 
 from journal.extensions import db
@@ -116,6 +116,29 @@ def sitemap_article_rows(part: int):
         select(Journal.slug, Article.id, Article.datestamp).join(Journal, Journal.id == Article.journal_id)
         .where(Article.published_at.is_not(None), Article.id >= part * SITEMAP_PART,
                Article.id < (part + 1) * SITEMAP_PART).order_by(Article.id)).all()
+
+
+def latest_and_online_first(journal: Journal, limit: int) -> tuple[list[Article], list[Article]]:
+    """The journal home of a journal that publishes continuously: `latest_articles` and `online_first`, the same
+    lists in the same order, in one statement (each list's ids limited in its own subquery, the articles loaded
+    once with what both lists show)."""
+    newest = Article.published_at.desc()
+    latest = (select(Article.id.label("id"), literal(0).label("early"))
+              .where(Article.journal_id == journal.id, Article.published_at.is_not(None))
+              .order_by(newest, Article.position, Article.id.desc()).limit(limit).subquery())
+    early = (select(Article.id.label("id"), literal(1).label("early")).outerjoin(Issue, Issue.id == Article.issue_id)
+             .where(Article.journal_id == journal.id, Article.published_at.is_not(None),
+                    Article.issue_id.is_(None) | (Issue.status != IssueStatus.PUBLISHED))
+             .order_by(newest, Article.id.desc()).limit(limit).subquery())
+    both = union_all(select(latest.c.id, latest.c.early), select(early.c.id, early.c.early)).subquery()
+    rows = db.session.execute(
+        select(Article, both.c.early).join(both, both.c.id == Article.id)
+        .options(joinedload(Article.current_version).joinedload(ArticleVersion.galley), joinedload(Article.issue),
+                 joinedload(Article.section))).all()
+    newest_first = lambda a: (-a.published_at.timestamp(), -a.id)  # noqa: E731
+    found_latest = sorted((a for a, flag in rows if not flag),
+                          key=lambda a: (-a.published_at.timestamp(), a.position or 0, -a.id))
+    return found_latest, sorted((a for a, flag in rows if flag), key=newest_first)
 
 
 def online_first(journal: Journal, limit: int = 50) -> list[Article]:

@@ -32,10 +32,12 @@ def home():
 @permission("public", load=journal_with_sections_from_slug)
 def journal_home(journal: Journal):
     issue, toc = reading.current_issue_with_toc(journal)
-    latest = reading.latest_articles(journal, LATEST_ON_HOME)
-    news = journal_service.announcements_of(journal, limit=3)
     # Only journals that publish continuously have articles outside issues (the archive lists them in any case).
-    early = reading.online_first(journal, LATEST_ON_HOME) if journal.publishes_continuously else []
+    if journal.publishes_continuously:
+        latest, early = reading.latest_and_online_first(journal, LATEST_ON_HOME)
+    else:
+        latest, early = reading.latest_articles(journal, LATEST_ON_HOME), []
+    news = journal_service.announcements_of(journal, limit=3)
     moments = [a.current_version.published_at for a in latest] + [a.retracted_at for a in latest] + \
               ([issue.published_at] if issue else []) + [n.created_at for n in news]
     moments = [m for m in moments if m is not None]
