@@ -54,6 +54,10 @@ from journal.i18n import known
 
 log = logging.getLogger(__name__)
 
+# Answers the app makes faster than a lookup in a shared store costs (robots.txt is written once per app; the static
+# files have their own year-long caching; the health check must ask the app): passed through without a lookup.
+NEVER_LOOKED_UP = frozenset({"/robots.txt", "/healthz"})
+NEVER_LOOKED_UP_UNDER = ("/static/",)
 MARK = "X-Journal-Page-Cache"  # set by the views, read and removed here: never reaches the reader
 STATUS = "X-Page-Cache"  # hit or miss, for people measuring
 SITE = "site"
@@ -280,6 +284,9 @@ class PageCacheMiddleware:
 
     def __call__(self, environ, start_response):
         method = environ.get("REQUEST_METHOD")
+        path = environ.get("PATH_INFO", "")
+        if path in NEVER_LOOKED_UP or path.startswith(NEVER_LOOKED_UP_UNDER):
+            return self.wsgi_app(environ, _without_mark(start_response))
         if method not in ("GET", "HEAD") or not self.anonymous(environ):
             return self.wsgi_app(environ, _without_mark(start_response))
         key = self.key(environ)

@@ -56,7 +56,7 @@ def urls(site):
             f"{journal}/articles/{main.id}/cite.ris", f"{journal}/articles/{main.id}/jats.xml", "/sitemap.xml", "/",
             "/search?q=heat", "/search?q=lunar&journal=jdse", "/oai?verb=ListRecords&metadataPrefix=oai_dc",
             f"/oai?verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:journal.test:article/{main.id}",
-            "/oai?verb=Identify", "/robots.txt", "/sitemaps/pages.xml", "/sitemaps/articles-0.xml"]
+            "/oai?verb=Identify", "/sitemaps/pages.xml", "/sitemaps/articles-0.xml"]
 
 
 def body(response) -> str:
@@ -320,9 +320,27 @@ def test_every_public_route_is_kept_by_the_cache_or_said_not_to_be(app):
     kept = {"public.home", "public.journal_home", "public.archive", "public.issue", "public.article",
             "public.article_version", "public.article_bibtex", "public.article_ris", "public.feed", "public.sitemap",
             "public.sitemap_pages", "public.sitemap_articles",
-            "public.robots", "public.search", "oai.endpoint", "oai.article_jats"}
+            "public.search", "oai.endpoint", "oai.article_jats"}
     live = {"public.article_pdf": "a signed link that expires", "public.article_version_pdf": "the same",
-            "public.choose_language": "sets the reader's cookie"}
+            "public.choose_language": "sets the reader's cookie",
+            "public.robots": "written once per app: cheaper than a lookup in the shared store"}
     public = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint.startswith(("public.", "oai."))
               and "/production/" not in rule.rule}
     assert public == kept | set(live)
+
+
+def test_robots_static_files_and_the_health_check_are_answered_without_a_lookup(app, client):
+    looked_up = []
+    middleware = app.wsgi_app
+    while middleware is not None and not hasattr(middleware, "store"):
+        middleware = getattr(middleware, "wsgi_app", None) or getattr(middleware, "app", None)
+    assert middleware is not None, "no page cache middleware in the app's WSGI stack"
+    original = middleware.store.lookup
+    middleware.store.lookup = lambda key: looked_up.append(key) or original(key)
+    try:
+        for url in ("/robots.txt", "/healthz", "/static/css/site.css", "/robots.txt"):
+            assert "X-Page-Cache" not in client.get(url).headers, url
+        assert looked_up == []
+        assert client.get("/").headers["X-Page-Cache"] in (HIT, MISS) and len(looked_up) == 1
+    finally:
+        middleware.store.lookup = original

@@ -196,4 +196,5 @@ def _robots_text() -> str:
 @bp.get("/robots.txt")
 @permission("public")
 def robots():
-    return cacheable((_robots_text(), ROBOTS_HEADERS), [])
+    # Not kept by the page cache: written once per app, it is cheaper than a lookup in the shared store.
+    return _robots_text(), ROBOTS_HEADERS
