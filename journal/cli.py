@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from journal.extensions import db
 
@@ -90,7 +90,7 @@ def send_mail_command(once: bool, interval: float, batch: int) -> None:
             result = send_due_mail(batch, due_by=started if once else None, stopping=stop.is_set)
         except MailSettingsError as exc:
             raise click.ClickException(str(exc)) from None
-        except OperationalError as exc:
+        except (OperationalError, InterfaceError) as exc:
             # The database restarting or failing over: the outbox is there when it is back (what this worker had
             # claimed returns to the queue when its lease runs out). Wait, longer each time, and go on.
             db.session.remove()

@@ -23,7 +23,7 @@ from flask import current_app, g, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from journal.extensions import db
 from journal.i18n import locale_for
@@ -339,8 +339,11 @@ def _finish(message: OutboxMessage, worker: str, **outcome) -> bool:
             ).rowcount
             db.session.commit()
             break
-        except OperationalError:
-            db.session.rollback()
+        except (OperationalError, InterfaceError):  # InterfaceError: the connection was closed under us
+            try:
+                db.session.rollback()
+            except Exception:  # noqa: BLE001 - the connection died with the server: start a new session
+                db.session.remove()
             if time.monotonic() > deadline:
                 raise
             log.warning("Outbox message %s: the database is unreachable; recording its outcome again", message.id)

@@ -6,7 +6,7 @@ from flask import g, jsonify, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from journal.extensions import db
@@ -91,6 +91,7 @@ def register(app) -> None:
         return render_error(error.code or 500, description)
 
     @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
     def database_unavailable(error):
         """The database went away under the request (a restart, a failover): nothing was saved, and a moment
         later it will answer again, so 503 with Retry-After rather than a 500."""
