@@ -36,11 +36,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
+
+from tests.fixtures.s3 import free_ports  # noqa: E402 - the test suite's free loopback ports, held together
 DEFAULT_DIR = Path(os.environ.get("CLUSTER_DIR", "/tmp/journal-cluster"))
 BUCKET = "journal"
 APP_NODES = ("app1", "app2")
@@ -50,14 +52,6 @@ VOLUMES = ("volume1", "volume2")
 
 
 # --- small helpers ------------------------------------------------------------------------------------------------
-
-def free_ports(count: int) -> list[int]:
-    with ExitStack() as stack:
-        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in socks:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in socks]
-
 
 def need(program: str, package: str) -> str:
     found = shutil.which(program) or (str(BIN / program) if (BIN / program).exists() else None)
@@ -452,5 +446,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()

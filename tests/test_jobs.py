@@ -153,9 +153,14 @@ def wait_for(condition, seconds: float, workers: Workers, what: str) -> None:
     pytest.fail(f"{what} within {seconds} s\n{workers.logs()}")
 
 
-def test_a_job_held_by_a_killed_worker_is_run_by_another_and_finished_once(database_url, tmp_path, workers):
-    sender = create_app(make_config(database_url, tmp_path / "storage", JOBS_URL=workers.env["JOBS_URL"],
-                                    JOBS_PROBE=workers.env["JOBS_PROBE"]))
+@pytest.fixture
+def sender(database_url, tmp_path, workers):
+    """An app node that queues jobs on the workers' Redis."""
+    return create_app(make_config(database_url, tmp_path / "storage", JOBS_URL=workers.env["JOBS_URL"],
+                                  JOBS_PROBE=workers.env["JOBS_PROBE"]))
+
+
+def test_a_job_held_by_a_killed_worker_is_run_by_another_and_finished_once(sender, workers):
     probe = Path(workers.env["JOBS_PROBE"])
     victim = workers.start("a")
     jobs_of(sender).send("probe", directory=str(probe), token="long", seconds=60)
@@ -168,9 +173,7 @@ def test_a_job_held_by_a_killed_worker_is_run_by_another_and_finished_once(datab
     assert probe_runs(probe, "long") == ["start", "start", "done"]
 
 
-def test_a_worker_stopped_with_sigterm_finishes_its_job_first(database_url, tmp_path, workers):
-    sender = create_app(make_config(database_url, tmp_path / "storage", JOBS_URL=workers.env["JOBS_URL"],
-                                    JOBS_PROBE=workers.env["JOBS_PROBE"]))
+def test_a_worker_stopped_with_sigterm_finishes_its_job_first(sender, workers):
     probe = Path(workers.env["JOBS_PROBE"])
     worker = workers.start("a")
     jobs_of(sender).send("probe", directory=str(probe), token="short", seconds=2)
