@@ -88,6 +88,10 @@ class Config:
     COMPRESS_BR_LEVEL = 5  # about 1 ms for 50 KB, and within 2% of level 6; 9 costs ten times more for 3%
 
 
+def _redis_only(url: str | None) -> str:
+    return url if url and url.startswith(("redis://", "rediss://", "unix://")) else ""
+
+
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
@@ -97,6 +101,10 @@ class ProductionConfig(Config):
     PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL") or os.environ.get("RATELIMIT_STORAGE_URL", "none")
     # The job queue shares the rate limits' Redis unless told otherwise (its keys are under journal-jobs:).
     JOBS_URL = os.environ.get("JOBS_URL") or os.environ.get("RATELIMIT_STORAGE_URL", "memory://")
+    # Views and downloads wait in the rate limits' Redis unless told otherwise (a list, journal:usage): files on
+    # each app server would be flushed only where the flush job happens to run. On the page cache's Redis server
+    # a cached article page's view is appended by the lookup itself.
+    USAGE_BUFFER_URL = os.environ.get("USAGE_BUFFER_URL") or _redis_only(os.environ.get("RATELIMIT_STORAGE_URL"))
 
     @classmethod
     def check(cls, settings: Mapping | None = None) -> None:

@@ -38,6 +38,7 @@ import struct
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from cachetools import TTLCache
 from flask import Flask, Response, current_app, has_app_context
@@ -112,12 +113,12 @@ class MemoryStore:
         self.epoch = 0
         self.lock = threading.Lock()
 
-    def lookup(self, key: str) -> tuple[bytes | None, int]:
+    def lookup(self, key: str, appends=()) -> tuple[bytes | None, int, bool]:
         with self.lock:
             found = self.entries.get(key)
             if found is not None and found[1] < self._now():
                 found = None
-            return (found[0] if found else None), self.epoch
+            return (found[0] if found else None), self.epoch, False
 
     def generations_of(self, tags: list[str]) -> tuple[list[int], int]:
         with self.lock:
@@ -148,6 +149,7 @@ class RedisStore:
         self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self.prefix = prefix
         self.epoch_key = prefix + "epoch"
+        self.db = int(self.redis.connection_pool.connection_kwargs.get("db") or 0)
         self._fresh = self.redis.register_script(self.FRESH)
 
     def _tag(self, tag: str) -> str:
@@ -166,13 +168,36 @@ class RedisStore:
         local now = tonumber(redis.call('GET', ARGV[1] .. tag) or '0')
         if now ~= generation then return {false, epoch} end
     end
+    -- A hit whose entry names a handler given here (name, database, list, line with @ARG@) is recorded at once:
+    -- the line, with the entry's argument in it, appended to the list (in the list's database, then back).
+    local hit = head['hit']
+    if type(hit) == 'table' then
+        for i = 2, #ARGV, 5 do
+            if ARGV[i] == hit[1] then
+                local line = string.gsub(ARGV[i + 3], '@ARG@', tostring(hit[2]))
+                if ARGV[i + 1] ~= ARGV[i + 4] then redis.call('SELECT', ARGV[i + 1]) end
+                redis.call('RPUSH', ARGV[i + 2], line)
+                if ARGV[i + 1] ~= ARGV[i + 4] then redis.call('SELECT', ARGV[i + 4]) end
+                return {data, epoch, 1}
+            end
+        end
+    end
     return {data, epoch}
     """
     checks_tags = True  # lookup() returns only entries whose tags are current
 
-    def lookup(self, key: str) -> tuple[bytes | None, int]:
-        data, epoch = self._fresh(keys=[self.prefix + "page:" + key, self.epoch_key], args=[self.prefix + "tag:"])
-        return data or None, int(epoch or 0)
+    def lookup(self, key: str, appends: Iterable[tuple[str, RedisAppend]] = ()) -> tuple[bytes | None, int, bool]:
+        """The entry if it is current, the epoch, and whether the entry's hit was recorded by one of `appends`
+        (each on this Redis server) in the same round trip."""
+        args = [self.prefix + "tag:"]
+        for name, fast in appends:
+            args += [name, fast.db, fast.key, fast.line, self.db]
+        data, epoch, *recorded = self._fresh(keys=[self.prefix + "page:" + key, self.epoch_key], args=args)
+        return data or None, int(epoch or 0), bool(recorded)
+
+    def server(self) -> tuple:
+        """Which Redis server this is (host and port, or socket), whatever its database."""
+        return server_of(self.redis)
 
     def generations_of(self, tags: list[str]) -> tuple[list[int], int]:
         *values, epoch = self.redis.mget([self._tag(t) for t in tags] + [self.epoch_key])
@@ -291,15 +316,31 @@ class PageCacheMiddleware:
             return self.wsgi_app(environ, _without_mark(start_response))
         key = self.key(environ)
         try:
-            data, epoch = self.store.lookup(key)
-            if data is not None and (served := self._serve(environ, start_response, data)) is not None:
+            data, epoch, recorded = self.store.lookup(key, self._fast_hits(environ))
+            if data is not None and (served := self._serve(environ, start_response, data, recorded)) is not None:
                 return served
         except Exception:  # noqa: BLE001 - a store that fails costs the cache, never the page
             log.exception("page cache lookup failed; serving from the app")
             return self.wsgi_app(environ, _without_mark(start_response))
         return self._fill(environ, start_response, key, epoch, method)
 
-    def _serve(self, environ, start_response, data: bytes):
+    def _fast_hits(self, environ) -> list[tuple[str, RedisAppend]]:
+        """What the hit handlers would record for this request, where a Redis list on the store's server takes it
+        (so the lookup records it in the same round trip, without an app context)."""
+        if not FAST_HIT_HANDLERS or not hasattr(self.store, "server"):
+            return []
+        found = []
+        for name, make in FAST_HIT_HANDLERS.items():
+            try:
+                fast = make(self.app, environ)
+            except Exception:  # noqa: BLE001 - counting must never break reading; the slow handler runs instead
+                log.exception("page cache fast hit handler failed")
+                continue
+            if fast is not None and fast.server == self.store.server():
+                found.append((name, fast))
+        return found
+
+    def _serve(self, environ, start_response, data: bytes, recorded: bool = False):
         unpacked = _unpack(data)
         if unpacked is None:
             return None
@@ -309,7 +350,7 @@ class PageCacheMiddleware:
             current, _epoch = self.store.generations_of(tags)
             if current != [head["tags"][t] for t in tags]:
                 return None  # what the page shows has changed since it was stored
-        if head.get("hit"):
+        if head.get("hit") and not recorded:
             handler = HIT_HANDLERS.get(head["hit"][0])
             if handler is not None:
                 try:
@@ -373,15 +414,35 @@ def _without_mark(start_response):
 
 
 HIT_HANDLERS: dict[str, Callable] = {}
+FAST_HIT_HANDLERS: dict[str, Callable] = {}
 
 
-def on_hit(name: str):
+class RedisAppend(NamedTuple):
+    """A hit recorded by the Redis lookup itself: `line` (with `@ARG@` where the entry's argument goes) appended
+    to the list `key` in database `db` of the Redis server `server` (`server_of`)."""
+    server: tuple
+    db: int
+    key: str
+    line: str
+
+
+def on_hit(name: str, *, fast: Callable | None = None):
     """Register what a hit on a page marked `hit=(name, argument)` does, called as `handler(environ, argument)`
-    inside an app context (the article page counts its view)."""
+    inside an app context (the article page counts its view). `fast(app, environ)`, if given, returns what to
+    record as a `RedisAppend`, or None: a Redis store on that
+    server records it within its lookup, and `handler` is not called."""
     def register(handler: Callable) -> Callable:
         HIT_HANDLERS[name] = handler
+        if fast is not None:
+            FAST_HIT_HANDLERS[name] = fast
         return handler
     return register
+
+
+def server_of(client) -> tuple:
+    """Which Redis server a client talks to (host and port, or socket), whatever its database."""
+    kwargs = client.connection_pool.connection_kwargs
+    return (kwargs.get("path"),) if kwargs.get("path") else (kwargs.get("host"), int(kwargs.get("port") or 6379))
 
 
 # --- invalidation --------------------------------------------------------------------------------------------

@@ -109,6 +109,7 @@ class RedisBuffer(UsageBuffer):
         self.redis = redis.Redis.from_url(url)
         # A reader never waits long for a Redis that does not answer: the count is lost, the page is served.
         self.appender = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        self.db = int(self.appender.connection_pool.connection_kwargs.get("db") or 0)
 
     def append(self, event: UsageEvent) -> None:
         self.appender.rpush(REDIS_KEY, event.to_json())

@@ -21,6 +21,7 @@ from journal.models import Article, utcnow
 from journal.services import after_publication, production, usage
 from journal.services import issues as issue_service
 from journal.services import journals as journal_service
+from journal.usage_buffer import UsageEvent
 from tests.conftest import RequestIsolatingClient, buffered_usage, make_config
 from tests.fixtures.s3 import free_ports
 from tests.test_production import accepted_paper, ready_article
@@ -316,6 +317,44 @@ def test_two_app_servers_share_the_store_and_its_invalidation(app_config, site, 
     assert any(b"tag:article:" in key for key in keys) and any(b"page:" in key for key in keys)
 
 
+def test_a_cached_article_view_is_appended_to_the_redis_usage_buffer_within_the_lookup(app_config, site, shared_cache,
+                                                                                     monkeypatch):
+    """Page cache in one database of a Redis server, the usage buffer in another: the lookup records the view
+    (no app context, no second round trip), the same event the app would have recorded, and the cache's
+    connection stays on its own database."""
+    base = shared_cache.rsplit("/", 1)[0]
+    buffer_url = f"{base}/5"
+    redis.Redis.from_url(buffer_url).flushdb()
+    app = create_app(type("Config", (app_config,), {"PAGE_CACHE_URL": shared_cache, "USAGE_BUFFER_URL": buffer_url}))
+    client = app.test_client()
+    a = site["main"].id
+    url = f"/j/jdse/articles/{a}"
+    agent = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
+    assert client.get(url, environ_base={"REMOTE_ADDR": "192.0.2.1"}, headers={"User-Agent": agent}) \
+        .headers["X-Page-Cache"] == MISS  # counted by the app
+    slow = []
+    monkeypatch.setitem(page_cache.HIT_HANDLERS, "view",
+                        lambda environ, argument: slow.append(environ["REQUEST_METHOD"] + environ.get("HTTP_RANGE", "")))
+    for address in ("192.0.2.1", "192.0.2.2"):
+        hit = client.get(url, environ_base={"REMOTE_ADDR": address}, headers={"User-Agent": agent})
+        assert hit.headers["X-Page-Cache"] == HIT and hit.status_code == 200
+    assert client.get(url, headers={"Range": "bytes=100-"}).headers["X-Page-Cache"] == HIT  # not a new request
+    client.head(url)  # nor is a HEAD
+    assert slow == ["GETbytes=100-", "HEAD"]  # the app's handler (which counts neither) sees only these
+    with app.app_context():
+        events = [UsageEvent.from_json(line) for line in redis.Redis.from_url(buffer_url).lrange("journal:usage", 0, -1)]
+    assert [(e.article_id, e.kind, e.robot) for e in events] == [(a, "view", False)] * 3
+    assert events[0].visitor == events[1].visitor != events[2].visitor  # the app's own key for the same reader
+    assert all(abs(e.at - utcnow().timestamp()) < 60 for e in events)
+    robot = client.get(url, headers={"User-Agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"})
+    assert robot.headers["X-Page-Cache"] == HIT
+    last = UsageEvent.from_json(redis.Redis.from_url(buffer_url).lrange("journal:usage", -1, -1)[0])
+    assert last.robot and last.article_id == a
+    assert redis.Redis.from_url(buffer_url).keys("journal:pages:*") == []  # nothing of the cache's in the buffer's
+    assert client.get(url).headers["X-Page-Cache"] == HIT  # the cache's connection still reads its own database
+    redis.Redis.from_url(buffer_url).flushdb()
+
+
 def test_every_public_route_is_kept_by_the_cache_or_said_not_to_be(app):
     kept = {"public.home", "public.journal_home", "public.archive", "public.issue", "public.article",
             "public.article_version", "public.article_bibtex", "public.article_ris", "public.feed", "public.sitemap",
@@ -336,7 +375,7 @@ def test_robots_static_files_and_the_health_check_are_answered_without_a_lookup(
         middleware = getattr(middleware, "wsgi_app", None) or getattr(middleware, "app", None)
     assert middleware is not None, "no page cache middleware in the app's WSGI stack"
     original = middleware.store.lookup
-    middleware.store.lookup = lambda key: looked_up.append(key) or original(key)
+    middleware.store.lookup = lambda key, *args: looked_up.append(key) or original(key, *args)
     try:
         for url in ("/robots.txt", "/healthz", "/static/css/site.css", "/robots.txt"):
             assert "X-Page-Cache" not in client.get(url).headers, url

@@ -316,3 +316,24 @@ def test_a_buffer_that_does_not_answer_loses_the_count_not_the_page(app, client,
     app.extensions["usage_buffer"] = RedisBuffer("redis://127.0.0.1:1/0")  # nothing listens there
     response = client.get(f"/j/jdse/articles/{site['main'].id}", headers={"User-Agent": BROWSER})
     assert response.status_code == 200
+
+
+def test_production_counts_in_the_shared_redis_unless_told_otherwise(monkeypatch):
+    """Files on each app server would be flushed only where the flush job runs: production's buffer is the rate
+    limits' Redis unless USAGE_BUFFER_URL says otherwise."""
+    import importlib
+
+    import config
+
+    try:
+        monkeypatch.setenv("RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/0")
+        monkeypatch.delenv("USAGE_BUFFER_URL", raising=False)
+        assert importlib.reload(config).ProductionConfig.USAGE_BUFFER_URL == "redis://127.0.0.1:6379/0"
+        monkeypatch.setenv("USAGE_BUFFER_URL", "file:///srv/usage")
+        assert importlib.reload(config).ProductionConfig.USAGE_BUFFER_URL == "file:///srv/usage"
+        monkeypatch.delenv("USAGE_BUFFER_URL")
+        monkeypatch.setenv("RATELIMIT_STORAGE_URL", "memory://")
+        assert importlib.reload(config).ProductionConfig.USAGE_BUFFER_URL == ""  # files, as in development
+    finally:
+        monkeypatch.undo()
+        importlib.reload(config)

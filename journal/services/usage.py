@@ -54,7 +54,11 @@ METRICS = ("total_item_investigations", "unique_item_investigations", "total_ite
 
 def buffer() -> UsageBuffer:
     """The application's usage buffer (USAGE_BUFFER_URL; files under the instance folder by default)."""
-    app = current_app._get_current_object()
+    return buffer_of(current_app._get_current_object())
+
+
+def buffer_of(app) -> UsageBuffer:
+    """`buffer()` for code that runs without an app context (the page cache's hits)."""
     if "usage_buffer" not in app.extensions:
         app.extensions["usage_buffer"] = buffer_for(app.config, app.instance_path)
     return app.extensions["usage_buffer"]

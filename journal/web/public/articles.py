@@ -5,6 +5,8 @@ the ways to cite it.
 downloads), …/cite.bib and …/cite.ris, and /j/<slug>/issues/<id>. Nothing here exists before publication: 404.
 """
 
+import time
+
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -20,7 +22,7 @@ from journal.scholarly.records import Links, licence_name, licence_url
 from journal.services import issues as issue_service
 from journal.services import usage
 from journal.storage import signed_download
-from journal.usage_buffer import DOWNLOAD, VIEW, UsageEvent, is_robot, visitor_key
+from journal.usage_buffer import DOWNLOAD, REDIS_KEY, VIEW, RedisBuffer, UsageEvent, is_robot, visitor_key
 from journal.web.public import reading
 from journal.web.public.blueprint import bp
 from journal.page_cache import article_tag, journal_tag
@@ -78,10 +80,26 @@ def _buffer(article_id: int, kind: str, user_id: int | None, address: str | None
                             is_robot(agent)))
 
 
-@page_cache.on_hit(VIEW)
+def _counted_hit(environ) -> bool:
+    return environ.get("REQUEST_METHOD") == "GET" and environ.get("HTTP_RANGE", "bytes=0-").startswith("bytes=0-")
+
+
+def _view_appended(app, environ) -> page_cache.RedisAppend | None:
+    """Where the usage buffer is a Redis list, the page cache's lookup appends the view itself (one round trip)."""
+    buffer = usage.buffer_of(app)
+    if not isinstance(buffer, RedisBuffer) or not _counted_hit(environ):
+        return None
+    agent = environ.get("HTTP_USER_AGENT")
+    line = UsageEvent(0, VIEW, time.time(), visitor_key(app.secret_key, user_id=None, address=environ.get("REMOTE_ADDR"),
+                                                        user_agent=agent), is_robot(agent)).to_json()
+    return page_cache.RedisAppend(page_cache.server_of(buffer.appender), buffer.db, REDIS_KEY,
+                                  line.replace('"article_id":0,', '"article_id":@ARG@,', 1))
+
+
+@page_cache.on_hit(VIEW, fast=_view_appended)
 def _count_cached_view(environ, article_id: int) -> None:
     """An anonymous reader's article page served by the page cache is a view all the same (as `_counted` says)."""
-    if environ.get("REQUEST_METHOD") == "GET" and environ.get("HTTP_RANGE", "bytes=0-").startswith("bytes=0-"):
+    if _counted_hit(environ):
         _buffer(article_id, VIEW, None, environ.get("REMOTE_ADDR"), environ.get("HTTP_USER_AGENT"))
 
 
