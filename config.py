@@ -40,6 +40,14 @@ class Config:
     # A PDF is parsed in a child process with these limits on memory and wall-clock time.
     PDF_MEMORY_MB = _int("PDF_MEMORY_MB", 1024)
     PDF_SECONDS = _int("PDF_SECONDS", 30)
+    # A LaTeX source archive (journal/services/latex.py): at most so many files and unpacked megabytes; it is
+    # compiled on the job queue in the sandbox of journal/latex/sandbox.py with these limits.
+    LATEX_MAX_FILES = _int("LATEX_MAX_FILES", 500)
+    LATEX_MAX_MB = _int("LATEX_MAX_MB", 200)
+    LATEX_CPU_SECONDS = _int("LATEX_CPU_SECONDS", 60)
+    LATEX_WALL_SECONDS = _int("LATEX_WALL_SECONDS", 120)
+    LATEX_MEMORY_MB = _int("LATEX_MEMORY_MB", 1024)
+    LATEX_OUTPUT_MB = _int("LATEX_OUTPUT_MB", 50)
     EMAIL_TOKEN_HOURS = _int("EMAIL_TOKEN_HOURS", 48)
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
     PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)

@@ -37,6 +37,11 @@ ACTION_LABELS = {
     "member.removed": _l("Member removed"),
     "outbox.retried": _l("Mail queued again"),
     "file.uploaded": _l("File uploaded"),
+    "latex.uploaded": _l("LaTeX source uploaded"),
+    "latex.main_chosen": _l("Main LaTeX file chosen"),
+    "latex.compile_started": _l("LaTeX compilation started"),
+    "latex.compile_finished": _l("LaTeX source compiled to PDF"),
+    "latex.compile_failed": _l("LaTeX compilation failed"),
     "review.attachment_added": _l("Review attachment added"),
     "review.attachment_removed": _l("Review attachment removed"),
     "review.attachment_names_confirmed": _l("Reviewer confirmed that the attachment naming them may be shared"),
@@ -113,6 +118,8 @@ ACTION_LABELS = {
 # The names of the details an event records (its payload's keys, and the fields a change lists), as a history shows
 # them: each the key with spaces for underscores, translated. A key not listed here is shown as it is.
 DETAIL_LABELS = {
+    "compile": _l("compilation"), "main": _l("main file"), "mains": _l("main files"), "seconds": _l("seconds"),
+    "files": _l("files"), "errors": _l("errors"),
     "active": _l("active"), "address": _l("address"), "administrators_told": _l("administrators told"),
     "article": _l("article"), "articles": _l("articles"), "because": _l("because"), "changed": _l("changed"),
     "correction": _l("correction"), "corrections": _l("corrections"), "deadline": _l("deadline"),

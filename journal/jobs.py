@@ -60,6 +60,14 @@ def flush_usage_job(now: str | None = None) -> None:
         log.info("flush-usage: another flush is running; this one does nothing")
 
 
+def compile_latex_job(compile_id: int) -> None:
+    """Compile an author's LaTeX source archive in the sandbox; its PDF becomes the manuscript (idempotent:
+    journal/services/latex.py)."""
+    from journal.services.latex import run_compile
+
+    run_compile(compile_id)
+
+
 def probe_job(directory: str, token: str, seconds: float = 0.0, fail_times: int = 0) -> None:
     """A harmless job for the tests and the cluster soak: notes each start and each finish of `token` in a file
     of `directory`, sleeps `seconds` on its first run only (so that a test can kill the worker holding it), and
@@ -90,6 +98,8 @@ class JobKind:
 KINDS: dict[str, JobKind] = {
     "send_reminders": JobKind(send_reminders_job),
     "flush_usage": JobKind(flush_usage_job, time_limit_ms=10 * 60_000),
+    # The sandbox bounds the compile itself (LATEX_WALL_SECONDS); a retry follows only a storage or database error.
+    "compile_latex": JobKind(compile_latex_job, max_retries=3, min_backoff_ms=5_000, time_limit_ms=10 * 60_000),
 }
 PROBE = JobKind(probe_job, max_retries=3, min_backoff_ms=200, max_backoff_ms=1_000, time_limit_ms=60_000)
 

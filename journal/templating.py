@@ -86,7 +86,19 @@ def doi_links(text: str | None) -> Markup:
     return Markup("").join(parts)
 
 
+def latex_message(error: dict) -> str:
+    """An error of a LaTeX compilation as stored (journal/services/latex.py): the engine's English message with its
+    values, shown in the reader's language where the catalogs have it."""
+    from flask_babel import gettext
+
+    template = error.get("template")
+    if template:
+        return gettext(template, **(error.get("values") or {}))
+    return error.get("message") or ""
+
+
 def setup_templating(app) -> None:
+    app.jinja_env.filters["latex_message"] = latex_message
     app.jinja_env.filters["doi_links"] = doi_links
     app.jinja_env.filters["data_link_href"] = data_link_href
     app.jinja_env.filters["datetime"] = format_datetime

@@ -320,6 +320,10 @@ ROWS = [
     Row("author.files", "GET", SUB + "/files", SUBMITTER),
     Row("author.upload_manuscript", "POST", SUB + "/files/manuscript", SUBMITTER),
     Row("author.confirm_anonymity", "POST", SUB + "/anonymity", SUBMITTER),
+    # the LaTeX source's compilation (journal/web/author/latex.py): the submitter's; never a reviewer's
+    Row("author.latex_compile", "GET", SUB + "/latex/{latex}", SUBMITTER),
+    Row("author.latex_log", "GET", SUB + "/latex/{latex}/log", SUBMITTER),
+    Row("author.choose_main", "POST", SUB + "/latex/{latex}/main", SUBMITTER, data={}),  # queued: nothing to choose
     Row("author.add_supplement", "POST", SUB + "/files/supplements", SUBMITTER),
     Row("author.remove_supplement", "POST", SUB + "/files/{file}/remove", SUBMITTER),
     Row("author.declarations", "GET", SUB + "/declarations", SUBMITTER),

@@ -14,6 +14,12 @@ from tests.access_matrix import ALLOW, LOGIN, ROWS
 from tests.access_world import PERSONAS, STATES, build_world
 
 
+@pytest.fixture
+def app_config(app_config):
+    """No job runs: the world's LaTeX compilation stays queued, and nothing changes the world behind the rows."""
+    return type("NoJobs", (app_config,), {"JOBS_RUN_IN_PROCESS": False})
+
+
 def test_every_route_is_in_the_matrix_once(app):
     routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
               for method in rule.methods - {"HEAD", "OPTIONS"}}

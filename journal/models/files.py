@@ -14,6 +14,7 @@ class FileKind(LabelledEnum):
     RESPONSE_LETTER = "response_letter", N_("Response to reviewers")
     REVIEW_ATTACHMENT = "review_attachment", N_("Review attachment")
     GALLEY = "galley", N_("Galley")
+    LATEX_SOURCE = "latex_source", N_("LaTeX source")
 
 
 class SubmissionFile(db.Model):

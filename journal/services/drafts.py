@@ -2,11 +2,12 @@
 anonymity confirmation, and discarding a draft that was never submitted."""
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from journal.audit import audit
 from journal.extensions import db
 from journal.scholarly.identifiers import clean_data_link, parse_keywords
-from journal.models import Contributor, Journal, Section, Submission, SubmissionStatus, User, utcnow
+from journal.models import Contributor, Journal, LatexCompile, Section, Submission, SubmissionStatus, User, utcnow
 from journal.permissions import can
 from journal.services.accounts import normalize_email
 from journal.services.translations import clean_translation
@@ -156,7 +157,11 @@ def discard_draft(actor: User, submission: Submission) -> list[str]:
     require_author(actor, submission, editable=False)
     if submission.status is not S.DRAFT:
         raise DomainError(_("Only a draft can be deleted; a submitted paper can be withdrawn."))
-    keys = [f.storage_key for f in submission.files]
+    compiles = db.session.scalars(select(LatexCompile).where(LatexCompile.submission_id == submission.id)).all()
+    keys = [c.log_key for c in compiles if c.log_key] + [f.storage_key for f in submission.files]
+    for row in compiles:
+        db.session.delete(row)
+    db.session.flush()
     for file in list(submission.files):
         db.session.delete(file)
     audit(actor, "submission.discarded", submission, title=submission.title)

@@ -8,12 +8,13 @@ import tempfile
 from typing import BinaryIO
 
 from flask import current_app
+from sqlalchemy import update
 from flask_babel import gettext as _
 
 from journal import pdf
 from journal.audit import audit
 from journal.extensions import db
-from journal.models import FileKind, Submission, SubmissionFile, SubmissionStatus, User
+from journal.models import FileKind, LatexCompile, Submission, SubmissionFile, SubmissionStatus, User
 from journal.services.errors import DomainError
 from journal.services.files import StagedObjects
 from journal.services.submissions import ANONYMIZING_MODES, neutral_name, require_author, upload_round
@@ -40,11 +41,14 @@ def names_to_find(submission: Submission) -> list[str]:
     return list(dict.fromkeys(t for t in terms if t.strip()))
 
 
-def upload_manuscript(actor: User, submission: Submission, stream: BinaryIO, original_name: str) -> SubmissionFile:
+def upload_manuscript(actor: User, submission: Submission, stream: BinaryIO, original_name: str, *,
+                      latex_compile_id: int | None = None) -> SubmissionFile:
     """Check the PDF in the sandbox, store it, and for anonymizing journals store the reviewers' copy.
 
     A refused file changes nothing. Where the contributors' names are found, the report says where,
-    and the author must upload a cleaned file or confirm before submitting."""
+    and the author must upload a cleaned file or confirm before submitting. A PDF compiled from LaTeX source
+    (`latex_compile_id`, journal/services/latex.py) keeps its archive; a PDF uploaded instead drops the round's
+    archives, which no longer describe the manuscript."""
     require_author(actor, submission)
     journal = submission.journal
     limit = file_limit()
@@ -90,6 +94,10 @@ def upload_manuscript(actor: User, submission: Submission, stream: BinaryIO, ori
             submission.anonymity_confirmed_at = None  # a new file needs a new look
             replaced = _drop_replaced(submission, round_number, manuscript)
             replaced_keys = [f.storage_key for f in replaced]
+            if latex_compile_id is None:
+                from journal.services.latex import drop_sources
+
+                replaced_keys += drop_sources(submission, round_number)
             audit(actor, "file.uploaded", submission, kind=FileKind.MANUSCRIPT.value, name=manuscript.original_name,
                   pages=report.page_count, round=round_number, names_found=len(report.found),
                   **({"replaces": replaced[0].original_name} if replaced else {}))
@@ -106,6 +114,9 @@ def _drop_replaced(submission: Submission, round_number: int, manuscript: Submis
     old = [f for f in submission.files if f.round == round_number and f.kind in kinds
            and f is not manuscript and f.derived_from is not manuscript]
     old.sort(key=lambda f: f.kind is not FileKind.MANUSCRIPT)
+    if old:  # a compilation that made one of them no longer has a PDF (SQLite does not enforce SET NULL)
+        db.session.execute(update(LatexCompile).where(LatexCompile.pdf_file_id.in_([f.id for f in old]))
+                           .values(pdf_file_id=None))
     for file in sorted(old, key=lambda f: f.kind is FileKind.MANUSCRIPT):  # copies before what they derive from
         submission.files.remove(file)
         db.session.delete(file)

@@ -99,8 +99,9 @@ class ContributorForm(WebForm):
 
 
 class ManuscriptForm(WebForm):
-    manuscript = FileField(_l("Manuscript (PDF)"), [FileRequired(_l("Choose the PDF file of your manuscript."))],
-                           render_kw={"accept": "application/pdf,.pdf"})
+    manuscript = FileField(_l("Manuscript (PDF, or LaTeX source as .zip or .tar.gz)"),
+                           [FileRequired(_l("Choose the PDF file of your manuscript."))],
+                           render_kw={"accept": "application/pdf,.pdf,.zip,.tar.gz,.tgz"})
 
 
 class SupplementForm(WebForm):

@@ -20,6 +20,7 @@ from journal.permissions import can, journal_from_slug, permission, require
 from journal.services import contributors as contributor_service
 from journal.services import conversations as conversation_service
 from journal.services import drafts as draft_service
+from journal.services import latex as latex_service
 from journal.services import manuscripts as manuscript_service
 from journal.services import shared_reviews
 from journal.services import submissions as service
@@ -35,7 +36,8 @@ from journal.workflow import available
 log = logging.getLogger(__name__)
 S = SubmissionStatus
 # What the authors' pages list and serve; reviewers' attachments come with the review pages.
-AUTHOR_FILE_KINDS = (FileKind.MANUSCRIPT, FileKind.ANONYMIZED_MANUSCRIPT, FileKind.SUPPLEMENT, FileKind.RESPONSE_LETTER)
+AUTHOR_FILE_KINDS = (FileKind.MANUSCRIPT, FileKind.ANONYMIZED_MANUSCRIPT, FileKind.SUPPLEMENT, FileKind.RESPONSE_LETTER,
+                     FileKind.LATEX_SOURCE)
 STEP_ENDPOINTS = {"start": "author.edit_start", "metadata": "author.metadata", "files": "author.files",
                   "declarations": "author.declarations", "review": "author.review", "revise": "author.revise"}
 
@@ -232,6 +234,7 @@ def _upload_page(submission: Submission, **sent_forms):
     revising = submission.status is S.REVISION_REQUESTED
     context = {
         "manuscript": service.manuscript_of(submission),
+        "latex_compile": latex_service.latest_compile(submission),
         "supplements": service.supplements_of(submission),
         "anonymizing": submission.journal.review_mode in service.ANONYMIZING_MODES,
         "needs_decision": service.needs_anonymity_decision(submission),
@@ -275,6 +278,15 @@ def upload_manuscript(submission: Submission):
     form = forms.ManuscriptForm()
     if form.validate_on_submit():
         upload = form.manuscript.data
+        head = upload.stream.read(4)
+        upload.stream.seek(0)
+        if latex_service.is_archive(head, upload.filename):  # LaTeX source: compiled on the job queue
+            try:
+                compiled = latex_service.upload_source(current_user, submission, upload.stream, upload.filename)
+            except DomainError as error:
+                show_error(form, error)
+                return _upload_page(submission, manuscript_form=form)
+            return redirect(url_for("author.latex_compile", submission_id=submission.id, compile_id=compiled.id))
         try:
             manuscript = manuscript_service.upload_manuscript(current_user, submission, upload.stream, upload.filename)
         except DomainError as error:
