@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 
-def N_(message: str) -> str:
+def _m(message: str) -> str:  # not marked for the catalogs: A brings its own messages
     return message
 
 
@@ -42,18 +42,18 @@ def unpack(source: BinaryIO | bytes, filename: str, dest: Path, *, max_files: in
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as t:
             for info in t.getmembers():
                 if info.issym() or info.islnk():
-                    raise ArchiveRefused(N_("The archive contains a link (%(name)s)."), {"name": info.name})
+                    raise ArchiveRefused(_m("The archive contains a link (%(name)s)."), {"name": info.name})
                 if info.isfile():
                     members.append((info.name, t.extractfile(info).read()))
     else:
-        raise ArchiveRefused(N_("This file is neither a .zip nor a .tar.gz archive."))
+        raise ArchiveRefused(_m("This file is neither a .zip nor a .tar.gz archive."))
     if len(members) > max_files:
-        raise ArchiveRefused(N_("The archive has more than %(num)d files."), {"num": max_files})
+        raise ArchiveRefused(_m("The archive has more than %(num)d files."), {"num": max_files})
     files, mains = [], []
     for name, content in members:
         path = PurePosixPath(name)
         if path.is_absolute() or ".." in path.parts:
-            raise ArchiveRefused(N_("The archive contains a path outside its folder (%(name)s)."), {"name": name})
+            raise ArchiveRefused(_m("The archive contains a path outside its folder (%(name)s)."), {"name": name})
         target = dest / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
@@ -62,5 +62,5 @@ def unpack(source: BinaryIO | bytes, filename: str, dest: Path, *, max_files: in
         if name.endswith(".tex") and "\\documentclass" in text and "\\begin{document}" in text:
             mains.append(str(path))
     if not any(f.endswith(".tex") for f in files):
-        raise ArchiveRefused(N_("The archive contains no .tex file."))
+        raise ArchiveRefused(_m("The archive contains no .tex file."))
     return Unpacked(dest, sorted(files), sorted(mains))

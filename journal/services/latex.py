@@ -33,6 +33,12 @@ from journal.storage import StorageError, get_storage, new_key
 log = logging.getLogger(__name__)
 C = CompileStatus
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz")
+def N_(message: str) -> str:
+    """Marks an English message for the catalogs; it is stored as such and translated when shown."""
+    return message
+
+
+NO_PDF = N_("The compilation stopped without a PDF; the log says why.")
 LOG_PREFIX = "latex-logs"  # outside submissions/: the log is the compile's, not a file of the paper
 
 
@@ -206,7 +212,7 @@ def run_compile(compile_id: int) -> None:
     errors = [_error_data(e) for e in result.errors]
     if not result.ok and not errors:
         errors = [{"file": main, "line": None, "message": result.refused or "",
-                   "template": None if result.refused else "The compilation stopped without a PDF; the log says why."}]
+                   "template": None if result.refused else NO_PDF}]
     log_key = new_key(f"{LOG_PREFIX}/{submission.id}")
     get_storage().put(log_key, io.BytesIO((result.log or "").encode("utf-8", "replace")), media_type="text/plain")
     _finish(compile_id, result.pdf if result.ok else None, errors, result.seconds, log_key, findings)

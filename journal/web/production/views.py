@@ -122,6 +122,15 @@ def _schedule_form(article: Article, formdata=None) -> forms.ScheduleForm:
     return form
 
 
+# Besides the galley, production reads what the authors sent: each round's manuscript and its LaTeX source.
+PRODUCTION_FILE_KINDS = (FileKind.GALLEY, FileKind.MANUSCRIPT, FileKind.LATEX_SOURCE)
+
+
+def _round_files(submission: Submission) -> list:
+    kinds = (FileKind.MANUSCRIPT, FileKind.LATEX_SOURCE)
+    return sorted((f for f in submission.files if f.kind in kinds), key=lambda f: (-f.round, f.kind is not kinds[0]))
+
+
 def _article_page(journal: Journal, submission: Submission, article: Article | None, **sent_forms):
     context = {"journal": journal, "submission": submission, "article": article}
     if article is None:
@@ -129,6 +138,7 @@ def _article_page(journal: Journal, submission: Submission, article: Article | N
         return render_template("production/article.html", **context)
     context |= {
         "version": article.current_version,
+        "round_files": _round_files(submission),
         "missing": service.missing_for_publication(article),
         "page_warning": service.page_warning(article),
         "galley_form": forms.GalleyForm(formdata=None),
@@ -256,11 +266,11 @@ def publish_online(journal: Journal, submission_id: int):
 @guarded
 def download(journal: Journal, submission_id: int, file_id: int):
     article = _article(journal, submission_id)
-    file = next((f for f in article.submission.files if f.id == file_id and f.kind is FileKind.GALLEY), None)
+    file = next((f for f in article.submission.files if f.id == file_id and f.kind in PRODUCTION_FILE_KINDS), None)
     if file is None:
         abort(404)
     return redirect(signed_download(file.storage_key, filename=file.original_name, media_type=file.media_type,
-                                    inline=True))
+                                    inline=file.media_type == "application/pdf"))
 
 
 # --- after publication -------------------------------------------------------------------------------------
