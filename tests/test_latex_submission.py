@@ -18,16 +18,21 @@ from journal.jobs import jobs
 from journal.latex.sandbox import missing
 from journal.models import AuditEvent, CompileStatus, FileKind, LatexCompile, ReviewMode, Submission, SubmissionStatus
 from journal.services import drafts as draft_service
+from journal.services import manuscripts as manuscript_service
 from journal.services import submissions as service
 from tests.access_world import build_world
+from tests.pdfs import manuscript_pdf
 
 PAPER = r"""\documentclass{article}
 %% Written by Grace Hopper, grace@example.org
 \author{Grace Hopper}
+\title{Regolith cohesion}
 \begin{document}
+\maketitle
 Regolith cohesion from the wheel tracks of a lunar rover.
 \end{document}
 """
+ABSTRACT = "Wheel tracks of a lunar rover constrain the cohesion of the regolith at the landing site."
 BROKEN = "\\documentclass{article}\n\\begin{document}\n\\undefinedmacro{x}\nText.\n\\end{document}\n"
 
 
@@ -81,7 +86,7 @@ def draft(make_journal, make_user):
     author = make_user("grace@example.org", given_name="Grace", family_name="Hopper")
     submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
                                                 checklist_confirmed=True)
-    draft_service.update_metadata(author, submission, title="Regolith cohesion", abstract="Wheel tracks.",
+    draft_service.update_metadata(author, submission, title="Regolith cohesion", abstract=ABSTRACT,
                                   keywords="moon")
     return submission, author
 
@@ -155,7 +160,7 @@ def test_a_failing_archive_shows_file_and_line_and_keeps_the_archive_and_what_wa
     assert service.manuscript_of(submission) is None
     source = next(f for f in submission.files if f.kind is FileKind.LATEX_SOURCE)
     assert client.get(f"/submissions/{submission.id}/files/{source.id}").status_code == 302  # kept, downloadable
-    assert submission.title == "Regolith cohesion" and submission.abstract == "Wheel tracks."
+    assert submission.title == "Regolith cohesion" and submission.abstract == ABSTRACT
     log = client.get(page_url + "/log")
     assert log.status_code == 200 and "Undefined control sequence" in log.get_data(as_text=True)
     assert events(submission) == ["latex.uploaded", "latex.compile_started", "latex.compile_failed"]
@@ -228,8 +233,6 @@ def test_with_two_main_files_the_author_chooses_one(client, login, draft):
 
 
 def test_a_pdf_uploaded_instead_replaces_the_rounds_latex_source(client, login, draft):
-    from tests.pdfs import manuscript_pdf
-
     submission, author = draft
     login(author)
     upload(client, submission, zipped({"paper.tex": PAPER}), "paper.zip")
@@ -284,14 +287,12 @@ def test_production_lists_and_serves_each_rounds_source_and_pdf(app, client, log
 
 def test_a_revision_may_be_latex_too(client, login, draft):
     submission, author = draft
-    from tests.pdfs import manuscript_pdf
-    from journal.services import manuscripts as manuscript_service
-
     manuscript_service.upload_manuscript(author, submission, io.BytesIO(manuscript_pdf("Results")), "paper.pdf")
     draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None",
                                       funding="None", data_availability="On request", suggested_reviewers=[],
                                       opposed_reviewers=[])
-    draft_service.confirm_anonymity(author, submission) if service.needs_anonymity_decision(submission) else None
+    if service.needs_anonymity_decision(submission):
+        draft_service.confirm_anonymity(author, submission)
     service.submit(author, submission)
     submission.status = SubmissionStatus.REVISION_REQUESTED
     db.session.commit()

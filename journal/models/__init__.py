@@ -5,8 +5,8 @@ from journal.models.audit import AuditEvent
 from journal.models.base import utcnow
 from journal.models.conversations import Message, MessageRead
 from journal.models.files import FileKind, SubmissionFile
-from journal.models.latex import CompileStatus, LatexCompile
 from journal.models.journals import Announcement, Journal, Membership, ReviewMode, Role, Section
+from journal.models.latex import CompileStatus, LatexCompile
 from journal.models.mail import MailTemplate, OutboxMessage, OutboxStatus
 from journal.models.publishing import Article, ArticleStatus, ArticleVersion, DoiCounter, Issue, IssueStatus
 from journal.models.review_facts import refresh_review_facts

@@ -39,6 +39,7 @@ def N_(message: str) -> str:
 
 
 NO_PDF = N_("The compilation stopped without a PDF; the log says why.")
+COULD_NOT_RUN = N_("The compilation could not run on our side. Please upload the archive again later.")
 LOG_PREFIX = "latex-logs"  # outside submissions/: the log is the compile's, not a file of the paper
 
 
@@ -206,12 +207,17 @@ def run_compile(compile_id: int) -> None:
                 unpacked = _unpack(stream, source.original_name, Path(tmp) / "source")
             except DomainError as error:  # the limits were lowered since the upload
                 return _finish(compile_id, None, [{"file": "", "line": None, "message": error.message}], 0.0, "")
-        result = compile_source(unpacked.root, main, limits())
-        findings = ([{"file": f.file, "line": f.line, "what": f.what}
-                     for f in source_findings(unpacked.root, names_to_find(submission))] if anonymizing else [])
+        try:
+            result = compile_source(unpacked.root, main, limits())
+            findings = ([{"file": f.file, "line": f.line, "what": f.what}
+                         for f in source_findings(unpacked.root, names_to_find(submission))] if anonymizing else [])
+        except Exception:  # the engine itself failed (not the author's source): say so rather than spin forever
+            log.exception("compile %s of submission %s could not run", compile_id, submission.id)
+            return _finish(compile_id, None, [{"file": "", "line": None, "message": COULD_NOT_RUN,
+                                               "template": COULD_NOT_RUN}], 0.0, "")
     errors = [_error_data(e) for e in result.errors]
     if not result.ok and not errors:
-        errors = [{"file": main, "line": None, "message": result.refused or "",
+        errors = [{"file": main, "line": None, "message": result.refused or NO_PDF,
                    "template": None if result.refused else NO_PDF}]
     log_key = new_key(f"{LOG_PREFIX}/{submission.id}")
     get_storage().put(log_key, io.BytesIO((result.log or "").encode("utf-8", "replace")), media_type="text/plain")

@@ -3,7 +3,6 @@ runs; then the PDF or the errors with file and line), choosing the main file, an
 journal/services/latex.py."""
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from journal.models import CompileStatus, Submission, SubmissionStatus
