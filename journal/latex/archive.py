@@ -34,6 +34,10 @@ def unpack(source: BinaryIO | bytes, filename: str, dest: Path, *, max_files: in
     data = source if isinstance(source, bytes) else source.read()
     members: list[tuple[str, bytes]] = []
     if data[:2] == b"PK":
+        try:
+            zipfile.ZipFile(io.BytesIO(data))
+        except zipfile.BadZipFile:
+            raise ArchiveRefused(_m("This file is neither a .zip nor a .tar.gz archive.")) from None
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             for info in z.infolist():
                 if not info.is_dir():
