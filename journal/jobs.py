@@ -62,8 +62,8 @@ def flush_usage_job(now: str | None = None) -> None:
 
 def compile_latex_job(compile_id: int) -> None:
     """Compile an author's LaTeX source archive in the sandbox; its PDF becomes the manuscript (idempotent:
-    journal/services/latex.py)."""
-    from journal.services.latex import run_compile
+    journal/services/latex_compile.py)."""
+    from journal.services.latex_compile import run_compile
 
     run_compile(compile_id)
 

@@ -8,7 +8,7 @@ import tempfile
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 from flask_babel import gettext as _
 
 from journal import pdf
@@ -95,9 +95,7 @@ def upload_manuscript(actor: User, submission: Submission, stream: BinaryIO, ori
             replaced = _drop_replaced(submission, round_number, manuscript)
             replaced_keys = [f.storage_key for f in replaced]
             if latex_compile_id is None:
-                from journal.services.latex import drop_sources
-
-                replaced_keys += drop_sources(submission, round_number)
+                replaced_keys += drop_latex_sources(submission, round_number)
             audit(actor, "file.uploaded", submission, kind=FileKind.MANUSCRIPT.value, name=manuscript.original_name,
                   pages=report.page_count, round=round_number, names_found=len(report.found),
                   **({"replaces": replaced[0].original_name} if replaced else {}))
@@ -122,6 +120,27 @@ def _drop_replaced(submission: Submission, round_number: int, manuscript: Submis
         db.session.delete(file)
         db.session.flush()
     return old
+
+
+def drop_latex_sources(submission: Submission, round_number: int, keep: LatexCompile | None = None) -> list[str]:
+    """The round's LaTeX source archives other than `keep`'s, with their compilations (journal/services/latex.py):
+    replaced by a new archive, or no longer describing the manuscript once a PDF is uploaded instead. Called inside
+    the upload's transaction; returns the storage keys (archives and logs) to delete after the commit."""
+    keys = []
+    rows = db.session.scalars(select(LatexCompile).where(LatexCompile.submission_id == submission.id,
+                                                         LatexCompile.round == round_number)).all()
+    for row in rows:
+        if row is not keep:
+            keys += [row.log_key] if row.log_key else []
+            db.session.delete(row)
+    db.session.flush()
+    for file in [f for f in submission.files if f.kind is FileKind.LATEX_SOURCE and f.round == round_number]:
+        if keep is None or file is not keep.source_file:
+            keys.append(file.storage_key)
+            submission.files.remove(file)
+            db.session.delete(file)
+    db.session.flush()
+    return keys
 
 
 def _delete_objects(keys: list[str]) -> None:
