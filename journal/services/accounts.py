@@ -299,6 +299,8 @@ def update_profile(actor: User, user: User, *, email: str | None = None, **field
     changed = [name for name, value in fields.items() if getattr(user, name) != value]
     for name in changed:
         setattr(user, name, fields[name].strip() if isinstance(fields[name], str) else fields[name])
+    if "orcid" in changed:
+        user.orcid_authenticated_at = None  # a typed iD is not one ORCID vouched for
     new_email = normalize_email(email) if email is not None else user.email
     if new_email != user.email:
         other = db.session.scalar(select(func.count()).select_from(User).where(User.email == new_email))
