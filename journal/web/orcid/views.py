@@ -141,6 +141,8 @@ def _signed_in(answer: "orcid.OrcidAnswer"):
 @limited
 def sign_up():
     """An account for a proved iD that no account has: what ORCID did not give is asked here."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
     pending = session.get(SIGN_UP)
     if not pending or time.time() - pending["at"] > SIGN_UP_SECONDS:
         session.pop(SIGN_UP, None)
