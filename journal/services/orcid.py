@@ -13,8 +13,8 @@ from journal.audit import audit
 from journal.extensions import db
 from journal.i18n import known
 from journal.models import Contributor, User, utcnow
-from journal.services.accounts import _queue_verification, _tell_owner_of_registration, find_user_by_email, \
-    normalize_email
+from journal.services.accounts import find_user_by_email, normalize_email, queue_verification, \
+    tell_owner_of_registration
 from journal.services.errors import DomainError
 from journal.services.sign_ins import log_in_here
 from journal.services.submissions import contributor_for_token
@@ -73,7 +73,7 @@ def sign_up(orcid: str, *, email: str, given_name: str, family_name: str, affili
         raise DomainError(_("This ORCID iD is linked to an account here already: sign in with ORCID."))
     owner = find_user_by_email(email)
     if owner is not None:
-        _tell_owner_of_registration(owner)
+        tell_owner_of_registration(owner)
         return None
     for name, value in (("given_name", given_name), ("family_name", family_name)):
         if not (value or "").strip():
@@ -86,7 +86,7 @@ def sign_up(orcid: str, *, email: str, given_name: str, family_name: str, affili
     audit(user, "user.registered", user, via="orcid")
     _claim(user, orcid)
     audit(user, "user.orcid_linked", user, orcid=orcid)
-    _queue_verification(user)
+    queue_verification(user)
     return user
 
 
