@@ -38,6 +38,10 @@ class OrcidError(Exception):
         self.denied = denied
 
 
+class OrcidUnreachable(Exception):
+    """ORCID's discovery document could not be fetched: no trip can start."""
+
+
 @dataclass(frozen=True)
 class OrcidAnswer:
     """What a checked ID token says: the iD (its `sub`), and the names if the person's record shows them."""
@@ -102,7 +106,11 @@ def begin(purpose: str, subject: str = "", *, redirect_uri: str):
     """The redirect to ORCID for a purpose ("sign_in", "link", "contributor"); the trip is remembered under its
     state in this session."""
     orcid = client()
-    rv = orcid.create_authorization_url(redirect_uri)
+    try:
+        rv = orcid.create_authorization_url(redirect_uri)
+    except (requests.RequestException, ValueError) as error:
+        current_app.logger.warning("ORCID unreachable: %r", error)
+        raise OrcidUnreachable() from None
     orcid.save_authorize_data(redirect_uri=redirect_uri, **rv)
     now = int(time.time())
     flows = {state: flow for state, flow in (session.get(FLOWS) or {}).items() if now - flow[2] < FLOW_SECONDS}

@@ -287,3 +287,11 @@ def test_without_orcid_settings_there_is_no_button_and_no_route(database_url, tm
     assert "ORCID" not in plain.get("/register").get_data(as_text=True).replace("ORCID iD", "")
     assert plain.post("/orcid/sign-in").status_code == 404
     assert plain.get("/orcid/callback?code=x&state=y").status_code == 404
+
+
+def test_an_unreachable_orcid_is_said_so(database_url, tmp_path):
+    (port,) = free_ports(1)  # nothing listens there
+    app = create_app(make_config(database_url, tmp_path / "storage", ORCID_CLIENT_ID="id", ORCID_CLIENT_SECRET="secret",
+                                 ORCID_BASE_URL=f"http://127.0.0.1:{port}"))
+    response = app.test_client().post("/orcid/sign-in")
+    assert response.status_code == 503 and "ORCID cannot be reached" in response.get_data(as_text=True)

@@ -30,7 +30,12 @@ def only_when_configured():
 
 
 def _go_to_orcid(purpose: str, subject: str = ""):
-    return redirect(orcid.begin(purpose, subject, redirect_uri=external_url("orcid.callback")))
+    try:
+        return redirect(orcid.begin(purpose, subject, redirect_uri=external_url("orcid.callback")))
+    except orcid.OrcidUnreachable:
+        return render_template("auth/message.html", title=_("ORCID sign-in failed"), ok=False,
+                               message=_("ORCID cannot be reached at the moment. Please try again in a few "
+                                         "minutes.")), 503
 
 
 @bp.post("/orcid/sign-in")
