@@ -85,6 +85,12 @@ class Config:
     # Streamed bodies (file downloads) are never compressed; PDFs and zips are not on its list of types.
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_STREAMS = False
+    # Sign-in with ORCID (journal/orcid.py): the client's id and secret from ORCID's developer tools, and which
+    # ORCID: `production` (orcid.org), `sandbox` (sandbox.orcid.org) or any OpenID Connect issuer's URL (the tests'
+    # provider). Without an id and a secret the ORCID buttons are absent and its routes answer 404.
+    ORCID_CLIENT_ID = os.environ.get("ORCID_CLIENT_ID", "")
+    ORCID_CLIENT_SECRET = os.environ.get("ORCID_CLIENT_SECRET", "")
+    ORCID_BASE_URL = os.environ.get("ORCID_BASE_URL", "production")
     COMPRESS_BR_LEVEL = 5  # about 1 ms for 50 KB, and within 2% of level 6; 9 costs ten times more for 3%
 
 
@@ -146,6 +152,7 @@ class TestConfig(Config):
     MAIL_URL = ""
     PASSWORD_HASH_FAST = True  # argon2 with small costs: the suite runs hundreds of logins
     RATELIMIT_ENABLED = False  # switched on by the tests of the limits themselves
+    ORCID_CLIENT_ID = ORCID_CLIENT_SECRET = ""  # the ORCID tests configure their own provider (tests/test_orcid.py)
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "test": TestConfig}
