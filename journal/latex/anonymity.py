@@ -39,8 +39,7 @@ _COMMAND = re.compile(r"\\(?P<command>" + "|".join(name for name, t in _COMMANDS
                       r")\*?\s*(?:\[[^\]]*\]\s*)?(?:\{(?P<argument>[^{}]*(?:\{[^{}]*\}[^{}]*)*)\}?)?")
 _ORCID = re.compile(r"\b\d{4}-\d{4}-\d{4}-\d{3}[\dX]\b")
 _PDFAUTHOR = re.compile(r"pdfauthor\s*=\s*\{?(?P<argument>[^,}]*)")
-_PLACEHOLDER = re.compile(r"^\s*(anonym\w*|blind\w*|redacted|hidden|withheld|author\s*names?\s*(hidden|removed)?)"
-                          r"\W*$", re.I)
+_PLACEHOLDER = re.compile(r"^\W*(anonym|blind|redacted|withheld|hidden|removed for review)", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL_OF_PERSON = re.compile(r"https?://\S*(?:~|orcid\.org/)\S*", re.I)
 _COMMENT = re.compile(r"(?<!\\)%(?P<text>.*)$")

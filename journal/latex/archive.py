@@ -207,7 +207,7 @@ def _unpack_zip(spool: BinaryIO, dest: Path, prefix: PurePosixPath, budget: _Bud
             if entry.is_dir():
                 _make_folder(dest, name)
                 continue
-            if mode and not stat.S_ISREG(mode):
+            if stat.S_IFMT(mode) not in (0, stat.S_IFREG):
                 raise ArchiveRefused(SPECIAL_FILE, {"name": entry.filename})
             if entry.flag_bits & 0x1:
                 raise ArchiveRefused(ENCRYPTED)

@@ -108,6 +108,7 @@ def compile_source(root: Path, main: str, limits: Limits = Limits()) -> Compiled
     root = Path(root)
     relative = PurePosixPath(main)
     if (relative.is_absolute() or ".." in relative.parts or relative.suffix.lower() != ".tex"
+            or any(part.startswith("-") for part in relative.parts)  # never read as an option
             or not (root / relative).is_file() or (root / relative).is_symlink()):
         return _refused(started, MAIN_NOT_FOUND, name=main)
     with private_workdir() as work:
@@ -214,7 +215,7 @@ def parse_log(text: str, folder: str = "") -> list[LogError]:
             file, number, message = match.group("file"), int(match.group("line")), match.group("message")
         elif (match := _BANG.match(line)) and not match.group("message").startswith(" ==>"):
             message = match.group("message")
-            file = next((path for path in reversed(stack) if path), "")
+            file = next((path for path in reversed(stack) if path), "") or _terminal_file(lines, index)
         else:
             _follow_files(line, stack)
             continue
@@ -253,6 +254,14 @@ def _follow_files(line: str, stack: list[str | None]) -> None:
         else:
             path = match.group("path")
             stack.append(path if ("." in path or "/" in path) and path else None)
+
+
+def _terminal_file(lines: list[str], index: int) -> str:
+    """The file TeX was asked to read (`<*> main.tex`): where an error after its end happened."""
+    for line in lines[index + 1:index + 4]:
+        if match := re.match(r"^<\*> (\S+)", line):
+            return match.group(1)
+    return ""
 
 
 def _context(lines: list[str], index: int) -> re.Match | None:

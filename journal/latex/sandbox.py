@@ -7,9 +7,11 @@ network (`--unshare-all`), no other process (its own PID namespace), no capabili
 minimal one (`--clearenv`), never the app's; TeX's own switches forbid shell escape and reading or writing
 outside /work (`openin_any=p`, `openout_any=p`, `shell_escape=f`).
 
-Who runs it: when the app runs as root, bubblewrap itself is started as the unprivileged `nobody` (uid 65534),
-so every process inside is a real unprivileged user outside as well; otherwise bubblewrap maps the app's user
-to `nobody` inside a new user namespace (the app's files stay out of sight by the mounts above).
+Who runs it: when the app runs as root, bubblewrap (as root, without a user namespace, so that it can bind any
+work directory) starts `setpriv`, which becomes the unprivileged `nobody` (uid 65534) with no capability left and
+`no_new_privs` set, before anything of the author's is read: every process inside is a real unprivileged user
+outside as well, counted by the process limit. Otherwise bubblewrap maps the app's user to `nobody` inside a new
+user namespace (the app's files stay out of sight by the mounts above).
 
 Limits: each process lowers its own rlimits before the program starts (`prlimit` inside the sandbox: CPU
 seconds, address space, file size, processes, open files, no core files); the parent watches the wall clock and
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -61,10 +64,10 @@ ENVIRONMENT = {
 
 # The programs the engine uses, with the Debian package that brings each (for the message when one is missing).
 PACKAGES = {
-    "bwrap": "bubblewrap", "prlimit": "util-linux", "latexmk": "latexmk", "pdflatex": "texlive-latex-base",
+    "bwrap": "bubblewrap", "prlimit": "util-linux", "setpriv": "util-linux", "latexmk": "latexmk", "pdflatex": "texlive-latex-base",
     "bibtex": "texlive-binaries", "biber": "biber", "latexmlc": "latexml",
 }
-TEX_PROGRAMS = ("bwrap", "prlimit", "latexmk", "pdflatex", "bibtex", "biber")
+TEX_PROGRAMS = ("bwrap", "prlimit", "setpriv", "latexmk", "pdflatex", "bibtex", "biber")
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,9 @@ class Ran:
     stderr: str
     seconds: float
     cpu_seconds: float = 0.0  # processor time of the whole tree
+
+
+_SHELL_ESCAPE = re.compile(r"^--?(shell-escape|enable-write18|shell-restricted)$|^-e$|^-latexoption", re.I)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -151,7 +157,10 @@ def private_workdir(prefix: str = "latex-") -> Iterator[Path]:
 def run(argv: list[str], workdir: Path, limits: Limits) -> Ran:
     """Run argv (a program on /usr/bin and its arguments) in the sandbox with `workdir` as its only writable
     directory (at /work, the current directory). Never raises for what the program does; raises
-    SandboxUnavailable when bubblewrap or prlimit is missing."""
+    SandboxUnavailable when bubblewrap or prlimit is missing, ValueError for an option that would switch TeX's
+    shell escape on (the command line overrides `shell_escape=f`)."""
+    if any(_SHELL_ESCAPE.match(argument) for argument in argv):
+        raise ValueError(f"shell escape is never switched on in the sandbox: {argv}")
     bwrap, prlimit = shutil.which("bwrap"), shutil.which("prlimit")
     if not bwrap or not prlimit:
         raise SandboxUnavailable(missing_words(missing(("bwrap", "prlimit"))))
@@ -161,34 +170,45 @@ def run(argv: list[str], workdir: Path, limits: Limits) -> Ran:
         _give_to_sandbox_user(workdir)
     directory = os.open(workdir, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        command = [bwrap, *_bwrap_options(directory, limits, as_root), "--", prlimit,
-                   *_rlimit_options(limits), "--", *argv]
-        return _supervise(command, workdir, limits, directory, as_root)
+        command = [bwrap, *_bwrap_options(directory, limits, as_root), "--",
+                   *(_drop_to_nobody() if as_root else []), prlimit, *_rlimit_options(limits), "--", *argv]
+        return _supervise(command, workdir, limits, directory)
     finally:
         os.close(directory)
 
 
 def _bwrap_options(directory: int, limits: Limits, as_root: bool) -> list[str]:
-    options = ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
-    if not as_root:  # an unprivileged app: nobody inside, the app's user outside
-        options += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
-    options += ["--ro-bind", "/usr", "/usr"]
+    if as_root:  # no user namespace: bubblewrap binds any path, then setpriv makes the program nobody
+        options = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+                   "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
+    else:  # an unprivileged app: nobody inside a new user namespace, the app's user outside
+        options = ["--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
+                   "--cap-drop", "ALL"]
+    options += ["--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr"]
     for name in ("lib", "lib64", "bin", "sbin"):
         if os.path.islink(f"/{name}") or not os.path.exists(f"/{name}"):
             options += ["--symlink", f"usr/{name}", f"/{name}"]
         else:  # a system without the merged /usr
             options += ["--ro-bind", f"/{name}", f"/{name}"]
-    for path in READ_ONLY:
-        if os.path.exists(path):
-            options += ["--ro-bind", path, path]
+    present = [path for path in READ_ONLY if os.path.exists(path)]
+    for folder in sorted({str(parent) for path in present for parent in Path(path).parents if str(parent) != "/"}):
+        options += ["--perms", "0755", "--dir", folder]  # readable parents (Perl looks in /etc/perl)
+    for path in present:
+        options += ["--ro-bind", path, path]
     options += ["--proc", "/proc", "--dev", "/dev",
-                "--size", str(min(limits.output_bytes, 256 * 1024 ** 2)), "--tmpfs", "/tmp",
+                "--perms", "1777", "--size", str(min(limits.output_bytes, 256 * 1024 ** 2)), "--tmpfs", "/tmp",
                 "--bind-fd", str(directory), WORK, "--chdir", WORK, "--hostname", "sandbox",
                 "--remount-ro", "/",  # the sandbox's root (a tmpfs) takes no files: only /work and /tmp do
                 "--clearenv"]
     for name, value in ENVIRONMENT.items():
         options += ["--setenv", name, value]
     return options
+
+
+def _drop_to_nobody() -> list[str]:
+    """Inside the sandbox of a root app: the program runs as nobody, with no capability left to regain."""
+    return [shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_GID}",
+            "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--"]
 
 
 def _rlimit_options(limits: Limits) -> list[str]:
@@ -204,13 +224,11 @@ def _give_to_sandbox_user(workdir: Path) -> None:
         os.lchown(path, SANDBOX_UID, SANDBOX_GID)
 
 
-def _supervise(command: list[str], workdir: Path, limits: Limits, directory: int, as_root: bool) -> Ran:
+def _supervise(command: list[str], workdir: Path, limits: Limits, directory: int) -> Ran:
     started = time.monotonic()
-    user = {"user": SANDBOX_UID, "group": SANDBOX_GID, "extra_groups": []} if as_root else {}
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, cwd="/",
-                                 env={"PATH": "/usr/bin:/bin"}, start_new_session=True, pass_fds=(directory,),
-                                 **user)
+                                 env={"PATH": "/usr/bin:/bin"}, start_new_session=True, pass_fds=(directory,))
         killed, status, usage = None, None, None
         while status is None:
             pid, wait_status, wait_usage = os.wait4(child.pid, os.WNOHANG)
@@ -232,7 +250,8 @@ def _supervise(command: list[str], workdir: Path, limits: Limits, directory: int
     cpu = usage.ru_utime + usage.ru_stime if usage else 0.0
     returncode = None if killed else child.returncode
     if killed is None and returncode != 0:
-        killed = _limit_reached(workdir, limits, cpu, out + err)
+        killed = {-signal.SIGXCPU: "cpu", 128 + signal.SIGXCPU: "cpu", -signal.SIGXFSZ: "output",
+                  128 + signal.SIGXFSZ: "output"}.get(returncode) or _limit_reached(workdir, limits, cpu, out + err)
     return Ran(returncode=returncode, timed_out=killed == "wall", killed=killed, stdout=out, stderr=err,
                seconds=seconds, cpu_seconds=cpu)
 
@@ -247,9 +266,11 @@ def _kill_group(pid: int) -> None:
 def _limit_reached(workdir: Path, limits: Limits, cpu: float, output: str) -> str | None:
     """Which limit ended a failed run that the parent did not stop: a file cut at the size limit, processor time
     at the limit (the per-process limit kills a process of the tree, which then fails), or memory refused."""
-    if _tree_size(workdir) >= limits.output_bytes or _largest_file(workdir) >= limits.output_bytes:
+    if _tree_size(workdir) >= limits.output_bytes or _largest_file(workdir) >= limits.output_bytes \
+            or "File size limit exceeded" in output:
         return "output"
-    if cpu >= limits.cpu_seconds - 0.5:
+    if cpu >= limits.cpu_seconds - 0.5 or "CPU time limit exceeded" in output \
+            or re.search(r"return code 152\b", output):  # latexmk names its child's SIGXCPU (128 + 24)
         return "cpu"
     if any(sign in output for sign in ("Cannot allocate memory", "Out of memory", "out of memory",
                                        "MemoryError", "bad_alloc")):
