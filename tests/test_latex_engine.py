@@ -363,6 +363,25 @@ def test_a_tex_file_that_writes_a_huge_output_is_stopped_at_the_size_limit(tmp_p
 
 
 @needs_tex
+def test_what_the_sandbox_leaves_is_read_without_following_its_links(tmp_path):
+    (tmp_path / "inside.txt").write_text("own")
+    run(["bash", "-c", "mkdir out; echo made > out/main.pdf; ln -s /etc/hostname link.pdf; ln -s /usr sub"],
+        tmp_path, SMALL)
+    assert (tmp_path / "link.pdf").is_symlink()  # made inside, pointing at what would be the app's /etc/hostname
+    assert sandbox.read_output(tmp_path, "out/main.pdf") == b"made\n"
+    assert sandbox.read_output(tmp_path, "link.pdf") is None
+    assert sandbox.read_output(tmp_path, "sub/bin/bash") is None
+    assert sandbox.read_output(tmp_path, "../inside.txt") is None
+
+
+@needs_tex
+def test_the_output_limit_counts_what_the_run_writes_not_the_source(tmp_path):
+    (tmp_path / "figure.dat").write_bytes(os.urandom(6 * 1024 ** 2))  # more than SMALL's 4 MB output limit
+    ran = run(["bash", "-c", "sleep 0.5; echo ok"], tmp_path, SMALL)
+    assert ran.returncode == 0 and ran.killed is None
+
+
+@needs_tex
 def test_a_fork_bomb_meets_the_process_limit(tmp_path):
     ran = run(["bash", "-c", "for i in $(seq 40); do sleep 2 & done; wait; echo finished"], tmp_path,
               Limits(cpu_seconds=3, wall_seconds=8, processes=10))

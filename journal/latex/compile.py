@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
 from journal.latex import N_, size_words, translated
-from journal.latex.sandbox import WORK, Limits, SandboxUnavailable, private_workdir, run
+from journal.latex.sandbox import WORK, Limits, SandboxUnavailable, private_workdir, read_output, run
 
 log = logging.getLogger(__name__)
 
@@ -118,12 +118,11 @@ def compile_source(root: Path, main: str, limits: Limits = Limits()) -> Compiled
         except SandboxUnavailable as exc:
             log.error("LaTeX not compiled: %s", exc)
             return _refused(started, UNAVAILABLE)
-        folder = work / relative.parent
-        tex_log = _read_text(folder / relative.with_suffix(".log").name)
-        blg = _read_text(folder / relative.with_suffix(".blg").name)
-        pdf_path = folder / relative.with_suffix(".pdf").name
-        ok = ran.returncode == 0 and ran.killed is None and pdf_path.is_file()
-        pdf = pdf_path.read_bytes() if ok else None
+        tex_log = _text(read_output(work, relative.with_suffix(".log").as_posix()))
+        blg = _text(read_output(work, relative.with_suffix(".blg").as_posix(), LOG_HEAD))
+        pdf = read_output(work, relative.with_suffix(".pdf").as_posix(), limits.output_bytes)
+        ok = ran.returncode == 0 and ran.killed is None and bool(pdf)
+        pdf = pdf if ok else None
     tex_log = _shortened(tex_log)
     errors = parse_log(tex_log, folder=relative.parent.as_posix()) + parse_blg(blg)
     full_log = "\n\n".join(part for part in (
@@ -164,11 +163,8 @@ def _copy_tree(source: Path, target: Path) -> None:
             shutil.copyfile(path, destination, follow_symlinks=False)
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8", errors="replace")
-    except OSError:
-        return ""
+def _text(data: bytes | None) -> str:
+    return data.decode("utf-8", errors="replace") if data else ""
 
 
 def _shortened(text: str) -> str:

@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -156,7 +157,8 @@ def private_workdir(prefix: str = "latex-") -> Iterator[Path]:
 
 def run(argv: list[str], workdir: Path, limits: Limits) -> Ran:
     """Run argv (a program on /usr/bin and its arguments) in the sandbox with `workdir` as its only writable
-    directory (at /work, the current directory). Never raises for what the program does; raises
+    directory (at /work, the current directory; when the app is root, it and its contents are given to `nobody`
+    first). Read what the run leaves there with `read_output` (a link made inside is never followed). Never raises for what the program does; raises
     SandboxUnavailable when bubblewrap or prlimit is missing, ValueError for an option that would switch TeX's
     shell escape on (the command line overrides `shell_escape=f`)."""
     if any(_SHELL_ESCAPE.match(argument) for argument in argv):
@@ -226,6 +228,7 @@ def _give_to_sandbox_user(workdir: Path) -> None:
 
 def _supervise(command: list[str], workdir: Path, limits: Limits, directory: int) -> Ran:
     started = time.monotonic()
+    before = _tree_size(workdir)  # the output limit is on what the run adds, not on the source it was given
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, cwd="/",
                                  env={"PATH": "/usr/bin:/bin"}, start_new_session=True, pass_fds=(directory,))
@@ -237,7 +240,7 @@ def _supervise(command: list[str], workdir: Path, limits: Limits, directory: int
                 break
             if time.monotonic() - started > limits.wall_seconds:
                 killed = "wall"
-            elif _tree_size(workdir) > limits.output_bytes:
+            elif _tree_size(workdir) - before > limits.output_bytes:
                 killed = "output"
             if killed:
                 _kill_group(child.pid)
@@ -251,9 +254,31 @@ def _supervise(command: list[str], workdir: Path, limits: Limits, directory: int
     returncode = None if killed else child.returncode
     if killed is None and returncode != 0:
         killed = {-signal.SIGXCPU: "cpu", 128 + signal.SIGXCPU: "cpu", -signal.SIGXFSZ: "output",
-                  128 + signal.SIGXFSZ: "output"}.get(returncode) or _limit_reached(workdir, limits, cpu, out + err)
+                  128 + signal.SIGXFSZ: "output"}.get(returncode) \
+            or _limit_reached(workdir, limits, cpu, out + err, before)
     return Ran(returncode=returncode, timed_out=killed == "wall", killed=killed, stdout=out, stderr=err,
                seconds=seconds, cpu_seconds=cpu)
+
+
+def read_output(workdir: Path, relative: str, limit: int = 256 * 1024 ** 2) -> bytes | None:
+    """A regular file the sandbox left in workdir (at most `limit` bytes), or None when it is absent, a link, or
+    reached through one: the sandbox's processes are gone, but what they made is not trusted."""
+    path = Path(workdir)
+    parts = Path(relative).parts
+    if not parts or Path(relative).is_absolute() or ".." in parts:
+        return None
+    for part in parts[:-1]:
+        path = path / part
+        if path.is_symlink() or not path.is_dir():
+            return None
+    try:
+        descriptor = os.open(path / parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        return handle.read(limit)
 
 
 def _kill_group(pid: int) -> None:
@@ -263,10 +288,10 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-def _limit_reached(workdir: Path, limits: Limits, cpu: float, output: str) -> str | None:
+def _limit_reached(workdir: Path, limits: Limits, cpu: float, output: str, before: int) -> str | None:
     """Which limit ended a failed run that the parent did not stop: a file cut at the size limit, processor time
     at the limit (the per-process limit kills a process of the tree, which then fails), or memory refused."""
-    if _tree_size(workdir) >= limits.output_bytes or _largest_file(workdir) >= limits.output_bytes \
+    if _tree_size(workdir) - before >= limits.output_bytes or _largest_file(workdir) >= limits.output_bytes \
             or "File size limit exceeded" in output:
         return "output"
     if cpu >= limits.cpu_seconds - 0.5 or "CPU time limit exceeded" in output \
@@ -294,7 +319,7 @@ def _tree_size(root: Path) -> int:
 
 
 def _largest_file(root: Path) -> int:
-    sizes = [p.lstat().st_size for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
+    sizes = [p.lstat().st_size for p in root.rglob("*") if not p.is_symlink() and p.is_file()]
     return max(sizes, default=0)
 
 
