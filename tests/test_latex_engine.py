@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import subprocess
 import tarfile
 import time
 import zipfile
@@ -29,6 +30,13 @@ from tests.latex_paper import AUTHORS, DEMO, lightcurve_pdf, write_paper
 ABSENT = sandbox.missing()
 needs_tex = pytest.mark.skipif(bool(ABSENT), reason="LaTeX engine tests SKIPPED, missing: "
                                f"{sandbox.missing_words(ABSENT)} (make latex-deps)")
+
+AASTEX_FILES = {"aastex631.cls": "texlive-publishers", "epsf.sty": "texlive-plain-generic",
+                "aasjournal.bst": "texlive-publishers"}
+ABSENT_TEX_FILES = [f"{name} (Debian package {package})" for name, package in AASTEX_FILES.items()
+                    if not ABSENT and not subprocess.run(["kpsewhich", name], capture_output=True).stdout.strip()]
+needs_aastex = pytest.mark.skipif(bool(ABSENT or ABSENT_TEX_FILES), reason="AASTeX paper tests SKIPPED, missing: "
+                                  f"{sandbox.missing_words(ABSENT) or ', '.join(ABSENT_TEX_FILES)} (make latex-deps)")
 
 SMALL = Limits(cpu_seconds=3, memory_bytes=1024 ** 3, output_bytes=4 * 1024 ** 2, wall_seconds=6, processes=64,
                open_files=256)  # quick to hit: the limits of production are checked by the same code
@@ -404,6 +412,9 @@ def test_a_fork_bomb_meets_the_process_limit(tmp_path):
     ({"paper/main.tex": ARTICLE % "Text\n\\input{sections/intro}",
       "paper/sections/intro.tex": "First line.\n\nHello \\fooo{} world.\n"},
      [("paper/sections/intro.tex", 3, "Undefined control sequence \\fooo")]),
+    ({"main.tex": "\\documentclass{article}\n\\newcommand{\\sample}{Text \\undefinedinside{} more}\n"
+                  "\\begin{document}\nA\n\\sample\n\\end{document}\n"},
+     [("main.tex", 5, "Undefined control sequence \\undefinedinside")]),
     ({"main.tex": ARTICLE % "\\textbf{abc\n\ndef}"},
      [("main.tex", 5, "Runaway argument: an argument of \\textbf/\\textit/\\emph was not closed (a missing } or "
                       "a blank line inside it?)")]),
@@ -449,7 +460,7 @@ def test_log_errors_keep_their_template_for_other_languages(app):
 
 # --- a real paper -----------------------------------------------------------------------------------------------
 
-@needs_tex
+@needs_aastex
 def test_an_aastex_paper_with_a_figure_and_a_bib_compiles_to_a_pdf(tmp_path, record_property):
     names = write_paper(tmp_path / "paper")
     data = zipped({f"paper/{name}": (tmp_path / "paper" / name).read_bytes() for name in names})
@@ -469,7 +480,7 @@ def test_an_aastex_paper_with_a_figure_and_a_bib_compiles_to_a_pdf(tmp_path, rec
     assert not list((tmp_path / "src").rglob("*.aux"))  # the source stays as unpacked
 
 
-@needs_tex
+@needs_aastex
 def test_the_demo_paper_compiles(record_property):
     compiled = compile_source(DEMO, "main.tex")
     timed(record_property, "demo paper (journal/data/demo_latex)", compiled)

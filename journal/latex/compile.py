@@ -218,7 +218,7 @@ def parse_log(text: str, folder: str = "") -> list[LogError]:
         context = _context(lines, index)
         if number is None and context:
             number = int(context.group("line"))
-        _add(errors, seen, _classified(_file_name(file, folder), number, message, context))
+        _add(errors, seen, _classified(_file_name(file, folder), number, message, _first_context(lines, index)))
     real = [error for error in errors if error.template not in (EMERGENCY_STOP, SHELL_ESCAPE)]
     if real:  # the stop follows another error, which says what went wrong
         errors = [error for error in errors if error.template != EMERGENCY_STOP]
@@ -260,6 +260,15 @@ def _terminal_file(lines: list[str], index: int) -> str:
     return ""
 
 
+def _first_context(lines: list[str], index: int) -> str:
+    """The first line of TeX's context after an error: it ends where TeX stopped (after an undefined command,
+    in the macro where it was used, or on the line `l.12 …`)."""
+    for line in lines[index + 1:index + 6]:
+        if line.strip() and not line[:1].isspace():
+            return line.removeprefix("l.").split(" ", 1)[-1] if _CONTEXT_LINE.match(line) else line
+    return ""
+
+
 def _context(lines: list[str], index: int) -> re.Match | None:
     """The `l.12 …` line that follows an error, before the next error."""
     for line in lines[index + 1:index + 15]:
@@ -283,13 +292,13 @@ def _file_name(path: str | None, folder: str = "") -> str:
     return (PurePosixPath(folder) / path).as_posix() if folder not in ("", ".") else path
 
 
-def _classified(file: str, line: int | None, message: str, context: re.Match | None) -> LogError:
+def _classified(file: str, line: int | None, message: str, first_context: str) -> LogError:
     if match := _NOT_FOUND.search(message) or _CANT_FIND.search(message):
         return _missing(file, line, match.group("name"))
     if match := _CANT_WRITE.search(message):
         return LogError.of(file, line, NOT_WRITABLE, name=match.group("name"))
     if message.startswith("Undefined control sequence"):
-        command = _LAST_COMMAND.search(context.group("text")) if context else None
+        command = _LAST_COMMAND.search(first_context) if first_context else None
         if command:
             return LogError.of(file, line, UNDEFINED, command=command.group(1))
         return LogError.of(file, line, UNDEFINED_UNKNOWN)
