@@ -21,7 +21,7 @@ from journal.latex.sandbox import WORK, Limits, SandboxUnavailable, private_work
 
 log = logging.getLogger(__name__)
 
-LATEXMK = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "-norc",
+LATEXMK = ["latexmk", "-pdf", "-g", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "-norc",
            "-file-line-error", "-cd"]
 LOG_HEAD = 256 * 1024  # of a longer log, its beginning and its end are kept
 LOG_TAIL = 2 * 1024 ** 2

@@ -155,12 +155,13 @@ def private_workdir(prefix: str = "latex-") -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def run(argv: list[str], workdir: Path, limits: Limits) -> Ran:
+def run(argv: list[str], workdir: Path, limits: Limits, *, read_only: Iterable[str] = ()) -> Ran:
     """Run argv (a program on /usr/bin and its arguments) in the sandbox with `workdir` as its only writable
     directory (at /work, the current directory; when the app is root, it and its contents are given to `nobody`
-    first). Read what the run leaves there with `read_output` (a link made inside is never followed). Never raises for what the program does; raises
-    SandboxUnavailable when bubblewrap or prlimit is missing, ValueError for an option that would switch TeX's
-    shell escape on (the command line overrides `shell_escape=f`)."""
+    first). `read_only`: more system paths the program needs to read (beside /usr and READ_ONLY), bound at the
+    same place. Read what the run leaves with `read_output` (a link made inside is never followed). Never raises
+    for what the program does; raises SandboxUnavailable when bubblewrap or prlimit is missing, ValueError for an
+    option that would switch TeX's shell escape on (the command line overrides `shell_escape=f`)."""
     if any(_SHELL_ESCAPE.match(argument) for argument in argv):
         raise ValueError(f"shell escape is never switched on in the sandbox: {argv}")
     bwrap, prlimit = shutil.which("bwrap"), shutil.which("prlimit")
@@ -172,14 +173,14 @@ def run(argv: list[str], workdir: Path, limits: Limits) -> Ran:
         _give_to_sandbox_user(workdir)
     directory = os.open(workdir, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        command = [bwrap, *_bwrap_options(directory, limits, as_root), "--",
+        command = [bwrap, *_bwrap_options(directory, limits, as_root, tuple(read_only)), "--",
                    *(_drop_to_nobody() if as_root else []), prlimit, *_rlimit_options(limits), "--", *argv]
         return _supervise(command, workdir, limits, directory)
     finally:
         os.close(directory)
 
 
-def _bwrap_options(directory: int, limits: Limits, as_root: bool) -> list[str]:
+def _bwrap_options(directory: int, limits: Limits, as_root: bool, read_only: tuple[str, ...] = ()) -> list[str]:
     if as_root:  # no user namespace: bubblewrap binds any path, then setpriv makes the program nobody
         options = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
                    "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
@@ -192,7 +193,7 @@ def _bwrap_options(directory: int, limits: Limits, as_root: bool) -> list[str]:
             options += ["--symlink", f"usr/{name}", f"/{name}"]
         else:  # a system without the merged /usr
             options += ["--ro-bind", f"/{name}", f"/{name}"]
-    present = [path for path in READ_ONLY if os.path.exists(path)]
+    present = [path for path in (*READ_ONLY, *read_only) if os.path.isabs(path) and os.path.exists(path)]
     for folder in sorted({str(parent) for path in present for parent in Path(path).parents if str(parent) != "/"}):
         options += ["--perms", "0755", "--dir", folder]  # readable parents (Perl looks in /etc/perl)
     for path in present:
