@@ -477,6 +477,7 @@ def test_an_aastex_paper_with_a_figure_and_a_bib_compiles_to_a_pdf(tmp_path, rec
     assert "Quill" in text and "2024" in text  # the bibliography made by BibTeX from refs.bib
     assert "Phase" in text  # the figure, a vector PDF, is in the page
     assert "Citation" not in text and "??" not in text  # every \citep and \ref resolved
+    assert "Draft version January 1, 1970" not in text  # \today is the day it is compiled
     assert not list((tmp_path / "src").rglob("*.aux"))  # the source stays as unpacked
 
 

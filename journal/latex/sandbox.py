@@ -41,8 +41,10 @@ WORK = "/work"  # where the work directory appears inside the sandbox
 POLL_SECONDS = 0.2
 _KEEP_OUTPUT = 256 * 1024  # of stdout and stderr each, the end is kept
 
-# Read-only inside the sandbox when present: the TeX configuration, formats and font maps; fontconfig for XeTeX.
-READ_ONLY = ("/etc/texmf", "/var/lib/texmf", "/etc/fonts", "/var/cache/fontconfig", "/etc/latexml")
+# Read-only inside the sandbox when present: the TeX configuration, formats and font maps; fontconfig for XeTeX;
+# Debian's alternatives, through which some programs of /usr/bin are links (bibtex -> /etc/alternatives/bibtex).
+READ_ONLY = ("/etc/texmf", "/var/lib/texmf", "/etc/fonts", "/var/cache/fontconfig", "/etc/latexml",
+             "/etc/alternatives")
 
 ENVIRONMENT = {
     "PATH": "/usr/bin:/bin",
@@ -59,8 +61,6 @@ ENVIRONMENT = {
     "max_print_line": "10000",  # the log is not wrapped at 79 columns, so errors read whole
     "error_line": "254",
     "half_error_line": "238",
-    "SOURCE_DATE_EPOCH": "0",
-    "FORCE_SOURCE_DATE": "1",  # no compile time in the PDF: the same source makes the same PDF
 }
 
 # The programs the engine uses, with the Debian package that brings each (for the message when one is missing).
