@@ -76,10 +76,11 @@ class Unpacked:
 def unpack(source: BinaryIO | bytes, filename: str, dest: Path, *, max_files: int = MAX_FILES,
            max_bytes: int = MAX_BYTES) -> Unpacked:
     """Unpack the archive `source` (its name `filename` as uploaded) into the directory `dest` (created; should
-    be empty). Raises ArchiveRefused, leaving `dest` empty, when the archive is unsafe, unreasonable or holds no
+    be empty). Raises ArchiveRefused, leaving `dest` as it was, when the archive is unsafe, unreasonable or holds no
     LaTeX document."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
+    existing = set(os.listdir(dest))
     budget = _Budget(max_files, max_bytes)
     try:
         with _spooled(source, max_bytes) as spool:
@@ -91,7 +92,7 @@ def unpack(source: BinaryIO | bytes, filename: str, dest: Path, *, max_files: in
         if not mains:
             raise ArchiveRefused(NO_MAIN)
     except BaseException:
-        _empty(dest)
+        _remove_new(dest, existing)
         raise
     return Unpacked(root=dest, files=files, mains=mains)
 
@@ -329,8 +330,11 @@ def _write(stream: BinaryIO, dest: Path, name: str, budget: _Budget) -> None:
             out.write(chunk)
 
 
-def _empty(dest: Path) -> None:
+def _remove_new(dest: Path, existing: set[str]) -> None:
+    """What this unpacking wrote, and nothing that was there before."""
     for path in dest.iterdir():
+        if path.name in existing:
+            continue
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
         else:

@@ -124,7 +124,8 @@ def compile_source(root: Path, main: str, limits: Limits = Limits()) -> Compiled
         ok = ran.returncode == 0 and ran.killed is None and bool(pdf)
         pdf = pdf if ok else None
     tex_log = _shortened(tex_log)
-    errors = parse_log(tex_log, folder=relative.parent.as_posix()) + parse_blg(blg)
+    errors = [_pinpointed(root, error) for error in parse_log(tex_log, folder=relative.parent.as_posix())]
+    errors += parse_blg(blg)
     full_log = "\n\n".join(part for part in (
         tex_log, blg and f"--- BibTeX/Biber ---\n{blg[-LOG_HEAD:]}",
         f"--- latexmk ---\n{ran.stdout[-LOG_HEAD:]}{ran.stderr[-LOG_HEAD:]}") if part)
@@ -140,6 +141,25 @@ def compile_source(root: Path, main: str, limits: Limits = Limits()) -> Compiled
     if not ok and not any(_is_failure(e) for e in errors):
         errors.append(LogError.of(relative.as_posix(), None, NO_DETAIL))
     return Compiled(ok, pdf, full_log, errors, seconds, None)
+
+
+def _pinpointed(root: Path, error: LogError) -> LogError:
+    """A missing package, class or file is reported by TeX on the line where it stopped, which may be a line or two
+    after the `\\usepackage{…}` that asked for it (LaTeX looks ahead for an optional date): the line of the
+    archive's file that names it, when one of those does."""
+    name = error.values.get("name")
+    if error.template not in (MISSING_FILE, UNKNOWN_CLASS, UNKNOWN_PACKAGE) or not name or not error.line \
+            or not error.file:
+        return error
+    path = PurePosixPath(error.file)
+    if path.is_absolute() or ".." in path.parts or not (root / path).is_file():
+        return error
+    lines = (root / path).read_bytes().decode("utf-8", errors="replace").splitlines()
+    for number in range(error.line, max(0, error.line - 3), -1):
+        if number <= len(lines) and name in lines[number - 1].split("%", 1)[0]:
+            error.line = number
+            break
+    return error
 
 
 def _is_failure(error: LogError) -> bool:
