@@ -234,6 +234,7 @@ def _supervise(command: list[str], workdir: Path, limits: Limits, directory: int
         child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, cwd="/",
                                  env={"PATH": "/usr/bin:/bin"}, start_new_session=True, pass_fds=(directory,))
         killed, status, usage = None, None, None
+        pause = 0.005
         while status is None:
             pid, wait_status, wait_usage = os.wait4(child.pid, os.WNOHANG)
             if pid == child.pid:
@@ -247,7 +248,8 @@ def _supervise(command: list[str], workdir: Path, limits: Limits, directory: int
                 _kill_group(child.pid)
                 _pid, status, usage = os.wait4(child.pid, 0)
                 break
-            time.sleep(POLL_SECONDS)
+            time.sleep(pause)
+            pause = min(pause * 2, POLL_SECONDS)  # a quick program is not kept waiting for the first look
         child.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - started
         out, err = _tail(stdout), _tail(stderr)
