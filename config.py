@@ -40,6 +40,19 @@ class Config:
     # A PDF is parsed in a child process with these limits on memory and wall-clock time.
     PDF_MEMORY_MB = _int("PDF_MEMORY_MB", 1024)
     PDF_SECONDS = _int("PDF_SECONDS", 30)
+    # A LaTeX source is compiled (latexmk, LaTeXML) in a bubblewrap sandbox with these limits (journal/latex/
+    # sandbox.py Limits.from_config): processor seconds and address space per process, bytes written in its
+    # work folder (per file and in all), wall-clock seconds for the whole run (then its process group is killed),
+    # processes and open files. An upload's archive may unpack to at most LATEX_ARCHIVE_FILES files and
+    # LATEX_ARCHIVE_MB megabytes (journal/latex/archive.py).
+    LATEX_CPU_SECONDS = _int("LATEX_CPU_SECONDS", 60)
+    LATEX_MEMORY_MB = _int("LATEX_MEMORY_MB", 1024)
+    LATEX_OUTPUT_MB = _int("LATEX_OUTPUT_MB", 50)
+    LATEX_WALL_SECONDS = _int("LATEX_WALL_SECONDS", 120)
+    LATEX_PROCESSES = _int("LATEX_PROCESSES", 64)
+    LATEX_OPEN_FILES = _int("LATEX_OPEN_FILES", 256)
+    LATEX_ARCHIVE_FILES = _int("LATEX_ARCHIVE_FILES", 500)
+    LATEX_ARCHIVE_MB = _int("LATEX_ARCHIVE_MB", 200)
     EMAIL_TOKEN_HOURS = _int("EMAIL_TOKEN_HOURS", 48)
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
     PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)
