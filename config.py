@@ -40,14 +40,19 @@ class Config:
     # A PDF is parsed in a child process with these limits on memory and wall-clock time.
     PDF_MEMORY_MB = _int("PDF_MEMORY_MB", 1024)
     PDF_SECONDS = _int("PDF_SECONDS", 30)
-    # A LaTeX source archive (journal/services/latex.py): at most so many files and unpacked megabytes; it is
-    # compiled on the job queue in the sandbox of journal/latex/sandbox.py with these limits.
-    LATEX_MAX_FILES = _int("LATEX_MAX_FILES", 500)
-    LATEX_MAX_MB = _int("LATEX_MAX_MB", 200)
+    # A LaTeX source is compiled (latexmk, LaTeXML) in a bubblewrap sandbox with these limits (journal/latex/
+    # sandbox.py Limits.from_config): processor seconds and address space per process, bytes written in its
+    # work folder (per file and in all), wall-clock seconds for the whole run (then its process group is killed),
+    # processes and open files. An upload's archive may unpack to at most LATEX_ARCHIVE_FILES files and
+    # LATEX_ARCHIVE_MB megabytes (journal/latex/archive.py).
     LATEX_CPU_SECONDS = _int("LATEX_CPU_SECONDS", 60)
-    LATEX_WALL_SECONDS = _int("LATEX_WALL_SECONDS", 120)
     LATEX_MEMORY_MB = _int("LATEX_MEMORY_MB", 1024)
     LATEX_OUTPUT_MB = _int("LATEX_OUTPUT_MB", 50)
+    LATEX_WALL_SECONDS = _int("LATEX_WALL_SECONDS", 120)
+    LATEX_PROCESSES = _int("LATEX_PROCESSES", 64)
+    LATEX_OPEN_FILES = _int("LATEX_OPEN_FILES", 256)
+    LATEX_ARCHIVE_FILES = _int("LATEX_ARCHIVE_FILES", 500)
+    LATEX_ARCHIVE_MB = _int("LATEX_ARCHIVE_MB", 200)
     EMAIL_TOKEN_HOURS = _int("EMAIL_TOKEN_HOURS", 48)
     PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
     PASSWORD_MIN_LENGTH = _int("PASSWORD_MIN_LENGTH", 10)
@@ -93,6 +98,12 @@ class Config:
     # Streamed bodies (file downloads) are never compressed; PDFs and zips are not on its list of types.
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_STREAMS = False
+    # Sign-in with ORCID (journal/orcid.py): the client's id and secret from ORCID's developer tools, and which
+    # ORCID: `production` (orcid.org), `sandbox` (sandbox.orcid.org) or any OpenID Connect issuer's URL (the tests'
+    # provider). Without an id and a secret the ORCID buttons are absent and its routes answer 404.
+    ORCID_CLIENT_ID = os.environ.get("ORCID_CLIENT_ID", "")
+    ORCID_CLIENT_SECRET = os.environ.get("ORCID_CLIENT_SECRET", "")
+    ORCID_BASE_URL = os.environ.get("ORCID_BASE_URL", "production")
     COMPRESS_BR_LEVEL = 5  # about 1 ms for 50 KB, and within 2% of level 6; 9 costs ten times more for 3%
 
 
@@ -154,6 +165,7 @@ class TestConfig(Config):
     MAIL_URL = ""
     PASSWORD_HASH_FAST = True  # argon2 with small costs: the suite runs hundreds of logins
     RATELIMIT_ENABLED = False  # switched on by the tests of the limits themselves
+    ORCID_CLIENT_ID = ORCID_CLIENT_SECRET = ""  # the ORCID tests configure their own provider (tests/test_orcid.py)
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "test": TestConfig}

@@ -40,8 +40,12 @@ def create_app(config: type | Mapping | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     init_csrf(app)
     login_manager.init_app(app)
-    # The security headers (CSP, framing, HSTS, the HTTPS redirect), each route's worked out once.
-    security_headers.init_app(app)
+    from journal import orcid
+
+    orcid.init_app(app)
+    # The security headers (CSP, framing, HSTS, the HTTPS redirect), each route's worked out once; the ORCID buttons'
+    # forms may go on to ORCID.
+    security_headers.init_app(app, form_action=orcid.form_action_origin(app.config))
     if app.config["STORAGE_URL"].startswith("file://"):
         INSTANCE.mkdir(parents=True, exist_ok=True)
     app.extensions["journal.storage"] = storage_from_url(app.config["STORAGE_URL"], app.config["SECRET_KEY"])

@@ -88,7 +88,9 @@ class RouteCachedTalisman(Talisman):
         return response
 
 
-def init_app(app: Flask) -> RouteCachedTalisman:
+def init_app(app: Flask, *, form_action: str | None = None) -> RouteCachedTalisman:
+    """`form_action`: one more origin that forms may be sent to, or whose redirects they may follow (ORCID's)."""
+    policy = CSP if not form_action else {**CSP, "form-action": f"{CSP['form-action']} {form_action}"}
     return RouteCachedTalisman(
         app,
         force_https=app.config["FORCE_HTTPS"],
@@ -98,7 +100,7 @@ def init_app(app: Flask) -> RouteCachedTalisman:
         session_cookie_http_only=True,
         session_cookie_samesite="Lax",
         frame_options="DENY",
-        content_security_policy=CSP,
+        content_security_policy=policy,
         referrer_policy="strict-origin-when-cross-origin",
         permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
     )

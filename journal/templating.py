@@ -87,14 +87,14 @@ def doi_links(text: str | None) -> Markup:
 
 
 def latex_message(error: dict) -> str:
-    """An error of a LaTeX compilation as stored (journal/services/latex.py): the engine's English message with its
+    """An error (or a source finding) of a LaTeX compilation as stored (journal/services/latex.py): the engine's English message with its
     values, shown in the reader's language where the catalogs have it."""
     from flask_babel import gettext
 
     template = error.get("template")
     if template:
         return gettext(template, **(error.get("values") or {}))
-    return error.get("message") or ""
+    return error.get("message") or error.get("what") or ""
 
 
 def setup_templating(app) -> None:

@@ -105,7 +105,7 @@ def migrated_app(url: str, workdir: Path):
     from config import TestConfig
     from journal import create_app
 
-    config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url,
+    config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "PAGE_CACHE_URL": "none",
                                                   "STORAGE_URL": (workdir / "storage").as_uri(),
                                                   "BASE_URL": "http://bench.test"})
     app = create_app(config)

@@ -61,7 +61,7 @@ def xml_hello():
 
 
 def run(backend: str, url: str, args, workdir: Path) -> None:
-    config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "OAI_PAGE_SIZE": args.page_size,
+    config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "PAGE_CACHE_URL": "none", "OAI_PAGE_SIZE": args.page_size,
                                                   "STORAGE_URL": (workdir / "storage").as_uri(),
                                                   "BASE_URL": "https://bench.example.org"})
     app = create_app(config)

@@ -150,7 +150,7 @@ def seed(n: int, rng: random.Random) -> dict:
 
 
 def run(backend: str, url: str, args, workdir: Path) -> None:
-    config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url,
+    config = type("BenchConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, "PAGE_CACHE_URL": "none",
                                                   "STORAGE_URL": (workdir / "storage").as_uri(),
                                                   "BASE_URL": "http://bench.test"})
     app = create_app(config)

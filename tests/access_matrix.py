@@ -169,6 +169,16 @@ ROWS = [
     Row("auth.verify_email", "GET", "/verify/{verify_token}", everyone(anonymous=LOGIN)),  # verified: now log in
     Row("auth.resend_verification", "POST", "/verify/resend", logged_in(), data={}),
     Row("auth.logout", "POST", "/logout", everyone(), data={}, last=True),
+    # --- ORCID (configured in tests/test_access_matrix.py; a provider that no row reaches): a trip to ORCID starts
+    # with a POST; an answer this session did not ask for is refused; the sign-up form needs a proved iD first
+    Row("orcid.sign_in", "POST", "/orcid/sign-in", everyone()),
+    Row("orcid.callback", "GET", "/orcid/callback?code=c&state=s", everyone(400)),
+    Row("orcid.sign_up", "GET", "/orcid/sign-up", everyone(anonymous=LOGIN)),
+    Row("orcid.sign_up", "POST", "/orcid/sign-up", everyone(anonymous=LOGIN), data={}),
+    Row("orcid.link", "POST", "/account/orcid/link", logged_in()),
+    Row("orcid.unlink", "POST", "/account/orcid/unlink", logged_in(), data={}),  # none linked: nothing to unlink
+    Row("orcid.contributor", "GET", "/contributors/orcid/{objection_token}", everyone(OK)),
+    Row("orcid.contributor", "POST", "/contributors/orcid/{objection_token}", everyone()),
     # --- one's own account
     Row("home.index", "GET", "/home", logged_in(OK)),
     Row("production.journals", "GET", "/production/", answers(["managing_editor"])),

@@ -45,6 +45,7 @@ def pytest_collection_modifyitems(config, items):
 def pytest_terminal_summary(terminalreporter):
     access_matrix_summary(terminalreporter)
     page_weight_summary(terminalreporter)
+    latex_times_summary(terminalreporter)
     """The browser suite's fate, said again at the end: skipped (why), or where its screenshots are."""
     if BROWSER_SKIP_BANNER:
         terminalreporter.section("browser tests", sep="!", red=True, bold=True)
@@ -70,6 +71,17 @@ def access_matrix_summary(terminalreporter):
         terminalreporter.write_line(f"{nodeid.split('[', 1)[-1].rstrip(']')}: {figures['checked']} cells checked, "
                                     f"{figures['not_checked']} not checked")
     terminalreporter.write_line(f"in total: {sum(f['checked'] for _n, f in runs)} cells checked in {len(runs)} runs")
+
+
+def latex_times_summary(terminalreporter):
+    """How long each compilation of tests/test_latex_engine.py took (sandbox start, latexmk, BibTeX, reruns)."""
+    times = [dict(report.user_properties)["latex_seconds"]
+             for reports in terminalreporter.stats.values() for report in reports
+             if getattr(report, "when", "") == "call" and "latex_seconds" in dict(getattr(report, "user_properties", []))]
+    if times:
+        terminalreporter.section("LaTeX compile times")
+        for label, seconds in sorted(times, key=lambda item: -item[1]):
+            terminalreporter.write_line(f"{seconds:6.2f} s  {label}")
 
 
 def page_weight_summary(terminalreporter):

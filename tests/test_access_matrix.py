@@ -16,8 +16,11 @@ from tests.access_world import PERSONAS, STATES, build_world
 
 @pytest.fixture
 def app_config(app_config):
-    """No job runs: the world's LaTeX compilation stays queued, and nothing changes the world behind the rows."""
-    return type("NoJobs", (app_config,), {"JOBS_RUN_IN_PROCESS": False})
+    """ORCID configured, so that its routes answer as they do where it is (unconfigured, they are all 404). No row
+    completes a trip to ORCID, so its address is never reached. No job runs: the world's LaTeX compilation stays
+    queued, and nothing changes the world behind the rows."""
+    return type("Config", (app_config,), {"ORCID_CLIENT_ID": "matrix", "ORCID_CLIENT_SECRET": "matrix",
+                                          "ORCID_BASE_URL": "http://127.0.0.1:9", "JOBS_RUN_IN_PROCESS": False})
 
 
 def test_every_route_is_in_the_matrix_once(app):

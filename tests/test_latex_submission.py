@@ -39,7 +39,7 @@ BROKEN = "\\documentclass{article}\n\\begin{document}\n\\undefinedmacro{x}\nText
 @pytest.fixture
 def app_config(app_config):
     """Jobs wait on the queue until a test runs them (`run_jobs`), so that the page before the compile is seen."""
-    return type("QueuedJobs", (app_config,), {"JOBS_RUN_IN_PROCESS": False, "LATEX_MAX_FILES": 20,
+    return type("QueuedJobs", (app_config,), {"JOBS_RUN_IN_PROCESS": False, "LATEX_ARCHIVE_FILES": 20,
                                               "LATEX_WALL_SECONDS": 60})
 
 

@@ -21,6 +21,8 @@ class User(UserMixin, db.Model):
     affiliation: Mapped[str] = mapped_column(String(255), default="")
     country: Mapped[str] = mapped_column(String(2), default="")
     orcid: Mapped[str | None] = mapped_column(String(19), unique=True)
+    # When the iD came from ORCID itself (sign-in, linking: journal/orcid.py); None for one typed by its owner.
+    orcid_authenticated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expertise_keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     biography: Mapped[str] = mapped_column(Text, default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")

@@ -152,6 +152,8 @@ class Contributor(db.Model):
     mail_language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     country: Mapped[str] = mapped_column(String(2), default="")
     orcid: Mapped[str | None] = mapped_column(String(19))
+    # When the co-author proved the iD through ORCID from the link in their mail; None for one the submitter typed.
+    orcid_authenticated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_corresponding: Mapped[bool] = mapped_column(Boolean, default=False)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # A co-author who should not be on the list says so through the link in the acknowledgement mail.

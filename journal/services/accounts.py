@@ -81,7 +81,7 @@ def _check_orcid(orcid: str | None, user: User | None = None) -> str | None:
     return orcid
 
 
-def _queue_verification(user: User) -> None:
+def queue_verification(user: User) -> None:
     token = _serializer("verify").dumps({"u": user.id, "e": user.email})
     queue_mail(user, "verify_email", subject=_l('Confirm your email address'), related=user,
                link=external_url("auth.verify_email", token=token),
@@ -100,7 +100,7 @@ def register_user(*, email: str, password: str, given_name: str, family_name: st
     password_hash = hash_password(password)  # in both branches, so the time taken does not tell either
     owner = find_user_by_email(email)
     if owner is not None:
-        _tell_owner_of_registration(owner)
+        tell_owner_of_registration(owner)
         return None
     user = User(
         email=email,
@@ -116,11 +116,11 @@ def register_user(*, email: str, password: str, given_name: str, family_name: st
     db.session.add(user)
     db.session.flush()
     audit(user, "user.registered", user)
-    _queue_verification(user)
+    queue_verification(user)
     return user
 
 
-def _tell_owner_of_registration(owner: User) -> None:
+def tell_owner_of_registration(owner: User) -> None:
     """Mail the owner of an address someone tried to register, at most once in REGISTRATION_NOTICE_MINUTES,
     so that the form cannot be used to flood a mailbox."""
     since = utcnow() - timedelta(minutes=current_app.config["REGISTRATION_NOTICE_MINUTES"])
@@ -150,7 +150,7 @@ def resend_verification(user: User) -> None:
     if user.email_verified:
         raise DomainError(_("Your email address is confirmed already."))
     audit(user, "user.verification_sent", user)
-    _queue_verification(user)
+    queue_verification(user)
 
 
 @transactional
@@ -299,6 +299,8 @@ def update_profile(actor: User, user: User, *, email: str | None = None, **field
     changed = [name for name, value in fields.items() if getattr(user, name) != value]
     for name in changed:
         setattr(user, name, fields[name].strip() if isinstance(fields[name], str) else fields[name])
+    if "orcid" in changed:
+        user.orcid_authenticated_at = None  # a typed iD is not one ORCID vouched for
     new_email = normalize_email(email) if email is not None else user.email
     if new_email != user.email:
         other = db.session.scalar(select(func.count()).select_from(User).where(User.email == new_email))
@@ -307,7 +309,7 @@ def update_profile(actor: User, user: User, *, email: str | None = None, **field
         user.email = new_email
         user.email_verified_at = None
         changed.append("email")
-        _queue_verification(user)
+        queue_verification(user)
     if changed:
         audit(actor, "user.profile_updated", user, fields=changed)
     return changed

@@ -65,6 +65,8 @@ def update_contributor(actor: User, submission: Submission, contributor_id: int,
     clean = _clean_contributor(values)
     if any(c.email == clean["email"] and c is not contributor for c in submission.contributors):
         raise DomainError(_("This email address is on the author list already."), "email")
+    if clean.get("orcid", contributor.orcid) != contributor.orcid:
+        contributor.orcid_authenticated_at = None  # ORCID vouched for the iD it gave, not for the one typed now
     for name, value in clean.items():
         setattr(contributor, name, value)
     audit(actor, "contributor.updated", submission, name=contributor.full_name)

@@ -39,17 +39,15 @@ LOG_PREFIX = "latex-logs"  # outside submissions/: the log is the compile's, not
 
 
 def limits() -> Limits:
-    config = current_app.config
-    return Limits(cpu_seconds=config["LATEX_CPU_SECONDS"], memory_bytes=config["LATEX_MEMORY_MB"] * 2**20,
-                  output_bytes=config["LATEX_OUTPUT_MB"] * 2**20, wall_seconds=config["LATEX_WALL_SECONDS"])
+    return Limits.from_config(current_app.config)
 
 
 def unpack_source(stream: BinaryIO, filename: str, dest: Path) -> archive.Unpacked:
     """The archive unpacked within the configured limits; refused (DomainError) with the engine's reason."""
     config = current_app.config
     try:
-        return archive.unpack(stream, filename, dest, max_files=config["LATEX_MAX_FILES"],
-                              max_bytes=config["LATEX_MAX_MB"] * 2**20)
+        return archive.unpack(stream, filename, dest, max_files=config["LATEX_ARCHIVE_FILES"],
+                              max_bytes=config["LATEX_ARCHIVE_MB"] * 2**20)
     except archive.ArchiveRefused as exc:
         raise DomainError(exc.message, "manuscript") from None
 
@@ -85,7 +83,8 @@ def run_compile(compile_id: int) -> None:
                 return _finish(compile_id, None, [{"file": "", "line": None, "message": error.message}], 0.0, "")
         try:
             result = compile_source(unpacked.root, main, limits())
-            findings = ([{"file": f.file, "line": f.line, "what": f.what}
+            findings = ([{"file": f.file, "line": f.line, "what": f.what, "template": getattr(f, "template", ""),
+                          "values": dict(getattr(f, "values", None) or {})}
                          for f in source_findings(unpacked.root, names_to_find(submission))] if anonymizing else [])
         except Exception:  # the engine itself failed (not the author's source): say so rather than spin forever
             log.exception("compile %s of submission %s could not run", compile_id, submission.id)
@@ -93,8 +92,9 @@ def run_compile(compile_id: int) -> None:
                                                "template": COULD_NOT_RUN}], 0.0, "")
     errors = [_error_data(e) for e in result.errors]
     if not result.ok and not errors:
-        errors = [{"file": main, "line": None, "message": result.refused or NO_PDF,
-                   "template": None if result.refused else NO_PDF}]
+        refused_template = getattr(result, "refused_template", "") if result.refused else NO_PDF
+        errors = [{"file": main, "line": None, "message": result.refused or NO_PDF, "template": refused_template,
+                   "values": dict(getattr(result, "refused_values", None) or {}) if result.refused else {}}]
     log_key = new_key(f"{LOG_PREFIX}/{submission.id}")
     get_storage().put(log_key, io.BytesIO((result.log or "").encode("utf-8", "replace")), media_type="text/plain")
     _finish(compile_id, result.pdf if result.ok else None, errors, result.seconds, log_key, findings)

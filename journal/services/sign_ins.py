@@ -72,12 +72,13 @@ def start_sign_in(user: User, *, user_agent: str, client_address: str) -> SignIn
     return sign_in
 
 
-def log_in_here(user: User, *, user_agent: str, client_address: str) -> SignIn:
-    """The person has just proved who they are (their password, or one they have just chosen): a new sign-in
-    for this device, recorded in the audit trail; in the caller's transaction."""
+def log_in_here(user: User, *, user_agent: str, client_address: str, via: str = "") -> SignIn:
+    """The person has just proved who they are (their password, one they have just chosen, or ORCID: `via`): a new
+    sign-in for this device, recorded in the audit trail; in the caller's transaction."""
     user.last_login_at = utcnow()
     sign_in = start_sign_in(user, user_agent=user_agent, client_address=client_address)
-    audit(user, "user.logged_in", user, device=sign_in.device, address=sign_in.client_address)
+    audit(user, "user.logged_in", user, device=sign_in.device, address=sign_in.client_address,
+          **({"via": via} if via else {}))
     return sign_in
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from journal import pdf
+from journal import orcid
 from journal.audit import audit
 from journal.extensions import db
 from journal.mail import external_url, queue_mail
@@ -224,7 +225,9 @@ def submit(actor: User, submission: Submission, *, expected_version: int | None 
                    subject=_l('You are listed as an author of %(reference)s', reference=submission.reference),
                    related=submission, language=contributor.mail_language or None,
                    submission=submission, contributor=contributor,
-                   object_link=external_url("author.object_to_listing", token=objection_token(contributor)))
+                   object_link=external_url("author.object_to_listing", token=objection_token(contributor)),
+                   orcid_link=external_url("orcid.contributor", token=objection_token(contributor))
+                   if orcid.configured() else None)
     for editor in managing_editors_to_tell(submission, waiting_for="a handling editor"):
         queue_mail(editor, "new_submission", subject=_l('New submission %(reference)s', reference=submission.reference),
                    related=submission,

@@ -39,11 +39,13 @@ def register(app) -> None:
     from journal.web.home.views import bp as home
     from journal.web.manage.views import bp as manage
     from journal.web.oai.views import bp as oai
+    from journal.web.orcid.views import bp as orcid
     from journal.web.production.views import bp as production
     from journal.web.public import bp as public
     from journal.web.review.views import bp as review
 
-    for blueprint in (public, auth, home, account, author, review, editorial, production, manage, admin, files, oai):
+    for blueprint in (public, auth, home, account, author, review, editorial, production, manage, admin, files, oai,
+                      orcid):
         app.register_blueprint(blueprint)
 
     def render_error(code: int, message: str | None = None):

@@ -12,7 +12,7 @@ from journal.models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0024_latex_sources'
-down_revision = '0022_review_facts'  # TEMPORARY: 0023_full_text (helper B) once merged
+down_revision = '0025_orcid'  # TEMPORARY: main has 0022 -> 0025_orcid; the contract says 0023_full_text (helper B)
 branch_labels = None
 depends_on = None
 

@@ -22,10 +22,13 @@ def profile():
     if request.method == "GET":
         form.expertise_keywords.data = ", ".join(current_user.expertise_keywords or [])
     if form.validate_on_submit():
+        # An iD authenticated through ORCID is not in the form: it changes only by unlinking it.
+        names = [name for name in accounts.PROFILE_FIELDS
+                 if not (name == "orcid" and current_user.orcid_authenticated_at)]
         try:
             changed = accounts.update_profile(
                 current_user, current_user, email=form.email.data,
-                **{name: getattr(form, name).data or "" for name in accounts.PROFILE_FIELDS},
+                **{name: getattr(form, name).data or "" for name in names},
             )
         except DomainError as error:
             show_error(form, error)
