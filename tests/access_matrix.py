@@ -154,6 +154,7 @@ ROWS = [
     Row("public.article_version", "GET", ART + "/v1", everyone(OK), when=UNPUBLISHED),
     Row("public.article_version_pdf", "GET", ART + "/v1/pdf", everyone(ALLOW), when=UNPUBLISHED),
     Row("oai.article_jats", "GET", ART + "/jats.xml", everyone(OK), when=UNPUBLISHED),
+    Row("public.article_figure", "GET", ART + "/figures/{full_text}/f.png", everyone(OK), when=UNPUBLISHED),
     Row("oai.endpoint", "GET", "/oai?verb=Identify", everyone(OK)),
     Row("oai.endpoint", "POST", "/oai", everyone(OK), data={"verb": "Identify"}),
     Row("files.download", "GET", "/files/{file_token}", everyone(OK)),  # the signed token is the permission
@@ -290,6 +291,10 @@ ROWS = [
     Row("production.metadata", "GET", PROD + "/metadata", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.metadata", "POST", PROD + "/metadata", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.upload_galley", "POST", PROD + "/galley", PRODUCTION, when=PAPER_PRODUCTION),
+    Row("production.full_text", "GET", PROD + "/full-text", PRODUCTION, when=PAPER_PRODUCTION),
+    Row("production.make_full_text", "POST", PROD + "/full-text", PRODUCTION, when=PAPER_PRODUCTION),
+    Row("production.full_text_figure", "GET", PROD + "/full-text/{full_text}/figures/f.png", PRODUCTION,
+        when=PAPER_PRODUCTION),
     Row("production.request_proofs", "POST", PROD + "/proofs", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.schedule", "POST", PROD + "/schedule", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.publish_online", "POST", PROD + "/publish-online", PRODUCTION, when=PAPER_PRODUCTION),

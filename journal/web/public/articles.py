@@ -56,7 +56,7 @@ def _validators(journal: Journal, article: Article, version: ArticleVersion, *mo
     """The page changes with a new version, a retraction, the issue's or section's name, or the journal's (and
     `more`: the article page's usage counts)."""
     versions = [(v.id, v.published_at, v.full_text_id) for v in article.versions if v.published_at is not None]
-    moments = [article.published_at, article.retracted_at] + [at for _id, at in versions]
+    moments = [article.published_at, article.retracted_at] + [at for _id, at, _text in versions]
     return Validators(journal_parts(journal), article.id, version.id, versions, article.status.value,
                       article.retraction_notice, article.doi, article.first_page, article.last_page,
                       article.issue.label if article.issue else None, article.section.title if article.section else None,
