@@ -210,6 +210,17 @@ def test_a_jats_upload_is_previewed_and_a_running_job_page_refreshes_itself(clie
     assert "Upload the LaTeX source as a .zip or .tar.gz archive, or a JATS .xml file." in \
         refused.get_data(as_text=True)
 
+    # The corresponding author reviews it with the proofs, figures and all.
+    proof_service.request_proofs(manager, article)
+    client.post("/logout")
+    login(people["author"])
+    proofs = client.get(f"/submissions/{submission.id}/proofs").get_data(as_text=True)
+    assert "Read the HTML full text" in proofs
+    proof = client.get(f"/submissions/{submission.id}/proofs/full-text").get_data(as_text=True)
+    assert "Temperature map of the crater floor." in proof and "<math" in proof
+    figure = re.search(r'src="([^"]+/figures/map\.png)"', proof).group(1)
+    assert client.get(figure).data == FIGURE_PNG
+
 
 def test_an_archive_with_two_main_files_fails_with_its_reason(app, accepted):
     journal, submission, people = accepted
