@@ -148,6 +148,7 @@ class _Body:
         title = etree.SubElement(section, "title")
         if heading is not None:
             self.inline(heading, title)
+            _strip(title)
         self.block(source, section)
 
     def caption(self, source, target) -> None:
@@ -185,6 +186,15 @@ class _Body:
             if not len(out):
                 table.remove(out)
         return table
+
+
+def _strip(element) -> None:
+    """No leading or trailing white space in a title (LaTeXML writes its headings over several lines)."""
+    element.text = (element.text or "").lstrip() or None
+    if len(element):
+        element[-1].tail = (element[-1].tail or "").rstrip() or None
+    elif element.text:
+        element.text = element.text.rstrip()
 
 
 def _has_block_math(element) -> bool:

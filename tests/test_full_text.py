@@ -113,6 +113,21 @@ def test_latexml_makes_the_html_of_a_real_paper(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["coma.png", "paper.tex"]  # the source is left as it was
 
 
+def test_latexml_reads_an_aastex_paper(tmp_path):
+    needs_latexml()
+    from journal.latex.html import latexml_html
+
+    (tmp_path / "paper.tex").write_bytes((DATA / "aastex.tex").read_bytes())
+    (tmp_path / "coma.png").write_bytes(FIGURE_PNG)
+    text = latexml_html(tmp_path, "paper.tex")
+    assert [(title, level) for _id, title, level in text.toc] == [
+        ("1 Introduction", 1), ("1.1 Earlier work", 2), ("2 Observations", 1), ("References", 1)]
+    tree = lxml_html.fragment_fromstring(text.html, create_parent="div")
+    assert [c.text_content() for c in tree.xpath("//figure[table]//td")] == ["1", "42", "2", "37"]  # deluxetable
+    assert tree.xpath("//figure[img]/img/@src") == ["fig/coma.png"]  # \plotone
+    assert tree.xpath("//a[@href='https://doi.org/10.1016/j.icarus.2020.1']")  # \doi, its link mended
+
+
 # --- production, the page, JATS -------------------------------------------------------------------------------------
 
 def test_the_managing_editor_makes_the_html_from_latex_and_readers_read_it(client, login, accepted, outbox):
@@ -177,6 +192,8 @@ def test_a_jats_upload_is_previewed_and_a_running_job_page_refreshes_itself(clie
     journal, submission, people = accepted
     manager = people["manager"]
     article = production.start_production(manager, submission)
+    production.upload_galley(manager, article, galley_pdf(submission.title, pages=3), "final.pdf")
+    production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
     login(manager)
     queued = FullText(article=article, source=FullTextSource.JATS, source_key="full-texts/none", source_name="a.xml",
                       html="", toc=[], error="", log="", status=FullTextStatus.QUEUED)
@@ -228,7 +245,8 @@ def test_an_archive_with_two_main_files_fails_with_its_reason(app, accepted):
     run = full_texts.request_full_text(people["manager"], article, io.BytesIO(zipped({
         "a.tex": b"\\documentclass{article}\\begin{document}A\\end{document}",
         "b.tex": b"\\documentclass{article}\\begin{document}B\\end{document}"})), "two.zip")
-    run = finished(run.id)
+    full_texts.make(run.id)  # the job's body, here in the test's own session
+    db.session.refresh(run)
     assert run.status is FullTextStatus.FAILED
     assert full_texts.failure_text(run) == "The archive holds several main .tex files: name the one to use."
 

@@ -153,7 +153,8 @@ def _prefix_ids(root) -> None:
             elif href.lower().startswith("doi:"):
                 element.set("href", "https://doi.org/" + href[4:].strip())
             else:
-                element.set("href", href)
+                # LaTeXML's AASTeX \doi writes "https:/doi.org/…" (one slash); browsers would read a path.
+                element.set("href", re.sub(r"^(?i:(https?):)/(?=[^/])", r"\1://", href))
 
 
 def _table_of_contents(root) -> list[tuple[str, str, int]]:

@@ -2,7 +2,7 @@
 
 The managing editor uploads the article's LaTeX source archive (.zip, .tar.gz) or a JATS XML (alone, or in a .zip
 with its figures); `request_full_text` keeps it in storage, records a queued `FullText` and sends the
-`make_full_text` job; the job (`make`, never inside a request) unpacks the archive, runs LaTeXML in the sandbox
+`make_full_text` job (sent by the view: the jobs module imports the services); the job (`make`, never inside a request) unpacks the archive, runs LaTeXML in the sandbox
 or reads the JATS (journal/latex/html.py), stores the sanitised HTML and the figures, and gives the article's
 version in production the new full text. A changed full text after the proofs went out sends the article back to
 production, as a new galley does. Every step writes an audit event; a failure keeps its reason and the log.
@@ -84,7 +84,8 @@ def source_kind(filename: str) -> FullTextSource:
 
 
 def request_full_text(actor: User, article: Article, stream: BinaryIO, filename: str, main: str = "") -> FullText:
-    """Keep the uploaded source, record the run and queue the job that makes the HTML."""
+    """Keep the uploaded source and record the run; the caller then sends the `make_full_text` job with its id
+    (journal/jobs.py runs `make`; the jobs import the services, never the other way round)."""
     require_producer(actor, article)
     require_in_production(article)
     kind = source_kind(filename)
@@ -101,9 +102,6 @@ def request_full_text(actor: User, article: Article, stream: BinaryIO, filename:
         audit(actor, "article.full_text_requested", article, full_text_id=full_text.id, source=kind.value,
               name=full_text.source_name)
         db.session.commit()
-    from journal.jobs import jobs
-
-    jobs().send("make_full_text", full_text_id=full_text.id)
     return full_text
 
 

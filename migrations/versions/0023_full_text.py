@@ -60,7 +60,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['full_text_id'], ['full_texts.id'], name=op.f('fk_full_text_figures_full_text_id_full_texts'),
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_full_text_figures')),
-    sa.UniqueConstraint('full_text_id', 'name', name=op.f('uq_full_text_figures_full_text_id')),
+    sa.UniqueConstraint('full_text_id', 'name', name=op.f('uq_full_text_figures_full_text_id_name')),
     sa.UniqueConstraint('storage_key', name=op.f('uq_full_text_figures_storage_key'))
     )
     with op.batch_alter_table('full_text_figures', schema=None) as batch_op:

@@ -13,6 +13,7 @@ from journal.audit import history
 from journal.models import Article, FileKind, Issue, Journal, Submission, SubmissionStatus, utcnow
 from journal.permissions import journal_from_slug, permission, require
 from journal.fulltext import page_html
+from journal.jobs import jobs
 from journal.services import after_publication
 from journal.services import full_texts as full_text_service
 from journal.services import issues as issue_service
@@ -510,6 +511,7 @@ def make_full_text(journal: Journal, submission_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
+            jobs().send("make_full_text", full_text_id=run.id)
             flash(_("The HTML full text is being made from “%(name)s”.", name=run.source_name), "success")
             return redirect(url_for("production.full_text", slug=journal.slug, submission_id=submission_id,
                                     run=run.id))

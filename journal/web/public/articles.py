@@ -5,6 +5,7 @@ the ways to cite it.
 downloads), …/cite.bib and …/cite.ris, and /j/<slug>/issues/<id>. Nothing here exists before publication: 404.
 """
 
+import hashlib
 import time
 
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
@@ -110,7 +111,7 @@ def _page(journal: Journal, article_id: int, number: int | None = None):
     article = _published_article(journal, article_id)
     version = _version(article, number)
     counts = usage.totals([article.id])[article.id]
-    cache = _validators(journal, article, version, counts, hit=(VIEW, article.id))
+    cache = _validators(journal, article, version, counts, _text_stamp(version), hit=(VIEW, article.id))
     if (response := cache.not_modified()) is not None:
         if _counted():
             _record(article, VIEW)  # COUNTER §7.1: a 304 is a successful request too (a reader's reload)
@@ -127,6 +128,12 @@ def _page(journal: Journal, article_id: int, number: int | None = None):
     if _counted():
         _record(article, VIEW)
     return cache.apply(page)
+
+
+def _text_stamp(version: ArticleVersion) -> str | None:
+    """What the page shows of the HTML full text, for the ETag: a digest of it (it may be made again in place)."""
+    full_text = version.full_text
+    return hashlib.sha256(full_text.html.encode()).hexdigest()[:16] if full_text is not None else None
 
 
 def _full_text(journal: Journal, article: Article, version: ArticleVersion):
