@@ -5,6 +5,7 @@ from journal.models.audit import AuditEvent
 from journal.models.base import utcnow
 from journal.models.conversations import Message, MessageRead
 from journal.models.files import FileKind, SubmissionFile
+from journal.models.full_texts import FullText, FullTextFigure, FullTextSource, FullTextStatus
 from journal.models.journals import Announcement, Journal, Membership, ReviewMode, Role, Section
 from journal.models.mail import MailTemplate, OutboxMessage, OutboxStatus
 from journal.models.publishing import Article, ArticleStatus, ArticleVersion, DoiCounter, Issue, IssueStatus
@@ -42,6 +43,10 @@ __all__ = [
     "SentReminder",
     "DecisionKind",
     "FileKind",
+    "FullText",
+    "FullTextFigure",
+    "FullTextSource",
+    "FullTextStatus",
     "Journal",
     "Membership",
     "MailTemplate",
