@@ -65,6 +65,9 @@ ACTION_LABELS = {
     # Production and issues (journal/services/production.py, proofs.py, issues.py)
     "article.production_started": _l("Production started"),
     "article.galley_uploaded": _l("Galley uploaded"),
+    "article.full_text_requested": _l("HTML full text requested"),
+    "article.full_text_made": _l("HTML full text made"),
+    "article.full_text_failed": _l("HTML full text failed"),
     "article.metadata_confirmed": _l("Metadata confirmed"),
     "article.proofs_outdated": _l("Proofs outdated by a change"),
     "article.proofs_requested": _l("Proofs sent to the author"),

@@ -86,6 +86,13 @@ def probe_job(directory: str, token: str, seconds: float = 0.0, fail_times: int 
         out.write("done\n")
 
 
+def make_full_text_job(full_text_id: int) -> None:
+    """The HTML full text of an article from its LaTeX source or JATS XML (journal/services/full_texts.py)."""
+    from journal.services.full_texts import make
+
+    make(full_text_id)
+
+
 @dataclass(frozen=True)
 class JobKind:
     function: Callable
@@ -100,6 +107,9 @@ KINDS: dict[str, JobKind] = {
     "flush_usage": JobKind(flush_usage_job, time_limit_ms=10 * 60_000),
     # The sandbox bounds the compile itself (LATEX_WALL_SECONDS); a retry follows only a storage or database error.
     "compile_latex": JobKind(compile_latex_job, max_retries=3, min_backoff_ms=5_000, time_limit_ms=10 * 60_000),
+    # LaTeXML has its own limits in the sandbox (services/full_texts.py LATEXML_LIMITS); a failed conversion is
+    # recorded, not retried; storage or database errors are.
+    "make_full_text": JobKind(make_full_text_job, max_retries=3, time_limit_ms=10 * 60_000),
 }
 PROBE = JobKind(probe_job, max_retries=3, min_backoff_ms=200, max_backoff_ms=1_000, time_limit_ms=60_000)
 

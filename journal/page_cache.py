@@ -470,7 +470,8 @@ PENDING = "journal.page_cache.tags"
 
 def _tags_of(session: Session, instance) -> set[str]:
     """The tags a change to `instance` invalidates (empty for what readers never see)."""
-    from journal.models import Announcement, Article, ArticleUsage, ArticleVersion, Issue, IssueStatus, Journal, Section
+    from journal.models import (Announcement, Article, ArticleUsage, ArticleVersion, FullText, FullTextFigure, Issue,
+                                IssueStatus, Journal, Section)
 
     deleted = inspect(instance).deleted or instance in session.deleted
     if isinstance(instance, Journal):
@@ -492,7 +493,23 @@ def _tags_of(session: Session, instance) -> set[str]:
         return set()
     if isinstance(instance, ArticleUsage):
         return {article_tag(instance.article_id)}
+    if isinstance(instance, FullText | FullTextFigure):
+        # The HTML full text on the article page, its figures and its JATS body: only a published article's.
+        article_id = instance.article_id if isinstance(instance, FullText) else _full_text_article(session, instance)
+        found = _article_row(session, article_id)
+        if found is not None and found[1] is not None:
+            return {journal_tag(found[0]), article_tag(article_id), SITE}
+        return set()
     return set()
+
+
+def _full_text_article(session: Session, figure) -> int | None:
+    from journal.models import FullText
+
+    if figure.full_text is not None:
+        return figure.full_text.article_id
+    return session.connection().execute(
+        select(FullText.article_id).where(FullText.id == figure.full_text_id)).scalar()
 
 
 def _article_row(session: Session, article_id: int | None):
@@ -513,7 +530,8 @@ def _changed(instance, attribute: str) -> bool:
     return inspect(instance).attrs[attribute].history.has_changes()
 
 
-WATCHED_TABLES = {"journals", "sections", "announcements", "issues", "articles", "article_versions",
+WATCHED_TABLES = {"journals", "sections", "announcements", "issues", "articles", "article_versions", "full_texts",
+                  "full_text_figures",
                   "article_usage"}
 
 

@@ -15,7 +15,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from journal.extensions import db
-from journal.models import Contributor, FileKind, Membership, OutboxMessage, ReviewMode, Role, SubmissionFile, utcnow
+from journal.models import (Contributor, FileKind, FullText, FullTextFigure, FullTextSource, FullTextStatus, Membership,
+                            OutboxMessage, ReviewMode, Role, SubmissionFile, utcnow)
 from journal.services import accounts, editorial, journals, production
 from journal.services import contributors as contributor_service
 from journal.services import drafts as draft_service
@@ -28,7 +29,7 @@ from journal.services import review_attachments as review_attachment_service
 from journal.services import conversations
 from journal.services import reviews as review_service
 from journal.services import submissions as service
-from journal.storage import get_storage
+from journal.storage import get_storage, new_key
 from tests.conftest import link_in
 from tests.pdfs import manuscript_pdf
 
@@ -191,6 +192,7 @@ def build_world(state: str, make_journal, make_user) -> World:
             article = production.start_production(manager, p)
             production.upload_galley(manager, article, io.BytesIO(manuscript_pdf(["Galley", "Page 1"])), "final.pdf")
             production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
+            v["full_text"] = _full_text(article)
             proof_service.request_proofs(manager, article)
             v["article"] = article.id
             v["galley"] = article.current_version.galley.id
@@ -218,3 +220,19 @@ def build_world(state: str, make_journal, make_user) -> World:
 
 def due_in(days: int):
     return (utcnow() + timedelta(days=days)).date().isoformat()
+
+
+def _full_text(article) -> int:
+    """An HTML full text with one figure (f.png), as the make_full_text job leaves it (tests/test_full_text.py
+    makes real ones): rows and objects, without the job queue."""
+    storage = get_storage()
+    source = storage.put(new_key(f"full-texts/{article.id}"), io.BytesIO(b"<article/>"), media_type="application/xml")
+    figure = storage.put(new_key(f"full-texts/{article.id}"), io.BytesIO(b"\x89PNG\r\n"), media_type="image/png")
+    full_text = FullText(article=article, source=FullTextSource.JATS, source_key=source.key, source_name="a.xml",
+                         html='<section id="ft-s1"><h2>One</h2><figure><img src="fig/f.png" alt=""></figure></section>',
+                         toc=[["ft-s1", "One", 1]], error="", log="", status=FullTextStatus.SUCCEEDED,
+                         figures=[FullTextFigure(name="f.png", storage_key=figure.key, media_type="image/png",
+                                                 size=figure.size, sha256=figure.sha256)])
+    article.current_version.full_text = full_text
+    db.session.commit()
+    return full_text.id

@@ -1,5 +1,6 @@
 """LaTeX sources: unpacked safely (archive.py), compiled with TeX Live in a bubblewrap sandbox (sandbox.py,
-compile.py), their errors read from the log, and their authors' traces found (anonymity.py).
+compile.py), their errors read from the log, their authors' traces found (anonymity.py), and the HTML full text
+made with LaTeXML or from JATS (html.py).
 
 Messages a person reads are English templates marked with `N_` and translated when read (`translated`), as in
 journal/pdf.py: a job stores the English template and its values, each reader sees their own language."""

@@ -74,10 +74,10 @@ class Unpacked:
 
 
 def unpack(source: BinaryIO | bytes, filename: str, dest: Path, *, max_files: int = MAX_FILES,
-           max_bytes: int = MAX_BYTES) -> Unpacked:
+           max_bytes: int = MAX_BYTES, latex: bool = True) -> Unpacked:
     """Unpack the archive `source` (its name `filename` as uploaded) into the directory `dest` (created; should
-    be empty). Raises ArchiveRefused, leaving `dest` as it was, when the archive is unsafe, unreasonable or holds no
-    LaTeX document."""
+    be empty). Raises ArchiveRefused, leaving `dest` as it was, when the archive is unsafe, unreasonable or (unless
+    `latex` is false: a JATS XML with its figures, say) holds no LaTeX document."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     existing = set(os.listdir(dest))
@@ -86,10 +86,10 @@ def unpack(source: BinaryIO | bytes, filename: str, dest: Path, *, max_files: in
         with _spooled(source, max_bytes) as spool:
             _unpack_one(spool, filename, dest, PurePosixPath(), budget, nested=False)
         files = sorted(budget.written)
-        if not any(name.lower().endswith(".tex") for name in files):
+        if latex and not any(name.lower().endswith(".tex") for name in files):
             raise ArchiveRefused(NO_TEX)
         mains = find_mains(dest, files)
-        if not mains:
+        if latex and not mains:
             raise ArchiveRefused(NO_MAIN)
     except BaseException:
         _remove_new(dest, existing)

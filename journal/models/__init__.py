@@ -5,6 +5,7 @@ from journal.models.audit import AuditEvent
 from journal.models.base import utcnow
 from journal.models.conversations import Message, MessageRead
 from journal.models.files import FileKind, SubmissionFile
+from journal.models.full_texts import FullText, FullTextFigure, FullTextSource, FullTextStatus
 from journal.models.journals import Announcement, Journal, Membership, ReviewMode, Role, Section
 from journal.models.latex import CompileStatus, LatexCompile
 from journal.models.mail import MailTemplate, OutboxMessage, OutboxStatus
@@ -45,6 +46,10 @@ __all__ = [
     "FileKind",
     "CompileStatus",
     "LatexCompile",
+    "FullText",
+    "FullTextFigure",
+    "FullTextSource",
+    "FullTextStatus",
     "Journal",
     "Membership",
     "MailTemplate",

@@ -221,6 +221,8 @@ class ArticleVersion(db.Model):
     data_links: Mapped[list[dict]] = mapped_column(JSON, default=list, server_default="[]")
     licence: Mapped[str] = mapped_column(String(40), default="CC-BY-4.0")
     galley_file_id: Mapped[int | None] = mapped_column(ForeignKey("submission_files.id"))
+    # The HTML full text readers get with this version (journal/models/full_texts.py); none: the PDF only.
+    full_text_id: Mapped[int | None] = mapped_column(ForeignKey("full_texts.id", ondelete="SET NULL"))
     # Why this version replaced the previous one (empty for version 1).
     change_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -230,6 +232,7 @@ class ArticleVersion(db.Model):
 
     article: Mapped[Article] = relationship(back_populates="versions", foreign_keys=[article_id])
     galley: Mapped["SubmissionFile | None"] = relationship()  # noqa: F821
+    full_text: Mapped["FullText | None"] = relationship()  # noqa: F821
     created_by: Mapped["User | None"] = relationship()  # noqa: F821
 
     @property

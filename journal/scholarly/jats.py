@@ -9,6 +9,7 @@ The same builder writes Crossref's namespaced `jats:abstract` (crossref.py).
 import pycountry
 from lxml import etree
 
+from journal.fulltext import jats_body
 from journal.markup import MARKDOWN  # the very parser that renders the abstract on the article page
 from journal.models import Article
 from journal.scholarly.records import Links, licence_name, licence_url, people, publisher_name, script_language, utc
@@ -269,7 +270,23 @@ def front(article: Article, links: Links):
         w.sub(w.sub(meta, "funding-group"), "funding-statement", version.funding)
     if version.data_availability or version.data_links:
         _data_availability(w, root, version)
+    _full_text(root, article, version, links)
     return root
+
+
+def _full_text(root, article: Article, version, links: Links) -> None:
+    """The HTML full text, where the version has one, as `<body>` after the front matter and its references as a
+    `<ref-list>` in the back matter."""
+    full_text = version.full_text
+    if full_text is None or not full_text.html:
+        return
+    body, references = jats_body(full_text.html, lambda name: links.figure(article, full_text.id, name))
+    root.insert(1, body)
+    if references is not None:
+        back = root.find("back")
+        if back is None:
+            back = etree.SubElement(root, "back")
+        back.append(references)
 
 
 def _data_availability(w: "_Writer", root, version) -> None:

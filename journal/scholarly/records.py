@@ -100,6 +100,11 @@ class Links:
     def jats(self, article: Article) -> str:
         return self.build("oai.article_jats", slug=article.journal.slug, article_id=article.id)
 
+    def figure(self, article: Article, full_text_id: int, name: str) -> str:
+        """A figure of the article's HTML full text (journal/fulltext.py)."""
+        return self.build("public.article_figure", slug=article.journal.slug, article_id=article.id,
+                          full_text_id=full_text_id, name=name)
+
     def pdf(self, article: Article) -> str:
         return self.build("public.article_pdf", f"/j/{article.journal.slug}/articles/{article.id}/pdf",
                           slug=article.journal.slug, article_id=article.id)

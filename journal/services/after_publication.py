@@ -38,6 +38,7 @@ def _change_note(note: str) -> str:
 def _new_version(actor: User, article: Article, *, change_note: str, **changes) -> ArticleVersion:
     current = article.current_version
     values = {**metadata_of(current), "galley_file_id": current.galley_file_id,
+              "full_text_id": current.full_text_id,  # the HTML full text stays with a corrected version
               "data_links": [dict(link) for link in current.data_links or []], **changes}
     version = ArticleVersion(article=article, number=current.number + 1, change_note=change_note, created_by=actor,
                              published_at=utcnow(), **values)

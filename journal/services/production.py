@@ -238,7 +238,7 @@ def clean_metadata(*, title: str, abstract: str, keywords: str | list[str], cont
     }
 
 
-def _back_to_production(actor: User, article: Article, reason: str) -> None:
+def back_to_production(actor: User, article: Article, reason: str) -> None:
     """Proofs that went out no longer show the article: the author must see the new ones."""
     if article.status in PROOF_STATES:
         article.status = A.IN_PRODUCTION
@@ -348,7 +348,7 @@ def upload_galley(actor: User, article: Article, stream: BinaryIO, original_name
         article.current_version.galley = galley
         audit(actor, "article.galley_uploaded", article, file_id=galley.id, name=galley.original_name,
               pages=galley.page_count)
-        _back_to_production(actor, article, "new galley")
+        back_to_production(actor, article, "new galley")
 
     return store_galley(actor, article, stream, original_name, record)
 
@@ -370,7 +370,7 @@ def confirm_metadata(actor: User, article: Article, *, expected_version: int | N
     article.metadata_confirmed_by = actor
     audit(actor, "article.metadata_confirmed", article, **({"changed": changed} if changed else {}))
     if changed:
-        _back_to_production(actor, article, "metadata changed")
+        back_to_production(actor, article, "metadata changed")
     return changed
 
 

@@ -1,19 +1,21 @@
 """The authors' proofs: the galley and the metadata as they will be published; the corresponding author (or the
 submitter) approves them or sends corrections as text. Co-authors may read them; nobody else learns they exist."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from journal.web.forms import WebForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from journal.fulltext import page_html
 from journal.models import ArticleStatus, Submission
 from journal.permissions import can, permission, require
+from journal.services import full_texts as full_text_service
 from journal.services import production as production_service
 from journal.services import proofs as proof_service
 from journal.services.errors import DomainError
-from journal.storage import signed_download
+from journal.storage import get_storage, signed_download
 from journal.web.author.blueprint import bp
 from journal.web.author.loading import submission_from_url
 from journal.web.helpers import show_error
@@ -73,6 +75,39 @@ def proof_galley(submission: Submission):
         abort(404)
     return redirect(signed_download(galley.storage_key, filename=f"{submission.reference}-proof.pdf",
                                     media_type="application/pdf", inline=True))
+
+
+def _full_text(article):
+    full_text = article.current_version.full_text
+    if full_text is None or not full_text.html:
+        abort(404)
+    return full_text
+
+
+@bp.get("/submissions/<int:submission_id>/proofs/full-text")
+@permission("submission.contributor", load=submission_from_url, hide=True)
+def proof_full_text(submission: Submission):
+    """The HTML full text of the proofs, as readers will see it on the article page."""
+    article = _article(submission)
+    full_text = _full_text(article)
+    html = page_html(full_text.html, lambda name: url_for("author.proof_figure", submission_id=submission.id,
+                                                          name=name))
+    return render_template("author/proof_full_text.html", submission=submission, journal=submission.journal,
+                           article=article, version=article.current_version, toc=full_text.toc, full_text=html)
+
+
+@bp.get("/submissions/<int:submission_id>/proofs/full-text/figures/<name>")
+@permission("submission.contributor", load=submission_from_url, hide=True)
+def proof_figure(submission: Submission, name: str):
+    figure = full_text_service.figure(_full_text(_article(submission)).id, name)
+    if figure is None:
+        abort(404)
+    with get_storage().open(figure.storage_key) as stream:
+        response = make_response(stream.read())
+    response.content_type = figure.media_type
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.private = True
+    return response
 
 
 @bp.post("/submissions/<int:submission_id>/proofs/approve")

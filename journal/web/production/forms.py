@@ -29,6 +29,14 @@ class GalleyForm(WebForm):
                        render_kw={"accept": "application/pdf,.pdf"})
 
 
+class FullTextForm(WebForm):
+    source = FileField(_l("LaTeX source archive (.zip, .tar.gz) or JATS XML"),
+                       [FileRequired(_l("Choose the LaTeX source archive or the JATS XML file."))],
+                       render_kw={"accept": ".zip,.tar.gz,.tgz,.xml"})
+    main = StringField(_l("Main .tex file, if the archive holds several"), [Optional(), Length(max=255)],
+                       render_kw={"placeholder": "paper.tex"})
+
+
 class ContributorRow(Form):
     given_name = StringField(_l("Given name"), [Optional(), Length(max=100)])
     family_name = StringField(_l("Family name"), [Optional(), Length(max=100)])

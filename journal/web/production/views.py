@@ -5,20 +5,23 @@ Each view loads what the URL names, calls one service (journal/services/producti
 and renders or redirects.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
 from journal.audit import history
 from journal.models import Article, FileKind, Issue, Journal, Submission, SubmissionStatus, utcnow
 from journal.permissions import journal_from_slug, permission, require
+from journal.fulltext import page_html
+from journal.jobs import jobs
 from journal.services import after_publication
+from journal.services import full_texts as full_text_service
 from journal.services import issues as issue_service
 from journal.services import production as service
 from journal.services import proofs as proof_service
 from journal.services import submissions as submission_service
 from journal.services.errors import DomainError, NotFound
-from journal.storage import signed_download
+from journal.storage import get_storage, signed_download
 from journal.web.choices import select_choices
 from journal.web.helpers import show_error
 from journal.web.production import forms
@@ -147,6 +150,7 @@ def _article_page(journal: Journal, submission: Submission, article: Article | N
         "online_first_missing": issue_service.online_first_missing(article)
         if journal.publishes_continuously and not article.is_public else None,
         "events": list(reversed(history(article))),
+        "full_text_run": full_text_service.latest(article),
     }
     context |= sent_forms
     return render_template("production/article.html", **context)
@@ -472,3 +476,70 @@ def publish(journal: Journal, issue_id: int):
                    "%(issue)s is published: %(num)d articles with their DOIs; the authors have been told.",
                    len(articles), issue=issue.label), "success")
     return redirect(url_for("production.issue", slug=journal.slug, issue_id=issue.id))
+
+
+# --- the HTML full text -------------------------------------------------------------------------------------------
+
+def _full_text_page(journal: Journal, article: Article, run=None, form=None):
+    run = run or full_text_service.latest(article)
+    preview = None
+    if run is not None and run.html:
+        preview = page_html(run.html, lambda name: url_for(
+            "production.full_text_figure", slug=journal.slug, submission_id=article.submission_id,
+            full_text_id=run.id, name=name))
+    shown = article.current_version.full_text_id if article.current_version else None
+    return render_template("production/full_text.html", journal=journal, article=article,
+                           submission=article.submission, run=run, preview=preview, shown=shown,
+                           failure=full_text_service.failure_text(run) if run is not None and run.error else None,
+                           form=form or forms.FullTextForm(formdata=None))
+
+
+@bp.get("/<slug>/submissions/<int:submission_id>/full-text")
+@guarded
+def full_text(journal: Journal, submission_id: int):
+    """The last run's state (the page refreshes itself while the job works, without JavaScript), then the HTML as
+    readers will see it, or why it failed with the converter's log."""
+    article = _article(journal, submission_id)
+    run = None
+    if request.args.get("run", "").isdigit():
+        run = full_text_service.get(article, int(request.args["run"]))
+        if run is None:
+            abort(404)
+    return _full_text_page(journal, article, run)
+
+
+@bp.post("/<slug>/submissions/<int:submission_id>/full-text")
+@guarded
+def make_full_text(journal: Journal, submission_id: int):
+    article = _article(journal, submission_id)
+    form = forms.FullTextForm()
+    if form.validate_on_submit():
+        upload = form.source.data
+        try:
+            run = full_text_service.request_full_text(current_user, article, upload.stream, upload.filename,
+                                                      form.main.data or "")
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            jobs().send("make_full_text", full_text_id=run.id)
+            flash(_("The HTML full text is being made from “%(name)s”.", name=run.source_name), "success")
+            return redirect(url_for("production.full_text", slug=journal.slug, submission_id=submission_id,
+                                    run=run.id))
+    return _full_text_page(journal, article, form=form)
+
+
+@bp.get("/<slug>/submissions/<int:submission_id>/full-text/<int:full_text_id>/figures/<name>")
+@guarded
+def full_text_figure(journal: Journal, submission_id: int, full_text_id: int, name: str):
+    article = _article(journal, submission_id)
+    if full_text_service.get(article, full_text_id) is None:
+        abort(404)
+    figure = full_text_service.figure(full_text_id, name)
+    if figure is None:
+        abort(404)
+    with get_storage().open(figure.storage_key) as stream:
+        response = make_response(stream.read())
+    response.content_type = figure.media_type
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.cache_control.private = True
+    return response

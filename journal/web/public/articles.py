@@ -5,6 +5,7 @@ the ways to cite it.
 downloads), …/cite.bib and …/cite.ris, and /j/<slug>/issues/<id>. Nothing here exists before publication: 404.
 """
 
+import hashlib
 import time
 
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
@@ -12,16 +13,17 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from journal import page_cache
+from journal import fulltext, page_cache
 from journal.extensions import db
 from journal.markup import plain_text
 from journal.models import Article, ArticleVersion, Journal, utcnow
 from journal.permissions import journal_from_slug, permission
 from journal.scholarly import citations
 from journal.scholarly.records import Links, licence_name, licence_url
+from journal.services import full_texts
 from journal.services import issues as issue_service
 from journal.services import usage
-from journal.storage import signed_download
+from journal.storage import get_storage, signed_download
 from journal.usage_buffer import DOWNLOAD, REDIS_KEY, VIEW, RedisBuffer, UsageEvent, is_robot, visitor_key
 from journal.web.public import reading
 from journal.web.public.blueprint import bp
@@ -33,7 +35,9 @@ def _published_article(journal: Journal, article_id: int) -> Article:
     article = db.session.scalar(
         select(Article).where(Article.id == article_id, Article.journal_id == journal.id,
                               Article.published_at.is_not(None))
-        .options(selectinload(Article.versions).joinedload(ArticleVersion.galley), joinedload(Article.issue),
+        .options(selectinload(Article.versions).options(joinedload(ArticleVersion.galley),
+                                                        joinedload(ArticleVersion.full_text)),
+                 joinedload(Article.issue),
                  joinedload(Article.section), joinedload(Article.submission)))
     if article is None:
         abort(404)
@@ -52,8 +56,8 @@ def _version(article: Article, number: int | None) -> ArticleVersion:
 def _validators(journal: Journal, article: Article, version: ArticleVersion, *more, hit=None) -> Validators:
     """The page changes with a new version, a retraction, the issue's or section's name, or the journal's (and
     `more`: the article page's usage counts)."""
-    versions = [(v.id, v.published_at) for v in article.versions if v.published_at is not None]
-    moments = [article.published_at, article.retracted_at] + [at for _id, at in versions]
+    versions = [(v.id, v.published_at, v.full_text_id) for v in article.versions if v.published_at is not None]
+    moments = [article.published_at, article.retracted_at] + [at for _id, at, _text in versions]
     return Validators(journal_parts(journal), article.id, version.id, versions, article.status.value,
                       article.retraction_notice, article.doi, article.first_page, article.last_page,
                       article.issue.label if article.issue else None, article.section.title if article.section else None,
@@ -107,7 +111,7 @@ def _page(journal: Journal, article_id: int, number: int | None = None):
     article = _published_article(journal, article_id)
     version = _version(article, number)
     counts = usage.totals([article.id])[article.id]
-    cache = _validators(journal, article, version, counts, hit=(VIEW, article.id))
+    cache = _validators(journal, article, version, counts, _text_stamp(version), hit=(VIEW, article.id))
     if (response := cache.not_modified()) is not None:
         if _counted():
             _record(article, VIEW)  # COUNTER §7.1: a 304 is a successful request too (a reader's reload)
@@ -120,10 +124,46 @@ def _page(journal: Journal, article_id: int, number: int | None = None):
         json_ld=citations.json_ld(article, version, links, plain_text(version.abstract)),
         how_to_cite=citations.how_to_cite(article, version), canonical=links.article(article),
         licence_url=licence_url(version.licence), licence_name=licence_name(version.licence),
-        jats_url=_jats_url(journal, article), counts=counts)
+        jats_url=_jats_url(journal, article), counts=counts, full_text=_full_text(journal, article, version))
     if _counted():
         _record(article, VIEW)
     return cache.apply(page)
+
+
+def _text_stamp(version: ArticleVersion) -> str | None:
+    """What the page shows of the HTML full text, for the ETag: a digest of it (it may be made again in place)."""
+    full_text = version.full_text
+    return hashlib.sha256(full_text.html.encode()).hexdigest()[:16] if full_text is not None else None
+
+
+def _full_text(journal: Journal, article: Article, version: ArticleVersion):
+    """The version's HTML full text with its figures' addresses, or None (the PDF only)."""
+    full_text = version.full_text
+    if full_text is None or not full_text.html:
+        return None
+    return fulltext.page_html(full_text.html, lambda name: url_for(
+        "public.article_figure", slug=journal.slug, article_id=article.id, full_text_id=full_text.id, name=name))
+
+
+@bp.get("/j/<slug>/articles/<int:article_id>/figures/<int:full_text_id>/<name>")
+@permission("public", load=journal_from_slug)
+def article_figure(journal: Journal, article_id: int, full_text_id: int, name: str):
+    """A figure of a published version's HTML full text: its bytes, with an ETag, kept by the page cache."""
+    article = _published_article(journal, article_id)
+    if not any(v.full_text_id == full_text_id and v.published_at is not None for v in article.versions):
+        abort(404)
+    figure = full_texts.figure(full_text_id, name)
+    if figure is None:
+        abort(404)
+    cache = Validators(full_text_id, figure.name, figure.sha256, last_modified=article.published_at,
+                       tags=[article_tag(article.id)])
+    if (response := cache.not_modified()) is not None:
+        return response
+    with get_storage().open(figure.storage_key) as stream:
+        response = make_response(stream.read())
+    response.content_type = figure.media_type
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return cache.apply(response)
 
 
 def _jats_url(journal: Journal, article: Article) -> str | None:
