@@ -357,6 +357,6 @@ def find_mains(root: Path, files: list[str]) -> list[str]:
             text = handle.read(4 * 1024 * 1024).decode("utf-8", errors="replace")
         documentclass = _DOCUMENTCLASS.search(text)
         begin = _BEGIN_DOCUMENT.search(text)
-        if documentclass and begin and documentclass.start() < begin.start():
+        if documentclass and begin and documentclass.end() < begin.end():  # the commands, not their lines
             mains.append(name)
     return sorted(mains, key=lambda n: (n.count("/"), PurePosixPath(n).name.lower() not in _MAIN_NAMES, n))
