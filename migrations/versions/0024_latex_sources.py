@@ -1,7 +1,7 @@
 """LaTeX source archives as manuscripts: the file kind latex_source and the compilations of each archive
 
 Revision ID: 0024_latex_sources
-Revises: 0025_orcid
+Revises: 0023_full_text
 Create Date: 2026-12-06 21:40:00.000000
 
 """
@@ -12,7 +12,7 @@ from journal.models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0024_latex_sources'
-down_revision = '0025_orcid'  # main's head when this landed (0022 -> 0023_full_text -> 0025_orcid)
+down_revision = '0023_full_text'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ An iD obtained from ORCID by signing in (journal/orcid.py) is marked authenticat
 the pages say which (issue 18).
 
 Revision ID: 0025_orcid
-Revises: 0023_full_text
+Revises: 0024_latex_sources
 Create Date: 2026-12-06 21:30:00.000000
 
 """
@@ -15,7 +15,7 @@ from journal.models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0025_orcid'
-down_revision = '0023_full_text'
+down_revision = '0024_latex_sources'
 branch_labels = None
 depends_on = None
 
