@@ -93,9 +93,9 @@ bench-deps:
 # LaTeX submissions (journal/latex/): TeX Live compiles them and LaTeXML makes the HTML full text, each inside a
 # bubblewrap sandbox. Never fails: without them the LaTeX tests are SKIPPED, naming what is missing, and the files
 # step offers only PDF uploads. (About 1.5 GB; `make run` does not need them.)
-LATEX_PACKAGES := texlive-latex-extra texlive-plain-generic texlive-bibtex-extra texlive-publishers texlive-science latexmk biber latexml bubblewrap
+LATEX_PACKAGES := ghostscript texlive-latex-extra texlive-plain-generic texlive-bibtex-extra texlive-publishers texlive-science latexmk biber latexml bubblewrap
 latex-deps:
-	@command -v latexmk >/dev/null && command -v latexml >/dev/null && command -v bwrap >/dev/null \
+	@command -v latexmk >/dev/null && command -v latexml >/dev/null && command -v bwrap >/dev/null && command -v gs >/dev/null \
 		&& kpsewhich aastex631.cls >/dev/null && kpsewhich epsf.sty >/dev/null && kpsewhich biblatex.sty >/dev/null \
 		|| apt-get install -y -q --no-install-recommends $(LATEX_PACKAGES) >/dev/null 2>&1 \
 		|| { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q --no-install-recommends $(LATEX_PACKAGES) >/dev/null 2>&1; } \

@@ -1,5 +1,7 @@
 """The demo installation that `make run` shows on a fresh machine."""
 
+from pathlib import Path
+
 from journal.extensions import db
 from journal.models import Journal, Membership, ReviewMode, Role, Section, User, utcnow
 from journal.services.accounts import hash_password
@@ -47,6 +49,8 @@ PEOPLE = [
      ["lunar regolith"]),
     ("author.john@idsea.example", "John", "Mbeki", "University of Cape Town", "ZA", None, ["cubesats"]),
     ("author.elena@idsea.example", "Elena", "Petrova", "Space Research Institute (IKI)", "RU", None, ["venus"]),
+    ("author.quill@idsea.example", "Ada", "Quill", "Department of Astronomy, Example University", "GB", None,
+     ["exoplanets", "transit photometry"]),
 ]
 
 
@@ -265,7 +269,8 @@ def seed_submissions() -> list[str]:
             editorial.desk_reject(marco, submission, letter=editorial.default_desk_reject_letter(submission))
         made.append(f"{submission.display_reference}: {submission.status.label.lower()}"
                     + (" (two reviews in, decision waiting)" if state == "reviewed" else ""))
-    return made + seed_issues() + seed_announcements() + seed_bilingual_issue() + seed_online_first()
+    return (made + seed_issues() + seed_announcements() + seed_bilingual_issue() + seed_online_first()
+            + seed_latex_paper())
 
 
 ONLINE_FIRST_LETTER = (
@@ -292,6 +297,95 @@ def seed_online_first() -> list[str]:
     proof_service.approve_proofs(author, article)
     issue_service.publish_online(manager, article)
     return [f"{submission.display_reference}: published online first as {article.article_number}, DOI {article.doi}"]
+
+
+DEMO_LATEX = Path(__file__).resolve().parent / "data" / "demo_latex"
+LATEX_PAPER = (
+    "author.quill@idsea.example",
+    ("Bram", "Marsh", "bram.marsh@example.org", "Institute for Small Telescopes, Sampleville"),
+    "Periodic Dips in the Light Curve of a Quiet Dwarf Star",
+    "exoplanets, transit photometry, light curves",
+    "We report shallow periodic dips in eighty nights of photometry of a quiet dwarf star. The dips recur every "
+    "3.21 days with a depth of 0.8 per cent and a duration of two hours, consistent with the transit of a planet "
+    "of about two Earth radii.")
+
+
+def demo_latex_archive() -> bytes:
+    """journal/data/demo_latex/ as the author would upload it: a zip of main.tex, refs.bib and the figure."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(DEMO_LATEX.iterdir()):
+            archive.write(path, path.name)
+    return buffer.getvalue()
+
+
+def seed_latex_paper() -> list[str]:
+    """A letter written with AASTeX, submitted to Planetary Instruments Letters as its LaTeX source: compiled by the
+    journal (the compile_latex job's body, run here), accepted, given an HTML full text made with LaTeXML from the
+    same source in production, and published online first. Skipped, saying why, without TeX Live, LaTeXML or
+    bubblewrap (`make latex-deps`)."""
+    import io
+
+    from sqlalchemy import select
+
+    from journal.jobs import jobs
+    from journal.latex import sandbox
+    from journal.models import CompileStatus, FullTextStatus
+    from journal.services import contributors as contributor_service
+    from journal.services import drafts as draft_service
+    from journal.services import full_texts
+    from journal.services import issues as issue_service
+    from journal.services import latex as latex_service
+    from journal.services import production
+    from journal.services import proofs as proof_service
+    from journal.services.latex_compile import run_compile
+    from journal.storage import get_storage
+
+    absent = sandbox.missing((*sandbox.TEX_PROGRAMS, "latexmlc"))
+    if absent:
+        return [f"The AASTeX demo paper was NOT seeded: {sandbox.missing_words(absent)} (make latex-deps)."]
+    pil = db.session.scalar(select(Journal).where(Journal.slug == "pil"))
+    manager = _person("managing.editor@idsea.example")
+    email, (given, family, coauthor_email, affiliation), title, keywords, abstract = LATEX_PAPER
+    author = _person(email)
+    submission = draft_service.start_submission(author, pil, section_id=pil.sections[0].id, checklist_confirmed=True)
+    draft_service.update_metadata(author, submission, title=title, keywords=keywords, abstract=abstract)
+    contributor_service.add_contributor(author, submission, given_name=given, family_name=family,
+                                        email=coauthor_email, affiliation=affiliation)
+    source = demo_latex_archive()
+    queue = jobs()
+    in_process = queue.run_in_process
+    queue.run_in_process = False  # compiled here, now; a worker that takes the queued job later finds it done
+    try:
+        compiled = latex_service.upload_source(author, submission, io.BytesIO(source), "quill-dips-aastex.zip")
+        run_compile(compiled.id)
+    finally:
+        queue.run_in_process = in_process
+    db.session.refresh(compiled)
+    if compiled.status is not CompileStatus.SUCCEEDED:
+        return [f"The AASTeX demo paper did not compile ({compiled.status.value}): {compiled.errors}"]
+    _submit_and_accept(manager, author, submission, manuscript_title=None, competing_interests="None",
+                       funding="Example University small-telescope programme",
+                       data_availability="The photometry is archived with the paper's source.",
+                       reason="Invited letter for the LaTeX demonstration, reviewed by the editorial board.")
+    article = production.start_production(manager, submission)
+    with get_storage().open(compiled.pdf_file.storage_key) as stream:
+        galley = stream.read()
+    production.upload_galley(manager, article, io.BytesIO(galley), "galley.pdf")
+    full_text = full_texts.request_full_text(manager, article, io.BytesIO(source), "quill-dips-aastex.zip")
+    full_texts.make(full_text.id)  # the make_full_text job's body
+    db.session.refresh(full_text)
+    if full_text.status is not FullTextStatus.SUCCEEDED:
+        return [f"The AASTeX demo paper's HTML full text failed: {full_texts.failure_text(full_text)}"]
+    production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
+    proof_service.request_proofs(manager, article)
+    proof_service.approve_proofs(author, article)
+    issue_service.publish_online(manager, article)
+    return [f"{submission.display_reference}: written in AASTeX, compiled in {compiled.seconds:.1f} s, published "
+            f"online first with its HTML full text ({full_text.seconds:.1f} s with LaTeXML), DOI {article.doi}"]
 
 
 def seed_announcements() -> list[str]:
@@ -470,7 +564,8 @@ def _accepted(manager: User, author: User, journal: Journal, coauthor: tuple, se
                               reason="Invited paper for the first volume, reviewed by the editorial board.")
 
 
-def _submit_and_accept(manager: User, author: User, submission, *, manuscript_title: str, competing_interests: str,
+def _submit_and_accept(manager: User, author: User, submission, *, manuscript_title: str | None,
+                       competing_interests: str,
                        funding: str, data_availability: str, reason: str):
     """The rest of an invited paper's way, shared by both demo journals: manuscript, declarations, submission,
     and acceptance by the managing editor with the reason recorded."""
@@ -482,9 +577,10 @@ def _submit_and_accept(manager: User, author: User, submission, *, manuscript_ti
     from journal.services import manuscripts as manuscript_service
     from journal.services import submissions as service
 
-    manuscript_service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([manuscript_title,
-                                                                                  "Anonymous authors"])),
-                                         "manuscript.pdf")
+    if manuscript_title is not None:  # else the manuscript is there already (a compiled LaTeX source)
+        manuscript_service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([manuscript_title,
+                                                                                      "Anonymous authors"])),
+                                             "manuscript.pdf")
     draft_service.update_declarations(author, submission, cover_letter="", competing_interests=competing_interests,
                                       funding=funding, data_availability=data_availability,
                                       suggested_reviewers=[], opposed_reviewers=[])

@@ -213,8 +213,10 @@ def _collect_figure(base: Path, src: str, figures: dict[str, bytes]) -> str | No
 
 # --- LaTeXML ------------------------------------------------------------------------------------------------------
 
-# What LaTeXML (Perl, ImageMagick for the figures) reads beside /usr and the TeX trees, read-only.
-LATEXML_READS = ("/etc/perl", "/etc/ImageMagick-6")
+# What LaTeXML (Perl, ImageMagick for the figures) reads beside /usr and the TeX trees, read-only; and our
+# ImageMagick policy in place of Debian's, which refuses PDF and EPS figures (imagemagick-policy.xml says why).
+LATEXML_READS = ("/etc/perl", "/etc/ImageMagick-6", "/etc/ghostscript")
+LATEXML_FILES = {"/etc/ImageMagick-6/policy.xml": str(Path(__file__).with_name("imagemagick-policy.xml"))}
 MAX_HTML_READ = 64 * 1024 ** 2  # LaTeXML's page before sanitising; the stored HTML is capped lower
 
 def latexml_html(root: Path, main: str, limits: Limits = Limits()) -> FullText:
@@ -225,7 +227,7 @@ def latexml_html(root: Path, main: str, limits: Limits = Limits()) -> FullText:
         shutil.copytree(root, work, symlinks=True, ignore=shutil.ignore_patterns(".*"))
         ran = run(["latexmlc", "--dest=html/index.html", "--format=html5", "--pmml", "--nodefaultresources",
                    "--nocomments", "--timeout=" + str(max(10, limits.wall_seconds - 5)), main], work, limits,
-                  read_only=LATEXML_READS)
+                  read_only=LATEXML_READS, files=LATEXML_FILES)
         log = (ran.stderr + ran.stdout)[-100_000:]
         out = work / "html" / "index.html"
         if ran.timed_out or ran.killed:

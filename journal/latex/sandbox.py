@@ -155,11 +155,13 @@ def private_workdir(prefix: str = "latex-") -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def run(argv: list[str], workdir: Path, limits: Limits, *, read_only: Iterable[str] = ()) -> Ran:
+def run(argv: list[str], workdir: Path, limits: Limits, *, read_only: Iterable[str] = (),
+        files: Mapping[str, str] | None = None) -> Ran:
     """Run argv (a program on /usr/bin and its arguments) in the sandbox with `workdir` as its only writable
     directory (at /work, the current directory; when the app is root, it and its contents are given to `nobody`
     first). `read_only`: more system paths the program needs to read (beside /usr and READ_ONLY), bound at the
-    same place. Read what the run leaves with `read_output` (a link made inside is never followed). Never raises
+    same place; `files`: a file of ours (value) read-only in place of a system one (key), such as a
+    program's configuration. Read what the run leaves with `read_output` (a link made inside is never followed). Never raises
     for what the program does; raises SandboxUnavailable when bubblewrap or prlimit is missing, ValueError for an
     option that would switch TeX's shell escape on (the command line overrides `shell_escape=f`)."""
     if any(_SHELL_ESCAPE.match(argument) for argument in argv):
@@ -173,14 +175,15 @@ def run(argv: list[str], workdir: Path, limits: Limits, *, read_only: Iterable[s
         _give_to_sandbox_user(workdir)
     directory = os.open(workdir, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        command = [bwrap, *_bwrap_options(directory, limits, as_root, tuple(read_only)), "--",
+        command = [bwrap, *_bwrap_options(directory, limits, as_root, tuple(read_only), dict(files or {})), "--",
                    *(_drop_to_nobody() if as_root else []), prlimit, *_rlimit_options(limits), "--", *argv]
         return _supervise(command, workdir, limits, directory)
     finally:
         os.close(directory)
 
 
-def _bwrap_options(directory: int, limits: Limits, as_root: bool, read_only: tuple[str, ...] = ()) -> list[str]:
+def _bwrap_options(directory: int, limits: Limits, as_root: bool, read_only: tuple[str, ...] = (),
+                   files: dict[str, str] | None = None) -> list[str]:
     if as_root:  # no user namespace: bubblewrap binds any path, then setpriv makes the program nobody
         options = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
                    "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
@@ -198,6 +201,8 @@ def _bwrap_options(directory: int, limits: Limits, as_root: bool, read_only: tup
         options += ["--perms", "0755", "--dir", folder]  # readable parents (Perl looks in /etc/perl)
     for path in present:
         options += ["--ro-bind", path, path]
+    for target, source in (files or {}).items():
+        options += ["--ro-bind", source, target]  # after the folders: a file of ours over the system's
     options += ["--proc", "/proc", "--dev", "/dev",
                 "--perms", "1777", "--size", str(min(limits.output_bytes, 256 * 1024 ** 2)), "--tmpfs", "/tmp",
                 "--bind-fd", str(directory), WORK, "--chdir", WORK, "--hostname", "sandbox",
