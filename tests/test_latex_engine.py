@@ -222,7 +222,7 @@ def test_an_archive_inside_is_unpacked_once_and_one_inside_that_is_refused(tmp_p
     (zipped({"fig.pdf": b"%PDF", "notes.txt": "x"}), archive.NO_TEX),
     (zipped({"chapter.tex": "\\section{A}"}), archive.NO_MAIN),
     (zipped({"main.tex": MAIN, "MAIN.tex/": ""}) + b"", None),
-])
+], ids=["pdf", "broken-zip", "gzip-not-tar", "no-tex", "no-main", "folder-beside-file"])  # the bytes carry times
 def test_what_is_not_a_latex_source_is_refused_with_its_reason(tmp_path, data, template):
     if template is None:  # a folder beside a file of another case: fine on Linux
         assert unpack(data, "p.zip", tmp_path / "src").mains == ["main.tex"]
