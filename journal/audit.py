@@ -22,6 +22,8 @@ ACTION_LABELS = {
     "user.profile_updated": _l("Profile updated"),
     "user.made_platform_admin": _l("Made platform administrator"),
     "user.flags_changed": _l("Account status changed"),
+    "api_token.created": _l("API token created"),
+    "api_token.revoked": _l("API token revoked"),
     "journal.created": _l("Journal created"),
     "journal.settings_changed": _l("Settings changed"),
     "journal.no_managing_editor": _l("Administrators told: no managing editor can handle a paper"),
