@@ -1,5 +1,6 @@
 """Personal API routes: a personal access token acts as its owner, under journal/permissions.py's rules
-(`token_permission`). An author's submissions and their state, an editor's queue (journal/services/queue.py), a
+(`token_permission`, right under the route: the token and the rule are checked before the arguments are read, so
+a refused request learns nothing from a 422). An author's submissions and their state, an editor's queue (journal/services/queue.py), a
 reviewer's assignments; one write: the response to the reviewers that an author keeps while revising
 (services/submissions.py `save_response_draft`, which writes the audit event), with a token that may write."""
 
@@ -16,7 +17,8 @@ from journal.permissions import journal_from_slug
 from journal.services import queue as queue_service
 from journal.services import submissions as submission_service
 from journal.services.errors import DomainError, NotFound
-from journal.web.api import bp, schemas, shapes
+from journal.web.api import schemas, shapes
+from journal.web.api.blueprint import bp
 from journal.web.api.auth import token_permission
 from journal.web.api.problems import problem
 
@@ -47,9 +49,9 @@ def _submission(kwargs: dict) -> Submission:
 
 
 @bp.route("/me")
+@token_permission("account")
 @bp.response(200, schemas.Me)
 @bp.doc(**TOKEN)
-@token_permission("account")
 def me(user):
     """The token's owner, and the token's scope and expiry."""
     from flask import g
@@ -60,10 +62,10 @@ def me(user):
 
 
 @bp.route("/me/submissions")
+@token_permission("account")
 @bp.arguments(schemas.PageArgs, location="query", as_kwargs=True)
 @bp.response(200, schemas.SubmissionList)
 @bp.doc(**TOKEN)
-@token_permission("account")
 def my_submissions(user, limit: int, after: int = 0):
     """The owner's own papers (submitted by them, or listing them as a co-author linked to their account), with
     their status: the author pages' rule (`submission.contributor`)."""
@@ -77,10 +79,10 @@ def my_submissions(user, limit: int, after: int = 0):
 
 
 @bp.route("/me/assignments")
+@token_permission("account")
 @bp.arguments(schemas.PageArgs, location="query", as_kwargs=True)
 @bp.response(200, schemas.AssignmentList)
 @bp.doc(**TOKEN)
-@token_permission("account")
 def my_assignments(user, limit: int, after: int = 0):
     """The owner's review invitations and assignments, every round (titles only: never who wrote the paper)."""
     query = (select(ReviewAssignment).where(ReviewAssignment.reviewer_id == user.id)
@@ -94,9 +96,9 @@ def my_assignments(user, limit: int, after: int = 0):
 
 
 @bp.route("/submissions/<int:submission_id>")
+@token_permission("submission.view", load=_submission, hide=True)
 @bp.response(200, schemas.SubmissionState)
 @bp.doc(**TOKEN)
-@token_permission("submission.view", load=_submission, hide=True)
 def submission(user, submission: Submission):
     """A submission's state, for its authors and the journal's editors (`submission.view`); its authors only for
     those who may know them (`submission.see_authors`); anyone else: 404."""
@@ -104,10 +106,10 @@ def submission(user, submission: Submission):
 
 
 @bp.route("/submissions/<int:submission_id>/response-draft", methods=["PUT"])
+@token_permission("submission.author", scope=WRITE, load=_submission, hide=True)
 @bp.arguments(schemas.ResponseDraftBody, as_kwargs=True)
 @bp.response(204)
 @bp.doc(**TOKEN)
-@token_permission("submission.author", scope=WRITE, load=_submission, hide=True)
 def response_draft(user, submission: Submission, response: str):
     """Keep the response to the reviewers while revising (the submitter, during a requested revision; a token that
     may write). Written to the paper's history."""
@@ -119,10 +121,10 @@ def response_draft(user, submission: Submission, response: str):
 
 
 @bp.route("/journals/<slug>/queue")
+@token_permission("journal.editorial", load=journal_from_slug)
 @bp.arguments(schemas.QueueArgs, location="query", as_kwargs=True)
 @bp.response(200, schemas.Queue)
 @bp.doc(**TOKEN)
-@token_permission("journal.editorial", load=journal_from_slug)
 def queue(user, journal: Journal, status: str, needs_action: bool, page: int):
     """The journal's editorial queue as its owner sees it on the site (managing editors: every paper but drafts;
     editors: those they handle), paged by number as the site pages it."""

@@ -1,5 +1,5 @@
 """RFC 9457 problem details: every error of the API, whatever raised it (a route's abort, a 404 or 405 from the
-URL map, the limiter's 429, a 500)."""
+URL map, a 429 for too many requests, a 500)."""
 
 from flask import current_app, json, request
 

@@ -15,7 +15,8 @@ from journal.page_cache import SITE, article_tag, journal_tag
 from journal.permissions import journal_from_slug, permission
 from journal.search import parse_query, search_articles
 from journal.services import usage
-from journal.web.api import bp, schemas, shapes
+from journal.web.api import schemas, shapes
+from journal.web.api.blueprint import bp
 from journal.web.public.caching import Validators
 
 PUBLIC = {"security": []}
