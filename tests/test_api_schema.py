@@ -39,14 +39,17 @@ def api_schema(app, world):
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
+# Schemathesis's WSGI transport asks for gzip and does not decode it: the answers uncompressed (Flask-Compress is
+# tested on its own).
+PLAIN = {"Accept-Encoding": "identity"}
 
 
 @schema.parametrize()
 def test_every_operation_answers_as_its_document_says(case, world):
-    case.call_and_validate(headers={"Authorization": f"Bearer {world}"})
+    case.call_and_validate(headers={"Authorization": f"Bearer {world}", **PLAIN})
 
 
 @schema.parametrize()
 def test_every_operation_without_a_token_answers_as_its_document_says(case):
     case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
-    case.call_and_validate()
+    case.call_and_validate(headers=PLAIN)

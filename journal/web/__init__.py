@@ -51,11 +51,11 @@ def register(app) -> None:
         app.register_blueprint(blueprint)
     api.init_app(app)  # the JSON API under /api/v1 (journal/web/api/)
 
-    def render_error(code: int, message: str | None = None, errors: dict | None = None):
+    def render_error(code: int, message: str | None = None, errors: dict | None = None, headers: dict | None = None):
         title = str(ERROR_TITLES[code]) if code in ERROR_TITLES else _("Error")
         message = str(message) if message is not None else None
         if is_api_request():  # the JSON API: RFC 9457 problem details, whatever the error
-            return problem(code, title, message, errors=errors)
+            return problem(code, title, message, errors=errors, headers=headers)
         if request.accept_mimetypes.best == "application/json":
             return jsonify(error=title, message=message), code
         return render_template("errors/error.html", code=code, title=title, message=message), code
@@ -96,7 +96,8 @@ def register(app) -> None:
         description = error.description if error.description and not error.description.startswith(
             ("The requested URL", "You don't have", "The server", "The browser")) else None
         messages = (getattr(error, "data", None) or {}).get("messages")  # the API's arguments (webargs): 422
-        return render_error(error.code or 500, description, messages if isinstance(messages, dict) else None)
+        allow = {name: value for name, value in error.get_headers() if name == "Allow"}  # a 405 names the methods
+        return render_error(error.code or 500, description, messages if isinstance(messages, dict) else None, allow)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -63,7 +63,7 @@ def me(user):
 
 @bp.route("/me/submissions")
 @token_permission("account")
-@bp.arguments(schemas.PageArgs, location="query", as_kwargs=True)
+@bp.arguments(schemas.PageArgs, **schemas.QUERY)
 @bp.response(200, schemas.SubmissionList)
 @bp.doc(**TOKEN)
 def my_submissions(user, limit: int, after: int = 0):
@@ -80,7 +80,7 @@ def my_submissions(user, limit: int, after: int = 0):
 
 @bp.route("/me/assignments")
 @token_permission("account")
-@bp.arguments(schemas.PageArgs, location="query", as_kwargs=True)
+@bp.arguments(schemas.PageArgs, **schemas.QUERY)
 @bp.response(200, schemas.AssignmentList)
 @bp.doc(**TOKEN)
 def my_assignments(user, limit: int, after: int = 0):
@@ -122,7 +122,7 @@ def response_draft(user, submission: Submission, response: str):
 
 @bp.route("/journals/<slug>/queue")
 @token_permission("journal.editorial", load=journal_from_slug)
-@bp.arguments(schemas.QueueArgs, location="query", as_kwargs=True)
+@bp.arguments(schemas.QueueArgs, **schemas.QUERY)
 @bp.response(200, schemas.Queue)
 @bp.doc(**TOKEN)
 def queue(user, journal: Journal, status: str, needs_action: bool, page: int):

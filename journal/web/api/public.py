@@ -42,7 +42,7 @@ def next_url(endpoint: str, items: list[dict], limit: int, **values) -> str | No
 
 
 @bp.route("/journals")
-@bp.arguments(schemas.PageArgs, location="query", as_kwargs=True)
+@bp.arguments(schemas.PageArgs, **schemas.QUERY)
 @bp.response(200, schemas.JournalList)
 @bp.doc(**PUBLIC)
 @permission("public")
@@ -65,7 +65,7 @@ def journal(journal: Journal):
 
 
 @bp.route("/journals/<slug>/issues")
-@bp.arguments(schemas.PageArgs, location="query", as_kwargs=True)
+@bp.arguments(schemas.PageArgs, **schemas.QUERY)
 @bp.response(200, schemas.IssueList)
 @bp.doc(**PUBLIC)
 @permission("public", load=journal_from_slug)
@@ -94,7 +94,7 @@ def _articles(*where, limit: int, after: int = 0) -> list[Article]:
 
 
 @bp.route("/journals/<slug>/articles")
-@bp.arguments(schemas.PageArgs, location="query", as_kwargs=True)
+@bp.arguments(schemas.PageArgs, **schemas.QUERY)
 @bp.response(200, schemas.ArticleList)
 @bp.doc(**PUBLIC)
 @permission("public", load=journal_from_slug)
@@ -109,7 +109,7 @@ def articles(journal: Journal, limit: int, after: int = 0):
 
 
 @bp.route("/journals/<slug>/issues/<int:issue_id>/articles")
-@bp.arguments(schemas.PageArgs, location="query", as_kwargs=True)
+@bp.arguments(schemas.PageArgs, **schemas.QUERY)
 @bp.response(200, schemas.ArticleList)
 @bp.doc(**PUBLIC)
 @permission("public", load=journal_from_slug)
@@ -140,7 +140,7 @@ def article(journal: Journal, article_id: int):
 
 
 @bp.route("/search")
-@bp.arguments(schemas.SearchArgs, location="query", as_kwargs=True)
+@bp.arguments(schemas.SearchArgs, **schemas.QUERY)
 @bp.response(200, schemas.SearchResults)
 @bp.doc(**PUBLIC)
 @permission("public")

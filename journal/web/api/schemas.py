@@ -2,7 +2,7 @@
 them) and check the query arguments. The views build the same shapes as plain dicts (journal/web/api/shapes.py);
 tests/test_api_schema.py holds the two together, answer by answer, with Schemathesis."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 from journal.models.api_tokens import SCOPES
 
@@ -15,8 +15,18 @@ class Strict(Schema):
 
 
 # --- query arguments ----------------------------------------------------------------------------------------------
+# An argument the route does not know is refused (422), not ignored: a typo does not silently change the answer,
+# and made-up arguments do not fill the page cache with copies of the same answer.
 
-class PageArgs(Strict):
+QUERY = {"location": "query", "as_kwargs": True, "unknown": RAISE}  # webargs would drop unknown query arguments
+
+
+class Arguments(Strict):
+    class Meta:
+        ordered = True
+        unknown = RAISE
+
+class PageArgs(Arguments):
     limit = fields.Integer(load_default=20, validate=validate.Range(1, MAX_LIMIT),
                            metadata={"description": "How many items a page holds (1–100)."})
     after = fields.Integer(load_default=0, validate=validate.Range(0, 2**31 - 1),
@@ -24,7 +34,7 @@ class PageArgs(Strict):
                                                     "page (its `next` link gives it). Omitted: the first page."})
 
 
-class SearchArgs(Strict):
+class SearchArgs(Arguments):
     q = fields.String(required=True, validate=validate.Length(1, 500),
                       metadata={"description": "The words to look for (title, abstract, keywords, authors)."})
     journal = fields.String(validate=validate.Length(1, 40),
@@ -34,14 +44,14 @@ class SearchArgs(Strict):
                           metadata={"description": "Results are ranked, so they are paged by number."})
 
 
-class QueueArgs(Strict):
+class QueueArgs(Arguments):
     status = fields.String(load_default="active", validate=validate.Length(1, 40),
                            metadata={"description": "active, all, production or one status."})
     needs_action = fields.Boolean(load_default=False)
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100000))
 
 
-class ResponseDraftBody(Strict):
+class ResponseDraftBody(Arguments):
     response = fields.String(required=True, validate=validate.Length(0, 50000),
                              metadata={"description": "The response to the reviewers, kept until resubmission."})
 
