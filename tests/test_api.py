@@ -197,3 +197,24 @@ def test_writes_need_a_write_token_and_are_audited(client, make_journal, make_us
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "submission.response_draft_saved"))
     stranger = client.put(url, json={"response": "x"}, headers=bearer(token_for(make_user(), "write")))
     assert stranger.status_code == 404
+
+
+# --- anonymity: the API never gives a reviewer the authors' names, nor an author the reviewers' ---------------------
+
+@pytest.mark.parametrize("mode", ["double_anonymous", "triple_anonymous"])
+def test_the_api_keeps_the_review_modes_anonymity(client, make_journal, make_user, outbox, mode):
+    from journal.models import ReviewMode
+    from tests.test_anonymity import AUTHOR, COAUTHOR, OTHER_REVIEWER, REVIEWER, assert_absent, build, identity
+
+    journal, submission, people = build(make_journal, make_user, ReviewMode(mode))
+    spec = client.get("/api/v1/openapi.json").get_json()
+    urls = [path.replace("{slug}", journal.slug).replace("{submission_id}", str(submission.id))
+            for path, item in spec["paths"].items() if "get" in item and "{" not in
+            path.replace("{slug}", "").replace("{submission_id}", "")]
+    author_names = identity(AUTHOR) + identity(COAUTHOR)
+    reviewer_names = identity(REVIEWER) + identity(OTHER_REVIEWER)
+    for who, secrets in (("reviewer", author_names), ("author", reviewer_names)):
+        headers = bearer(token_for(people[who]))
+        texts = {url: client.get(url, headers=headers).get_data(as_text=True) for url in urls}
+        assert any(str(submission.id) in text for text in texts.values()), f"the {who} reads nothing of the paper"
+        assert_absent(texts, secrets, f"the {who}'s API token")
