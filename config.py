@@ -72,6 +72,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     # Attempts per client address on login, registration and password-reset forms.
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute;60 per hour")
+    # Requests per personal access token to the JSON API (journal/web/api/auth.py); anonymous reads are not counted
+    # (like the reader's pages, they come from the page cache).
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
     # Where views and downloads wait to be counted (journal/usage_buffer.py): redis://host:6379/0 when several app
     # servers share it; else files under <instance>/usage (file:///path to choose another folder).

@@ -26,6 +26,8 @@ ACTION_LABELS = {
     "user.orcid_unlinked": _l("ORCID iD unlinked"),
     "user.orcid_released": _l("ORCID iD removed: another account proved it through ORCID"),
     "contributor.orcid_authenticated": _l("A listed author authenticated their ORCID iD"),
+    "api_token.created": _l("API token created"),
+    "api_token.revoked": _l("API token revoked"),
     "journal.created": _l("Journal created"),
     "journal.settings_changed": _l("Settings changed"),
     "journal.no_managing_editor": _l("Administrators told: no managing editor can handle a paper"),

@@ -6,6 +6,7 @@ from flask import current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 from flask_limiter import Limiter
+from limits import parse as parse_limit
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager as FlaskLoginManager
 from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
@@ -96,6 +97,18 @@ def limit_posts(limit):
     The site limits routes only through this (tests/test_rate_limits.py holds it), so that a read, which no limit
     of its own can reach, skips the limiter's request hooks (`init_limiter`)."""
     return limiter.limit(limit, methods=["POST"])
+
+
+def count_against(limit: str, key: str) -> tuple[bool, int, int, int]:
+    """One request counted against `limit` ("300 per minute") under `key` in the limits' store, outside any route
+    limit (the API counts per token: journal/web/api/auth.py). (allowed, limit, remaining, reset time in seconds since
+    the epoch); always allowed while the limiter is switched off (RATELIMIT_ENABLED)."""
+    item = parse_limit(limit)
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return True, item.amount, item.amount, 0
+    allowed = limiter.limiter.hit(item, "api", key)
+    reset, remaining = limiter.limiter.get_window_stats(item, "api", key)
+    return allowed, item.amount, remaining, int(reset)
 
 
 def init_limiter(app) -> None:

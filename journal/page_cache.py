@@ -284,6 +284,8 @@ class PageCacheMiddleware:
         return found if isinstance(found, dict) else {}
 
     def anonymous(self, environ) -> bool:
+        if environ.get("HTTP_AUTHORIZATION"):
+            return False  # the API's personal access tokens: that request is someone's (journal/web/api/auth.py)
         cookies = parse_cookie(environ)
         if self.remember_cookie in cookies:
             return False

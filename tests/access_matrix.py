@@ -55,6 +55,7 @@ class Row:
     when: dict = field(default_factory=dict)  # state -> {persona: answer}
     data: dict | None = None  # POST: data for checking the allowed personas (None: those cells are not checked)
     last: bool = False  # checked after every other row of the persona (logging out)
+    token: str | None = None  # the JSON API: sent with the persona's personal access token of this scope, no cookie
 
     def answer(self, state: str, persona: str):
         persona = STAND_INS.get(state, {}).get(persona, persona)
@@ -129,6 +130,10 @@ A_INVITED = all_in(["invited"], HIDDEN)  # the accepted reviewer's assignment be
 NO_REVIEW = all_in(BEFORE_REVIEW, HIDDEN)  # before the review is submitted
 # A reviewer's thread opens when they accept: before, the editors' page of it is not there either.
 MESSAGES_INVITED = in_states(["invited"], editor=HIDDEN, handling_editor=HIDDEN, managing_editor=HIDDEN)
+
+API = "/api/v1"
+UNAUTHORISED = 401  # the API without a token (journal/web/api/auth.py)
+API_ART = API + "/journals/{slug}/articles/{article}"
 
 ROWS = [
     # --- public: everyone, logged in or not
@@ -369,4 +374,30 @@ ROWS = [
     Row("review.messages", "GET", "/review/assignments/{A}/messages", REVIEWER_A, when=A_INVITED),
     Row("review.messages", "POST", "/review/assignments/{A}/messages", REVIEWER_A, when=A_INVITED, data={}),
     Row("review.message_file", "GET", "/review/assignments/{A}/messages/files/{Mr}", REVIEWER_A),
+    # --- the JSON API (journal/web/api/): public reads for everyone; personal routes with the persona's token
+    Row("api_docs.openapi_json", "GET", API + "/openapi.json", everyone(OK)),
+    Row("api_docs.docs_page", "GET", API + "/docs", everyone(OK)),
+    Row("api.journals", "GET", API + "/journals", everyone(OK)),
+    Row("api.journal", "GET", API + "/journals/{slug}", everyone(OK)),
+    Row("api.issues", "GET", API + "/journals/{slug}/issues", everyone(OK)),
+    Row("api.articles", "GET", API + "/journals/{slug}/articles", everyone(OK)),
+    Row("api.issue_articles", "GET", API + "/journals/{slug}/issues/{issue}/articles", everyone(OK),
+        when={s: {p: HIDDEN for p in PERSONAS} for s in STATES if s != "published"}),
+    Row("api.article", "GET", API_ART, everyone(OK), when=UNPUBLISHED),
+    Row("api.search", "GET", API + "/search?q=regolith", everyone(OK)),
+    Row("api.me", "GET", API + "/me", logged_in(OK, anonymous=UNAUTHORISED), token="read"),
+    Row("api.my_submissions", "GET", API + "/me/submissions", logged_in(OK, anonymous=UNAUTHORISED), token="read"),
+    Row("api.my_assignments", "GET", API + "/me/assignments", logged_in(OK, anonymous=UNAUTHORISED), token="read"),
+    # submission.view, hidden: its linked authors and the journal's editors (the editor-author as an author)
+    Row("api.submission", "GET", API + "/submissions/{P}",
+        answers([*CONTRIBUTORS, *EDITORS], code=OK, others=HIDDEN, anonymous=UNAUTHORISED), token="read"),
+    Row("api.queue", "GET", API + "/journals/{slug}/queue",
+        answers(EDITORS, code=OK, anonymous=UNAUTHORISED), token="read"),
+    # The submitter's write, with a token that may write (a read-only token: 403, tests/test_api.py).
+    Row("api.response_draft", "PUT", API + "/submissions/{P}/response-draft",
+        answers(["author"], others=HIDDEN, anonymous=UNAUTHORISED), token="write"),
+    Row("account.api_tokens_page", "GET", "/account/tokens", logged_in(OK)),
+    Row("account.api_tokens_page", "POST", "/account/tokens", logged_in(), data={"name": "", "scope": "read",
+                                                                                "days": "30"}),
+    Row("account.revoke_api_token", "POST", "/account/tokens/999999/revoke", logged_in(), data={}),
 ]

@@ -1,6 +1,7 @@
 """All ORM classes, importable from one place."""
 
 from journal.models.accounts import User
+from journal.models.api_tokens import ApiToken
 from journal.models.audit import AuditEvent
 from journal.models.base import utcnow
 from journal.models.conversations import Message, MessageRead
@@ -20,6 +21,7 @@ from journal.models.submissions import (Contributor, Decision, DecisionKind, Edi
 from journal.models.usage import BEFORE_COUNTER, ArticleUsage, UsageBatch
 
 __all__ = [
+    "ApiToken",
     "BEFORE_COUNTER",
     "UsageBatch",
     "Announcement",

@@ -13,6 +13,8 @@ from journal.extensions import db
 from journal.permissions import permission
 from journal.services.errors import FilesUnavailable
 from journal.storage import ObjectMissing, StorageUnavailable, get_storage
+from journal.web import api
+from journal.web.api.problems import is_api_request, problem
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,9 @@ ERROR_TITLES = {
     403: _l("You may not open this page"),
     404: _l("Page not found"),
     405: _l("That action is not available here"),
+    409: _l("That action is not available here"),
     413: _l("The upload is too large"),
+    422: _l("The request could not be understood"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong on our side"),
     503: _l("The files service is unavailable"),
@@ -47,10 +51,13 @@ def register(app) -> None:
     for blueprint in (public, auth, home, account, author, review, editorial, production, manage, admin, files, oai,
                       orcid):
         app.register_blueprint(blueprint)
+    api.init_app(app)  # the JSON API under /api/v1 (journal/web/api/)
 
-    def render_error(code: int, message: str | None = None):
+    def render_error(code: int, message: str | None = None, errors: dict | None = None, headers: dict | None = None):
         title = str(ERROR_TITLES[code]) if code in ERROR_TITLES else _("Error")
         message = str(message) if message is not None else None
+        if is_api_request():  # the JSON API: RFC 9457 problem details, whatever the error
+            return problem(code, title, message, errors=errors, headers=headers)
         if request.accept_mimetypes.best == "application/json":
             return jsonify(error=title, message=message), code
         return render_template("errors/error.html", code=code, title=title, message=message), code
@@ -90,7 +97,9 @@ def register(app) -> None:
     def http_error(error):
         description = error.description if error.description and not error.description.startswith(
             ("The requested URL", "You don't have", "The server", "The browser")) else None
-        return render_error(error.code or 500, description)
+        messages = (getattr(error, "data", None) or {}).get("messages")  # the API's arguments (webargs): 422
+        allow = {name: value for name, value in error.get_headers() if name == "Allow"}  # a 405 names the methods
+        return render_error(error.code or 500, description, messages if isinstance(messages, dict) else None, allow)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -31,3 +31,14 @@ class ChangePasswordForm(WebForm):
     confirm = PasswordField(_l("Repeat the new password"), [InputRequired(_l("Please repeat the new password.")),
                                                         EqualTo("password", _l("The two passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
+
+
+class ApiTokenForm(WebForm):
+    """A personal access token for the JSON API (journal/services/api_tokens.py)."""
+
+    name = StringField(_l("Name"), [InputRequired(_l("Please give the token a name.")), Length(max=100)],
+                       render_kw={"placeholder": _l("For example: my reference manager")})
+    scope = SelectField(_l("What it may do"), choices=[("read", _l("Read only")),
+                                                      ("write", _l("Read and write"))], default="read")
+    days = SelectField(_l("Expires after"), coerce=int, default=90,
+                       choices=[(7, _l("7 days")), (30, _l("30 days")), (90, _l("90 days")), (365, _l("1 year"))])

@@ -6,10 +6,10 @@ from journal.audit import history
 from journal.certificates import review_certificate
 from journal.models import utcnow
 from journal.permissions import permission
-from journal.services import accounts, credit, sign_ins
+from journal.services import accounts, api_tokens, credit, sign_ins
 from journal.services import invitations as invitation_service
 from journal.services.errors import DomainError, NotFound
-from journal.web.account.forms import ChangePasswordForm, ProfileForm
+from journal.web.account.forms import ApiTokenForm, ChangePasswordForm, ProfileForm
 from journal.web.helpers import show_error
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -98,6 +98,40 @@ def end_all_sessions():
     logout_user()
     flash(_("You are logged out everywhere, on this device too."), "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@permission("account")
+def api_tokens_page():
+    """Personal access tokens for the JSON API: made here (the secret shown once, on this answer only), listed,
+    revoked."""
+    form = ApiTokenForm()
+    secret = None
+    if form.validate_on_submit():
+        try:
+            _token, secret = api_tokens.create_token(current_user, name=form.name.data, scope=form.scope.data,
+                                                     days=form.days.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            form = ApiTokenForm(formdata=None)
+    response = current_app.make_response(render_template(
+        "account/api_tokens.html", form=form, secret=secret, tokens=api_tokens.tokens_of(current_user), now=utcnow()))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@permission("account")
+def revoke_api_token(token_id: int):
+    try:
+        token = api_tokens.revoke_token(current_user, token_id)
+    except NotFound as error:
+        flash(error.message, "info")
+    else:
+        flash(_("The token “%(name)s” is revoked; requests with it are refused from now on.", name=token.name),
+              "success")
+    return redirect(url_for("account.api_tokens_page"))
 
 
 @bp.get("/activity")
