@@ -4,6 +4,7 @@ import logging
 from collections.abc import Mapping
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from config import INSTANCE, ProductionConfig, from_environment
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,9 +17,20 @@ from journal.storage import storage_from_url
 QUIET_LIBRARIES = ("fontTools", "fpdf")
 
 
+class IdConverter(IntegerConverter):
+    """Werkzeug's <int:…>, bounded by the largest id a database column holds (PostgreSQL's integer)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: type | Mapping | None = None) -> Flask:
     """Build the app. `config` is a settings class, or a mapping applied over the environment's."""
     app = Flask(__name__, template_folder="../templates", instance_path=str(INSTANCE))
+    # Every <int:…> in an address is an id: one past PostgreSQL's integer is a page that does not exist (404), not a
+    # query the database refuses (500).
+    app.url_map.converters["int"] = IdConverter
     if config is None or isinstance(config, Mapping):
         app.config.from_object(from_environment())
         app.config.update(config or {})

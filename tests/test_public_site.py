@@ -384,3 +384,10 @@ def test_a_journal_without_issues_has_a_home_an_empty_archive_and_a_valid_feed(c
     feed = feedparser.parse(response.data)
     assert not feed.bozo and feed.entries == []
     assert client.get("/j/nosuch/feed.atom").status_code == 404
+
+
+def test_an_id_past_what_the_database_holds_is_a_page_not_found(client, site):
+    """PostgreSQL refuses an integer past 2**31 - 1; the address is then simply one that does not exist."""
+    for url in ("/j/jdse/articles/99999999999999999999", "/j/jdse/issues/2147483648",
+                f"/j/jdse/articles/{site['main'].id}/v99999999999999"):
+        assert client.get(url).status_code == 404, url
