@@ -35,6 +35,7 @@ COMMENTS = {"Minor revision": "The fit range in section 3 needs a sentence of ju
 QUESTION = "Could you also send the raw magnetometer spectra for the 0.3 AU interval?"
 ANSWER = "Yes: they are in the supplementary archive, file spectra-03AU.csv."
 THIRD_REVIEWER = ("reviewer.kwame@example.org", "Kwame Mensah")
+LATEX_TITLE = "Periodic Dips in the Light Curve of a Quiet Dwarf Star"  # the demo seed's AASTeX letter
 PERSONAL_NOTE = "Your 2024 paper on Alfvénic turbulence is why we thought of you."
 AUTHOR_SECRETS = [AUTHOR["given"], AUTHOR["family"], "Osei", "Moreau", "Baku"]
 
@@ -125,7 +126,7 @@ def register_and_submit(journey, stack, tmp_path) -> str:
         assert page.get_by_text(f"{coauthor['given']} {coauthor['family']}").first.is_visible()
     page.get_by_role("button", name="Save and continue").click()
     author.step("wizard: files")
-    field(page, "Manuscript (PDF)").set_input_files(manuscript_file(tmp_path))
+    field(page, "Manuscript (PDF, or LaTeX source as .zip or .tar.gz)").set_input_files(manuscript_file(tmp_path))
     page.get_by_role("button", name="Upload the manuscript").click()
     author.step("wizard: manuscript uploaded, names found in its properties")
     # The system found the name in the document properties and says the reviewers' copy has none: since no name
@@ -339,7 +340,7 @@ def revise(author, stack, reference, tmp_path) -> None:
     author.step("revision page")
     path = tmp_path / "rahimova-revised.pdf"
     path.write_bytes(manuscript_pdf([TITLE, "Anonymous authors", "Revised"], ["3. Results, with error bars"]))
-    field(page, "Manuscript (PDF)").set_input_files(path)
+    field(page, "Manuscript (PDF, or LaTeX source as .zip or .tar.gz)").set_input_files(path)
     page.get_by_role("button", name=re.compile("^Upload")).first.click()
     author.step("revised manuscript uploaded")
     field(page, "Response to the reviewers").fill(
@@ -469,6 +470,28 @@ def read_as_a_reader(journey, stack, reference, *, width: int = 1280) -> None:
     assert info.value.suggested_filename.endswith(".bib")
     assert doi.rstrip(".") in bibtex and "Rahimova" in bibtex and "Solar wind plasma turbulence" in bibtex
     reader.step("BibTeX downloaded")
+
+    # The demo's letter written in AASTeX: its HTML full text, made from the LaTeX source with LaTeXML.
+    page.goto(stack.url("/j/pil/"))
+    look("Planetary Instruments Letters")
+    page.get_by_role("link", name=LATEX_TITLE).first.click()
+    look("article page with its full text")
+    main = page.get_by_role("main")
+    contents = main.get_by_role("navigation", name="Contents")
+    assert contents.get_by_role("link").all_inner_texts()[:3] == [
+        "1 Introduction", "2 Observations and results", "3 Conclusion"]
+    contents.get_by_role("link", name="2 Observations and results").click()
+    assert main.get_by_role("heading", name="2 Observations and results").is_visible()
+    look("full text: section 2")
+    figure = main.get_by_role("figure").filter(has_text="Relative brightness of the star")
+    picture = figure.locator("img")  # alt="" (its caption says what it shows), so no role to find it by
+    picture.scroll_into_view_if_needed()
+    box = picture.bounding_box()
+    assert box and box["width"] > 100 and box["x"] + box["width"] <= width  # the PDF figure, drawn, on screen
+    assert page.evaluate("img => img.complete && img.naturalWidth > 0", picture.element_handle())
+    assert main.get_by_role("math").count() >= 1  # the equation as MathML
+    assert main.get_by_text("is the version of record").is_visible()
+    look("full text: figure")
     assert not overflow, f"pages scroll sideways at {width} px:\n" + "\n".join(overflow)
     return reader
 

@@ -134,7 +134,7 @@ def test_the_journey_in_chinese_and_in_arabic(journey, live_stack, tmp_path, cod
     pdf = tmp_path / f"manuscript-{code}.pdf"
     pdf.write_bytes(manuscript_pdf(["Lunar regolith heat flow", "Anonymous authors", "1. Introduction"],
                                    ["2. Method", "3. Results"]))
-    field(page, t("Manuscript (PDF)")).set_input_files(pdf)
+    field(page, t("Manuscript (PDF, or LaTeX source as .zip or .tar.gz)")).set_input_files(pdf)
     page.get_by_role("button", name=t("Upload the manuscript")).click()
     look(author, "wizard: manuscript uploaded")
     page.get_by_role("link", name=t("Continue"), exact=True).click()
