@@ -441,25 +441,42 @@ def cluster_root():
 
 
 def kill_mail_worker_mid_batch(cluster) -> str | None:
-    """Queue a burst of mails, wait until a worker holds a batch of them, kill it with SIGKILL."""
+    """Queue a burst of mails, watch (from before they are queued: a worker on a quiet machine sends a batch in
+    well under a second) until a worker holds a batch of them, kill it with SIGKILL."""
+    import threading
+
     import psycopg
 
     dsn = f"host=127.0.0.1 port={cluster.ports['postgres']} user=postgres dbname=journal"
-    queue_burst(cluster, 60)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    holder: list[str] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        deadline = time.monotonic() + 120
         with psycopg.connect(dsn, autocommit=True) as conn:
-            row = conn.execute("SELECT claimed_by FROM outbox_messages WHERE status = 'queued' AND claimed_by IS "
-                               "NOT NULL LIMIT 1").fetchone()
-        if row:
-            for name in ("mail1", "mail2"):
-                if f":{cluster.state['pids'][name]}:" in f":{row[0]}:" or str(cluster.state["pids"][name]) in row[0]:
-                    cluster.kill(name)
-                    time.sleep(1)
-                    cluster.restart(name)
-                    return name
-        time.sleep(0.05)
-    return None
+            while time.monotonic() < deadline and not stop.is_set():
+                row = conn.execute("SELECT claimed_by FROM outbox_messages WHERE status = 'queued' AND claimed_by "
+                                   "IS NOT NULL AND recipient LIKE 'burst%' LIMIT 1").fetchone()
+                for name in ("mail1", "mail2") if row else ():
+                    if f":{cluster.state['pids'][name]}:" in f":{row[0]}:" or str(cluster.state["pids"][name]) in row[0]:
+                        cluster.kill(name)
+                        holder.append(name)
+                        return
+                time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        queue_burst(cluster, 60)
+        watcher.join(timeout=60)
+    finally:
+        stop.set()
+        watcher.join()
+    if not holder:
+        return None
+    time.sleep(1)
+    cluster.restart(holder[0])
+    return holder[0]
 
 
 def queue_burst(cluster, count: int) -> None:

@@ -70,7 +70,8 @@ def submitted(setting):
 def author_urls(app, submission: Submission) -> list[tuple[str, str]]:
     """Every (method, URL) of the author pages about one submission, with real ids filled in."""
     values = {"submission_id": submission.id, "contributor_id": submission.contributors[-1].id,
-              "file_id": submission.files[0].id, "action": "remove", "message_id": 1, "compile_id": 1}
+              "file_id": submission.files[0].id, "action": "remove", "message_id": 1, "compile_id": 1,
+              "full_text_id": 1, "name": "x1.png"}
     urls = []
     with app.test_request_context():
         for rule in app.url_map.iter_rules():

@@ -116,7 +116,7 @@ def paper_urls(app, prefix: str, submission, assignment) -> list[tuple[str, str]
     paper's ids: a route added later is covered without changing this test."""
     file = next(f for f in submission.files)
     values = {"slug": submission.journal.slug, "submission_id": submission.id, "assignment_id": assignment.id,
-              "file_id": file.id, "message_id": 1}
+              "file_id": file.id, "message_id": 1, "full_text_id": 1, "name": "x1.png"}
     urls = []
     for rule in app.url_map.iter_rules():
         if rule.rule != prefix and not rule.rule.startswith(prefix + "/"):
