@@ -48,7 +48,7 @@ fonts:
 		|| { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(FONT_PACKAGES) >/dev/null 2>&1; } \
 		|| echo "*** 'apt-get install -y $(FONT_PACKAGES)' failed: PDFs cannot show Chinese; the tests that need it are SKIPPED ***"
 
-seed: migrate fonts
+seed: migrate fonts latex-deps
 	$(BIN)/flask journal seed-demo --if-empty
 
 # The logins (from seed) and the address are the last lines before Flask's own.

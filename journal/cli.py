@@ -24,7 +24,7 @@ def seed_demo_command(if_empty: bool) -> None:
 
     from journal.mail import mails_not_logged
     from journal.models import OutboxMessage, Submission, User
-    from journal.seed import DEMO_PASSWORD, PEOPLE, demo_logins, seed_demo, seed_submissions
+    from journal.seed import DEMO_PASSWORD, LATEX_NOT_MADE, PEOPLE, demo_logins, seed_demo, seed_submissions
 
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
         click.echo("The database has users already; demo seed skipped.")
@@ -33,12 +33,15 @@ def seed_demo_command(if_empty: bool) -> None:
         return
     with mails_not_logged():  # some ninety mails: they would bury the logins; Admin → Outbox has them
         people = seed_demo()
-        seed_submissions()
+        made = seed_submissions()
     states = Counter(s.status.label.lower() for s in db.session.scalars(select(Submission).order_by(Submission.id)))
     mails = db.session.scalar(select(func.count()).select_from(OutboxMessage))
     click.echo(f"Demo journal created: Journal of Deep Space Exploration (JDSE), with {states.total()} submissions "
                f"({', '.join(f'{count} {state}' for state, count in states.items())}).")
     click.echo(f"{mails} mails queued: read them in Admin → Outbox.")
+    for line in made:
+        if line.startswith(LATEX_NOT_MADE):  # the AASTeX letter could not be made here: say why
+            click.echo(line)
     _echo_logins(people, DEMO_PASSWORD)
 
 

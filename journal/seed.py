@@ -300,6 +300,7 @@ def seed_online_first() -> list[str]:
 
 
 DEMO_LATEX = Path(__file__).resolve().parent / "data" / "demo_latex"
+LATEX_NOT_MADE = "The demo's AASTeX letter"  # how the seed's lines begin when it could not be made
 LATEX_PAPER = (
     "author.quill@idsea.example",
     ("Bram", "Marsh", "bram.marsh@example.org", "Institute for Small Telescopes, Sampleville"),
@@ -346,7 +347,7 @@ def seed_latex_paper() -> list[str]:
 
     absent = sandbox.missing((*sandbox.TEX_PROGRAMS, "latexmlc"))
     if absent:
-        return [f"The AASTeX demo paper was NOT seeded: {sandbox.missing_words(absent)} (make latex-deps)."]
+        return [f"{LATEX_NOT_MADE} was not made: {sandbox.missing_words(absent)} (make latex-deps)."]
     pil = db.session.scalar(select(Journal).where(Journal.slug == "pil"))
     manager = _person("managing.editor@idsea.example")
     email, (given, family, coauthor_email, affiliation), title, keywords, abstract = LATEX_PAPER
@@ -366,7 +367,7 @@ def seed_latex_paper() -> list[str]:
         queue.run_in_process = in_process
     db.session.refresh(compiled)
     if compiled.status is not CompileStatus.SUCCEEDED:
-        return [f"The AASTeX demo paper did not compile ({compiled.status.value}): {compiled.errors}"]
+        return [f"{LATEX_NOT_MADE} did not compile ({compiled.status.value}): {compiled.errors}"]
     _submit_and_accept(manager, author, submission, manuscript_title=None, competing_interests="None",
                        funding="Example University small-telescope programme",
                        data_availability="The photometry is archived with the paper's source.",
@@ -379,7 +380,7 @@ def seed_latex_paper() -> list[str]:
     full_texts.make(full_text.id)  # the make_full_text job's body
     db.session.refresh(full_text)
     if full_text.status is not FullTextStatus.SUCCEEDED:
-        return [f"The AASTeX demo paper's HTML full text failed: {full_texts.failure_text(full_text)}"]
+        return [f"{LATEX_NOT_MADE}'s HTML full text failed: {full_texts.failure_text(full_text)}"]
     production.confirm_metadata(manager, article, **production.metadata_of(article.current_version))
     proof_service.request_proofs(manager, article)
     proof_service.approve_proofs(author, article)
