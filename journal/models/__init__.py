@@ -10,6 +10,7 @@ from journal.models.full_texts import FullText, FullTextFigure, FullTextSource, 
 from journal.models.journals import Announcement, Journal, Membership, ReviewMode, Role, Section
 from journal.models.latex import CompileStatus, LatexCompile
 from journal.models.mail import MailTemplate, OutboxMessage, OutboxStatus
+from journal.models.peer_review import PeerReviewPublication, PublishedReview, PublishedReviewKind
 from journal.models.publishing import Article, ArticleStatus, ArticleVersion, DoiCounter, Issue, IssueStatus
 from journal.models.review_facts import refresh_review_facts
 from journal.models.reviews import (CRITERIA, AssignmentStatus, Criterion, Recommendation, Review,
@@ -22,6 +23,9 @@ from journal.models.usage import BEFORE_COUNTER, ArticleUsage, UsageBatch
 
 __all__ = [
     "ApiToken",
+    "PeerReviewPublication",
+    "PublishedReview",
+    "PublishedReviewKind",
     "BEFORE_COUNTER",
     "UsageBatch",
     "Announcement",

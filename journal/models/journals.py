@@ -5,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
 from journal.models.base import N_, LabelledEnum, UTCDateTime, enum_column, utcnow
+from journal.models.peer_review import PeerReviewPublication
 
 
 class ReviewMode(LabelledEnum):
@@ -71,6 +72,10 @@ class Journal(db.Model):
     editors_recommend_only: Mapped[bool] = mapped_column(Boolean, default=False)
     # After the decision, a round's reviewers see the other reviews (under their labels).
     reviewers_see_reviews: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Peer review published with the article (models/peer_review.py): never, always, or with consent.
+    peer_review_publication: Mapped["PeerReviewPublication"] = mapped_column(
+        enum_column(PeerReviewPublication, "peer_review_publication"), default=PeerReviewPublication.NEVER,
+        server_default="never")
     # Days before (-) and after (+) each deadline on which `flask journal send-reminders` writes:
     # {"respond_by": [-2, 2], "due": [-7, -1, 3, 10]}, and "revision" (the authors' revision due date) once set;
     # without it, DEFAULT_REVISION_REMINDER_DAYS.

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from journal.extensions import db
@@ -161,6 +161,11 @@ class Review(db.Model):
     corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Open review: the reviewer agrees to be named to the authors after the decision.
     consent_to_name: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Published peer review (models/peer_review.py): the reviewer lets the report be published with the article
+    # (asked where the journal publishes with consent; where it always publishes, the form says so), and chooses to
+    # be named with it or not.
+    consent_to_publish: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    name_published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     assignment: Mapped[ReviewAssignment] = relationship(back_populates="review")
     corrected_by: Mapped["User | None"] = relationship(foreign_keys=[corrected_by_id])  # noqa: F821

@@ -64,6 +64,8 @@ class Submission(db.Model):
     translated_abstract: Mapped[str] = mapped_column(Text, default="", server_default="")
     translated_keywords: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     cover_letter: Mapped[str] = mapped_column(Text, default="")
+    # Where the journal publishes peer review with consent: the authors agree that it be published with the article.
+    authors_agree_to_publish_reviews: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     competing_interests: Mapped[str] = mapped_column(Text, default="")
     funding: Mapped[str] = mapped_column(Text, default="")
     data_availability: Mapped[str] = mapped_column(Text, default="")
@@ -94,10 +96,10 @@ class Submission(db.Model):
     # The current round's review figures, for the editorial queue's filters and counts (migration 0022). Never set
     # by a service: journal/models/review_facts.py recomputes them after each flush that changes the paper's
     # assignments, rounds or recommendations, with a plain UPDATE (no version bump).
-    reviews_invited: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # not declined/cancelled
-    reviews_accepted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # accepted, still writing
-    reviews_submitted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    due_date_requests: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # open, date proposed
+    reviews_invited: Mapped[int] = mapped_column(Integer, default=0, server_default=false())  # not declined/cancelled
+    reviews_accepted: Mapped[int] = mapped_column(Integer, default=0, server_default=false())  # accepted, still writing
+    reviews_submitted: Mapped[int] = mapped_column(Integer, default=0, server_default=false())
+    due_date_requests: Mapped[int] = mapped_column(Integer, default=0, server_default=false())  # open, date proposed
     # When the first open review of the round is late: an accepted one's due date, an invitation's respond-by.
     reviews_late_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A handling editor's recommendation waits for a managing editor (recommend-only journals).
