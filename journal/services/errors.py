@@ -18,6 +18,10 @@ class PermissionDenied(DomainError):
     pass
 
 
+class TooLarge(DomainError):
+    """An upload past the size limit of one file; nothing was stored."""
+
+
 class ConcurrentChange(DomainError):
     """Someone else changed the same thing first; nothing of this attempt was kept."""
 

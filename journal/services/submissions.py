@@ -235,12 +235,16 @@ def submit(actor: User, submission: Submission, *, expected_version: int | None 
 
 
 @transactional
-def resubmit(actor: User, submission: Submission, *, response: str, expected_version: int | None = None) -> None:
-    """Revision requested → submitted: the next round opens with the authors' response."""
+def resubmit(actor: User, submission: Submission, *, response: str | None,
+             expected_version: int | None = None) -> None:
+    """Revision requested → submitted: the next round opens with the authors' response (None: the draft of it
+    they kept while revising)."""
     require_author(actor, submission, editable=False)
     check_version(submission, expected_version)
     if submission.status is not S.REVISION_REQUESTED:
         transition(actor, submission, "resubmit")  # raises the clear "cannot be resubmitted now"
+    if response is None:
+        response = submission.response_draft or ""
     missing = missing_items(submission)
     response = (response or "").strip()
     has_letter = any(f.kind is FileKind.RESPONSE_LETTER and f.round == upload_round(submission) for f in submission.files)
@@ -376,11 +380,17 @@ def next_step_for_author(submission: Submission) -> str:
     }[submission.status]
 
 
-def submissions_of_author(user: User) -> list[Submission]:
+def authored_by(user: User):
+    """The papers a person is an author of (a condition on Submission): submitted by them, or listing them as a
+    co-author linked to their account; what `submission.contributor` allows, for lists."""
     contributed = select(Contributor.submission_id).where(Contributor.user_id == user.id)
+    return or_(Submission.submitter_id == user.id, Submission.id.in_(contributed))
+
+
+def submissions_of_author(user: User) -> list[Submission]:
     return list(db.session.scalars(
         select(Submission)
-        .where(or_(Submission.submitter_id == user.id, Submission.id.in_(contributed)))
+        .where(authored_by(user))
         .options(selectinload(Submission.journal), selectinload(Submission.article),
                  selectinload(Submission.contributors))
         .order_by(Submission.updated_at.desc())

@@ -9,7 +9,7 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 
-from journal.services.errors import DomainError
+from journal.services.errors import TooLarge
 
 # Each PDF check may use up to PDF_MEMORY_MB in its own process: at most two at once per app process.
 pdf_slots = threading.BoundedSemaphore(2)
@@ -36,7 +36,7 @@ def spool(stream: BinaryIO, limit: int, field: str = "manuscript"):
         size += len(chunk)
         if size > limit:
             spooled.close()
-            raise DomainError(_("The file is larger than the limit of %(megabytes)s MB. Make it smaller (for example "
+            raise TooLarge(_("The file is larger than the limit of %(megabytes)s MB. Make it smaller (for example "
                                 "compress its images) and upload it again.", megabytes=limit // (1024 * 1024)), field)
         spooled.write(chunk)
     spooled.seek(0)

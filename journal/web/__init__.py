@@ -69,6 +69,8 @@ def register(app) -> None:
 
     @app.errorhandler(413)
     def too_large(error):
+        if error.description != type(error).description:  # a service's own message (the limit of one file)
+            return render_error(413, error.description)
         limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
         return render_error(413, _("Files of up to %(limit)s MB can be uploaded here. Make the file smaller "
                                    "(for example compress its images) and try again.", limit=limit_mb))

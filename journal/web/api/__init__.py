@@ -11,7 +11,7 @@ from flask import current_app, jsonify, render_template
 
 from journal.page_cache import SITE
 from journal.permissions import permission
-from journal.web.api import personal, public  # noqa: F401 - the routes register on `bp`
+from journal.web.api import personal, public, writes  # noqa: F401 - the routes register on `bp`
 from journal.web.api.auth import init_blueprint
 from journal.web.api.blueprint import DESCRIPTION, Api, bp, docs
 

@@ -16,6 +16,7 @@ from journal.services import api_tokens
 from journal.web.api.problems import problem
 
 RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+TOKEN = {"security": [{"token": []}]}  # the OpenAPI document: this operation takes a token
 
 
 def _bearer() -> str | None:
@@ -85,3 +86,14 @@ def token_permission(action: str, *, scope: str = READ, load: Callable[[dict], o
         return guarded
 
     return decorator
+
+
+def load_submission(kwargs: dict):
+    """The paper of a `/submissions/<submission_id>` route, for `token_permission(load=…)`; none: 404."""
+    from journal.services import submissions as submission_service
+    from journal.services.errors import NotFound
+
+    try:
+        return submission_service.get_submission(kwargs.pop("submission_id"))
+    except NotFound:
+        abort(404)

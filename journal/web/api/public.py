@@ -16,29 +16,21 @@ from journal.permissions import journal_from_slug, permission
 from journal.search import parse_query, search_articles
 from journal.services import usage
 from journal.web.api import schemas, shapes
+from journal.web.api.answers import link_next, next_url
 from journal.web.api.blueprint import bp
 from journal.web.public.caching import Validators
 
 PUBLIC = {"security": []}
 
 
-def answer(body: dict, tags: list[str], *, last=None):
-    """The JSON answer with its validators: a 304 for a reader who holds it, else the body, marked for the cache.
-    `last`: the next page's `after`, also given as a Link header."""
+def answer(body: dict, tags: list[str]):
+    """The JSON answer with its validators: a 304 for a reader who holds it, else the body, marked for the cache,
+    with a Link header to the next page."""
     text = json.dumps(body)
     validators = Validators(hashlib.sha256(text.encode()).hexdigest(), request.query_string, tags=tags)
     if (response := validators.not_modified()) is not None:
         return response
-    response = validators.apply((text, 200, {"Content-Type": "application/json"}))
-    if body.get("next"):
-        response.headers["Link"] = f'<{body["next"]}>; rel="next"'
-    return response
-
-
-def next_url(endpoint: str, items: list[dict], limit: int, **values) -> str | None:
-    if len(items) < limit:
-        return None
-    return url_for(endpoint, after=items[-1]["id"], limit=limit, _external=True, **values)
+    return link_next(validators.apply((text, 200, {"Content-Type": "application/json"})), body)
 
 
 @bp.route("/journals")
@@ -86,7 +78,8 @@ def issues(journal: Journal, limit: int, after: int = 0):
 
 def _articles(*where, limit: int, after: int = 0) -> list[Article]:
     query = (select(Article).where(Article.published_at.is_not(None), *where)
-             .options(selectinload(Article.versions), joinedload(Article.issue), joinedload(Article.section))
+             .options(selectinload(Article.versions), selectinload(Article.published_reviews), joinedload(Article.issue),
+                      joinedload(Article.section))
              .order_by(Article.id).limit(limit))
     if after:
         query = query.where(Article.id > after)

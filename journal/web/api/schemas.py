@@ -1,12 +1,17 @@
 """The API's shapes, as marshmallow schemas: they document the OpenAPI 3.1 document (flask-smorest builds it from
-them) and check the query arguments. The views build the same shapes as plain dicts (journal/web/api/shapes.py);
-tests/test_api_schema.py holds the two together, answer by answer, with Schemathesis."""
+them) and check the arguments. The views build the same shapes as plain dicts (journal/web/api/shapes.py);
+tests/test_api_schema.py holds the two together, answer by answer, with Schemathesis.
 
+Every field of an answer is always present (`required`), null only where it says so (`nullable`); the helpers
+below say it once rather than on every line."""
+
+from flask_smorest.fields import Upload
 from marshmallow import RAISE, Schema, fields, validate
 
 from journal.models.api_tokens import SCOPES
 
 MAX_LIMIT = 100
+MAX_ID = 2**31 - 1  # PostgreSQL's integer: ids past it are not found (404), never a database error
 
 
 class Strict(Schema):
@@ -14,11 +19,12 @@ class Strict(Schema):
         ordered = True
 
 
-# --- query arguments ----------------------------------------------------------------------------------------------
+# --- query arguments and bodies -----------------------------------------------------------------------------------
 # An argument the route does not know is refused (422), not ignored: a typo does not silently change the answer,
 # and made-up arguments do not fill the page cache with copies of the same answer.
 
 QUERY = {"location": "query", "as_kwargs": True, "unknown": RAISE}  # webargs would drop unknown query arguments
+FILES = {"location": "files", "as_kwargs": True, "unknown": RAISE}  # multipart/form-data
 
 
 class Arguments(Strict):
@@ -26,10 +32,11 @@ class Arguments(Strict):
         ordered = True
         unknown = RAISE
 
+
 class PageArgs(Arguments):
     limit = fields.Integer(load_default=20, validate=validate.Range(1, MAX_LIMIT),
                            metadata={"description": "How many items a page holds (1–100)."})
-    after = fields.Integer(load_default=0, validate=validate.Range(0, 2**31 - 1),
+    after = fields.Integer(load_default=0, validate=validate.Range(0, MAX_ID),
                            metadata={"description": "Keyset pagination: the `id` of the last item of the previous "
                                                     "page (its `next` link gives it). Omitted: the first page."})
 
@@ -51,197 +58,261 @@ class QueueArgs(Arguments):
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100000))
 
 
+RESPONSE_TEXT = validate.Length(0, 50000)
+
+
 class ResponseDraftBody(Arguments):
-    response = fields.String(required=True, validate=validate.Length(0, 50000),
+    response = fields.String(required=True, validate=RESPONSE_TEXT,
                              metadata={"description": "The response to the reviewers, kept until resubmission."})
+
+
+class ResubmitBody(Arguments):
+    response = fields.String(validate=RESPONSE_TEXT,
+                             metadata={"description": "The response to the reviewers. Omitted: the draft kept with "
+                                                      "PUT …/response-draft (or none, if a response letter is "
+                                                      "uploaded)."})
+
+
+class FileBody(Arguments):
+    file = Upload(required=True, metadata={"description": "The file, as a part of multipart/form-data."})
 
 
 # --- answers ------------------------------------------------------------------------------------------------------
 
+def given(field_class=fields.String, **kwargs):
+    """A field every answer holds."""
+    return field_class(required=True, **kwargs)
+
+
+def nullable(field_class=fields.String, **kwargs):
+    """A field every answer holds, possibly null."""
+    return field_class(required=True, allow_none=True, **kwargs)
+
+
+def described(text: str, field_class=fields.String, **kwargs):
+    return given(field_class, metadata={"description": text}, **kwargs)
+
+
+def list_of(schema, **kwargs):
+    return given(fields.List, cls_or_instance=fields.Nested(schema), **kwargs)
+
+
 class Problem(Strict):
     """RFC 9457 problem details."""
-    type = fields.String(required=True)
-    title = fields.String(required=True)
-    status = fields.Integer(required=True)
+    type = given()
+    title = given()
+    status = given(fields.Integer)
     detail = fields.String(allow_none=True)
-    instance = fields.String(required=True)
+    instance = given()
     errors = fields.Dict(metadata={"description": "Per argument, what is wrong with it (422 only)."})
 
 
 class Link(Strict):
-    next = fields.String(allow_none=True, required=True, metadata={"description": "The next page, or null."})
+    next = nullable(metadata={"description": "The next page, or null."})
+
+
+class NumberedPage(Link):
+    """A page of a ranked or filtered list, paged by number."""
+    total = given(fields.Integer)
+    page = given(fields.Integer)
+    pages = given(fields.Integer)
+
+
+def keyset_page(name: str, item) -> type:
+    """`name`: a page of `item`s by keyset, with the link to the next."""
+    return type(name, (Link,), {"items": list_of(item), "__doc__": f"A page of {item.__name__} items."})
 
 
 class Journal(Strict):
-    id = fields.Integer(required=True)
-    slug = fields.String(required=True)
-    title = fields.String(required=True)
-    abbreviation = fields.String(required=True)
-    description = fields.String(required=True)
-    publisher = fields.String(required=True)
-    issn_print = fields.String(allow_none=True, required=True)
-    issn_online = fields.String(allow_none=True, required=True)
-    licence = fields.String(required=True)
-    review_mode = fields.String(required=True)
-    accepting_submissions = fields.Boolean(required=True)
-    url = fields.String(required=True)
-
-
-class JournalList(Link):
-    items = fields.List(fields.Nested(Journal), required=True)
+    id = given(fields.Integer)
+    slug = given()
+    title = given()
+    abbreviation = given()
+    description = given()
+    publisher = given()
+    issn_print = nullable()
+    issn_online = nullable()
+    licence = given()
+    review_mode = given()
+    accepting_submissions = given(fields.Boolean)
+    url = given()
 
 
 class IssueRef(Strict):
-    id = fields.Integer(required=True)
-    volume = fields.Integer(required=True)
-    number = fields.Integer(required=True)
-    year = fields.Integer(required=True)
-    label = fields.String(required=True)
+    id = given(fields.Integer)
+    volume = given(fields.Integer)
+    number = given(fields.Integer)
+    year = given(fields.Integer)
+    label = given()
 
 
 class Issue(IssueRef):
-    title = fields.String(required=True)
-    published_at = fields.DateTime(allow_none=True, required=True)
-    articles = fields.Integer(required=True, metadata={"description": "How many articles it holds."})
-    url = fields.String(required=True)
+    title = given()
+    published_at = nullable(fields.DateTime)
+    articles = described("How many articles it holds.", fields.Integer)
+    url = given()
 
 
-class IssueList(Link):
-    items = fields.List(fields.Nested(Issue), required=True)
+class Person(Strict):
+    given_name = given()
+    family_name = given()
+    orcid = nullable()
 
 
-class Author(Strict):
-    given_name = fields.String(required=True)
-    family_name = fields.String(required=True)
-    orcid = fields.String(allow_none=True, required=True)
-    orcid_url = fields.String(allow_none=True, required=True)
-    affiliation = fields.String(required=True)
-    country = fields.String(required=True)
-    corresponding = fields.Boolean(required=True)
+class Author(Person):
+    orcid_url = nullable()
+    affiliation = given()
+    country = given()
+    corresponding = given(fields.Boolean)
 
 
 class Version(Strict):
-    number = fields.Integer(required=True)
-    published_at = fields.DateTime(allow_none=True, required=True)
-    change_note = fields.String(required=True)
-    licence = fields.String(required=True)
-    url = fields.String(required=True)
+    number = given(fields.Integer)
+    published_at = nullable(fields.DateTime)
+    change_note = given()
+    licence = given()
+    url = given()
 
 
 class Counts(Strict):
-    views = fields.Integer(required=True, metadata={"description": "COUNTER R5 Total_Item_Investigations."})
-    downloads = fields.Integer(required=True, metadata={"description": "COUNTER R5 Total_Item_Requests."})
+    views = described("COUNTER R5 Total_Item_Investigations.", fields.Integer)
+    downloads = described("COUNTER R5 Total_Item_Requests.", fields.Integer)
+
+
+class NamedReviewer(Strict):
+    name = given()
+    orcid = nullable()
+    orcid_url = nullable()
+
+
+class PeerReview(Strict):
+    """One published item of the article's peer review. A reviewer is named (with their ORCID iD) only if they
+    chose to be; otherwise `reviewer` is null and `label` is all there is."""
+    kind = given(validate=validate.OneOf(["referee_report", "decision_letter", "author_response"]))
+    round = given(fields.Integer)
+    label = described("“Reviewer 2”, “Decision letter”, “Authors' response” (in English).")
+    reviewer = nullable(fields.Nested, nested=NamedReviewer)
+    recommendation = nullable(metadata={"description": "The reviewer's recommendation, for reports."})
+    body = given()
+    written_at = given(fields.DateTime)
+    doi = nullable()
+    doi_url = nullable()
 
 
 class Article(Strict):
-    id = fields.Integer(required=True)
-    journal = fields.String(required=True, metadata={"description": "The journal's slug."})
-    title = fields.String(required=True)
-    abstract = fields.String(required=True)
-    keywords = fields.List(fields.String(), required=True)
-    language = fields.String(required=True)
-    authors = fields.List(fields.Nested(Author), required=True)
-    doi = fields.String(allow_none=True, required=True)
-    doi_url = fields.String(allow_none=True, required=True)
-    licence = fields.String(required=True)
-    licence_url = fields.String(allow_none=True, required=True)
-    status = fields.String(required=True, metadata={"description": "published or retracted."})
-    published_at = fields.DateTime(allow_none=True, required=True)
-    retracted_at = fields.DateTime(allow_none=True, required=True)
-    retraction_notice = fields.String(required=True)
-    issue = fields.Nested(IssueRef, allow_none=True, required=True)
-    section = fields.String(allow_none=True, required=True)
-    pages = fields.String(required=True)
-    article_number = fields.String(allow_none=True, required=True)
-    version = fields.Integer(required=True, metadata={"description": "The current version's number."})
-    versions = fields.List(fields.Nested(Version), required=True)
-    counts = fields.Nested(Counts, required=True)
-    url = fields.String(required=True)
-
-
-class ArticleList(Link):
-    items = fields.List(fields.Nested(Article), required=True)
+    id = given(fields.Integer)
+    journal = described("The journal's slug.")
+    title = given()
+    abstract = given()
+    keywords = given(fields.List, cls_or_instance=fields.String())
+    language = given()
+    authors = list_of(Author)
+    doi = nullable()
+    doi_url = nullable()
+    licence = given()
+    licence_url = nullable()
+    status = described("published or retracted.")
+    published_at = nullable(fields.DateTime)
+    retracted_at = nullable(fields.DateTime)
+    retraction_notice = given()
+    issue = nullable(fields.Nested, nested=IssueRef)
+    section = nullable()
+    pages = given()
+    article_number = nullable()
+    version = described("The current version's number.", fields.Integer)
+    versions = list_of(Version)
+    counts = given(fields.Nested, nested=Counts)
+    peer_review = list_of(PeerReview, metadata={
+        "description": "The published peer review (reports, decision letters, the authors' responses), by round; "
+                       "empty where the journal does not publish it."})
+    url = given()
 
 
 class SearchHit(Strict):
-    id = fields.Integer(required=True)
-    journal = fields.String(required=True)
-    title = fields.String(required=True)
-    doi = fields.String(allow_none=True, required=True)
-    retracted = fields.Boolean(required=True)
-    url = fields.String(required=True)
-    api_url = fields.String(required=True)
+    id = given(fields.Integer)
+    journal = given()
+    title = given()
+    doi = nullable()
+    retracted = given(fields.Boolean)
+    url = given()
+    api_url = given()
 
 
-class SearchResults(Strict):
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    pages = fields.Integer(required=True)
-    items = fields.List(fields.Nested(SearchHit), required=True)
-    next = fields.String(allow_none=True, required=True)
+class SearchResults(NumberedPage):
+    items = list_of(SearchHit)
 
 
-class Me(Strict):
-    id = fields.Integer(required=True)
-    given_name = fields.String(required=True)
-    family_name = fields.String(required=True)
-    orcid = fields.String(allow_none=True, required=True)
-    token_scope = fields.String(required=True, validate=validate.OneOf(SCOPES))
-    token_expires_at = fields.DateTime(required=True)
+class Me(Person):
+    id = given(fields.Integer)
+    token_scope = given(validate=validate.OneOf(SCOPES))
+    token_expires_at = given(fields.DateTime)
 
 
-class Submission(Strict):
-    id = fields.Integer(required=True)
-    reference = fields.String(allow_none=True, required=True)
-    journal = fields.String(required=True)
-    title = fields.String(required=True)
-    status = fields.String(required=True)
-    status_label = fields.String(required=True, metadata={"description": "The status in the token owner's language."})
-    round = fields.Integer(required=True)
-    submitted_at = fields.DateTime(allow_none=True, required=True)
-    status_changed_at = fields.DateTime(required=True)
+class PaperRef(Strict):
+    """What every list of papers says of each."""
+    id = given(fields.Integer)
+    reference = nullable()
+    title = given()
+    status = given()
 
 
-class SubmissionList(Link):
-    items = fields.List(fields.Nested(Submission), required=True)
+class Submission(PaperRef):
+    journal = given()
+    status_label = described("The status in the token owner's language.")
+    round = given(fields.Integer)
+    submitted_at = nullable(fields.DateTime)
+    status_changed_at = given(fields.DateTime)
 
 
 class SubmissionState(Submission):
-    authors = fields.List(fields.Nested(Author), allow_none=True, required=True,
-                          metadata={"description": "null where the token owner may not know who wrote it."})
+    authors = nullable(fields.List, cls_or_instance=fields.Nested(Author),
+                       metadata={"description": "null where the token owner may not know who wrote it."})
+
+
+class NameFound(Strict):
+    text = given()
+    place = described("Where in the PDF it was found (page, properties…).")
+
+
+class SubmissionFile(Strict):
+    id = given(fields.Integer)
+    kind = given(validate=validate.OneOf(["manuscript", "response_letter"]))
+    name = given()
+    round = described("The version of the paper the file belongs to.", fields.Integer)
+    size = given(fields.Integer)
+    sha256 = given()
+    pages = nullable(fields.Integer)
+    names_found = list_of(NameFound, metadata={
+        "description": "The authors' names the check found in a manuscript (journals with anonymous review): upload "
+                       "a cleaned file, or confirm they may stay (POST …/anonymity-confirmation)."})
 
 
 class Assignment(Strict):
-    id = fields.Integer(required=True)
-    submission_id = fields.Integer(required=True)
-    journal = fields.String(required=True)
-    title = fields.String(required=True)
-    round = fields.Integer(required=True)
-    status = fields.String(required=True)
-    respond_by = fields.DateTime(required=True)
-    due_at = fields.DateTime(required=True)
+    id = given(fields.Integer)
+    submission_id = given(fields.Integer)
+    journal = given()
+    title = given()
+    round = given(fields.Integer)
+    status = given()
+    respond_by = given(fields.DateTime)
+    due_at = given(fields.DateTime)
 
 
-class AssignmentList(Link):
-    items = fields.List(fields.Nested(Assignment), required=True)
+class QueueRow(PaperRef):
+    days_in_status = given(fields.Integer)
+    reviews_invited = given(fields.Integer)
+    reviews_submitted = given(fields.Integer)
+    reviews_overdue = given(fields.Integer)
+    needs_action = given(fields.List, cls_or_instance=fields.String())
 
 
-class QueueRow(Strict):
-    id = fields.Integer(required=True)
-    reference = fields.String(allow_none=True, required=True)
-    title = fields.String(required=True)
-    status = fields.String(required=True)
-    days_in_status = fields.Integer(required=True)
-    reviews_invited = fields.Integer(required=True)
-    reviews_submitted = fields.Integer(required=True)
-    reviews_overdue = fields.Integer(required=True)
-    needs_action = fields.List(fields.String(), required=True)
+class Queue(NumberedPage):
+    counts = given(fields.Dict, keys=fields.String(), values=fields.Integer())
+    items = list_of(QueueRow)
 
 
-class Queue(Strict):
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    pages = fields.Integer(required=True)
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    items = fields.List(fields.Nested(QueueRow), required=True)
-    next = fields.String(allow_none=True, required=True)
+JournalList = keyset_page("JournalList", Journal)
+IssueList = keyset_page("IssueList", Issue)
+ArticleList = keyset_page("ArticleList", Article)
+SubmissionList = keyset_page("SubmissionList", Submission)
+AssignmentList = keyset_page("AssignmentList", Assignment)

@@ -6,7 +6,9 @@ or what the permission rules let the token's owner read (`submission_state`: aut
 from flask import url_for
 from flask_babel import force_locale
 
-from journal.models import Article, ArticleVersion, Issue, Journal, ReviewAssignment, Submission
+from journal.models import (Article, ArticleVersion, FileKind, Issue, Journal, ReviewAssignment, Submission,
+                            SubmissionFile)
+from journal.models.peer_review import PublishedReview, PublishedReviewKind
 from journal.permissions import can
 from journal.scholarly.records import licence_url
 
@@ -32,10 +34,14 @@ def issue(i: Issue, slug: str, count: int) -> dict:
             "url": url_for("public.issue", slug=slug, issue_id=i.id, _external=True)}
 
 
+def _orcid_url(orcid: str | None) -> str | None:
+    return f"https://orcid.org/{orcid}" if orcid else None
+
+
 def author(c: dict) -> dict:
     orcid = c.get("orcid") or None
     return {"given_name": c.get("given_name") or "", "family_name": c.get("family_name") or "", "orcid": orcid,
-            "orcid_url": f"https://orcid.org/{orcid}" if orcid else None,
+            "orcid_url": _orcid_url(orcid),
             "affiliation": c.get("affiliation") or "", "country": c.get("country") or "",
             "corresponding": bool(c.get("corresponding"))}
 
@@ -59,8 +65,26 @@ def article(a: Article, slug: str, counts) -> dict:
                       "url": url_for("public.article_version", slug=slug, article_id=a.id, number=v.number,
                                      _external=True)} for v in versions],
         "counts": {"views": counts.investigations, "downloads": counts.requests},
+        "peer_review": [peer_review(r) for r in a.published_reviews],
         "url": url_for("public.article", slug=slug, article_id=a.id, _external=True),
     }
+
+
+def peer_review(r: PublishedReview) -> dict:
+    """A published item of the peer review: the snapshot's own fields, and a reviewer only where they chose to be
+    named (models/peer_review.py); the row's links to assignments and decisions are never given."""
+    if r.kind is PublishedReviewKind.REFEREE_REPORT:
+        label = f"Reviewer {r.label_number}" if r.label_number else "Reviewer"
+    else:
+        with force_locale("en"):
+            label = str(r.kind.label)
+    reviewer = None
+    if r.kind is PublishedReviewKind.REFEREE_REPORT and r.is_named:
+        reviewer = {"name": r.reviewer_name, "orcid": r.reviewer_orcid or None,
+                    "orcid_url": _orcid_url(r.reviewer_orcid)}
+    return {"kind": r.kind.value, "round": r.round_number, "label": label, "reviewer": reviewer,
+            "recommendation": r.recommendation if r.kind is PublishedReviewKind.REFEREE_REPORT else None,
+            "body": r.body, "written_at": _when(r.written_at), "doi": r.doi, "doi_url": r.doi_url}
 
 
 def submission(s: Submission, user) -> dict:
@@ -84,3 +108,9 @@ def assignment(a: ReviewAssignment) -> dict:
     return {"id": a.id, "submission_id": a.submission_id, "journal": a.submission.journal.slug,
             "title": a.submission.title or "", "round": a.round.number, "status": a.status.value,
             "respond_by": _when(a.respond_by), "due_at": _when(a.due_at)}
+
+
+def submission_file(f: SubmissionFile) -> dict:
+    found = (f.pdf_report or {}).get("found") or [] if f.kind is FileKind.MANUSCRIPT else []
+    return {"id": f.id, "kind": f.kind.value, "name": f.original_name, "round": f.round, "size": f.size,
+            "sha256": f.sha256, "pages": f.page_count, "names_found": [{"text": t, "place": p} for t, p in found]}
