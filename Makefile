@@ -49,11 +49,11 @@ fonts:
 		|| echo "*** 'apt-get install -y $(FONT_PACKAGES)' failed: PDFs cannot show Chinese; the tests that need it are SKIPPED ***"
 
 seed: migrate fonts latex-deps
-	$(BIN)/flask journal seed-demo --if-empty
+	$(BIN)/flask journal seed-demo --if-empty --base-url http://127.0.0.1:$(PORT)
 
 # The logins (from seed) and the address are the last lines before Flask's own.
 run: seed
-	@echo "Serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
+	@echo "Serving on http://127.0.0.1:$(PORT), the JSON API's docs at http://127.0.0.1:$(PORT)/api/v1/docs (Ctrl-C stops)"
 	@$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # After changing messages in code or templates: extract them, merge them into every catalog (new ones empty, to

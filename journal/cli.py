@@ -18,7 +18,9 @@ group = AppGroup("journal", help="Journal system commands.")
 
 @group.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has users already.")
-def seed_demo_command(if_empty: bool) -> None:
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+              help="Where the demo is served, for the API example printed.")
+def seed_demo_command(if_empty: bool, base_url: str) -> None:
     """Create the demo journal JDSE with its editors, reviewers and authors, and print their logins last."""
     from collections import Counter
 
@@ -29,6 +31,7 @@ def seed_demo_command(if_empty: bool) -> None:
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
         click.echo("The database has users already; demo seed skipped.")
         if db.session.scalar(select(func.count()).select_from(User).where(User.email == PEOPLE[0][0])):
+            _echo_api_token(base_url)
             _echo_logins(demo_logins(), f"{DEMO_PASSWORD}, unless changed since")
         return
     with mails_not_logged():  # some ninety mails: they would bury the logins; Admin → Outbox has them
@@ -42,13 +45,35 @@ def seed_demo_command(if_empty: bool) -> None:
     for line in made:
         if line.startswith(LATEX_NOT_MADE):  # the AASTeX letter could not be made here: say why
             click.echo(line)
+    _echo_api_token(base_url)
     _echo_logins(people, DEMO_PASSWORD)
+
+
+def _echo_api_token(base_url: str) -> None:
+    """The JSON API's docs and a fresh token of the demo author (the earlier one revoked): curl works at once."""
+    from journal.seed import demo_api_token
+
+    made = demo_api_token()
+    if made is not None:
+        secret, owner = made
+        base_url = base_url.rstrip("/")
+        click.echo(f"JSON API: {base_url}/api/v1/docs; {owner}'s token (read and write, 30 days): {secret}")
+        click.echo(f'  curl -H "Authorization: Bearer {secret}" {base_url}/api/v1/me/submissions')
 
 
 def _echo_logins(people: list[tuple[str, str]], password: str) -> None:
     click.echo(f"Logins (password for all: {password}):")
     for role, email in people:
         click.echo(f"  {role:<22} {email}")
+
+
+@group.command("api-operations")
+def api_operations_command() -> None:
+    """Print the JSON API's operations as a Markdown table (the README's API section holds it)."""
+    from journal.web.api.operations import table
+
+    with current_app.test_request_context("/"):
+        click.echo(table())
 
 
 @group.command("create-admin")

@@ -749,3 +749,26 @@ def seed_bilingual_issue() -> list[str]:
         made.append(f"{article.submission.display_reference}: published in {cjdse.title} {issue.label}, "
                     f"DOI {article.doi}")
     return made
+
+
+# The demo's personal access token for the JSON API: Elena Petrova's, whose paper awaits her revision, so that the
+# API's reads and its revision upload can be tried at once (README "API").
+DEMO_TOKEN_OWNER = "author.elena@idsea.example"
+DEMO_TOKEN_NAME = "Demo token (printed by make run)"
+
+
+def demo_api_token() -> tuple[str, str] | None:
+    """A new read-and-write token for the demo author, valid 30 days, and the author's name; the demo tokens made
+    before are revoked (their secrets were printed once and never stored). None where the demo author is absent."""
+    from sqlalchemy import select
+
+    from journal.services import api_tokens
+
+    owner = db.session.scalar(select(User).where(User.email == DEMO_TOKEN_OWNER))
+    if owner is None:
+        return None
+    for token in api_tokens.tokens_of(owner):
+        if token.name == DEMO_TOKEN_NAME:
+            api_tokens.revoke_token(owner, token.id)
+    _token, secret = api_tokens.create_token(owner, name=DEMO_TOKEN_NAME, scope="write", days=30)
+    return secret, owner.full_name

@@ -396,6 +396,15 @@ ROWS = [
     # The submitter's write, with a token that may write (a read-only token: 403, tests/test_api.py).
     Row("api.response_draft", "PUT", API + "/submissions/{P}/response-draft",
         answers(["author"], others=HIDDEN, anonymous=UNAUTHORISED), token="write"),
+    # The submitter's revision through the API (tests/test_api_writes.py: the allowed cells act, so not here).
+    Row("api.upload_manuscript", "POST", API + "/submissions/{P}/manuscript",
+        answers(["author"], others=HIDDEN, anonymous=UNAUTHORISED), token="write"),
+    Row("api.upload_response_letter", "POST", API + "/submissions/{P}/response-letter",
+        answers(["author"], others=HIDDEN, anonymous=UNAUTHORISED), token="write"),
+    Row("api.confirm_anonymity", "POST", API + "/submissions/{P}/anonymity-confirmation",
+        answers(["author"], others=HIDDEN, anonymous=UNAUTHORISED), token="write"),
+    Row("api.resubmit", "POST", API + "/submissions/{P}/resubmit",
+        answers(["author"], others=HIDDEN, anonymous=UNAUTHORISED), token="write"),
     Row("account.api_tokens_page", "GET", "/account/tokens", logged_in(OK)),
     Row("account.api_tokens_page", "POST", "/account/tokens", logged_in(), data={"name": "", "scope": "read",
                                                                                 "days": "30"}),

@@ -218,3 +218,47 @@ def test_the_api_keeps_the_review_modes_anonymity(client, make_journal, make_use
         texts = {url: client.get(url, headers=headers).get_data(as_text=True) for url in urls}
         assert any(str(submission.id) in text for text in texts.values()), f"the {who} reads nothing of the paper"
         assert_absent(texts, secrets, f"the {who}'s API token")
+
+
+# --- published peer review in the article's shape --------------------------------------------------------------------
+
+def test_the_published_peer_review_is_in_the_article_naming_only_reviewers_who_chose_it(client, published,
+                                                                                      make_user):
+    from datetime import UTC, datetime
+
+    from journal.models import PublishedReview, PublishedReviewKind, Recommendation
+
+    journal, _issue, articles = published
+    article = articles[0]
+    anonymous, named = make_user(given_name="Hidden", family_name="Referee"), make_user(given_name="Nora",
+                                                                                       family_name="Named")
+    when = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
+    kinds = PublishedReviewKind
+    db.session.add_all([
+        PublishedReview(article=article, round_number=1, position=1, kind=kinds.REFEREE_REPORT, label_number=1,
+                        recommendation=Recommendation.MINOR_REVISION.value, body="The heat-flow model is sound.",
+                        written_at=when, doi=f"{article.doi}.r1.1"),
+        PublishedReview(article=article, round_number=1, position=2, kind=kinds.REFEREE_REPORT, label_number=2,
+                        reviewer_name="Nora Named", reviewer_orcid="0000-0001-5109-3700",
+                        recommendation=Recommendation.ACCEPT.value, body="Clear and careful.", written_at=when,
+                        doi=f"{article.doi}.r1.2"),
+        PublishedReview(article=article, round_number=1, position=3, kind=kinds.DECISION_LETTER,
+                        body="Please revise section 3.", written_at=when, doi=f"{article.doi}.r1.3"),
+    ])
+    db.session.commit()
+
+    body = client.get(f"/api/v1/journals/jdse/articles/{article.id}").get_json()
+    reviews = body["peer_review"]
+    assert [(r["kind"], r["round"], r["label"]) for r in reviews] == [
+        ("referee_report", 1, "Reviewer 1"), ("referee_report", 1, "Reviewer 2"), ("decision_letter", 1,
+                                                                                   "Decision letter")]
+    assert reviews[0]["reviewer"] is None and reviews[0]["recommendation"] == "minor_revision"
+    assert reviews[1]["reviewer"] == {"name": "Nora Named", "orcid": "0000-0001-5109-3700",
+                                      "orcid_url": "https://orcid.org/0000-0001-5109-3700"}
+    assert reviews[2]["reviewer"] is None and reviews[2]["recommendation"] is None
+    assert reviews[0]["doi"] == f"{article.doi}.r1.1" and reviews[0]["doi_url"].startswith("https://doi.org/")
+    assert reviews[0]["body"] == "The heat-flow model is sound." and reviews[0]["written_at"].startswith("2026-02-01")
+    text = client.get("/api/v1/journals/jdse/articles?limit=100").get_data(as_text=True)
+    for secret in ("Hidden", "Referee", anonymous.email, named.email):  # never any other reviewer data
+        assert secret not in text
+    assert client.get(f"/api/v1/journals/jdse/articles/{articles[1].id}").get_json()["peer_review"] == []

@@ -2,7 +2,8 @@
 that fits the document (positive) and data that does not (negative), sent in-process to the WSGI app, with a
 write token of an author and no token at all. Each answer must be what the document says: its status documented,
 its body valid against the operation's schema (or a problem, RFC 9457), no server error, and invalid data refused
-with a 4xx. A world with a published article and a submitted paper gives the generated ids something to find."""
+with a 4xx. A world with a published article, a submitted paper and the token owner's paper in revision gives the
+generated ids something to find (and the uploads a PDF check to fail)."""
 
 import pytest
 
@@ -10,7 +11,7 @@ schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not i
 from schemathesis import GenerationMode  # noqa: E402
 
 from journal.extensions import db  # noqa: E402
-from journal.models import Role  # noqa: E402
+from journal.models import Role, SubmissionStatus  # noqa: E402
 from journal.search import reindex_all  # noqa: E402
 from journal.services import api_tokens  # noqa: E402
 from tests.papers import submit_paper  # noqa: E402
@@ -25,6 +26,8 @@ def world(app, make_journal, make_user):
     for n in range(3):
         make_article(journal, author, issue=issue, title=f"Regolith paper {n}")
     submit_paper(make_user(), journal)
+    revising = submit_paper(author, journal)  # the token's own paper in revision: the writes reach the services
+    revising.status = SubmissionStatus.REVISION_REQUESTED
     reindex_all()
     db.session.commit()
     return api_tokens.create_token(author, name="schemathesis", scope="write", days=7)[1]

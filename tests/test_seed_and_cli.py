@@ -22,9 +22,11 @@ def test_seed_demo_creates_jdse_with_its_people_and_prints_their_logins(runner, 
     caplog.set_level(logging.INFO)
     result = runner.invoke(args=["journal", "seed-demo", "--if-empty"])
     assert result.exit_code == 0, result.output
-    # It speaks once: what was made, then the logins last; the mails stay in the outbox, not in the log.
+    # It speaks once: what was made, the API's docs and token, then the logins last; the mails stay in the outbox,
+    # not in the log.
     lines = result.output.splitlines()
-    assert lines[-len(LOGINS):] == LOGINS and len(lines) <= len(LOGINS) + 3
+    assert lines[-len(LOGINS):] == LOGINS and len(lines) <= len(LOGINS) + 5
+    secret = _api_token_works(client, lines[-len(LOGINS) - 2:-len(LOGINS)])
     mails = db.session.scalar(select(db.func.count()).select_from(OutboxMessage))
     assert mails > 50 and f"{mails} mails queued" in result.output and "Admin → Outbox" in result.output
     assert not [r for r in caplog.records if r.levelno < logging.WARNING
@@ -85,7 +87,23 @@ def test_seed_demo_creates_jdse_with_its_people_and_prints_their_logins(runner, 
 
     again = runner.invoke(args=["journal", "seed-demo", "--if-empty"])
     assert "skipped" in again.output and again.output.splitlines()[-1] == LOGINS[-1]
+    # Each start prints a new token and revokes the one printed before.
+    _api_token_works(client, again.output.splitlines()[-len(LOGINS) - 2:-len(LOGINS)])
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
     assert db.session.scalar(select(db.func.count()).select_from(Journal)) == 3  # JDSE, PIL, 深空探测学报: none added
+
+
+def _api_token_works(client, lines: list[str]) -> str:
+    """The two lines before the logins: the API's docs and the demo author's token, with a curl that works."""
+    docs, curl = lines
+    assert docs.startswith("JSON API: http://127.0.0.1:5000/api/v1/docs; Elena Petrova's token")
+    secret = docs.rsplit(" ", 1)[1]
+    assert secret.startswith("jnl_") and secret in curl and "/api/v1/me/submissions" in curl
+    api = client.application.test_client()
+    assert api.get("/api/v1/docs").status_code == 200
+    mine = api.get("/api/v1/me/submissions", headers={"Authorization": f"Bearer {secret}"}).get_json()
+    assert "revision_requested" in [s["status"] for s in mine["items"]]
+    return secret
 
 
 def test_make_run_shows_the_logins_last_not_mails_or_library_notes(tmp_path):
@@ -104,7 +122,7 @@ def test_make_run_shows_the_logins_last_not_mails_or_library_notes(tmp_path):
     lines = output.splitlines()
     assert lines[-len(LOGINS):] == LOGINS
     migrations = len(list((ROOT / "migrations" / "versions").glob("0*.py")))
-    assert len(lines) <= 22 + migrations, output  # the migrations' one line each, the seed's few and 15 logins
+    assert len(lines) <= 24 + migrations, output  # the migrations' one line each, the seed's few, the API's 2, 15 logins
     assert "Subject:" not in output and "fontTools" not in output and "INFO journal" not in output
 
 

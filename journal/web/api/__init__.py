@@ -53,9 +53,20 @@ def docs_page():
     from journal.web.public.caching import cacheable
 
     spec = document()
-    operations = []
+    return cacheable(render_template("api/docs.html", spec=spec, operations=operations(spec)), [SITE])
+
+
+def operations(spec: dict) -> list[dict]:
+    """Each operation of the document as the docs page and the README's table show it: method, path, the scope
+    its token needs (None: no token), its parameters (the path's and its own), the request body's media types."""
+    found = []
     for path, item in spec.get("paths", {}).items():
         for method, operation in item.items():
-            if method in ("get", "post", "put", "patch", "delete"):
-                operations.append((path, method.upper(), operation))
-    return cacheable(render_template("api/docs.html", spec=spec, operations=operations), [SITE])
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            scopes = [scope for requirement in operation.get("security") or [] for scope in requirement.get("token", [])]
+            found.append({"path": path, "method": method.upper(), "operation": operation,
+                          "scope": scopes[0] if scopes else None,
+                          "parameters": [*item.get("parameters", []), *operation.get("parameters", [])],
+                          "body": list((operation.get("requestBody") or {}).get("content", {}))})
+    return found

@@ -10,13 +10,16 @@ from flask import abort, current_app, g, request
 from flask_babel import gettext as _
 
 from journal.extensions import count_against
-from journal.models.api_tokens import READ
+from journal.models.api_tokens import READ, WRITE
 from journal.permissions import RULES, can
 from journal.services import api_tokens
 from journal.web.api.problems import problem
 
 RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
-TOKEN = {"security": [{"token": []}]}  # the OpenAPI document: this operation takes a token
+# The OpenAPI document: the operation takes a token, and the scope it needs (OpenAPI 3.1 lets a bearer scheme's
+# requirement name roles; a `write` token may also read).
+TOKEN = {"security": [{"token": [READ]}]}
+WRITE_TOKEN = {"security": [{"token": [WRITE]}]}
 
 
 def _bearer() -> str | None:

@@ -15,7 +15,7 @@ from journal.services import submissions as submission_service
 from journal.services.errors import DomainError
 from journal.web.api import schemas, shapes
 from journal.web.api.answers import private, refused
-from journal.web.api.auth import TOKEN, load_submission, token_permission
+from journal.web.api.auth import WRITE_TOKEN, load_submission, token_permission
 from journal.web.api.blueprint import bp
 
 
@@ -28,7 +28,7 @@ def _author_write(view):
 @_author_write
 @bp.arguments(schemas.ResponseDraftBody, as_kwargs=True)
 @bp.response(204)
-@bp.doc(**TOKEN)
+@bp.doc(**WRITE_TOKEN)
 def response_draft(user, submission: Submission, response: str):
     """Keep the response to the reviewers while revising (the submitter, during a requested revision; a token that
     may write). Written to the paper's history."""
@@ -43,7 +43,7 @@ def response_draft(user, submission: Submission, response: str):
 @_author_write
 @bp.arguments(schemas.FileBody, **schemas.FILES)
 @bp.response(201, schemas.SubmissionFile)
-@bp.doc(**TOKEN)
+@bp.doc(**WRITE_TOKEN)
 def upload_manuscript(user, submission: Submission, file):
     """Upload the manuscript (PDF) of the version being prepared: the revision, or a draft not yet submitted. It is
     checked as on the site (size, pages, what a PDF may hold; the authors' names where the review is anonymous) and
@@ -59,7 +59,7 @@ def upload_manuscript(user, submission: Submission, file):
 @_author_write
 @bp.arguments(schemas.FileBody, **schemas.FILES)
 @bp.response(201, schemas.SubmissionFile)
-@bp.doc(**TOKEN)
+@bp.doc(**WRITE_TOKEN)
 def upload_response_letter(user, submission: Submission, file):
     """Upload the response to the reviewers as a file (during a requested revision)."""
     try:
@@ -72,7 +72,7 @@ def upload_response_letter(user, submission: Submission, file):
 @bp.route("/submissions/<int:submission_id>/anonymity-confirmation", methods=["POST"])
 @_author_write
 @bp.response(204)
-@bp.doc(**TOKEN)
+@bp.doc(**WRITE_TOKEN)
 def confirm_anonymity(user, submission: Submission):
     """Confirm that the names the check found in the manuscript may stay (journals with anonymous review)."""
     try:
@@ -86,7 +86,7 @@ def confirm_anonymity(user, submission: Submission):
 @_author_write
 @bp.arguments(schemas.ResubmitBody, as_kwargs=True, required=False)
 @bp.response(200, schemas.SubmissionState)
-@bp.doc(**TOKEN)
+@bp.doc(**WRITE_TOKEN)
 def resubmit(user, submission: Submission, response: str | None = None):
     """Submit the revision: the next round opens with the response to the reviewers, and the editors are told.
     What is still missing (the revised manuscript, the response…): 409 saying what."""
