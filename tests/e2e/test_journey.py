@@ -496,6 +496,55 @@ def read_as_a_reader(journey, stack, reference, *, width: int = 1280) -> None:
     return reader
 
 
+def use_the_api(author, stack) -> None:
+    """The author makes a personal access token on the profile, opens the API's docs from the footer (drawn by the
+    site itself: nothing is fetched from another origin) and lists the papers with the token, as a script would."""
+    page = author.page
+    author.goto("/", "home page, before the API")
+    page.get_by_role("navigation", name="Your account").get_by_role(
+        "link", name=f"{AUTHOR['given']} {AUTHOR['family']}").click()
+    author.step("profile")
+    page.get_by_role("link", name="API tokens").click()
+    author.step("API tokens")
+    fill(page, {"Name": "My reference manager"})
+    field(page, "What it may do").select_option(label="Read only")
+    page.get_by_role("button", name="Make the token").click()
+    author.step("token made")
+    secret = re.search(r"jnl_[\w-]+", page.get_by_role("status").inner_text()).group(0)
+    assert page.get_by_role("cell", name="My reference manager").is_visible()
+
+    fetched: list[str] = []
+
+    def note(request) -> None:
+        fetched.append(request.url)
+
+    page.on("request", note)
+    page.get_by_role("link", name="API for developers").click()
+    author.step("API docs")
+    assert page.get_by_role("heading", name="API documentation", level=1).is_visible()
+    assert page.get_by_role("heading", name="GET /api/v1/me/submissions").is_visible()
+    assert page.get_by_role("heading", name="POST /api/v1/submissions/{submission_id}/manuscript").is_visible()
+    page.remove_listener("request", note)
+    origin = stack.base_url.rstrip("/") + "/"
+    assert fetched and all(url.startswith(origin) for url in fetched), \
+        f"the docs page fetched from elsewhere: {[u for u in fetched if not u.startswith(origin)]}"
+
+    # A script has the token and nothing else: no cookie of the author's browser.
+    script = author.journey.browser.new_context(base_url=stack.base_url)
+    try:
+        refused = script.request.get("/api/v1/me/submissions")
+        assert refused.status == 401 and refused.headers["content-type"].startswith("application/problem+json")
+        answer = script.request.get("/api/v1/me/submissions", headers={"Authorization": f"Bearer {secret}"})
+        assert answer.status == 200, answer.text()
+        papers = answer.json()["items"]
+        assert [(p["title"], p["status"]) for p in papers] == [(TITLE, "published")]
+        published = script.request.get("/api/v1/journals/jdse/articles?limit=100").json()["items"]
+        assert TITLE in [a["title"] for a in published]  # the public read needs no token
+    finally:
+        script.close()
+    author.journey.assert_accessible()  # the pages of this step too
+
+
 def test_the_whole_journey_in_chromium(journey, live_stack, tmp_path):
     author, submission_id, reference = register_and_submit(journey, live_stack, tmp_path)
     manager, editor = assign_and_invite(journey, live_stack, reference)
@@ -511,3 +560,4 @@ def test_the_whole_journey_in_chromium(journey, live_stack, tmp_path):
     read_as_a_reader(journey, live_stack, reference)
     read_as_a_reader(journey, live_stack, reference, width=375)
     journey.assert_accessible()
+    use_the_api(author, live_stack)
