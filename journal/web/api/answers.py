@@ -42,3 +42,11 @@ def refused(error: DomainError) -> NoReturn:
     change first)."""
     status = next((code for kind, code in REFUSALS if isinstance(error, kind)), 422 if error.field else 409)
     abort(status, description=error.message)
+
+
+def attempt(service, *args, **kwargs):
+    """Call a service; its refusal becomes the problem (`refused`)."""
+    try:
+        return service(*args, **kwargs)
+    except DomainError as error:
+        refused(error)

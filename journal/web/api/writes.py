@@ -12,30 +12,33 @@ from journal.models.api_tokens import WRITE
 from journal.services import drafts as draft_service
 from journal.services import manuscripts as manuscript_service
 from journal.services import submissions as submission_service
-from journal.services.errors import DomainError
 from journal.web.api import schemas, shapes
-from journal.web.api.answers import private, refused
+from journal.web.api.answers import attempt, private
 from journal.web.api.auth import WRITE_TOKEN, load_submission, token_permission
 from journal.web.api.blueprint import bp
 
 
 def _author_write(view):
-    """The submitter's write: a write token, the site's rule, the paper's existence hidden from everyone else."""
-    return token_permission("submission.author", scope=WRITE, load=load_submission, hide=True)(view)
+    """The submitter's write: a write token (so documented), the site's rule, the paper's existence hidden from
+    everyone else."""
+    return bp.doc(**WRITE_TOKEN)(token_permission("submission.author", scope=WRITE, load=load_submission,
+                                                  hide=True)(view))
+
+
+def _stored(service, user, submission: Submission, file):
+    """An uploaded file through its service; the stored file's row, 201."""
+    stored = attempt(service, user, submission, file.stream, file.filename or "")
+    return private(shapes.submission_file(stored), 201)
 
 
 @bp.route("/submissions/<int:submission_id>/response-draft", methods=["PUT"])
 @_author_write
 @bp.arguments(schemas.ResponseDraftBody, as_kwargs=True)
 @bp.response(204)
-@bp.doc(**WRITE_TOKEN)
 def response_draft(user, submission: Submission, response: str):
     """Keep the response to the reviewers while revising (the submitter, during a requested revision; a token that
     may write). Written to the paper's history."""
-    try:
-        submission_service.save_response_draft(user, submission, response=response)
-    except DomainError as error:
-        refused(error)
+    attempt(submission_service.save_response_draft, user, submission, response=response)
     return "", 204
 
 
@@ -43,42 +46,28 @@ def response_draft(user, submission: Submission, response: str):
 @_author_write
 @bp.arguments(schemas.FileBody, **schemas.FILES)
 @bp.response(201, schemas.SubmissionFile)
-@bp.doc(**WRITE_TOKEN)
 def upload_manuscript(user, submission: Submission, file):
     """Upload the manuscript (PDF) of the version being prepared: the revision, or a draft not yet submitted. It is
     checked as on the site (size, pages, what a PDF may hold; the authors' names where the review is anonymous) and
     replaces the one uploaded before for this version. A refused PDF: 422 with the reason; too large: 413."""
-    try:
-        stored = manuscript_service.upload_manuscript(user, submission, file.stream, file.filename or "")
-    except DomainError as error:
-        refused(error)
-    return private(shapes.submission_file(stored), 201)
+    return _stored(manuscript_service.upload_manuscript, user, submission, file)
 
 
 @bp.route("/submissions/<int:submission_id>/response-letter", methods=["POST"])
 @_author_write
 @bp.arguments(schemas.FileBody, **schemas.FILES)
 @bp.response(201, schemas.SubmissionFile)
-@bp.doc(**WRITE_TOKEN)
 def upload_response_letter(user, submission: Submission, file):
     """Upload the response to the reviewers as a file (during a requested revision)."""
-    try:
-        stored = manuscript_service.add_response_letter(user, submission, file.stream, file.filename or "")
-    except DomainError as error:
-        refused(error)
-    return private(shapes.submission_file(stored), 201)
+    return _stored(manuscript_service.add_response_letter, user, submission, file)
 
 
 @bp.route("/submissions/<int:submission_id>/anonymity-confirmation", methods=["POST"])
 @_author_write
 @bp.response(204)
-@bp.doc(**WRITE_TOKEN)
 def confirm_anonymity(user, submission: Submission):
     """Confirm that the names the check found in the manuscript may stay (journals with anonymous review)."""
-    try:
-        draft_service.confirm_anonymity(user, submission)
-    except DomainError as error:
-        refused(error)
+    attempt(draft_service.confirm_anonymity, user, submission)
     return "", 204
 
 
@@ -86,13 +75,9 @@ def confirm_anonymity(user, submission: Submission):
 @_author_write
 @bp.arguments(schemas.ResubmitBody, as_kwargs=True, required=False)
 @bp.response(200, schemas.SubmissionState)
-@bp.doc(**WRITE_TOKEN)
 def resubmit(user, submission: Submission, response: str | None = None):
     """Submit the revision: the next round opens with the response to the reviewers, and the editors are told.
     What is still missing (the revised manuscript, the response…): 409 saying what."""
-    try:
-        submission_service.resubmit(user, submission, response=response)
-    except DomainError as error:
-        refused(error)
+    attempt(submission_service.resubmit, user, submission, response=response)
     return private(shapes.submission_state(submission, user))
 
