@@ -64,7 +64,7 @@ def operations(spec: dict) -> list[dict]:
         for method, operation in item.items():
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
-            scopes = [scope for requirement in operation.get("security") or [] for scope in requirement.get("token", [])]
+            scopes = [scope for needed in operation.get("security") or [] for scope in needed.get("token", [])]
             found.append({"path": path, "method": method.upper(), "operation": operation,
                           "scope": scopes[0] if scopes else None,
                           "parameters": [*item.get("parameters", []), *operation.get("parameters", [])],

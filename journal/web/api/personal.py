@@ -25,8 +25,8 @@ from journal.web.api.blueprint import bp
 def me(user):
     """The token's owner, and the token's scope and expiry."""
     return private({"id": user.id, "given_name": user.given_name, "family_name": user.family_name,
-                     "orcid": user.orcid, "token_scope": g.api_token.scope,
-                     "token_expires_at": g.api_token.expires_at.isoformat()})
+                    "orcid": user.orcid, "token_scope": g.api_token.scope,
+                    "token_expires_at": g.api_token.expires_at.isoformat()})
 
 
 @bp.route("/me/submissions")
@@ -91,6 +91,6 @@ def queue(user, journal: Journal, status: str, needs_action: bool, page: int):
         following = url_for("api.queue", slug=journal.slug, status=status, page=found.page + 1,
                             needs_action="true" if needs_action else "false", _external=True)
     return private({"total": found.total, "page": found.page, "pages": found.pages, "counts": found.counts,
-                     "items": items, "next": following})
+                    "items": items, "next": following})
 
 

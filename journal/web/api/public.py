@@ -78,8 +78,8 @@ def issues(journal: Journal, limit: int, after: int = 0):
 
 def _articles(*where, limit: int, after: int = 0) -> list[Article]:
     query = (select(Article).where(Article.published_at.is_not(None), *where)
-             .options(selectinload(Article.versions), selectinload(Article.published_reviews), joinedload(Article.issue),
-                      joinedload(Article.section))
+             .options(selectinload(Article.versions), selectinload(Article.published_reviews),
+                      joinedload(Article.issue), joinedload(Article.section))
              .order_by(Article.id).limit(limit))
     if after:
         query = query.where(Article.id > after)
