@@ -20,3 +20,6 @@ def test_the_readme_lists_every_operation_as_the_document_says(app, client):
     assert len(expected.splitlines()) == 2 + operations
     writes = [line for line in expected.splitlines() if line.startswith(("| POST", "| PUT"))]
     assert writes and all("| write |" in line for line in writes)  # no write takes a read-only token
+    # The docs page draws from the same list, this module imported or not.
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert all(f"{line.split(' | ')[0][2:]} {line.split('`')[1]}" in page for line in expected.splitlines()[2:])

@@ -53,10 +53,10 @@ def docs_page():
     from journal.web.public.caching import cacheable
 
     spec = document()
-    return cacheable(render_template("api/docs.html", spec=spec, operations=operations(spec)), [SITE])
+    return cacheable(render_template("api/docs.html", spec=spec, operations=describe_operations(spec)), [SITE])
 
 
-def operations(spec: dict) -> list[dict]:
+def describe_operations(spec: dict) -> list[dict]:
     """Each operation of the document as the docs page and the README's table show it: method, path, the scope
     its token needs (None: no token), its parameters (the path's and its own), the request body's media types."""
     found = []

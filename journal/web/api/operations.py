@@ -5,7 +5,7 @@ tests/test_api_operations.py checks the README agrees."""
 
 from flask import current_app
 
-from journal.web.api import document, operations
+from journal.web.api import describe_operations, document
 
 # Who each rule lets call an operation (journal/permissions.py), in the README's words.
 WHO = {
@@ -34,7 +34,7 @@ def table() -> str:
     actions = _rules()
     lines = ["| method | path | token | who | what it does |", "| --- | --- | --- | --- | --- |"]
     order = {None: 0, "read": 1, "write": 2}  # public first, then what a token reads, then its writes
-    for found in sorted(operations(document()), key=lambda f: order[f["scope"]]):
+    for found in sorted(describe_operations(document()), key=lambda f: order[f["scope"]]):
         summary = " ".join(found["operation"].get("summary", "").split())
         what = summary.split(". ")[0].rstrip(".").replace("|", "\\|") + "."  # its first sentence
         who = WHO[actions[(found["method"], found["path"])]]
