@@ -511,7 +511,7 @@ def use_the_api(author, stack) -> None:
     page.get_by_role("button", name="Make the token").click()
     author.step("token made")
     secret = re.search(r"jnl_[\w-]+", page.get_by_role("status").inner_text()).group(0)
-    assert page.get_by_role("cell", name="My reference manager").is_visible()
+    assert page.get_by_role("cell", name="My reference manager", exact=True).is_visible()
 
     fetched: list[str] = []
 
