@@ -101,3 +101,37 @@ def test_check_storage_report_lists_each_problem(app_storage, submission):
     [(file_id, key, want, got)] = report.checksum_mismatches
     assert (file_id, key, want) == (corrupt.id, corrupt.storage_key, corrupt.sha256)
     assert got != want and len(got) == 64
+
+
+def test_full_texts_and_compile_logs_are_checked_too(app_storage, submission):
+    """The HTML full texts' sources and figures and the LaTeX compile logs live outside submissions/."""
+    from tests.published import make_article
+
+    from journal.models import CompileStatus, FullText, FullTextFigure, FullTextSource, FullTextStatus, LatexCompile
+
+    source = upload(submission, b"PK archive", "paper.zip")
+    log = app_storage.put(f"latex-logs/{submission.id}/0a1b2c3d", io.BytesIO(b"This is pdfTeX"))
+    db.session.add(LatexCompile(submission=submission, round=1, source_file_id=source.id, main="paper.tex",
+                                status=CompileStatus.SUCCEEDED, log_key=log.key))
+    article = make_article(submission.journal, submission.submitter)
+    text_source = app_storage.put(f"full-texts/{article.id}/5e6f7a8b", io.BytesIO(b"PK source"))
+    figure = app_storage.put(f"full-texts/{article.id}/9c0d1e2f", io.BytesIO(b"\x89PNG figure"))
+    run = FullText(article_id=article.id, source=FullTextSource.LATEX, status=FullTextStatus.SUCCEEDED,
+                   source_key=text_source.key)
+    run.figures.append(FullTextFigure(name="fig1.png", storage_key=figure.key, media_type="image/png",
+                                      size=figure.size, sha256=figure.sha256))
+    db.session.add(run)
+    db.session.commit()
+    report = check_storage(app_storage)
+    assert report.ok, report
+    assert report.objects_seen == report.rows_checked  # the archive, the log, the full text's source and figure
+
+    app_storage.delete(log.key)
+    replace_behind_its_back(app_storage, figure.key, b"another figure")
+    orphan = f"full-texts/{article.id}/ffffffff"
+    app_storage.put(orphan, io.BytesIO(b"left behind by a failed run"))
+    report = check_storage(app_storage)
+    assert (run.id, text_source.key) not in report.missing_objects
+    assert [key for _id, key in report.missing_objects] == [log.key]
+    assert report.orphan_objects == [orphan]
+    assert [key for _id, key, _want, _got in report.checksum_mismatches] == [figure.key]
