@@ -308,6 +308,8 @@ ROWS = [
     Row("production.upload_galley", "POST", PROD + "/galley", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.full_text", "GET", PROD + "/full-text", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.make_full_text", "POST", PROD + "/full-text", PRODUCTION, when=PAPER_PRODUCTION),
+    Row("production.full_text_from_source", "POST", PROD + "/full-text/from-source", PRODUCTION,
+        when=PAPER_PRODUCTION),
     Row("production.full_text_figure", "GET", PROD + "/full-text/{full_text}/figures/f.png", PRODUCTION,
         when=PAPER_PRODUCTION),
     Row("production.request_proofs", "POST", PROD + "/proofs", PRODUCTION, when=PAPER_PRODUCTION),
