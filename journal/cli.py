@@ -159,12 +159,22 @@ def send_job_command(name: str) -> None:
 
 @group.command("check-storage")
 @click.option("--no-checksums", is_flag=True, help="Only compare keys; do not read every object.")
-def check_storage_command(no_checksums: bool) -> None:
+@click.option("--delete-orphans-older-than", "orphan_hours", type=click.FloatRange(min=1), default=None,
+              metavar="HOURS", help="Delete objects no row names that were written at least HOURS ago (at least 1).")
+def check_storage_command(no_checksums: bool, orphan_hours: float | None) -> None:
     """Report rows without objects, objects without rows and checksum mismatches (exit 1 if any)."""
-    from journal.services.storage_check import check_storage
+    from datetime import timedelta
+
+    from journal.services.storage_check import check_storage, sweep_orphans
     from journal.storage import get_storage
 
-    report = check_storage(get_storage(), verify_checksums=not no_checksums)
+    storage = get_storage()
+    report = check_storage(storage, verify_checksums=not no_checksums)
+    if orphan_hours is not None:
+        deleted = sweep_orphans(storage, report, older_than=timedelta(hours=orphan_hours))
+        for key in deleted:
+            click.echo(f"DELETED ORPHAN  {key} (written {report.orphan_written[key]:%Y-%m-%d %H:%M} UTC)")
+        report.orphan_objects = [key for key in report.orphan_objects if key not in set(deleted)]
     click.echo(f"Checked {report.rows_checked} file rows and {report.objects_seen} stored objects.")
     for file_id, key in report.missing_objects:
         click.echo(f"MISSING OBJECT  file {file_id}: {key}")
