@@ -1,6 +1,7 @@
 """Machine-readable metadata: the OAI-PMH endpoint (/oai, GET and POST), each published article's JATS front
 matter, and the Crossref deposit of a published issue, or of an article published online first, for its managing
-editors.
+editors, with the deposit of its published peer review beside it (Crossref takes peer_review records in a deposit
+of their own).
 
 The protocol and the XML are built in journal/scholarly/ (oai.py, jats.py, crossref.py); this only serves them.
 """
@@ -61,6 +62,27 @@ def article_crossref(journal: Journal, submission_id: int):
                                                       Article.journal_id == journal.id))
     return _deposit(article, crossref.article_deposit_xml, crossref.article_file_name,
                     lambda problem: _("%(problem)s Publish the article first; then download its Crossref deposit.",
+                                      problem=problem))
+
+
+@bp.get("/production/<slug>/issues/<int:issue_id>/crossref-peer-review.xml")
+@permission("journal.production", load=journal_from_slug, hide=True)
+def issue_crossref_peer_review(journal: Journal, issue_id: int):
+    """The peer_review records of the issue's published peer review, deposited after the articles'."""
+    issue = db.session.scalar(select(Issue).where(Issue.id == issue_id, Issue.journal_id == journal.id))
+    return _deposit(issue, crossref.reviews_deposit_xml, crossref.reviews_file_name,
+                    lambda problem: _("%(problem)s Only published peer review with DOIs is deposited.",
+                                      problem=problem))
+
+
+@bp.get("/production/<slug>/submissions/<int:submission_id>/crossref-peer-review.xml")
+@permission("journal.production", load=journal_from_slug, hide=True)
+def article_crossref_peer_review(journal: Journal, submission_id: int):
+    """The peer_review records of one article published online first; once its issue is published, the issue's."""
+    article = db.session.scalar(select(Article).where(Article.submission_id == submission_id,
+                                                      Article.journal_id == journal.id))
+    return _deposit(article, crossref.article_reviews_deposit_xml, crossref.reviews_file_name,
+                    lambda problem: _("%(problem)s Only published peer review with DOIs is deposited.",
                                       problem=problem))
 
 
