@@ -109,6 +109,16 @@ def test_an_article_online_first_deposits_its_peer_review_alone(app, journal, ma
     assert crossref.reviews_file_name(article) == "crossref-jdse-e7-peer-review.xml"
 
 
+def test_the_command_writes_the_peer_review_deposit(app, reviewed, runner):
+    issue, _article, _plain, _items = reviewed
+    result = runner.invoke(args=["journal", "crossref-xml", "jdse/3/2", "--peer-review"])
+    assert result.exit_code == 0, result.output
+    batch = assert_valid(crossref_schema("5.4.0"), result.stdout.encode())
+    assert len(batch.findall("c:body/c:peer_review", NS)) == 6 and batch.find(".//c:journal_article", NS) is None
+    articles = runner.invoke(args=["journal", "crossref-xml", "jdse/3/2"])
+    assert articles.exit_code == 0 and "<peer_review" not in articles.stdout
+
+
 def test_an_unpublished_issue_has_no_peer_review_deposit(app, journal, make_user):
     draft = make_issue(journal, volume=4, number=1, status=IssueStatus.DRAFT)
     with pytest.raises(crossref.NotDepositable, match="not published"):
