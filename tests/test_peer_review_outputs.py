@@ -15,19 +15,13 @@ from journal.scholarly import crossref
 from tests.published import make_article, make_issue
 from tests.published_reviews import NAMED, add_review, two_rounds
 from tests.schemas import assert_valid, crossref_schema, jats_dtd, jats_xsd, oai_schema
+from tests.test_jats import journal  # noqa: F401 - the journal of the JATS tests (DOI prefix, ISSNs, publisher)
 
 NS = {"c": crossref.CROSSREF_NS, "rel": crossref.REL_NS, "ai": crossref.AI_NS}
 OAI = {"o": "http://www.openarchives.org/OAI/2.0/", "dc": "http://purl.org/dc/elements/1.1/"}
 XLINK = "{http://www.w3.org/1999/xlink}href"
 ANONYMOUS_TEXT = "The anonymous reviewer asks for error bars."
 DOI = "10.59999/jdse.2026.0001"
-
-
-@pytest.fixture
-def journal(make_journal):
-    return make_journal("jdse", title="Journal of Deep Space Exploration", doi_prefix="10.59999",
-                        issn_print="0317-8471", issn_online="2049-3630", abbreviation="J. Deep Space Explor.",
-                        publisher="International Deep Space Exploration Association")
 
 
 @pytest.fixture
