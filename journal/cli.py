@@ -266,14 +266,17 @@ def flush_usage_command(now_text: str | None) -> None:
 @click.argument("issue")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="Write the XML to this file instead of standard output.")
-def crossref_xml_command(issue: str, output: str | None) -> None:
+@click.option("--peer-review", is_flag=True,
+              help="The deposit of the articles' published peer review (peer_review records), not of the articles.")
+def crossref_xml_command(issue: str, output: str | None, peer_review: bool) -> None:
     """Write the Crossref deposit XML of a published issue. ISSUE is the issue's id, or JOURNAL/VOLUME/NUMBER
-    such as jdse/3/2. Upload the file to Crossref; depositing it again updates the metadata."""
+    such as jdse/3/2. Upload the file to Crossref; depositing it again updates the metadata. With --peer-review,
+    the deposit of its published peer review, to upload after the articles' deposit."""
     from journal.scholarly import crossref
 
     try:
         found = crossref.find_issue(issue)
-        body = crossref.deposit_xml(found)
+        body = (crossref.reviews_deposit_xml if peer_review else crossref.deposit_xml)(found)
     except crossref.NotDepositable as exc:
         raise click.ClickException(str(exc)) from None
     for warning in crossref.warnings(found):
