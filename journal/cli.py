@@ -184,12 +184,22 @@ def send_job_command(name: str) -> None:
 
 @group.command("check-storage")
 @click.option("--no-checksums", is_flag=True, help="Only compare keys; do not read every object.")
-def check_storage_command(no_checksums: bool) -> None:
+@click.option("--delete-orphans-older-than", "orphan_hours", type=click.FloatRange(min=1), default=None,
+              metavar="HOURS", help="Delete objects no row names that were written at least HOURS ago (at least 1).")
+def check_storage_command(no_checksums: bool, orphan_hours: float | None) -> None:
     """Report rows without objects, objects without rows and checksum mismatches (exit 1 if any)."""
-    from journal.services.storage_check import check_storage
+    from datetime import timedelta
+
+    from journal.services.storage_check import check_storage, sweep_orphans
     from journal.storage import get_storage
 
-    report = check_storage(get_storage(), verify_checksums=not no_checksums)
+    storage = get_storage()
+    report = check_storage(storage, verify_checksums=not no_checksums)
+    if orphan_hours is not None:
+        deleted = sweep_orphans(storage, report, older_than=timedelta(hours=orphan_hours))
+        for key in deleted:
+            click.echo(f"DELETED ORPHAN  {key} (written {report.orphan_written[key]:%Y-%m-%d %H:%M} UTC)")
+        report.orphan_objects = [key for key in report.orphan_objects if key not in set(deleted)]
     click.echo(f"Checked {report.rows_checked} file rows and {report.objects_seen} stored objects.")
     for file_id, key in report.missing_objects:
         click.echo(f"MISSING OBJECT  file {file_id}: {key}")
@@ -281,14 +291,17 @@ def flush_usage_command(now_text: str | None) -> None:
 @click.argument("issue")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
               help="Write the XML to this file instead of standard output.")
-def crossref_xml_command(issue: str, output: str | None) -> None:
+@click.option("--peer-review", is_flag=True,
+              help="The deposit of the articles' published peer review (peer_review records), not of the articles.")
+def crossref_xml_command(issue: str, output: str | None, peer_review: bool) -> None:
     """Write the Crossref deposit XML of a published issue. ISSUE is the issue's id, or JOURNAL/VOLUME/NUMBER
-    such as jdse/3/2. Upload the file to Crossref; depositing it again updates the metadata."""
+    such as jdse/3/2. Upload the file to Crossref; depositing it again updates the metadata. With --peer-review,
+    the deposit of its published peer review, to upload after the articles' deposit."""
     from journal.scholarly import crossref
 
     try:
         found = crossref.find_issue(issue)
-        body = crossref.deposit_xml(found)
+        body = (crossref.reviews_deposit_xml if peer_review else crossref.deposit_xml)(found)
     except crossref.NotDepositable as exc:
         raise click.ClickException(str(exc)) from None
     for warning in crossref.warnings(found):

@@ -298,9 +298,14 @@ ROWS = [
     Row("production.add_articles", "POST", "/production/{slug}/issues/{issue}/add", PRODUCTION),
     Row("oai.issue_crossref", "GET", "/production/{slug}/issues/{issue}/crossref.xml", PRODUCTION,
         when=in_states([s for s in STATES if s != "published"], managing_editor=409)),  # not published yet
+    # The peer review's deposit: 409 where nothing is published with a DOI (this world publishes no peer review).
+    Row("oai.issue_crossref_peer_review", "GET", "/production/{slug}/issues/{issue}/crossref-peer-review.xml",
+        PRODUCTION, when=in_states(STATES, managing_editor=409)),
     Row("production.article", "GET", PROD, PRODUCTION, when=PAPER_PRODUCTION),
     Row("oai.article_crossref", "GET", PROD + "/crossref.xml", PRODUCTION,
         when=merge(PAPER_PRODUCTION, in_states(["production"], managing_editor=409))),  # not published yet
+    Row("oai.article_crossref_peer_review", "GET", PROD + "/crossref-peer-review.xml", PRODUCTION,
+        when=merge(PAPER_PRODUCTION, in_states(["production", "published"], managing_editor=409))),
     Row("production.download", "GET", PROD + "/files/{galley}", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.start", "POST", PROD + "/start", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.metadata", "GET", PROD + "/metadata", PRODUCTION, when=PAPER_PRODUCTION),
@@ -308,6 +313,8 @@ ROWS = [
     Row("production.upload_galley", "POST", PROD + "/galley", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.full_text", "GET", PROD + "/full-text", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.make_full_text", "POST", PROD + "/full-text", PRODUCTION, when=PAPER_PRODUCTION),
+    Row("production.full_text_from_source", "POST", PROD + "/full-text/from-source", PRODUCTION,
+        when=PAPER_PRODUCTION),
     Row("production.full_text_figure", "GET", PROD + "/full-text/{full_text}/figures/f.png", PRODUCTION,
         when=PAPER_PRODUCTION),
     Row("production.request_proofs", "POST", PROD + "/proofs", PRODUCTION, when=PAPER_PRODUCTION),

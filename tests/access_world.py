@@ -15,8 +15,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from journal.extensions import db
-from journal.models import (Contributor, FileKind, FullText, FullTextFigure, FullTextSource, FullTextStatus, Membership,
-                            OutboxMessage, ReviewMode, Role, SubmissionFile, utcnow)
+from journal.models import (CompileStatus, Contributor, FileKind, FullText, FullTextFigure, FullTextSource,
+                            FullTextStatus, Membership, OutboxMessage, ReviewMode, Role, SubmissionFile, utcnow)
 from journal.services import accounts, editorial, journals, production
 from journal.services import contributors as contributor_service
 from journal.services import drafts as draft_service
@@ -89,8 +89,11 @@ def _paper(author, journal, title, coauthors=(), latex=False):
                                             email=person.email, affiliation=person.affiliation, country="DE")
     manuscript_service.upload_manuscript(author, submission, io.BytesIO(manuscript_pdf([title, "Anonymous authors"],
                                                                                        ["Results."])), "manuscript.pdf")
-    if latex:  # its LaTeX source too: the compilation waits on the queue (the matrix's app runs no jobs)
-        latex_service.upload_source(author, submission, io.BytesIO(tiny_latex_zip()), "source.zip")
+    if latex:  # its LaTeX source too; the matrix's app runs no jobs, so the compile is left as its job leaves it,
+        # the manuscript above being its PDF (a paper is not submitted while its source compiles)
+        compiled = latex_service.upload_source(author, submission, io.BytesIO(tiny_latex_zip()), "source.zip")
+        compiled.status, compiled.pdf_file = CompileStatus.SUCCEEDED, service.manuscript_of(submission)
+        db.session.commit()
     draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
                                       data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
     if service.needs_anonymity_decision(submission):

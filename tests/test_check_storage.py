@@ -101,3 +101,86 @@ def test_check_storage_report_lists_each_problem(app_storage, submission):
     [(file_id, key, want, got)] = report.checksum_mismatches
     assert (file_id, key, want) == (corrupt.id, corrupt.storage_key, corrupt.sha256)
     assert got != want and len(got) == 64
+
+
+def test_full_texts_and_compile_logs_are_checked_too(app_storage, submission):
+    """The HTML full texts' sources and figures and the LaTeX compile logs live outside submissions/."""
+    from tests.published import make_article
+
+    from journal.models import CompileStatus, FullText, FullTextFigure, FullTextSource, FullTextStatus, LatexCompile
+
+    source = upload(submission, b"PK archive", "paper.zip")
+    log = app_storage.put(f"latex-logs/{submission.id}/0a1b2c3d", io.BytesIO(b"This is pdfTeX"))
+    db.session.add(LatexCompile(submission=submission, round=1, source_file_id=source.id, main="paper.tex",
+                                status=CompileStatus.SUCCEEDED, log_key=log.key))
+    article = make_article(submission.journal, submission.submitter)
+    text_source = app_storage.put(f"full-texts/{article.id}/5e6f7a8b", io.BytesIO(b"PK source"))
+    figure = app_storage.put(f"full-texts/{article.id}/9c0d1e2f", io.BytesIO(b"\x89PNG figure"))
+    run = FullText(article_id=article.id, source=FullTextSource.LATEX, status=FullTextStatus.SUCCEEDED,
+                   source_key=text_source.key)
+    run.figures.append(FullTextFigure(name="fig1.png", storage_key=figure.key, media_type="image/png",
+                                      size=figure.size, sha256=figure.sha256))
+    db.session.add(run)
+    db.session.commit()
+    report = check_storage(app_storage)
+    assert report.ok, report
+    assert report.objects_seen == report.rows_checked  # the archive, the log, the full text's source and figure
+
+    app_storage.delete(log.key)
+    replace_behind_its_back(app_storage, figure.key, b"another figure")
+    orphan = f"full-texts/{article.id}/ffffffff"
+    app_storage.put(orphan, io.BytesIO(b"left behind by a failed run"))
+    report = check_storage(app_storage)
+    assert (run.id, text_source.key) not in report.missing_objects
+    assert [key for _id, key in report.missing_objects] == [log.key]
+    assert report.orphan_objects == [orphan]
+    assert [key for _id, key, _want, _got in report.checksum_mismatches] == [figure.key]
+
+
+def test_the_sweep_deletes_only_old_orphans_that_no_row_took_since(app_storage, submission):
+    from datetime import UTC, datetime, timedelta
+
+    from journal.services.storage_check import sweep_orphans
+
+    kept = upload(submission, b"a manuscript")
+    old = f"submissions/{submission.id}/00000000000000000000000000000001"
+    taken = f"submissions/{submission.id}/00000000000000000000000000000002"
+    for key in (old, taken):
+        app_storage.put(key, io.BytesIO(b"stored, then its transaction failed"))
+    report = check_storage(app_storage)
+    assert report.orphan_objects == [old, taken]
+    assert all(abs(report.orphan_written[key] - datetime.now(UTC)) < timedelta(minutes=5) for key in (old, taken))
+
+    # Young orphans may be uploads on their way to their rows: an hour's sweep leaves them.
+    assert sweep_orphans(app_storage, report, older_than=timedelta(hours=1)) == []
+    # A row takes one of them after the report (its upload's transaction committed late).
+    db.session.add(type(kept)(submission_id=submission.id, kind=kept.kind, round=1, storage_key=taken,
+                              original_name="late.pdf", media_type="application/pdf", size=35, sha256="0" * 64,
+                              uploaded_by_id=submission.submitter_id))
+    db.session.commit()
+    a_day_later = datetime.now(UTC) + timedelta(days=1)
+    assert sweep_orphans(app_storage, report, older_than=timedelta(hours=1), now=a_day_later) == [old]
+    assert not app_storage.exists(old)
+    assert app_storage.exists(taken) and app_storage.exists(kept.storage_key)
+
+
+def test_check_storage_deletes_old_orphans_when_asked(runner, app):
+    import os
+    import time
+
+    from journal.storage import get_storage
+
+    storage = get_storage()
+    if storage.name != "local":
+        pytest.skip("the file times are set on the local backend; S3 is covered by the test above")
+    old = storage.put("submissions/7/0123456789abcdef0123456789abcdef", io.BytesIO(b"old orphan"))
+    young = storage.put("submissions/7/fedcba9876543210fedcba9876543210", io.BytesIO(b"young orphan"))
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(Path(storage.root, old.key), (two_days_ago, two_days_ago))
+
+    result = check(runner, "--delete-orphans-older-than", "24")
+    lines = result.output.splitlines()
+    assert any(line.startswith(f"DELETED ORPHAN  {old.key} (written ") for line in lines), result.output
+    assert f"ORPHAN OBJECT   {young.key}" in lines and result.exit_code == 1
+    assert not storage.exists(old.key) and storage.exists(young.key)
+    assert "0.1 is not in the range x>=1" in check(runner, "--delete-orphans-older-than", "0.1").output

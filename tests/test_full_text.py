@@ -312,3 +312,37 @@ def test_the_figure_route_serves_only_published_full_texts(app, client, make_jou
     article.current_version.full_text = full_text
     db.session.commit()
     assert client.get(f"/j/{journal.slug}/articles/{article.id}/figures/{full_text.id}/map.png").status_code == 404
+
+
+def test_the_html_is_made_from_the_latex_source_the_authors_sent_without_uploading_it_again(client, login, accepted):
+    from journal.models import CompileStatus, FileKind, LatexCompile
+    from journal.services.files import add_submission_file
+
+    journal, submission, people = accepted
+    manager = people["manager"]
+    article = production.start_production(manager, submission)
+    login(manager)
+    assert "from-authors-source" not in client.get(f"{page(submission)}/full-text").get_data(as_text=True)
+    refused = client.post(f"{page(submission)}/full-text/from-source", follow_redirects=True)
+    assert "The authors sent no LaTeX source that made the accepted version" in refused.get_data(as_text=True)
+    assert full_texts.latest(article) is None
+
+    # The accepted round came as LaTeX: its archive and the compile that made its manuscript.
+    archive = zipped({"paper.tex": PAPER_TEX, "coma.png": FIGURE_PNG, "letter.tex": b"\\documentclass{letter}"})
+    source = add_submission_file(people["author"], submission, kind=FileKind.LATEX_SOURCE, stream=io.BytesIO(archive),
+                                 original_name="comet-paper.zip", media_type="application/zip")
+    db.session.add(LatexCompile(submission=submission, round=submission.current_round, source_file_id=source.id,
+                                main="paper.tex", mains=["letter.tex", "paper.tex"], status=CompileStatus.SUCCEEDED))
+    db.session.commit()
+    form = client.get(f"{page(submission)}/full-text").get_data(as_text=True)
+    assert "“comet-paper.zip”, main file paper.tex" in form
+    response = client.post(f"{page(submission)}/full-text/from-source")
+    assert response.status_code == 302
+    run = db.session.get(FullText, int(re.search(r"run=(\d+)", response.headers["Location"]).group(1)))
+    assert (run.source, run.source_name, run.main) == (FullTextSource.LATEX, "comet-paper.zip", "paper.tex")
+    assert run.source_key.startswith(f"full-texts/{article.id}/") and run.source_key != source.storage_key
+    assert db.session.get(type(source), source.id) is not None  # the authors' file stays theirs
+    needs_latexml()
+    run = finished(run.id)
+    assert run.status is FullTextStatus.SUCCEEDED, (run.error, run.log[-2000:])
+    assert "The coma of the comet." in run.html

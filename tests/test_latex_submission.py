@@ -308,3 +308,29 @@ def test_a_revision_may_be_latex_too(client, login, draft):
         submission = db.session.get(Submission, submission.id)
         assert service.manuscript_of(submission, 2).original_name == "paper.pdf"
         assert service.manuscript_of(submission, 1).original_name == "paper.pdf"  # round 1 is as it was sent
+
+
+def test_the_paper_cannot_be_submitted_while_its_latex_source_waits_for_its_pdf(client, login, draft):
+    """A PDF uploaded earlier would otherwise go to the editors while the source sent after it is still compiling."""
+    submission, author = draft
+    login(author)
+    upload(client, submission, manuscript_pdf("Results"), "paper.pdf")
+    db.session.expire_all()
+    submission = db.session.get(Submission, submission.id)
+    assert not [m for m in service.missing_items(submission) if m.step == "files"]
+    page_url = upload(client, submission, zipped({"paper.tex": PAPER, "letter.tex": PAPER}), "two.zip") \
+        .headers["Location"]
+    db.session.expire_all()
+    submission = db.session.get(Submission, submission.id)
+    assert [m.message for m in service.missing_items(submission) if m.step == "files"] == \
+        ["Choose the main file of your LaTeX source."]
+    client.post(page_url + "/main", data={"main": "paper.tex"})
+    db.session.expire_all()
+    submission = db.session.get(Submission, submission.id)
+    waiting = "Wait until your LaTeX source is compiled: its PDF becomes the manuscript."
+    assert [m.message for m in service.missing_items(submission) if m.step == "files"] == [waiting]
+    review_page = client.get(f"/submissions/{submission.id}/review")
+    assert waiting in review_page.get_data(as_text=True)
+    refused = client.post(f"/submissions/{submission.id}/submit", data={"version": submission.version})
+    db.session.expire_all()
+    assert db.session.get(Submission, submission.id).status is SubmissionStatus.DRAFT, refused.status_code

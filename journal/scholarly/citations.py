@@ -2,7 +2,8 @@
 "how to cite", BibTeX and RIS. All from the frozen version readers see, with absolute links from BASE_URL.
 
 Nothing here reads review data or anything unpublished: callers pass a published article and one of its
-published versions.
+published versions. The JSON-LD lists the article's published peer review (`PublishedReview` snapshots) as schema.org
+`Review`s, naming only the reviewers who chose to be named.
 """
 
 import json
@@ -14,7 +15,8 @@ from markupsafe import Markup, escape
 
 from journal.markup import plain_text
 from journal.models import Article, ArticleVersion, Journal
-from journal.scholarly.records import Links, Person, licence_name, licence_url, people, publisher_name, utc
+from journal.scholarly.records import (Links, Person, licence_name, licence_url, people, publisher_name,
+                                       review_title, reviewer_of, utc)
 
 
 def _pdf_url(links: Links, article: Article, version: ArticleVersion) -> str | None:
@@ -169,10 +171,31 @@ def json_ld(article: Article, version: ArticleVersion, links: Links, abstract_te
         data["encoding"] = {"@type": "MediaObject", "encodingFormat": "application/pdf", "contentUrl": pdf}
     if article.is_retracted:
         data["creativeWorkStatus"] = "Retracted"
+    reviews = [_review(links, article, review) for review in article.published_reviews]
+    if reviews:
+        data["review"] = reviews
     text = json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False, indent=1)
     # "</script>" or "<!--" in a title must not end the element: JSON allows these escapes anywhere in strings.
     text = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
     return Markup(text)
+
+
+def _review(links: Links, article: Article, review) -> dict:
+    """One item of the published peer review as a schema.org Review; an author only for a reviewer who chose to be
+    named (an anonymous one has none at all)."""
+    entry = {"@type": "Review", "@id": links.review(review), "url": links.review(review),
+             "name": review_title(review, article.current_version.title),
+             "datePublished": utc(review.published_at).date().isoformat()}
+    if review.doi:
+        entry["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI", "value": review.doi}
+        entry["sameAs"] = review.doi_url
+    named = reviewer_of(review)
+    if named is not None:
+        person = {"@type": "Person", "name": review.reviewer_name}
+        if named[2]:
+            person["sameAs"] = _orcid_url(named[2])
+        entry["author"] = person
+    return entry
 
 
 # --- How to cite (APA-like) --------------------------------------------------------------------------------

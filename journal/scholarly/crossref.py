@@ -3,6 +3,12 @@ articles with contributors (ORCID, affiliations), abstract as JATS, publication 
 and the article's address. A managing editor downloads it from the issue, or runs
 `flask journal crossref-xml ISSUE`, and uploads it to Crossref (depositing it again updates the metadata).
 
+An article's published peer review (issue 18: reports, decision letters, authors' responses, each with its own DOI)
+is deposited as `peer_review` records, each `isReviewOf` the article's DOI. Crossref's schema lets a deposit's body
+hold one kind of record only (journal articles or peer reviews, `body` is a choice), so the peer review goes in a
+second deposit of the same issue or article (`reviews_deposit`, `reviews_deposit_article`), uploaded after the
+articles' deposit. An anonymous reviewer is deposited as `<anonymous contributor_role="reviewer">`, never named.
+
 The depositor is CROSSREF_DEPOSITOR_NAME / CROSSREF_DEPOSITOR_EMAIL when set, else the platform's name and
 its mail sender address; the registrant is the journal's publisher.
 """
@@ -16,9 +22,10 @@ from lxml import etree
 from sqlalchemy import select
 
 from journal.extensions import db
-from journal.models import Article, Issue, Journal
+from journal.models import Article, Issue, Journal, PublishedReview, PublishedReviewKind
 from journal.scholarly.jats import abstract_into, clean_text
-from journal.scholarly.records import Links, issue_articles, licence_url, people, publisher_name, setting, utc
+from journal.scholarly.records import (Links, issue_articles, licence_url, people, publisher_name, review_label,
+                                       review_title, reviewer_of, setting, utc)
 
 VERSION = "5.4.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -112,21 +119,7 @@ def deposit_article(article: Article, *, now: datetime | None = None, links: Lin
 def _batch(journal: Journal, issue: Issue | None, articles: list[Article], batch_name: str, *,
            now: datetime | None = None, links: Links | None = None):
     links = links or Links()
-    now = now or datetime.now(UTC)
-    root = etree.Element(f"{{{CROSSREF_NS}}}doi_batch", {"version": VERSION},
-                         nsmap={None: CROSSREF_NS, "xsi": XSI_NS, "jats": JATS_NS, "ai": AI_NS, "rel": REL_NS})
-    root.set(f"{{{XSI_NS}}}schemaLocation", SCHEMA_LOCATION)
-
-    head = _sub(root, "head")
-    _sub(head, "doi_batch_id", f"{batch_name}-{now:%Y%m%d%H%M%S}")
-    # Crossref keeps the deposit with the highest timestamp: milliseconds, so a second deposit wins.
-    _sub(head, "timestamp", f"{now:%Y%m%d%H%M%S}{now.microsecond // 1000:03d}")
-    name, email = depositor()
-    who = _sub(head, "depositor")
-    _sub(who, "depositor_name", name)
-    _sub(who, "email_address", email)
-    _sub(head, "registrant", publisher_name(journal))
-
+    root = _root(journal, batch_name, now)
     body = _sub(_sub(root, "body"), "journal")
     meta = _sub(body, "journal_metadata", language=_language(articles[0].current_version.language))
     _sub(meta, "full_title", journal.title)
@@ -148,6 +141,25 @@ def _batch(journal: Journal, issue: Issue | None, articles: list[Article], batch
     return root
 
 
+def _root(journal: Journal, batch_name: str, now: datetime | None):
+    """The <doi_batch> with its <head>: batch id, timestamp, depositor, registrant."""
+    now = now or datetime.now(UTC)
+    root = etree.Element(f"{{{CROSSREF_NS}}}doi_batch", {"version": VERSION},
+                         nsmap={None: CROSSREF_NS, "xsi": XSI_NS, "jats": JATS_NS, "ai": AI_NS, "rel": REL_NS})
+    root.set(f"{{{XSI_NS}}}schemaLocation", SCHEMA_LOCATION)
+
+    head = _sub(root, "head")
+    _sub(head, "doi_batch_id", f"{batch_name}-{now:%Y%m%d%H%M%S}")
+    # Crossref keeps the deposit with the highest timestamp: milliseconds, so a second deposit wins.
+    _sub(head, "timestamp", f"{now:%Y%m%d%H%M%S}{now.microsecond // 1000:03d}")
+    name, email = depositor()
+    who = _sub(head, "depositor")
+    _sub(who, "depositor_name", name)
+    _sub(who, "email_address", email)
+    _sub(head, "registrant", publisher_name(journal))
+    return root
+
+
 def _language(code: str | None) -> str | None:
     """Crossref's language attribute takes ISO 639 codes; anything else is left out."""
     code = (code or "").lower()
@@ -165,23 +177,7 @@ def _article(parent, article: Article, links: Links) -> None:
         _sub(titles, "original_language_title", version.title, language=_language(version.language))
     else:
         _sub(titles, "title", version.title)
-    byline = people(version)
-    if byline:
-        contributors = _sub(node, "contributors")
-        for index, person in enumerate(byline):
-            name = _sub(contributors, "person_name", sequence="first" if index == 0 else "additional",
-                        contributor_role="author")
-            if person.given_name and person.family_name:
-                _sub(name, "given_name", person.given_name)
-            _sub(name, "surname", person.family_name or person.given_name)
-            if person.affiliation:
-                institution = _sub(_sub(name, "affiliations"), "institution")
-                _sub(institution, "institution_name", person.affiliation)
-                country = pycountry.countries.get(alpha_2=person.country) if person.country else None
-                if country is not None:
-                    _sub(institution, "institution_place", country.name)
-            if person.orcid:
-                _sub(name, "ORCID", f"https://orcid.org/{person.orcid}", authenticated="false")
+    _authors(node, version)
     if version.abstract:
         abstract = etree.SubElement(node, f"{{{JATS_NS}}}abstract")
         if version.translated_abstract:
@@ -216,6 +212,134 @@ def _article(parent, article: Article, links: Links) -> None:
     doi_data = _sub(node, "doi_data")
     _sub(doi_data, "doi", article.doi)
     _sub(doi_data, "resource", links.article(article))
+
+
+def _authors(node, version) -> None:
+    """The version's byline as <contributors> of role author (nothing where it has none)."""
+    byline = people(version)
+    if not byline:
+        return
+    contributors = _sub(node, "contributors")
+    for index, person in enumerate(byline):
+        name = _sub(contributors, "person_name", sequence="first" if index == 0 else "additional",
+                    contributor_role="author")
+        if person.given_name and person.family_name:
+            _sub(name, "given_name", person.given_name)
+        _sub(name, "surname", person.family_name or person.given_name)
+        if person.affiliation:
+            institution = _sub(_sub(name, "affiliations"), "institution")
+            _sub(institution, "institution_name", person.affiliation)
+            country = pycountry.countries.get(alpha_2=person.country) if person.country else None
+            if country is not None:
+                _sub(institution, "institution_place", country.name)
+        if person.orcid:
+            _sub(name, "ORCID", f"https://orcid.org/{person.orcid}", authenticated="false")
+
+
+# --- published peer review -----------------------------------------------------------------------------------
+
+REVIEW_TYPES = {
+    PublishedReviewKind.REFEREE_REPORT: "referee-report",
+    PublishedReviewKind.DECISION_LETTER: "editor-report",
+    PublishedReviewKind.AUTHOR_RESPONSE: "author-comment",
+}
+# models.reviews.Recommendation values as Crossref names them.
+RECOMMENDATIONS = {"accept": "accept", "minor_revision": "minor-revision", "major_revision": "major-revision",
+                   "reject": "reject"}
+
+
+def reviews_deposit(issue: Issue, *, now: datetime | None = None, links: Links | None = None):
+    """The <doi_batch> of the peer_review records of the issue's published articles (those with DOIs)."""
+    if not issue.is_published:
+        raise NotDepositable(f"{issue.label} is not published: its peer review gets its DOIs at publication.")
+    return _reviews_batch(issue.journal, [a for a in issue_articles(issue) if a.doi],
+                          f"{issue.journal.slug}-{issue.volume}-{issue.number}-reviews", issue.label, now=now,
+                          links=links)
+
+
+def reviews_deposit_article(article: Article, *, now: datetime | None = None, links: Links | None = None):
+    """The peer_review records of one article published online first; once in a published issue, the issue's."""
+    if not article.is_public or not article.doi:
+        raise NotDepositable("The article is not published: its peer review gets its DOIs at publication.")
+    if article.issue is not None and article.issue.is_published:
+        return reviews_deposit(article.issue, now=now, links=links)
+    return _reviews_batch(article.journal, [article],
+                          f"{article.journal.slug}-{article.article_number or article.id}-reviews",
+                          "The article", now=now, links=links)
+
+
+def _reviews_batch(journal: Journal, articles: list[Article], batch_name: str, what: str, *,
+                   now: datetime | None = None, links: Links | None = None):
+    items = [(article, review) for article in articles for review in article.published_reviews if review.doi]
+    if not items:
+        raise NotDepositable(f"{what} has no published peer review with a DOI.")
+    links = links or Links()
+    root = _root(journal, batch_name, now)
+    body = _sub(root, "body")
+    for article, review in items:
+        _peer_review(body, article, review, links)
+    return root
+
+
+def _peer_review(parent, article: Article, review: PublishedReview, links: Links) -> None:
+    version = article.current_version
+    node = _sub(parent, "peer_review", stage="pre-publication", type=REVIEW_TYPES[review.kind],
+                recommendation=RECOMMENDATIONS.get(review.recommendation or "")
+                if review.kind is PublishedReviewKind.REFEREE_REPORT else None,
+                # Crossref counts the first submission as round 0.
+                **{"revision-round": str(max(review.round_number - 1, 0))})
+    if review.kind is PublishedReviewKind.AUTHOR_RESPONSE:
+        _authors(node, version)
+    else:
+        contributors = _sub(node, "contributors")
+        role = "reviewer" if review.kind is PublishedReviewKind.REFEREE_REPORT else "editor"
+        named = reviewer_of(review)
+        if named is None:  # an anonymous reviewer (or the editor of a letter): no name, no identifier
+            _sub(contributors, "anonymous", sequence="first", contributor_role=role)
+        else:
+            given, family, orcid = named
+            name = _sub(contributors, "person_name", sequence="first", contributor_role=role)
+            if given:
+                _sub(name, "given_name", given)
+            _sub(name, "surname", family)
+            if orcid:
+                _sub(name, "ORCID", f"https://orcid.org/{orcid}", authenticated="false")
+    _sub(_sub(node, "titles"), "title", review_title(review, version.title))
+    when = utc(review.published_at)
+    date = _sub(node, "review_date")
+    _sub(date, "month", f"{when.month:02d}")
+    _sub(date, "day", f"{when.day:02d}")
+    _sub(date, "year", str(when.year))
+    _sub(node, "running_number", review_label(review))
+    url = licence_url(version.licence)
+    if url:  # published under the article's licence
+        program = etree.SubElement(node, f"{{{AI_NS}}}program", {"name": "AccessIndicators"})
+        etree.SubElement(program, f"{{{AI_NS}}}free_to_read")
+        etree.SubElement(program, f"{{{AI_NS}}}license_ref", {"applies_to": "vor"}).text = url
+    program = etree.SubElement(node, f"{{{REL_NS}}}program")
+    relation = etree.SubElement(etree.SubElement(program, f"{{{REL_NS}}}related_item"),
+                                f"{{{REL_NS}}}inter_work_relation",
+                                {"relationship-type": "isReviewOf", "identifier-type": "doi"})
+    relation.text = article.doi
+    doi_data = _sub(node, "doi_data")
+    _sub(doi_data, "doi", review.doi)
+    _sub(doi_data, "resource", links.review(review))
+
+
+def reviews_deposit_xml(issue: Issue, **kwargs) -> bytes:
+    return etree.tostring(reviews_deposit(issue, **kwargs), xml_declaration=True, encoding="UTF-8",
+                          pretty_print=True)
+
+
+def article_reviews_deposit_xml(article: Article, **kwargs) -> bytes:
+    return etree.tostring(reviews_deposit_article(article, **kwargs), xml_declaration=True, encoding="UTF-8",
+                          pretty_print=True)
+
+
+def reviews_file_name(subject: Issue | Article) -> str:
+    """crossref-…-peer-review.xml beside the articles' crossref-….xml."""
+    name = file_name(subject) if isinstance(subject, Issue) else article_file_name(subject)
+    return name.removesuffix(".xml") + "-peer-review.xml"
 
 
 def deposit_xml(issue: Issue, **kwargs) -> bytes:

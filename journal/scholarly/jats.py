@@ -4,6 +4,11 @@ journal-meta and article-meta, for indexers and archives (PubMed Central, DOAJ, 
 The abstract is written in Markdown with TeX math (journal/markup.py); here it becomes JATS paragraphs, lists,
 italic/bold/monospace, links (`ext-link`) and formulas as `tex-math`, so no formula is lost to plain text.
 The same builder writes Crossref's namespaced `jats:abstract` (crossref.py).
+
+An article's published peer review (issue 18) follows its back matter as `<sub-article>`s, as JATS4R's peer review
+recommendations set them out: article-type "referee-report", "editor-report" (the decision letter) or
+"author-comment" (the authors' response), each with its DOI, title, date, its author (a named reviewer with their
+ORCID iD; an anonymous one as `<anonymous/>` and their label, nothing more), a link to the article and the text.
 """
 
 import pycountry
@@ -11,8 +16,9 @@ from lxml import etree
 
 from journal.fulltext import jats_body
 from journal.markup import MARKDOWN  # the very parser that renders the abstract on the article page
-from journal.models import Article
-from journal.scholarly.records import Links, licence_name, licence_url, people, publisher_name, script_language, utc
+from journal.models import Article, PublishedReview, PublishedReviewKind
+from journal.scholarly.records import (Links, licence_name, licence_url, people, publisher_name, review_anchor,
+                                       review_label, review_title, reviewer_of, script_language, utc)
 
 XLINK_NS = "http://www.w3.org/1999/xlink"
 MML_NS = "http://www.w3.org/1998/Math/MathML"
@@ -271,7 +277,72 @@ def front(article: Article, links: Links):
     if version.data_availability or version.data_links:
         _data_availability(w, root, version)
     _full_text(root, article, version, links)
+    for review in article.published_reviews:
+        _sub_article(w, root, article, review, links)
     return root
+
+
+SUB_ARTICLE_TYPES = {
+    PublishedReviewKind.REFEREE_REPORT: "referee-report",
+    PublishedReviewKind.DECISION_LETTER: "editor-report",
+    PublishedReviewKind.AUTHOR_RESPONSE: "author-comment",
+}
+
+
+def _sub_article(w: "_Writer", root, article: Article, review: PublishedReview, links: Links) -> None:
+    """One published item of the peer review as a <sub-article> after the article's back matter."""
+    sub = w.sub(root, "sub-article", article_type=SUB_ARTICLE_TYPES[review.kind], id=review_anchor(review))
+    stub = w.sub(sub, "front-stub")
+    if review.doi:
+        w.sub(stub, "article-id", review.doi, pub_id_type="doi")
+    w.sub(w.sub(stub, "title-group"), "article-title", review_title(review, article.current_version.title))
+    group = w.sub(stub, "contrib-group")
+    if review.kind is PublishedReviewKind.AUTHOR_RESPONSE:
+        for person in people(article.current_version):
+            contrib = w.sub(group, "contrib", contrib_type="author")
+            if person.orcid:
+                w.sub(contrib, "contrib-id", f"https://orcid.org/{person.orcid}", contrib_id_type="orcid",
+                      authenticated="false")
+            name = w.sub(contrib, "name", name_style="western")
+            w.sub(name, "surname", person.family_name or person.given_name)
+            if person.family_name and person.given_name:
+                w.sub(name, "given-names", person.given_name)
+            w.sub(contrib, "role", "Author", specific_use="author")
+        if not len(group):
+            stub.remove(group)
+    elif review.kind is PublishedReviewKind.DECISION_LETTER:
+        contrib = w.sub(group, "contrib", contrib_type="editor")
+        w.sub(contrib, "anonymous")
+        w.sub(contrib, "role", "Editor", specific_use="editor")
+    else:
+        contrib = w.sub(group, "contrib", contrib_type="author")
+        named = reviewer_of(review)
+        if named is None:  # anonymous: the label is all there is
+            w.sub(contrib, "anonymous")
+        else:
+            orcid = named[2]
+            if orcid:
+                w.sub(contrib, "contrib-id", f"https://orcid.org/{orcid}", contrib_id_type="orcid",
+                      authenticated="false")
+            w.sub(contrib, "string-name", review.reviewer_name)
+        w.sub(contrib, "role", f"Reviewer {review.label_number}" if review.label_number else "Reviewer",
+              specific_use="referee")
+    _date(w, stub, "pub-date", review.published_at, publication_format="electronic", date_type="pub")
+    self_uri = w.sub(stub, "self-uri")
+    self_uri.set(f"{{{XLINK_NS}}}href", links.review(review))
+    if article.doi:
+        related = w.sub(stub, "related-article", related_article_type="peer-reviewed-article", ext_link_type="doi")
+        related.set(f"{{{XLINK_NS}}}href", article.doi)
+    meta = w.sub(stub, "custom-meta-group")
+    for name, value in (("peer-review-stage", "pre-publication"), ("revision-round", str(review.round_number)),
+                        ("label", review_label(review)),
+                        ("recommendation", review.recommendation if review.kind is PublishedReviewKind.REFEREE_REPORT
+                         else None)):
+        if value:
+            item = w.sub(meta, "custom-meta")
+            w.sub(item, "meta-name", name)
+            w.sub(item, "meta-value", value)
+    abstract_into(w.sub(sub, "body"), review.body)
 
 
 def _full_text(root, article: Article, version, links: Links) -> None:

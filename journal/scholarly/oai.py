@@ -13,6 +13,9 @@ article's metadata as `oai_dc`, whole or since a date, per journal or section, a
   at every flush) and indexed with the id, per journal and per section too: a page reads only its rows. A record changed during a harvest moves to the
   end of the list and may be seen twice, never missed.
 
+- An article's published peer review (issue 18): each item's DOI is a `dc:relation` (https://doi.org/…) of the
+  article's record; the items are loaded in the page's one query for its articles.
+
 Errors are answered with HTTP 200 and <error code="…"> as the specification says (section 3.6).
 """
 
@@ -29,7 +32,7 @@ from sqlalchemy.orm import joinedload
 
 from journal.extensions import db
 from journal.markup import plain_text
-from journal.models import Article, Journal, Section
+from journal.models import Article, Journal, PublishedReview, Section
 from journal.scholarly.records import Links, iso_seconds, licence_url, people, publisher_name, setting, utc
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
@@ -245,8 +248,14 @@ def page_of_articles(list_query: ListQuery, page_size: int) -> tuple[list[tuple[
     articles = {a.id: a for a in db.session.scalars(
         select(Article).where(Article.id.in_([r.id for r in rows]))
         .options(joinedload(Article.current_version), joinedload(Article.issue), joinedload(Article.section),
-                 joinedload(Article.journal))).unique()}
+                 joinedload(Article.journal), _review_dois())).unique()}
     return [(articles[r.id], utc(r.datestamp)) for r in rows], more, size
+
+
+def _review_dois():
+    """The published peer review's DOIs joined into the articles' query (their text is not needed here)."""
+    return joinedload(Article.published_reviews).load_only(PublishedReview.round_number, PublishedReview.position,
+                                                           PublishedReview.doi)
 
 
 def earliest_datestamp() -> datetime | None:
@@ -256,10 +265,11 @@ def earliest_datestamp() -> datetime | None:
 
 
 def published_article(article_id: int) -> Article | None:
-    return db.session.scalar(
+    """One published article with its published peer review (the JATS document carries its text too)."""
+    return db.session.scalars(
         select(Article).where(Article.id == article_id, Article.published_at.is_not(None))
         .options(joinedload(Article.current_version), joinedload(Article.issue), joinedload(Article.section),
-                 joinedload(Article.journal)))
+                 joinedload(Article.journal), joinedload(Article.published_reviews))).unique().first()
 
 
 def sets() -> list[tuple[str, str]]:
@@ -441,6 +451,8 @@ def oai_dc(parent, links: Links, article: Article) -> None:
     for issn in (journal.issn_online, journal.issn_print):
         add("source", issn)
     add("language", version.language)
+    for review in article.published_reviews:  # the published peer review: reports, decision letters, responses
+        add("relation", f"https://doi.org/{review.doi}" if review.doi else None)
     add("rights", licence_url(version.licence) or "All rights reserved")
 
 

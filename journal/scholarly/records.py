@@ -3,7 +3,8 @@ everything their metadata needs, absolute links built from BASE_URL, licences as
 "Family, Given".
 
 Only published articles ever leave through these outputs: `published_articles()` is the one query they use.
-Nothing here reads review data; the outputs take their metadata from the frozen `ArticleVersion`.
+Nothing here reads review data; the outputs take their metadata from the frozen `ArticleVersion`, and an article's
+published peer review from its `PublishedReview` snapshot rows (which name only reviewers who chose to be named).
 """
 
 import os
@@ -18,7 +19,7 @@ from werkzeug.routing import BuildError
 from sqlalchemy.orm import joinedload
 
 from journal.extensions import db
-from journal.models import Article, ArticleVersion, Issue, Journal
+from journal.models import Article, ArticleVersion, Issue, Journal, PublishedReview, PublishedReviewKind
 
 # The licences a journal can choose (journal/web/manage/forms.py), as the URLs metadata schemas expect.
 LICENCE_URLS = {
@@ -108,6 +109,52 @@ class Links:
     def pdf(self, article: Article) -> str:
         return self.build("public.article_pdf", f"/j/{article.journal.slug}/articles/{article.id}/pdf",
                           slug=article.journal.slug, article_id=article.id)
+
+    def review(self, review: PublishedReview) -> str:
+        """One published item of an article's peer review on the readers' peer review page, by its place there
+        (the one helper every output uses: Crossref's resource, JATS, JSON-LD)."""
+        article = review.article
+        page = self.build("public.article_peer_review", f"/j/{article.journal.slug}/articles/{article.id}/peer-review",
+                          slug=article.journal.slug, article_id=article.id)
+        return f"{page}#{review_anchor(review)}"
+
+
+# --- published peer review (issue 18) --------------------------------------------------------------------
+
+def review_anchor(review: PublishedReview) -> str:
+    """The item's id on the peer review page and in JATS: r<round>-<position> (an XML name, a URL fragment)."""
+    return f"r{review.round_number}-{review.position}"
+
+
+REVIEW_TITLES = {
+    PublishedReviewKind.REFEREE_REPORT: "Review of: {title}",
+    PublishedReviewKind.DECISION_LETTER: "Decision letter: {title}",
+    PublishedReviewKind.AUTHOR_RESPONSE: "Author response: {title}",
+}
+
+
+def review_title(review: PublishedReview, article_title: str) -> str:
+    """The item's title in the metadata (English, as Crossref's and JATS4R's examples): "Review of: <title>"."""
+    return REVIEW_TITLES[review.kind].format(title=article_title)
+
+
+def review_label(review: PublishedReview) -> str:
+    """Where the item stands in the review: "Round 1, Reviewer 2", "Round 1, decision letter"; the label is all an
+    anonymous reviewer is known by."""
+    if review.kind is PublishedReviewKind.REFEREE_REPORT:
+        return f"Round {review.round_number}, Reviewer {review.label_number or review.position}"
+    if review.kind is PublishedReviewKind.DECISION_LETTER:
+        return f"Round {review.round_number}, decision letter"
+    return f"Round {review.round_number}, author response"
+
+
+def reviewer_of(review: PublishedReview) -> tuple[str, str, str] | None:
+    """(given name, family name, ORCID iD) of a report's reviewer who chose to be named; None for an anonymous one
+    and for letters and responses. The snapshot keeps one name: its last word is taken as the family name."""
+    if review.kind is not PublishedReviewKind.REFEREE_REPORT or not review.is_named:
+        return None
+    given, _space, family = review.reviewer_name.strip().rpartition(" ")
+    return given.strip(), family, (review.reviewer_orcid or "").strip()
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ from journal.extensions import db
 from journal.latex import archive as archives
 from journal.latex.html import FIGURE_TYPES, FullTextFailed, jats_html, latexml_html
 from journal.latex.sandbox import Limits
-from journal.models import Article, FullText, FullTextFigure, FullTextSource, FullTextStatus, User, utcnow
+from journal.models import (Article, CompileStatus, FullText, FullTextFigure, FullTextSource, FullTextStatus, LatexCompile,
+                            User, utcnow)
 from journal.services.errors import DomainError
 from journal.services.files import StagedObjects
 from journal.services.production import back_to_production, require_in_production, require_producer
@@ -103,6 +104,28 @@ def request_full_text(actor: User, article: Article, stream: BinaryIO, filename:
               name=full_text.source_name)
         db.session.commit()
     return full_text
+
+
+def authors_source(article: Article) -> LatexCompile | None:
+    """The LaTeX source the authors sent for the accepted version, where it compiled into that version's manuscript
+    (a PDF uploaded instead drops the round's sources, so a compiled source of the last round is the paper's)."""
+    submission = article.submission
+    return db.session.scalar(select(LatexCompile).where(
+        LatexCompile.submission_id == submission.id, LatexCompile.round == submission.current_round,
+        LatexCompile.status == CompileStatus.SUCCEEDED).order_by(LatexCompile.id.desc()).limit(1))
+
+
+def request_from_authors_source(actor: User, article: Article) -> FullText:
+    """The same as uploading the authors' LaTeX archive again: a copy of it is kept with the article (the run owns its
+    source; the submission's file stays the authors'), with the main file their compile used."""
+    require_producer(actor, article)
+    compiled = authors_source(article)
+    if compiled is None:
+        raise DomainError(_("The authors sent no LaTeX source that made the accepted version's PDF: upload the "
+                            "source here."), "source")
+    source = compiled.source_file
+    with get_storage().open(source.storage_key) as stream:
+        return request_full_text(actor, article, stream, source.original_name, compiled.main)
 
 
 # --- the job --------------------------------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from journal import orcid
 from journal.audit import audit
 from journal.extensions import db
 from journal.mail import external_url, queue_mail
-from journal.models import (Contributor, FileKind, Journal, ReferenceCounter, ReviewMode, ReviewRound, Submission,
-                            SubmissionFile, SubmissionStatus, User, utcnow)
+from journal.models import (CompileStatus, Contributor, FileKind, Journal, LatexCompile, ReferenceCounter, ReviewMode,
+                            ReviewRound, Submission, SubmissionFile, SubmissionStatus, User, utcnow)
 from journal.permissions import can
 from journal.services.errors import DomainError, NotFound, PermissionDenied
 from journal.services.handlers import managing_editors_of, managing_editors_to_tell
@@ -78,6 +78,17 @@ def manuscript_of(submission: Submission, round_number: int | None = None) -> Su
     return files[-1] if files else None
 
 
+def unfinished_compile(submission: Submission) -> LatexCompile | None:
+    """The round's last LaTeX source when it has not made its PDF yet (main file to choose, queued or compiling)."""
+    if submission.id is None:
+        return None
+    last = db.session.scalars(select(LatexCompile).where(LatexCompile.submission_id == submission.id,
+                                                         LatexCompile.round == upload_round(submission))
+                              .order_by(LatexCompile.id.desc()).limit(1)).first()
+    waiting = (CompileStatus.CHOOSING, CompileStatus.QUEUED, CompileStatus.RUNNING)
+    return last if last is not None and last.status in waiting else None
+
+
 def reviewer_copy_of(submission: Submission, round_number: int) -> SubmissionFile | None:
     """The file reviewers download for a round: the anonymized copy where the journal anonymizes."""
     manuscript = manuscript_of(submission, round_number)
@@ -128,7 +139,13 @@ def missing_items(submission: Submission) -> list[Missing]:
         missing.append(Missing("metadata", _("List the authors.")))
     elif sum(1 for c in submission.contributors if c.is_corresponding) != 1:
         missing.append(Missing("metadata", _("Mark exactly one author as the corresponding author.")))
-    if manuscript_of(submission) is None:
+    pending = unfinished_compile(submission)
+    if pending is not None:
+        # An earlier PDF of the round would otherwise be sent while the source the author sent last is compiling.
+        missing.append(Missing("files", _("Choose the main file of your LaTeX source.")
+                               if pending.status is CompileStatus.CHOOSING else
+                               _("Wait until your LaTeX source is compiled: its PDF becomes the manuscript.")))
+    elif manuscript_of(submission) is None:
         missing.append(Missing("files", _("Upload the revised manuscript (PDF).") if revising else
                                _("Upload the manuscript (PDF).")))
     elif needs_anonymity_decision(submission):

@@ -6,6 +6,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO
 from urllib.parse import quote
 
@@ -134,6 +135,11 @@ class Storage(ABC):
     @abstractmethod
     def keys(self, prefix: str = "") -> Iterator[str]:
         """Every stored key under prefix (for consistency checks)."""
+
+    @abstractmethod
+    def listing(self, prefix: str = "") -> Iterator[tuple[str, datetime]]:
+        """Every stored key under prefix with the time its object was written (UTC): the orphan sweep deletes only
+        objects old enough that no upload can still be on its way to its row."""
 
     @abstractmethod
     def download_url(self, key: str, *, filename: str, media_type: str, inline: bool = False,

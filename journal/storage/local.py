@@ -4,6 +4,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -85,6 +86,10 @@ class LocalStorage(Storage):
             raise StorageUnavailable(f"could not look up {path}: {exc}") from exc
 
     def keys(self, prefix: str = "") -> Iterator[str]:
+        for key, _written in self.listing(prefix):
+            yield key
+
+    def listing(self, prefix: str = "") -> Iterator[tuple[str, datetime]]:
         # Walk only the directory the prefix names, not the whole tree.
         directory = prefix.rpartition("/")[0]
         try:
@@ -96,9 +101,14 @@ class LocalStorage(Storage):
             for name in sorted(files):
                 if name.startswith("."):
                     continue  # an upload in progress
-                key = Path(dirpath, name).relative_to(self.root).as_posix()
+                path = Path(dirpath, name)
+                key = path.relative_to(self.root).as_posix()
                 if key.startswith(prefix):
-                    yield key
+                    try:
+                        written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                    except FileNotFoundError:
+                        continue  # deleted while listed
+                    yield key, written
 
     def download_url(self, key, *, filename, media_type, inline=False, expires_in=300) -> str:
         """The signed route /files/<token>: a path within a request, an absolute BASE_URL link outside one."""

@@ -2,6 +2,7 @@
 
 import contextlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import BinaryIO
 
 import boto3
@@ -130,11 +131,15 @@ class S3Storage(Storage):
             raise _unavailable(f"look up {key!r} in bucket {self.bucket!r}", exc) from exc
 
     def keys(self, prefix: str = "") -> Iterator[str]:
+        for key, _written in self.listing(prefix):
+            yield key
+
+    def listing(self, prefix: str = "") -> Iterator[tuple[str, datetime]]:
         paginator = self.client.get_paginator("list_objects_v2")
         try:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
                 for item in page.get("Contents", []):
-                    yield item["Key"][len(self.prefix):]
+                    yield item["Key"][len(self.prefix):], item["LastModified"].astimezone(UTC)
         except (BotoCoreError, ClientError) as exc:
             raise _unavailable(f"list bucket {self.bucket!r}", exc) from exc
 

@@ -1,6 +1,7 @@
 """Machine-readable metadata: the OAI-PMH endpoint (/oai, GET and POST), each published article's JATS front
 matter, and the Crossref deposit of a published issue, or of an article published online first, for its managing
-editors.
+editors, with the deposit of its published peer review beside it (Crossref takes peer_review records in a deposit
+of their own).
 
 The protocol and the XML are built in journal/scholarly/ (oai.py, jats.py, crossref.py); this only serves them.
 """
@@ -47,8 +48,7 @@ def article_jats(journal: Journal, article_id: int):
 @bp.get("/production/<slug>/issues/<int:issue_id>/crossref.xml")
 @permission("journal.production", load=journal_from_slug, hide=True)
 def issue_crossref(journal: Journal, issue_id: int):
-    issue = db.session.scalar(select(Issue).where(Issue.id == issue_id, Issue.journal_id == journal.id))
-    return _deposit(issue, crossref.deposit_xml, crossref.file_name,
+    return _deposit(_issue(journal, issue_id), crossref.deposit_xml, crossref.file_name,
                     lambda problem: _("%(problem)s Publish the issue first; then download its Crossref deposit.",
                                       problem=problem))
 
@@ -57,11 +57,38 @@ def issue_crossref(journal: Journal, issue_id: int):
 @permission("journal.production", load=journal_from_slug, hide=True)
 def article_crossref(journal: Journal, submission_id: int):
     """The deposit of one article published online first; once its issue is published, the issue's deposit."""
-    article = db.session.scalar(select(Article).where(Article.submission_id == submission_id,
-                                                      Article.journal_id == journal.id))
-    return _deposit(article, crossref.article_deposit_xml, crossref.article_file_name,
+    return _deposit(_article(journal, submission_id), crossref.article_deposit_xml, crossref.article_file_name,
                     lambda problem: _("%(problem)s Publish the article first; then download its Crossref deposit.",
                                       problem=problem))
+
+
+@bp.get("/production/<slug>/issues/<int:issue_id>/crossref-peer-review.xml")
+@permission("journal.production", load=journal_from_slug, hide=True)
+def issue_crossref_peer_review(journal: Journal, issue_id: int):
+    """The peer_review records of the issue's published peer review, deposited after the articles'."""
+    return _deposit(_issue(journal, issue_id), crossref.reviews_deposit_xml, crossref.reviews_file_name,
+                    _peer_review_not_yet)
+
+
+@bp.get("/production/<slug>/submissions/<int:submission_id>/crossref-peer-review.xml")
+@permission("journal.production", load=journal_from_slug, hide=True)
+def article_crossref_peer_review(journal: Journal, submission_id: int):
+    """The peer_review records of one article published online first; once its issue is published, the issue's."""
+    return _deposit(_article(journal, submission_id), crossref.article_reviews_deposit_xml,
+                    crossref.reviews_file_name, _peer_review_not_yet)
+
+
+def _issue(journal: Journal, issue_id: int) -> Issue | None:
+    return db.session.scalar(select(Issue).where(Issue.id == issue_id, Issue.journal_id == journal.id))
+
+
+def _article(journal: Journal, submission_id: int) -> Article | None:
+    return db.session.scalar(select(Article).where(Article.submission_id == submission_id,
+                                                   Article.journal_id == journal.id))
+
+
+def _peer_review_not_yet(problem: str) -> str:
+    return _("%(problem)s Only published peer review with DOIs is deposited.", problem=problem)
 
 
 def _deposit(subject, build, file_name, not_yet) -> Response:

@@ -37,6 +37,10 @@ class FullTextForm(WebForm):
                        render_kw={"placeholder": "paper.tex"})
 
 
+class FullTextFromSourceForm(WebForm):
+    """A button: the HTML from the authors' own LaTeX source (CSRF only)."""
+
+
 class ContributorRow(Form):
     given_name = StringField(_l("Given name"), [Optional(), Length(max=100)])
     family_name = StringField(_l("Family name"), [Optional(), Length(max=100)])

@@ -491,7 +491,9 @@ def _full_text_page(journal: Journal, article: Article, run=None, form=None):
     return render_template("production/full_text.html", journal=journal, article=article,
                            submission=article.submission, run=run, preview=preview, shown=shown,
                            failure=full_text_service.failure_text(run) if run is not None and run.error else None,
-                           form=form or forms.FullTextForm(formdata=None))
+                           form=form or forms.FullTextForm(formdata=None),
+                           authors_source=full_text_service.authors_source(article),
+                           from_source_form=forms.FullTextFromSourceForm(formdata=None))
 
 
 @bp.get("/<slug>/submissions/<int:submission_id>/full-text")
@@ -526,6 +528,24 @@ def make_full_text(journal: Journal, submission_id: int):
             return redirect(url_for("production.full_text", slug=journal.slug, submission_id=submission_id,
                                     run=run.id))
     return _full_text_page(journal, article, form=form)
+
+
+@bp.post("/<slug>/submissions/<int:submission_id>/full-text/from-source")
+@guarded
+def full_text_from_source(journal: Journal, submission_id: int):
+    """The HTML from the LaTeX source the authors sent with the accepted version, without uploading it again."""
+    article = _article(journal, submission_id)
+    if forms.FullTextFromSourceForm().validate_on_submit():
+        try:
+            run = full_text_service.request_from_authors_source(current_user, article)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            jobs().send("make_full_text", full_text_id=run.id)
+            flash(_("The HTML full text is being made from “%(name)s”.", name=run.source_name), "success")
+            return redirect(url_for("production.full_text", slug=journal.slug, submission_id=submission_id,
+                                    run=run.id))
+    return redirect(url_for("production.full_text", slug=journal.slug, submission_id=submission_id))
 
 
 @bp.get("/<slug>/submissions/<int:submission_id>/full-text/<int:full_text_id>/figures/<name>")
