@@ -181,7 +181,8 @@ def _article(parent, article: Article, links: Links) -> None:
                 if country is not None:
                     _sub(institution, "institution_place", country.name)
             if person.orcid:
-                _sub(name, "ORCID", f"https://orcid.org/{person.orcid}", authenticated="false")
+                _sub(name, "ORCID", f"https://orcid.org/{person.orcid}",
+                     authenticated="true" if person.orcid_authenticated else "false")
     if version.abstract:
         abstract = etree.SubElement(node, f"{{{JATS_NS}}}abstract")
         if version.translated_abstract:
