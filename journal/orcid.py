@@ -83,7 +83,8 @@ def init_app(app: Flask) -> None:
     """Register ORCID as an OpenID Connect provider of this app, when an id and a secret are configured. The
     provider's endpoints and keys come from its discovery document, fetched when first needed."""
     app.extensions[EXTENSION] = None
-    app.jinja_env.globals.update(orcid_configured=configured, orcid_record_url=record_url)
+    app.jinja_env.globals.update(orcid_configured=configured, orcid_record_url=record_url,
+                                 orcid_test_provider=test_provider)
     if not (app.config.get("ORCID_CLIENT_ID") and app.config.get("ORCID_CLIENT_SECRET")):
         return
     oauth = OAuth(app)
@@ -139,6 +140,13 @@ def form_action_origin(config) -> str | None:
         return None
     parts = urlsplit(issuer_url(config))
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def test_provider() -> str:
+    """The issuer's URL when it is not ORCID (a local test provider: `make run-orcid`, the tests), else "": the
+    pages say so beside every ORCID button."""
+    base = issuer_url(current_app.config)
+    return "" if base in ISSUERS.values() else base
 
 
 def record_url(orcid: str) -> str:
