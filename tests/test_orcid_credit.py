@@ -384,3 +384,19 @@ def test_an_unreachable_orcid_is_tried_again_and_a_refused_token_is_final(client
     assert refused.status is CreditStatus.FAILED and "401" in refused.last_error
     assert len(member.received) == 1 and len(events("review.orcid_credit_failed")) == 1
     assert "ORCID refused it." in client.get("/account/reviews").get_data(as_text=True)
+
+
+def test_an_id_linked_before_the_journal_wrote_to_orcid_can_allow_it_from_the_profile(client, login, reviews,
+                                                                                      provider, member):
+    _anonymous, _open, reviewer, _author, _secret = reviews
+    reviewer.orcid, reviewer.orcid_authenticated_at = ZOE, utcnow()  # linked when only the iD was asked for
+    db.session.commit()
+    login(reviewer)
+    profile = client.get("/account/profile").get_data(as_text=True)
+    assert "Allow adding reviews to your ORCID record" in profile
+    link_with_orcid(client, provider[0], ZOE)  # the same button: a trip to ORCID asking for /activities/update
+    profile = client.get("/account/profile").get_data(as_text=True)
+    assert "This ORCID iD was linked to your account already." in profile
+    assert "Allow adding reviews to your ORCID record" not in profile
+    assert "This site may add to your ORCID record the reviews you choose" in profile
+    assert db.session.scalar(select(OrcidToken.orcid)) == ZOE

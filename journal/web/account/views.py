@@ -42,7 +42,8 @@ def profile():
             else:
                 flash(_("Profile saved.") if changed else _("Nothing had changed."), "success")
             return redirect(url_for("account.profile"))
-    return render_template("account/profile.html", form=form)
+    return render_template("account/profile.html", form=form, sends_to_orcid=orcid_credit.sends_to_orcid(),
+                           may_update_orcid=orcid_service.update_token(current_user) is not None)
 
 
 @bp.route("/password", methods=["GET", "POST"])
