@@ -30,7 +30,8 @@ def upgrade():
     sa.Column('sealed_token', sa.Text(), nullable=False),
     sa.Column('expires_at', UTCDateTime(), nullable=True),
     sa.Column('created_at', UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_orcid_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_orcid_tokens_user_id_users'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orcid_tokens')),
     sa.UniqueConstraint('user_id', name=op.f('uq_orcid_tokens_user_id'))
     )
@@ -38,14 +39,17 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('assignment_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('agreed', 'sent', 'failed', name='orcid_credit_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('status', sa.Enum('agreed', 'sent', 'failed', name='orcid_credit_status', native_enum=False,
+                                create_constraint=True, length=32), nullable=False),
     sa.Column('agreed_at', UTCDateTime(), nullable=False),
     sa.Column('sent_at', UTCDateTime(), nullable=True),
     sa.Column('put_code', sa.String(length=20), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['assignment_id'], ['review_assignments.id'], name=op.f('fk_orcid_review_credits_assignment_id_review_assignments'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_orcid_review_credits_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['assignment_id'], ['review_assignments.id'],
+                            name=op.f('fk_orcid_review_credits_assignment_id_review_assignments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_orcid_review_credits_user_id_users'),
+                            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orcid_review_credits')),
     sa.UniqueConstraint('assignment_id', name=op.f('uq_orcid_review_credits_assignment_id'))
     )
