@@ -18,7 +18,6 @@ their iD for one paper is asked for their iD only.
 
 import base64
 import hashlib
-
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
