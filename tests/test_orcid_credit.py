@@ -400,3 +400,20 @@ def test_an_id_linked_before_the_journal_wrote_to_orcid_can_allow_it_from_the_pr
     assert "Allow adding reviews to your ORCID record" not in profile
     assert "This site may add to your ORCID record the reviews you choose" in profile
     assert db.session.scalar(select(OrcidToken.orcid)) == ZOE
+
+
+def test_signing_up_with_orcid_keeps_the_permission_sealed_across_the_form(client, provider, member):
+    response = client.post("/orcid/sign-in")
+    location = response.headers["Location"]
+    assert parse_qs(urlsplit(location).query)["scope"] == ["openid /activities/update"]
+    back = requests.post(location, data={"sub": ZOE}, allow_redirects=False, timeout=10).headers["Location"]
+    assert client.get(back.removeprefix("http://journal.test")).headers["Location"].endswith("/orcid/sign-up")
+    with client.session_transaction() as session:
+        sealed, scope, _expires = session["orcid_sign_up"]["grant"]
+    assert "/activities/update" in scope and len(sealed) > 40  # the cookie carries it encrypted, never in clear
+    client.post("/orcid/sign-up", data={"given_name": "Zoë", "family_name": "Ł", "email": "zoe.new@example.org",
+                                        "country": ""})
+    token = db.session.scalar(select(OrcidToken))
+    assert token.orcid == ZOE and token.user.email == "zoe.new@example.org"
+    from journal.orcid import unseal
+    assert unseal(token.sealed_token) and unseal(token.sealed_token) not in token.sealed_token
