@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test browser-deps bench-deps cluster-deps migrate seed clean mail-worker translations fonts
+.PHONY: run run-orcid test install install-test browser-deps bench-deps cluster-deps migrate seed clean mail-worker translations fonts
 
 # The browser tests (tests/e2e) drive Debian's Chromium and check pages with axe-core from npm.
 CHROMIUM ?= /usr/bin/chromium
@@ -55,6 +55,16 @@ seed: migrate fonts latex-deps
 run: seed
 	@echo "Serving on http://127.0.0.1:$(PORT), the JSON API's docs at http://127.0.0.1:$(PORT)/api/v1/docs (Ctrl-C stops)"
 	@$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+# ORCID sign-in against a LOCAL TEST PROVIDER (oidc-provider-mock, from the test extras) on loopback, NOT ORCID:
+# it signs in whatever iD is typed on its page. README: "Trying ORCID sign-in on your machine".
+ORCID_MOCK_PORT ?= 9400
+run-orcid: seed install-test
+	@echo "Local test provider (not ORCID) on http://127.0.0.1:$(ORCID_MOCK_PORT); serving on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
+	@$(BIN)/python -W ignore -m oidc_provider_mock --host 127.0.0.1 --port $(ORCID_MOCK_PORT) --require-nonce true \
+		2>/dev/null & MOCK=$$!; trap 'kill $$MOCK' EXIT INT TERM; \
+	ORCID_CLIENT_ID=local-demo ORCID_CLIENT_SECRET=local-demo ORCID_BASE_URL=http://127.0.0.1:$(ORCID_MOCK_PORT) \
+		$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # After changing messages in code or templates: extract them, merge them into every catalog (new ones empty, to
 # be translated; tests/test_translations.py fails until they are), compile. README: "Adding a language".

@@ -107,6 +107,18 @@ class Config:
     ORCID_CLIENT_ID = os.environ.get("ORCID_CLIENT_ID", "")
     ORCID_CLIENT_SECRET = os.environ.get("ORCID_CLIENT_SECRET", "")
     ORCID_BASE_URL = os.environ.get("ORCID_BASE_URL", "production")
+    # Review credit on ORCID records (services/orcid_credit.py). With the member API's URL (https://api.orcid.org,
+    # https://api.sandbox.orcid.org; the client above must then be a member API client), signing in and linking ask
+    # for the /activities/update scope and the reviews a reviewer agreed to are added to their record; without it
+    # the record is prepared for them to download. The convening organization ORCID asks for is the publisher:
+    # its city and country (ISO 3166 code), and its identifier where it has one (ROR's https://ror.org/… URL, or a
+    # RINGGOLD, GRID, FUNDREF or LEI identifier, with its source).
+    ORCID_MEMBER_API_URL = os.environ.get("ORCID_MEMBER_API_URL", "")
+    ORCID_ORGANIZATION_CITY = os.environ.get("ORCID_ORGANIZATION_CITY", "")
+    ORCID_ORGANIZATION_REGION = os.environ.get("ORCID_ORGANIZATION_REGION", "")
+    ORCID_ORGANIZATION_COUNTRY = os.environ.get("ORCID_ORGANIZATION_COUNTRY", "")
+    ORCID_ORGANIZATION_ID = os.environ.get("ORCID_ORGANIZATION_ID", "")
+    ORCID_ORGANIZATION_ID_SOURCE = os.environ.get("ORCID_ORGANIZATION_ID_SOURCE", "ROR")
     COMPRESS_BR_LEVEL = 5  # about 1 ms for 50 KB, and within 2% of level 6; 9 costs ten times more for 3%
 
 
@@ -168,6 +180,7 @@ class TestConfig(Config):
     MAIL_URL = ""
     PASSWORD_HASH_FAST = True  # argon2 with small costs: the suite runs hundreds of logins
     RATELIMIT_ENABLED = False  # switched on by the tests of the limits themselves
+    ORCID_MEMBER_API_URL = ""
     ORCID_CLIENT_ID = ORCID_CLIENT_SECRET = ""  # the ORCID tests configure their own provider (tests/test_orcid.py)
 
 

@@ -93,6 +93,14 @@ def make_full_text_job(full_text_id: int) -> None:
     make(full_text_id)
 
 
+def send_orcid_review_job(credit_id: int) -> None:
+    """Add a review a reviewer agreed to to their ORCID record (journal/services/orcid_credit.py); raises while ORCID
+    cannot be reached, so that it is retried."""
+    from journal.services.orcid_credit import send
+
+    send(credit_id)
+
+
 @dataclass(frozen=True)
 class JobKind:
     function: Callable
@@ -110,6 +118,9 @@ KINDS: dict[str, JobKind] = {
     # LaTeXML has its own limits in the sandbox (services/full_texts.py LATEXML_LIMITS); a failed conversion is
     # recorded, not retried; storage or database errors are.
     "make_full_text": JobKind(make_full_text_job, max_retries=3, time_limit_ms=10 * 60_000),
+    # ORCID down for a while: tried again over about a day (backoff 30 s doubling up to an hour), then left failed.
+    "send_orcid_review": JobKind(send_orcid_review_job, max_retries=30, min_backoff_ms=30_000,
+                                 max_backoff_ms=3_600_000, time_limit_ms=2 * 60_000),
 }
 PROBE = JobKind(probe_job, max_retries=3, min_backoff_ms=200, max_backoff_ms=1_000, time_limit_ms=60_000)
 

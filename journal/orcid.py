@@ -9,8 +9,15 @@ provider's published keys, its issuer, that it was issued to this client (audien
 
 Configured by ORCID_CLIENT_ID, ORCID_CLIENT_SECRET and ORCID_BASE_URL (config.py); unconfigured, `client()` is
 None, the buttons are absent and the routes answer 404.
+
+With ORCID_MEMBER_API_URL set too (the journal is an ORCID member), signing in and linking also ask for the
+`/activities/update` scope, and the access token ORCID gives with it is kept sealed (`seal`, `unseal`) so that the
+reviews a reviewer agreed to can be added to their record (services/orcid_credit.py). A co-author authenticating
+their iD for one paper is asked for their iD only.
 """
 
+import base64
+import hashlib
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -18,6 +25,7 @@ from urllib.parse import urlsplit
 import requests
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
+from cryptography.fernet import Fernet, InvalidToken
 from flask import Flask, current_app, session
 from joserfc.errors import JoseError
 
@@ -28,6 +36,7 @@ EXTENSION = "journal.orcid"
 FLOWS = "orcid_flows"  # session key: state -> (purpose, subject, started at)
 FLOW_SECONDS = 15 * 60  # a trip to ORCID and back that takes longer is started again
 MAX_FLOWS = 5  # a session keeps its few latest trips (several tabs), not an ever longer list
+UPDATE_SCOPE = "/activities/update"  # ORCID's scope for adding items (peer reviews) to a person's record
 
 
 class OrcidError(Exception):
@@ -52,6 +61,16 @@ class OrcidAnswer:
     given_name: str = ""
     family_name: str = ""
     email: str = ""
+    grant: "Grant | None" = None  # the permission to add to the record, when it was asked for and given
+
+
+@dataclass(frozen=True)
+class Grant:
+    """An access token ORCID gave with the scope to update the person's record, sealed (see `seal`)."""
+
+    sealed_token: str
+    scope: str
+    expires_in: int | None = None
 
 
 def issuer_url(config) -> str:
@@ -63,7 +82,8 @@ def init_app(app: Flask) -> None:
     """Register ORCID as an OpenID Connect provider of this app, when an id and a secret are configured. The
     provider's endpoints and keys come from its discovery document, fetched when first needed."""
     app.extensions[EXTENSION] = None
-    app.jinja_env.globals.update(orcid_configured=configured, orcid_record_url=record_url)
+    app.jinja_env.globals.update(orcid_configured=configured, orcid_record_url=record_url,
+                                 orcid_test_provider=test_provider)
     if not (app.config.get("ORCID_CLIENT_ID") and app.config.get("ORCID_CLIENT_SECRET")):
         return
     oauth = OAuth(app)
@@ -81,6 +101,33 @@ def client():
     return current_app.extensions.get(EXTENSION)
 
 
+def member_api_url(config=None) -> str:
+    """ORCID's member API (https://api.orcid.org, https://api.sandbox.orcid.org), or "" when the journal does not
+    write to records."""
+    config = config if config is not None else current_app.config
+    if not (config.get("ORCID_CLIENT_ID") and config.get("ORCID_CLIENT_SECRET")):
+        return ""
+    return (config.get("ORCID_MEMBER_API_URL") or "").strip().rstrip("/")
+
+
+def _fernet() -> Fernet:
+    key = hashlib.sha256(b"journal.orcid.token:" + str(current_app.config["SECRET_KEY"]).encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(token: str) -> str:
+    """An access token as it is stored or carried in the session: encrypted and signed with the app's key."""
+    return _fernet().encrypt(token.encode()).decode()
+
+
+def unseal(sealed: str) -> str | None:
+    """The token back; None when it was sealed with another key (SECRET_KEY changed) or altered."""
+    try:
+        return _fernet().decrypt(sealed.encode()).decode()
+    except (InvalidToken, ValueError):
+        return None
+
+
 def configured() -> bool:
     return client() is not None
 
@@ -92,6 +139,13 @@ def form_action_origin(config) -> str | None:
         return None
     parts = urlsplit(issuer_url(config))
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def test_provider() -> str:
+    """The issuer's URL when it is not ORCID (a local test provider: `make run-orcid`, the tests), else "": the
+    pages say so beside every ORCID button."""
+    base = issuer_url(current_app.config)
+    return "" if base in ISSUERS.values() else base
 
 
 def record_url(orcid: str) -> str:
@@ -107,7 +161,9 @@ def begin(purpose: str, subject: str = "", *, redirect_uri: str):
     state in this session."""
     orcid = client()
     try:
-        rv = orcid.create_authorization_url(redirect_uri)
+        # Only the reviewer's own trips ask to write: a co-author proving their iD for a paper is asked for it only.
+        writes = purpose in ("sign_in", "link") and bool(member_api_url())
+        rv = orcid.create_authorization_url(redirect_uri, scope=f"openid {UPDATE_SCOPE}" if writes else "openid")
     except (requests.RequestException, ValueError) as error:
         current_app.logger.warning("ORCID unreachable: %r", error)
         raise OrcidUnreachable() from None
@@ -146,7 +202,14 @@ def finish(args) -> OrcidAnswer:
         orcid = None
     if not orcid:
         raise OrcidError("the ID token's subject is not an ORCID iD")
+    granted = str(token.get("scope") or "")
+    grant = None
+    if UPDATE_SCOPE in granted.split() and token.get("access_token") and purpose in ("sign_in", "link"):
+        expires_in = token.get("expires_in")
+        grant = Grant(sealed_token=seal(str(token["access_token"])), scope=granted,
+                      expires_in=int(expires_in) if str(expires_in or "").isdigit() else None)
     return OrcidAnswer(purpose=purpose, subject=subject, orcid=orcid,
                        given_name=str(claims.get("given_name") or "")[:100],
                        family_name=str(claims.get("family_name") or "")[:100],
-                       email=str(claims.get("email") or "")[:254] if claims.get("email_verified") else "")
+                       email=str(claims.get("email") or "")[:254] if claims.get("email_verified") else "",
+                       grant=grant)

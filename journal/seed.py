@@ -53,6 +53,11 @@ PEOPLE = [
      ["exoplanets", "transit photometry"]),
 ]
 
+# Demo iDs (valid check digits, nobody's record), as if proved through ORCID: Mei Chen's shows the ORCID iD icon on
+# her published article; `make run-orcid` signs in to her account with it at the local test provider.
+DEMO_ORCIDS = {"author.mei@idsea.example": "0000-0003-1415-9269"}
+# Typed by the submitting author for a co-author (never proved): shown without the icon.
+DEMO_TYPED_ORCIDS = {"wei.liu@idsea.example": "0000-0002-7182-8185"}
 
 def seed_demo() -> list[tuple[str, str]]:
     """Create the demo journals and people; returns (role, email) pairs to print."""
@@ -89,9 +94,11 @@ def seed_demo() -> list[tuple[str, str]]:
     )
     db.session.add_all([jdse, pil, cjdse])
     for email, given, family, affiliation, country, role, keywords in PEOPLE:
+        orcid = DEMO_ORCIDS.get(email)
         user = User(email=email, password_hash=password_hash, given_name=given, family_name=family,
                     affiliation=affiliation, country=country, expertise_keywords=keywords,
-                    email_verified_at=utcnow(), is_platform_admin=role == "admin", language=LANGUAGES.get(email))
+                    email_verified_at=utcnow(), is_platform_admin=role == "admin", language=LANGUAGES.get(email),
+                    orcid=orcid, orcid_authenticated_at=utcnow() if orcid else None)
         db.session.add(user)
         if isinstance(role, Role):
             db.session.add(Membership(user=user, journal=jdse, role=role))
@@ -559,7 +566,7 @@ def _accepted(manager: User, author: User, journal: Journal, coauthor: tuple, se
     draft_service.update_metadata(author, submission, title=title, keywords=keywords, abstract=abstract)
     given, family, email, affiliation = coauthor
     contributor_service.add_contributor(author, submission, given_name=given, family_name=family, email=email,
-                                        affiliation=affiliation)
+                                        affiliation=affiliation, orcid=DEMO_TYPED_ORCIDS.get(email, ""))
     return _submit_and_accept(manager, author, submission, manuscript_title=title, competing_interests="None",
                               funding="IDSEA research grant", data_availability="Archived with the mission data.",
                               reason="Invited paper for the first volume, reviewed by the editorial board.")

@@ -202,6 +202,10 @@ ROWS = [
     Row("account.reviews", "GET", "/account/reviews", logged_in(OK)),
     Row("account.review_certificate_for_review", "GET", "/account/reviews/{A}/certificate", REVIEWER_A,
         when=NO_REVIEW),
+    # Review credit on ORCID: the reviewer's own completed review only (the record, or a redirect to the credit page
+    # saying why the journal cannot make one; the agreement).
+    Row("account.review_orcid_record", "GET", "/account/reviews/{A}/orcid.json", REVIEWER_A, when=NO_REVIEW),
+    Row("account.review_orcid", "POST", "/account/reviews/{A}/orcid", REVIEWER_A, when=NO_REVIEW),
     Row("account.review_certificate_for_year", "GET", "/account/reviews/certificates/{slug}/{year}",
         logged_in(HIDDEN, reviewer_accepted=OK), when=NO_REVIEW),  # only one's own credit; none: 404
     Row("author.submit", "GET", "/submit", logged_in(OK)),

@@ -248,5 +248,6 @@ def test_an_unassigned_reviewer_gets_404_everywhere_on_the_assignment(client, lo
     login(stranger)
     [file] = [f for f in submission.files if f.original_name == "Reviewer 1 – attachment.pdf"]
     for url in (review_url(first), f"{review_url(first)}/manuscript", f"{review_url(first)}/attachments/{file.id}",
-                f"/account/reviews/{first.id}/certificate"):
+                f"/account/reviews/{first.id}/certificate", f"/account/reviews/{first.id}/orcid.json"):
         assert client.get(url).status_code == 404, url
+    assert client.post(f"/account/reviews/{first.id}/orcid").status_code == 404

@@ -10,6 +10,7 @@ from journal.models.full_texts import FullText, FullTextFigure, FullTextSource, 
 from journal.models.journals import Announcement, Journal, Membership, ReviewMode, Role, Section
 from journal.models.latex import CompileStatus, LatexCompile
 from journal.models.mail import MailTemplate, OutboxMessage, OutboxStatus
+from journal.models.orcid import CreditStatus, OrcidReviewCredit, OrcidToken
 from journal.models.peer_review import PeerReviewPublication, PublishedReview, PublishedReviewKind
 from journal.models.publishing import Article, ArticleStatus, ArticleVersion, DoiCounter, Issue, IssueStatus
 from journal.models.review_facts import refresh_review_facts
@@ -22,6 +23,9 @@ from journal.models.submissions import (Contributor, Decision, DecisionKind, Edi
 from journal.models.usage import BEFORE_COUNTER, ArticleUsage, UsageBatch
 
 __all__ = [
+    "CreditStatus",
+    "OrcidReviewCredit",
+    "OrcidToken",
     "ApiToken",
     "PeerReviewPublication",
     "PublishedReview",

@@ -233,7 +233,8 @@ def _authors(node, version) -> None:
             if country is not None:
                 _sub(institution, "institution_place", country.name)
         if person.orcid:
-            _sub(name, "ORCID", f"https://orcid.org/{person.orcid}", authenticated="false")
+            _sub(name, "ORCID", f"https://orcid.org/{person.orcid}",
+                 authenticated="true" if person.orcid_authenticated else "false")
 
 
 # --- published peer review -----------------------------------------------------------------------------------

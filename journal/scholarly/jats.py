@@ -192,7 +192,7 @@ def front(article: Article, links: Links):
         contrib = w.sub(group, "contrib", contrib_type="author", corresp="yes" if person.corresponding else None)
         if person.orcid:
             w.sub(contrib, "contrib-id", f"https://orcid.org/{person.orcid}", contrib_id_type="orcid",
-                  authenticated="false")
+                  authenticated="true" if person.orcid_authenticated else "false")
         # The Latin form and the name in the author's own script (李伟), each marked with its language.
         names = w.sub(contrib, "name-alternatives") if person.native_name else contrib
         name = w.sub(names, "name", name_style="western")

@@ -168,6 +168,8 @@ class Person:
     email: str
     native_name: str = ""  # the name in the author's own script: 李伟 beside Li Wei
     translated_affiliation: str = ""  # the affiliation in the paper's second language
+    # The iD was proved through ORCID (by the author's account or from the co-author's mail), not typed.
+    orcid_authenticated: bool = False
 
     @property
     def inverted(self) -> str:
@@ -188,7 +190,8 @@ def people(version: ArticleVersion) -> list[Person]:
                              corresponding=bool(c.get("corresponding")),
                              email=(c.get("email") or "").strip() if c.get("corresponding") else "",
                              native_name=(c.get("native_name") or "").strip(),
-                             translated_affiliation=(c.get("translated_affiliation") or "").strip()))
+                             translated_affiliation=(c.get("translated_affiliation") or "").strip(),
+                             orcid_authenticated=bool(c.get("orcid") and c.get("orcid_authenticated"))))
     return result
 
 

@@ -12,8 +12,9 @@ from journal.mail import external_url, queue_mail
 from journal.models import Article, ArticleStatus, ArticleVersion, SubmissionFile, User, utcnow
 from journal.search import index_article
 from journal.services.errors import DomainError
-from journal.services.production import (authors_addresses, check_article_version, clean_metadata, metadata_of,
-                                         require_producer, store_galley)
+from journal.services.production import (authors_addresses, check_article_version, clean_metadata,
+                                         mark_authenticated, metadata_of, proved_orcids, require_producer,
+                                         store_galley)
 from journal.services.unit import transactional
 
 A = ArticleStatus
@@ -67,6 +68,7 @@ def correct_metadata(actor: User, article: Article, *, change_note: str, expecte
     _require_published(article)
     note = _change_note(change_note)
     clean = clean_metadata(**values)
+    mark_authenticated(clean["contributors"], proved_orcids(article.submission))
     changed = sorted(name for name, value in clean.items() if getattr(article.current_version, name) != value)
     if not changed:
         raise DomainError(_("Nothing differs from the published version; change the metadata to correct it."))

@@ -6,13 +6,16 @@ another account (anyone can type anyone's iD), it is taken off that account, on 
 account already, it is refused. Only a proved iD signs anyone in.
 """
 
+from datetime import timedelta
+
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from journal.audit import audit
 from journal.extensions import db
 from journal.i18n import known
-from journal.models import Contributor, User, utcnow
+from journal.models import Contributor, OrcidToken, User, utcnow
+from journal.orcid import Grant
 from journal.services.accounts import find_user_by_email, normalize_email, queue_verification, \
     tell_owner_of_registration
 from journal.services.errors import DomainError
@@ -42,6 +45,31 @@ def _claim(user: User, orcid: str) -> None:
     user.orcid_authenticated_at = utcnow()
 
 
+def _keep_grant(user: User, grant: Grant | None) -> None:
+    """Keep ORCID's permission to add to the user's record (the latest one replaces the earlier); audited without
+    the token."""
+    if grant is None:
+        return
+    row = db.session.scalar(select(OrcidToken).where(OrcidToken.user_id == user.id))
+    if row is None:
+        row = OrcidToken(user=user)
+        db.session.add(row)
+    row.orcid, row.scope, row.sealed_token = user.orcid, grant.scope, grant.sealed_token
+    row.created_at = utcnow()
+    row.expires_at = utcnow() + timedelta(seconds=grant.expires_in) if grant.expires_in else None
+    audit(user, "user.orcid_update_granted", user, scope=grant.scope)
+
+
+def update_token(user: User) -> OrcidToken | None:
+    """The user's kept permission to add to their ORCID record, if it is for their current proved iD and unexpired."""
+    row = db.session.scalar(select(OrcidToken).where(OrcidToken.user_id == user.id))
+    if row is None or row.orcid != user.orcid or user.orcid_authenticated_at is None:
+        return None
+    if row.expires_at is not None and row.expires_at <= utcnow():
+        return None
+    return row
+
+
 def account_for(orcid: str) -> User | None:
     """The account this proved iD signs in to: only one where it was proved too, never one where it was typed."""
     holder = _holder(orcid)
@@ -49,7 +77,8 @@ def account_for(orcid: str) -> User | None:
 
 
 @transactional
-def sign_in(orcid: str, *, user_agent: str = "", client_address: str = "") -> User | None:
+def sign_in(orcid: str, *, grant: Grant | None = None, user_agent: str = "",
+            client_address: str = "") -> User | None:
     """A new sign-in for the account linked to this proved iD (its token in `user.sign_in_token`); None when no
     account is."""
     user = account_for(orcid)
@@ -59,12 +88,13 @@ def sign_in(orcid: str, *, user_agent: str = "", client_address: str = "") -> Us
         raise DomainError(_("This account has been deactivated. Write to the editorial office if you "
                             "think this is a mistake."))
     log_in_here(user, user_agent=user_agent, client_address=client_address, via="orcid")
+    _keep_grant(user, grant)
     return user
 
 
 @transactional
 def sign_up(orcid: str, *, email: str, given_name: str, family_name: str, affiliation: str = "", country: str = "",
-            language: str | None = None) -> User | None:
+            language: str | None = None, grant: Grant | None = None) -> User | None:
     """A new account for the holder of a proved iD, with the address they gave (ORCID rarely tells one), unconfirmed
     until the emailed link is followed; no password (they sign in with ORCID, or set one by a reset link). An
     address that has an account already gets the answer registering gives: its owner is mailed (returns None)."""
@@ -86,14 +116,17 @@ def sign_up(orcid: str, *, email: str, given_name: str, family_name: str, affili
     audit(user, "user.registered", user, via="orcid")
     _claim(user, orcid)
     audit(user, "user.orcid_linked", user, orcid=orcid)
+    _keep_grant(user, grant)
     queue_verification(user)
     return user
 
 
 @transactional
-def link(user: User, orcid: str) -> bool:
-    """Link the proved iD to the account (replacing a typed one); False when it was linked already."""
+def link(user: User, orcid: str, grant: Grant | None = None) -> bool:
+    """Link the proved iD to the account (replacing a typed one); False when it was linked already. A permission
+    to add to the record given on the way is kept either way."""
     if user.orcid == orcid and user.orcid_authenticated_at is not None:
+        _keep_grant(user, grant)
         return False
     previous = user.orcid if user.orcid != orcid else None
     if previous:
@@ -101,6 +134,7 @@ def link(user: User, orcid: str) -> bool:
         db.session.flush()
     _claim(user, orcid)
     audit(user, "user.orcid_linked", user, orcid=orcid, **({"replaces": previous} if previous else {}))
+    _keep_grant(user, grant)
     return True
 
 
@@ -113,6 +147,7 @@ def unlink(user: User) -> str:
         raise DomainError(_("You sign in only with ORCID: set a password first (“Forgot your password?” on the "
                             "login page mails you a link), then unlink the iD."))
     orcid, user.orcid, user.orcid_authenticated_at = user.orcid, None, None
+    db.session.execute(delete(OrcidToken).where(OrcidToken.user_id == user.id))  # it writes to that iD's record
     audit(user, "user.orcid_unlinked", user, orcid=orcid)
     return orcid
 

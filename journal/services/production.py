@@ -149,8 +149,37 @@ def page_warning(article: Article) -> str | None:
 
 # --- metadata -----------------------------------------------------------------------------------------
 
+def proved_orcids(submission: Submission) -> set[str]:
+    """The iDs of this paper's authors that were proved through ORCID: by the co-author from their mail, or by the
+    account the author is listed with (journal/orcid.py). Any other iD was typed by someone."""
+    proved = set()
+    for c in submission.contributors:
+        if c.orcid and c.orcid_authenticated_at is not None:
+            proved.add(c.orcid)
+        if c.user is not None and c.user.orcid and c.user.orcid_authenticated_at is not None:
+            proved.add(c.user.orcid)
+    return proved
+
+
+def _contributor_orcid(c) -> str:
+    """The listed iD, or the account's proved one where none was typed."""
+    if c.orcid:
+        return c.orcid
+    user = c.user
+    return user.orcid if user is not None and user.orcid and user.orcid_authenticated_at is not None else ""
+
+
+def mark_authenticated(contributors: list[dict], proved: set[str]) -> list[dict]:
+    """Each author row says whether its iD was proved through ORCID (Crossref's and JATS's `authenticated`, the
+    iD icon on the article page); an editor's edit can keep a proved iD but never make a typed one proved."""
+    for row in contributors:
+        row["orcid_authenticated"] = bool(row.get("orcid")) and row["orcid"] in proved
+    return contributors
+
+
 def metadata_from_submission(submission: Submission) -> dict:
     """The submission's metadata as version 1 starts from it; only the corresponding author's email is kept."""
+    proved = proved_orcids(submission)
     return {
         "title": submission.title, "abstract": submission.abstract, "keywords": list(submission.keywords or []),
         "language": submission.language or "en", "funding": submission.funding,
@@ -161,7 +190,8 @@ def metadata_from_submission(submission: Submission) -> dict:
         "translated_abstract": submission.translated_abstract,
         "translated_keywords": list(submission.translated_keywords or []),
         "contributors": [{
-            "given_name": c.given_name, "family_name": c.family_name, "orcid": c.orcid or "",
+            "given_name": c.given_name, "family_name": c.family_name, "orcid": _contributor_orcid(c),
+            "orcid_authenticated": _contributor_orcid(c) in proved,
             "affiliation": c.affiliation, "country": c.country, "corresponding": c.is_corresponding,
             "email": c.email if c.is_corresponding else "", "native_name": c.native_name,
             "translated_affiliation": c.translated_affiliation,
@@ -362,6 +392,7 @@ def confirm_metadata(actor: User, article: Article, *, expected_version: int | N
     require_producer(actor, article)
     require_in_production(article)
     clean = clean_metadata(**values)
+    mark_authenticated(clean["contributors"], proved_orcids(article.submission))
     version = article.current_version
     changed = sorted(name for name, value in clean.items() if getattr(version, name) != value)
     for name in changed:

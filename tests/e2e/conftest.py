@@ -128,6 +128,18 @@ def live_stack(tmp_path_factory, seaweedfs, smtp_server):
         # Production refuses rate limits counted in each worker: the stack's two workers share a Redis of its own.
         redis_server, env["RATELIMIT_STORAGE_URL"] = start_redis(base)
         processes.append(redis_server)
+        # ORCID: a real OpenID Connect provider on loopback (oidc-provider-mock) stands in for orcid.org.
+        orcid_port, = free_ports(1)
+        orcid_log = logs / "orcid-provider.log"
+        with open(orcid_log, "wb") as out:
+            provider = subprocess.Popen(
+                [str(BIN / "python"), "-W", "ignore", "-m", "oidc_provider_mock", "--host", "127.0.0.1",
+                 "--port", str(orcid_port), "--require-nonce", "true"],
+                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        processes.append(provider)
+        env.update(ORCID_CLIENT_ID="journal-e2e", ORCID_CLIENT_SECRET=secrets.token_urlsafe(16),
+                   ORCID_BASE_URL=f"http://127.0.0.1:{orcid_port}")
+        wait_for_http(f"http://127.0.0.1:{orcid_port}/.well-known/openid-configuration", provider, orcid_log)
         for command in (["db", "upgrade"], ["journal", "seed-demo"]):
             done = subprocess.run([str(BIN / "flask"), *command], cwd=ROOT, env=env, capture_output=True,
                                   text=True)

@@ -561,3 +561,45 @@ def test_the_whole_journey_in_chromium(journey, live_stack, tmp_path):
     read_as_a_reader(journey, live_stack, reference, width=375)
     journey.assert_accessible()
     use_the_api(author, live_stack)
+    sign_up_with_orcid(journey)
+
+
+NEW_RESEARCHER = {"orcid": "0000-0001-6180-3390", "given": "Leilani", "family": "Kahale",
+                  "email": "leilani.kahale@example.org"}
+
+
+def orcid_consent(person, label: str) -> None:
+    """At the provider standing in for ORCID (oidc-provider-mock's consent form): sign in as the iD and allow."""
+    page = person.page
+    page.wait_for_url(re.compile(r".*/oauth2/authorize.*"))
+    person.step(label)
+    page.get_by_placeholder("sub").fill(NEW_RESEARCHER["orcid"])
+    page.get_by_role("button", name="Authorize").click()
+
+
+def sign_up_with_orcid(journey) -> None:
+    """A new researcher signs up with ORCID: consent at the provider, the few fields ORCID does not give, then
+    signed in with ORCID, their profile shows the iD as authenticated (the iD icon, the record's URL)."""
+    person = journey.person("orcid researcher")
+    page = person.page
+    person.goto("/register", "registration with ORCID")
+    assert page.get_by_text("Local test provider").first.is_visible()  # the stand-in says it is not ORCID
+    page.get_by_role("button", name="Sign up with ORCID").click()
+    orcid_consent(person, "ORCID consent (sign-up)")
+    page.wait_for_url(re.compile(r".*/orcid/sign-up$"))
+    person.step("ORCID sign-up form")
+    assert page.get_by_text(f"https://orcid.org/{NEW_RESEARCHER['orcid']}").is_visible()
+    fill(page, {"Given name": NEW_RESEARCHER["given"], "Family name": NEW_RESEARCHER["family"],
+                "Email address": NEW_RESEARCHER["email"]})
+    page.get_by_role("button", name="Create account").click()
+    person.step("signed up with ORCID")
+    assert page.get_by_text(f"We sent a mail to {NEW_RESEARCHER['email']}").is_visible()
+    page.get_by_role("button", name="Sign in with ORCID").click()
+    orcid_consent(person, "ORCID consent (sign-in)")
+    page.wait_for_url(re.compile(r".*/home$"))
+    person.step("signed in with ORCID")
+    assert page.get_by_text(f"Welcome back, {NEW_RESEARCHER['given']}.").is_visible()
+    person.goto("/account/profile", "profile with the authenticated iD")
+    badge = page.locator(f"a.orcid-id[href='https://orcid.org/{NEW_RESEARCHER['orcid']}']")
+    assert badge.is_visible() and badge.locator("svg.orcid-icon").count() == 1
+    journey.assert_accessible()

@@ -1,3 +1,5 @@
+import json
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, logout_user
@@ -6,8 +8,9 @@ from journal.audit import history
 from journal.certificates import review_certificate
 from journal.models import utcnow
 from journal.permissions import permission
-from journal.services import accounts, api_tokens, credit, sign_ins
+from journal.services import accounts, api_tokens, credit, orcid_credit, sign_ins
 from journal.services import invitations as invitation_service
+from journal.services import orcid as orcid_service
 from journal.services.errors import DomainError, NotFound
 from journal.web.account.forms import ApiTokenForm, ChangePasswordForm, ProfileForm
 from journal.web.helpers import show_error
@@ -39,7 +42,8 @@ def profile():
             else:
                 flash(_("Profile saved.") if changed else _("Nothing had changed."), "success")
             return redirect(url_for("account.profile"))
-    return render_template("account/profile.html", form=form)
+    return render_template("account/profile.html", form=form, sends_to_orcid=orcid_credit.sends_to_orcid(),
+                           may_update_orcid=orcid_service.update_token(current_user) is not None)
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -146,7 +150,10 @@ def activity():
 @permission("account")
 def reviews():
     groups = credit.credit_by_journal_and_year(current_user)
-    return render_template("account/reviews.html", groups=groups, total=sum(g.count for g in groups))
+    return render_template("account/reviews.html", groups=groups, total=sum(g.count for g in groups),
+                           orcid_credits=orcid_credit.credits_of(current_user),
+                           sends_to_orcid=orcid_credit.sends_to_orcid(),
+                           may_update_orcid=orcid_service.update_token(current_user) is not None)
 
 
 def _certificate_response(group: credit.CreditGroup, filename: str):
@@ -183,3 +190,41 @@ def review_certificate_for_review(assignment):
     except NotFound:
         abort(404)
     return _certificate_response(group, f"review-certificate-{group.journal.slug}-{assignment.id}.pdf")
+
+
+# --- Review credit on ORCID: the reviewer's agreement per review, and the record as a file ---------------------
+
+@bp.post("/reviews/<int:assignment_id>/orcid")
+@permission("assignment.review", load=_own_assignment, hide=True)
+def review_orcid(assignment):
+    """Agree to have the review added to one's ORCID record, or withdraw (`action`), until it was sent."""
+    try:
+        if request.form.get("action") == "withdraw":
+            orcid_credit.withdraw(current_user, assignment)
+            flash(_("This review will not be added to your ORCID record."), "success")
+        else:
+            orcid_credit.agree(current_user, assignment)
+            flash(_("Thank you: this review is being added to your ORCID record."), "success")
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(error.message, "error")
+    return redirect(url_for("account.reviews", _anchor=f"review-{assignment.id}"))
+
+
+@bp.get("/reviews/<int:assignment_id>/orcid.json")
+@permission("assignment.review", load=_own_assignment, hide=True)
+def review_orcid_record(assignment):
+    """The review's ORCID peer-review record as JSON, for the reviewer to keep or hand on."""
+    try:
+        record = orcid_credit.record_for(orcid_credit.own_completed(current_user, assignment))
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("account.reviews"))
+    response = current_app.response_class(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
+                                          mimetype="application/vnd.orcid+json")
+    response.headers["Content-Disposition"] = f'attachment; filename="orcid-peer-review-{assignment.id}.json"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

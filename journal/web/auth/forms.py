@@ -34,21 +34,26 @@ EMAIL = [InputRequired(_l("Please give your email address.")),
          Email(_l("This does not look like an email address."), check_deliverability=False), Length(max=254)]
 
 
-class RegisterForm(WebForm):
+class PersonForm(WebForm):
+    """What every new account gives, with a password or through ORCID (templates/macros/account.html)."""
+
     given_name = StringField(_l("Given name"), [InputRequired(_l("Please give your given name.")), Length(max=100)],
                              render_kw={"autocomplete": "given-name"})
     family_name = StringField(_l("Family name"), [InputRequired(_l("Please give your family name.")), Length(max=100)],
                               render_kw={"autocomplete": "family-name"})
     email = EmailField(_l("Email address"), EMAIL, render_kw={"autocomplete": "email"})
+    affiliation = StringField(_l("Affiliation"), [Optional(), Length(max=255)],
+                              render_kw={"autocomplete": "organization"})
+    country = SelectField(_l("Country"), choices=countries, validate_choice=True,
+                          render_kw={"autocomplete": "country"})
+
+
+class RegisterForm(PersonForm):
     password = PasswordField(_l("Password"), [InputRequired(_l("Please choose a password.")), strong_password],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Repeat the password"), [InputRequired(_l("Please repeat the password.")),
                                                     EqualTo("password", PASSWORDS_DIFFER)],
                             render_kw={"autocomplete": "new-password"})
-    affiliation = StringField(_l("Affiliation"), [Optional(), Length(max=255)],
-                              render_kw={"autocomplete": "organization"})
-    country = SelectField(_l("Country"), choices=countries, validate_choice=True,
-                          render_kw={"autocomplete": "country"})
     orcid = StringField(_l("ORCID iD"), [Optional(), Length(max=60), valid_orcid],
                         render_kw={"placeholder": "0000-0002-1825-0097"})
 

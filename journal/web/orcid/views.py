@@ -102,7 +102,7 @@ def callback():
         if not current_user.is_authenticated or str(current_user.id) != answer.subject:
             return _refused(orcid.OrcidError("linking started by another account"))
         try:
-            linked = service.link(current_user, answer.orcid)
+            linked = service.link(current_user, answer.orcid, grant=answer.grant)
         except DomainError as error:
             flash(error.message, "error")
         else:
@@ -128,7 +128,7 @@ def _refused(error: "orcid.OrcidError"):
 
 def _signed_in(answer: "orcid.OrcidAnswer"):
     try:
-        user = service.sign_in(answer.orcid, **device())
+        user = service.sign_in(answer.orcid, grant=answer.grant, **device())
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("auth.login"))
@@ -136,8 +136,11 @@ def _signed_in(answer: "orcid.OrcidAnswer"):
         login_user(user)
         flash(_("Welcome back, %(name)s.", name=user.given_name), "success")
         return redirect(url_for("home.index"))
+    # The permission to add to the record rides along sealed (journal/orcid.py seal): the cookie never shows it.
+    grant = answer.grant
     session[SIGN_UP] = {"orcid": answer.orcid, "given_name": answer.given_name, "family_name": answer.family_name,
-                        "email": answer.email, "at": int(time.time())}
+                        "email": answer.email, "at": int(time.time()),
+                        "grant": [grant.sealed_token, grant.scope, grant.expires_in] if grant else None}
     return redirect(url_for("orcid.sign_up"))
 
 
@@ -159,7 +162,8 @@ def sign_up():
         try:
             service.sign_up(pending["orcid"], email=form.email.data, given_name=form.given_name.data,
                             family_name=form.family_name.data, affiliation=form.affiliation.data or "",
-                            country=form.country.data or "", language=i18n.current().code)
+                            country=form.country.data or "", language=i18n.current().code,
+                            grant=orcid.Grant(*pending["grant"]) if pending.get("grant") else None)
         except DomainError as error:
             show_error(form, error)
         else:
