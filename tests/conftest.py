@@ -25,12 +25,15 @@ from tests.e2e.requirements import ARTIFACTS as E2E_ARTIFACTS
 from tests.e2e.requirements import AXE_JS
 from tests.e2e.requirements import CHROMIUM as BROWSER
 from tests.e2e.requirements import SKIP_BANNER as BROWSER_SKIP_BANNER
+from tests.fixtures.app_caches import share_compiled_code
 
 pytest_plugins = ["tests.fixtures.s3", "tests.fixtures.smtp", "tests.fixtures.pdf_cache", "tests.fixtures.redis_server"]
 
 POSTGRES_SERVER = os.environ.get("JOURNAL_TEST_POSTGRES", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_SERVER else [])
 PASSWORD = "correct horse battery"
+
+share_compiled_code()  # each test's app compiles its URL rules and templates once per session, not once per test
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist turns the mark into the test's group
