@@ -25,7 +25,6 @@ from sqlalchemy import select
 from journal import orcid
 from journal.audit import audit
 from journal.extensions import db
-from journal.jobs import jobs
 from journal.mail import external_url
 from journal.models import (AssignmentStatus, CreditStatus, OrcidReviewCredit, PublishedReview, ReviewAssignment,
                             ReviewMode, User, utcnow)
@@ -125,7 +124,10 @@ def credit_of(assignment: ReviewAssignment) -> OrcidReviewCredit | None:
 
 
 @transactional
-def _agree(user: User, assignment: ReviewAssignment) -> OrcidReviewCredit:
+def agree(user: User, assignment: ReviewAssignment) -> OrcidReviewCredit:
+    """The reviewer agrees to have this review added to their ORCID record (again, after ORCID refused it); the
+    caller then sends the `send_orcid_review` job with the row's id (journal/jobs.py runs `send`; the jobs import
+    the services, never the other way round)."""
     own_completed(user, assignment)
     if not sends_to_orcid():
         raise DomainError(_("This journal does not add reviews to ORCID records: download the record instead."))
@@ -141,14 +143,6 @@ def _agree(user: User, assignment: ReviewAssignment) -> OrcidReviewCredit:
         db.session.add(row)
     row.status, row.agreed_at, row.attempts, row.last_error = CreditStatus.AGREED, utcnow(), 0, ""
     audit(user, "review.orcid_credit_agreed", user, assignment=assignment.id)
-    return row
-
-
-def agree(user: User, assignment: ReviewAssignment) -> OrcidReviewCredit:
-    """The reviewer agrees to have this review added to their ORCID record (again, after ORCID refused it); the
-    record is sent by a job once the agreement is committed."""
-    row = _agree(user, assignment)
-    jobs().send("send_orcid_review", credit_id=row.id)
     return row
 
 

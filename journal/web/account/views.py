@@ -6,6 +6,7 @@ from flask_login import current_user, logout_user
 
 from journal.audit import history
 from journal.certificates import review_certificate
+from journal.jobs import jobs
 from journal.models import utcnow
 from journal.permissions import permission
 from journal.services import accounts, api_tokens, credit, orcid_credit, sign_ins
@@ -203,7 +204,8 @@ def review_orcid(assignment):
             orcid_credit.withdraw(current_user, assignment)
             flash(_("This review will not be added to your ORCID record."), "success")
         else:
-            orcid_credit.agree(current_user, assignment)
+            credit_row = orcid_credit.agree(current_user, assignment)
+            jobs().send("send_orcid_review", credit_id=credit_row.id)
             flash(_("Thank you: this review is being added to your ORCID record."), "success")
     except NotFound:
         abort(404)
