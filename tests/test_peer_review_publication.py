@@ -337,11 +337,8 @@ def test_the_review_form_asks_what_the_journal_needs_and_keeps_it_when_it_fails(
     assert ('name="consent_to_publish"' in page) is (policy is P.WITH_CONSENT)
     assert ('name="name_published"' in page) is (policy is not P.NEVER)
     assert ("if the paper is accepted, your comments to the authors" in page) is (policy is P.ALWAYS)
-    token_value = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"',
-                            page)
-    csrf = next(g for g in token_value.groups() if g)
     # Submitting without the "finished" tick fails; what was chosen stays ticked.
-    response = client.post(url, data={"csrf_token": csrf, "action": "submit", "recommendation": "accept",
+    response = client.post(url, data={"action": "submit", "recommendation": "accept",
                                       "comments_to_authors": "A fine paper. " * 10, "consent_to_publish": "y",
                                       "name_published": "y", **{f"score_{k}": "4" for k in SCORES}})
     assert response.status_code == 400
@@ -365,8 +362,7 @@ def test_the_authors_agree_at_submission_and_may_change_it_until_acceptance(clie
     url = f"/submissions/{submission.id}/declarations"
     page = client.get(url).get_data(as_text=True)
     assert 'name="authors_agree_to_publish_reviews"' in page
-    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post(url, data={"csrf_token": csrf, "action": "save", "competing_interests": "None",
+    response = client.post(url, data={"action": "save", "competing_interests": "None",
                                       "authors_agree_to_publish_reviews": "y"})
     assert response.status_code == 302
     db.session.expire_all()
@@ -382,9 +378,7 @@ def test_the_authors_agree_at_submission_and_may_change_it_until_acceptance(clie
     submission_service.submit(author, submission)
     page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
     assert "Withdraw our agreement" in page
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post(f"/submissions/{submission.id}/peer-review-consent", data={"csrf_token": csrf,
-                                                                                      "agree": "no"})
+    response = client.post(f"/submissions/{submission.id}/peer-review-consent", data={"agree": "no"})
     assert response.status_code == 302
     db.session.expire_all()
     assert submission.authors_agree_to_publish_reviews is False
@@ -395,7 +389,9 @@ def test_the_authors_agree_at_submission_and_may_change_it_until_acceptance(clie
     page = client.get(f"/editorial/jdse/submissions/{submission.id}").get_data(as_text=True)
     assert "The authors do not agree: no peer review is published with the article." in page
     peer_review.set_authors_agreement(author, submission, True)
-    editorial.decide(manager, submission, kind="accept", letter="Accepted.", override_reason="Board review.")
+    editorial.send_to_review(manager, submission)
+    editorial.decide(manager, submission, kind="accept", letter="Dear authors, your paper is accepted.",
+                     override_reason="The board reviewed it.")
     with pytest.raises(DomainError, match="until the paper is accepted"):
         peer_review.set_authors_agreement(author, submission, False)
 
