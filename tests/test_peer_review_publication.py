@@ -33,6 +33,7 @@ ROSA_R1 = "Report alpha, round one: the heat flow model ignores the regolith's l
 TOMAS_R1 = "Report beta, round one: the thermal conductivity values need error bars and a source for each one."
 ROSA_R2 = "Report alpha, round two: the layering is now modelled properly and the paper reads well."
 TOMAS_R2 = "Report beta, round two: the error bars are there, thank you; I recommend acceptance now."
+ABSTRACT = "Heat flow through the lunar regolith over three lunar nights, measured at night."
 RESPONSE = "We modelled the layering (thanks to the first reviewer) and added error bars for every value."
 
 
@@ -62,7 +63,8 @@ def journal_with(make_journal, people):
 
 def _review(reviewer, assignment, comments, *, consent=True, named=False, recommendation="major_revision"):
     review_service.save_review(reviewer, assignment, scores=SCORES, recommendation=recommendation,
-                               comments_to_authors=comments, confidential_comments=f"CONFIDENTIAL from {reviewer.email}",
+                               comments_to_authors=comments,
+                               confidential_comments=f"CONFIDENTIAL from {reviewer.email}",
                                consent_to_publish=consent, name_published=named)
     review_service.submit_review(reviewer, assignment)
 
@@ -86,7 +88,7 @@ def two_rounds(journal, people, *, authors_agree=True, rosa=(True, True), tomas=
     submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
                                                 checklist_confirmed=True)
     draft_service.update_metadata(author, submission, title="Regolith heat flow", keywords="moon",
-                                  abstract="Heat flow through the lunar regolith over three lunar nights, measured at night.")
+                                  abstract=ABSTRACT)
     manuscript_service.upload_manuscript(author, submission, io.BytesIO(manuscript_pdf(["Regolith heat flow"])),
                                          "m.pdf")
     draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None",
@@ -311,7 +313,7 @@ def test_the_review_form_asks_what_the_journal_needs_and_keeps_it_when_it_fails(
     submission = draft_service.start_submission(author, journal, section_id=journal.sections[0].id,
                                                 checklist_confirmed=True)
     draft_service.update_metadata(author, submission, title="Regolith heat flow", keywords="moon",
-                                  abstract="Heat flow through the lunar regolith over three lunar nights, measured at night.")
+                                  abstract=ABSTRACT)
     manuscript_service.upload_manuscript(author, submission, io.BytesIO(manuscript_pdf(["Regolith"])), "m.pdf")
     draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None",
                                       funding="None", data_availability="On request.", suggested_reviewers=[],
@@ -368,7 +370,7 @@ def test_the_authors_agree_at_submission_and_may_change_it_until_acceptance(clie
     db.session.expire_all()
     assert submission.authors_agree_to_publish_reviews is True
     draft_service.update_metadata(author, submission, title="Regolith heat flow", keywords="moon",
-                                  abstract="Heat flow through the lunar regolith over three lunar nights, measured at night.")
+                                  abstract=ABSTRACT)
     manuscript_service.upload_manuscript(author, submission, io.BytesIO(manuscript_pdf(["Regolith"])), "m.pdf")
     draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None",
                                       funding="None", data_availability="On request.", suggested_reviewers=[],
@@ -418,5 +420,6 @@ def test_the_reader_page_works_without_javascript_on_a_phone_and_stays_small(cli
     assert "Authors’ response to the decision on round 1" in page
     assert f"https://doi.org/{article.doi}.r1.1" in page
     assert response.headers.get("ETag")
-    again = client.get(f"/j/jdse/articles/{article.id}/peer-review", headers={"If-None-Match": response.headers["ETag"]})
+    again = client.get(f"/j/jdse/articles/{article.id}/peer-review",
+                       headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
