@@ -548,9 +548,8 @@ def article_pdf(*, title: str, authors: list[str], abstract: str, journal: str, 
     return bytes(pdf.output())
 
 
-def _accepted(manager: User, author: User, journal: Journal, coauthor: tuple, section: int, title: str,
-              keywords: str, abstract: str):
-    """A paper accepted by the managing editor (invited for the first issues, reviewed by the board)."""
+def _draft(author: User, journal: Journal, coauthor: tuple, section: int, title: str, keywords: str, abstract: str):
+    """A draft with its metadata and one co-author."""
     from journal.services import contributors as contributor_service
     from journal.services import drafts as draft_service
 
@@ -560,6 +559,13 @@ def _accepted(manager: User, author: User, journal: Journal, coauthor: tuple, se
     given, family, email, affiliation = coauthor
     contributor_service.add_contributor(author, submission, given_name=given, family_name=family, email=email,
                                         affiliation=affiliation)
+    return submission
+
+
+def _accepted(manager: User, author: User, journal: Journal, coauthor: tuple, section: int, title: str,
+              keywords: str, abstract: str):
+    """A paper accepted by the managing editor (invited for the first issues, reviewed by the board)."""
+    submission = _draft(author, journal, coauthor, section, title, keywords, abstract)
     return _submit_and_accept(manager, author, submission, manuscript_title=title, competing_interests="None",
                               funding="IDSEA research grant", data_availability="Archived with the mission data.",
                               reason="Invited paper for the first volume, reviewed by the editorial board.")
@@ -622,19 +628,13 @@ def _reviewed_twice(manager: User, author: User, journal: Journal, coauthor: tup
     import io
 
     from journal.models import DecisionKind
-    from journal.services import contributors as contributor_service
     from journal.services import drafts as draft_service
     from journal.services import editorial
     from journal.services import manuscripts as manuscript_service
     from journal.services import reviews as review_service
     from journal.services import submissions as service
 
-    submission = draft_service.start_submission(author, journal, section_id=journal.sections[section].id,
-                                                checklist_confirmed=True)
-    draft_service.update_metadata(author, submission, title=title, keywords=keywords, abstract=abstract)
-    given, family, email, affiliation = coauthor
-    contributor_service.add_contributor(author, submission, given_name=given, family_name=family, email=email,
-                                        affiliation=affiliation)
+    submission = _draft(author, journal, coauthor, section, title, keywords, abstract)
     manuscript_service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([title, "Anonymous authors"])),
                                          "manuscript.pdf")
     draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None",
