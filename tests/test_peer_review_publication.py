@@ -386,6 +386,8 @@ def test_the_authors_agree_at_submission_and_may_change_it_until_acceptance(clie
     assert submission.authors_agree_to_publish_reviews is False
     assert db.session.scalars(select(AuditEvent).where(
         AuditEvent.action == "submission.review_publication_consent")).one().payload["agree"] == "no"
+    assert any("agreement to publish the peer review" in row["what"]
+               for row in submission_service.author_history(submission))  # the authors' history says so
     client.get("/logout")
     login(manager)
     page = client.get(f"/editorial/jdse/submissions/{submission.id}").get_data(as_text=True)
