@@ -524,10 +524,10 @@ def read_the_peer_review(journey, stack, *, width: int = 1280) -> None:
     reader.step("peer review page")
     main = page.get_by_role("main")
     assert main.get_by_role("heading", name="Peer review", level=1).is_visible()
-    assert main.get_by_role("heading", name="Round 1").is_visible()
+    assert main.get_by_role("heading", name="Round 1", exact=True).is_visible()
     assert main.get_by_role("heading", name="Review report: Sara Lindqvist").is_visible()
     assert main.get_by_role("heading", name=re.compile(r"^Review report: Reviewer \d$")).count() == 1
-    assert main.get_by_role("heading", name="Decision letter").count() == 2
+    assert main.get_by_role("heading", name="Decision letter", exact=True).count() == 2
     assert main.get_by_role("heading", name="Authors’ response to the decision on round 1").is_visible()
     assert main.get_by_role("link", name=re.compile(r"^https://doi\.org/10\.\d+/.+\.r1\.1$")).count() == 1
     text = page.content()
