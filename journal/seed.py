@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from journal.extensions import db
-from journal.models import Journal, Membership, ReviewMode, Role, Section, User, utcnow
+from journal.models import Journal, Membership, PeerReviewPublication, ReviewMode, Role, Section, User, utcnow
 from journal.services.accounts import hash_password
 
 DEMO_PASSWORD = "deep-space-demo"
@@ -69,7 +69,7 @@ def seed_demo() -> list[tuple[str, str]]:
                           "and affiliations from the manuscript.",
         publisher="International Deep Space Exploration Association", doi_prefix="10.59999",
         review_mode=ReviewMode.DOUBLE_ANONYMOUS, review_days=28, response_days=7, reviews_required=2,
-        licence="CC-BY-4.0", page_limit=40,
+        licence="CC-BY-4.0", page_limit=40, peer_review_publication=PeerReviewPublication.WITH_CONSENT,
         sections=[Section(title=t, position=i) for i, t in
                   enumerate(["Research Article", "Review", "Letter", "Mission Report"])],
     )
@@ -555,9 +555,8 @@ def article_pdf(*, title: str, authors: list[str], abstract: str, journal: str, 
     return bytes(pdf.output())
 
 
-def _accepted(manager: User, author: User, journal: Journal, coauthor: tuple, section: int, title: str,
-              keywords: str, abstract: str):
-    """A paper accepted by the managing editor (invited for the first issues, reviewed by the board)."""
+def _draft(author: User, journal: Journal, coauthor: tuple, section: int, title: str, keywords: str, abstract: str):
+    """A draft with its metadata and one co-author."""
     from journal.services import contributors as contributor_service
     from journal.services import drafts as draft_service
 
@@ -567,6 +566,13 @@ def _accepted(manager: User, author: User, journal: Journal, coauthor: tuple, se
     given, family, email, affiliation = coauthor
     contributor_service.add_contributor(author, submission, given_name=given, family_name=family, email=email,
                                         affiliation=affiliation, orcid=DEMO_TYPED_ORCIDS.get(email, ""))
+    return submission
+
+
+def _accepted(manager: User, author: User, journal: Journal, coauthor: tuple, section: int, title: str,
+              keywords: str, abstract: str):
+    """A paper accepted by the managing editor (invited for the first issues, reviewed by the board)."""
+    submission = _draft(author, journal, coauthor, section, title, keywords, abstract)
     return _submit_and_accept(manager, author, submission, manuscript_title=title, competing_interests="None",
                               funding="IDSEA research grant", data_availability="Archived with the mission data.",
                               reason="Invited paper for the first volume, reviewed by the editorial board.")
@@ -598,6 +604,76 @@ def _submit_and_accept(manager: User, author: User, submission, *, manuscript_ti
     editorial.send_to_review(manager, submission)
     editorial.decide(manager, submission, kind=DecisionKind.ACCEPT,
                      letter=editorial.default_decision_letter(submission, DecisionKind.ACCEPT), override_reason=reason)
+    return submission
+
+
+# The published peer review of the first article of Vol. 1 No. 1: Sara Lindqvist is named (with her ORCID iD), the
+# other reviewer chose to stay anonymous; the authors agreed at submission.
+SARA_ORCID = "0000-0003-2718-2812"
+PUBLISHED_REVIEWS = {
+    1: ("The core densities are a valuable data set and the compaction fit is convincing. Two points need work: "
+        "the 2 cm slices near the top of the core were disturbed during drilling, so please say how you corrected "
+        "their volume; and give the uncertainty of the scale height H, not only its value.",
+        "A useful paper. The comparison with the Apollo drive tubes in the discussion is too brief: a table with "
+        "their densities at the same depths would let readers judge the agreement. The exponential law should be "
+        "compared with at least one alternative (a linear or a power law) before it is preferred."),
+    2: ("The authors corrected the volumes of the disturbed slices and now give H = 18 ± 3 cm. The paper is ready "
+        "for publication.",
+        "The new table and the comparison with a power law answer my points. I recommend acceptance."),
+}
+AUTHORS_RESPONSE = (
+    "We thank both reviewers. Reviewer 1: the top 6 cm were disturbed; we now correct their volume from the "
+    "drill's stroke log (section 2.3) and give H = 18 ± 3 cm. Reviewer 2: table 2 compares our densities with the "
+    "Apollo 15 and 17 drive tubes at the same depths, and section 4 fits a power law, which the data disfavour "
+    "(Δχ² = 14).")
+
+
+def _reviewed_twice(manager: User, author: User, journal: Journal, coauthor: tuple, section: int, title: str,
+                    keywords: str, abstract: str):
+    """A paper reviewed in two rounds (minor revision, then accept) whose authors and reviewers agreed to publish
+    the peer review: one reviewer named with their ORCID iD, one anonymous (services/peer_review.py)."""
+    import io
+
+    from journal.models import DecisionKind
+    from journal.services import drafts as draft_service
+    from journal.services import editorial
+    from journal.services import manuscripts as manuscript_service
+    from journal.services import reviews as review_service
+    from journal.services import submissions as service
+
+    submission = _draft(author, journal, coauthor, section, title, keywords, abstract)
+    manuscript_service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([title, "Anonymous authors"])),
+                                         "manuscript.pdf")
+    draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None",
+                                      funding="IDSEA research grant", data_availability="Archived with the mission "
+                                      "data.", suggested_reviewers=[], opposed_reviewers=[],
+                                      authors_agree_to_publish_reviews=True)
+    if service.needs_anonymity_decision(submission):
+        draft_service.confirm_anonymity(author, submission)
+    service.submit(author, submission)
+    editor = _person("editor.ada@idsea.example")
+    sara, tom = _person("reviewer.sara@idsea.example"), _person("reviewer.tom@idsea.example")
+    sara.orcid = SARA_ORCID
+    editorial.assign_handling_editor(manager, submission, editor.id)
+    for round_number, recommendation, kind in ((1, "minor_revision", DecisionKind.MINOR_REVISION),
+                                               (2, "accept", DecisionKind.ACCEPT)):
+        if round_number == 2:
+            manuscript_service.upload_manuscript(author, submission, io.BytesIO(demo_pdf([title, "Revised"])),
+                                                 "manuscript-revised.pdf")
+            if service.needs_anonymity_decision(submission):
+                draft_service.confirm_anonymity(author, submission)
+            service.resubmit(author, submission, response=AUTHORS_RESPONSE)
+        editorial.send_to_review(editor, submission)
+        for reviewer, text, named in ((sara, PUBLISHED_REVIEWS[round_number][0], True),
+                                      (tom, PUBLISHED_REVIEWS[round_number][1], False)):
+            assignment = _invite_and_accept(editor, submission, reviewer.email)
+            review_service.save_review(reviewer, assignment, scores={"originality": 4, "significance": 4,
+                                                                     "soundness": 4, "clarity": 4},
+                                       recommendation=recommendation, comments_to_authors=text,
+                                       confidential_comments="No concerns about the integrity of the work.",
+                                       consent_to_publish=True, name_published=named)
+            review_service.submit_review(reviewer, assignment)
+        editorial.decide(editor, submission, kind=kind, letter=editorial.default_decision_letter(submission, kind))
     return submission
 
 
@@ -656,7 +732,10 @@ def seed_issues() -> list[str]:
         page = 1
         for email, coauthor, section, title, keywords, abstract in [next(papers) for _ in range(count)]:
             author = _person(email)
-            submission = _accepted(manager, author, jdse, coauthor, section, title, keywords, abstract)
+            if number == 0:  # the first article: two rounds of review, published with the article
+                submission = _reviewed_twice(manager, author, jdse, coauthor, section, title, keywords, abstract)
+            else:
+                submission = _accepted(manager, author, jdse, coauthor, section, title, keywords, abstract)
             article = production.start_production(manager, submission)
             number += 1  # the DOI the issue will give (registered ahead, as production editors do)
             doi = make_doi(jdse.doi_prefix, jdse.doi_pattern, slug=jdse.slug, year=2026, volume=volume,

@@ -160,6 +160,8 @@ ROWS = [
     Row("public.article_version_pdf", "GET", ART + "/v1/pdf", everyone(ALLOW), when=UNPUBLISHED),
     Row("oai.article_jats", "GET", ART + "/jats.xml", everyone(OK), when=UNPUBLISHED),
     Row("public.article_figure", "GET", ART + "/figures/{full_text}/f.png", everyone(OK), when=UNPUBLISHED),
+    # the world's journal publishes peer review always (tests/access_world.py): the page exists once published
+    Row("public.article_peer_review", "GET", ART + "/peer-review", everyone(OK), when=UNPUBLISHED),
     Row("oai.endpoint", "GET", "/oai?verb=Identify", everyone(OK)),
     Row("oai.endpoint", "POST", "/oai", everyone(OK), data={"verb": "Identify"}),
     Row("files.download", "GET", "/files/{file_token}", everyone(OK)),  # the signed token is the permission
@@ -367,6 +369,7 @@ ROWS = [
     Row("author.submit_draft", "POST", SUB + "/submit", SUBMITTER),
     Row("author.delete_draft", "GET", SUB + "/delete", SUBMITTER),
     Row("author.delete_draft", "POST", SUB + "/delete", SUBMITTER),
+    Row("author.peer_review_consent", "POST", SUB + "/peer-review-consent", SUBMITTER),
     Row("author.withdraw", "GET", SUB + "/withdraw", SUBMITTER),
     Row("author.withdraw", "POST", SUB + "/withdraw", SUBMITTER),
     Row("author.revise", "GET", SUB + "/revise", SUBMITTER),

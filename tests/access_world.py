@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from journal.extensions import db
 from journal.models import (CompileStatus, Contributor, FileKind, FullText, FullTextFigure, FullTextSource,
-                            FullTextStatus, Membership, OutboxMessage, ReviewMode, Role, SubmissionFile, utcnow)
+                            FullTextStatus, Membership, OutboxMessage, PeerReviewPublication, ReviewMode, Role,
+                            SubmissionFile, utcnow)
 from journal.services import accounts, editorial, journals, production
 from journal.services import contributors as contributor_service
 from journal.services import drafts as draft_service
@@ -139,7 +140,7 @@ def build_world(state: str, make_journal, make_user) -> World:
     assert state in STATES, state
     journal = make_journal("matrix", title="Journal of Lunar Access", reference_prefix="MTX",
                            review_mode=ReviewMode.DOUBLE_ANONYMOUS, reviews_required=1,
-                           doi_prefix="10.59999")
+                           doi_prefix="10.59999", peer_review_publication=PeerReviewPublication.ALWAYS)
     people, stranger, newcomer = _people(journal, make_user)
     manager = people["managing_editor"]
     world = World(state, journal, people)

@@ -359,7 +359,8 @@ def test_every_public_route_is_kept_by_the_cache_or_said_not_to_be(app):
     kept = {"public.home", "public.journal_home", "public.archive", "public.issue", "public.article",
             "public.article_version", "public.article_bibtex", "public.article_ris", "public.feed", "public.sitemap",
             "public.sitemap_pages", "public.sitemap_articles",
-            "public.search", "oai.endpoint", "oai.article_jats", "public.article_figure"}
+            "public.search", "oai.endpoint", "oai.article_jats", "public.article_figure",
+            "public.article_peer_review"}
     live = {"public.article_pdf": "a signed link that expires", "public.article_version_pdf": "the same",
             "public.choose_language": "sets the reader's cookie",
             "public.robots": "written once per app: cheaper than a lookup in the shared store"}

@@ -63,13 +63,29 @@ def test_seed_demo_creates_jdse_with_its_people_and_prints_their_logins(runner, 
 
     assignments = db.session.scalars(select(ReviewAssignment)).all()
     states = sorted(a.status.value for a in assignments)
-    assert states.count(AssignmentStatus.SUBMITTED.value) == 6 and AssignmentStatus.DECLINED.value in states
+    # 6 in the editorial states, 4 for the article published with its peer review (two reviewers, two rounds)
+    assert states.count(AssignmentStatus.SUBMITTED.value) == 10 and AssignmentStatus.DECLINED.value in states
     assert AssignmentStatus.INVITED.value in states and AssignmentStatus.ACCEPTED.value in states
     assert db.session.scalar(select(db.func.count()).select_from(Review).where(Review.submitted_at.is_(None))) == 1
     kinds = sorted(d.kind.value for d in db.session.scalars(select(Decision).join(Submission).where(
         Submission.journal_id == jdse.id)))
     assert kinds == sorted([DecisionKind.MAJOR_REVISION.value, DecisionKind.MINOR_REVISION.value,
-                            DecisionKind.DESK_REJECT.value] + [DecisionKind.ACCEPT.value] * 7)
+                            DecisionKind.MINOR_REVISION.value, DecisionKind.DESK_REJECT.value]
+                           + [DecisionKind.ACCEPT.value] * 7)
+    # JDSE publishes peer review with consent: its first article has it, in two rounds, one reviewer named.
+    from journal.models import Article, PeerReviewPublication, PublishedReview, PublishedReviewKind
+
+    assert jdse.peer_review_publication is PeerReviewPublication.WITH_CONSENT
+    items = db.session.scalars(select(PublishedReview).order_by(PublishedReview.id)).all()
+    assert {i.round_number for i in items} == {1, 2} and len({i.article_id for i in items}) == 1
+    reports = [i for i in items if i.kind is PublishedReviewKind.REFEREE_REPORT]
+    assert {(i.reviewer_name, i.reviewer_orcid) for i in reports} == {("Sara Lindqvist", "0000-0003-2718-2812"),
+                                                                      (None, None)}
+    assert any(i.kind is PublishedReviewKind.AUTHOR_RESPONSE for i in items)
+    assert any(i.kind is PublishedReviewKind.DECISION_LETTER for i in items)
+    article = db.session.get(Article, items[0].article_id)
+    page = client.get(f"/j/jdse/articles/{article.id}/peer-review").get_data(as_text=True)
+    assert "Sara Lindqvist" in page and "Tom Fischer" not in page and "Fischer" not in page
     # The letter is drafted in the author's language (Elena Petrova reads Russian), reviews under their labels.
     from flask_babel import force_locale, gettext
 

@@ -78,5 +78,10 @@ class PublishedReview(db.Model):
         return bool(self.reviewer_name)
 
     @property
+    def recommendation_label(self) -> str | None:
+        from journal.models.reviews import Recommendation
+        return Recommendation(self.recommendation).label if self.recommendation else None
+
+    @property
     def doi_url(self) -> str | None:
         return f"https://doi.org/{self.doi}" if self.doi else None

@@ -12,6 +12,7 @@ from journal.permissions import can
 from journal.services.accounts import normalize_email
 from journal.services.translations import clean_translation
 from journal.services.errors import DomainError, PermissionDenied
+from journal.services.peer_review import asks_consent
 from journal.services.submissions import manuscript_of, require_author, require_draft
 from journal.services.unit import transactional
 
@@ -133,7 +134,8 @@ def clean_data_links(rows: list[dict]) -> list[dict]:
 @transactional
 def update_declarations(actor: User, submission: Submission, *, cover_letter: str, competing_interests: str,
                         funding: str, data_availability: str, suggested_reviewers: list[dict],
-                        opposed_reviewers: list[dict], data_links: list[dict] | None = None) -> None:
+                        opposed_reviewers: list[dict], data_links: list[dict] | None = None,
+                        authors_agree_to_publish_reviews: bool | None = None) -> None:
     require_author(actor, submission)
     links = clean_data_links(data_links) if data_links is not None else submission.data_links
     suggested = _reviewer_list(suggested_reviewers, "suggested_reviewers")
@@ -148,6 +150,9 @@ def update_declarations(actor: User, submission: Submission, *, cover_letter: st
     submission.data_links = links
     submission.suggested_reviewers = suggested
     submission.opposed_reviewers = opposed
+    if authors_agree_to_publish_reviews is not None:  # asked only where the journal publishes with consent
+        submission.authors_agree_to_publish_reviews = (bool(authors_agree_to_publish_reviews)
+                                                       and asks_consent(submission.journal))
     audit(actor, "submission.declarations_updated", submission)
 
 

@@ -23,6 +23,7 @@ from journal.permissions import can
 from journal.scholarly.doi import check_doi_pattern, make_doi
 from journal.search import index_article
 from journal.services.errors import ConcurrentChange, DomainError, NotFound, PermissionDenied
+from journal.services.peer_review import publish_peer_review
 from journal.services.production import (MISSING_LABELS, authors_addresses, check_article_version, missing_codes,
                                          require_in_production, require_producer)
 from journal.services.unit import transactional
@@ -363,6 +364,7 @@ def publish_issue(actor: User, issue: Issue, *, expected_version: int | None = N
         article.current_version.published_at = now
         transition(actor, submission, "publish", issue=issue.label, doi=article.doi)
         audit(actor, "article.published", article, doi=article.doi, issue=issue.label)
+        publish_peer_review(actor, article)
         index_article(article)
         to, cc, name = authors_addresses(submission)
         queue_mail(to, "article_published", subject=_l('Published: %(title)s', title=article.current_version.title),
@@ -446,6 +448,7 @@ def publish_online(actor: User, article: Article, *, expected_version: int | Non
     article.current_version.published_at = now
     transition(actor, submission, "publish_online", doi=doi, article_number=article.article_number)
     audit(actor, "article.published_online", article, doi=doi, article_number=article.article_number)
+    publish_peer_review(actor, article)
     index_article(article)
     to, cc, name = authors_addresses(submission)
     queue_mail(to, "article_published", subject=_l('Published: %(title)s', title=article.current_version.title),

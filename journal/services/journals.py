@@ -11,7 +11,7 @@ from journal.audit import audit
 from journal.extensions import db
 from journal.i18n import LANGUAGES, known
 from journal.mail import external_url, queue_mail
-from journal.models import Journal, Membership, ReviewMode, Role, Section, User
+from journal.models import Journal, Membership, PeerReviewPublication, ReviewMode, Role, Section, User
 from journal.models.journals import DEFAULT_REVISION_REMINDER_DAYS, default_reminder_days
 from journal.models.publishing import DEFAULT_DOI_PATTERN
 from journal.permissions import can, forget_roles
@@ -28,7 +28,8 @@ SETTINGS = ("title", "abbreviation", "reference_prefix", "issn_print", "issn_onl
             "author_guidelines", "publisher", "doi_prefix", "review_mode", "review_days", "response_days",
             "reviews_required", "licence", "accepting_submissions", "page_limit", "submission_checklist",
             "editors_recommend_only", "reviewers_see_reviews", "reminder_days", "doi_pattern", "default_language",
-            "languages", "minor_revision_days", "major_revision_days", "publishes_continuously", "prints")
+            "languages", "minor_revision_days", "major_revision_days", "publishes_continuously", "prints",
+            "peer_review_publication")
 # Reminder offsets: days relative to a deadline (negative = before), a few per deadline.
 REMINDER_KINDS = {"respond_by": "answer by", "due": "review due", "revision": "revision due"}
 REMINDER_MAX_DAYS = 60
@@ -113,6 +114,12 @@ def _clean_settings(values: dict, journal: Journal | None = None) -> dict:
                               "reference_prefix")
     if "review_mode" in clean:
         clean["review_mode"] = ReviewMode(clean["review_mode"])
+    if "peer_review_publication" in clean:
+        try:
+            clean["peer_review_publication"] = PeerReviewPublication(clean["peer_review_publication"])
+        except ValueError:
+            raise DomainError(_("Choose one of the ways of publishing peer review."),
+                              "peer_review_publication") from None
     if "languages" in clean:  # in the platform's order; all of them is stored as None (new languages offered too)
         given = {known(code) for code in clean["languages"] or []}
         if None in given or not given:

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from journal.audit import audit
 from journal.extensions import db
 from journal.mail import queue_mail
-from journal.models import (CRITERIA, AssignmentStatus, Recommendation, Review, ReviewAssignment, SubmissionStatus,
-                            User, utcnow)
+from journal.models import (CRITERIA, AssignmentStatus, PeerReviewPublication, Recommendation, Review,
+                            ReviewAssignment, SubmissionStatus, User, utcnow)
 from journal.services.errors import DomainError
 from journal.services.invitations import editor_link, editors_to_tell
 from journal.services.review_assignments import assignments_of, check_reviewer
@@ -58,8 +58,13 @@ def _clean_scores(scores: dict | None) -> dict[str, int]:
 @transactional
 def save_review(actor: User, assignment: ReviewAssignment, *, scores: dict | None = None,
                 recommendation: str | Recommendation | None = None, comments_to_authors: str | None = None,
-                confidential_comments: str | None = None, consent_to_name: bool | None = None) -> Review:
-    """Keep the reviewer's draft; nothing is checked for completeness until submitting."""
+                confidential_comments: str | None = None, consent_to_name: bool | None = None,
+                consent_to_publish: bool | None = None, name_published: bool | None = None) -> Review:
+    """Keep the reviewer's draft; nothing is checked for completeness until submitting.
+
+    Where the journal publishes peer review (services/peer_review.py), the reviewer lets the report be published
+    (asked only where the journal publishes with consent) and chooses to be named with it; where it never
+    publishes, both stay off."""
     review = check_reviewer(actor, assignment)
     if scores is not None:
         review.scores = _clean_scores(scores)
@@ -76,6 +81,11 @@ def save_review(actor: User, assignment: ReviewAssignment, *, scores: dict | Non
         from journal.models import ReviewMode
         review.consent_to_name = (bool(consent_to_name)
                                   and assignment.submission.journal.review_mode is ReviewMode.OPEN)
+    policy = assignment.submission.journal.peer_review_publication
+    if consent_to_publish is not None:
+        review.consent_to_publish = bool(consent_to_publish) and policy is PeerReviewPublication.WITH_CONSENT
+    if name_published is not None:
+        review.name_published = bool(name_published) and policy is not PeerReviewPublication.NEVER
     review.updated_at = utcnow()
     return review
 

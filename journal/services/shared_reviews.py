@@ -186,6 +186,11 @@ def _is_shared(assignment: ReviewAssignment) -> bool:
             and assignment.review.shared_with_authors)
 
 
+def shown_to_authors(assignment: ReviewAssignment) -> bool:
+    """A submitted review the editor shares with the authors (once its round is decided)."""
+    return _is_shared(assignment)
+
+
 def authors_numbers(submission: Submission, *, letter_round: int | None = None) -> dict[int, int]:
     """The editors' number (label_number) → the number the authors read. Counted over the reviews the authors are
     shown: those shared in decided rounds, and in `letter_round` those its decision letter carries. Numbered 1, 2,

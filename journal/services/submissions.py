@@ -355,6 +355,7 @@ AUTHOR_VISIBLE_ACTIONS = {
     "submission.schedule": _l("Scheduled for publication"),
     "submission.publish": _l("Published"),
     "contributor.objected": _l("A listed author objected"),
+    "submission.review_publication_consent": _l("The authors' agreement to publish the peer review changed"),
     # The conversation with the editors; never the reviewers' (journal/services/conversations.py).
     "message.from_authors": _l("Message from the authors to the editors"),
     "message.to_authors": _l("Message from the editors to the authors"),

@@ -139,6 +139,8 @@ def register_and_submit(journey, stack, tmp_path) -> str:
     fill(page, {"Cover letter to the editor": "Dear editors, we submit our study of solar wind turbulence.",
                 "Competing interests": "None", "Funding": "National Science Foundation of Azerbaijan, grant 42.",
                 "Data availability statement": "The spectra are in the supplementary archive."})
+    # The demo journal publishes peer review when the authors and each reviewer agree: the authors do.
+    field(page, "We agree that the peer review is published with the article if it is accepted").check()
     page.get_by_role("button", name="Save and continue").click()
     author.step("wizard: review and submit")
     page.get_by_role("button", name="Submit the manuscript").click()
@@ -246,8 +248,9 @@ def statistics(editor) -> None:
     assert page.get_by_role("table").count() >= 2
 
 
-def review(journey, stack, email, name, reference, recommendation):
-    """3. A reviewer opens the invitation from the mail, accepts, downloads the manuscript and reviews it."""
+def review(journey, stack, email, name, reference, recommendation, *, named: bool = False):
+    """3. A reviewer opens the invitation from the mail, accepts, downloads the manuscript and reviews it, and
+    lets the report be published with the article, named or not (`named`)."""
     reviewer = journey.person(name.split()[0].lower())
     page = reviewer.page
     mail = stack.wait_for_mail(email, "Invitation to review", containing=TITLE)
@@ -289,10 +292,22 @@ def review(journey, stack, email, name, reference, recommendation):
     field(page, "Comments to the authors").fill(
         f"The turbulence spectra are convincing. Please add the error bars to figure 2. {COMMENTS[recommendation]}")
     field(page, "Confidential comments to the editor").fill("Sound work; I know the field well.")
+    choose_publication(page, named=named)
     page.get_by_label(re.compile("I have finished my review")).check()
     page.get_by_role("button", name="Submit review").click()
     reviewer.step("review submitted")
     return reviewer
+
+
+def choose_publication(page, *, named: bool) -> None:
+    """The journal publishes peer review with consent: the reviewer agrees, and chooses to be named or not."""
+    assert page.get_by_text("publishes the peer review with the article when the authors and the reviewer agree")\
+        .is_visible()
+    field(page, "My report may be published with the article if it is accepted").check()
+    name_me = field(page, "Name me with the published report")
+    assert not name_me.is_checked()  # anonymous unless the reviewer asks
+    if named:
+        name_me.check()
 
 
 def decide(editor, stack, reference, kind: str) -> None:
@@ -545,12 +560,41 @@ def use_the_api(author, stack) -> None:
     author.journey.assert_accessible()  # the pages of this step too
 
 
+def read_the_peer_review(journey, stack, *, width: int = 1280) -> None:
+    """7. A reader opens the article's Peer review tab: the reports of the round, the decision letters and the
+    authors' response, dated, with DOIs; the named reviewer with the ORCID iD, the anonymous one under a label."""
+    reader = journey.person(f"peer-review-reader-{width}px", width=width, height=900 if width > 500 else 740)
+    page = reader.page
+    page.goto(stack.url("/search?q=solar+wind+turbulence"))
+    reader.step("search results")
+    page.get_by_role("link", name=TITLE).first.click()
+    reader.step("article page")
+    page.get_by_role("navigation", name="Article pages").get_by_role("link", name="Peer review").click()
+    reader.step("peer review page")
+    main = page.get_by_role("main")
+    assert main.get_by_role("heading", name="Peer review", level=1).is_visible()
+    assert main.get_by_role("heading", name="Round 1", exact=True).is_visible()
+    assert main.get_by_role("heading", name="Review report: Sara Lindqvist").is_visible()
+    assert main.get_by_role("heading", name=re.compile(r"^Review report: Reviewer \d$")).count() == 1
+    assert main.get_by_role("heading", name="Decision letter", exact=True).count() == 2
+    assert main.get_by_role("heading", name="Authors’ response to the decision on round 1").is_visible()
+    assert main.get_by_role("link", name=re.compile(r"^https:\/\/doi\.org\/10\.\d+\/.+\.r1\.1$")).count() == 1
+    text = page.content()
+    anonymous = REVIEWERS["reviewer.diego@idsea.example"]
+    for word in (*anonymous.split(), "reviewer.diego"):  # the anonymous reviewer is named nowhere on the page
+        assert word not in text, word
+    assert "I know the field well" not in text  # confidential comments are never published
+    measured = journey.overflow(reader)
+    assert measured["scrollWidth"] <= measured["clientWidth"], f"the peer review page scrolls sideways: {measured}"
+
+
 def test_the_whole_journey_in_chromium(journey, live_stack, tmp_path):
     author, submission_id, reference = register_and_submit(journey, live_stack, tmp_path)
     manager, editor = assign_and_invite(journey, live_stack, reference)
     write_back(author, live_stack, reference)
     for (email, name), recommendation in zip(REVIEWERS.items(), ("Minor revision", "Accept")):
-        review(journey, live_stack, email, name, reference, recommendation)
+        review(journey, live_stack, email, name, reference, recommendation,
+               named=email == "reviewer.sara@idsea.example")
     decide(editor, live_stack, reference, "Minor revision")
     revise(author, live_stack, reference, tmp_path)
     live_stack.wait_for_mail(EDITOR, f"Revision of {reference} submitted")
@@ -559,6 +603,8 @@ def test_the_whole_journey_in_chromium(journey, live_stack, tmp_path):
     statistics(editor)
     read_as_a_reader(journey, live_stack, reference)
     read_as_a_reader(journey, live_stack, reference, width=375)
+    read_the_peer_review(journey, live_stack)
+    read_the_peer_review(journey, live_stack, width=375)
     journey.assert_accessible()
     use_the_api(author, live_stack)
     sign_up_with_orcid(journey)

@@ -141,6 +141,9 @@ class DeclarationsForm(WebForm):
     data_links = FieldList(FormField(DataLinkRow), label=_l("Data and software"), max_entries=20)
     suggested_reviewers = FieldList(FormField(ReviewerRow), label=_l("Suggested reviewers"), max_entries=20)
     opposed_reviewers = FieldList(FormField(ReviewerRow), label=_l("Opposed reviewers"), max_entries=20)
+    # Shown where the journal publishes peer review with consent (services/peer_review.py).
+    authors_agree_to_publish_reviews = BooleanField(
+        _l("We agree that the peer review is published with the article if it is accepted"))
 
     def reviewer_rows(self, name: str) -> list[dict]:
         return [{k: (v or "") for k, v in entry.data.items()} for entry in self[name].entries]

@@ -22,6 +22,7 @@ from journal.services import conversations as conversation_service
 from journal.services import drafts as draft_service
 from journal.services import latex as latex_service
 from journal.services import manuscripts as manuscript_service
+from journal.services import peer_review
 from journal.services import shared_reviews
 from journal.services import submissions as service
 from journal.services import usage
@@ -30,6 +31,7 @@ from journal.storage import StorageError, get_storage, signed_download
 from journal.web.author import forms
 from journal.web.author.blueprint import bp
 from journal.web.author.loading import submission_from_url
+from journal.web.forms import WebForm
 from journal.web.helpers import show_error
 from journal.workflow import available
 
@@ -361,7 +363,7 @@ def declarations(submission: Submission):
         form = forms.DeclarationsForm(data={
             name: getattr(submission, name) for name in ("cover_letter", "competing_interests", "funding",
                                                          "data_availability", "suggested_reviewers",
-                                                         "opposed_reviewers")}
+                                                         "opposed_reviewers", "authors_agree_to_publish_reviews")}
             | {"data_links": forms.data_link_data(submission.data_links)})
         forms.add_empty_rows(form, 2)
     else:  # the rows are what was sent, by position: saved values must not fill the gaps
@@ -373,7 +375,9 @@ def declarations(submission: Submission):
                 competing_interests=form.competing_interests.data or "", funding=form.funding.data or "",
                 data_availability=form.data_availability.data or "", data_links=form.data_link_rows(),
                 suggested_reviewers=form.reviewer_rows("suggested_reviewers"),
-                opposed_reviewers=form.reviewer_rows("opposed_reviewers"))
+                opposed_reviewers=form.reviewer_rows("opposed_reviewers"),
+                authors_agree_to_publish_reviews=bool(form.authors_agree_to_publish_reviews.data)
+                if peer_review.asks_consent(submission.journal) else None)
         except DomainError as error:
             show_error(form, error)
         else:
@@ -452,6 +456,24 @@ def submission(submission: Submission):
         # After each decision: the reviews the editor shares with the authors, under their labels.
         reviews_by_round={number: (decision.id, reviews)
                           for number, decision, reviews in shared_reviews.reviews_for_authors(submission)})
+
+
+@bp.post("/submissions/<int:submission_id>/peer-review-consent")
+@submitter_only
+def peer_review_consent(submission: Submission):
+    """The authors change their agreement to publish the peer review, until acceptance."""
+    form = WebForm()
+    if form.validate_on_submit():
+        agree = request.form.get("agree") == "yes"
+        try:
+            changed = peer_review.set_authors_agreement(current_user, submission, agree)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            if changed:
+                flash(_("You agree that the peer review is published with the article.") if agree
+                      else _("The peer review will not be published with the article."), "success")
+    return redirect(url_for("author.submission", submission_id=submission.id) + "#peer-review-consent")
 
 
 @bp.get("/submissions/<int:submission_id>/reviews/files/<int:file_id>")

@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, IntegerField, SelectField, SelectM
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from journal.models import ReviewMode, Role
+from journal.models import PeerReviewPublication, ReviewMode, Role
 from journal.web.auth.forms import EMAIL
 from journal.web.choices import languages, select_choices
 
@@ -47,6 +47,8 @@ class JournalSettingsForm(WebForm):
                                          render_kw={"placeholder": "-7, 3", "inputmode": "text"})
     editors_recommend_only = BooleanField(_l("Editors recommend; managing editors decide"))
     reviewers_see_reviews = BooleanField(_l("After the decision, reviewers see the other reviews"))
+    peer_review_publication = SelectField(_l("Publish the peer review with the article"),
+                                          choices=lambda: select_choices(PeerReviewPublication.choices()))
     accepting_submissions = BooleanField(_l("Open for new submissions"))
     page_limit = IntegerField(_l("Most pages a manuscript may have"), [InputRequired(), NumberRange(1, 2000)])
     submission_checklist = TextAreaField(_l("Submission checklist"), [Optional(), Length(max=5000)], render_kw={"rows": 4})

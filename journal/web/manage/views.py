@@ -52,6 +52,8 @@ def settings(journal: Journal):
         for name in ("minor_revision_days", "major_revision_days"):
             if values[name] is None:
                 values.pop(name)
+        if "peer_review_publication" not in request.form:  # a form without it leaves the choice as it is
+            values.pop("peer_review_publication")
         if "default_language" not in request.form:  # a form without the language settings leaves them as they are
             values.pop("default_language")
             values.pop("languages")

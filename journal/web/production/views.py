@@ -16,6 +16,7 @@ from journal.fulltext import page_html
 from journal.jobs import jobs
 from journal.services import after_publication
 from journal.services import full_texts as full_text_service
+from journal.services import peer_review
 from journal.services import issues as issue_service
 from journal.services import production as service
 from journal.services import proofs as proof_service
@@ -151,6 +152,7 @@ def _article_page(journal: Journal, submission: Submission, article: Article | N
         if journal.publishes_continuously and not article.is_public else None,
         "events": list(reversed(history(article))),
         "full_text_run": full_text_service.latest(article),
+        "peer_review_plan": peer_review.preview(article),
     }
     context |= sent_forms
     return render_template("production/article.html", **context)

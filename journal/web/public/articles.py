@@ -21,6 +21,7 @@ from journal.permissions import journal_from_slug, permission
 from journal.scholarly import citations
 from journal.scholarly.records import Links, licence_name, licence_url
 from journal.services import full_texts
+from journal.services import peer_review as peer_review_service
 from journal.services import issues as issue_service
 from journal.services import usage
 from journal.storage import get_storage, signed_download
@@ -44,6 +45,20 @@ def _published_article(journal: Journal, article_id: int) -> Article:
     if article is None:
         abort(404)
     return article
+
+
+def _published_article_with_review(journal: Journal, article_id: int) -> tuple[Article, bool]:
+    """The article page's one query: the article and whether it has a published peer review (its tab)."""
+    row = db.session.execute(
+        select(Article, reading.has_peer_review()).where(Article.id == article_id, Article.journal_id == journal.id,
+                                                         Article.published_at.is_not(None))
+        .options(selectinload(Article.versions).options(joinedload(ArticleVersion.galley),
+                                                        joinedload(ArticleVersion.full_text)),
+                 joinedload(Article.issue),
+                 joinedload(Article.section), joinedload(Article.submission))).unique().first()
+    if row is None:
+        abort(404)
+    return row[0], bool(row[1])
 
 
 def _version(article: Article, number: int | None) -> ArticleVersion:
@@ -110,10 +125,10 @@ def _count_cached_view(environ, article_id: int) -> None:
 
 
 def _page(journal: Journal, article_id: int, number: int | None = None):
-    article = _published_article(journal, article_id)
+    article, peer_review = _published_article_with_review(journal, article_id)
     version = _version(article, number)
     counts = usage.totals([article.id])[article.id]
-    cache = _validators(journal, article, version, counts, _text_stamp(version), hit=(VIEW, article.id))
+    cache = _validators(journal, article, version, counts, _text_stamp(version), peer_review, hit=(VIEW, article.id))
     if (response := cache.not_modified()) is not None:
         if _counted():
             _record(article, VIEW)  # COUNTER §7.1: a 304 is a successful request too (a reader's reload)
@@ -126,7 +141,8 @@ def _page(journal: Journal, article_id: int, number: int | None = None):
         json_ld=citations.json_ld(article, version, links, plain_text(version.abstract)),
         how_to_cite=citations.how_to_cite(article, version), canonical=links.article(article),
         licence_url=licence_url(version.licence), licence_name=licence_name(version.licence),
-        jats_url=_jats_url(journal, article), counts=counts, full_text=_full_text(journal, article, version))
+        jats_url=_jats_url(journal, article), counts=counts, full_text=_full_text(journal, article, version),
+        peer_review=peer_review)
     if _counted():
         _record(article, VIEW)
     return cache.apply(page)
@@ -145,6 +161,25 @@ def _full_text(journal: Journal, article: Article, version: ArticleVersion):
         return None
     return fulltext.page_html(full_text.html, lambda name: url_for(
         "public.article_figure", slug=journal.slug, article_id=article.id, full_text_id=full_text.id, name=name))
+
+
+@bp.get("/j/<slug>/articles/<int:article_id>/peer-review")
+@permission("public", load=journal_from_slug)
+def article_peer_review(journal: Journal, article_id: int):
+    """The article's published peer review (services/peer_review.py): each round's reports, decision letter and the
+    authors' response, as published; 404 where nothing was published."""
+    article = _published_article(journal, article_id)
+    items = peer_review_service.published_reviews(article)
+    if not items:
+        abort(404)
+    version = _version(article, None)
+    cache = _validators(journal, article, version, [(i.id, i.doi) for i in items])
+    if (response := cache.not_modified()) is not None:
+        return response
+    return cache.apply(render_template(
+        "public/peer_review.html", journal=journal, article=article, version=version,
+        rounds=peer_review_service.by_round(items), canonical=Links().build(
+            "public.article_peer_review", slug=journal.slug, article_id=article.id)))
 
 
 @bp.get("/j/<slug>/articles/<int:article_id>/figures/<int:full_text_id>/<name>")

@@ -168,14 +168,16 @@ def sitemap_articles(part: int):
     articles = reading.sitemap_article_rows(part)
     if not articles:
         abort(404)
-    cache = Validators(part, [(row[1], row[2]) for row in articles], last_modified=max(row[2] for row in articles),
-                       tags=[SITE])
+    cache = Validators(part, [(row[1], row[2], row[3]) for row in articles],
+                       last_modified=max(row[2] for row in articles), tags=[SITE])
     if (response := cache.not_modified()) is not None:
         return response
     links = Links()
     root, add = _urlset()
-    for slug, article_id, changed in articles:
+    for slug, article_id, changed, peer_review in articles:
         add(links.build("public.article", slug=slug, article_id=article_id), changed)
+        if peer_review:
+            add(links.build("public.article_peer_review", slug=slug, article_id=article_id), changed)
     return _xml(root, cache)
 
 

@@ -6,11 +6,11 @@ scheduled, in production or in a draft issue ever reaches a public page, feed or
 
 from datetime import datetime
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import exists, func, literal, select, union_all
 from sqlalchemy.orm import aliased, joinedload
 
 from journal.extensions import db
-from journal.models import Article, ArticleVersion, Issue, IssueStatus, Journal
+from journal.models import Article, ArticleVersion, Issue, IssueStatus, Journal, PublishedReview
 from journal.services.issues import in_toc_order
 
 NEWEST = (Issue.year.desc(), Issue.volume.desc(), Issue.number.desc())
@@ -109,11 +109,17 @@ def sitemap_page_rows():
     return journals, issues
 
 
+def has_peer_review():
+    """A column: the article has a published peer review (services/peer_review.py)."""
+    return exists().where(PublishedReview.article_id == Article.id).label("has_peer_review")
+
+
 def sitemap_article_rows(part: int):
-    """(slug, article id, last change) of the published articles in one part of the sitemap, by id; one query on the
-    primary key's range."""
+    """(slug, article id, last change, has a published peer review) of the published articles in one part of the
+    sitemap, by id; one query on the primary key's range."""
     return db.session.execute(
-        select(Journal.slug, Article.id, Article.datestamp).join(Journal, Journal.id == Article.journal_id)
+        select(Journal.slug, Article.id, Article.datestamp, has_peer_review())
+        .join(Journal, Journal.id == Article.journal_id)
         .where(Article.published_at.is_not(None), Article.id >= part * SITEMAP_PART,
                Article.id < (part + 1) * SITEMAP_PART).order_by(Article.id)).all()
 

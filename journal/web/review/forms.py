@@ -45,6 +45,9 @@ class ReviewForm(WebForm):
     attachment_seen = HiddenField()
     # Shown in open-review journals only (the service ignores it elsewhere).
     consent_to_name = BooleanField(_l("I agree that my name is shown to the authors with my review after the decision"))
+    # Where the journal publishes peer review (services/peer_review.py): the first only where it asks consent.
+    consent_to_publish = BooleanField(_l("My report may be published with the article if it is accepted"))
+    name_published = BooleanField(_l("Name me with the published report"))
     finished = BooleanField(_l("I have finished my review: submit it (it cannot be changed afterwards)"))
 
 

@@ -138,6 +138,8 @@ def _fill(form: ReviewForm, review) -> None:
     form.comments_to_authors.data = review.comments_to_authors
     form.confidential_comments.data = review.confidential_comments
     form.consent_to_name.data = review.consent_to_name
+    form.consent_to_publish.data = review.consent_to_publish
+    form.name_published.data = review.name_published
 
 
 def _save(assignment, form: ReviewForm, action: str) -> str:
@@ -149,7 +151,8 @@ def _save(assignment, form: ReviewForm, action: str) -> str:
         scores={c.key: getattr(form, f"score_{c.key}").data for c in CRITERIA},
         recommendation=form.recommendation.data or "", comments_to_authors=form.comments_to_authors.data or "",
         confidential_comments=form.confidential_comments.data or "",
-        consent_to_name=bool(form.consent_to_name.data) if open_review else None)
+        consent_to_name=bool(form.consent_to_name.data) if open_review else None,
+        consent_to_publish=bool(form.consent_to_publish.data), name_published=bool(form.name_published.data))
     messages = []
     upload = form.attachment.data
     if upload and getattr(upload, "filename", ""):
