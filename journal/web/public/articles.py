@@ -48,17 +48,10 @@ def _published_article(journal: Journal, article_id: int) -> Article:
 
 
 def _published_article_with_review(journal: Journal, article_id: int) -> tuple[Article, bool]:
-    """The article page's one query: the article and whether it has a published peer review (its tab)."""
-    row = db.session.execute(
-        select(Article, reading.has_peer_review()).where(Article.id == article_id, Article.journal_id == journal.id,
-                                                         Article.published_at.is_not(None))
-        .options(selectinload(Article.versions).options(joinedload(ArticleVersion.galley),
-                                                        joinedload(ArticleVersion.full_text)),
-                 joinedload(Article.issue),
-                 joinedload(Article.section), joinedload(Article.submission))).unique().first()
-    if row is None:
-        abort(404)
-    return row[0], bool(row[1])
+    """The article page's one query: the article with its published peer review (the JSON-LD lists it, the tab
+    shows where there is one)."""
+    article = _published_article(journal, article_id)
+    return article, bool(article.published_reviews)
 
 
 def _version(article: Article, number: int | None) -> ArticleVersion:
