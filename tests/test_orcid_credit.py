@@ -20,13 +20,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Request, Response
 
 from journal.extensions import db
-from journal.jobs import jobs
 from journal.models import (AuditEvent, CreditStatus, OrcidReviewCredit, OrcidToken, PublishedReview,
                             PublishedReviewKind, ReviewMode, Role, utcnow)
 from journal.scholarly import orcid_review
 from journal.services import orcid_credit
 from tests.fixtures.s3 import free_ports
 from tests.published import make_article
+from tests.test_latex_submission import run_jobs
 from tests.test_review_credit import completed_review
 
 oidc_provider_mock = pytest.importorskip("oidc_provider_mock", reason="pip install oidc-provider-mock (make install-test)")
@@ -127,17 +127,6 @@ def reviews(make_journal, make_user):
     secret = completed_review(anonymous, reviewer, author, title=ANONYMOUS_TITLE,
                               on=datetime(2026, 2, 14, 10, tzinfo=UTC))
     return anonymous, open_journal, reviewer, author, secret
-
-
-def run_jobs():
-    queue = jobs()
-    worker = queue.worker(1)
-    worker.start()
-    try:
-        queue.wait(timeout_ms=60_000)
-    finally:
-        worker.stop()
-    db.session.expire_all()
 
 
 def events(action: str) -> list[AuditEvent]:
