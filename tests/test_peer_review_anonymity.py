@@ -2,8 +2,8 @@
 
 A paper is reviewed through the services by three reviewers, each writing distinctive confidential comments to the
 editor: one chose to be named, one stayed anonymous, the third did not agree to publication. Once the article is
-published with the two consented reports and the decision letter (as `PublishedReview` rows, the snapshot the
-publication step makes), a visitor crawls every public page from the home page, following the links of the pages
+published (the journal publishes peer review with consent; the authors agreed; the publication step of
+services/peer_review.py makes the snapshot: the two consented reports and the decision letter), a visitor crawls every public page from the home page, following the links of the pages
 and of every XML and JSON answer on the site (sitemaps, feeds, the API), plus the JATS, every OAI-PMH verb in every
 metadata format the repository lists, and the managing editors' Crossref deposits (articles and peer review).
 Nowhere may the anonymous reviewer's name or e-mail, any confidential comment, or the withheld report appear; the
@@ -16,7 +16,8 @@ from urllib.parse import quote, urlsplit
 
 from lxml import etree
 
-from journal.models import Role
+from journal.extensions import db
+from journal.models import PeerReviewPublication, PublishedReviewKind, Role
 from journal.services import drafts as draft_service
 from journal.services import editorial
 from journal.services import invitations as invitation_service
@@ -24,7 +25,6 @@ from journal.services import manuscripts as manuscript_service
 from journal.services import reviews as review_service
 from journal.services import submissions as submission_service
 from tests.pdfs import manuscript_pdf
-from tests.published_reviews import LETTER, add_review
 from tests.test_anonymity import crawl
 from tests.test_production import published_article
 
@@ -53,13 +53,17 @@ def reviewed_and_published(make_journal, make_user):
     for key, person in (("named", NAMED), ("anonymous", ANONYMOUS), ("withheld", WITHHELD)):
         people[key] = make_user(person[2], given_name=person[0], family_name=person[1],
                                 roles={journal: Role.REVIEWER})
+    journal.peer_review_publication = PeerReviewPublication.WITH_CONSENT
+    named = people["named"]
+    named.orcid = NAMED[3]
+    db.session.commit()
     submission = _reviewed_and_accepted(journal, people)
+    # The real publication step (services/peer_review.py) makes what readers get, inside the issue's publication.
     article = published_article(journal, submission, people)
-    add_review(article, round_number=1, position=1, label_number=1, name=f"{NAMED[0]} {NAMED[1]}", orcid=NAMED[3],
-               recommendation="accept", body=TEXTS["named"], commit=False)
-    add_review(article, round_number=1, position=2, label_number=2, recommendation="minor_revision",
-               body=TEXTS["anonymous"], commit=False)
-    add_review(article, LETTER, round_number=1, position=4, body=LETTER_TEXT)  # Reviewer 3's report: withheld
+    kinds = [(item.kind, item.label_number, item.reviewer_name) for item in article.published_reviews]
+    assert kinds == [(PublishedReviewKind.REFEREE_REPORT, 1, f"{NAMED[0]} {NAMED[1]}"),
+                     (PublishedReviewKind.REFEREE_REPORT, 2, None),
+                     (PublishedReviewKind.DECISION_LETTER, None, None)], kinds  # the third report withheld
     return journal, article, people
 
 
@@ -74,7 +78,8 @@ def _reviewed_and_accepted(journal, people):
     manuscript_service.upload_manuscript(author, submission, io.BytesIO(manuscript_pdf(["Regolith cohesion"])),
                                          "m.pdf")
     draft_service.update_declarations(author, submission, cover_letter="", competing_interests="None", funding="None",
-                                      data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[])
+                                      data_availability="On request.", suggested_reviewers=[], opposed_reviewers=[],
+                                      authors_agree_to_publish_reviews=True)
     if submission_service.needs_anonymity_decision(submission):
         draft_service.confirm_anonymity(author, submission)
     submission_service.submit(author, submission)
@@ -85,7 +90,8 @@ def _reviewed_and_accepted(journal, people):
         review_service.save_review(people[key], assignment, scores={"originality": 4, "significance": 4,
                                                                     "soundness": 4, "clarity": 4},
                                    recommendation="accept", comments_to_authors=TEXTS[key],
-                                   confidential_comments=CONFIDENTIAL[key])
+                                   confidential_comments=CONFIDENTIAL[key],
+                                   consent_to_publish=key != "withheld", name_published=key == "named")
         review_service.submit_review(people[key], assignment)
     editorial.decide(manager, submission, kind="accept", letter=LETTER_TEXT)
     return submission
