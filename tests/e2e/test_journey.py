@@ -325,6 +325,9 @@ def decide(editor, stack, reference, kind: str) -> None:
     editor.step("the paper, reviews in")
     page.get_by_role("link", name="Decide", exact=True).click()
     editor.step("decision page")
+    # The letter starts from the journal's template for this decision (a link: no script needed).
+    page.locator("p", has_text="Start the letter from the journal").get_by_role("link", name=kind, exact=True).click()
+    editor.step(f"letter for: {kind}")
     page.get_by_role("group", name=re.compile("^Decision")).get_by_role("radio", name=kind, exact=True).check()
     letter = field(page, "Letter to the authors")
     if not letter.input_value().strip():

@@ -102,14 +102,14 @@ def test_the_journey_in_chinese_and_in_arabic(journey, live_stack, tmp_path, cod
                          (t("Email address"), email), (t("Password"), "lunar-samples-2026!"),
                          (t("Repeat the password"), "lunar-samples-2026!")):
         field(page, label).fill(value)
-    page.get_by_role("button", name=t("Create account")).click()
+    page.get_by_role("button", name=t("Create account"), exact=True).click()
     look(author, "registered")
     mail = live_stack.wait_for_mail(email, t("Confirm your email address"))
     assert mail["Subject"] == t("Confirm your email address")
     author.goto(live_stack.link_in(mail, "/verify/"), "email confirmed")
     field(page, t("Email address")).fill(email)
     field(page, t("Password")).fill("lunar-samples-2026!")
-    page.get_by_role("button", name=t("Log in")).click()
+    page.get_by_role("button", name=t("Log in"), exact=True).click()
     look(author, "logged in")
 
     page.get_by_role("navigation", name=t("Main")).get_by_role("link", name=t("Submit"), exact=True).click()
@@ -156,7 +156,7 @@ def test_the_journey_in_chinese_and_in_arabic(journey, live_stack, tmp_path, cod
     editor.goto("/login", "login page")
     field(editor.page, t("Email address")).fill(MANAGING_EDITOR)
     field(editor.page, t("Password")).fill("deep-space-demo")
-    editor.page.get_by_role("button", name=t("Log in")).click()
+    editor.page.get_by_role("button", name=t("Log in"), exact=True).click()
     look(editor, "logged in")
     page = editor.page
     page.get_by_role("navigation", name=t("Main")).get_by_role("link", name=t("Editorial"), exact=True).click()
