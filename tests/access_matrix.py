@@ -304,14 +304,15 @@ ROWS = [
     Row("production.add_articles", "POST", "/production/{slug}/issues/{issue}/add", PRODUCTION),
     Row("oai.issue_crossref", "GET", "/production/{slug}/issues/{issue}/crossref.xml", PRODUCTION,
         when=in_states([s for s in STATES if s != "published"], managing_editor=409)),  # not published yet
-    # The peer review's deposit: 409 where nothing is published with a DOI (this world publishes no peer review).
+    # The peer review's deposit: 409 until P is published (this world's journal always publishes peer review, so
+    # P's reviews are deposited once it is).
     Row("oai.issue_crossref_peer_review", "GET", "/production/{slug}/issues/{issue}/crossref-peer-review.xml",
-        PRODUCTION, when=in_states(STATES, managing_editor=409)),
+        PRODUCTION, when=in_states([s for s in STATES if s != "published"], managing_editor=409)),
     Row("production.article", "GET", PROD, PRODUCTION, when=PAPER_PRODUCTION),
     Row("oai.article_crossref", "GET", PROD + "/crossref.xml", PRODUCTION,
         when=merge(PAPER_PRODUCTION, in_states(["production"], managing_editor=409))),  # not published yet
     Row("oai.article_crossref_peer_review", "GET", PROD + "/crossref-peer-review.xml", PRODUCTION,
-        when=merge(PAPER_PRODUCTION, in_states(["production", "published"], managing_editor=409))),
+        when=merge(PAPER_PRODUCTION, in_states(["production"], managing_editor=409))),
     Row("production.download", "GET", PROD + "/files/{galley}", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.start", "POST", PROD + "/start", PRODUCTION, when=PAPER_PRODUCTION),
     Row("production.metadata", "GET", PROD + "/metadata", PRODUCTION, when=PAPER_PRODUCTION),
